@@ -1,0 +1,102 @@
+// Mlp: the learned vector field u^θ_t(x), a multilayer perceptron.
+//
+// Input row: [x (d values), time features], where the time features are
+// either the raw t (TimeEmbedding k = 0) or sin(ω_k t)..., cos(ω_k t)... with
+// ω_k = 2^k·π, k = 0..K-1 (shared/spec/formats.md). Hidden layers apply the
+// activation; the last layer is linear. Weights are [out, in] (PyTorch), each
+// layer's weight and bias are separate pointers so a model file can be used
+// in place (e.g. from flash) whatever the order of its tensors.
+//
+// Numerics: every output sums over its inputs in index order starting from
+// its bias; the fast kernels vectorise across output columns only, so they
+// give the bits of the naive reference kernel (kernels.h).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "rill/arena.h"
+#include "rill/status.h"
+
+namespace rill {
+
+enum class Activation : std::uint8_t { silu, relu, tanh, gelu, gelu_tanh };
+const char* activation_name(Activation a);                 // "silu", ... as in model files
+bool parse_activation(const char* s, std::size_t len, Activation* out);
+float activate(Activation a, float z);                    // the activation itself
+float activate_grad(Activation a, float z);               // its derivative at z
+
+// Time embedding: k == 0 is the raw t; k >= 1 is `sin:K`.
+struct TimeEmbedding {
+  int k = 0;
+  static constexpr int kMaxK = 12;
+  int features() const { return k == 0 ? 1 : 2 * k; }
+  // Writes features() values for time t.
+  void embed(float t, float* out) const;
+  // d(features)/dt, features() values (for input gradients w.r.t. t; rarely needed).
+};
+
+constexpr int kMaxLayers = 16;    // linear layers
+constexpr int kMaxDim = 4096;     // data dimension d
+constexpr int kMaxWidth = 65536;  // any layer's size
+
+struct MlpSpec {
+  int dim = 2;                    // d
+  int n_layers = 0;               // number of linear layers L (>= 1)
+  int sizes[kMaxLayers + 1] = {}; // sizes[0] = d + time features, sizes[L] = d
+  Activation activation = Activation::silu;
+  TimeEmbedding time;
+
+  // d inputs + time features -> `depth` hidden layers of `width` -> d.
+  static MlpSpec make(int dim, int width = 128, int depth = 3, Activation a = Activation::silu,
+                      TimeEmbedding time = {});
+  int in_features() const { return sizes[0]; }
+  int max_size() const;                         // widest layer, inputs included
+  std::size_t param_count() const;              // all weights and biases
+  std::size_t weight_offset(int layer) const;   // in the canonical block: W0 b0 W1 b1 ...
+  std::size_t bias_offset(int layer) const;
+  double flops() const;                         // per field evaluation of one point (2·in·out per layer)
+  // Checks ranges and that sizes chain as a vector field must (in = d + features, out = d).
+  Status validate(Message* msg) const;
+};
+
+// The parameters of an Mlp: per-layer pointers, [out, in] weights and [out] biases.
+struct Mlp {
+  MlpSpec spec;
+  const float* weight[kMaxLayers] = {};
+  const float* bias[kMaxLayers] = {};
+
+  // Points every layer into one canonical block (W0 b0 W1 b1 ..., param_count() floats).
+  void bind(const float* block);
+};
+
+// Forward pass over a batch. x: n rows of d (stride x_stride); t: one time per
+// row if t_per_row, else t[0] for all rows. out: n rows of d (stride out_stride).
+// Scratch: mlp_forward_scratch(spec, n) bytes from `arena` (released on return).
+std::size_t mlp_forward_scratch(const MlpSpec& spec, int n);
+Status mlp_forward(const Mlp& mlp, const float* x, int x_stride, const float* t, bool t_per_row, int n,
+                   float* out, int out_stride, Arena& arena);
+
+// Training needs the activations of every layer: a Tape holds them for a batch.
+struct Tape {
+  int n = 0;
+  float* input = nullptr;            // [n, sizes[0]] the assembled input rows
+  float* pre[kMaxLayers] = {};       // [n, sizes[i+1]] pre-activation of layer i
+  float* post[kMaxLayers] = {};      // [n, sizes[i+1]] activation(pre) (the last layer: == pre)
+};
+std::size_t tape_bytes(const MlpSpec& spec, int n);
+Status tape_init(const MlpSpec& spec, int n, Arena& arena, Tape* tape);
+// Forward, keeping activations. Output is tape.post[L-1] (n × d).
+void mlp_forward_train(const Mlp& mlp, const float* x, int x_stride, const float* t, int n, Tape& tape);
+// Backward: given dL/dout (n × d, contiguous), accumulates dL/dθ into grad
+// (canonical block layout, param_count() floats; caller zeroes it) and, if
+// dx is non-null, writes dL/dx (n × d) and, if dt is non-null, dL/dt (n).
+// Scratch: mlp_backward_scratch(spec, n).
+std::size_t mlp_backward_scratch(const MlpSpec& spec, int n);
+Status mlp_backward(const Mlp& mlp, const Tape& tape, const float* dout, float* grad, float* dx, float* dt,
+                    Arena& arena);
+
+// Kaiming-uniform initialisation as PyTorch's nn.Linear: U(-1/sqrt(in), 1/sqrt(in)) for W and b.
+class Rng;
+void mlp_init(const MlpSpec& spec, float* block, Rng& rng);
+
+}  // namespace rill

@@ -1,0 +1,61 @@
+// model_io: safetensors read/write for rill models (shared/spec/formats.md).
+//
+// Layout: u64 little-endian header length N, N bytes of JSON, the data buffer.
+// Tensors `layers.{i}.weight` [out, in] and `layers.{i}.bias` [out], F32.
+// The architecture and training facts live in `__metadata__` (string → string).
+// Reading accepts any common prefix before `{i}.weight`/`{i}.bias`
+// (`net.0.weight`, `model.layers.3.bias`), non-consecutive indices ordered as
+// numbers, and ignores nothing silently: other tensors are an error unless
+// their name starts with `rill.`.
+//
+// Every byte is validated before use; a damaged or hostile file yields a
+// specific Status and a Message naming the problem, never a crash.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "rill/arena.h"
+#include "rill/mlp.h"
+#include "rill/status.h"
+
+namespace rill {
+
+constexpr int kFormatVersion = 1;                    // `rill.format`
+constexpr std::size_t kMaxHeaderBytes = 100u << 20;  // safetensors' own limit (100 MB)
+
+// A loaded model: the Mlp (pointing into the file bytes, or into the arena when
+// the bytes are not aligned for float access) and the metadata it declares.
+struct Model {
+  Mlp mlp;
+  float sigma_min = 0.0f;        // CondOT path parameter
+  bool has_rill_metadata = false;
+  bool in_place = false;         // weights are read straight from the caller's bytes
+  const char* header = nullptr;  // the JSON header (not zero-terminated), inside the caller's bytes
+  std::size_t header_len = 0;
+};
+
+// Parses and validates `bytes` (which must outlive the Model). When every
+// tensor is 4-byte aligned the weights are used in place and `arena` may be
+// null; otherwise they are copied into `arena`.
+Status model_load(const void* bytes, std::size_t len, Arena* arena, Model* out, Message* msg);
+
+// Looks up a `__metadata__` value of a loaded model; writes it zero-terminated
+// into out (JSON escapes decoded). Returns false if absent or if it does not fit.
+bool model_metadata(const Model& model, const char* key, char* out, std::size_t cap);
+// Calls fn(key, value) for every metadata entry, in file order (decoded, zero-terminated).
+void model_metadata_each(const Model& model, void (*fn)(const char* key, const char* value, void* ctx), void* ctx);
+
+// Writing. `extra` holds training facts (key/value strings) written after the
+// architecture keys; keys rill writes itself are refused in extra.
+struct KeyValue {
+  const char* key;
+  const char* value;
+};
+// Exact size of the file model_write would produce.
+std::size_t model_file_size(const Mlp& mlp, float sigma_min, const KeyValue* extra, int n_extra);
+// Writes the file into out[0..cap); *written = bytes written. Header padded with
+// spaces so the data buffer starts at a multiple of 16.
+Status model_write(const Mlp& mlp, float sigma_min, const KeyValue* extra, int n_extra, unsigned char* out,
+                   std::size_t cap, std::size_t* written, Message* msg);
+
+}  // namespace rill

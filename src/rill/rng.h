@@ -1,0 +1,50 @@
+// Rng: a PCG32 generator (O'Neill 2014, "PCG XSH RR 64/32") with an explicit
+// (seed, stream), plus uniform and standard normal draws.
+//
+// Identical bits on every target: integer state, and floats made from integers
+// with exact operations; normals by Box-Muller through rill::mathf.
+// Independent streams for each purpose (sampling noise, minibatches, CFM noise,
+// evaluation references) come from Rng::derive(seed, Purpose), so no two uses
+// of one user seed ever share a stream.
+#pragma once
+#include <cstdint>
+
+namespace rill {
+
+enum class Purpose : std::uint32_t {
+  sample_noise = 1,    // x0 of sampling
+  train_data = 2,      // minibatches drawn from a dataset or a user's array
+  train_noise = 3,     // x0 and t of the CFM loss
+  init = 4,            // MLP parameter initialisation
+  eval_reference = 5,  // reference draws of `rill eval`
+  dataset = 6,         // `rill data` draws
+  user = 7,            // anything else (tests, examples)
+};
+
+class Rng {
+ public:
+  Rng() : Rng(0, 0) {}
+  Rng(std::uint64_t seed, std::uint64_t stream);
+  // The stream for (seed, purpose).
+  static Rng derive(std::uint32_t seed, Purpose purpose) { return Rng(seed, static_cast<std::uint64_t>(purpose)); }
+
+  std::uint32_t next_u32();
+  // Uniform integer in [0, n), n >= 1 (exact: Lemire's method with rejection).
+  std::uint32_t below(std::uint32_t n);
+  // Uniform float in [0, 1): a multiple of 2^-24.
+  float uniform();
+  // Uniform float in [a, b).
+  float uniform(float a, float b) { return a + (b - a) * uniform(); }
+  // Standard normal (Box-Muller; the second value of a pair is kept for the next call).
+  float normal();
+  // Fills out[0..n) with standard normals; same values as n calls to normal().
+  void fill_normal(float* out, long n);
+
+ private:
+  std::uint64_t state_;
+  std::uint64_t inc_;
+  float spare_ = 0.0f;
+  bool has_spare_ = false;
+};
+
+}  // namespace rill
