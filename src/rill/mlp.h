@@ -32,7 +32,6 @@ struct TimeEmbedding {
   int features() const { return k == 0 ? 1 : 2 * k; }
   // Writes features() values for time t.
   void embed(float t, float* out) const;
-  // d(features)/dt, features() values (for input gradients w.r.t. t; rarely needed).
 };
 
 constexpr int kMaxLayers = 16;    // linear layers
@@ -64,10 +63,21 @@ struct Mlp {
   MlpSpec spec;
   const float* weight[kMaxLayers] = {};
   const float* bias[kMaxLayers] = {};
+  // Optional: each layer's weights packed for the fast kernel (kernels.h),
+  // made by mlp_pack. When absent the reference kernel runs on [out, in]
+  // directly (what a microcontroller does from flash); the bits are the same.
+  const float* packed[kMaxLayers] = {};
 
   // Points every layer into one canonical block (W0 b0 W1 b1 ..., param_count() floats).
+  // Clears any packed weights (they would be stale).
   void bind(const float* block);
 };
+
+// Packs every layer for the fast kernel into memory from `arena`.
+std::size_t mlp_pack_bytes(const MlpSpec& spec);
+Status mlp_pack(Mlp& mlp, Arena& arena);
+// Re-packs into the memory mlp_pack took (after the weights changed, e.g. in training).
+void mlp_repack(Mlp& mlp);
 
 // Forward pass over a batch. x: n rows of d (stride x_stride); t: one time per
 // row if t_per_row, else t[0] for all rows. out: n rows of d (stride out_stride).

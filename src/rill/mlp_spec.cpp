@@ -93,11 +93,4 @@ Status MlpSpec::validate(Message* msg) const {
   return Status::ok;
 }
 
-void Mlp::bind(const float* block) {
-  for (int i = 0; i < spec.n_layers; ++i) {
-    weight[i] = block + spec.weight_offset(i);
-    bias[i] = block + spec.bias_offset(i);
-  }
-}
-
 }  // namespace rill

@@ -1,0 +1,113 @@
+// The analytic vector fields. See field.h for the formulas.
+#include "rill/field.h"
+
+#include "rill/mathf.h"
+
+namespace rill {
+
+Status LinearField::eval(const float* x, int n, float, float* out, Arena&) const {
+  for (int r = 0; r < n; ++r) {
+    const float* xr = x + static_cast<std::ptrdiff_t>(r) * d_;
+    float* o = out + static_cast<std::ptrdiff_t>(r) * d_;
+    for (int i = 0; i < d_; ++i) {
+      float acc = 0.0f;
+      for (int j = 0; j < d_; ++j) acc = acc + A_[i * d_ + j] * xr[j];
+      o[i] = acc;
+    }
+  }
+  return Status::ok;
+}
+
+void LinearField::flow(double t, const double* x0, double* out) const {
+  constexpr int kMax = 16;
+  const int d = d_ <= kMax ? d_ : kMax;
+  // M = t·A / 2^s with ‖M‖ small, exp(M) by Taylor to 20 terms, then square s times.
+  double norm = 0;
+  for (int i = 0; i < d * d; ++i) norm += (A_[i] < 0 ? -A_[i] : A_[i]);
+  norm *= (t < 0 ? -t : t);
+  int s = 0;
+  double scale = 1;
+  while (norm * scale > 0.25) { scale *= 0.5; ++s; }
+  double M[kMax * kMax], E[kMax * kMax], term[kMax * kMax], tmp[kMax * kMax];
+  for (int i = 0; i < d * d; ++i) M[i] = t * scale * A_[i];
+  for (int i = 0; i < d; ++i)
+    for (int j = 0; j < d; ++j) E[i * d + j] = term[i * d + j] = (i == j);
+  for (int q = 1; q <= 20; ++q) {
+    for (int i = 0; i < d; ++i)
+      for (int j = 0; j < d; ++j) {
+        double acc = 0;
+        for (int k = 0; k < d; ++k) acc += term[i * d + k] * M[k * d + j];
+        tmp[i * d + j] = acc / q;
+      }
+    for (int i = 0; i < d * d; ++i) { term[i] = tmp[i]; E[i] += tmp[i]; }
+  }
+  for (int q = 0; q < s; ++q) {
+    for (int i = 0; i < d; ++i)
+      for (int j = 0; j < d; ++j) {
+        double acc = 0;
+        for (int k = 0; k < d; ++k) acc += E[i * d + k] * E[k * d + j];
+        tmp[i * d + j] = acc;
+      }
+    for (int i = 0; i < d * d; ++i) E[i] = tmp[i];
+  }
+  for (int i = 0; i < d; ++i) {
+    double acc = 0;
+    for (int j = 0; j < d; ++j) acc += E[i * d + j] * x0[j];
+    out[i] = acc;
+  }
+}
+
+Status GaussianMixtureField::eval(const float* x, int n, float t, float* out, Arena&) const {
+  if (k_ < 1 || k_ > kMaxComponents) return Status::invalid_argument;
+  const float c = 1.0f - sigma_min_;
+  const float beta = 1.0f - c * t;
+  float var[kMaxComponents], gain[kMaxComponents], logw[kMaxComponents];
+  for (int k = 0; k < k_; ++k) {
+    const float s2 = stds_[k] * stds_[k];
+    var[k] = t * t * s2 + beta * beta;
+    gain[k] = (t * s2 - c * beta) / var[k];
+    // log π_k − (d/2)·log var_k (the shared −(d/2)·log 2π cancels)
+    logw[k] = mathf::log(weights_[k]) - 0.5f * static_cast<float>(d_) * mathf::log(var[k]);
+  }
+  for (int r = 0; r < n; ++r) {
+    const float* xr = x + static_cast<std::ptrdiff_t>(r) * d_;
+    float* o = out + static_cast<std::ptrdiff_t>(r) * d_;
+    float lw[kMaxComponents];
+    float best = -3.0e38f;
+    for (int k = 0; k < k_; ++k) {
+      const float* mu = means_ + k * d_;
+      float q = 0.0f;
+      for (int i = 0; i < d_; ++i) {
+        const float e = xr[i] - t * mu[i];
+        q = q + e * e;
+      }
+      lw[k] = logw[k] - 0.5f * q / var[k];
+      if (lw[k] > best) best = lw[k];
+    }
+    float total = 0.0f;
+    for (int k = 0; k < k_; ++k) {
+      lw[k] = mathf::exp(lw[k] - best);
+      total = total + lw[k];
+    }
+    for (int i = 0; i < d_; ++i) o[i] = 0.0f;
+    for (int k = 0; k < k_; ++k) {
+      const float w = lw[k] / total;
+      const float* mu = means_ + k * d_;
+      for (int i = 0; i < d_; ++i) o[i] = o[i] + w * (mu[i] + gain[k] * (xr[i] - t * mu[i]));
+    }
+  }
+  return Status::ok;
+}
+
+EightGaussians::EightGaussians() {
+  // x = 4·(cos(kπ/4), sin(kπ/4)) + N(0, 0.35²), k uniform over 0..7.
+  for (int k = 0; k < 8; ++k) {
+    const float a = static_cast<float>(k) * (mathf::kPi / 4.0f);
+    means[2 * k] = 4.0f * mathf::cos(a);
+    means[2 * k + 1] = 4.0f * mathf::sin(a);
+    stds[k] = 0.35f;
+    weights[k] = 1.0f;
+  }
+}
+
+}  // namespace rill

@@ -1,0 +1,90 @@
+// VectorField: u_t(x): R^d × [0, 1] → R^d, evaluated over a batch.
+//
+// Three fields: the linear field u_t(x) = A·x (its flow exp(tA)·x0 is known,
+// so solver orders are measured on it); the exact marginal field of an
+// isotropic Gaussian mixture under the CondOT path (a perfect "model" of
+// 8gaussians, to test sampling apart from training); and the Mlp field.
+#pragma once
+#include <cstddef>
+
+#include "rill/arena.h"
+#include "rill/mlp.h"
+#include "rill/status.h"
+
+namespace rill {
+
+class VectorField {
+ public:
+  virtual int dim() const = 0;
+  // Scratch eval() takes from the arena for a batch of n (released on return).
+  virtual std::size_t scratch_bytes(int n) const = 0;
+  // out[n × d] = u_t(x[n × d]), both contiguous and not aliased.
+  virtual Status eval(const float* x, int n, float t, float* out, Arena& arena) const = 0;
+
+ protected:
+  ~VectorField() = default;
+};
+
+// u_t(x) = A·x with A a d × d row-major matrix (not owned).
+class LinearField final : public VectorField {
+ public:
+  LinearField(const float* A, int d) : A_(A), d_(d) {}
+  int dim() const override { return d_; }
+  std::size_t scratch_bytes(int) const override { return 0; }
+  Status eval(const float* x, int n, float t, float* out, Arena& arena) const override;
+  // The exact flow: out = exp(t·A)·x0 for one point (double precision; scaling
+  // and squaring of a Taylor series). d ≤ 16.
+  void flow(double t, const double* x0, double* out) const;
+
+ private:
+  const float* A_;
+  int d_;
+};
+
+// The marginal field of p_data = Σ_k π_k N(μ_k, s_k² I) under the CondOT path
+// x_t = t·x1 + (1 − (1 − σmin)·t)·x0, x0 ~ N(0, I):
+//   u_t(x) = Σ_k w_k(x)·[μ_k + (t·s_k² − c·β)/(t²·s_k² + β²)·(x − t·μ_k)],
+// with c = 1 − σmin, β = 1 − c·t and w_k(x) ∝ π_k N(x; t·μ_k, (t²s_k² + β²) I).
+class GaussianMixtureField final : public VectorField {
+ public:
+  static constexpr int kMaxComponents = 16;
+  // means: k × d, stds and weights: k (weights need not be normalised). Not owned.
+  GaussianMixtureField(const float* means, const float* stds, const float* weights, int k, int d,
+                       float sigma_min = 0.0f)
+      : means_(means), stds_(stds), weights_(weights), k_(k), d_(d), sigma_min_(sigma_min) {}
+  int dim() const override { return d_; }
+  std::size_t scratch_bytes(int) const override { return 0; }
+  Status eval(const float* x, int n, float t, float* out, Arena& arena) const override;
+
+ private:
+  const float* means_;
+  const float* stds_;
+  const float* weights_;
+  int k_, d_;
+  float sigma_min_;
+};
+
+// The 8gaussians target of shared/spec/datasets.md as mixture parameters.
+struct EightGaussians {
+  float means[16];
+  float stds[8];
+  float weights[8];
+  EightGaussians();
+  GaussianMixtureField field(float sigma_min = 0.0f) const { return {means, stds, weights, 8, 2, sigma_min}; }
+};
+
+// The learned field: an Mlp (pack it with mlp_pack for speed; not owned).
+class MlpField final : public VectorField {
+ public:
+  explicit MlpField(const Mlp& mlp) : mlp_(&mlp) {}
+  int dim() const override { return mlp_->spec.dim; }
+  std::size_t scratch_bytes(int n) const override { return mlp_forward_scratch(mlp_->spec, n); }
+  Status eval(const float* x, int n, float t, float* out, Arena& arena) const override {
+    return mlp_forward(*mlp_, x, mlp_->spec.dim, &t, false, n, out, mlp_->spec.dim, arena);
+  }
+
+ private:
+  const Mlp* mlp_;
+};
+
+}  // namespace rill

@@ -1,0 +1,300 @@
+// Mlp forward and backward passes, activations, time embedding, initialisation.
+//
+// Forward runs the batch in tiles of kTile rows that pass through all layers
+// while they are in cache, so scratch is independent of the batch size and a
+// large batch does not fall off a memory cliff.
+#include "rill/mlp.h"
+
+#include <cstring>
+
+#include "rill/kernels.h"
+#include "rill/mathf.h"
+#include "rill/rng.h"
+
+namespace rill {
+
+namespace {
+constexpr int kTile = 64;
+constexpr float kSqrtHalf = 0.70710678118654752f;
+constexpr float kInvSqrt2Pi = 0.39894228040143268f;
+constexpr float kSqrt2OverPi = 0.79788456080286536f;
+constexpr float kGeluC = 0.044715f;
+}  // namespace
+
+float activate(Activation a, float z) {
+  switch (a) {
+    case Activation::silu: return z * mathf::sigmoid(z);
+    case Activation::relu: return z > 0.0f ? z : 0.0f;
+    case Activation::tanh: return mathf::tanh(z);
+    case Activation::gelu: return 0.5f * z * (1.0f + mathf::erf(z * kSqrtHalf));
+    case Activation::gelu_tanh: {
+      const float u = kSqrt2OverPi * (z + kGeluC * z * z * z);
+      return 0.5f * z * (1.0f + mathf::tanh(u));
+    }
+  }
+  return z;
+}
+
+float activate_grad(Activation a, float z) {
+  switch (a) {
+    case Activation::silu: {
+      const float s = mathf::sigmoid(z);
+      return s + z * s * (1.0f - s);
+    }
+    case Activation::relu: return z > 0.0f ? 1.0f : 0.0f;
+    case Activation::tanh: {
+      const float t = mathf::tanh(z);
+      return 1.0f - t * t;
+    }
+    case Activation::gelu:
+      return 0.5f * (1.0f + mathf::erf(z * kSqrtHalf)) + z * kInvSqrt2Pi * mathf::exp(-0.5f * z * z);
+    case Activation::gelu_tanh: {
+      const float u = kSqrt2OverPi * (z + kGeluC * z * z * z);
+      const float t = mathf::tanh(u);
+      return 0.5f * (1.0f + t) + 0.5f * z * (1.0f - t * t) * kSqrt2OverPi * (1.0f + 3.0f * kGeluC * z * z);
+    }
+  }
+  return 1.0f;
+}
+
+void TimeEmbedding::embed(float t, float* out) const {
+  if (k == 0) {
+    out[0] = t;
+    return;
+  }
+  float omega = mathf::kPi;  // ω_i = 2^i·π, exact scaling of the float π
+  for (int i = 0; i < k; ++i, omega *= 2.0f) {
+    const float a = omega * t;
+    out[i] = mathf::sin(a);
+    out[k + i] = mathf::cos(a);
+  }
+}
+
+void Mlp::bind(const float* block) {
+  for (int i = 0; i < spec.n_layers; ++i) {
+    weight[i] = block + spec.weight_offset(i);
+    bias[i] = block + spec.bias_offset(i);
+    packed[i] = nullptr;
+  }
+}
+
+std::size_t mlp_pack_bytes(const MlpSpec& spec) {
+  std::size_t total = 0;
+  for (int i = 0; i < spec.n_layers; ++i) total += scratch_floats(packed_floats(spec.sizes[i], spec.sizes[i + 1]));
+  return total;
+}
+
+Status mlp_pack(Mlp& mlp, Arena& arena) {
+  const MlpSpec& s = mlp.spec;
+  for (int i = 0; i < s.n_layers; ++i) {
+    float* p = arena.alloc_array<float>(packed_floats(s.sizes[i], s.sizes[i + 1]));
+    if (p == nullptr) return Status::out_of_memory;
+    pack_weights(mlp.weight[i], s.sizes[i], s.sizes[i + 1], p);
+    mlp.packed[i] = p;
+  }
+  return Status::ok;
+}
+
+void mlp_repack(Mlp& mlp) {
+  const MlpSpec& s = mlp.spec;
+  for (int i = 0; i < s.n_layers; ++i)
+    if (mlp.packed[i] != nullptr)
+      pack_weights(mlp.weight[i], s.sizes[i], s.sizes[i + 1], const_cast<float*>(mlp.packed[i]));
+}
+
+namespace {
+// Assembles input rows [x, embed(t)] for n rows.
+void assemble_input(const MlpSpec& s, const float* x, int x_stride, const float* t, bool t_per_row, int n,
+                    float* in) {
+  const int d = s.dim, f = s.sizes[0];
+  float tf[2 * TimeEmbedding::kMaxK];
+  if (!t_per_row) s.time.embed(t[0], tf);
+  for (int r = 0; r < n; ++r) {
+    float* row = in + static_cast<std::ptrdiff_t>(r) * f;
+    std::memcpy(row, x + static_cast<std::ptrdiff_t>(r) * x_stride, sizeof(float) * static_cast<std::size_t>(d));
+    if (t_per_row) s.time.embed(t[r], row + d);
+    else std::memcpy(row + d, tf, sizeof(float) * static_cast<std::size_t>(f - d));
+  }
+}
+
+inline void linear(const Mlp& m, int i, const float* in, int in_stride, int n, float* out, int out_stride) {
+  const int fin = m.spec.sizes[i], fout = m.spec.sizes[i + 1];
+  if (m.packed[i] != nullptr) linear_packed(in, in_stride, n, m.packed[i], m.bias[i], fin, fout, out, out_stride);
+  else linear_ref(in, in_stride, n, m.weight[i], m.bias[i], fin, fout, out, out_stride);
+}
+}  // namespace
+
+std::size_t mlp_forward_scratch(const MlpSpec& spec, int n) {
+  const int rows = n < kTile ? n : kTile;
+  const std::size_t per = static_cast<std::size_t>(rows) * static_cast<std::size_t>(spec.max_size());
+  return 2 * scratch_floats(per) + scratch_floats(static_cast<std::size_t>(rows) * spec.sizes[0]);
+}
+
+Status mlp_forward(const Mlp& mlp, const float* x, int x_stride, const float* t, bool t_per_row, int n, float* out,
+                   int out_stride, Arena& arena) {
+  const MlpSpec& s = mlp.spec;
+  if (n < 1) return n == 0 ? Status::ok : Status::invalid_argument;
+  const std::size_t mark = arena.mark();
+  const int rows = n < kTile ? n : kTile;
+  const int w = s.max_size();
+  float* in = arena.alloc_array<float>(static_cast<std::size_t>(rows) * s.sizes[0]);
+  float* a = arena.alloc_array<float>(static_cast<std::size_t>(rows) * w);
+  float* b = arena.alloc_array<float>(static_cast<std::size_t>(rows) * w);
+  if (in == nullptr || a == nullptr || b == nullptr) {
+    arena.release(mark);
+    return Status::out_of_memory;
+  }
+  const int L = s.n_layers;
+  for (int r0 = 0; r0 < n; r0 += kTile) {
+    const int m = n - r0 < kTile ? n - r0 : kTile;
+    assemble_input(s, x + static_cast<std::ptrdiff_t>(r0) * x_stride, x_stride, t_per_row ? t + r0 : t, t_per_row, m,
+                   in);
+    const float* cur = in;
+    int cur_stride = s.sizes[0];
+    for (int i = 0; i < L; ++i) {
+      const int fout = s.sizes[i + 1];
+      if (i == L - 1) {
+        linear(mlp, i, cur, cur_stride, m, out + static_cast<std::ptrdiff_t>(r0) * out_stride, out_stride);
+      } else {
+        float* dst = (cur == a) ? b : a;
+        linear(mlp, i, cur, cur_stride, m, dst, fout);
+        activate_array(s.activation, dst, dst, static_cast<long>(m) * fout);
+        cur = dst;
+        cur_stride = fout;
+      }
+    }
+  }
+  arena.release(mark);
+  return Status::ok;
+}
+
+std::size_t tape_bytes(const MlpSpec& spec, int n) {
+  std::size_t total = scratch_floats(static_cast<std::size_t>(n) * spec.sizes[0]);
+  for (int i = 0; i < spec.n_layers; ++i) {
+    const std::size_t per = static_cast<std::size_t>(n) * spec.sizes[i + 1];
+    total += scratch_floats(per);
+    if (i < spec.n_layers - 1) total += scratch_floats(per);
+  }
+  return total;
+}
+
+Status tape_init(const MlpSpec& spec, int n, Arena& arena, Tape* tape) {
+  tape->n = n;
+  tape->input = arena.alloc_array<float>(static_cast<std::size_t>(n) * spec.sizes[0]);
+  if (tape->input == nullptr) return Status::out_of_memory;
+  for (int i = 0; i < spec.n_layers; ++i) {
+    const std::size_t per = static_cast<std::size_t>(n) * spec.sizes[i + 1];
+    tape->pre[i] = arena.alloc_array<float>(per);
+    if (tape->pre[i] == nullptr) return Status::out_of_memory;
+    if (i < spec.n_layers - 1) {
+      tape->post[i] = arena.alloc_array<float>(per);
+      if (tape->post[i] == nullptr) return Status::out_of_memory;
+    } else {
+      tape->post[i] = tape->pre[i];
+    }
+  }
+  return Status::ok;
+}
+
+void mlp_forward_train(const Mlp& mlp, const float* x, int x_stride, const float* t, int n, Tape& tape) {
+  const MlpSpec& s = mlp.spec;
+  assemble_input(s, x, x_stride, t, true, n, tape.input);
+  const float* cur = tape.input;
+  for (int i = 0; i < s.n_layers; ++i) {
+    const int fout = s.sizes[i + 1];
+    linear(mlp, i, cur, s.sizes[i], n, tape.pre[i], fout);
+    if (i < s.n_layers - 1) activate_array(s.activation, tape.pre[i], tape.post[i], static_cast<long>(n) * fout);
+    cur = tape.post[i];
+  }
+}
+
+std::size_t mlp_backward_scratch(const MlpSpec& spec, int n) {
+  return 2 * scratch_floats(static_cast<std::size_t>(n) * spec.max_size());
+}
+
+Status mlp_backward(const Mlp& mlp, const Tape& tape, const float* dout, float* grad, float* dx, float* dt,
+                    Arena& arena) {
+  const MlpSpec& s = mlp.spec;
+  const int n = tape.n, L = s.n_layers;
+  const std::size_t mark = arena.mark();
+  float* bufa = arena.alloc_array<float>(static_cast<std::size_t>(n) * s.max_size());
+  float* bufb = arena.alloc_array<float>(static_cast<std::size_t>(n) * s.max_size());
+  if (bufa == nullptr || bufb == nullptr) {
+    arena.release(mark);
+    return Status::out_of_memory;
+  }
+  // dz: gradient w.r.t. the pre-activation of layer i (n × fout).
+  const float* dz = dout;
+  for (int i = L - 1; i >= 0; --i) {
+    const int fin = s.sizes[i], fout = s.sizes[i + 1];
+    const float* a = i == 0 ? tape.input : tape.post[i - 1];
+    float* gW = grad + s.weight_offset(i);
+    float* gb = grad + s.bias_offset(i);
+    // gW[j][k] += Σ_r dz[r][j]·a[r][k] (r in order), gb[j] += Σ_r dz[r][j].
+    for (int j = 0; j < fout; ++j) {
+      float* g = gW + static_cast<std::ptrdiff_t>(j) * fin;
+      float sb = gb[j];
+      for (int r = 0; r < n; ++r) {
+        const float c = dz[static_cast<std::ptrdiff_t>(r) * fout + j];
+        const float* ar = a + static_cast<std::ptrdiff_t>(r) * fin;
+        for (int k = 0; k < fin; ++k) g[k] = g[k] + c * ar[k];
+        sb = sb + c;
+      }
+      gb[j] = sb;
+    }
+    if (i == 0 && dx == nullptr && dt == nullptr) break;
+    // da[r][k] = Σ_j dz[r][j]·W[j][k] (j in order).
+    float* da = (dz == bufa) ? bufb : bufa;
+    const float* W = mlp.weight[i];
+    for (int r = 0; r < n; ++r) {
+      float* dr = da + static_cast<std::ptrdiff_t>(r) * fin;
+      const float* zr = dz + static_cast<std::ptrdiff_t>(r) * fout;
+      for (int k = 0; k < fin; ++k) dr[k] = 0.0f;
+      for (int j = 0; j < fout; ++j) {
+        const float c = zr[j];
+        const float* wj = W + static_cast<std::ptrdiff_t>(j) * fin;
+        for (int k = 0; k < fin; ++k) dr[k] = dr[k] + c * wj[k];
+      }
+    }
+    if (i > 0) {
+      // Through the activation of layer i-1: dz = da ⊙ act'(pre).
+      const float* pre = tape.pre[i - 1];
+      const long count = static_cast<long>(n) * fin;
+      for (long q = 0; q < count; ++q) da[q] = da[q] * activate_grad(s.activation, pre[q]);
+      dz = da;
+    } else {
+      const int d = s.dim, f = s.sizes[0];
+      for (int r = 0; r < n; ++r) {
+        const float* dr = da + static_cast<std::ptrdiff_t>(r) * f;
+        if (dx != nullptr) std::memcpy(dx + static_cast<std::ptrdiff_t>(r) * d, dr, sizeof(float) * d);
+        if (dt != nullptr) {
+          if (s.time.k == 0) {
+            dt[r] = dr[d];
+          } else {
+            // d/dt sin(ωt) = ω cos(ωt), d/dt cos(ωt) = −ω sin(ωt); the features are in the tape.
+            const float* feat = tape.input + static_cast<std::ptrdiff_t>(r) * f + d;
+            float acc = 0.0f, omega = mathf::kPi;
+            for (int q = 0; q < s.time.k; ++q, omega *= 2.0f)
+              acc = acc + dr[d + q] * omega * feat[s.time.k + q] - dr[d + s.time.k + q] * omega * feat[q];
+            dt[r] = acc;
+          }
+        }
+      }
+    }
+  }
+  arena.release(mark);
+  return Status::ok;
+}
+
+void mlp_init(const MlpSpec& spec, float* block, Rng& rng) {
+  for (int i = 0; i < spec.n_layers; ++i) {
+    const int fin = spec.sizes[i], fout = spec.sizes[i + 1];
+    const float bound = 1.0f / mathf::sqrt(static_cast<float>(fin));
+    float* W = block + spec.weight_offset(i);
+    float* b = block + spec.bias_offset(i);
+    for (long q = 0; q < static_cast<long>(fout) * fin; ++q) W[q] = rng.uniform(-bound, bound);
+    for (int j = 0; j < fout; ++j) b[j] = rng.uniform(-bound, bound);
+  }
+}
+
+}  // namespace rill

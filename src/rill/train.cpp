@@ -1,0 +1,273 @@
+// Trainer: CFM loss, Adam, schedule, clipping, EMA, OT coupling. See train.h.
+#include "rill/train.h"
+
+#include <cstring>
+
+#include "rill/assignment.h"
+#include "rill/mathf.h"
+
+namespace rill {
+
+namespace {
+constexpr const char* kCouplings[] = {"independent", "ot"};
+constexpr const char* kSchedules[] = {"constant", "cosine"};
+
+inline bool finite(float v) { return v - v == 0.0f; }
+}  // namespace
+
+const char* coupling_name(Coupling c) { return kCouplings[static_cast<int>(c) & 1]; }
+bool parse_coupling(const char* s, Coupling* out) {
+  for (int i = 0; i < 2; ++i)
+    if (std::strcmp(s, kCouplings[i]) == 0) { *out = static_cast<Coupling>(i); return true; }
+  return false;
+}
+const char* schedule_name(Schedule s) { return kSchedules[static_cast<int>(s) & 1]; }
+bool parse_schedule(const char* s, Schedule* out) {
+  for (int i = 0; i < 2; ++i)
+    if (std::strcmp(s, kSchedules[i]) == 0) { *out = static_cast<Schedule>(i); return true; }
+  return false;
+}
+
+std::size_t Trainer::memory_bytes(const MlpSpec& spec, const TrainConfig& cfg) {
+  const std::size_t P = spec.param_count();
+  const std::size_t nd = static_cast<std::size_t>(cfg.batch) * static_cast<std::size_t>(spec.dim);
+  std::size_t total = 4 * scratch_floats(P);             // params, grad, Adam m and v
+  if (cfg.ema > 0.0f) total += scratch_floats(P);         // EMA copy
+  total += mlp_pack_bytes(spec) + (cfg.ema > 0.0f ? mlp_pack_bytes(spec) : 0);
+  total += 5 * scratch_floats(nd) + scratch_floats(static_cast<std::size_t>(cfg.batch));  // x0 x1 xt target dout, t
+  total += tape_bytes(spec, cfg.batch);
+  if (cfg.coupling == Coupling::ot) {
+    const std::size_t b = static_cast<std::size_t>(cfg.batch);
+    total += Arena::padded(b * b * sizeof(double)) + Arena::padded(b * sizeof(int)) +
+             assignment_scratch(cfg.batch);
+  }
+  total += mlp_backward_scratch(spec, cfg.batch);
+  return total;
+}
+
+Status Trainer::init(const MlpSpec& spec, const TrainConfig& cfg, const DataSource& data, Arena& arena,
+                     Message* msg, const float* initial) {
+  Status st = spec.validate(msg);
+  if (st != Status::ok) return st;
+  if (cfg.batch < 1 || cfg.batch > TrainConfig::kMaxBatch)
+    return fail(msg, Status::invalid_argument, "batch %d is outside 1..%d", cfg.batch, TrainConfig::kMaxBatch);
+  if (cfg.coupling == Coupling::ot && cfg.batch > TrainConfig::kMaxOtBatch)
+    return fail(msg, Status::invalid_argument, "OT coupling supports batches up to %d", TrainConfig::kMaxOtBatch);
+  if (!(cfg.lr > 0.0f) || !finite(cfg.lr)) return fail(msg, Status::invalid_argument, "learning rate must be > 0");
+  if (cfg.steps < 1) return fail(msg, Status::invalid_argument, "steps must be >= 1");
+  if (cfg.warmup < 0) return fail(msg, Status::invalid_argument, "warm-up must be >= 0");
+  if (!(cfg.ema >= 0.0f && cfg.ema < 1.0f)) return fail(msg, Status::invalid_argument, "EMA decay must be in [0, 1)");
+  if (!(cfg.clip >= 0.0f) || !finite(cfg.clip)) return fail(msg, Status::invalid_argument, "clip must be >= 0");
+  if (!(cfg.sigma_min >= 0.0f && cfg.sigma_min < 1.0f))
+    return fail(msg, Status::invalid_argument, "sigma_min must be in [0, 1)");
+  if (!(cfg.beta1 >= 0.0f && cfg.beta1 < 1.0f && cfg.beta2 >= 0.0f && cfg.beta2 < 1.0f && cfg.eps > 0.0f))
+    return fail(msg, Status::invalid_argument, "Adam parameters out of range");
+  if (data.is_builtin) {
+    if (spec.dim != kDatasetDim)
+      return fail(msg, Status::bad_shape, "dataset %s is %d-dimensional, the model is %d-dimensional",
+                  dataset_name(data.dataset), kDatasetDim, spec.dim);
+  } else {
+    if (data.points == nullptr || data.count < 1)
+      return fail(msg, Status::invalid_argument, "the training data is empty");
+    if (data.dim != spec.dim)
+      return fail(msg, Status::bad_shape, "the data has dimension %d, the model %d", data.dim, spec.dim);
+    const long total = data.count * data.dim;
+    for (long q = 0; q < total; ++q)
+      if (!finite(data.points[q]))
+        return fail(msg, Status::non_finite, "training point %ld has a NaN or Inf coordinate", q / data.dim);
+  }
+
+  cfg_ = cfg;
+  data_ = data;
+  path_.sigma_min = cfg.sigma_min;
+  arena_ = &arena;
+  nparams_ = spec.param_count();
+  const std::size_t nd = static_cast<std::size_t>(cfg.batch) * static_cast<std::size_t>(spec.dim);
+  const std::size_t mark = arena.mark();
+  bool ok = true;
+  auto take = [&](std::size_t count) {
+    float* p = arena.alloc_array<float>(count);
+    ok = ok && p != nullptr;
+    return p;
+  };
+  params_ = take(nparams_);
+  grad_ = take(nparams_);
+  m_ = take(nparams_);
+  v_ = take(nparams_);
+  ema_ = cfg.ema > 0.0f ? take(nparams_) : nullptr;
+  x0_ = take(nd); x1_ = take(nd); xt_ = take(nd); target_ = take(nd); dout_ = take(nd);
+  t_ = take(static_cast<std::size_t>(cfg.batch));
+  if (ok && cfg.coupling == Coupling::ot) {
+    const std::size_t b = static_cast<std::size_t>(cfg.batch);
+    cost_ = arena.alloc_array<double>(b * b);
+    perm_ = arena.alloc_array<int>(b);
+    ok = cost_ != nullptr && perm_ != nullptr;
+  }
+  ok = ok && tape_init(spec, cfg.batch, arena, &tape_) == Status::ok;
+  if (ok) {
+    if (initial != nullptr) {
+      std::memcpy(params_, initial, sizeof(float) * nparams_);
+    } else {
+      Rng init_rng = Rng::derive(cfg.seed, Purpose::init);
+      mlp_init(spec, params_, init_rng);
+    }
+    for (std::size_t q = 0; q < nparams_; ++q)
+      if (!finite(params_[q])) {
+        arena.release(mark);
+        return fail(msg, Status::non_finite, "initial parameter %zu is NaN or Inf", q);
+      }
+    mlp_.spec = spec;
+    mlp_.bind(params_);
+    ok = mlp_pack(mlp_, arena) == Status::ok;
+    if (ok && ema_ != nullptr) {
+      std::memcpy(ema_, params_, sizeof(float) * nparams_);
+      ema_mlp_.spec = spec;
+      ema_mlp_.bind(ema_);
+      ok = mlp_pack(ema_mlp_, arena) == Status::ok;
+    }
+  }
+  if (!ok) {
+    arena.release(mark);
+    return fail(msg, Status::out_of_memory, "training needs %zu bytes of arena", memory_bytes(spec, cfg));
+  }
+  std::memset(m_, 0, sizeof(float) * nparams_);
+  std::memset(v_, 0, sizeof(float) * nparams_);
+  scratch_mark_ = arena.mark();
+  data_rng_ = Rng::derive(cfg.seed, Purpose::train_data);
+  noise_rng_ = Rng::derive(cfg.seed, Purpose::train_noise);
+  pow1_ = pow2_ = 1.0f;
+  step_ = 0;
+  last_loss_ = 0.0f;
+  return Status::ok;
+}
+
+float Trainer::lr_at(int s) const {
+  if (cfg_.warmup > 0 && s < cfg_.warmup)
+    return cfg_.lr * static_cast<float>(s + 1) / static_cast<float>(cfg_.warmup);
+  if (cfg_.schedule == Schedule::constant) return cfg_.lr;
+  const int span = cfg_.steps - cfg_.warmup;
+  float progress = span > 0 ? static_cast<float>(s - cfg_.warmup) / static_cast<float>(span) : 1.0f;
+  if (progress > 1.0f) progress = 1.0f;
+  const float floor = cfg_.lr * cfg_.lr_floor;
+  return floor + (cfg_.lr - floor) * 0.5f * (1.0f + mathf::cos(mathf::kPi * progress));
+}
+
+void Trainer::draw_batch() {
+  const int n = cfg_.batch, d = mlp_.spec.dim;
+  if (data_.is_builtin) {
+    dataset_sample(data_.dataset, data_rng_, x1_, n);
+  } else {
+    for (int r = 0; r < n; ++r) {
+      const long idx = static_cast<long>(data_rng_.below(static_cast<std::uint32_t>(data_.count)));
+      std::memcpy(x1_ + static_cast<std::ptrdiff_t>(r) * d, data_.points + idx * d, sizeof(float) * d);
+    }
+  }
+  noise_rng_.fill_normal(x0_, static_cast<long>(n) * d);
+  for (int r = 0; r < n; ++r) t_[r] = noise_rng_.uniform();
+}
+
+// Minibatch OT: re-pair x1 so that Σ ‖x0_i − x1_π(i)‖² is minimal.
+void Trainer::couple_ot() {
+  const int n = cfg_.batch, d = mlp_.spec.dim;
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j) {
+      double c = 0;
+      for (int k = 0; k < d; ++k) {
+        const double e = static_cast<double>(x0_[i * d + k]) - static_cast<double>(x1_[j * d + k]);
+        c += e * e;
+      }
+      cost_[static_cast<std::size_t>(i) * n + j] = c;
+    }
+  const std::size_t mark = arena_->mark();
+  if (assignment_solve(cost_, n, perm_, *arena_) == Status::ok) {
+    // xt_ is free until the path is sampled: use it to permute.
+    std::memcpy(xt_, x1_, sizeof(float) * static_cast<std::size_t>(n) * d);
+    for (int i = 0; i < n; ++i)
+      std::memcpy(x1_ + static_cast<std::ptrdiff_t>(i) * d, xt_ + static_cast<std::ptrdiff_t>(perm_[i]) * d,
+                  sizeof(float) * d);
+  }
+  arena_->release(mark);
+}
+
+Status Trainer::step(float* loss_out) {
+  if (arena_ == nullptr) return Status::invalid_argument;
+  const int n = cfg_.batch, d = mlp_.spec.dim;
+  const long nd = static_cast<long>(n) * d;
+  draw_batch();
+  if (cfg_.coupling == Coupling::ot) couple_ot();
+  path_.sample(x0_, x1_, t_, n, d, xt_, target_);
+
+  mlp_forward_train(mlp_, xt_, d, t_, n, tape_);
+  const float* pred = tape_.post[mlp_.spec.n_layers - 1];
+  float loss = 0.0f;
+  const float scale = 2.0f / static_cast<float>(nd);
+  for (long q = 0; q < nd; ++q) {
+    const float e = pred[q] - target_[q];
+    loss = loss + e * e;
+    dout_[q] = scale * e;
+  }
+  loss = loss / static_cast<float>(nd);
+  if (!finite(loss)) return Status::non_finite;
+
+  std::memset(grad_, 0, sizeof(float) * nparams_);
+  Status st = mlp_backward(mlp_, tape_, dout_, grad_, nullptr, nullptr, *arena_);
+  if (st != Status::ok) return st;
+
+  if (cfg_.clip > 0.0f) {
+    float sq = 0.0f;
+    for (std::size_t q = 0; q < nparams_; ++q) sq = sq + grad_[q] * grad_[q];
+    const float norm = mathf::sqrt(sq);
+    if (norm > cfg_.clip) {
+      const float c = cfg_.clip / norm;
+      for (std::size_t q = 0; q < nparams_; ++q) grad_[q] = grad_[q] * c;
+    }
+  }
+
+  // Adam with bias correction.
+  const float lr = lr_at(step_);
+  const float b1 = cfg_.beta1, b2 = cfg_.beta2;
+  pow1_ = pow1_ * b1;
+  pow2_ = pow2_ * b2;
+  const float c1 = 1.0f / (1.0f - pow1_), c2 = 1.0f / (1.0f - pow2_);
+  for (std::size_t q = 0; q < nparams_; ++q) {
+    const float g = grad_[q];
+    m_[q] = b1 * m_[q] + (1.0f - b1) * g;
+    v_[q] = b2 * v_[q] + (1.0f - b2) * g * g;
+    const float mh = m_[q] * c1, vh = v_[q] * c2;
+    params_[q] = params_[q] - lr * mh / (mathf::sqrt(vh) + cfg_.eps);
+  }
+  mlp_repack(mlp_);
+  ++step_;
+  if (ema_ != nullptr) {
+    // Warm-up of the decay (as in common EMA implementations) so early steps are not dominated by the init.
+    float decay = static_cast<float>(1 + step_) / static_cast<float>(10 + step_);
+    if (decay > cfg_.ema) decay = cfg_.ema;
+    const float keep = 1.0f - decay;
+    for (std::size_t q = 0; q < nparams_; ++q) ema_[q] = decay * ema_[q] + keep * params_[q];
+    ema_stale_ = true;
+  }
+  last_loss_ = loss;
+  if (loss_out != nullptr) *loss_out = loss;
+  return Status::ok;
+}
+
+const Mlp& Trainer::model() const {
+  if (ema_ == nullptr) return mlp_;
+  if (ema_stale_) {
+    mlp_repack(ema_mlp_);
+    ema_stale_ = false;
+  }
+  return ema_mlp_;
+}
+
+Status Trainer::run(int k, TrainCallback cb, void* ctx) {
+  for (int i = 0; i < k; ++i) {
+    float loss = 0.0f;
+    const Status st = step(&loss);
+    if (st != Status::ok) return st;
+    if (cb != nullptr && !cb(step_, loss, ctx)) break;
+  }
+  return Status::ok;
+}
+
+}  // namespace rill

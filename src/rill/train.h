@@ -1,0 +1,111 @@
+// Trainer: conditional flow matching (Lipman et al. 2023) with Adam.
+//
+// Each step draws a minibatch x1 from the data, noise x0 ~ N(0, I) and times
+// t ~ U(0, 1), optionally re-pairs x0 with x1 by an exact assignment inside
+// the batch (minibatch OT-CFM, Tong et al. 2023), forms x_t and the target
+// u_t(x_t | x1) on the CondOT path, and minimises
+//   L(θ) = mean over the batch and coordinates of (u^θ_t(x_t) − target)²
+// with Adam (Kingma & Ba 2015), an optional warm-up + cosine schedule,
+// gradient-norm clipping and an EMA of the weights. All memory comes from
+// one Arena sized by memory_bytes(); the same seed gives the same bits.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "rill/arena.h"
+#include "rill/datasets.h"
+#include "rill/mlp.h"
+#include "rill/path.h"
+#include "rill/rng.h"
+#include "rill/status.h"
+
+namespace rill {
+
+enum class Schedule : int { constant, cosine };
+enum class Coupling : int { independent, ot };
+const char* coupling_name(Coupling c);
+bool parse_coupling(const char* s, Coupling* out);
+const char* schedule_name(Schedule s);
+bool parse_schedule(const char* s, Schedule* out);
+
+struct TrainConfig {
+  int steps = 20000;      // planned length (the cosine schedule ends here; step() may go on at the floor)
+  int batch = 256;
+  float lr = 1e-3f;
+  Schedule schedule = Schedule::constant;
+  int warmup = 0;         // linear warm-up over this many steps
+  float lr_floor = 0.0f;  // cosine decays to lr·lr_floor
+  float clip = 0.0f;      // max global gradient norm; 0 = no clipping
+  float ema = 0.0f;       // EMA decay in [0, 1); 0 = no EMA
+  float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
+  Coupling coupling = Coupling::independent;
+  float sigma_min = 0.0f;
+  std::uint32_t seed = 0;
+  static constexpr int kMaxBatch = 1 << 20;
+  static constexpr int kMaxOtBatch = 4096;  // O(n³) assignment and n² doubles of cost
+};
+
+// Where minibatches come from: a built-in dataset, or n points of dimension d
+// (contiguous, finite, not owned: they must outlive the Trainer).
+struct DataSource {
+  bool is_builtin = true;
+  Dataset dataset = Dataset::moons;
+  const float* points = nullptr;
+  long count = 0;
+  int dim = 2;
+  static DataSource builtin(Dataset d) { DataSource s; s.dataset = d; return s; }
+  static DataSource array(const float* points, long count, int dim) {
+    DataSource s; s.is_builtin = false; s.points = points; s.count = count; s.dim = dim; return s;
+  }
+};
+
+// Called after each step with its number (1-based) and loss; return false to stop run().
+using TrainCallback = bool (*)(int step, float loss, void* ctx);
+
+class Trainer {
+ public:
+  // Arena bytes init() takes for this architecture and configuration.
+  static std::size_t memory_bytes(const MlpSpec& spec, const TrainConfig& cfg);
+  // Sets up a fresh model (PyTorch-style init from the seed), or starts from
+  // `initial` (param_count() floats, canonical layout) when it is non-null.
+  Status init(const MlpSpec& spec, const TrainConfig& cfg, const DataSource& data, Arena& arena, Message* msg,
+              const float* initial = nullptr);
+  // One optimisation step; *loss (if given) receives the minibatch loss before the update.
+  Status step(float* loss = nullptr);
+  // k steps, calling cb (if any) after each.
+  Status run(int k, TrainCallback cb = nullptr, void* ctx = nullptr);
+
+  int step_count() const { return step_; }
+  float last_loss() const { return last_loss_; }
+  float lr_at(int step) const;  // learning rate of 0-based step `step`
+  const TrainConfig& config() const { return cfg_; }
+  // The weights to use: the EMA when enabled, else the current ones (packed for sampling).
+  const Mlp& model() const;
+  const Mlp& current() const { return mlp_; }
+  const float* params() const { return cfg_.ema > 0.0f ? ema_ : params_; }
+
+ private:
+  void draw_batch();
+  void couple_ot();
+
+  TrainConfig cfg_;
+  DataSource data_;
+  CondOTPath path_;
+  Mlp mlp_;
+  mutable Mlp ema_mlp_;          // packed lazily: only when model() is asked for
+  mutable bool ema_stale_ = false;
+  Tape tape_;
+  Arena* arena_ = nullptr;
+  std::size_t scratch_mark_ = 0;
+  float *params_ = nullptr, *grad_ = nullptr, *m_ = nullptr, *v_ = nullptr, *ema_ = nullptr;
+  float *x0_ = nullptr, *x1_ = nullptr, *t_ = nullptr, *xt_ = nullptr, *target_ = nullptr, *dout_ = nullptr;
+  double* cost_ = nullptr;
+  int* perm_ = nullptr;
+  std::size_t nparams_ = 0;
+  Rng data_rng_, noise_rng_;
+  float pow1_ = 1.0f, pow2_ = 1.0f;
+  int step_ = 0;
+  float last_loss_ = 0.0f;
+};
+
+}  // namespace rill

@@ -1,0 +1,76 @@
+// The fast linear kernel gives the bits of the naive reference kernel.
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <vector>
+
+#include "rill/kernels.h"
+#include "rill/rng.h"
+
+using namespace rill;
+
+namespace {
+void check_shape(int fin, int fout, int n, Rng& rng) {
+  std::vector<float> W(size_t(fin) * fout), b(fout), x(size_t(n) * (fin + 3));
+  for (auto& v : W) v = rng.uniform(-1.0f, 1.0f);
+  for (auto& v : b) v = rng.uniform(-1.0f, 1.0f);
+  for (auto& v : x) v = rng.normal();
+  const int in_stride = fin + 3;  // a strided input, as the MLP's time columns make
+  std::vector<float> ref(size_t(n) * fout, 7.0f), fast(size_t(n) * fout, 9.0f);
+  std::vector<float> packed(packed_floats(fin, fout));
+  pack_weights(W.data(), fin, fout, packed.data());
+  linear_ref(x.data(), in_stride, n, W.data(), b.data(), fin, fout, ref.data(), fout);
+  linear_packed(x.data(), in_stride, n, packed.data(), b.data(), fin, fout, fast.data(), fout);
+  INFO("fin " << fin << " fout " << fout << " n " << n);
+  CHECK(std::memcmp(ref.data(), fast.data(), ref.size() * sizeof(float)) == 0);
+}
+}  // namespace
+
+TEST_CASE("fast kernel equals the reference bit for bit on awkward shapes") {
+  Rng rng(42, 1);
+  const int shapes[][2] = {{1, 1}, {3, 5}, {5, 3}, {17, 33}, {33, 17}, {3, 128}, {128, 128}, {128, 2}, {7, 8}, {8, 9}};
+  for (auto& s : shapes)
+    for (int n : {1, 2, 3, 4, 5, 7, 64, 65, 257}) check_shape(s[0], s[1], n, rng);
+  for (int n = 1; n <= 1000; n += 37) check_shape(17, 33, n, rng);
+  check_shape(17, 33, 1000, rng);
+}
+
+TEST_CASE("reference kernel sums in input order from the bias") {
+  // With these values a different order (or a fused multiply-add) gives another float.
+  const float W[3] = {1.0f, 1.0f, 1.0f};
+  const float b[1] = {1e8f};
+  const float x[3] = {-1e8f, 3.0f, 0.5f};
+  float out = 0;
+  linear_ref(x, 3, 1, W, b, 3, 1, &out, 1);
+  float acc = 1e8f;
+  acc = acc + -1e8f;
+  acc = acc + 3.0f;
+  acc = acc + 0.5f;
+  CHECK(out == acc);
+  CHECK(out == 3.5f);
+}
+
+TEST_CASE("packing pads with zeros and transposes") {
+  const float W[6] = {1, 2, 3, 4, 5, 6};  // [out = 2][in = 3]
+  std::vector<float> p(packed_floats(3, 2), -1.0f);
+  pack_weights(W, 3, 2, p.data());
+  const int ld = packed_ld(2);
+  CHECK(ld % 4 == 0);
+  CHECK(p[0] == 1);
+  CHECK(p[1] == 4);
+  CHECK(p[ld] == 2);
+  CHECK(p[2 * ld + 1] == 6);
+  CHECK(p[2] == 0);
+}
+
+TEST_CASE("activate_array matches activate element by element") {
+  Rng rng(3, 3);
+  std::vector<float> z(999), a(999);
+  for (auto& v : z) v = rng.uniform(-12.0f, 12.0f);
+  for (Activation act : {Activation::silu, Activation::relu, Activation::tanh, Activation::gelu, Activation::gelu_tanh}) {
+    activate_array(act, z.data(), a.data(), long(z.size()));
+    bool same = true;
+    for (size_t i = 0; i < z.size(); ++i) same = same && (a[i] == activate(act, z[i]));
+    CHECK(same);
+  }
+}

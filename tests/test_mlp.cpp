@@ -1,0 +1,227 @@
+// Mlp: forward shapes and values, packed = unpacked bits, gradients against
+// central finite differences for every parameter tensor, the input and t.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <cstdio>
+#include <vector>
+
+#include "rill/mlp.h"
+#include "rill/rng.h"
+
+using namespace rill;
+
+namespace {
+struct Net {
+  MlpSpec spec;
+  std::vector<float> params;
+  Mlp mlp;
+  explicit Net(const MlpSpec& s, uint32_t seed = 1) : spec(s), params(s.param_count()) {
+    Rng rng(seed, 9);
+    mlp_init(spec, params.data(), rng);
+    mlp.spec = spec;
+    mlp.bind(params.data());
+  }
+};
+
+std::vector<float> forward(const Mlp& m, const std::vector<float>& x, const std::vector<float>& t, int n) {
+  std::vector<unsigned char> mem(mlp_forward_scratch(m.spec, n));
+  Arena arena(mem.data(), mem.size());
+  std::vector<float> out(size_t(n) * m.spec.dim);
+  REQUIRE(mlp_forward(m, x.data(), m.spec.dim, t.data(), true, n, out.data(), m.spec.dim, arena) == Status::ok);
+  return out;
+}
+
+// L = Σ c ⊙ out, so dL/dout = c.
+double loss(const Mlp& m, const std::vector<float>& x, const std::vector<float>& t, const std::vector<float>& c,
+            int n) {
+  const auto out = forward(m, x, t, n);
+  double l = 0;
+  for (size_t i = 0; i < out.size(); ++i) l += double(c[i]) * out[i];
+  return l;
+}
+
+void check_gradients(Activation act, TimeEmbedding time) {
+  const int d = 3, n = 4;
+  Net net(MlpSpec::make(d, 6, 2, act, time), 5);
+  Rng rng(11, 2);
+  std::vector<float> x(n * d), t(n), c(n * d);
+  for (auto& v : x) v = rng.normal();
+  for (auto& v : t) v = rng.uniform();
+  for (auto& v : c) v = rng.normal();
+
+  std::vector<unsigned char> mem(tape_bytes(net.spec, n) + mlp_backward_scratch(net.spec, n));
+  Arena arena(mem.data(), mem.size());
+  Tape tape;
+  REQUIRE(tape_init(net.spec, n, arena, &tape) == Status::ok);
+  mlp_forward_train(net.mlp, x.data(), d, t.data(), n, tape);
+  // the training forward gives the bits of the inference forward
+  const auto out = forward(net.mlp, x, t, n);
+  CHECK(std::memcmp(out.data(), tape.post[net.spec.n_layers - 1], out.size() * sizeof(float)) == 0);
+
+  std::vector<float> grad(net.params.size(), 0.0f), dx(n * d), dt(n);
+  REQUIRE(mlp_backward(net.mlp, tape, c.data(), grad.data(), dx.data(), dt.data(), arena) == Status::ok);
+
+  // Small enough that ReLU kinks are rarely crossed and sin(2^k·π·t) is resolved;
+  // large enough that float32 rounding of the loss (~1e-7) stays far below the tolerance.
+  const float h = 1e-3f;
+  auto fd = [&](float* p) {
+    const float keep = *p;
+    *p = keep + h;
+    const double up = loss(net.mlp, x, t, c, n);
+    *p = keep - h;
+    const double down = loss(net.mlp, x, t, c, n);
+    *p = keep;
+    return (up - down) / (2.0 * h);
+  };
+  auto close = [](double analytic, double numeric) {
+    return std::fabs(analytic - numeric) <= 2e-3 + 2e-2 * std::fabs(numeric);
+  };
+  INFO("activation " << std::string(activation_name(act)) << ", time k " << time.k);
+  for (int layer = 0; layer < net.spec.n_layers; ++layer) {
+    const size_t w0 = net.spec.weight_offset(layer), b0 = net.spec.bias_offset(layer);
+    const size_t w1 = b0, b1 = b0 + size_t(net.spec.sizes[layer + 1]);
+    int bad = 0;
+    for (size_t q = w0; q < w1; ++q) {
+      const double num = fd(&net.params[q]);
+      if (!close(grad[q], num)) { ++bad; std::printf("%s k%d layer %d q %zu: %g vs %g\n", activation_name(act), time.k, layer, q - w0, grad[q], num); }
+    }
+    for (size_t q = b0; q < b1; ++q) bad += !close(grad[q], fd(&net.params[q]));
+    INFO("layer " << layer);
+    CHECK(bad == 0);
+  }
+  int bad = 0;
+  for (size_t q = 0; q < x.size(); ++q) bad += !close(dx[q], fd(&x[q]));
+  for (size_t q = 0; q < t.size(); ++q) bad += !close(dt[q], fd(&t[q]));
+  CHECK(bad == 0);
+}
+}  // namespace
+
+TEST_CASE("gradients match central finite differences") {
+  for (Activation act : {Activation::silu, Activation::relu, Activation::tanh, Activation::gelu, Activation::gelu_tanh})
+    for (int k : {0, 3}) check_gradients(act, TimeEmbedding{k});
+}
+
+TEST_CASE("activation derivatives match finite differences") {
+  for (Activation act : {Activation::silu, Activation::tanh, Activation::gelu, Activation::gelu_tanh})
+    for (float z = -6.0f; z <= 6.0f; z += 0.37f) {
+      const double h = 1e-3;
+      const double num = (activate(act, float(z + h)) - activate(act, float(z - h))) / (2 * h);
+      CHECK(activate_grad(act, z) == doctest::Approx(num).epsilon(5e-3).scale(1.0));
+    }
+  CHECK(activate(Activation::relu, -1.0f) == 0.0f);
+  CHECK(activate(Activation::relu, 2.0f) == 2.0f);
+  CHECK(activate(Activation::silu, 0.0f) == 0.0f);
+  CHECK(activate(Activation::gelu, 1.0f) == doctest::Approx(0.8413447 * 1.0).epsilon(1e-5));
+  CHECK(activate(Activation::gelu_tanh, 1.0f) == doctest::Approx(0.8411920).epsilon(1e-5));
+}
+
+TEST_CASE("forward matches a hand computation for a 1-layer net") {
+  MlpSpec s = MlpSpec::make(2, 0, 0);  // depth 0: one linear layer [x, t] -> x
+  REQUIRE(s.validate(nullptr) == Status::ok);
+  const float block[] = {1, 2, 3, 4, 5, 6, 0.5f, -0.5f};  // W [2][3], b [2]
+  Mlp m;
+  m.spec = s;
+  m.bind(block);
+  std::vector<float> out = forward(m, {1.0f, -1.0f}, {0.25f}, 1);
+  CHECK(out[0] == 0.5f + 1 - 2 + 0.75f);
+  CHECK(out[1] == -0.5f + 4 - 5 + 1.5f);
+}
+
+TEST_CASE("sinusoidal time embedding follows formats.md") {
+  TimeEmbedding e{3};
+  CHECK(e.features() == 6);
+  float f[6];
+  e.embed(0.3f, f);
+  for (int k = 0; k < 3; ++k) {
+    const double w = std::ldexp(M_PI, k);
+    CHECK(f[k] == doctest::Approx(std::sin(w * 0.3)).epsilon(1e-6));
+    CHECK(f[3 + k] == doctest::Approx(std::cos(w * 0.3)).epsilon(1e-6));
+  }
+  TimeEmbedding raw;
+  raw.embed(0.7f, f);
+  CHECK(f[0] == 0.7f);
+  CHECK(raw.features() == 1);
+}
+
+TEST_CASE("packed and unpacked forward give the same bits, any batch, scalar or per-row t") {
+  Net net(MlpSpec::make(2, 128, 3));
+  std::vector<unsigned char> packmem(mlp_pack_bytes(net.spec));
+  Arena pa(packmem.data(), packmem.size());
+  Mlp packed = net.mlp;
+  REQUIRE(mlp_pack(packed, pa) == Status::ok);
+  Rng rng(1, 1);
+  for (int n : {1, 3, 63, 64, 65, 200}) {
+    std::vector<float> x(size_t(n) * 2), t(n, 0.375f);
+    for (auto& v : x) v = rng.normal();
+    const auto a = forward(net.mlp, x, t, n), b = forward(packed, x, t, n);
+    CHECK(std::memcmp(a.data(), b.data(), a.size() * 4) == 0);
+    std::vector<unsigned char> mem(mlp_forward_scratch(net.spec, n));
+    Arena arena(mem.data(), mem.size());
+    std::vector<float> c(a.size());
+    const float ts = 0.375f;
+    REQUIRE(mlp_forward(packed, x.data(), 2, &ts, false, n, c.data(), 2, arena) == Status::ok);
+    CHECK(std::memcmp(a.data(), c.data(), a.size() * 4) == 0);
+    CHECK(arena.used() == 0);
+  }
+}
+
+TEST_CASE("forward scratch does not grow with the batch (tiled)") {
+  const MlpSpec s = MlpSpec::make(2, 128, 3);
+  CHECK(mlp_forward_scratch(s, 64) == mlp_forward_scratch(s, 1 << 20));
+  CHECK(mlp_forward_scratch(s, 1) < mlp_forward_scratch(s, 64));
+  unsigned char mem[256];
+  Arena small(mem, sizeof mem);
+  Net net(s);
+  float x[2] = {0, 0}, t = 0, out[2];
+  CHECK(mlp_forward(net.mlp, x, 2, &t, false, 1, out, 2, small) == Status::out_of_memory);
+}
+
+TEST_CASE("any data dimension from 1 to 4096") {
+  for (int d : {1, 2, 7, 4096}) {
+    Net net(MlpSpec::make(d, 16, 2));
+    CHECK(net.spec.validate(nullptr) == Status::ok);
+    std::vector<float> x(size_t(d) * 2, 0.5f), t(2, 0.5f);
+    const auto out = forward(net.mlp, x, t, 2);
+    CHECK(out.size() == size_t(d) * 2);
+    bool finite = true;
+    for (float v : out) finite = finite && std::isfinite(v);
+    CHECK(finite);
+  }
+  Message m;
+  CHECK(MlpSpec::make(4097, 16, 2).validate(&m) == Status::bad_shape);
+  CHECK(MlpSpec::make(0, 16, 2).validate(&m) == Status::bad_shape);
+  CHECK(MlpSpec::make(2, 16, kMaxLayers).validate(&m) == Status::bad_shape);
+  CHECK(MlpSpec::make(2, 0, 3).validate(&m) == Status::bad_shape);
+  CHECK(MlpSpec::make(2, 16, 2, Activation::silu, TimeEmbedding{13}).validate(&m) == Status::bad_metadata);
+}
+
+TEST_CASE("spec arithmetic: the default model") {
+  const MlpSpec s = MlpSpec::make(2, 128, 3);
+  CHECK(s.in_features() == 3);
+  CHECK(s.n_layers == 4);
+  CHECK(s.param_count() == size_t(3 * 128 + 128 + 2 * (128 * 128 + 128) + 128 * 2 + 2));
+  CHECK(s.flops() == 66816.0);  // the figure BENCHMARKS.md quotes
+  CHECK(s.bias_offset(0) == 3 * 128);
+  CHECK(s.weight_offset(1) == 3 * 128 + 128);
+  Activation a;
+  CHECK(parse_activation("gelu_tanh", 9, &a));
+  CHECK(a == Activation::gelu_tanh);
+  CHECK_FALSE(parse_activation("gelu_", 5, &a));
+}
+
+TEST_CASE("initialisation is PyTorch's Kaiming-uniform bound and deterministic") {
+  const MlpSpec s = MlpSpec::make(2, 64, 2);
+  std::vector<float> a(s.param_count()), b(s.param_count());
+  Rng r1(7, 4), r2(7, 4);
+  mlp_init(s, a.data(), r1);
+  mlp_init(s, b.data(), r2);
+  CHECK(a == b);
+  const float bound0 = 1.0f / std::sqrt(3.0f), bound1 = 1.0f / 8.0f;
+  bool inside = true;
+  for (size_t q = 0; q < s.bias_offset(0) + 64; ++q) inside = inside && std::fabs(a[q]) <= bound0;
+  for (size_t q = s.weight_offset(1); q < s.weight_offset(2); ++q) inside = inside && std::fabs(a[q]) <= bound1;
+  CHECK(inside);
+}
