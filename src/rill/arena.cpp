@@ -14,4 +14,12 @@ void* Arena::alloc(std::size_t bytes) {
   return base_ + off;
 }
 
+Arena Arena::take_rest() {
+  if (base_ == nullptr) return Arena();
+  Arena rest(base_ + used_, cap_ - used_);
+  used_ = cap_;
+  high_ = cap_;
+  return rest;
+}
+
 }  // namespace rill

@@ -27,6 +27,9 @@ class Arena {
     return static_cast<T*>(alloc(count * sizeof(T)));
   }
 
+  // Hands everything still free over to a new Arena (this one is then full).
+  Arena take_rest();
+
   std::size_t used() const { return used_; }
   std::size_t capacity() const { return cap_; }
   std::size_t high_water() const { return high_; }

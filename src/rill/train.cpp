@@ -213,10 +213,11 @@ Status Trainer::step(float* loss_out) {
   Status st = mlp_backward(mlp_, tape_, dout_, grad_, nullptr, nullptr, *arena_);
   if (st != Status::ok) return st;
 
+  float sq = 0.0f;
+  for (std::size_t q = 0; q < nparams_; ++q) sq = sq + grad_[q] * grad_[q];
+  const float norm = mathf::sqrt(sq);
+  grad_norm_ = norm;
   if (cfg_.clip > 0.0f) {
-    float sq = 0.0f;
-    for (std::size_t q = 0; q < nparams_; ++q) sq = sq + grad_[q] * grad_[q];
-    const float norm = mathf::sqrt(sq);
     if (norm > cfg_.clip) {
       const float c = cfg_.clip / norm;
       for (std::size_t q = 0; q < nparams_; ++q) grad_[q] = grad_[q] * c;

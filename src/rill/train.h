@@ -77,6 +77,7 @@ class Trainer {
 
   int step_count() const { return step_; }
   float last_loss() const { return last_loss_; }
+  float last_grad_norm() const { return grad_norm_; }  // global gradient norm of the last step, before clipping
   float lr_at(int step) const;  // learning rate of 0-based step `step`
   const TrainConfig& config() const { return cfg_; }
   // The weights to use: the EMA when enabled, else the current ones (packed for sampling).
@@ -106,6 +107,7 @@ class Trainer {
   float pow1_ = 1.0f, pow2_ = 1.0f;
   int step_ = 0;
   float last_loss_ = 0.0f;
+  float grad_norm_ = 0.0f;
 };
 
 }  // namespace rill

@@ -1,0 +1,182 @@
+// The heap-free half of the C API (rill.h): models placed in caller memory,
+// sampling, integration and field evaluation. Goes into every build,
+// firmware included.
+#include <cstdint>
+#include <cstring>
+#include <new>
+
+#include "rill/capi.h"
+#include "rill/rng.h"
+#include "rill/solver.h"
+
+using namespace rill;
+
+namespace rill {
+
+void copy_error(const Message& m, Status s, char* err, std::size_t cap) {
+  if (err == nullptr || cap == 0) return;
+  const char* text = m.text[0] ? m.text : status_message(s);
+  std::size_t n = std::strlen(text);
+  if (n >= cap) n = cap - 1;
+  std::memcpy(err, text, n);
+  err[n] = '\0';
+}
+
+std::size_t model_place_bytes(const Model& m, int chunk, int flags) {
+  const MlpField field(m.mlp);
+  std::size_t total = Arena::padded(sizeof(rill_model));
+  if (flags & RILL_PACK) total += mlp_pack_bytes(m.mlp.spec);
+  // the largest solver scratch (RK4: three stage buffers) and the field's
+  total += integrate_scratch(field, Solver::rk4, chunk);
+  return total;
+}
+
+int model_place(void* mem, std::size_t mem_size, const void* file, std::size_t len, int chunk, int flags,
+                rill_model** out, Message* msg) {
+  if (out == nullptr || file == nullptr) return static_cast<int>(fail(msg, Status::invalid_argument, "null argument"));
+  *out = nullptr;
+  if (chunk < 1) return static_cast<int>(fail(msg, Status::invalid_argument, "chunk must be >= 1"));
+  if (reinterpret_cast<std::uintptr_t>(file) % 4 != 0)
+    return static_cast<int>(fail(msg, Status::invalid_argument, "model bytes must be 4-byte aligned"));
+  Model model;
+  Status st = model_load(file, len, nullptr, &model, msg);
+  if (st != Status::ok) return static_cast<int>(st);
+  const std::size_t need = model_place_bytes(model, chunk, flags);
+  if (mem == nullptr || mem_size < need)
+    return static_cast<int>(fail(msg, Status::out_of_memory, "the model needs %zu bytes of memory, %zu given", need,
+                                 mem == nullptr ? std::size_t(0) : mem_size));
+  Arena arena(mem, mem_size);
+  void* slot = arena.alloc(sizeof(rill_model));
+  rill_model* h = new (slot) rill_model();
+  h->model = model;
+  h->chunk = chunk;
+  if (flags & RILL_PACK) {
+    st = mlp_pack(h->model.mlp, arena);
+    if (st != Status::ok) return static_cast<int>(fail(msg, st, "no room to pack the weights"));
+  }
+  h->scratch = arena.take_rest();
+  *out = h;
+  return RILL_OK;
+}
+
+}  // namespace rill
+
+namespace {
+int set_error(rill_model* m, Status s, const char* what) {
+  if (m != nullptr) fail(&m->error, s, "%s", what);
+  return static_cast<int>(s);
+}
+bool valid_solver(int s) { return s >= RILL_EULER && s <= RILL_RK4; }
+}  // namespace
+
+extern "C" {
+
+const char* rill_status_name(int status) { return status_name(static_cast<Status>(status)); }
+const char* rill_status_message(int status) { return status_message(static_cast<Status>(status)); }
+
+int rill_model_memory(const void* file, size_t len, int chunk, int flags, size_t* bytes, char* err,
+                      size_t err_cap) {
+  Message msg;
+  if (file == nullptr || bytes == nullptr || chunk < 1) {
+    copy_error(msg, Status::invalid_argument, err, err_cap);
+    return RILL_INVALID_ARGUMENT;
+  }
+  if (reinterpret_cast<std::uintptr_t>(file) % 4 != 0) {
+    fail(&msg, Status::invalid_argument, "model bytes must be 4-byte aligned");
+    copy_error(msg, Status::invalid_argument, err, err_cap);
+    return RILL_INVALID_ARGUMENT;
+  }
+  Model model;
+  const Status st = model_load(file, len, nullptr, &model, &msg);
+  if (st != Status::ok) {
+    copy_error(msg, st, err, err_cap);
+    return static_cast<int>(st);
+  }
+  *bytes = model_place_bytes(model, chunk, flags);
+  return RILL_OK;
+}
+
+int rill_model_init(void* mem, size_t mem_size, const void* file, size_t len, int chunk, int flags,
+                    rill_model** out, char* err, size_t err_cap) {
+  Message msg;
+  const int st = model_place(mem, mem_size, file, len, chunk, flags, out, &msg);
+  if (st != RILL_OK) copy_error(msg, static_cast<Status>(st), err, err_cap);
+  return st;
+}
+
+int rill_model_dim(const rill_model* m) { return m == nullptr ? 0 : m->model.mlp.spec.dim; }
+
+int rill_model_get_info(const rill_model* m, rill_model_info* info) {
+  if (m == nullptr || info == nullptr) return RILL_INVALID_ARGUMENT;
+  const MlpSpec& s = m->model.mlp.spec;
+  info->dim = s.dim;
+  info->layers = s.n_layers;
+  int width = 0;
+  for (int i = 1; i < s.n_layers; ++i) width = s.sizes[i] > width ? s.sizes[i] : width;
+  info->width = width;
+  info->activation = static_cast<int32_t>(s.activation);
+  info->time_k = s.time.k;
+  info->in_place = m->model.in_place ? 1 : 0;
+  info->params = static_cast<uint32_t>(s.param_count());
+  info->flops = static_cast<float>(s.flops());
+  info->sigma_min = m->model.sigma_min;
+  return RILL_OK;
+}
+
+int rill_model_metadata(const rill_model* m, const char* key, char* out, size_t cap) {
+  if (m == nullptr || key == nullptr || out == nullptr || m->model.header == nullptr) return RILL_INVALID_ARGUMENT;
+  return model_metadata(m->model, key, out, cap) ? RILL_OK : RILL_INVALID_ARGUMENT;
+}
+
+const char* rill_model_error(const rill_model* m) { return m == nullptr ? "no model" : m->error.text; }
+
+int rill_integrate(rill_model* m, float* x, int n, int steps, int solver, float t0, float t1, float* trajectory) {
+  if (m == nullptr) return RILL_INVALID_ARGUMENT;
+  m->error.text[0] = '\0';
+  if (x == nullptr || n < 0) return set_error(m, Status::invalid_argument, "x must hold n >= 0 points");
+  if (steps < 1) return set_error(m, Status::invalid_argument, "steps must be >= 1");
+  if (!valid_solver(solver)) return set_error(m, Status::invalid_argument, "unknown solver");
+  if (!(t0 == t0) || !(t1 == t1)) return set_error(m, Status::invalid_argument, "t0 and t1 must be numbers");
+  const MlpField field(m->model.mlp);
+  const int d = field.dim();
+  const std::size_t stride = static_cast<std::size_t>(n) * static_cast<std::size_t>(d);
+  for (int r0 = 0; r0 < n; r0 += m->chunk) {
+    const int c = n - r0 < m->chunk ? n - r0 : m->chunk;
+    const std::size_t off = static_cast<std::size_t>(r0) * static_cast<std::size_t>(d);
+    m->scratch.reset();
+    const Status st = integrate(field, static_cast<Solver>(solver), steps, x + off, c, t0, t1, m->scratch,
+                                trajectory != nullptr ? trajectory + off : nullptr, stride);
+    if (st != Status::ok) return set_error(m, st, status_message(st));
+  }
+  return RILL_OK;
+}
+
+int rill_sample(rill_model* m, int n, int steps, int solver, uint32_t seed, float* out, float* trajectory) {
+  if (m == nullptr) return RILL_INVALID_ARGUMENT;
+  if (out == nullptr || n < 0) return set_error(m, Status::invalid_argument, "out must hold n >= 0 points");
+  if (steps < 1) return set_error(m, Status::invalid_argument, "steps must be >= 1");
+  if (!valid_solver(solver)) return set_error(m, Status::invalid_argument, "unknown solver");
+  // The same draws as rill::sample(): all of x0 first, from the sampling stream of `seed`.
+  Rng rng = Rng::derive(seed, Purpose::sample_noise);
+  rng.fill_normal(out, static_cast<long>(n) * m->model.mlp.spec.dim);
+  return rill_integrate(m, out, n, steps, solver, 0.0f, 1.0f, trajectory);
+}
+
+int rill_field(rill_model* m, const float* x, int n, float t, float* out) {
+  if (m == nullptr) return RILL_INVALID_ARGUMENT;
+  m->error.text[0] = '\0';
+  if (x == nullptr || out == nullptr || n < 0) return set_error(m, Status::invalid_argument, "bad buffers");
+  if (!(t == t)) return set_error(m, Status::invalid_argument, "t must be a number");
+  const MlpField field(m->model.mlp);
+  const int d = field.dim();
+  for (int r0 = 0; r0 < n; r0 += m->chunk) {
+    const int c = n - r0 < m->chunk ? n - r0 : m->chunk;
+    const std::size_t off = static_cast<std::size_t>(r0) * static_cast<std::size_t>(d);
+    m->scratch.reset();
+    const Status st = field.eval(x + off, c, t, out + off, m->scratch);
+    if (st != Status::ok) return set_error(m, st, status_message(st));
+  }
+  return RILL_OK;
+}
+
+}  // extern "C"

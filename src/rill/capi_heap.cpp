@@ -1,0 +1,271 @@
+// The allocating half of the C API (rill.h): models opened from a copy of
+// their bytes, trainers, and rill_alloc/rill_free for bindings. Native and
+// WebAssembly builds only; the firmware library leaves this file out.
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "rill/capi.h"
+#include "rill/solver.h"
+#include "rill/train.h"
+
+using namespace rill;
+
+namespace {
+void* aligned_block(std::size_t bytes) {
+  // aligned_alloc wants a multiple of the alignment.
+  const std::size_t rounded = (bytes + 63) / 64 * 64;
+  return std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
+}
+
+// Decimal for an unsigned integer, without printf.
+void utoa(unsigned long long v, char* out) {
+  char buf[24];
+  int n = 0;
+  do { buf[n++] = static_cast<char>('0' + v % 10); v /= 10; } while (v != 0);
+  for (int i = 0; i < n; ++i) out[i] = buf[n - 1 - i];
+  out[n] = '\0';
+}
+}  // namespace
+
+struct rill_trainer {
+  Trainer trainer;
+  TrainConfig cfg;
+  Dataset dataset = Dataset::moons;
+  bool builtin = true;
+  void* mem = nullptr;       // the trainer's arena
+  float* points = nullptr;   // a copy of the user's points
+  void* view_mem = nullptr;  // scratch for sampling the model being trained
+  rill_model view;           // the trained model seen through the model API
+  Message error;
+};
+
+extern "C" {
+
+void* rill_alloc(size_t bytes) { return aligned_block(bytes); }
+void rill_free(void* p) { std::free(p); }
+
+int rill_model_open(const void* file, size_t len, rill_model** out, char* err, size_t err_cap) {
+  Message msg;
+  if (out == nullptr || (file == nullptr && len > 0)) {
+    copy_error(msg, Status::invalid_argument, err, err_cap);
+    return RILL_INVALID_ARGUMENT;
+  }
+  *out = nullptr;
+  void* copy = aligned_block(len);
+  if (copy == nullptr) {
+    fail(&msg, Status::out_of_memory, "cannot allocate %zu bytes for the model file", len);
+    copy_error(msg, Status::out_of_memory, err, err_cap);
+    return RILL_OUT_OF_MEMORY;
+  }
+  if (len > 0) std::memcpy(copy, file, len);
+  Model probe;
+  Status st = model_load(copy, len, nullptr, &probe, &msg);
+  if (st != Status::ok) {
+    std::free(copy);
+    copy_error(msg, st, err, err_cap);
+    return static_cast<int>(st);
+  }
+  const int chunk = 256;
+  const std::size_t need = model_place_bytes(probe, chunk, RILL_PACK);
+  void* mem = aligned_block(need);
+  rill_model* h = nullptr;
+  const int rc = mem == nullptr ? RILL_OUT_OF_MEMORY : model_place(mem, need, copy, len, chunk, RILL_PACK, &h, &msg);
+  if (rc != RILL_OK) {
+    std::free(mem);
+    std::free(copy);
+    if (mem == nullptr) fail(&msg, Status::out_of_memory, "cannot allocate %zu bytes for the model", need);
+    copy_error(msg, static_cast<Status>(rc), err, err_cap);
+    return rc;
+  }
+  h->owned = copy;
+  *out = h;
+  return RILL_OK;
+}
+
+void rill_model_free(rill_model* m) {
+  if (m == nullptr) return;
+  void* copy = m->owned;
+  m->~rill_model();
+  std::free(m);  // the handle sits at the start of its aligned block
+  std::free(copy);
+}
+
+void rill_train_config_default(rill_train_config* c) {
+  if (c == nullptr) return;
+  const TrainConfig d;
+  c->width = 128;
+  c->depth = 3;
+  c->activation = 0;
+  c->time_k = 0;
+  c->steps = d.steps;
+  c->batch = d.batch;
+  c->lr = d.lr;
+  c->schedule = 0;
+  c->warmup = 0;
+  c->lr_floor = 0.0f;
+  c->clip = 0.0f;
+  c->ema = 0.0f;
+  c->coupling = 0;
+  c->sigma_min = 0.0f;
+  c->seed = 0;
+}
+
+int rill_trainer_new(const rill_train_config* c, int dataset, const float* points, long count, int dim,
+                     rill_trainer** out, char* err, size_t err_cap) {
+  Message msg;
+  auto refuse = [&](Status s) {
+    copy_error(msg, s, err, err_cap);
+    return static_cast<int>(s);
+  };
+  if (c == nullptr || out == nullptr) return refuse(fail(&msg, Status::invalid_argument, "null argument"));
+  *out = nullptr;
+  const bool builtin = dataset != RILL_DATA_POINTS;
+  if (builtin && (dataset < 0 || dataset >= kDatasetCount))
+    return refuse(fail(&msg, Status::invalid_argument, "unknown dataset %d", dataset));
+  if (!builtin && (points == nullptr || count < 1 || dim < 1 || dim > kMaxDim))
+    return refuse(fail(&msg, Status::invalid_argument, "the training points are empty or of a bad dimension"));
+  if (c->activation < 0 || c->activation > 4)
+    return refuse(fail(&msg, Status::invalid_argument, "unknown activation %d", static_cast<int>(c->activation)));
+  if (c->width < 1 || c->width > kMaxWidth || c->depth < 0 || c->depth >= kMaxLayers)
+    return refuse(fail(&msg, Status::invalid_argument, "width must be 1..%d and depth 0..%d", kMaxWidth, kMaxLayers - 1));
+  if (c->schedule < 0 || c->schedule > 1 || c->coupling < 0 || c->coupling > 1)
+    return refuse(fail(&msg, Status::invalid_argument, "unknown schedule or coupling"));
+
+  const int d = builtin ? kDatasetDim : dim;
+  const MlpSpec spec = MlpSpec::make(d, c->width, c->depth, static_cast<Activation>(c->activation),
+                                     TimeEmbedding{c->time_k});
+  Status st = spec.validate(&msg);
+  if (st != Status::ok) return refuse(st);
+  TrainConfig cfg;
+  cfg.steps = c->steps;
+  cfg.batch = c->batch;
+  cfg.lr = c->lr;
+  cfg.schedule = static_cast<Schedule>(c->schedule);
+  cfg.warmup = c->warmup;
+  cfg.lr_floor = c->lr_floor;
+  cfg.clip = c->clip;
+  cfg.ema = c->ema;
+  cfg.coupling = static_cast<Coupling>(c->coupling);
+  cfg.sigma_min = c->sigma_min;
+  cfg.seed = c->seed;
+  if (cfg.batch < 1 || cfg.batch > TrainConfig::kMaxBatch)
+    return refuse(fail(&msg, Status::invalid_argument, "batch %d is outside 1..%d", cfg.batch, TrainConfig::kMaxBatch));
+
+  rill_trainer* t = new (std::nothrow) rill_trainer();
+  if (t == nullptr) return refuse(fail(&msg, Status::out_of_memory, "cannot allocate a trainer"));
+  t->cfg = cfg;
+  t->builtin = builtin;
+  t->dataset = builtin ? static_cast<Dataset>(dataset) : Dataset::moons;
+  DataSource src = DataSource::builtin(t->dataset);
+  if (!builtin) {
+    const std::size_t floats = static_cast<std::size_t>(count) * static_cast<std::size_t>(dim);
+    t->points = static_cast<float*>(aligned_block(floats * sizeof(float)));
+    if (t->points == nullptr) {
+      delete t;
+      return refuse(fail(&msg, Status::out_of_memory, "cannot allocate %zu points", static_cast<std::size_t>(count)));
+    }
+    std::memcpy(t->points, points, floats * sizeof(float));
+    src = DataSource::array(t->points, count, dim);
+  }
+  const std::size_t need = Trainer::memory_bytes(spec, cfg);
+  t->mem = aligned_block(need);
+  const int chunk = 256;
+  Mlp shape;
+  shape.spec = spec;
+  const std::size_t view_need = integrate_scratch(MlpField(shape), Solver::rk4, chunk);
+  t->view_mem = aligned_block(view_need);
+  if (t->mem == nullptr || t->view_mem == nullptr) {
+    rill_trainer_free(t);
+    return refuse(fail(&msg, Status::out_of_memory, "cannot allocate %zu bytes for training", need));
+  }
+  Arena arena(t->mem, need);
+  st = t->trainer.init(spec, cfg, src, arena, &msg);
+  if (st != Status::ok) {
+    rill_trainer_free(t);
+    return refuse(st);
+  }
+  t->view.scratch = Arena(t->view_mem, view_need);
+  t->view.chunk = chunk;
+  t->view.model.sigma_min = cfg.sigma_min;
+  t->view.model.has_rill_metadata = true;
+  *out = t;
+  return RILL_OK;
+}
+
+void rill_trainer_free(rill_trainer* t) {
+  if (t == nullptr) return;
+  std::free(t->mem);
+  std::free(t->points);
+  std::free(t->view_mem);
+  delete t;
+}
+
+int rill_trainer_step(rill_trainer* t, int k, float* losses) {
+  if (t == nullptr || k < 0) return RILL_INVALID_ARGUMENT;
+  t->error.text[0] = '\0';
+  for (int i = 0; i < k; ++i) {
+    float loss = 0.0f;
+    const Status st = t->trainer.step(&loss);
+    if (st != Status::ok) {
+      fail(&t->error, st, "training step %d: %s", t->trainer.step_count() + 1,
+           st == Status::non_finite ? "the loss is NaN or Inf (diverged: lower the learning rate)" : status_message(st));
+      return static_cast<int>(st);
+    }
+    if (losses != nullptr) losses[i] = loss;
+  }
+  return RILL_OK;
+}
+
+int rill_trainer_steps_done(const rill_trainer* t) { return t == nullptr ? 0 : t->trainer.step_count(); }
+
+rill_model* rill_trainer_model(rill_trainer* t) {
+  if (t == nullptr) return nullptr;
+  t->view.model.mlp = t->trainer.model();
+  t->view.error.text[0] = '\0';
+  return &t->view;
+}
+
+namespace {
+// The training facts of formats.md, as strings.
+struct Facts {
+  char dataset[16], steps[24], batch[24], lr[16], seed[24], ema[16], final_loss[16];
+  KeyValue kv[8];
+  int n = 0;
+  explicit Facts(const rill_trainer* t) {
+    const TrainConfig& c = t->cfg;
+    std::strcpy(dataset, t->builtin ? dataset_name(t->dataset) : "points");
+    utoa(static_cast<unsigned long long>(t->trainer.step_count()), steps);
+    utoa(static_cast<unsigned long long>(c.batch), batch);
+    float_to_decimal(c.lr, lr, sizeof lr);
+    utoa(c.seed, seed);
+    float_to_decimal(c.ema, ema, sizeof ema);
+    float_to_decimal(t->trainer.last_loss(), final_loss, sizeof final_loss);
+    kv[n++] = {"dataset", dataset};
+    kv[n++] = {"steps", steps};
+    kv[n++] = {"batch", batch};
+    kv[n++] = {"lr", lr};
+    kv[n++] = {"seed", seed};
+    kv[n++] = {"coupling", coupling_name(c.coupling)};
+    kv[n++] = {"ema", ema};
+    kv[n++] = {"final_loss", final_loss};
+  }
+};
+}  // namespace
+
+size_t rill_trainer_file_size(rill_trainer* t) {
+  if (t == nullptr) return 0;
+  const Facts f(t);
+  return model_file_size(t->trainer.model(), t->cfg.sigma_min, f.kv, f.n);
+}
+
+int rill_trainer_write(rill_trainer* t, unsigned char* out, size_t cap, size_t* written) {
+  if (t == nullptr || out == nullptr || written == nullptr) return RILL_INVALID_ARGUMENT;
+  const Facts f(t);
+  const Status st = model_write(t->trainer.model(), t->cfg.sigma_min, f.kv, f.n, out, cap, written, &t->error);
+  return static_cast<int>(st);
+}
+
+const char* rill_trainer_error(const rill_trainer* t) { return t == nullptr ? "no trainer" : t->error.text; }
+
+}  // extern "C"

@@ -1,0 +1,152 @@
+/* rill.h — the C API: the stable surface for WebAssembly, microcontrollers and FFI.
+ *
+ * Conventions: every name has the `rill_` prefix; functions return a status
+ * (0 = RILL_OK, see rill_status_message); the caller owns every buffer; no
+ * exceptions cross this boundary. Points are row-major float32 arrays of
+ * n × d values (d = rill_model_dim). Seeds are unsigned 32-bit integers.
+ *
+ * Two ways to hold a model:
+ *  - heap-free (firmware): rill_model_memory() says how many bytes, then
+ *    rill_model_init() places the model in caller memory. The file bytes are
+ *    used in place (e.g. a const array in flash from `rill export-c`) and must
+ *    be 4-byte aligned and outlive the model.
+ *  - heap (native, WebAssembly): rill_model_open() copies the bytes and
+ *    allocates; rill_model_free() releases. Trainers are heap-only.
+ */
+#ifndef RILL_H
+#define RILL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Status codes (the numbering of rill::Status). */
+enum {
+  RILL_OK = 0,
+  RILL_INVALID_ARGUMENT = 1,
+  RILL_OUT_OF_MEMORY = 2,
+  RILL_IO_ERROR = 3,
+  RILL_TRUNCATED = 4,
+  RILL_BAD_HEADER = 5,
+  RILL_BAD_JSON = 6,
+  RILL_UNSUPPORTED_DTYPE = 7,
+  RILL_BAD_TENSOR = 8,
+  RILL_BAD_SHAPE = 9,
+  RILL_BAD_OFFSETS = 10,
+  RILL_NON_FINITE = 11,
+  RILL_BAD_METADATA = 12,
+  RILL_UNSUPPORTED = 13
+};
+const char* rill_status_name(int status);    /* "bad_shape" */
+const char* rill_status_message(int status); /* "tensor shapes do not fit the model" */
+
+/* Solvers (rill::Solver). */
+enum { RILL_EULER = 0, RILL_MIDPOINT = 1, RILL_HEUN = 2, RILL_RK4 = 3 };
+/* Built-in datasets (rill::Dataset), for trainers. */
+enum {
+  RILL_GAUSSIAN = 0, RILL_8GAUSSIANS = 1, RILL_MOONS = 2, RILL_CHECKERBOARD = 3,
+  RILL_CIRCLES = 4, RILL_SPIRALS = 5, RILL_SWISSROLL = 6, RILL_DATA_POINTS = -1
+};
+/* Flags of rill_model_init. */
+enum { RILL_PACK = 1 /* pack weights for the SIMD kernel: faster, needs RAM for a copy */ };
+
+typedef struct rill_model rill_model;
+
+/* Facts about a model. */
+typedef struct rill_model_info {
+  int32_t dim;          /* data dimension d */
+  int32_t layers;       /* linear layers */
+  int32_t width;        /* widest hidden layer (0 for one layer) */
+  int32_t activation;   /* 0 silu, 1 relu, 2 tanh, 3 gelu, 4 gelu_tanh */
+  int32_t time_k;       /* 0: raw t; K: sin:K */
+  int32_t in_place;     /* 1 if weights are read from the caller's bytes */
+  uint32_t params;      /* number of parameters */
+  float flops;          /* per field evaluation of one point */
+  float sigma_min;
+} rill_model_info;
+
+/* ---- heap-free ---------------------------------------------------------- */
+
+/* Bytes rill_model_init needs for this file, processing up to `chunk` points
+ * at a time (1 is enough for a microcontroller; larger batches are integrated
+ * chunk by chunk with the same bits). err (optional) receives the reason. */
+int rill_model_memory(const void* file, size_t len, int chunk, int flags, size_t* bytes, char* err,
+                      size_t err_cap);
+int rill_model_init(void* mem, size_t mem_size, const void* file, size_t len, int chunk, int flags,
+                    rill_model** out, char* err, size_t err_cap);
+
+/* ---- heap --------------------------------------------------------------- */
+
+/* Copies the bytes; chunk 256 and RILL_PACK. */
+int rill_model_open(const void* file, size_t len, rill_model** out, char* err, size_t err_cap);
+void rill_model_free(rill_model* model); /* only for rill_model_open; NULL is fine */
+
+/* ---- using a model ------------------------------------------------------ */
+
+int rill_model_dim(const rill_model* model);
+int rill_model_get_info(const rill_model* model, rill_model_info* info);
+/* A `__metadata__` value, zero-terminated into out; RILL_INVALID_ARGUMENT if absent or too long. */
+int rill_model_metadata(const rill_model* model, const char* key, char* out, size_t cap);
+/* The reason for the last failure on this model ("" if none). */
+const char* rill_model_error(const rill_model* model);
+
+/* Draws n samples: x0 ~ N(0, I) from `seed`, integrated from t = 0 to 1 in
+ * `steps` steps. out: n × d. trajectory (optional): (steps + 1) × n × d. */
+int rill_sample(rill_model* model, int n, int steps, int solver, uint32_t seed, float* out, float* trajectory);
+/* Integrates given points x (n × d, in place) from t0 to t1 (t1 < t0: backwards). */
+int rill_integrate(rill_model* model, float* x, int n, int steps, int solver, float t0, float t1,
+                   float* trajectory);
+/* The vector field u_t at n points: out = u_t(x), both n × d. */
+int rill_field(rill_model* model, const float* x, int n, float t, float* out);
+
+/* ---- training (heap) ---------------------------------------------------- */
+
+typedef struct rill_train_config {
+  int32_t width;       /* 128 */
+  int32_t depth;       /* 3 hidden layers */
+  int32_t activation;  /* 0 silu */
+  int32_t time_k;      /* 0: raw t */
+  int32_t steps;       /* 20000: planned length (cosine schedule) */
+  int32_t batch;       /* 256 */
+  float lr;            /* 1e-3 */
+  int32_t schedule;    /* 0 constant, 1 cosine */
+  int32_t warmup;      /* 0 */
+  float lr_floor;      /* 0: cosine decays to lr·lr_floor */
+  float clip;          /* 0: no gradient clipping */
+  float ema;           /* 0: no EMA */
+  int32_t coupling;    /* 0 independent, 1 minibatch OT */
+  float sigma_min;     /* 0 */
+  uint32_t seed;       /* 0 */
+} rill_train_config;
+
+typedef struct rill_trainer rill_trainer;
+
+void rill_train_config_default(rill_train_config* cfg);
+/* dataset: a RILL_* dataset (d = 2), or RILL_DATA_POINTS with `count` points of
+ * dimension `dim` (copied). */
+int rill_trainer_new(const rill_train_config* cfg, int dataset, const float* points, long count, int dim,
+                     rill_trainer** out, char* err, size_t err_cap);
+void rill_trainer_free(rill_trainer* trainer);
+/* k steps; losses (optional) receives k values. */
+int rill_trainer_step(rill_trainer* trainer, int k, float* losses);
+int rill_trainer_steps_done(const rill_trainer* trainer);
+/* The current model (the EMA when enabled), usable with rill_sample / rill_field
+ * until the next rill_trainer_step or rill_trainer_free. */
+rill_model* rill_trainer_model(rill_trainer* trainer);
+/* The model as a safetensors file (with its training facts). */
+size_t rill_trainer_file_size(rill_trainer* trainer);
+int rill_trainer_write(rill_trainer* trainer, unsigned char* out, size_t cap, size_t* written);
+const char* rill_trainer_error(const rill_trainer* trainer);
+
+/* ---- memory for bindings (WebAssembly) ---------------------------------- */
+void* rill_alloc(size_t bytes); /* 16-byte aligned; NULL on failure */
+void rill_free(void* p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RILL_H */

@@ -1,0 +1,103 @@
+// Vector fields: the Gaussian-mixture field in closed form, checked against
+// the one-Gaussian formula of datasets.md and by sampling 8gaussians with it.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "rill/field.h"
+#include "rill/solver.h"
+
+using namespace rill;
+
+TEST_CASE("one standard Gaussian: u_t(x) = (2t − 1)/(t² + (1 − t)²)·x (datasets.md, `gaussian`)") {
+  const float mean[2] = {0, 0}, std1[1] = {1}, w[1] = {1};
+  GaussianMixtureField f(mean, std1, w, 1, 2);
+  Arena none;
+  for (float t : {0.0f, 0.1f, 0.5f, 0.9f, 1.0f}) {
+    const float x[4] = {1.5f, -0.5f, 0.0f, 3.0f};
+    float u[4];
+    REQUIRE(f.eval(x, 2, t, u, none) == Status::ok);
+    const double g = (2.0 * t - 1.0) / (t * t + (1.0 - t) * (1.0 - t));
+    for (int i = 0; i < 4; ++i) CHECK(u[i] == doctest::Approx(g * x[i]).epsilon(1e-5).scale(1e-6));
+  }
+}
+
+TEST_CASE("one shifted Gaussian with σmin: the field is the conditional expectation of the target") {
+  // x1 ~ N(μ, s²), x0 ~ N(0, 1), xt = t·x1 + β·x0, target = x1 − c·x0 (c = 1 − σmin, β = 1 − c·t).
+  // Jointly Gaussian: E[target | xt] = μ + Cov(target, xt)/Var(xt)·(xt − t·μ).
+  const float mu[1] = {2.0f}, s[1] = {0.5f}, w[1] = {1.0f};
+  const float sigma_min = 0.1f;
+  GaussianMixtureField f(mu, s, w, 1, 1, sigma_min);
+  Arena none;
+  const double t = 0.3, c = 1 - sigma_min, beta = 1 - c * t;
+  const double cov = t * 0.25 - c * beta, var = t * t * 0.25 + beta * beta;
+  const float x = 0.7f;
+  float u;
+  REQUIRE(f.eval(&x, 1, float(t), &u, none) == Status::ok);
+  CHECK(u == doctest::Approx(2.0 + cov / var * (0.7 - t * 2.0)).epsilon(1e-5));
+}
+
+TEST_CASE("mixture weights: far from all but one mode, the field is that mode's field") {
+  EightGaussians g;
+  GaussianMixtureField f = g.field();
+  const float one_mean[2] = {g.means[0], g.means[1]}, one_std[1] = {0.35f}, one_w[1] = {1.0f};
+  GaussianMixtureField single(one_mean, one_std, one_w, 1, 2);
+  Arena none;
+  const float t = 0.95f, x[2] = {3.9f, 0.1f};
+  float u[2], v[2];
+  REQUIRE(f.eval(x, 1, t, u, none) == Status::ok);
+  REQUIRE(single.eval(x, 1, t, v, none) == Status::ok);
+  CHECK(u[0] == doctest::Approx(v[0]).epsilon(1e-4));
+  CHECK(u[1] == doctest::Approx(v[1]).epsilon(1e-4));
+  // Symmetry: the field at a point rotated by 45° is the rotated field.
+  const float c = std::sqrt(0.5f), xr[2] = {c * x[0] - c * x[1], c * x[0] + c * x[1]};
+  float ur[2];
+  REQUIRE(f.eval(xr, 1, t, ur, none) == Status::ok);
+  CHECK(ur[0] == doctest::Approx(c * u[0] - c * u[1]).epsilon(1e-3));
+  CHECK(ur[1] == doctest::Approx(c * u[0] + c * u[1]).epsilon(1e-3));
+}
+
+TEST_CASE("the exact 8gaussians field with RK4/50 reproduces each mode's mean and covariance within 5%") {
+  EightGaussians g;
+  GaussianMixtureField f = g.field();
+  const int n = 80000;
+  std::vector<float> x(size_t(n) * 2);
+  std::vector<unsigned char> mem(sample_scratch(f, Solver::rk4, n));
+  Arena arena(mem.data(), mem.size());
+  REQUIRE(sample(f, Solver::rk4, 50, n, 123, x.data(), arena) == Status::ok);
+  // Assign each point to its nearest mode; accumulate moments.
+  double cnt[8] = {}, m[8][2] = {}, s[8][3] = {};
+  for (int i = 0; i < n; ++i) {
+    int best = 0;
+    double bd = 1e30;
+    for (int k = 0; k < 8; ++k) {
+      const double dx = x[2 * i] - g.means[2 * k], dy = x[2 * i + 1] - g.means[2 * k + 1];
+      if (dx * dx + dy * dy < bd) { bd = dx * dx + dy * dy; best = k; }
+    }
+    cnt[best] += 1;
+    m[best][0] += x[2 * i];
+    m[best][1] += x[2 * i + 1];
+  }
+  for (int k = 0; k < 8; ++k) { m[k][0] /= cnt[k]; m[k][1] /= cnt[k]; }
+  for (int i = 0; i < n; ++i) {
+    int best = 0;
+    double bd = 1e30;
+    for (int k = 0; k < 8; ++k) {
+      const double dx = x[2 * i] - g.means[2 * k], dy = x[2 * i + 1] - g.means[2 * k + 1];
+      if (dx * dx + dy * dy < bd) { bd = dx * dx + dy * dy; best = k; }
+    }
+    const double dx = x[2 * i] - m[best][0], dy = x[2 * i + 1] - m[best][1];
+    s[best][0] += dx * dx; s[best][1] += dx * dy; s[best][2] += dy * dy;
+  }
+  const double var = 0.35 * 0.35;
+  for (int k = 0; k < 8; ++k) {
+    INFO("mode " << k << " count " << cnt[k]);
+    CHECK(cnt[k] / n == doctest::Approx(1.0 / 8).epsilon(0.05));
+    // mean within 5% of the mode's distance from the origin (4)
+    CHECK(std::hypot(m[k][0] - g.means[2 * k], m[k][1] - g.means[2 * k + 1]) < 0.05 * 4.0);
+    CHECK(s[k][0] / cnt[k] == doctest::Approx(var).epsilon(0.05));
+    CHECK(s[k][2] / cnt[k] == doctest::Approx(var).epsilon(0.05));
+    CHECK(std::fabs(s[k][1] / cnt[k]) < 0.05 * var);
+  }
+}

@@ -1,0 +1,280 @@
+// Trainer: CFM on moons reaches good samples; determinism; user arrays of any
+// dimension; schedule, clipping, EMA, OT coupling; bad input.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "rill/field.h"
+#include "rill/metrics.h"
+#include "rill/solver.h"
+#include "rill/train.h"
+
+using namespace rill;
+
+namespace {
+struct Run {
+  std::vector<unsigned char> mem;
+  Arena arena;
+  Trainer trainer;
+  Status status;
+  Message msg;
+  Run(const MlpSpec& spec, const TrainConfig& cfg, const DataSource& data, const float* initial = nullptr)
+      : mem(Trainer::memory_bytes(spec, cfg)), arena(mem.data(), mem.size()) {
+    status = trainer.init(spec, cfg, data, arena, &msg, initial);
+  }
+};
+
+std::vector<float> draw(const Mlp& mlp, int n, uint32_t seed, Solver s = Solver::rk4, int steps = 32) {
+  MlpField f(mlp);
+  std::vector<unsigned char> mem(sample_scratch(f, s, n));
+  Arena arena(mem.data(), mem.size());
+  std::vector<float> x(size_t(n) * mlp.spec.dim);
+  REQUIRE(sample(f, s, steps, n, seed, x.data(), arena) == Status::ok);
+  return x;
+}
+
+#if defined(RILL_SANITIZE)
+constexpr bool kSanitized = true;  // ~10× slower: the quality run is shortened, not skipped
+#else
+constexpr bool kSanitized = false;
+#endif
+}  // namespace
+
+TEST_CASE("training on moons with the default model: the loss plateaus and samples score MMD² <= 0.01") {
+  const int steps = kSanitized ? 200 : 3000;
+  TrainConfig cfg;
+  cfg.steps = steps;
+  cfg.ema = 0.99f;
+  Run run(MlpSpec::make(2, 128, 3), cfg, DataSource::builtin(Dataset::moons));
+  REQUIRE(run.status == Status::ok);
+  std::vector<double> window(10, 0.0);
+  const int per = steps / 10;
+  for (int i = 0; i < steps; ++i) {
+    float loss = 0;
+    REQUIRE(run.trainer.step(&loss) == Status::ok);
+    window[size_t(i / per)] += loss / per;
+  }
+  MESSAGE("mean loss per tenth: " << window[0] << " ... " << window[8] << ", " << window[9]);
+  CHECK(window[9] < 0.9 * window[0]);
+  if (kSanitized) return;
+  // Plateau: the last two tenths agree within 2%.
+  CHECK(std::fabs(window[9] - window[8]) < 0.02 * window[9]);
+  const int n = 4000;
+  const auto x = draw(run.trainer.model(), n, 1);
+  std::vector<float> ref(size_t(n) * 2), noise(size_t(n) * 2);
+  Rng r = Rng::derive(1000001, Purpose::eval_reference);
+  dataset_sample(Dataset::moons, r, ref.data(), n);
+  Rng z(5, 5);
+  z.fill_normal(noise.data(), long(noise.size()));
+  const double m = mmd2(x.data(), n, ref.data(), n, 2);
+  const double m_noise = mmd2(noise.data(), n, ref.data(), n, 2);
+  MESSAGE("moons after " << steps << " steps: MMD² " << m << " (N(0, I) noise: " << m_noise << ")");
+  CHECK(m <= 0.01);
+  CHECK(m_noise > 0.15);
+}
+
+TEST_CASE("same seed, same bits; another seed, other bits") {
+  TrainConfig cfg;
+  cfg.batch = 32;
+  cfg.steps = 20;
+  const MlpSpec spec = MlpSpec::make(2, 32, 2);
+  Run a(spec, cfg, DataSource::builtin(Dataset::checkerboard)), b(spec, cfg, DataSource::builtin(Dataset::checkerboard));
+  cfg.seed = 1;
+  Run c(spec, cfg, DataSource::builtin(Dataset::checkerboard));
+  REQUIRE(a.trainer.run(20) == Status::ok);
+  REQUIRE(b.trainer.run(20) == Status::ok);
+  REQUIRE(c.trainer.run(20) == Status::ok);
+  const size_t bytes = spec.param_count() * sizeof(float);
+  CHECK(std::memcmp(a.trainer.params(), b.trainer.params(), bytes) == 0);
+  CHECK(std::memcmp(a.trainer.params(), c.trainer.params(), bytes) != 0);
+  CHECK(a.trainer.last_loss() == b.trainer.last_loss());
+  CHECK(a.trainer.step_count() == 20);
+}
+
+TEST_CASE("a user's array of any dimension: trains, and the model learns its mean") {
+  // 3-D points around (1, −2, 3): after training, samples have about that mean.
+  const int d = 3, count = 2000;
+  std::vector<float> pts(size_t(count) * d);
+  Rng r(1, 1);
+  for (int i = 0; i < count; ++i) {
+    pts[size_t(i) * d] = 1.0f + 0.3f * r.normal();
+    pts[size_t(i) * d + 1] = -2.0f + 0.3f * r.normal();
+    pts[size_t(i) * d + 2] = 3.0f + 0.3f * r.normal();
+  }
+  TrainConfig cfg;
+  cfg.batch = 128;
+  cfg.steps = kSanitized ? 100 : 600;
+  cfg.lr = 3e-3f;
+  Run run(MlpSpec::make(d, 32, 2), cfg, DataSource::array(pts.data(), count, d));
+  REQUIRE(run.status == Status::ok);
+  REQUIRE(run.trainer.run(cfg.steps) == Status::ok);
+  if (kSanitized) return;
+  const auto x = draw(run.trainer.model(), 2000, 3);
+  double mean[3] = {};
+  for (int i = 0; i < 2000; ++i)
+    for (int k = 0; k < 3; ++k) mean[k] += x[size_t(i) * 3 + k] / 2000;
+  CHECK(mean[0] == doctest::Approx(1.0).epsilon(0.1));
+  CHECK(mean[1] == doctest::Approx(-2.0).epsilon(0.1));
+  CHECK(mean[2] == doctest::Approx(3.0).epsilon(0.1));
+}
+
+TEST_CASE("learning-rate schedule: warm-up then cosine to the floor") {
+  TrainConfig cfg;
+  cfg.lr = 1e-2f;
+  cfg.steps = 110;
+  cfg.warmup = 10;
+  cfg.schedule = Schedule::cosine;
+  cfg.lr_floor = 0.1f;
+  cfg.batch = 4;
+  Run run(MlpSpec::make(2, 8, 1), cfg, DataSource::builtin(Dataset::moons));
+  REQUIRE(run.status == Status::ok);
+  const Trainer& t = run.trainer;
+  CHECK(t.lr_at(0) == doctest::Approx(1e-3));
+  CHECK(t.lr_at(9) == doctest::Approx(1e-2));
+  CHECK(t.lr_at(10) == doctest::Approx(1e-2));
+  CHECK(t.lr_at(60) == doctest::Approx(1e-3 + 0.5 * 9e-3).epsilon(1e-4));
+  CHECK(t.lr_at(110) == doctest::Approx(1e-3));
+  CHECK(t.lr_at(500) == doctest::Approx(1e-3));
+  cfg.schedule = Schedule::constant;
+  cfg.warmup = 0;
+  Run c(MlpSpec::make(2, 8, 1), cfg, DataSource::builtin(Dataset::moons));
+  CHECK(c.trainer.lr_at(0) == 1e-2f);
+  CHECK(c.trainer.lr_at(100000) == 1e-2f);
+}
+
+TEST_CASE("gradient clipping bounds the step; the reported norm is the unclipped one") {
+  TrainConfig cfg;
+  cfg.batch = 16;
+  cfg.steps = 1;
+  const MlpSpec spec = MlpSpec::make(2, 16, 1);
+  Run free_run(spec, cfg, DataSource::builtin(Dataset::spirals));
+  cfg.clip = 1e-3f;
+  Run clipped(spec, cfg, DataSource::builtin(Dataset::spirals));
+  REQUIRE(free_run.trainer.step() == Status::ok);
+  REQUIRE(clipped.trainer.step() == Status::ok);
+  CHECK(free_run.trainer.last_grad_norm() > 1e-3f);
+  CHECK(clipped.trainer.last_grad_norm() == free_run.trainer.last_grad_norm());
+  // Adam's first step is ±lr·g/(|g| + eps) per coordinate: with g clipped down to
+  // the size of eps, the steps shrink measurably.
+  double moved_free = 0, moved_clip = 0;
+  std::vector<float> init(spec.param_count());
+  Rng ir = Rng::derive(0, Purpose::init);
+  mlp_init(spec, init.data(), ir);
+  for (size_t q = 0; q < init.size(); ++q) {
+    moved_free += std::fabs(free_run.trainer.params()[q] - init[q]);
+    moved_clip += std::fabs(clipped.trainer.params()[q] - init[q]);
+  }
+  CHECK(moved_clip < moved_free);
+}
+
+TEST_CASE("EMA: an exponential average of the weights, with a warm-up of the decay") {
+  TrainConfig cfg;
+  cfg.batch = 8;
+  cfg.ema = 0.9f;
+  const MlpSpec spec = MlpSpec::make(2, 8, 1);
+  Run run(spec, cfg, DataSource::builtin(Dataset::circles));
+  REQUIRE(run.status == Status::ok);
+  std::vector<float> p0(run.trainer.current().weight[0], run.trainer.current().weight[0] + spec.param_count());
+  REQUIRE(run.trainer.step() == Status::ok);
+  const float d = 2.0f / 11.0f;  // min(0.9, (1 + 1)/(10 + 1))
+  const float* p1 = run.trainer.current().weight[0];
+  const float* e = run.trainer.params();
+  for (size_t q = 0; q < spec.param_count(); q += 7) CHECK(e[q] == d * p0[q] + (1.0f - d) * p1[q]);
+  CHECK(run.trainer.model().weight[0] == e);
+  CHECK(run.trainer.model().packed[0] != nullptr);
+}
+
+TEST_CASE("OT coupling lowers the CFM loss (straighter conditional paths)") {
+  TrainConfig cfg;
+  cfg.batch = 128;
+  cfg.steps = 150;
+  const MlpSpec spec = MlpSpec::make(2, 64, 2);
+  Run ind(spec, cfg, DataSource::builtin(Dataset::eight_gaussians));
+  cfg.coupling = Coupling::ot;
+  Run ot(spec, cfg, DataSource::builtin(Dataset::eight_gaussians));
+  REQUIRE(ot.status == Status::ok);
+  double li = 0, lo = 0;
+  for (int i = 0; i < cfg.steps; ++i) {
+    float a, b;
+    REQUIRE(ind.trainer.step(&a) == Status::ok);
+    REQUIRE(ot.trainer.step(&b) == Status::ok);
+    if (i >= 100) { li += a; lo += b; }
+  }
+  MESSAGE("mean loss over steps 100-150: independent " << li / 50 << ", OT " << lo / 50);
+  CHECK(lo < 0.5 * li);
+}
+
+TEST_CASE("callback sees every step and can stop the run") {
+  TrainConfig cfg;
+  cfg.batch = 4;
+  Run run(MlpSpec::make(2, 8, 1), cfg, DataSource::builtin(Dataset::gaussian));
+  struct Seen { int calls = 0, last = 0; } seen;
+  auto cb = [](int step, float loss, void* ctx) {
+    auto* s = static_cast<Seen*>(ctx);
+    ++s->calls;
+    s->last = step;
+    return std::isfinite(loss) && step < 7;
+  };
+  REQUIRE(run.trainer.run(100, cb, &seen) == Status::ok);
+  CHECK(seen.calls == 7);
+  CHECK(seen.last == 7);
+  CHECK(run.trainer.step_count() == 7);
+}
+
+TEST_CASE("bad configurations and data are refused with a reason") {
+  const MlpSpec spec = MlpSpec::make(2, 8, 1);
+  TrainConfig cfg;
+  cfg.batch = 0;
+  CHECK(Run(spec, cfg, DataSource::builtin(Dataset::moons)).status == Status::invalid_argument);
+  cfg = TrainConfig{};
+  cfg.lr = -1;
+  CHECK(Run(spec, cfg, DataSource::builtin(Dataset::moons)).status == Status::invalid_argument);
+  cfg = TrainConfig{};
+  cfg.ema = 1.0f;
+  CHECK(Run(spec, cfg, DataSource::builtin(Dataset::moons)).status == Status::invalid_argument);
+  cfg = TrainConfig{};
+  cfg.coupling = Coupling::ot;
+  cfg.batch = TrainConfig::kMaxOtBatch + 1;
+  CHECK(Run(spec, TrainConfig{}, DataSource::builtin(Dataset::moons)).status == Status::ok);
+  Message m;
+  {
+    std::vector<unsigned char> mem(1 << 16);
+    Arena a(mem.data(), mem.size());
+    Trainer t;
+    CHECK(t.init(spec, cfg, DataSource::builtin(Dataset::moons), a, &m) == Status::invalid_argument);
+  }
+  // 3-D model on a 2-D dataset
+  Run wrong_dim(MlpSpec::make(3, 8, 1), TrainConfig{}, DataSource::builtin(Dataset::moons));
+  CHECK(wrong_dim.status == Status::bad_shape);
+  CHECK(std::string(wrong_dim.msg.text).find("2-dimensional") != std::string::npos);
+  // NaN in the user's points
+  std::vector<float> pts = {0, 0, 1, 1, NAN, 2};
+  Run nan_data(spec, TrainConfig{}, DataSource::array(pts.data(), 3, 2));
+  CHECK(nan_data.status == Status::non_finite);
+  CHECK(std::string(nan_data.msg.text).find("point 2") != std::string::npos);
+  Run empty(spec, TrainConfig{}, DataSource::array(pts.data(), 0, 2));
+  CHECK(empty.status == Status::invalid_argument);
+  // an arena that is too small
+  std::vector<unsigned char> mem(Trainer::memory_bytes(spec, TrainConfig{}) / 2);
+  Arena small(mem.data(), mem.size());
+  Trainer t;
+  CHECK(t.init(spec, TrainConfig{}, DataSource::builtin(Dataset::moons), small, &m) == Status::out_of_memory);
+  CHECK(small.used() == 0);
+  // a step before init
+  Trainer idle;
+  CHECK(idle.step() == Status::invalid_argument);
+}
+
+TEST_CASE("divergence is reported, not hidden: points so large the loss overflows") {
+  std::vector<float> pts = {3e38f, -3e38f, 3e38f, 3e38f};
+  TrainConfig cfg;
+  cfg.batch = 4;
+  Run run(MlpSpec::make(2, 8, 1), cfg, DataSource::array(pts.data(), 2, 2));
+  REQUIRE(run.status == Status::ok);
+  std::vector<float> before(run.trainer.params(), run.trainer.params() + run.trainer.current().spec.param_count());
+  CHECK(run.trainer.step() == Status::non_finite);
+  CHECK(std::memcmp(before.data(), run.trainer.params(), before.size() * 4) == 0);
+}
