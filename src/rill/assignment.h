@@ -1,5 +1,5 @@
 // assignment: exact linear assignment (Jonker–Volgenant shortest augmenting
-// paths, O(n³)) for minibatch OT coupling and exact W2.
+// paths, O(n³) worst case) for minibatch OT coupling and exact W2.
 #pragma once
 #include <cstddef>
 
@@ -8,10 +8,15 @@
 
 namespace rill {
 
-// Scratch for an n × n problem.
+// Scratch bytes for an n × n problem (an exact upper bound, padding included;
+// 0 for n < 1).
 std::size_t assignment_scratch(int n);
 // cost: n × n row-major (row i = source i). Writes col_of_row[i] = the column
-// assigned to row i, minimising Σ cost[i][col_of_row[i]]. Costs must be finite.
+// assigned to row i, minimising Σ cost[i][col_of_row[i]] (ties broken
+// deterministically: the same matrix gives the same assignment everywhere).
+// Errors: invalid_argument (n < 1, null pointers, |cost| > 1e100),
+// non_finite (NaN or ±Inf in cost), out_of_memory (arena smaller than
+// needed; the arena is left as it was). Scratch is given back on return.
 Status assignment_solve(const double* cost, int n, int* col_of_row, Arena& arena);
 
 }  // namespace rill

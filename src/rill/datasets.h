@@ -13,9 +13,14 @@ enum class Dataset : int { gaussian, eight_gaussians, moons, checkerboard, circl
 constexpr int kDatasetCount = 7;
 constexpr int kDatasetDim = 2;
 
-const char* dataset_name(Dataset d);                      // "8gaussians", ...
-bool parse_dataset(const char* name, Dataset* out);       // exact names of the spec
-// Draws n points into out[2n] (row-major (x, y) pairs).
+const char* dataset_name(Dataset d);                      // "8gaussians", ...; "unknown" for other values
+// Exact names of the spec (case-sensitive). Returns false, leaving *out alone, for anything else.
+bool parse_dataset(const char* name, Dataset* out);
+// Draws n points into out[2n] (row-major (x, y) pairs); n <= 0 draws nothing.
+// The order of the Rng draws per point is fixed and documented in datasets.cpp
+// (it is part of the contract). Each point takes zero or two normal draws, so
+// n points drawn in one call equal the same points drawn over several
+// consecutive calls on the same Rng.
 void dataset_sample(Dataset d, Rng& rng, float* out, long n);
 
 }  // namespace rill

@@ -1,0 +1,178 @@
+// datasets: the seven built-in 2-D targets, exactly as shared/spec/datasets.md
+// defines them.
+//
+// Why this file is written the way it is: a dataset draw is part of the
+// contract (models are trained and evaluated on these bits), so it must give
+// the same float32 values on x86-64, WebAssembly and ARM. Hence float32
+// arithmetic only, no <cmath> (sin/cos/sqrt come from rill::mathf), one fixed
+// expression per coordinate, and a fixed order of the random draws per point,
+// written next to each formula below. Changing any of these changes the bits
+// of every shipped sample and golden vector.
+//
+// Each point uses either no normal draw or exactly two (one Box-Muller pair),
+// so a draw of n points in one call gives the same bits as the same n points
+// drawn in several consecutive calls on one Rng.
+#include "rill/datasets.h"
+
+#include <cstring>
+
+#include "rill/mathf.h"
+
+namespace rill {
+
+namespace {
+
+constexpr const char* kNames[kDatasetCount] = {"gaussian", "8gaussians", "moons",  "checkerboard",
+                                               "circles",  "spirals",    "swissroll"};
+
+constexpr float kPi = mathf::kPi;
+constexpr float kTwoPi = 2.0f * mathf::kPi;  // exact: a power-of-two multiple
+// 3π and 1.5π, correctly rounded to float (not 3·float(π), which may round differently).
+constexpr float kThreePi = 9.42477796076937971538f;
+constexpr float kOneAndHalfPi = 4.71238898038468985769f;
+
+// gaussian: x = N(0, 1), y = N(0, 1).
+// Draws: normal (x), normal (y).
+void gaussian(Rng& rng, float* out, long n) {
+  for (long i = 0; i < n; ++i) {
+    out[2 * i] = rng.normal();
+    out[2 * i + 1] = rng.normal();
+  }
+}
+
+// 8gaussians: k = U{0..7}; x = 4·(cos(kπ/4), sin(kπ/4)) + N(0, 0.35²).
+// Draws: below(8) (k), normal (x noise), normal (y noise).
+// The centres are computed as field.cpp's EightGaussians computes them
+// (4·mathf::cos(k·(π/4)), ...), so the analytic field and the data agree bit for bit.
+void eight_gaussians(Rng& rng, float* out, long n) {
+  float cx[8], cy[8];
+  for (int k = 0; k < 8; ++k) {
+    const float a = static_cast<float>(k) * (kPi / 4.0f);
+    cx[k] = 4.0f * mathf::cos(a);
+    cy[k] = 4.0f * mathf::sin(a);
+  }
+  for (long i = 0; i < n; ++i) {
+    const std::uint32_t k = rng.below(8);
+    const float zx = rng.normal();
+    const float zy = rng.normal();
+    out[2 * i] = cx[k] + 0.35f * zx;
+    out[2 * i + 1] = cy[k] + 0.35f * zy;
+  }
+}
+
+// moons: b = U{0,1}; u = U(0, π); p = (cos u, sin u) if b = 0, else
+// (1 − cos u, 0.5 − sin u); p = p + N(0, 0.1²); x = 2·(p − (0.5, 0.25)).
+// Draws: below(2) (b), uniform (u), normal (x noise), normal (y noise).
+void moons(Rng& rng, float* out, long n) {
+  for (long i = 0; i < n; ++i) {
+    const std::uint32_t b = rng.below(2);
+    const float u = rng.uniform(0.0f, kPi);
+    const float zx = rng.normal();
+    const float zy = rng.normal();
+    const float c = mathf::cos(u), s = mathf::sin(u);
+    const float px = b == 0 ? c : 1.0f - c;
+    const float py = b == 0 ? s : 0.5f - s;
+    out[2 * i] = 2.0f * ((px + 0.1f * zx) - 0.5f);
+    out[2 * i + 1] = 2.0f * ((py + 0.1f * zy) - 0.25f);
+  }
+}
+
+// checkerboard: x1 = U(−2, 2); x2' = U(0, 1) − 2·U{0,1};
+// x2 = x2' + (floor(x1) mod 2) with the mod in {0, 1}; x = 2·(x1, x2).
+// Draws: uniform (x1), uniform (the U(0, 1) of x2'), below(2) (the U{0,1} of x2').
+// Every operation here is exact in float32 (uniforms are multiples of 2^-24).
+void checkerboard(Rng& rng, float* out, long n) {
+  for (long i = 0; i < n; ++i) {
+    const float x1 = rng.uniform(-2.0f, 2.0f);
+    const float u = rng.uniform();
+    const std::uint32_t b = rng.below(2);
+    int fl = static_cast<int>(x1);  // truncates toward zero; x1 is in [-2, 2)
+    if (static_cast<float>(fl) > x1) --fl;
+    const float parity = (fl & 1) != 0 ? 1.0f : 0.0f;  // two's complement: (-1 & 1) == 1, (-2 & 1) == 0
+    const float x2 = (u - 2.0f * static_cast<float>(b)) + parity;
+    out[2 * i] = 2.0f * x1;
+    out[2 * i + 1] = 2.0f * x2;
+  }
+}
+
+// circles: b = U{0,1}; θ = U(0, 2π); r = 3 if b = 0, else 1.5;
+// x = r·(cos θ, sin θ) + N(0, 0.24²).
+// Draws: below(2) (b), uniform (θ), normal (x noise), normal (y noise).
+void circles(Rng& rng, float* out, long n) {
+  for (long i = 0; i < n; ++i) {
+    const std::uint32_t b = rng.below(2);
+    const float theta = rng.uniform(0.0f, kTwoPi);
+    const float zx = rng.normal();
+    const float zy = rng.normal();
+    const float r = b == 0 ? 3.0f : 1.5f;
+    out[2 * i] = r * mathf::cos(theta) + 0.24f * zx;
+    out[2 * i + 1] = r * mathf::sin(theta) + 0.24f * zy;
+  }
+}
+
+// spirals: s = U(0, 1); n = sqrt(s)·3π; b = U{0,1}; σ = +1 if b = 0, else −1;
+// p = σ·(−n·cos n + U(0, 0.5), n·sin n + U(0, 0.5)); x = p / 3.
+// Draws: uniform (s), below(2) (b), uniform (x jitter), uniform (y jitter).
+void spirals(Rng& rng, float* out, long n) {
+  for (long i = 0; i < n; ++i) {
+    const float s = rng.uniform();
+    const std::uint32_t b = rng.below(2);
+    const float jx = rng.uniform(0.0f, 0.5f);
+    const float jy = rng.uniform(0.0f, 0.5f);
+    const float t = mathf::sqrt(s) * kThreePi;
+    const float sign = b == 0 ? 1.0f : -1.0f;
+    const float px = sign * (-(t * mathf::cos(t)) + jx);
+    const float py = sign * (t * mathf::sin(t) + jy);
+    out[2 * i] = px / 3.0f;
+    out[2 * i + 1] = py / 3.0f;
+  }
+}
+
+// swissroll: s = U(0, 1); θ = 1.5π·(1 + 2s); p = (θ·cos θ, θ·sin θ) + N(0, 1²); x = p / 5.
+// Draws: uniform (s), normal (x noise), normal (y noise).
+void swissroll(Rng& rng, float* out, long n) {
+  for (long i = 0; i < n; ++i) {
+    const float s = rng.uniform();
+    const float zx = rng.normal();
+    const float zy = rng.normal();
+    const float theta = kOneAndHalfPi * (1.0f + 2.0f * s);
+    out[2 * i] = (theta * mathf::cos(theta) + zx) / 5.0f;
+    out[2 * i + 1] = (theta * mathf::sin(theta) + zy) / 5.0f;
+  }
+}
+
+}  // namespace
+
+const char* dataset_name(Dataset d) {
+  const int i = static_cast<int>(d);
+  if (i < 0 || i >= kDatasetCount) return "unknown";
+  return kNames[i];
+}
+
+bool parse_dataset(const char* name, Dataset* out) {
+  if (name == nullptr) return false;
+  for (int i = 0; i < kDatasetCount; ++i) {
+    if (std::strcmp(name, kNames[i]) == 0) {
+      if (out != nullptr) *out = static_cast<Dataset>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+void dataset_sample(Dataset d, Rng& rng, float* out, long n) {
+  if (n <= 0 || out == nullptr) return;
+  switch (d) {
+    case Dataset::gaussian: gaussian(rng, out, n); return;
+    case Dataset::eight_gaussians: eight_gaussians(rng, out, n); return;
+    case Dataset::moons: moons(rng, out, n); return;
+    case Dataset::checkerboard: checkerboard(rng, out, n); return;
+    case Dataset::circles: circles(rng, out, n); return;
+    case Dataset::spirals: spirals(rng, out, n); return;
+    case Dataset::swissroll: swissroll(rng, out, n); return;
+  }
+  // Not a Dataset value: zeros rather than whatever the buffer held.
+  for (long i = 0; i < 2 * n; ++i) out[i] = 0.0f;
+}
+
+}  // namespace rill
