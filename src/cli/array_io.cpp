@@ -1,0 +1,106 @@
+// array_io: dispatch between the array formats (see array_io.h).
+#include "cli/array_io.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "cli/csv.h"
+#include "cli/fail.h"
+#include "cli/npy.h"
+#include "cli/svg.h"
+
+namespace cli {
+
+namespace {
+
+std::vector<unsigned char> slurp(const std::string& path, const std::string& prefix) {
+  std::FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
+  if (f == nullptr) runtime_error("%scannot open %s: %s", prefix.c_str(), path.c_str(), std::strerror(errno));
+  std::vector<unsigned char> bytes;
+  unsigned char buf[65536];
+  std::size_t k;
+  while ((k = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + k);
+  const bool bad = std::ferror(f) != 0;
+  const int err = errno;
+  if (f != stdin) std::fclose(f);
+  if (bad) runtime_error("%scannot read %s: %s", prefix.c_str(), path.c_str(), std::strerror(err));
+  return bytes;
+}
+
+bool named_npy(const std::string& path) {
+  return path.size() >= 4 && (path.compare(path.size() - 4, 4, ".npy") == 0 || path.compare(path.size() - 4, 4, ".NPY") == 0);
+}
+
+}  // namespace
+
+Points read_points(const std::string& path, const char* flag) {
+  const std::string prefix = flag != nullptr ? std::string(flag) + ": " : std::string();
+  const std::vector<unsigned char> bytes = slurp(path, prefix);
+  Points p;
+  std::string why;
+  bool ok;
+  if (has_npy_magic(bytes.data(), bytes.size()) || named_npy(path)) {
+    ok = npy_parse(bytes.data(), bytes.size(), &p, &why);
+  } else {
+    ok = csv_parse(reinterpret_cast<const char*>(bytes.data()), bytes.size(), &p, &why);
+  }
+  if (!ok) runtime_error("%s%s: %s", prefix.c_str(), path.c_str(), why.c_str());
+  if (p.n == 0) runtime_error("%s%s holds no points", prefix.c_str(), path.c_str());
+  return p;
+}
+
+void write_points(const std::string& path, Format format, const float* x, long n, int d, const std::string& title) {
+  OutputFile out(path);
+  switch (format) {
+    case Format::npy:
+      npy_write(out.file(), {n, static_cast<long>(d)}, x, static_cast<std::size_t>(n) * static_cast<std::size_t>(d));
+      break;
+    case Format::csv:
+    case Format::stdout_csv:
+      csv_write_points(out.file(), x, n, d);
+      break;
+    case Format::svg: {
+      Scatter plot;
+      plot.title = title;
+      plot.points = x;
+      plot.n = n;
+      plot.d = d;
+      svg_write(out.file(), plot);
+      break;
+    }
+  }
+  out.commit();
+}
+
+void write_trajectory(const std::string& path, Format format, const float* traj, const float* times, int steps,
+                      long n, int d, const std::string& title) {
+  OutputFile out(path);
+  const std::size_t snap = static_cast<std::size_t>(n) * static_cast<std::size_t>(d);
+  switch (format) {
+    case Format::npy:
+      npy_write(out.file(), {static_cast<long>(steps) + 1, n, static_cast<long>(d)}, traj,
+                (static_cast<std::size_t>(steps) + 1) * snap);
+      break;
+    case Format::csv:
+    case Format::stdout_csv:
+      csv_write_trajectory(out.file(), traj, times, steps, n, d);
+      break;
+    case Format::svg: {
+      Scatter plot;
+      plot.title = title;
+      plot.points = traj + static_cast<std::size_t>(steps) * snap;
+      plot.n = n;
+      plot.d = d;
+      plot.trajectory = traj;
+      plot.times = times;
+      plot.steps = steps;
+      svg_write(out.file(), plot);
+      break;
+    }
+  }
+  out.commit();
+}
+
+}  // namespace cli

@@ -1,0 +1,47 @@
+// `rill field`: the model's vector field u_t(x) at given points and time.
+#include <string>
+#include <vector>
+
+#include "cli/array_io.h"
+#include "cli/commands.h"
+#include "cli/fail.h"
+#include "cli/model.h"
+
+namespace cli {
+
+namespace {
+
+int run_field(const Args& args) {
+  const Format format = output_format(args, "--out", false);
+  const std::string out = args.text("--out");
+  const float t = static_cast<float>(args.real("--t", 0.0, 1.0));
+  const std::string xpath = args.text("--x");
+  const auto model = load_model(args.text("--model"));
+  const Points p = read_points(xpath, "--x");
+  if (p.d != model->dim()) runtime_error("--x %s has dimension %d; the model's is %d", xpath.c_str(), p.d, model->dim());
+  check_output_path(out);
+  std::vector<float> u(p.values.size());
+  eval_field(*model, t, p.values.data(), p.n, u.data());
+  write_points(out, format, u.data(), p.n, p.d, "");
+  return 0;
+}
+
+}  // namespace
+
+const Command& field_command() {
+  static const Command c{
+      "field",
+      "evaluate a model's vector field u_t(x) at given points",
+      "field --model MODEL --t T --x FILE --out FILE",
+      "Writes u_t(x), one row per row of --x (n x d), as .npy, .csv or - (CSV on stdout).\n",
+      {
+          {"--model", "MODEL", nullptr, "model file or shipped model name (required)"},
+          {"--t", "T", nullptr, "the time, in [0, 1] (required)"},
+          {"--x", "FILE", nullptr, "the points (.npy or .csv, n x d; - for stdin) (required)"},
+          {"--out", "FILE", nullptr, "where to write: .npy, .csv or - (required)"},
+      },
+      run_field};
+  return c;
+}
+
+}  // namespace cli

@@ -1,0 +1,66 @@
+// `rill info`: what a model file holds — architecture, size, cost, metadata.
+#include <cstdio>
+#include <string>
+
+#include "cli/commands.h"
+#include "cli/describe.h"
+#include "cli/fail.h"
+#include "cli/model.h"
+#include "rill/model_io.h"
+
+namespace cli {
+
+namespace {
+
+void print_meta(const char* key, const char* value, void* ctx) {
+  int* count = static_cast<int*>(ctx);
+  ++*count;
+  std::printf("  %-14s %s\n", key, value);
+}
+
+int run_info(const Args& args) {
+  const auto model = load_model(args.text("--model"));
+  const rill::Model& m = model->file.model;
+  const rill::MlpSpec& s = m.mlp.spec;
+  std::printf("model          %s (%zu bytes)\n", model->path.c_str(), model->file.size);
+  std::printf("dimension      %d\n", s.dim);
+  std::printf("layers         %s (%d linear layers)\n", layers_text(s).c_str(), s.n_layers);
+  std::printf("activation     %s\n", rill::activation_name(s.activation));
+  if (s.time.k == 0) {
+    std::printf("time           raw (t appended after x)\n");
+  } else {
+    std::printf("time           sin:%d (sin and cos of 2^k pi t, k = 0..%d: %d features after x)\n", s.time.k,
+                s.time.k - 1, s.time.features());
+  }
+  char path[64] = "condot";
+  rill::model_metadata(m, "path", path, sizeof path);
+  char sigma[32];
+  rill::float_to_decimal(m.sigma_min, sigma, sizeof sigma);
+  std::printf("path           %s, sigma_min %s\n", path, sigma);
+  std::printf("parameters     %zu\n", s.param_count());
+  std::printf("FLOPs          %.0f per field evaluation of one point\n", s.flops());
+  if (!m.has_rill_metadata) std::printf("               (no rill metadata: architecture inferred from the tensor shapes)\n");
+  std::printf("metadata\n");
+  int count = 0;
+  rill::model_metadata_each(m, print_meta, &count);
+  if (count == 0) std::printf("  (none)\n");
+  return 0;
+}
+
+}  // namespace
+
+const Command& info_command() {
+  static const Command c{
+      "info",
+      "describe a model: architecture, parameters, FLOPs, metadata",
+      "info --model MODEL",
+      "Validates the model file and prints its layer sizes, activation, time embedding,\n"
+      "parameter count, FLOPs per field evaluation of one point, and every metadata entry.\n",
+      {
+          {"--model", "MODEL", nullptr, "model file or shipped model name (required)"},
+      },
+      run_info};
+  return c;
+}
+
+}  // namespace cli

@@ -1,0 +1,118 @@
+// `rill sample`: draws x0 ~ N(0, I) (or takes it from a file) and integrates
+// the model's flow from t = 0 to 1; writes the samples or the whole trajectory.
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli/array_io.h"
+#include "cli/commands.h"
+#include "cli/fail.h"
+#include "cli/model.h"
+#include "rill/rng.h"
+
+namespace cli {
+
+namespace {
+
+constexpr double kMaxFloats = 1u << 30;  // 4 GB: samples or trajectory
+
+std::string stem(const std::string& path) {
+  std::size_t a = path.rfind('/');
+  a = a == std::string::npos ? 0 : a + 1;
+  std::size_t b = path.rfind('.');
+  if (b == std::string::npos || b < a) b = path.size();
+  return path.substr(a, b - a);
+}
+
+int run_sample(const Args& args) {
+  const Format format = output_format(args, "--out", true);
+  const std::string out = args.text("--out");
+  const Sampling opt = parse_sampling(args);
+  const bool from_file = args.has("--x0");
+  if (from_file && args.has("--n")) args.fail("--n and --x0 exclude each other (n is the number of points in the --x0 file)");
+  if (from_file && args.has("--seed")) args.fail("--seed has no effect with --x0 (the file is the starting noise)");
+  const long n_flag = args.integer("--n", 1, 100000000);
+  const bool want_traj = args.has("--trajectory");
+
+  const auto model = load_model(args.text("--model"));
+  const int d = model->dim();
+  std::vector<float> x;
+  long n = n_flag;
+  if (from_file) {
+    const std::string path = args.text("--x0");
+    Points p = read_points(path, "--x0");
+    if (p.d != d) runtime_error("--x0 %s has dimension %d; the model's is %d", path.c_str(), p.d, d);
+    n = p.n;
+    x.swap(p.values);
+  } else {
+    if (static_cast<double>(n) * d > kMaxFloats)
+      runtime_error("%ld samples of dimension %d would take %.1f GB; lower --n", n, d, static_cast<double>(n) * d * 4 / 1e9);
+    x.resize(static_cast<std::size_t>(n) * static_cast<std::size_t>(d));
+    rill::Rng rng = rill::Rng::derive(opt.seed, rill::Purpose::sample_noise);
+    rng.fill_normal(x.data(), static_cast<long>(x.size()));
+  }
+  std::vector<float> traj;
+  if (want_traj) {
+    const double floats = (static_cast<double>(opt.steps) + 1) * static_cast<double>(n) * d;
+    if (floats > kMaxFloats)
+      runtime_error("the trajectory would take %.1f GB; lower --n or --steps", floats * 4 / 1e9);
+    traj.resize(static_cast<std::size_t>(floats));
+  }
+  check_output_path(out);
+
+  integrate_points(*model, opt.solver, opt.steps, x.data(), n, 0.0f, 1.0f, want_traj ? traj.data() : nullptr);
+
+  long bad = 0;
+  for (long i = 0; i < n; ++i)
+    for (int j = 0; j < d; ++j)
+      if (!std::isfinite(x[static_cast<std::size_t>(i) * d + j])) {
+        ++bad;
+        break;
+      }
+  if (bad > 0) std::fprintf(stderr, "rill: warning: %ld of %ld samples have NaN or Inf coordinates\n", bad, n);
+
+  std::string title = "rill sample: " + stem(model->path) + ", n = " + std::to_string(n) + ", " +
+                      rill::solver_name(opt.solver) + ", " + std::to_string(opt.steps) + " steps";
+  title += from_file ? ", x0 from " + args.text("--x0") : ", seed " + std::to_string(opt.seed);
+  if (want_traj) {
+    std::vector<float> times(static_cast<std::size_t>(opt.steps) + 1);
+    const float h = 1.0f / static_cast<float>(opt.steps);
+    for (int s = 0; s <= opt.steps; ++s) times[static_cast<std::size_t>(s)] = s == opt.steps ? 1.0f : static_cast<float>(s) * h;
+    write_trajectory(out, format, traj.data(), times.data(), opt.steps, n, d, title);
+  } else {
+    write_points(out, format, x.data(), n, d, title);
+  }
+  return 0;
+}
+
+}  // namespace
+
+const Command& sample_command() {
+  static const Command c{
+      "sample",
+      "draw samples from a model",
+      "sample --model MODEL --out FILE [flags]",
+      "Draws x0 ~ N(0, I) from --seed (or reads it from --x0) and integrates the model's flow\n"
+      "from t = 0 to 1. The output format follows the name of --out:\n"
+      "  .npy  float32, shape (n, d); with --trajectory (steps + 1, n, d)\n"
+      "  .csv  header x0,x1,...; with --trajectory columns step,t,i,x0,x1,...\n"
+      "  .svg  a scatter plot of the first two coordinates; with --trajectory, faint paths of\n"
+      "        up to 200 particles behind the points\n"
+      "  -     CSV on standard output\n",
+      [] {
+        std::vector<Flag> f = {
+            {"--model", "MODEL", nullptr, "model file or shipped model name (required)"},
+            {"--out", "FILE", nullptr, "where to write: .npy, .csv, .svg or - (required)"},
+            {"--n", "N", "1000", "number of samples"},
+        };
+        for (const Flag& s : sampling_flags()) f.push_back(s);
+        f.push_back({"--x0", "FILE", nullptr, "starting points (.npy or .csv, n x d) instead of drawing them"});
+        f.push_back({"--trajectory", nullptr, nullptr, "write every step, not only the samples"});
+        return f;
+      }(),
+      run_sample};
+  return c;
+}
+
+}  // namespace cli

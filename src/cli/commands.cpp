@@ -1,0 +1,31 @@
+// commands: the command table and the flags several commands share.
+#include "cli/commands.h"
+
+namespace cli {
+
+const std::vector<const Command*>& all_commands() {
+  static const std::vector<const Command*> kCommandTable = {
+      &train_command(), &sample_command(),   &field_command(), &data_command(),
+      &eval_command(),  &info_command(),     &export_c_command(),
+  };
+  return kCommandTable;
+}
+
+std::vector<Flag> sampling_flags() {
+  return {
+      {"--steps", "N", "20", "integration steps from t = 0 to 1"},
+      {"--solver", "NAME", "heun", "euler, midpoint, heun (trapezoid) or rk4"},
+      {"--seed", "SEED", "0", "seed of the starting noise x0 (0 .. 4294967295)"},
+  };
+}
+
+Sampling parse_sampling(const Args& args) {
+  Sampling s;
+  s.steps = static_cast<int>(args.integer("--steps", 1, kMaxSampleSteps));
+  const std::string name = args.choice("--solver", {"euler", "midpoint", "heun", "rk4"});
+  rill::parse_solver(name.c_str(), &s.solver);
+  s.seed = args.seed("--seed");
+  return s;
+}
+
+}  // namespace cli

@@ -1,0 +1,36 @@
+// commands: the table of `rill` subcommands.
+//
+// To add a command (e.g. `bench`): write cmd_bench.cpp defining
+// `const Command& bench_command()` (its flags, help and run function; see
+// args.h), declare it here, and add it to kCommandTable in commands.cpp.
+#pragma once
+#include <vector>
+
+#include "cli/args.h"
+#include "rill/solver.h"
+
+namespace cli {
+
+const Command& train_command();
+const Command& sample_command();
+const Command& field_command();
+const Command& data_command();
+const Command& eval_command();
+const Command& info_command();
+const Command& export_c_command();
+
+// Every command, in the order `rill --help` lists them.
+const std::vector<const Command*>& all_commands();
+
+// Flags shared by the commands that sample from a model (sample, eval):
+// --steps, --solver, --seed.
+std::vector<Flag> sampling_flags();
+struct Sampling {
+  int steps;
+  rill::Solver solver;
+  std::uint32_t seed;
+};
+Sampling parse_sampling(const Args& args);
+constexpr long kMaxSampleSteps = 1000000;
+
+}  // namespace cli

@@ -1,0 +1,16 @@
+// describe: architecture as text (see describe.h).
+#include "cli/describe.h"
+
+namespace cli {
+
+std::string layers_text(const rill::MlpSpec& s) {
+  std::string out;
+  for (int i = 0; i <= s.n_layers; ++i) out += (i ? " -> " : "") + std::to_string(s.sizes[i]);
+  return out;
+}
+
+std::string time_text(const rill::TimeEmbedding& t) {
+  return t.k == 0 ? std::string("raw") : "sin:" + std::to_string(t.k);
+}
+
+}  // namespace cli

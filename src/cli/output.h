@@ -1,0 +1,44 @@
+// output: every file the command writes appears whole or not at all.
+//
+// Why: a failed or interrupted run must not leave a half-written sample file
+// that looks like a result, nor clobber an existing one. An OutputFile writes
+// to a temporary file in the target's directory (same file system, so the
+// final rename is atomic) and renames it over the target only on commit();
+// otherwise its destructor — or a SIGINT/SIGTERM/SIGHUP handler — removes it.
+// "-" means standard output (written directly).
+#pragma once
+#include <cstdio>
+#include <string>
+
+namespace cli {
+
+class Args;
+
+enum class Format { npy, csv, svg, stdout_csv };
+// The format of the path given to `flag`, by extension (.npy, .csv, .svg) or
+// "-"; a usage error for anything else (or .svg when !svg_allowed).
+Format output_format(const Args& args, const char* flag, bool svg_allowed);
+// A runtime error, before any long computation, when the target's directory
+// does not exist or cannot be written, or the target is a directory.
+void check_output_path(const std::string& path);
+
+class OutputFile {
+ public:
+  explicit OutputFile(const std::string& path);  // opens the temporary file (runtime error on failure)
+  ~OutputFile();                                  // removes the temporary file unless committed
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+
+  std::FILE* file() const { return f_; }
+  // Flushes, syncs and renames over the target; a runtime error (and the
+  // temporary file removed) if any write failed.
+  void commit();
+
+ private:
+  void discard();
+  std::string path_, tmp_;
+  std::FILE* f_ = nullptr;
+  bool to_stdout_ = false;
+};
+
+}  // namespace cli

@@ -1,0 +1,426 @@
+#!/usr/bin/env bash
+# End-to-end tests of the `rill` command: every command, every output format,
+# a small train -> sample -> eval round trip, export-c compiled and run against
+# the library, and every kind of bad input (exit code, one-line message, no
+# output file left behind, an existing output file left untouched).
+#
+#   bash tests/cli/run_tests.sh build/rill      (or: make cli-test)
+#
+# Prints one line per check and ends with exactly one line "N passed, M failed";
+# exits non-zero if anything failed. Needs bash, coreutils, awk, python3 (JSON)
+# and g++ (export-c); the library is taken from the binary's directory
+# (RILL_TEST_CXXFLAGS adds flags to that g++ line, e.g. -fsanitize=address,undefined
+# when the library was built with them).
+set -u
+
+if [ $# -ne 1 ] || [ ! -x "$1" ]; then
+  echo "usage: bash tests/cli/run_tests.sh PATH/TO/rill" >&2
+  exit 2
+fi
+RILL=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LIB=$(dirname "$RILL")/librill.a
+T=$(mktemp -d "${TMPDIR:-/tmp}/rill-cli-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 2
+
+PASS=0
+FAIL=0
+ok() { echo "ok   - $1"; PASS=$((PASS + 1)); }
+bad() { echo "FAIL - $1"; FAIL=$((FAIL + 1)); }
+# check DESC COMMAND...: passes when the command succeeds.
+check() {
+  local desc=$1
+  shift
+  if "$@"; then ok "$desc"; else bad "$desc"; fi
+}
+# rill ARGS...: runs the binary, stdout to $T/out, stderr to $T/err, status in RC.
+RC=0
+rill() {
+  timeout 120 "$RILL" "$@" >"$T/out" 2>"$T/err"
+  RC=$?
+}
+# expect_ok DESC ARGS...: rill ARGS must exit 0.
+expect_ok() {
+  local desc=$1
+  shift
+  rill "$@"
+  if [ $RC -eq 0 ]; then ok "$desc"; else bad "$desc (exit $RC: $(head -c 300 "$T/err"))"; fi
+}
+lines() { wc -l <"$1" | tr -d ' '; }
+# No temporary files (*.tmp-*) left in a directory.
+no_tmp() { [ -z "$(find "$1" -maxdepth 1 -name '*.tmp-*' -print -quit 2>/dev/null)" ]; }
+# refuse DESC CODE PATTERN OUT ARGS...: rill ARGS (which write to OUT) must
+# fail with exit CODE and one stderr line "rill: ...PATTERN...", leave no OUT
+# and no temporary file; run again with an existing OUT, which must survive.
+refuse() {
+  local desc=$1 code=$2 pattern=$3 out=$4
+  shift 4
+  rm -f "$out"
+  rill "$@"
+  local n
+  n=$(lines "$T/err")
+  if [ $RC -eq "$code" ] && [ "$n" -eq 1 ] && grep -q -e "^rill: .*$pattern" "$T/err" && [ ! -e "$out" ] &&
+    no_tmp "$(dirname "$out")"; then
+    ok "$desc -> exit $RC: $(cat "$T/err")"
+  else
+    bad "$desc: exit $RC (want $code), $n stderr lines, output left: $([ -e "$out" ] && echo yes || echo no): $(head -c 300 "$T/err")"
+  fi
+  [ -d "$(dirname "$out")" ] || return 0  # no directory: no existing file to protect
+  echo keep >"$out"
+  rill "$@"
+  if [ $RC -eq "$code" ] && [ "$(cat "$out")" = keep ] && no_tmp "$(dirname "$out")"; then
+    ok "$desc: an existing output file is left untouched"
+  else
+    bad "$desc: the existing output file changed (exit $RC)"
+  fi
+  rm -f "$out"
+}
+# npy_header FILE: the 118 header characters after magic, version and length.
+npy_header() { head -c 128 "$1" | tail -c 118; }
+# npy_magic FILE: the first 8 bytes as hex.
+npy_magic() { head -c 8 "$1" | od -An -tx1 | tr -d ' \n'; }
+size_of() { wc -c <"$1" | tr -d ' '; }
+# make_npy FILE DICT DATA: a .npy v1.0 with this header dict and raw data (printf escapes).
+make_npy() {
+  local dict=$2
+  local hl=$(( ${#dict} + 1 ))
+  local pad=$(( (64 - (10 + hl) % 64) % 64 ))
+  hl=$((hl + pad))
+  {
+    printf '\x93NUMPY\x01\x00'
+    printf "\\x$(printf %02x $((hl & 255)))\\x$(printf %02x $((hl >> 8)))"
+    printf '%s%*s\n' "$dict" "$pad" ''
+    printf "$3"
+  } >"$1"
+}
+
+
+# ---- help -------------------------------------------------------------------
+expect_ok "rill --help exits 0" --help
+for c in train sample field data eval info export-c; do
+  check "rill --help lists '$c'" grep -q "^  $c " "$T/out"
+done
+for c in train sample field data eval info export-c; do
+  rill "$c" --help
+  check "rill $c --help prints its usage" test $RC -eq 0 -a -n "$(grep "^usage: rill $c" "$T/out")"
+done
+rill sample --help
+check "sample --help shows defaults" grep -q -- "--n N .*(default 1000)" "$T/out"
+rill
+check "rill without a command exits 2" test $RC -eq 2
+
+# ---- data ---------------------------------------------------------------------
+expect_ok "data moons to .csv" data --data moons --n 50 --seed 3 --out d.csv
+check "data .csv has the header x0,x1" test "$(head -n 1 d.csv)" = "x0,x1"
+check "data .csv has n rows" test "$(lines d.csv)" -eq 51
+check "data .csv values have 9 significant digits or fewer" \
+  awk -F, 'NR > 1 { for (i = 1; i <= NF; ++i) { v = $i; gsub(/[-.]|e.*/, "", v); sub(/^0+/, "", v); if (length(v) > 9) exit 1 } }' d.csv
+expect_ok "data to stdout (-)" data --data moons --n 50 --seed 3 --out -
+check "data - equals the .csv file" cmp -s "$T/out" d.csv
+expect_ok "data moons to .npy" data --data moons --n 50 --seed 3 --out d.npy
+check "data .npy magic and version 1.0 (od)" test "$(npy_magic d.npy)" = "934e554d50590100"
+check "data .npy header: <f4, C order, shape (50, 2)" \
+  grep -q "{'descr': '<f4', 'fortran_order': False, 'shape': (50, 2), }" <(npy_header d.npy)
+check "data .npy header ends in a newline at byte 128" test "$(head -c 128 d.npy | tail -c 1 | od -An -c | tr -d ' ')" = '\n'
+check "data .npy size = 128 + 50*2*4" test "$(size_of d.npy)" -eq 528
+expect_ok "data spirals to .svg" data --data spirals --n 3000 --out d.svg
+check "data .svg is an SVG with 3000 points" test "$(grep -c '<circle' d.svg)" -eq 3000 -a -n "$(grep '</svg>' d.svg)"
+check "data .svg has axis ticks" test "$(grep -c 'text-anchor="middle">-\?[0-9]' d.svg)" -ge 4
+expect_ok "data with another seed" data --data moons --n 50 --seed 4 --out d4.csv
+check "another seed gives other points" test "$(cmp -s d.csv d4.csv && echo same)" != same
+expect_ok "data again with the same seed" data --data moons --n 50 --seed 3 --out d3.csv
+check "the same seed gives the same points" cmp -s d.csv d3.csv
+for ds in gaussian 8gaussians checkerboard circles spirals swissroll; do
+  expect_ok "data $ds" data --data "$ds" --n 10 --out "ds_$ds.csv"
+done
+
+# ---- train --------------------------------------------------------------------
+rill train --data moons --out m.safetensors --steps 300 --width 32 --seed 1
+check "train 300 steps, width 32 (exit 0)" test $RC -eq 0 -a -s m.safetensors
+check "train prints a progress line every 10% when stderr is not a terminal" \
+  test "$(grep -c '^rill train: step [0-9]*/300 ([0-9]*%)  loss [0-9.]*  [0-9]* steps/s  ETA' "$T/err")" -eq 10
+check "train reports the file written" grep -q "^rill train: wrote m.safetensors" "$T/err"
+check "train leaves no temporary file" no_tmp .
+expect_ok "info on the trained model" info --model m.safetensors
+check "info: layer sizes" grep -q "^layers  *3 -> 32 -> 32 -> 32 -> 2 (4 linear layers)" "$T/out"
+check "info: parameter count" grep -q "^parameters  *2306$" "$T/out"
+check "info: FLOPs per field evaluation" grep -q "^FLOPs  *4416 per field evaluation" "$T/out"
+check "info: activation and time embedding" grep -q "^activation  *silu" "$T/out"
+check "info: time embedding" grep -q "^time  *raw" "$T/out"
+for kv in "rill.format 1" "dim 2" "dataset moons" "steps 300" "batch 256" "lr 0.001" "seed 1" \
+  "coupling independent" "ema 0"; do
+  check "info: metadata $kv" grep -q "^  ${kv% *}  *${kv#* }$" "$T/out"
+done
+check "info: metadata final_loss is a number" grep -Eq "^  final_loss  *[0-9.]+(e-?[0-9]+)?$" "$T/out"
+check "info: metadata train_seconds is a number" grep -Eq "^  train_seconds  *[0-9]+\.[0-9]{3}$" "$T/out"
+
+expect_ok "train with every knob (cosine, warm-up, floor, clip, EMA, OT, sin:2, gelu, sigma_min)" \
+  train --data 8gaussians --out k.safetensors --steps 40 --batch 64 --width 16 --depth 2 --lr 2e-3 \
+  --schedule cosine --warmup 5 --lr-floor 0.1 --clip 1 --ema 0.99 --coupling ot --time sin:2 \
+  --activation gelu --sigma-min 0.01 --seed 7
+rill info --model k.safetensors
+check "info: knobs recorded (gelu, sin:2, sigma_min, ot, ema)" \
+  test -n "$(grep '^activation  *gelu' "$T/out")" -a -n "$(grep '^time  *sin:2' "$T/out")" \
+  -a -n "$(grep 'sigma_min 0.01' "$T/out")" -a -n "$(grep '^  coupling  *ot' "$T/out")" \
+  -a -n "$(grep '^  ema  *0.99$' "$T/out")"
+check "info: sin:2 gives 2 + 4 inputs" grep -q "^layers  *6 -> 16 -> 16 -> 2" "$T/out"
+
+# 3-D points from a CSV file (whitespace-separated, no header).
+awk -F, 'NR > 1 { printf "%s %s %s\n", $1, $2, $1 * $2 }' d.csv >p3.txt
+expect_ok "train on a 3-D whitespace-separated file" train --data p3.txt --out m3.safetensors --steps 60 --width 16 --depth 1
+rill info --model m3.safetensors
+check "the 3-D model has dimension 3 and dataset = the file" \
+  test -n "$(grep '^dimension  *3' "$T/out")" -a -n "$(grep '^  dataset  *p3.txt' "$T/out")"
+expect_ok "sample a 3-D model to .csv" sample --model m3.safetensors --n 20 --out s3.csv
+check "3-D samples have three columns" test "$(head -n 1 s3.csv)" = "x0,x1,x2" -a "$(lines s3.csv)" -eq 21
+expect_ok "sample a 3-D model to .svg (first two coordinates)" sample --model m3.safetensors --n 20 --out s3.svg
+check "3-D .svg has 20 points" test "$(grep -c '<circle' s3.svg)" -eq 20
+expect_ok "train on a .npy file" train --data d.npy --out mn.safetensors --steps 20 --width 8 --depth 1
+
+# ---- sample -------------------------------------------------------------------
+expect_ok "sample to .npy" sample --model m.safetensors --n 7 --out s.npy
+check "sample .npy magic (od)" test "$(npy_magic s.npy)" = "934e554d50590100"
+check "sample .npy header shape (7, 2)" grep -q "'shape': (7, 2), }" <(npy_header s.npy)
+check "sample .npy size" test "$(size_of s.npy)" -eq $((128 + 7 * 2 * 4))
+expect_ok "sample to .csv" sample --model m.safetensors --n 7 --out s.csv
+check "sample .csv header and rows" test "$(head -n 1 s.csv)" = "x0,x1" -a "$(lines s.csv)" -eq 8
+expect_ok "sample to stdout" sample --model m.safetensors --n 7 --out -
+check "sample - equals .csv" cmp -s "$T/out" s.csv
+expect_ok "sample --x0 reads the .npy written by rill" sample --model m.safetensors --x0 s.npy --steps 4 --out sx.csv
+expect_ok "sample --x0 reads the same points as .csv" sample --model m.safetensors --x0 s.csv --steps 4 --out sy.csv
+check "npy and csv inputs give identical samples" cmp -s sx.csv sy.csv
+check "n is taken from --x0" test "$(lines sx.csv)" -eq 8
+for solver in euler midpoint heun rk4; do
+  expect_ok "sample --solver $solver" sample --model m.safetensors --n 5 --steps 3 --solver $solver --out "so_$solver.csv"
+done
+check "solvers differ (euler vs rk4)" test "$(cmp -s so_euler.csv so_rk4.csv && echo same)" != same
+expect_ok "sample with the same seed twice" sample --model m.safetensors --n 7 --out s2.npy
+check "the same seed gives the same bytes" cmp -s s.npy s2.npy
+expect_ok "sample --seed 9" sample --model m.safetensors --n 7 --seed 9 --out s9.npy
+check "another seed gives other samples" test "$(cmp -s s.npy s9.npy && echo same)" != same
+
+# Trajectories.
+expect_ok "sample --trajectory to .npy" sample --model m.safetensors --n 7 --steps 5 --trajectory --out t.npy
+check "trajectory .npy header shape (6, 7, 2)" grep -q "'shape': (6, 7, 2), }" <(npy_header t.npy)
+check "trajectory .npy size" test "$(size_of t.npy)" -eq $((128 + 6 * 7 * 2 * 4))
+expect_ok "sample --trajectory to .csv" sample --model m.safetensors --n 7 --steps 5 --trajectory --out t.csv
+check "trajectory .csv header step,t,i,x0,x1" test "$(head -n 1 t.csv)" = "step,t,i,x0,x1"
+check "trajectory .csv has (steps + 1) * n rows" test "$(lines t.csv)" -eq $((6 * 7 + 1))
+check "trajectory .csv times run from 0 to 1" \
+  test "$(sed -n 2p t.csv | cut -d, -f1-3)" = "0,0,0" -a "$(tail -n 1 t.csv | cut -d, -f1-3)" = "5,1,6"
+expect_ok "sample (no trajectory) with 5 steps" sample --model m.safetensors --n 7 --steps 5 --out t5.csv
+check "the last trajectory step equals the samples" \
+  cmp -s <(tail -n 7 t.csv | cut -d, -f4-) <(tail -n 7 t5.csv)
+# The first step of the trajectory is x0: integrating it again gives the same samples.
+{ echo "x0,x1"; awk -F, '$1 == "0" { print $4 "," $5 }' t.csv; } >x0.csv
+expect_ok "sample --x0 with the trajectory's first step" sample --model m.safetensors --x0 x0.csv --steps 5 --out t5b.csv
+check "--x0 = the seed's noise gives the seed's samples" cmp -s t5.csv t5b.csv
+expect_ok "sample --trajectory to .svg (300 particles)" sample --model m.safetensors --n 300 --steps 8 --trajectory --out t.svg
+check "trajectory .svg draws 200 paths and 300 points" \
+  test "$(grep -c '<polyline' t.svg)" -eq 200 -a "$(grep -c '<circle' t.svg)" -eq 300
+expect_ok "sample --trajectory to stdout" sample --model m.safetensors --n 2 --steps 2 --trajectory --out -
+check "trajectory on stdout has 3 * 2 rows" test "$(lines "$T/out")" -eq 7
+
+# ---- field --------------------------------------------------------------------
+expect_ok "field at t = 0 to .npy" field --model m.safetensors --t 0 --x x0.csv --out u.npy
+check "field .npy shape (7, 2)" grep -q "'shape': (7, 2), }" <(npy_header u.npy)
+expect_ok "field at t = 0 to .csv" field --model m.safetensors --t 0 --x x0.csv --out u.csv
+expect_ok "one Euler step from x0" sample --model m.safetensors --x0 x0.csv --steps 1 --solver euler --out e1.csv
+check "Euler step = x0 + u_0(x0)" \
+  awk -F, 'FNR == 1 { next } FILENAME == ARGV[1] { a[FNR] = $1; b[FNR] = $2; next }
+           FILENAME == ARGV[2] { u[FNR] = $1; v[FNR] = $2; next }
+           { d1 = a[FNR] + u[FNR] - $1; d2 = b[FNR] + v[FNR] - $2; if (d1 < 0) d1 = -d1; if (d2 < 0) d2 = -d2;
+             if (d1 > 1e-5 || d2 > 1e-5) bad = 1 } END { exit bad }' x0.csv u.csv e1.csv
+expect_ok "field reads the .npy written by rill" field --model m.safetensors --t 0.5 --x s.npy --out -
+check "field on stdout has n rows" test "$(lines "$T/out")" -eq 8
+
+# ---- eval ---------------------------------------------------------------------
+rill eval --data moons --model m.safetensors --json
+check "eval --json (exit 0)" test $RC -eq 0
+cp "$T/out" eval.json
+check "eval --json is one object with exactly the contract's keys" python3 -c '
+import json, sys
+o = json.load(open("eval.json"))
+keys = {"dataset", "n", "w2", "w2_floor", "w2_ratio", "mmd2", "mmd2_floor", "energy", "energy_floor"}
+sys.exit(0 if set(o) == keys and o["dataset"] == "moons" and o["n"] == 2000 else 1)'
+check "eval: w2_ratio = w2 / w2_floor, floor > 0" python3 -c '
+import json, sys
+o = json.load(open("eval.json"))
+sys.exit(0 if o["w2_floor"] > 0 and abs(o["w2_ratio"] - o["w2"] / o["w2_floor"]) < 1e-6 * o["w2_ratio"] else 1)'
+check "eval: the 300-step model is within bounds (w2 < 1, ratio < 10, mmd2 < 0.2)" python3 -c '
+import json, sys
+o = json.load(open("eval.json"))
+sys.exit(0 if 0 < o["w2"] < 1.0 and o["w2_ratio"] < 10 and o["mmd2"] < 0.2 else 1)'
+expect_ok "data: 2000 true points" data --data moons --n 2500 --seed 5 --out true.npy
+expect_ok "eval --samples of true points (first 2000 of 2500)" eval --data moons --samples true.npy --json
+check "eval: true points score near the floor (w2_ratio < 1.5)" \
+  python3 -c 'import json, sys; o = json.loads(sys.stdin.read()); sys.exit(0 if o["w2_ratio"] < 1.5 else 1)' <"$T/out"
+expect_ok "eval table" eval --data moons --samples true.npy --n 500
+check "eval table shows w2, mmd2, energy with floors" \
+  test -n "$(grep '^metric  *value  *floor  *ratio' "$T/out")" -a -n "$(grep '^w2 ' "$T/out")" \
+  -a -n "$(grep '^mmd2 ' "$T/out")" -a -n "$(grep '^energy ' "$T/out")"
+expect_ok "eval with sampling options" eval --data moons --model m.safetensors --n 300 --steps 4 --solver rk4 --seed 2
+
+# ---- export-c -----------------------------------------------------------------
+expect_ok "export-c" export-c --model m.safetensors --out m_model.h --name moons_small
+check "export-c: an aligned const byte array and its length" \
+  test -n "$(grep '^alignas(16) static const unsigned char moons_small\[10104\] = {' m_model.h)" \
+  -a -n "$(grep '^static const size_t moons_small_len = 10104;' m_model.h)"
+cat >use_export.cpp <<'EOF'
+// Parses the exported array in place with the C API and samples from it.
+#include <cstdio>
+#include "m_model.h"
+#include "rill/rill.h"
+static unsigned char mem[1 << 20];
+int main() {
+  char err[200];
+  size_t need = 0;
+  if (rill_model_memory(moons_small, moons_small_len, 1, 0, &need, err, sizeof err) != RILL_OK || need > sizeof mem) {
+    std::printf("memory: %s\n", err);
+    return 1;
+  }
+  rill_model* m = nullptr;
+  if (rill_model_init(mem, need, moons_small, moons_small_len, 1, 0, &m, err, sizeof err) != RILL_OK) {
+    std::printf("init: %s\n", err);
+    return 1;
+  }
+  rill_model_info info;
+  rill_model_get_info(m, &info);
+  if (info.in_place != 1 || info.dim != 2) return 1;
+  float out[2 * 50];
+  if (rill_sample(m, 50, 20, RILL_HEUN, 7, out, nullptr) != RILL_OK) return 1;
+  std::printf("x0,x1\n");
+  for (int i = 0; i < 50; ++i) std::printf("%.9g,%.9g\n", out[2 * i], out[2 * i + 1]);
+  return 0;
+}
+EOF
+if [ -f "$LIB" ] && command -v g++ >/dev/null; then
+  check "export-c: the header compiles with a C API program against librill.a" \
+    g++ -std=c++17 -Wall -Wextra -Werror ${RILL_TEST_CXXFLAGS:-} -I. -I"$ROOT/src" use_export.cpp "$LIB" -o use_export
+  ./use_export >exported.csv 2>&1
+  check "export-c: the program parses the array in place and samples" test $? -eq 0 -a "$(lines exported.csv)" -eq 51
+  rill sample --model m.safetensors --n 50 --steps 20 --solver heun --seed 7 --out -
+  check "export-c: its samples equal rill sample's, bit for bit" cmp -s exported.csv "$T/out"
+else
+  bad "export-c: $LIB or g++ missing, cannot compile the header"
+fi
+if command -v gcc >/dev/null; then
+  printf '#include "m_model.h"\nconst unsigned char* p(void) { return moons_small; }\nsize_t n(void) { return moons_small_len; }\n' >c11.c
+  check "export-c: the header also compiles as C11" gcc -std=c11 -Wall -Wextra -Werror -c c11.c -o c11.o
+fi
+expect_ok "export-c with the default name" export-c --model m.safetensors --out def.h
+check "export-c: default name from the file (m_model)" grep -q "^alignas(16) static const unsigned char m_model\[" def.h
+
+# ---- shipped model names ------------------------------------------------------
+mkdir -p shop/web/models bin/bin bin/web/models
+cp m.safetensors shop/web/models/tiny.safetensors
+(cd shop && "$RILL" info --model tiny >"$T/out" 2>"$T/err")
+check "MODEL 'tiny' is found in ./web/models/" grep -q "^model  *./web/models/tiny.safetensors" "$T/out"
+cp "$RILL" bin/bin/rill
+cp m.safetensors bin/web/models/near.safetensors
+(cd shop && "$T/bin/bin/rill" info --model near >"$T/out" 2>"$T/err")
+check "MODEL 'near' is found in <exe dir>/../web/models/" grep -q "near.safetensors" "$T/out"
+rill info --model nosuchmodel
+check "a missing model names where rill looked" \
+  test $RC -eq 1 -a -n "$(grep "^rill: model 'nosuchmodel' not found (looked at nosuchmodel, ./web/models/nosuchmodel.safetensors, .*/web/models/nosuchmodel.safetensors)" "$T/err")"
+
+# ---- bad input ----------------------------------------------------------------
+O=$T/o.npy
+refuse "unknown flag" 2 "unknown flag --stesp for 'sample' (see rill sample --help)" "$O" \
+  sample --model m.safetensors --stesp 3 --out "$O"
+refuse "bad number --n abc" 2 "--n expects a whole number, got 'abc'" "$O" sample --model m.safetensors --n abc --out "$O"
+refuse "number with trailing junk --steps 10x" 2 "--steps expects a whole number" "$O" sample --model m.safetensors --steps 10x --out "$O"
+refuse "out of range --n 0" 2 "--n must be between 1 and" "$O" sample --model m.safetensors --n 0 --out "$O"
+refuse "negative seed" 2 "--seed must be between 0 and 4294967295" "$O" sample --model m.safetensors --seed -1 --out "$O"
+refuse "unknown solver" 2 "--solver must be one of" "$O" sample --model m.safetensors --solver rk5 --out "$O"
+refuse "missing value" 2 "flag --n needs a value" "$O" sample --model m.safetensors --out "$O" --n
+refuse "flag given twice" 2 "given twice" "$O" sample --model m.safetensors --n 3 --n 4 --out "$O"
+refuse "a stray word" 2 "unexpected argument" "$O" sample m.safetensors --out "$O"
+refuse "--n with --x0" 2 "exclude each other" "$O" sample --model m.safetensors --x0 s.npy --n 3 --out "$O"
+refuse "unknown output format" 2 "unknown output format" "$T/o.txt" sample --model m.safetensors --out "$T/o.txt"
+refuse "field cannot plot .svg" 2 "unknown output format" "$T/o.svg" field --model m.safetensors --t 0 --x x0.csv --out "$T/o.svg"
+refuse "field --t out of range" 2 "--t must be in \[0, 1\]" "$O" field --model m.safetensors --t 1.5 --x x0.csv --out "$O"
+refuse "field --t nan" 2 "--t expects a number" "$O" field --model m.safetensors --t nan --x x0.csv --out "$O"
+refuse "train --lr 0" 2 "--lr must be in (0, 10\]" "$T/o.safetensors" train --data moons --lr 0 --out "$T/o.safetensors"
+refuse "train --ema 1" 2 "--ema must be in" "$T/o.safetensors" train --data moons --ema 1 --out "$T/o.safetensors"
+refuse "train --time sin:0" 2 "--time must be raw or sin:K" "$T/o.safetensors" train --data moons --time sin:0 --out "$T/o.safetensors"
+refuse "train --coupling ot with a huge batch" 2 "supports --batch up to 4096" "$T/o.safetensors" \
+  train --data moons --coupling ot --batch 5000 --out "$T/o.safetensors"
+refuse "train: unknown dataset and no such file" 1 "neither a built-in dataset" "$T/o.safetensors" \
+  train --data moonz --out "$T/o.safetensors"
+refuse "data: unknown dataset" 2 "--data must be one of" "$O" data --data moonz --out "$O"
+refuse "eval: both --model and --samples" 2 "give either --model or --samples" "$O" eval --data moons --samples "$O" --model m.safetensors
+refuse "export-c --name not an identifier" 2 "is not a C identifier" "$T/o.h" export-c --model m.safetensors --name 9x --out "$T/o.h"
+refuse "missing model file" 1 "not found" "$O" sample --model "$T/none.safetensors" --out "$O"
+refuse "missing --x0 file" 1 "cannot open" "$O" sample --model m.safetensors --x0 none.npy --out "$O"
+refuse "wrong dimension for --x0" 1 "--x0 p3.txt has dimension 3; the model's is 2" "$O" sample --model m.safetensors --x0 p3.txt --out "$O"
+refuse "wrong dimension for field --x" 1 "has dimension 3" "$O" field --model m.safetensors --t 0 --x p3.txt --out "$O"
+head -c 5000 m.safetensors >trunc.safetensors
+refuse "damaged (truncated) model" 1 "damaged model .*truncated" "$O" sample --model trunc.safetensors --out "$O"
+cp m.safetensors flip.safetensors
+printf '\xff' | dd of=flip.safetensors bs=1 seek=20 conv=notrunc 2>/dev/null
+refuse "damaged (bad JSON) model" 1 "damaged model .*JSON" "$O" sample --model flip.safetensors --out "$O"
+refuse "export-c of a damaged model" 1 "damaged model" "$T/o.h" export-c --model trunc.safetensors --out "$T/o.h"
+refuse "info of a damaged model" 1 "damaged model" "$O" info --model trunc.safetensors
+refuse "eval --samples with too few points" 1 "holds 50 points; --n 2000 needs at least 2000" "$O" eval --data moons --samples d.csv
+refuse "eval --samples of dimension 3" 1 "has dimension 3" "$O" eval --data moons --samples p3.txt --n 10
+refuse "output directory missing" 1 "directory .* does not exist" "$T/no/dir/o.npy" sample --model m.safetensors --out "$T/no/dir/o.npy"
+refuse "train into a missing directory fails before training" 1 "does not exist" "$T/no/o.safetensors" \
+  train --data moons --steps 100000000 --out "$T/no/o.safetensors"
+
+printf 'x0,x1\n1,2\n3,4,5\n' >ragged.csv
+refuse "ragged CSV" 1 "ragged.csv: line 3 has 3 values; line 2 has 2" "$O" sample --model m.safetensors --x0 ragged.csv --out "$O"
+printf '1 2\n3 nan\n' >nan.csv
+refuse "NaN in CSV" 1 "line 2: 'nan' (NaN or Inf) is not allowed" "$O" sample --model m.safetensors --x0 nan.csv --out "$O"
+printf 'x0,x1\n1,2\nfoo,4\n' >word.csv
+refuse "a word in a CSV row" 1 "line 3: 'foo' is not a number" "$O" sample --model m.safetensors --x0 word.csv --out "$O"
+printf 'x0,x1\n1,,2\n' >empty.csv
+refuse "an empty CSV field" 1 "line 2 has an empty field" "$O" sample --model m.safetensors --x0 empty.csv --out "$O"
+printf 'x0,x1\n' >header_only.csv
+refuse "a CSV with no points" 1 "holds no points" "$O" sample --model m.safetensors --x0 header_only.csv --out "$O"
+ONE='\x00\x00\x80\x3f'
+make_npy fortran.npy "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }" "$ONE$ONE$ONE$ONE"
+refuse "Fortran-order .npy" 1 "Fortran-order arrays are not supported" "$O" sample --model m.safetensors --x0 fortran.npy --out "$O"
+make_npy big.npy "{'descr': '>f4', 'fortran_order': False, 'shape': (2, 2), }" "$ONE$ONE$ONE$ONE"
+refuse "big-endian .npy" 1 "big-endian" "$O" sample --model m.safetensors --x0 big.npy --out "$O"
+make_npy int.npy "{'descr': '<i4', 'fortran_order': False, 'shape': (2, 2), }" "$ONE$ONE$ONE$ONE"
+refuse "int32 .npy" 1 "dtype '<i4' is not supported" "$O" sample --model m.safetensors --x0 int.npy --out "$O"
+make_npy rank3.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 2), }" "$ONE$ONE$ONE$ONE"
+refuse "rank-3 .npy" 1 "has rank 3" "$O" sample --model m.safetensors --x0 rank3.npy --out "$O"
+make_npy short.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }" "$ONE$ONE$ONE"
+refuse "truncated .npy data" 1 "truncated: the shape (2, 2) needs 16 bytes of data, the file has 12" "$O" \
+  sample --model m.safetensors --x0 short.npy --out "$O"
+make_npy nanf.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }" "$ONE$ONE"'\x00\x00\xc0\x7f'"$ONE"
+refuse "NaN in .npy" 1 "x\[1, 0\] is NaN or Inf" "$O" sample --model m.safetensors --x0 nanf.npy --out "$O"
+printf 'not numpy' >fake.npy
+refuse "a .npy without the magic" 1 "not a .npy file" "$O" sample --model m.safetensors --x0 fake.npy --out "$O"
+
+# Float64 and rank-1 arrays are read (d = 1 for (n,)).
+make_npy f8.npy "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }" \
+  '\x00\x00\x00\x00\x00\x00\xf0\x3f\x00\x00\x00\x00\x00\x00\x00\x40\x00\x00\x00\x00\x00\x00\x08\x40\x00\x00\x00\x00\x00\x00\x10\x40'
+expect_ok "a '<f8' .npy is read (converted to float32)" field --model m.safetensors --t 0 --x f8.npy --out -
+check "'<f8' .npy gives 2 rows" test "$(lines "$T/out")" -eq 3
+make_npy r1.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }" "$ONE$ONE$ONE"
+refuse "a (n,) .npy is d = 1 (wrong dimension for a 2-D model)" 1 "has dimension 1; the model's is 2" "$O" \
+  sample --model m.safetensors --x0 r1.npy --out "$O"
+
+# Interrupted while writing (once the temporary file exists): no partial
+# output and no temporary file. `data` computes 5 M points at once, then
+# spends seconds formatting CSV.
+"$RILL" data --data moons --n 5000000 --out "$T/big.csv" 2>/dev/null &
+PID=$!
+tmp_seen() { [ -n "$(find "$T" -maxdepth 1 -name 'big.csv.tmp-*' -print -quit)" ]; }
+for _ in $(seq 400); do
+  tmp_seen && break
+  sleep 0.05
+done
+SEEN=$(tmp_seen && echo yes || echo no)
+kill -INT $PID 2>/dev/null
+wait $PID
+RC=$?
+interrupted_cleanly() { [ $SEEN = yes ] && [ $RC -ne 0 ] && [ ! -e "$T/big.csv" ] && ! tmp_seen; }
+check "Ctrl-C while writing (temporary file seen: $SEEN): no partial file, no temporary file (exit $RC)" interrupted_cleanly
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
