@@ -9,7 +9,9 @@
 // their name starts with `rill.`.
 //
 // Every byte is validated before use; a damaged or hostile file yields a
-// specific Status and a Message naming the problem, never a crash.
+// specific Status and a Message naming the problem, never a crash. The JSON
+// parser follows the safetensors schema (no recursion, so no depth bombs),
+// allocates nothing, and uses about 5.5 KB of stack (Cortex-M4, -Os).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +24,9 @@ namespace rill {
 
 constexpr int kFormatVersion = 1;                    // `rill.format`
 constexpr std::size_t kMaxHeaderBytes = 100u << 20;  // safetensors' own limit (100 MB)
+constexpr int kMaxTensors = 64;          // tensor entries in one file (layers and `rill.` extras)
+constexpr int kMaxMetadata = 64;         // `__metadata__` entries
+constexpr std::size_t kMaxKeyBytes = 256;  // a tensor name or metadata key, decoded UTF-8
 
 // A loaded model: the Mlp (pointing into the file bytes, or into the arena when
 // the bytes are not aligned for float access) and the metadata it declares.
@@ -36,13 +41,22 @@ struct Model {
 
 // Parses and validates `bytes` (which must outlive the Model). When every
 // tensor is 4-byte aligned the weights are used in place and `arena` may be
-// null; otherwise they are copied into `arena`.
+// null; otherwise they are copied into `arena` (model_copy_bytes(spec) bytes,
+// one canonical block; Status::out_of_memory if it does not fit).
+// Without `rill.format` in the metadata every key takes its default (silu,
+// raw time, condot, sigma_min 0, d = last layer's out), as formats.md says.
+// On failure *out is reset to an empty Model.
 Status model_load(const void* bytes, std::size_t len, Arena* arena, Model* out, Message* msg);
+// Arena bytes model_load needs when it must copy the weights of `spec`.
+std::size_t model_copy_bytes(const MlpSpec& spec);
 
 // Looks up a `__metadata__` value of a loaded model; writes it zero-terminated
 // into out (JSON escapes decoded). Returns false if absent or if it does not fit.
 bool model_metadata(const Model& model, const char* key, char* out, std::size_t cap);
 // Calls fn(key, value) for every metadata entry, in file order (decoded, zero-terminated).
+// Values longer than kMetadataEachValueBytes - 1 bytes are cut (at a UTF-8
+// character boundary); model_metadata gives any value whole.
+constexpr std::size_t kMetadataEachValueBytes = 1024;
 void model_metadata_each(const Model& model, void (*fn)(const char* key, const char* value, void* ctx), void* ctx);
 
 // Writing. `extra` holds training facts (key/value strings) written after the
@@ -51,11 +65,28 @@ struct KeyValue {
   const char* key;
   const char* value;
 };
-// Exact size of the file model_write would produce.
+// Exact size of the file model_write would produce; 0 if it would refuse to write.
 std::size_t model_file_size(const Mlp& mlp, float sigma_min, const KeyValue* extra, int n_extra);
 // Writes the file into out[0..cap); *written = bytes written. Header padded with
-// spaces so the data buffer starts at a multiple of 16.
+// spaces so the data buffer starts at a multiple of 16. Refuses (before
+// writing anything): an invalid spec, null or non-finite weights (non_finite),
+// sigma_min outside [0, 1), extra keys that are empty, duplicated, longer than
+// kMaxKeyBytes, one of rill's own keys, or not UTF-8 (invalid_argument);
+// a buffer smaller than model_file_size() gives out_of_memory. Strings are
+// JSON-escaped as needed.
 Status model_write(const Mlp& mlp, float sigma_min, const KeyValue* extra, int n_extra, unsigned char* out,
                    std::size_t cap, std::size_t* written, Message* msg);
+
+// Decimal numbers without libc (firmware has no strtod/printf worth linking).
+// Parses `[+-]digits[.digits][(e|E)[+-]digits]` (also `.5`, `5.`) into the
+// correctly rounded float (round half to even, exact for any number of digits).
+// Overflow gives ±inf, underflow ±0.
+// Returns false on anything else (spaces, "nan", "inf", hex, empty).
+bool decimal_to_float(const char* s, std::size_t len, float* out);
+// Writes the shortest decimal that decimal_to_float reads back as the same
+// float (at most 9 significant digits): "0", "0.001", "1e-05", "123.5",
+// "3.4028235e+38"; "nan"/"inf"/"-inf" for non-finite values. Returns the
+// length written (zero-terminated; needs at most 16 bytes), or 0 if cap is too small.
+std::size_t float_to_decimal(float f, char* out, std::size_t cap);
 
 }  // namespace rill
