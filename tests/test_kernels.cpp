@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "rill/kernels.h"
@@ -33,6 +34,28 @@ TEST_CASE("fast kernel equals the reference bit for bit on awkward shapes") {
     for (int n : {1, 2, 3, 4, 5, 7, 64, 65, 257}) check_shape(s[0], s[1], n, rng);
   for (int n = 1; n <= 1000; n += 37) check_shape(17, 33, n, rng);
   check_shape(17, 33, 1000, rng);
+}
+
+TEST_CASE("gemm equals gemm_ref bit for bit: transposed A, no init, every remainder") {
+  Rng rng(5, 5);
+  for (int m : {1, 2, 5, 6, 7, 13, 64})
+    for (int n : {1, 3, 8, 15, 16, 17, 33, 128})
+      for (int k : {1, 2, 9, 64}) {
+        std::vector<float> A(size_t(m) * k), B(size_t(k) * (n + 5)), init(n), c1(size_t(m) * (n + 2), 1.0f);
+        for (auto& v : A) v = rng.normal();
+        for (auto& v : B) v = rng.normal();
+        for (auto& v : init) v = rng.normal();
+        auto c2 = c1;
+        // A read transposed (a_row = 1, a_col = m), B with a padded leading dimension, C strided.
+        gemm(m, n, k, A.data(), 1, m, B.data(), n + 5, init.data(), c1.data(), n + 2);
+        gemm_ref(m, n, k, A.data(), 1, m, B.data(), n + 5, init.data(), c2.data(), n + 2);
+        INFO("m " << m << " n " << n << " k " << k);
+        CHECK(std::memcmp(c1.data(), c2.data(), c1.size() * 4) == 0);
+        gemm(m, n, k, A.data(), k, 1, B.data(), n + 5, nullptr, c1.data(), n + 2);
+        gemm_ref(m, n, k, A.data(), k, 1, B.data(), n + 5, nullptr, c2.data(), n + 2);
+        CHECK(std::memcmp(c1.data(), c2.data(), c1.size() * 4) == 0);
+      }
+  MESSAGE("gemm variant: " << std::string(gemm_variant()));
 }
 
 TEST_CASE("reference kernel sums in input order from the bias") {

@@ -6,6 +6,7 @@
 #include <new>
 
 #include "rill/capi.h"
+#include "rill/parallel.h"
 #include "rill/rng.h"
 #include "rill/solver.h"
 
@@ -140,14 +141,33 @@ int rill_integrate(rill_model* m, float* x, int n, int steps, int solver, float 
   const MlpField field(m->model.mlp);
   const int d = field.dim();
   const std::size_t stride = static_cast<std::size_t>(n) * static_cast<std::size_t>(d);
-  for (int r0 = 0; r0 < n; r0 += m->chunk) {
-    const int c = n - r0 < m->chunk ? n - r0 : m->chunk;
-    const std::size_t off = static_cast<std::size_t>(r0) * static_cast<std::size_t>(d);
-    m->scratch.reset();
-    const Status st = integrate(field, static_cast<Solver>(solver), steps, x + off, c, t0, t1, m->scratch,
-                                trajectory != nullptr ? trajectory + off : nullptr, stride);
-    if (st != Status::ok) return set_error(m, st, status_message(st));
+  // Rows are independent: chunks (and threads) give the bits of one batch.
+  auto run_rows = [&](long begin, long end, Arena& scratch) {
+    for (long r0 = begin; r0 < end; r0 += m->chunk) {
+      const int c = static_cast<int>(end - r0 < m->chunk ? end - r0 : m->chunk);
+      const std::size_t off = static_cast<std::size_t>(r0) * static_cast<std::size_t>(d);
+      scratch.reset();
+      const Status st = integrate(field, static_cast<Solver>(solver), steps, x + off, c, t0, t1, scratch,
+                                  trajectory != nullptr ? trajectory + off : nullptr, stride);
+      if (st != Status::ok) return st;
+    }
+    return Status::ok;
+  };
+  Status st = Status::ok;
+  if (m->executor != nullptr && n > m->chunk) {
+    Status part_status[64];
+    const int parts = m->executor->workers() < 64 ? m->executor->workers() : 64;
+    struct Ctx { decltype(run_rows)* run; Status* status; long n; int parts; rill_model* m; } ctx{&run_rows, part_status, n, parts, m};
+    m->executor->run(parts, [](void* p, int task) {
+      Ctx& c = *static_cast<Ctx*>(p);
+      c.status[task] = (*c.run)(c.n * task / c.parts, c.n * (task + 1) / c.parts, c.m->worker_scratch[task]);
+    }, &ctx);
+    for (int p = 0; p < parts; ++p)
+      if (part_status[p] != Status::ok) st = part_status[p];
+  } else {
+    st = run_rows(0, n, m->scratch);
   }
+  if (st != Status::ok) return set_error(m, st, status_message(st));
   return RILL_OK;
 }
 

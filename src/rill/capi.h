@@ -5,13 +5,39 @@
 #include "rill/field.h"
 #include "rill/model_io.h"
 #include "rill/rill.h"
+#include "rill/train.h"
+
+namespace rill {
+class Executor;
+}
 
 struct rill_model {
   rill::Model model;
   rill::Arena scratch;     // stage buffers and forward scratch for one chunk
   int chunk = 1;
+  // Native threads (capi_threads.cpp): the executor and one scratch arena per worker.
+  rill::Executor* executor = nullptr;
+  rill::Arena* worker_scratch = nullptr;
+  void* threads = nullptr;  // what capi_threads.cpp allocated for the above
+  void (*release_threads)(rill_model*) = nullptr;
   rill::Message error;
   void* owned = nullptr;   // heap models: the block holding the file copy and this struct
+};
+
+// A trainer (capi_heap.cpp) and the model view that samples from it.
+struct rill_trainer {
+  rill::Trainer trainer;
+  rill::TrainConfig cfg;
+  rill::Dataset dataset = rill::Dataset::moons;
+  bool builtin = true;
+  void* mem = nullptr;       // the memory of the trainer's arena
+  rill::Arena arena;         // the Trainer keeps a pointer to it
+  float* points = nullptr;   // a copy of the user's points
+  void* view_mem = nullptr;  // scratch for sampling the model being trained
+  rill_model view;           // the trained model seen through the model API
+  rill::Message error;
+  void* threads = nullptr;   // capi_threads.cpp: the pool shared by trainer and view
+  void (*release_threads)(rill_trainer*) = nullptr;
 };
 
 namespace rill {

@@ -28,17 +28,6 @@ void utoa(unsigned long long v, char* out) {
 }
 }  // namespace
 
-struct rill_trainer {
-  Trainer trainer;
-  TrainConfig cfg;
-  Dataset dataset = Dataset::moons;
-  bool builtin = true;
-  void* mem = nullptr;       // the trainer's arena
-  float* points = nullptr;   // a copy of the user's points
-  void* view_mem = nullptr;  // scratch for sampling the model being trained
-  rill_model view;           // the trained model seen through the model API
-  Message error;
-};
 
 extern "C" {
 
@@ -86,6 +75,7 @@ int rill_model_open(const void* file, size_t len, rill_model** out, char* err, s
 void rill_model_free(rill_model* m) {
   if (m == nullptr) return;
   void* copy = m->owned;
+  if (m->release_threads != nullptr) m->release_threads(m);
   m->~rill_model();
   std::free(m);  // the handle sits at the start of its aligned block
   std::free(copy);
@@ -179,8 +169,8 @@ int rill_trainer_new(const rill_train_config* c, int dataset, const float* point
     rill_trainer_free(t);
     return refuse(fail(&msg, Status::out_of_memory, "cannot allocate %zu bytes for training", need));
   }
-  Arena arena(t->mem, need);
-  st = t->trainer.init(spec, cfg, src, arena, &msg);
+  t->arena = Arena(t->mem, need);
+  st = t->trainer.init(spec, cfg, src, t->arena, &msg);
   if (st != Status::ok) {
     rill_trainer_free(t);
     return refuse(st);
@@ -195,6 +185,7 @@ int rill_trainer_new(const rill_train_config* c, int dataset, const float* point
 
 void rill_trainer_free(rill_trainer* t) {
   if (t == nullptr) return;
+  if (t->release_threads != nullptr) t->release_threads(t);
   std::free(t->mem);
   std::free(t->points);
   std::free(t->view_mem);

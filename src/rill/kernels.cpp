@@ -1,31 +1,32 @@
-// Linear layers and activations. See kernels.h for the summation contract.
+// Matrix products and activations. See kernels.h for the summation contract.
 //
-// The fast kernel keeps a block of R rows × C output columns in registers
-// (GCC/Clang vector extensions: SSE/AVX on x86-64, SIMD128 in WebAssembly,
-// scalar code on Cortex-M) and walks k in order, so each accumulator sees the
-// same sequence of roundings as linear_ref.
+// gemm keeps a block of R rows × 2 vectors of output columns in registers
+// (GCC/Clang vector extensions: SSE2 or, chosen at run time, AVX2 on x86-64;
+// SIMD128 in WebAssembly) and walks k in order, so each accumulator sees the
+// same sequence of roundings as the plain loop. AVX2 is only ever used for
+// mul and add (no FMA), so both x86 paths give the same bits. Builds with
+// RILL_NO_SIMD (microcontrollers) keep only the plain loops, which are small.
 #include "rill/kernels.h"
 
 #include <cstring>
 
 #include "rill/mathf.h"
 
+#if !defined(RILL_NO_SIMD) && (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#define RILL_X86_DISPATCH 1
+#endif
+
+#if defined(RILL_X86_DISPATCH) && !defined(__clang__)
+// The 8-lane helpers are only ever inlined into the avx2-target function; the
+// "AVX vector return changes the ABI" note about their out-of-line form is moot.
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
 namespace rill {
 
 namespace {
-constexpr int kLanes = 4;
-typedef float v4 __attribute__((vector_size(16)));
-constexpr int kColBlock = 2 * kLanes;  // 8 columns per register block
-constexpr int kRowBlock = 4;
-
-inline v4 load4(const float* p) {
-  v4 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
+constexpr int kBlock = 16;  // packed_ld granularity: a multiple of every column block below
 }
-inline void store4(float* p, v4 v) { std::memcpy(p, &v, sizeof v); }
-inline v4 splat(float x) { return v4{x, x, x, x}; }
-}  // namespace
 
 void linear_ref(const float* in, int in_stride, int n, const float* W, const float* b, int fin, int fout,
                 float* out, int out_stride) {
@@ -41,7 +42,142 @@ void linear_ref(const float* in, int in_stride, int n, const float* W, const flo
   }
 }
 
-int packed_ld(int fout) { return (fout + kColBlock - 1) / kColBlock * kColBlock; }
+void gemm_ref(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col, const float* B,
+              std::ptrdiff_t ldb, const float* init, float* C, std::ptrdiff_t ldc) {
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < n; ++j) {
+      float acc = init != nullptr ? init[j] : 0.0f;
+      for (int k = 0; k < kdim; ++k) acc = acc + A[i * a_row + k * a_col] * B[k * ldb + j];
+      C[i * ldc + j] = acc;
+    }
+}
+
+#if defined(RILL_NO_SIMD)
+
+void gemm(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col, const float* B,
+          std::ptrdiff_t ldb, const float* init, float* C, std::ptrdiff_t ldc) {
+  gemm_ref(m, n, kdim, A, a_row, a_col, B, ldb, init, C, ldc);
+}
+const char* gemm_variant() { return "scalar"; }
+
+#else
+
+namespace {
+typedef float v4 __attribute__((vector_size(16)));
+#if defined(RILL_X86_DISPATCH)
+typedef float v8 __attribute__((vector_size(32)));
+#endif
+
+template <class V>
+inline V load(const float* p) {
+  V v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <class V>
+inline void store(float* p, V v) {
+  std::memcpy(p, &v, sizeof v);
+}
+template <class V>
+inline V splat(float x);
+template <>
+inline v4 splat<v4>(float x) { return v4{x, x, x, x}; }
+#if defined(RILL_X86_DISPATCH)
+template <>
+inline v8 splat<v8>(float x) { return v8{x, x, x, x, x, x, x, x}; }
+#endif
+
+// R rows × 2 vectors of columns starting at j0.
+template <class V, int R>
+__attribute__((always_inline)) inline void micro(int kdim, const float* A, std::ptrdiff_t a_row,
+                                                 std::ptrdiff_t a_col, const float* B, std::ptrdiff_t ldb,
+                                                 const float* init, float* C, std::ptrdiff_t ldc) {
+  constexpr int L = sizeof(V) / sizeof(float);
+  V acc0[R], acc1[R];
+  const V i0 = init != nullptr ? load<V>(init) : V{};
+  const V i1 = init != nullptr ? load<V>(init + L) : V{};
+  for (int r = 0; r < R; ++r) { acc0[r] = i0; acc1[r] = i1; }
+  const float* a = A;
+  const float* b = B;
+  for (int k = 0; k < kdim; ++k, a += a_col, b += ldb) {
+    const V w0 = load<V>(b), w1 = load<V>(b + L);
+    for (int r = 0; r < R; ++r) {
+      const V x = splat<V>(a[r * a_row]);
+      acc0[r] = acc0[r] + x * w0;
+      acc1[r] = acc1[r] + x * w1;
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    store<V>(C + r * ldc, acc0[r]);
+    store<V>(C + r * ldc + L, acc1[r]);
+  }
+}
+
+template <class V, int R>
+__attribute__((always_inline)) inline void gemm_blocked(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row,
+                                                        std::ptrdiff_t a_col, const float* B, std::ptrdiff_t ldb,
+                                                        const float* init, float* C, std::ptrdiff_t ldc) {
+  constexpr int CB = 2 * static_cast<int>(sizeof(V) / sizeof(float));
+  const int nfull = n / CB * CB;
+  for (int j0 = 0; j0 < nfull; j0 += CB) {
+    const float* in0 = init != nullptr ? init + j0 : nullptr;
+    int i = 0;
+    for (; i + R <= m; i += R)
+      micro<V, R>(kdim, A + i * a_row, a_row, a_col, B + j0, ldb, in0, C + i * ldc + j0, ldc);
+    for (; i < m; ++i) micro<V, 1>(kdim, A + i * a_row, a_row, a_col, B + j0, ldb, in0, C + i * ldc + j0, ldc);
+  }
+  if (nfull < n)
+    gemm_ref(m, n - nfull, kdim, A, a_row, a_col, B + nfull, ldb, init != nullptr ? init + nfull : nullptr,
+             C + nfull, ldc);
+}
+
+void gemm_generic(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col,
+                  const float* B, std::ptrdiff_t ldb, const float* init, float* C, std::ptrdiff_t ldc) {
+  gemm_blocked<v4, 4>(m, n, kdim, A, a_row, a_col, B, ldb, init, C, ldc);
+}
+
+#if defined(RILL_X86_DISPATCH)
+__attribute__((target("avx2"))) void gemm_avx2(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row,
+                                               std::ptrdiff_t a_col, const float* B, std::ptrdiff_t ldb,
+                                               const float* init, float* C, std::ptrdiff_t ldc) {
+  gemm_blocked<v8, 6>(m, n, kdim, A, a_row, a_col, B, ldb, init, C, ldc);
+  // Leaving AVX state dirty slows every later SSE instruction; GCC at -O1 does not insert this.
+  __builtin_ia32_vzeroupper();
+}
+
+bool have_avx2() {
+#if defined(RILL_NO_AVX2)
+  return false;
+#else
+  return __builtin_cpu_supports("avx2");
+#endif
+}
+#endif
+}  // namespace
+
+void gemm(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col, const float* B,
+          std::ptrdiff_t ldb, const float* init, float* C, std::ptrdiff_t ldc) {
+#if defined(RILL_X86_DISPATCH)
+  if (have_avx2()) return gemm_avx2(m, n, kdim, A, a_row, a_col, B, ldb, init, C, ldc);
+#endif
+  gemm_generic(m, n, kdim, A, a_row, a_col, B, ldb, init, C, ldc);
+}
+
+const char* gemm_variant() {
+#if defined(RILL_X86_DISPATCH)
+  return have_avx2() ? "avx2" : "sse2";
+#elif defined(__wasm_simd128__)
+  return "simd128";
+#elif defined(__ARM_NEON)
+  return "neon";
+#else
+  return "generic vectors";
+#endif
+}
+
+#endif  // RILL_NO_SIMD
+
+int packed_ld(int fout) { return (fout + kBlock - 1) / kBlock * kBlock; }
 
 std::size_t packed_floats(int fin, int fout) {
   return static_cast<std::size_t>(fin) * static_cast<std::size_t>(packed_ld(fout));
@@ -54,53 +190,9 @@ void pack_weights(const float* W, int fin, int fout, float* packed) {
       packed[static_cast<std::size_t>(k) * ld + j] = j < fout ? W[static_cast<std::size_t>(j) * fin + k] : 0.0f;
 }
 
-namespace {
-// R rows × 8 columns starting at column j0 (columns past fout are padding).
-template <int R>
-inline void block(const float* in, int in_stride, const float* packed, int ld, const float* bias8, int fin, int j0,
-                  float* out, int out_stride, int ncols) {
-  v4 acc0[R], acc1[R];
-  const v4 b0 = load4(bias8), b1 = load4(bias8 + 4);
-  for (int r = 0; r < R; ++r) { acc0[r] = b0; acc1[r] = b1; }
-  const float* w = packed + j0;
-  for (int k = 0; k < fin; ++k, w += ld) {
-    const v4 w0 = load4(w), w1 = load4(w + 4);
-    for (int r = 0; r < R; ++r) {
-      const v4 x = splat(in[static_cast<std::ptrdiff_t>(r) * in_stride + k]);
-      acc0[r] = acc0[r] + x * w0;
-      acc1[r] = acc1[r] + x * w1;
-    }
-  }
-  for (int r = 0; r < R; ++r) {
-    float* y = out + static_cast<std::ptrdiff_t>(r) * out_stride + j0;
-    if (ncols == kColBlock) {
-      store4(y, acc0[r]);
-      store4(y + 4, acc1[r]);
-    } else {
-      float tmp[kColBlock];
-      store4(tmp, acc0[r]);
-      store4(tmp + 4, acc1[r]);
-      for (int c = 0; c < ncols; ++c) y[c] = tmp[c];
-    }
-  }
-}
-}  // namespace
-
 void linear_packed(const float* in, int in_stride, int n, const float* packed, const float* b, int fin, int fout,
                    float* out, int out_stride) {
-  const int ld = packed_ld(fout);
-  for (int j0 = 0; j0 < fout; j0 += kColBlock) {
-    const int ncols = fout - j0 < kColBlock ? fout - j0 : kColBlock;
-    float bias8[kColBlock] = {0};
-    for (int c = 0; c < ncols; ++c) bias8[c] = b[j0 + c];
-    int r = 0;
-    for (; r + kRowBlock <= n; r += kRowBlock)
-      block<kRowBlock>(in + static_cast<std::ptrdiff_t>(r) * in_stride, in_stride, packed, ld, bias8, fin, j0,
-                       out + static_cast<std::ptrdiff_t>(r) * out_stride, out_stride, ncols);
-    for (; r < n; ++r)
-      block<1>(in + static_cast<std::ptrdiff_t>(r) * in_stride, in_stride, packed, ld, bias8, fin, j0,
-               out + static_cast<std::ptrdiff_t>(r) * out_stride, out_stride, ncols);
-  }
+  gemm(n, fout, fin, in, in_stride, 1, packed, packed_ld(fout), b, out, out_stride);
 }
 
 void activate_array(Activation act, const float* z, float* a, long count) {

@@ -1,10 +1,11 @@
-// kernels: the few hot loops of rill — linear layers and activations.
+// kernels: the few hot loops of rill — matrix products and activations.
 //
 // The contract every kernel keeps (what makes the bits identical on x86-64,
-// WebAssembly and Cortex-M): each output out[r][j] = b[j] + Σ_k in[r][k]·W[j][k],
-// summed in k order starting from the bias, one rounding per + and ×
-// (-ffp-contract=off). Fast kernels vectorise across output columns j only,
-// never across k, so they give exactly the bits of linear_ref.
+// WebAssembly and Cortex-M): each output is its initial value (a bias, or +0)
+// plus the products of its inputs added one at a time in index order, one
+// rounding per + and × (-ffp-contract=off). Fast kernels vectorise across
+// output columns only, never across the summed index, so they give exactly
+// the bits of the naive loops; tests/test_kernels.cpp holds them to that.
 #pragma once
 #include <cstddef>
 
@@ -12,21 +13,33 @@
 
 namespace rill {
 
-// The naive reference: W is [fout, fin] (PyTorch layout), in is n × fin.
+// The naive reference for a linear layer: W is [fout, fin] (PyTorch layout),
+// in is n × fin; out[r][j] = b[j] + Σ_k in[r][k]·W[j][k].
 void linear_ref(const float* in, int in_stride, int n, const float* W, const float* b, int fin, int fout,
                 float* out, int out_stride);
 
-// Packed layout for the fast kernel: W transposed to [fin][ld] with ld =
+// The general product behind every fast path:
+//   C[i][j] = init[j] (or +0 when init is null) + Σ_{k < kdim} A(i, k)·B[k·ldb + j],
+// k in order, for i < m, j < n, where A(i, k) = A[i·a_row + k·a_col] (so A
+// may be read transposed). Vectorised over j with register blocks of rows.
+void gemm(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col, const float* B,
+          std::ptrdiff_t ldb, const float* init, float* C, std::ptrdiff_t ldc);
+// The same, as plain loops (the reference gemm is held to).
+void gemm_ref(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col, const float* B,
+              std::ptrdiff_t ldb, const float* init, float* C, std::ptrdiff_t ldc);
+// Which gemm runs here: "avx2", "sse2", "simd128", "neon", "scalar".
+const char* gemm_variant();
+
+// Packed layout for linear_packed: W transposed to [fin][ld] with ld =
 // packed_ld(fout) (fout rounded up to the vector block), zero padded.
 int packed_ld(int fout);
 std::size_t packed_floats(int fin, int fout);
 void pack_weights(const float* W, int fin, int fout, float* packed);
-// Same result as linear_ref, bit for bit. out must have room for packed_ld(fout)
-// columns per row? No: exactly fout columns are written.
+// Same result as linear_ref, bit for bit: gemm over the packed weights.
 void linear_packed(const float* in, int in_stride, int n, const float* packed, const float* b, int fin, int fout,
                    float* out, int out_stride);
 
-// a[i] = act(z[i]) for count values (z and a may alias).
+// a[i] = act(z[i]) for count values (z and a may alias); the bits of activate().
 void activate_array(Activation act, const float* z, float* a, long count);
 
 }  // namespace rill

@@ -9,6 +9,7 @@
 
 #include "rill/kernels.h"
 #include "rill/mathf.h"
+#include "rill/parallel.h"
 #include "rill/rng.h"
 
 namespace rill {
@@ -196,16 +197,23 @@ Status tape_init(const MlpSpec& spec, int n, Arena& arena, Tape* tape) {
   return Status::ok;
 }
 
-void mlp_forward_train(const Mlp& mlp, const float* x, int x_stride, const float* t, int n, Tape& tape) {
+void mlp_forward_train(const Mlp& mlp, const float* x, int x_stride, const float* t, int n, Tape& tape,
+                       Executor* ex) {
   const MlpSpec& s = mlp.spec;
-  assemble_input(s, x, x_stride, t, true, n, tape.input);
-  const float* cur = tape.input;
-  for (int i = 0; i < s.n_layers; ++i) {
-    const int fout = s.sizes[i + 1];
-    linear(mlp, i, cur, s.sizes[i], n, tape.pre[i], fout);
-    if (i < s.n_layers - 1) activate_array(s.activation, tape.pre[i], tape.post[i], static_cast<long>(n) * fout);
-    cur = tape.post[i];
-  }
+  // Row ranges through all layers: each row is computed as one thread would.
+  parallel_for(ex, n, [&](long r0, long r1) {
+    const int m = static_cast<int>(r1 - r0);
+    float* in = tape.input + r0 * s.sizes[0];
+    assemble_input(s, x + r0 * x_stride, x_stride, t + r0, true, m, in);
+    const float* cur = in;
+    for (int i = 0; i < s.n_layers; ++i) {
+      const int fout = s.sizes[i + 1];
+      float* pre = tape.pre[i] + r0 * fout;
+      linear(mlp, i, cur, s.sizes[i], m, pre, fout);
+      if (i < s.n_layers - 1) activate_array(s.activation, pre, tape.post[i] + r0 * fout, static_cast<long>(m) * fout);
+      cur = tape.post[i] + r0 * fout;
+    }
+  });
 }
 
 std::size_t mlp_backward_scratch(const MlpSpec& spec, int n) {
@@ -213,7 +221,7 @@ std::size_t mlp_backward_scratch(const MlpSpec& spec, int n) {
 }
 
 Status mlp_backward(const Mlp& mlp, const Tape& tape, const float* dout, float* grad, float* dx, float* dt,
-                    Arena& arena) {
+                    Arena& arena, Executor* ex) {
   const MlpSpec& s = mlp.spec;
   const int n = tape.n, L = s.n_layers;
   const std::size_t mark = arena.mark();
@@ -230,37 +238,29 @@ Status mlp_backward(const Mlp& mlp, const Tape& tape, const float* dout, float* 
     const float* a = i == 0 ? tape.input : tape.post[i - 1];
     float* gW = grad + s.weight_offset(i);
     float* gb = grad + s.bias_offset(i);
-    // gW[j][k] += Σ_r dz[r][j]·a[r][k] (r in order), gb[j] += Σ_r dz[r][j].
-    for (int j = 0; j < fout; ++j) {
-      float* g = gW + static_cast<std::ptrdiff_t>(j) * fin;
-      float sb = gb[j];
+    // gW[j][k] = Σ_r dz[r][j]·a[r][k] (r in order, from +0): dz read transposed;
+    // gb[j] = Σ_r dz[r][j] likewise. Threads take ranges of j.
+    parallel_for(ex, fout, [&](long j0, long j1) {
+      const int mj = static_cast<int>(j1 - j0);
+      gemm(mj, fin, n, dz + j0, 1, fout, a, fin, nullptr, gW + j0 * fin, fin);
+      for (long j = j0; j < j1; ++j) gb[j] = 0.0f;
       for (int r = 0; r < n; ++r) {
-        const float c = dz[static_cast<std::ptrdiff_t>(r) * fout + j];
-        const float* ar = a + static_cast<std::ptrdiff_t>(r) * fin;
-        for (int k = 0; k < fin; ++k) g[k] = g[k] + c * ar[k];
-        sb = sb + c;
+        const float* zr = dz + static_cast<std::ptrdiff_t>(r) * fout;
+        for (long j = j0; j < j1; ++j) gb[j] = gb[j] + zr[j];
       }
-      gb[j] = sb;
-    }
+    });
     if (i == 0 && dx == nullptr && dt == nullptr) break;
-    // da[r][k] = Σ_j dz[r][j]·W[j][k] (j in order).
+    // da[r][k] = Σ_j dz[r][j]·W[j][k] (j in order, from +0), then, below the
+    // first layer, through the activation: dz = da ⊙ act'(pre). Threads take rows.
     float* da = (dz == bufa) ? bufb : bufa;
-    const float* W = mlp.weight[i];
-    for (int r = 0; r < n; ++r) {
-      float* dr = da + static_cast<std::ptrdiff_t>(r) * fin;
-      const float* zr = dz + static_cast<std::ptrdiff_t>(r) * fout;
-      for (int k = 0; k < fin; ++k) dr[k] = 0.0f;
-      for (int j = 0; j < fout; ++j) {
-        const float c = zr[j];
-        const float* wj = W + static_cast<std::ptrdiff_t>(j) * fin;
-        for (int k = 0; k < fin; ++k) dr[k] = dr[k] + c * wj[k];
-      }
-    }
+    const float* pre = i > 0 ? tape.pre[i - 1] : nullptr;
+    parallel_for(ex, n, [&](long r0, long r1) {
+      gemm(static_cast<int>(r1 - r0), fin, fout, dz + r0 * fout, fout, 1, mlp.weight[i], fin, nullptr, da + r0 * fin,
+           fin);
+      if (pre != nullptr)
+        for (long q = r0 * fin; q < r1 * fin; ++q) da[q] = da[q] * activate_grad(s.activation, pre[q]);
+    });
     if (i > 0) {
-      // Through the activation of layer i-1: dz = da ⊙ act'(pre).
-      const float* pre = tape.pre[i - 1];
-      const long count = static_cast<long>(n) * fin;
-      for (long q = 0; q < count; ++q) da[q] = da[q] * activate_grad(s.activation, pre[q]);
       dz = da;
     } else {
       const int d = s.dim, f = s.sizes[0];

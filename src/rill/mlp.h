@@ -86,6 +86,8 @@ std::size_t mlp_forward_scratch(const MlpSpec& spec, int n);
 Status mlp_forward(const Mlp& mlp, const float* x, int x_stride, const float* t, bool t_per_row, int n,
                    float* out, int out_stride, Arena& arena);
 
+class Executor;
+
 // Training needs the activations of every layer: a Tape holds them for a batch.
 struct Tape {
   int n = 0;
@@ -96,14 +98,17 @@ struct Tape {
 std::size_t tape_bytes(const MlpSpec& spec, int n);
 Status tape_init(const MlpSpec& spec, int n, Arena& arena, Tape* tape);
 // Forward, keeping activations. Output is tape.post[L-1] (n × d).
-void mlp_forward_train(const Mlp& mlp, const float* x, int x_stride, const float* t, int n, Tape& tape);
-// Backward: given dL/dout (n × d, contiguous), accumulates dL/dθ into grad
-// (canonical block layout, param_count() floats; caller zeroes it) and, if
+// With an Executor, rows are split over its workers (same bits as one thread).
+void mlp_forward_train(const Mlp& mlp, const float* x, int x_stride, const float* t, int n, Tape& tape,
+                       Executor* ex = nullptr);
+// Backward: given dL/dout (n × d, contiguous), writes dL/dθ into grad
+// (canonical block layout, param_count() floats) and, if
 // dx is non-null, writes dL/dx (n × d) and, if dt is non-null, dL/dt (n).
-// Scratch: mlp_backward_scratch(spec, n).
+// Scratch: mlp_backward_scratch(spec, n). With an Executor, disjoint output
+// ranges are split over its workers (same bits as one thread).
 std::size_t mlp_backward_scratch(const MlpSpec& spec, int n);
 Status mlp_backward(const Mlp& mlp, const Tape& tape, const float* dout, float* grad, float* dx, float* dt,
-                    Arena& arena);
+                    Arena& arena, Executor* ex = nullptr);
 
 // Kaiming-uniform initialisation as PyTorch's nn.Linear: U(-1/sqrt(in), 1/sqrt(in)) for W and b.
 class Rng;

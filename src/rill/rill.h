@@ -141,6 +141,12 @@ size_t rill_trainer_file_size(rill_trainer* trainer);
 int rill_trainer_write(rill_trainer* trainer, unsigned char* out, size_t cap, size_t* written);
 const char* rill_trainer_error(const rill_trainer* trainer);
 
+/* ---- threads (native builds only: capi_threads.cpp) ---------------------- */
+/* Splits sampling (or training) over `threads` threads, 1..64 (1: none). Any
+ * number of threads gives the bits of one. */
+int rill_model_set_threads(rill_model* model, int threads);
+int rill_trainer_set_threads(rill_trainer* trainer, int threads);
+
 /* ---- memory for bindings (WebAssembly) ---------------------------------- */
 void* rill_alloc(size_t bytes); /* 16-byte aligned; NULL on failure */
 void rill_free(void* p);

@@ -5,6 +5,7 @@
 
 #include "rill/assignment.h"
 #include "rill/mathf.h"
+#include "rill/parallel.h"
 
 namespace rill {
 
@@ -57,6 +58,8 @@ Status Trainer::init(const MlpSpec& spec, const TrainConfig& cfg, const DataSour
   if (cfg.steps < 1) return fail(msg, Status::invalid_argument, "steps must be >= 1");
   if (cfg.warmup < 0) return fail(msg, Status::invalid_argument, "warm-up must be >= 0");
   if (!(cfg.ema >= 0.0f && cfg.ema < 1.0f)) return fail(msg, Status::invalid_argument, "EMA decay must be in [0, 1)");
+  if (!(cfg.lr_floor >= 0.0f && cfg.lr_floor <= 1.0f))
+    return fail(msg, Status::invalid_argument, "lr_floor must be in [0, 1]");
   if (!(cfg.clip >= 0.0f) || !finite(cfg.clip)) return fail(msg, Status::invalid_argument, "clip must be >= 0");
   if (!(cfg.sigma_min >= 0.0f && cfg.sigma_min < 1.0f))
     return fail(msg, Status::invalid_argument, "sigma_min must be in [0, 1)");
@@ -167,7 +170,7 @@ void Trainer::draw_batch() {
 }
 
 // Minibatch OT: re-pair x1 so that Σ ‖x0_i − x1_π(i)‖² is minimal.
-void Trainer::couple_ot() {
+Status Trainer::couple_ot() {
   const int n = cfg_.batch, d = mlp_.spec.dim;
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < n; ++j) {
@@ -179,7 +182,8 @@ void Trainer::couple_ot() {
       cost_[static_cast<std::size_t>(i) * n + j] = c;
     }
   const std::size_t mark = arena_->mark();
-  if (assignment_solve(cost_, n, perm_, *arena_) == Status::ok) {
+  const Status st = assignment_solve(cost_, n, perm_, *arena_);
+  if (st == Status::ok) {
     // xt_ is free until the path is sampled: use it to permute.
     std::memcpy(xt_, x1_, sizeof(float) * static_cast<std::size_t>(n) * d);
     for (int i = 0; i < n; ++i)
@@ -187,6 +191,7 @@ void Trainer::couple_ot() {
                   sizeof(float) * d);
   }
   arena_->release(mark);
+  return st;
 }
 
 Status Trainer::step(float* loss_out) {
@@ -194,10 +199,14 @@ Status Trainer::step(float* loss_out) {
   const int n = cfg_.batch, d = mlp_.spec.dim;
   const long nd = static_cast<long>(n) * d;
   draw_batch();
-  if (cfg_.coupling == Coupling::ot) couple_ot();
+  if (cfg_.coupling == Coupling::ot) {
+    // Fails only on non-finite costs (data too large to square) or a short arena.
+    const Status st = couple_ot();
+    if (st != Status::ok) return st == Status::invalid_argument ? Status::non_finite : st;
+  }
   path_.sample(x0_, x1_, t_, n, d, xt_, target_);
 
-  mlp_forward_train(mlp_, xt_, d, t_, n, tape_);
+  mlp_forward_train(mlp_, xt_, d, t_, n, tape_, executor_);
   const float* pred = tape_.post[mlp_.spec.n_layers - 1];
   float loss = 0.0f;
   const float scale = 2.0f / static_cast<float>(nd);
@@ -209,8 +218,7 @@ Status Trainer::step(float* loss_out) {
   loss = loss / static_cast<float>(nd);
   if (!finite(loss)) return Status::non_finite;
 
-  std::memset(grad_, 0, sizeof(float) * nparams_);
-  Status st = mlp_backward(mlp_, tape_, dout_, grad_, nullptr, nullptr, *arena_);
+  Status st = mlp_backward(mlp_, tape_, dout_, grad_, nullptr, nullptr, *arena_, executor_);
   if (st != Status::ok) return st;
 
   float sq = 0.0f;
@@ -230,13 +238,15 @@ Status Trainer::step(float* loss_out) {
   pow1_ = pow1_ * b1;
   pow2_ = pow2_ * b2;
   const float c1 = 1.0f / (1.0f - pow1_), c2 = 1.0f / (1.0f - pow2_);
-  for (std::size_t q = 0; q < nparams_; ++q) {
-    const float g = grad_[q];
-    m_[q] = b1 * m_[q] + (1.0f - b1) * g;
-    v_[q] = b2 * v_[q] + (1.0f - b2) * g * g;
-    const float mh = m_[q] * c1, vh = v_[q] * c2;
-    params_[q] = params_[q] - lr * mh / (mathf::sqrt(vh) + cfg_.eps);
-  }
+  parallel_for(executor_, static_cast<long>(nparams_), [&](long q0, long q1) {
+    for (long q = q0; q < q1; ++q) {
+      const float g = grad_[q];
+      m_[q] = b1 * m_[q] + (1.0f - b1) * g;
+      v_[q] = b2 * v_[q] + (1.0f - b2) * g * g;
+      const float mh = m_[q] * c1, vh = v_[q] * c2;
+      params_[q] = params_[q] - lr * mh / (mathf::sqrt(vh) + cfg_.eps);
+    }
+  });
   mlp_repack(mlp_);
   ++step_;
   if (ema_ != nullptr) {
@@ -244,7 +254,9 @@ Status Trainer::step(float* loss_out) {
     float decay = static_cast<float>(1 + step_) / static_cast<float>(10 + step_);
     if (decay > cfg_.ema) decay = cfg_.ema;
     const float keep = 1.0f - decay;
-    for (std::size_t q = 0; q < nparams_; ++q) ema_[q] = decay * ema_[q] + keep * params_[q];
+    parallel_for(executor_, static_cast<long>(nparams_), [&](long q0, long q1) {
+      for (long q = q0; q < q1; ++q) ema_[q] = decay * ema_[q] + keep * params_[q];
+    });
     ema_stale_ = true;
   }
   last_loss_ = loss;

@@ -66,7 +66,7 @@ class Trainer {
  public:
   // Arena bytes init() takes for this architecture and configuration.
   static std::size_t memory_bytes(const MlpSpec& spec, const TrainConfig& cfg);
-  // Sets up a fresh model (PyTorch-style init from the seed), or starts from
+  // Sets up a fresh model (the Trainer keeps using `arena`, which must outlive it) (PyTorch-style init from the seed), or starts from
   // `initial` (param_count() floats, canonical layout) when it is non-null.
   Status init(const MlpSpec& spec, const TrainConfig& cfg, const DataSource& data, Arena& arena, Message* msg,
               const float* initial = nullptr);
@@ -74,6 +74,10 @@ class Trainer {
   Status step(float* loss = nullptr);
   // k steps, calling cb (if any) after each.
   Status run(int k, TrainCallback cb = nullptr, void* ctx = nullptr);
+
+  // Splits each step's work over `ex`'s workers (null: this thread only).
+  // Any number of workers gives the bits of one.
+  void set_executor(Executor* ex) { executor_ = ex; }
 
   int step_count() const { return step_; }
   float last_loss() const { return last_loss_; }
@@ -87,7 +91,7 @@ class Trainer {
 
  private:
   void draw_batch();
-  void couple_ot();
+  Status couple_ot();
 
   TrainConfig cfg_;
   DataSource data_;
@@ -97,6 +101,7 @@ class Trainer {
   mutable bool ema_stale_ = false;
   Tape tape_;
   Arena* arena_ = nullptr;
+  Executor* executor_ = nullptr;
   std::size_t scratch_mark_ = 0;
   float *params_ = nullptr, *grad_ = nullptr, *m_ = nullptr, *v_ = nullptr, *ema_ = nullptr;
   float *x0_ = nullptr, *x1_ = nullptr, *t_ = nullptr, *xt_ = nullptr, *target_ = nullptr, *dout_ = nullptr;
