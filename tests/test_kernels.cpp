@@ -1,6 +1,7 @@
 // The fast linear kernel gives the bits of the naive reference kernel.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -86,14 +87,34 @@ TEST_CASE("packing pads with zeros and transposes") {
   CHECK(p[2] == 0);
 }
 
-TEST_CASE("activate_array matches activate element by element") {
+TEST_CASE("activate_array and activate_grad_mul match the scalar functions bit for bit") {
   Rng rng(3, 3);
   std::vector<float> z(999), a(999);
   for (auto& v : z) v = rng.uniform(-12.0f, 12.0f);
+  // edges the vector lanes must treat like the scalar code: huge, tiny, subnormal, ±0, ±Inf, NaN
+  const float edges[] = {0.0f, -0.0f, 1e-40f, -1e-40f, 88.0f, -88.0f, 89.5f, -104.5f, 3e38f, -3e38f,
+                         INFINITY, -INFINITY, NAN, 1e-8f, -1e-8f, 20.0f};
+  for (size_t i = 0; i < sizeof edges / sizeof edges[0]; ++i) z[i * 7] = edges[i];
+  for (Activation act : {Activation::silu, Activation::relu, Activation::tanh, Activation::gelu, Activation::gelu_tanh}) {
+    std::vector<float> g(z.size(), 1.5f);
+    activate_grad_mul(act, z.data(), g.data(), long(z.size()));
+    bool same = true;
+    for (size_t i = 0; i < z.size(); ++i) {
+      const float want = 1.5f * activate_grad(act, z[i]);
+      same = same && (std::memcmp(&want, &g[i], 4) == 0 || (std::isnan(want) && std::isnan(g[i])));
+    }
+    INFO(std::string(activation_name(act)));
+    CHECK(same);
+  }
   for (Activation act : {Activation::silu, Activation::relu, Activation::tanh, Activation::gelu, Activation::gelu_tanh}) {
     activate_array(act, z.data(), a.data(), long(z.size()));
     bool same = true;
-    for (size_t i = 0; i < z.size(); ++i) same = same && (a[i] == activate(act, z[i]));
+    for (size_t i = 0; i < z.size(); ++i) {
+      const float want = activate(act, z[i]);
+      // the sign of 0 too; a NaN is any NaN (which operand's payload survives is the compiler's choice)
+      same = same && (std::memcmp(&want, &a[i], 4) == 0 || (std::isnan(want) && std::isnan(a[i])));
+    }
+    INFO(std::string(activation_name(act)));
     CHECK(same);
   }
 }

@@ -6,7 +6,7 @@ namespace cli {
 const std::vector<const Command*>& all_commands() {
   static const std::vector<const Command*> kCommandTable = {
       &train_command(), &sample_command(),   &field_command(), &data_command(),
-      &eval_command(),  &info_command(),     &export_c_command(),
+      &eval_command(),  &info_command(),     &export_c_command(), &bench_command(),
   };
   return kCommandTable;
 }

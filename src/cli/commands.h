@@ -18,6 +18,7 @@ const Command& data_command();
 const Command& eval_command();
 const Command& info_command();
 const Command& export_c_command();
+const Command& bench_command();
 
 // Every command, in the order `rill --help` lists them.
 const std::vector<const Command*>& all_commands();

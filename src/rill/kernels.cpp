@@ -6,21 +6,27 @@
 // same sequence of roundings as the plain loop. AVX2 is only ever used for
 // mul and add (no FMA), so both x86 paths give the same bits. Builds with
 // RILL_NO_SIMD (microcontrollers) keep only the plain loops, which are small.
-#include "rill/kernels.h"
-
-#include <cstring>
-
-#include "rill/mathf.h"
-
 #if !defined(RILL_NO_SIMD) && (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #define RILL_X86_DISPATCH 1
 #endif
-
 #if defined(RILL_X86_DISPATCH) && !defined(__clang__)
-// The 8-lane helpers are only ever inlined into the avx2-target function; the
+// The 8-lane helpers are only ever inlined into the avx2-target functions; the
 // "AVX vector return changes the ABI" note about their out-of-line form is moot.
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
+
+#include "rill/kernels.h"
+
+#include <cstdint>
+#include <cstring>
+
+#if defined(RILL_X86_DISPATCH)
+#include <immintrin.h>
+#endif
+
+#include "rill/mathf.h"
+#include "rill/mathf_vec.h"
+
 
 namespace rill {
 
@@ -137,12 +143,58 @@ void gemm_generic(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, 
 }
 
 #if defined(RILL_X86_DISPATCH)
+// AVX2 micro-kernel: 6 rows × 16 columns in 12 registers; x broadcast from
+// memory. Separate multiply and add (target avx2 has no FMA), so the bits are
+// those of the plain loop.
+template <int R>
+__attribute__((target("avx2"), always_inline)) inline void micro_avx2(int kdim, const float* A, std::ptrdiff_t a_row,
+                                                                      std::ptrdiff_t a_col, const float* B,
+                                                                      std::ptrdiff_t ldb, const float* init, float* C,
+                                                                      std::ptrdiff_t ldc) {
+  __m256 acc0[R], acc1[R];
+  const __m256 i0 = init != nullptr ? _mm256_loadu_ps(init) : _mm256_setzero_ps();
+  const __m256 i1 = init != nullptr ? _mm256_loadu_ps(init + 8) : _mm256_setzero_ps();
+  for (int r = 0; r < R; ++r) { acc0[r] = i0; acc1[r] = i1; }
+  const float* a = A;
+  const float* b = B;
+  for (int k = 0; k < kdim; ++k, a += a_col, b += ldb) {
+    const __m256 w0 = _mm256_loadu_ps(b), w1 = _mm256_loadu_ps(b + 8);
+    for (int r = 0; r < R; ++r) {
+      const __m256 x = _mm256_broadcast_ss(a + r * a_row);
+      acc0[r] = _mm256_add_ps(acc0[r], _mm256_mul_ps(x, w0));
+      acc1[r] = _mm256_add_ps(acc1[r], _mm256_mul_ps(x, w1));
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    _mm256_storeu_ps(C + r * ldc, acc0[r]);
+    _mm256_storeu_ps(C + r * ldc + 8, acc1[r]);
+  }
+}
+
 __attribute__((target("avx2"))) void gemm_avx2(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row,
                                                std::ptrdiff_t a_col, const float* B, std::ptrdiff_t ldb,
                                                const float* init, float* C, std::ptrdiff_t ldc) {
-  gemm_blocked<v8, 6>(m, n, kdim, A, a_row, a_col, B, ldb, init, C, ldc);
+  constexpr int R = 6, CB = 16;
+  const int nfull = n / CB * CB;
+  for (int j0 = 0; j0 < nfull; j0 += CB) {
+    const float* in0 = init != nullptr ? init + j0 : nullptr;
+    int i = 0;
+    for (; i + R <= m; i += R)
+      micro_avx2<R>(kdim, A + i * a_row, a_row, a_col, B + j0, ldb, in0, C + i * ldc + j0, ldc);
+    switch (m - i) {
+      case 5: micro_avx2<5>(kdim, A + i * a_row, a_row, a_col, B + j0, ldb, in0, C + i * ldc + j0, ldc); break;
+      case 4: micro_avx2<4>(kdim, A + i * a_row, a_row, a_col, B + j0, ldb, in0, C + i * ldc + j0, ldc); break;
+      case 3: micro_avx2<3>(kdim, A + i * a_row, a_row, a_col, B + j0, ldb, in0, C + i * ldc + j0, ldc); break;
+      case 2: micro_avx2<2>(kdim, A + i * a_row, a_row, a_col, B + j0, ldb, in0, C + i * ldc + j0, ldc); break;
+      case 1: micro_avx2<1>(kdim, A + i * a_row, a_row, a_col, B + j0, ldb, in0, C + i * ldc + j0, ldc); break;
+      default: break;
+    }
+  }
+  if (nfull < n)
+    gemm_ref(m, n - nfull, kdim, A, a_row, a_col, B + nfull, ldb, init != nullptr ? init + nfull : nullptr,
+             C + nfull, ldc);
   // Leaving AVX state dirty slows every later SSE instruction; GCC at -O1 does not insert this.
-  __builtin_ia32_vzeroupper();
+  _mm256_zeroupper();
 }
 
 bool have_avx2() {
@@ -195,10 +247,77 @@ void linear_packed(const float* in, int in_stride, int n, const float* packed, c
   gemm(n, fout, fin, in, in_stride, 1, packed, packed_ld(fout), b, out, out_stride);
 }
 
+// ---- activations --------------------------------------------------------
+// SiLU (the default) runs in vectors through the same exp/sigmoid template
+// as mathf::sigmoid, so each lane gives the scalar bits; the rest are scalar.
+
+namespace {
+inline float silu_grad(float z) {
+  const float s = mathf::sigmoid(z);
+  return s + z * s * (1.0f - s);
+}
+
+#if !defined(RILL_NO_SIMD)
+typedef std::uint32_t u4 __attribute__((vector_size(16)));
+
+template <class V, class U>
+__attribute__((always_inline)) inline long silu_vec(const float* z, float* a, long count) {
+  constexpr long L = sizeof(V) / sizeof(float);
+  long i = 0;
+  for (; i + L <= count; i += L) {
+    const V x = load<V>(z + i);
+    store<V>(a + i, x * mathf::vec::sigmoid<V, U>(x));
+  }
+  return i;
+}
+template <class V, class U>
+__attribute__((always_inline)) inline long silu_grad_vec(const float* z, float* g, long count) {
+  constexpr long L = sizeof(V) / sizeof(float);
+  long i = 0;
+  for (; i + L <= count; i += L) {
+    const V x = load<V>(z + i);
+    const V sg = mathf::vec::sigmoid<V, U>(x);
+    store<V>(g + i, load<V>(g + i) * (sg + x * sg * (1.0f - sg)));
+  }
+  return i;
+}
+#if defined(RILL_X86_DISPATCH)
+typedef std::uint32_t u8 __attribute__((vector_size(32)));
+__attribute__((target("avx2"))) long silu_avx2(const float* z, float* a, long count) {
+  const long done = silu_vec<v8, u8>(z, a, count);
+  __builtin_ia32_vzeroupper();
+  return done;
+}
+__attribute__((target("avx2"))) long silu_grad_avx2(const float* z, float* g, long count) {
+  const long done = silu_grad_vec<v8, u8>(z, g, count);
+  __builtin_ia32_vzeroupper();
+  return done;
+}
+#endif
+
+// SiLU over the first lanes-multiple of count; returns how many were done.
+long silu_fast(const float* z, float* a, long count) {
+#if defined(RILL_X86_DISPATCH)
+  if (have_avx2()) return silu_avx2(z, a, count);
+#endif
+  return silu_vec<v4, u4>(z, a, count);
+}
+long silu_grad_fast(const float* z, float* g, long count) {
+#if defined(RILL_X86_DISPATCH)
+  if (have_avx2()) return silu_grad_avx2(z, g, count);
+#endif
+  return silu_grad_vec<v4, u4>(z, g, count);
+}
+#else
+long silu_fast(const float*, float*, long) { return 0; }
+long silu_grad_fast(const float*, float*, long) { return 0; }
+#endif
+}  // namespace
+
 void activate_array(Activation act, const float* z, float* a, long count) {
   switch (act) {
     case Activation::silu:
-      for (long i = 0; i < count; ++i) a[i] = z[i] * mathf::sigmoid(z[i]);
+      for (long i = silu_fast(z, a, count); i < count; ++i) a[i] = z[i] * mathf::sigmoid(z[i]);
       break;
     case Activation::relu:
       for (long i = 0; i < count; ++i) a[i] = z[i] > 0.0f ? z[i] : 0.0f;
@@ -207,6 +326,14 @@ void activate_array(Activation act, const float* z, float* a, long count) {
       for (long i = 0; i < count; ++i) a[i] = activate(act, z[i]);
       break;
   }
+}
+
+void activate_grad_mul(Activation act, const float* z, float* g, long count) {
+  if (act == Activation::silu) {
+    for (long i = silu_grad_fast(z, g, count); i < count; ++i) g[i] = g[i] * silu_grad(z[i]);
+    return;
+  }
+  for (long i = 0; i < count; ++i) g[i] = g[i] * activate_grad(act, z[i]);
 }
 
 }  // namespace rill

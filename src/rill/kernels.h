@@ -41,5 +41,7 @@ void linear_packed(const float* in, int in_stride, int n, const float* packed, c
 
 // a[i] = act(z[i]) for count values (z and a may alias); the bits of activate().
 void activate_array(Activation act, const float* z, float* a, long count);
+// g[i] = g[i]·act'(z[i]) for count values: the bits of activate_grad().
+void activate_grad_mul(Activation act, const float* z, float* g, long count);
 
 }  // namespace rill

@@ -66,6 +66,7 @@
 // Algorithms and Implementation" (3rd ed., 2016) for 2Sum/Fast2Sum and the
 // Remez algorithm; fdlibm (Sun, 1993) for the log and sin/cos kernel layouts.
 #include "rill/mathf.h"
+#include "rill/mathf_vec.h"
 
 #include <cstdint>
 #include <cstring>
@@ -111,55 +112,12 @@ constexpr u32 kShifterBits = 0x4b400000u;
 
 // ---------------------------------------------------------------- exp
 
-constexpr float kInvLn2 = 0x1.715476p+0f;
-constexpr float kLn2Hi = 0x1.62e4p-1f;       // 15 significant bits: k*kLn2Hi exact for |k| < 2^9
-constexpr float kLn2Lo = 0x1.7f7d1cp-20f;    // ln2 - kLn2Hi, rounded
-// exp(r) = 1 + r + r^2*(E2 + E3 r + ... + E7 r^5), |r| <= 0.3467;
-// relative error of the polynomial 2^-31.0.
-constexpr float kE2 = 0x1p-1f;
-constexpr float kE3 = 0x1.55553cp-3f;
-constexpr float kE4 = 0x1.5554f4p-5f;
-constexpr float kE5 = 0x1.113720p-7f;
-constexpr float kE6 = 0x1.6d3dd8p-10f;
-constexpr float kE7 = 0x1.6b4a8ep-13f;
+using vec::kLn2Hi;
+using vec::kLn2Lo;
 
-// exp(x) = return value + *lo: the second term is the rounding error of the
-// first (before scaling), so hi + lo is good to about 2^-26 relative, limited
-// by the rounding in q, against 2^-24 for hi alone. Callers that do not use
-// lo let the compiler drop it.
-inline float exp_core(float x, float* lo_out) {
-  // Beyond these the result is +Inf / 0 anyway; clamping keeps k in
-  // [-150, 128]. NaN fails both comparisons and flows through.
-  if (x > 89.0f) x = 89.0f;
-  if (x < -104.0f) x = -104.0f;
-  const float t = x * kInvLn2 + kShifter;
-  const float kf = t - kShifter;
-  // r = x - k*ln2 = a - b: a is exact (k*kLn2Hi is exact and cancels against
-  // x); r + rl = a - b exactly (Fast2Sum; where |a| < |b| fails its
-  // precondition, r < 2^-11 and rl is negligible anyway).
-  const float a = x - kf * kLn2Hi;
-  const float b = kf * kLn2Lo;
-  const float r = a - b;
-  const float rl = (a - r) - b;
-  const float r2 = r * r;
-  // Estrin: Q(r) = (E2 + E3 r) + r^2 (E4 + E5 r) + r^4 (E6 + E7 r)
-  const float q = r2 * ((kE2 + kE3 * r) + r2 * (kE4 + kE5 * r) + (r2 * r2) * (kE6 + kE7 * r));
-  // exp(r + rl) = 1 + r + q + rl (rl*r < 2^-27): 1 + r as hi + lo (Fast2Sum,
-  // |r| < 1), then fold q and rl into the low part.
-  const float hi = 1.0f + r;
-  const float tail = ((1.0f - hi) + r) + (q + rl);
-  const float y = hi + tail;          // in [0.70, 1.42]
-  const float ylo = (hi - y) + tail;  // Fast2Sum: |tail| < 0.07 < |hi|
-  // Scale by 2^k = 2^k1 * 2^k2 with both factors normal: y*2^k1 is exact and
-  // the second multiply rounds once (to a subnormal, 0 or +Inf if need be).
-  // Unsigned arithmetic: for NaN the bits are garbage but harmless.
-  const u32 kb = (bits_of(t) - kShifterBits) + 256u;  // k + 256, in [106, 384]
-  const u32 half = kb >> 1;
-  const float s1 = float_of((half - 1u) << 23);       // 2^(k1), k1 = floor(k/2)
-  const float s2 = float_of((kb - half - 1u) << 23);  // 2^(k - k1)
-  *lo_out = (ylo * s1) * s2;
-  return (y * s1) * s2;
-}
+// exp_core and sigmoid are templates in mathf_vec.h, shared with the vector
+// kernels (kernels.cpp) so that both give the same bits.
+inline float exp_core(float x, float* lo_out) { return vec::exp_core<float, u32>(x, lo_out); }
 
 // ---------------------------------------------------------------- log
 
@@ -446,23 +404,7 @@ float exp(float x) {
   return exp_core(x, &lo);
 }
 
-float sigmoid(float x) {
-  // e = exp(-|x|) in [0, 1] (as eh + el): no overflow for any x, and e/(1+e)
-  // keeps the left tail, down to the subnormals, at full relative accuracy.
-  // With 1 + e = dh + dl exactly, n/(dh + dl) = q + (nl - q*dl)/dh to first
-  // order, q = nh/dh; and 1/dh is q itself (n = 1) or 1 - q (n = e), so the
-  // correction costs no second divide. This removes the rounding errors of
-  // exp and of 1 + e, leaving little more than the divide's half ulp.
-  float el;
-  const float eh = exp_core(-float_of(bits_of(x) & kAbsMask), &el);
-  const float dh = 1.0f + eh;
-  const float dl = ((1.0f - dh) + eh) + el;
-  const bool pos = x >= 0.0f;  // false for NaN, which then propagates through eh
-  const float q = (pos ? 1.0f : eh) / dh;
-  const float nl = pos ? 0.0f : el;
-  const float inv = pos ? q : 1.0f - q;
-  return q + (nl - q * dl) * inv;
-}
+float sigmoid(float x) { return vec::sigmoid<float, u32>(x); }
 
 // ---------------------------------------------------------------- log
 

@@ -258,7 +258,7 @@ Status mlp_backward(const Mlp& mlp, const Tape& tape, const float* dout, float* 
       gemm(static_cast<int>(r1 - r0), fin, fout, dz + r0 * fout, fout, 1, mlp.weight[i], fin, nullptr, da + r0 * fin,
            fin);
       if (pre != nullptr)
-        for (long q = r0 * fin; q < r1 * fin; ++q) da[q] = da[q] * activate_grad(s.activation, pre[q]);
+        activate_grad_mul(s.activation, pre + r0 * fin, da + r0 * fin, (r1 - r0) * fin);
     });
     if (i > 0) {
       dz = da;

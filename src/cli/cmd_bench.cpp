@@ -1,0 +1,236 @@
+// `rill bench`: how fast this machine samples and trains, and how close to its peak.
+//
+// Figures, not tests: field evaluations per second (Euler, the reference
+// workload of shared/docs/BENCHMARKS.md) at batches 1 … 65536 on one and two
+// threads, GFLOP/s and the fraction of this machine's peak, and training
+// steps per second. The peak is measured here, by a loop of independent
+// vector multiplies and adds (the default build never fuses them), so the
+// fraction is honest on any machine. Each figure is the median of several
+// runs, each long enough to swamp timer noise.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/fail.h"
+#include "cli/model.h"
+#include "rill/kernels.h"
+#include "rill/model_io.h"
+#include "rill/rill.h"
+#include "rill/rng.h"
+#include "rill/thread_pool.h"
+
+namespace cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// Median of `reps` timings of fn(), each at least `min_seconds` long (fn is
+// repeated within a timing and the count divides out). Returns seconds per call.
+template <class F>
+double median_time(F&& fn, int reps, double min_seconds) {
+  int calls = 1;
+  for (;;) {  // calibrate
+    const auto t0 = Clock::now();
+    for (int i = 0; i < calls; ++i) fn();
+    const double s = seconds_since(t0);
+    if (s >= min_seconds || calls >= (1 << 24)) break;
+    calls = s <= 0 ? calls * 16 : std::max(calls * 2, static_cast<int>(calls * min_seconds / s * 1.2));
+  }
+  std::vector<double> t;
+  for (int r = 0; r < reps; ++r) {
+    const auto t0 = Clock::now();
+    for (int i = 0; i < calls; ++i) fn();
+    t.push_back(seconds_since(t0) / calls);
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+// ---- the machine's peak: independent multiply and add chains, no FMA -------
+typedef float v4 __attribute__((vector_size(16)));
+template <class V>
+__attribute__((always_inline)) inline double peak_loop(long iters) {
+  V a[8], m = {}, c = {};
+  for (auto& lane : a) lane = V{} + 1.0f;
+  m = m + 0.999999f;
+  c = c + 1e-7f;
+  for (long i = 0; i < iters; ++i)
+    for (int j = 0; j < 8; ++j) a[j] = a[j] * m + c;  // one multiply and one add per lane
+  V s = {};
+  for (auto& lane : a) s = s + lane;
+  float out[sizeof(V) / sizeof(float)];
+  std::memcpy(out, &s, sizeof out);
+  return out[0];
+}
+#if defined(__x86_64__) && defined(__GNUC__)
+#if !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+typedef float v8 __attribute__((vector_size(32)));
+__attribute__((target("avx2"))) double peak_avx2(long iters) {
+  const double r = peak_loop<v8>(iters);
+  __builtin_ia32_vzeroupper();
+  return r;
+}
+#endif
+
+// GFLOP/s of one thread (mul + add, the widest vectors gemm uses here).
+double measure_peak() {
+  volatile double sink = 0;
+  const bool wide = std::strcmp(rill::gemm_variant(), "avx2") == 0;
+  const long iters = 1 << 16;
+  const int lanes = wide ? 8 : 4;
+  const double secs = median_time(
+      [&] {
+#if defined(__x86_64__) && defined(__GNUC__)
+        sink = sink + (wide ? peak_avx2(iters) : peak_loop<v4>(iters));
+#else
+        sink = sink + peak_loop<v4>(iters);
+#endif
+      },
+      5, 0.05);
+  return 2.0 * 8 * lanes * iters / secs / 1e9;
+}
+
+// A model file for the benchmark: the shipped default-size model, or random weights of that shape.
+std::vector<unsigned char> default_model_bytes() {
+  const rill::MlpSpec spec = rill::MlpSpec::make(2, 128, 3);
+  std::vector<float> params(spec.param_count());
+  rill::Rng rng(1, 1);
+  rill::mlp_init(spec, params.data(), rng);
+  rill::Mlp mlp;
+  mlp.spec = spec;
+  mlp.bind(params.data());
+  std::vector<unsigned char> bytes(rill::model_file_size(mlp, 0.0f, nullptr, 0));
+  size_t written = 0;
+  rill::model_write(mlp, 0.0f, nullptr, 0, bytes.data(), bytes.size(), &written, nullptr);
+  return bytes;
+}
+
+struct Row {
+  std::string what;
+  int batch, threads;
+  double per_second;  // evaluations (sampling) or steps (training)
+  double gflops;
+};
+
+int run_bench(const Args& args) {
+  const bool json = args.has("--json");
+  const bool quick = args.has("--quick");
+  const int max_threads = static_cast<int>(args.integer("--threads", 1, 64));
+  const int reps = quick ? 3 : 5;
+  const double min_s = quick ? 0.05 : 0.2;
+
+  std::vector<unsigned char> bytes;
+  std::string model_name = "default (width 128, depth 3, raw t, random weights)";
+  if (args.has("--model")) {
+    const std::string path = find_model(args.text("--model"));
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr) runtime_error("cannot open %s", path.c_str());
+    int c;
+    while ((c = std::fgetc(f)) != EOF) bytes.push_back(static_cast<unsigned char>(c));
+    std::fclose(f);
+    model_name = path;
+  } else {
+    bytes = default_model_bytes();
+  }
+  rill_model* model = nullptr;
+  char err[256] = "";
+  if (rill_model_open(bytes.data(), bytes.size(), &model, err, sizeof err) != RILL_OK)
+    runtime_error("%s", err);
+  rill_model_info info;
+  rill_model_get_info(model, &info);
+  const double flops = info.flops;
+
+  const double peak = measure_peak();
+  std::vector<Row> rows;
+  std::vector<int> thread_counts = {1};
+  if (max_threads >= 2) thread_counts.push_back(2);
+  if (max_threads > 2) thread_counts.push_back(max_threads);
+
+  const std::vector<int> batches = quick ? std::vector<int>{1, 256, 4096} : std::vector<int>{1, 16, 256, 4096, 65536};
+  std::vector<float> out;
+  for (int threads : thread_counts) {
+    rill_model_set_threads(model, threads);
+    for (int batch : batches) {
+      // Euler steps per call: enough work per call that the set-up (noise draws) is a small part.
+      const int steps = std::max(1, std::min(100, static_cast<int>(200000 / batch)));
+      out.resize(static_cast<size_t>(batch) * info.dim);
+      const double secs = median_time(
+          [&] { rill_sample(model, batch, steps, RILL_EULER, 1, out.data(), nullptr); }, reps, min_s);
+      const double evals = static_cast<double>(batch) * steps / secs;
+      rows.push_back({"sample", batch, threads, evals, evals * flops / 1e9});
+    }
+  }
+  rill_model_set_threads(model, 1);
+
+  // Training: default model, CFM + Adam on moons.
+  for (int threads : thread_counts) {
+    for (int batch : {256, 4096}) {
+      rill_train_config cfg;
+      rill_train_config_default(&cfg);
+      cfg.batch = batch;
+      rill_trainer* t = nullptr;
+      if (rill_trainer_new(&cfg, RILL_MOONS, nullptr, 0, 0, &t, err, sizeof err) != RILL_OK) runtime_error("%s", err);
+      rill_trainer_set_threads(t, threads);
+      const double secs = median_time([&] { rill_trainer_step(t, 1, nullptr); }, reps, min_s);
+      rill_trainer_free(t);
+      // forward + backward (weights and inputs of the hidden layers): about 3× a forward pass
+      rows.push_back({"train", batch, threads, 1.0 / secs, 3.0 * flops * batch / secs / 1e9});
+    }
+  }
+  rill_model_free(model);
+
+  if (json) {
+    std::printf("{\"model\": \"%s\", \"flops_per_eval\": %.0f, \"kernel\": \"%s\", \"peak_gflops_1thread\": %.2f, "
+                "\"results\": [",
+                model_name.c_str(), flops, rill::gemm_variant(), peak);
+    for (size_t i = 0; i < rows.size(); ++i)
+      std::printf("%s\n  {\"what\": \"%s\", \"batch\": %d, \"threads\": %d, \"per_second\": %.1f, \"gflops\": %.3f, "
+                  "\"peak_fraction\": %.4f}",
+                  i ? "," : "", rows[i].what.c_str(), rows[i].batch, rows[i].threads, rows[i].per_second,
+                  rows[i].gflops, rows[i].gflops / (peak * rows[i].threads));
+    std::printf("\n]}\n");
+    return 0;
+  }
+  std::printf("model      %s, %.0f FLOP per field evaluation\n", model_name.c_str(), flops);
+  std::printf("kernel     %s; measured peak %.1f GFLOP/s per thread (mul + add, no FMA)\n", rill::gemm_variant(),
+              peak);
+  std::printf("\n%-8s %7s %7s %16s %9s %8s\n", "", "batch", "threads", "per second", "GFLOP/s", "of peak");
+  for (const Row& r : rows)
+    std::printf("%-8s %7d %7d %13.0f %-2s %9.2f %7.1f%%\n", r.what.c_str(), r.batch, r.threads, r.per_second,
+                r.what == "sample" ? "ev" : "st", r.gflops, 100.0 * r.gflops / (peak * r.threads));
+  std::printf("\nsample: field evaluations per second (Euler); train: CFM + Adam steps per second on moons.\n");
+  return 0;
+}
+
+}  // namespace
+
+const Command& bench_command() {
+  static const Command c{
+      "bench",
+      "measure sampling and training speed, and the fraction of this machine's peak",
+      "bench [--model MODEL] [--threads N] [--quick] [--json]",
+      "Samples with Euler at batches 1, 16, 256, 4096 and 65536 and trains (CFM + Adam on\n"
+      "moons) at batches 256 and 4096, on one thread and on two (and on --threads N when\n"
+      "N > 2). Prints field evaluations (or steps) per second, GFLOP/s, and the fraction of\n"
+      "the peak measured here by a multiply-and-add loop. Each figure is the median of\n"
+      "several timed runs; machines that share cores are noisy, so compare ratios taken\n"
+      "in one run. The model defaults to the default architecture with random weights.\n",
+      {
+          {"--model", "MODEL", nullptr, "model file or shipped model name (default: random default-size model)"},
+          {"--threads", "N", "2", "largest thread count to measure (1 .. 64)"},
+          {"--quick", nullptr, nullptr, "fewer batches and shorter timings"},
+          {"--json", nullptr, nullptr, "print one JSON object"},
+      },
+      run_bench};
+  return c;
+}
+
+}  // namespace cli
