@@ -143,56 +143,63 @@ void gemm_generic(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, 
 }
 
 #if defined(RILL_X86_DISPATCH)
-// AVX2 micro-kernel: 6 rows × 16 columns in 12 registers; x broadcast from
-// memory. Separate multiply and add (target avx2 has no FMA), so the bits are
-// those of the plain loop.
-template <int R>
+// AVX2 micro-kernel: R rows × NV vectors of 8 columns, R·NV accumulators in
+// registers, x broadcast from memory. Separate multiply and add (the avx2
+// target has no FMA), so the bits are those of the plain loop. Few rows get
+// more column vectors, so that there are always enough independent add
+// chains to hide the adder's latency (batch 1 is a row at a time).
+template <int R, int NV>
 __attribute__((target("avx2"), always_inline)) inline void micro_avx2(int kdim, const float* A, std::ptrdiff_t a_row,
                                                                       std::ptrdiff_t a_col, const float* B,
                                                                       std::ptrdiff_t ldb, const float* init, float* C,
                                                                       std::ptrdiff_t ldc) {
-  __m256 acc0[R], acc1[R];
-  const __m256 i0 = init != nullptr ? _mm256_loadu_ps(init) : _mm256_setzero_ps();
-  const __m256 i1 = init != nullptr ? _mm256_loadu_ps(init + 8) : _mm256_setzero_ps();
-  for (int r = 0; r < R; ++r) { acc0[r] = i0; acc1[r] = i1; }
+  __m256 acc[R][NV];
+  for (int v = 0; v < NV; ++v) {
+    const __m256 iv = init != nullptr ? _mm256_loadu_ps(init + 8 * v) : _mm256_setzero_ps();
+    for (int r = 0; r < R; ++r) acc[r][v] = iv;
+  }
   const float* a = A;
   const float* b = B;
   for (int k = 0; k < kdim; ++k, a += a_col, b += ldb) {
-    const __m256 w0 = _mm256_loadu_ps(b), w1 = _mm256_loadu_ps(b + 8);
+    __m256 w[NV];
+    for (int v = 0; v < NV; ++v) w[v] = _mm256_loadu_ps(b + 8 * v);
     for (int r = 0; r < R; ++r) {
       const __m256 x = _mm256_broadcast_ss(a + r * a_row);
-      acc0[r] = _mm256_add_ps(acc0[r], _mm256_mul_ps(x, w0));
-      acc1[r] = _mm256_add_ps(acc1[r], _mm256_mul_ps(x, w1));
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_add_ps(acc[r][v], _mm256_mul_ps(x, w[v]));
     }
   }
-  for (int r = 0; r < R; ++r) {
-    _mm256_storeu_ps(C + r * ldc, acc0[r]);
-    _mm256_storeu_ps(C + r * ldc + 8, acc1[r]);
-  }
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < NV; ++v) _mm256_storeu_ps(C + r * ldc + 8 * v, acc[r][v]);
+}
+
+// R rows, all columns: blocks of NV vectors, then single vectors, then a scalar tail.
+template <int R, int NV>
+__attribute__((target("avx2"), always_inline)) inline void rows_avx2(int n, int kdim, const float* A,
+                                                                     std::ptrdiff_t a_row, std::ptrdiff_t a_col,
+                                                                     const float* B, std::ptrdiff_t ldb,
+                                                                     const float* init, float* C, std::ptrdiff_t ldc) {
+  int j0 = 0;
+  for (; j0 + 8 * NV <= n; j0 += 8 * NV)
+    micro_avx2<R, NV>(kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, C + j0, ldc);
+  for (; j0 + 8 <= n; j0 += 8)
+    micro_avx2<R, 1>(kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, C + j0, ldc);
+  if (j0 < n)
+    gemm_ref(R, n - j0, kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, C + j0, ldc);
 }
 
 __attribute__((target("avx2"))) void gemm_avx2(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row,
                                                std::ptrdiff_t a_col, const float* B, std::ptrdiff_t ldb,
                                                const float* init, float* C, std::ptrdiff_t ldc) {
-  constexpr int R = 6, CB = 16;
-  const int nfull = n / CB * CB;
-  for (int j0 = 0; j0 < nfull; j0 += CB) {
-    const float* in0 = init != nullptr ? init + j0 : nullptr;
-    int i = 0;
-    for (; i + R <= m; i += R)
-      micro_avx2<R>(kdim, A + i * a_row, a_row, a_col, B + j0, ldb, in0, C + i * ldc + j0, ldc);
-    switch (m - i) {
-      case 5: micro_avx2<5>(kdim, A + i * a_row, a_row, a_col, B + j0, ldb, in0, C + i * ldc + j0, ldc); break;
-      case 4: micro_avx2<4>(kdim, A + i * a_row, a_row, a_col, B + j0, ldb, in0, C + i * ldc + j0, ldc); break;
-      case 3: micro_avx2<3>(kdim, A + i * a_row, a_row, a_col, B + j0, ldb, in0, C + i * ldc + j0, ldc); break;
-      case 2: micro_avx2<2>(kdim, A + i * a_row, a_row, a_col, B + j0, ldb, in0, C + i * ldc + j0, ldc); break;
-      case 1: micro_avx2<1>(kdim, A + i * a_row, a_row, a_col, B + j0, ldb, in0, C + i * ldc + j0, ldc); break;
-      default: break;
-    }
+  int i = 0;
+  for (; i + 6 <= m; i += 6) rows_avx2<6, 2>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init, C + i * ldc, ldc);
+  switch (m - i) {
+    case 5: rows_avx2<5, 2>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init, C + i * ldc, ldc); break;
+    case 4: rows_avx2<4, 3>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init, C + i * ldc, ldc); break;
+    case 3: rows_avx2<3, 4>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init, C + i * ldc, ldc); break;
+    case 2: rows_avx2<2, 6>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init, C + i * ldc, ldc); break;
+    case 1: rows_avx2<1, 8>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init, C + i * ldc, ldc); break;
+    default: break;
   }
-  if (nfull < n)
-    gemm_ref(m, n - nfull, kdim, A, a_row, a_col, B + nfull, ldb, init != nullptr ? init + nfull : nullptr,
-             C + nfull, ldc);
   // Leaving AVX state dirty slows every later SSE instruction; GCC at -O1 does not insert this.
   _mm256_zeroupper();
 }
@@ -244,7 +251,24 @@ void pack_weights(const float* W, int fin, int fout, float* packed) {
 
 void linear_packed(const float* in, int in_stride, int n, const float* packed, const float* b, int fin, int fout,
                    float* out, int out_stride) {
-  gemm(n, fout, fin, in, in_stride, 1, packed, packed_ld(fout), b, out, out_stride);
+  const int ld = packed_ld(fout);
+  // Whole vectors of columns straight into out.
+  const int full = fout / 8 * 8;
+  if (full > 0) gemm(n, full, fin, in, in_stride, 1, packed, ld, b, out, out_stride);
+  if (full == fout) return;
+  // The last few columns (a 2-D model's output layer is all tail): the packed
+  // weights are zero-padded, so compute a whole vector of 8 into a small
+  // buffer — vector code instead of scalar chains — and keep the real ones.
+  constexpr int kRows = 64;
+  float tmp[kRows * 8];
+  float bias8[8] = {0};
+  for (int j = full; j < fout; ++j) bias8[j - full] = b[j];
+  for (int r0 = 0; r0 < n; r0 += kRows) {
+    const int m = n - r0 < kRows ? n - r0 : kRows;
+    gemm(m, 8, fin, in + static_cast<std::ptrdiff_t>(r0) * in_stride, in_stride, 1, packed + full, ld, bias8, tmp, 8);
+    for (int r = 0; r < m; ++r)
+      for (int j = full; j < fout; ++j) out[static_cast<std::ptrdiff_t>(r0 + r) * out_stride + j] = tmp[r * 8 + j - full];
+  }
 }
 
 // ---- activations --------------------------------------------------------
