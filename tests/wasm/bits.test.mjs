@@ -1,0 +1,106 @@
+// rill.mjs gives the same bits as the native library: training (losses and the
+// saved file), sampling for every solver (samples and trajectories), the field,
+// and the same refusal message for each damaged file. The native side is
+// tests/wasm/native_vectors.cpp, run here into a temporary directory.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadRill, f32, firstDiff } from './helpers.mjs';
+
+const helper = process.env.RILL_NATIVE_VECTORS;
+const dir = mkdtempSync(join(tmpdir(), 'rill-vectors-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+// Shipped models (web/models) join the cases when they exist.
+const modelDir = resolve(process.env.RILL_MODELS ?? 'web/models');
+const shipped = existsSync(modelDir)
+  ? readdirSync(modelDir).filter((f) => f.endsWith('.safetensors')).sort().map((f) => join(modelDir, f))
+  : [];
+
+let manifest = [];
+let setupError = null;
+if (!helper) {
+  setupError = 'RILL_NATIVE_VECTORS is not set (run through `make wasm-test`)';
+} else {
+  const run = spawnSync(helper, [dir, ...shipped], { encoding: 'utf8' });
+  if (run.status !== 0) setupError = `${helper} failed (${run.status}): ${run.stderr}${run.error ?? ''}`;
+  else manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+}
+const { rill } = await loadRill();
+const file = (name) => readFileSync(join(dir, name));
+const cases = (kind) => manifest.filter((c) => c.kind === kind);
+
+function sameBits(actual, expected, what) {
+  const at = firstDiff(actual, expected);
+  assert.equal(at, -1, `${what}: differs from native at byte ${at} (${actual.byteLength} vs ${expected.byteLength} bytes)`);
+}
+
+test('the native helper ran and wrote every kind of case', () => {
+  assert.equal(setupError, null);
+  for (const kind of ['train', 'sample', 'field', 'damaged']) assert.ok(cases(kind).length > 0, `no ${kind} cases`);
+  if (shipped.length) assert.ok(manifest.some((c) => c.model?.startsWith('shipped_')), 'shipped models were not used');
+});
+
+test('training: the same losses and the same file bytes as native', () => {
+  assert.ok(cases('train').length > 0);
+  for (const c of cases('train')) {
+    const opts = { ...c.options };
+    if (c.points) opts.points = f32(file(c.points));
+    const trainer = rill.trainer(opts);
+    try {
+      const losses = trainer.step(c.k);
+      sameBits(losses, f32(file(c.losses)), `${c.name} losses`);
+      assert.equal(trainer.stepsDone, c.k);
+      sameBits(trainer.save(), file(c.file), `${c.name} saved file`);
+    } finally {
+      trainer.free();
+    }
+  }
+});
+
+test('sampling: the same samples and trajectories as native, for every solver', () => {
+  assert.ok(cases('sample').length > 0);
+  const models = new Map();
+  try {
+    for (const c of cases('sample')) {
+      if (!models.has(c.model)) models.set(c.model, rill.loadModel(file(c.model)));
+      const out = models.get(c.model).sample({ n: c.n, steps: c.steps, solver: c.solver, seed: c.seed,
+        trajectory: !!c.trajectory });
+      const what = `${c.model} ${c.solver} steps=${c.steps} seed=${c.seed}`;
+      sameBits(out.x, f32(file(c.x)), what);
+      if (c.trajectory) sameBits(out.trajectory, f32(file(c.trajectory)), `${what} trajectory`);
+      else assert.equal(out.trajectory, null);
+    }
+  } finally {
+    for (const m of models.values()) m.free();
+  }
+});
+
+test('field: u_t on a grid equals native', () => {
+  assert.ok(cases('field').length > 0);
+  for (const c of cases('field')) {
+    const model = rill.loadModel(file(c.model));
+    try {
+      sameBits(model.field(f32(file(c.points)), c.t), f32(file(c.u)), `${c.model} field at t=${c.t}`);
+    } finally {
+      model.free();
+    }
+  }
+});
+
+test('damaged files: a RillError with the core\'s status and message', () => {
+  assert.ok(cases('damaged').length > 0);
+  for (const c of cases('damaged')) {
+    assert.throws(() => rill.loadModel(file(c.file)), (e) => {
+      assert.ok(e instanceof Error, `${c.what}: not an Error`);
+      assert.equal(e.name, 'RillError');
+      assert.equal(e.status, c.status, `${c.what}: status`);
+      assert.equal(e.message, c.message, `${c.what}: message`);
+      assert.ok(e.message.length > 0);
+      return true;
+    });
+  }
+});

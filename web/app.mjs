@@ -1,0 +1,481 @@
+// app.mjs — the demo page: pick a model, sample it, watch the particles flow
+// from noise (t = 0) to data (t = 1), scrub t, overlay the field u_t, the
+// trajectories and the target; open or download model files; train new ones
+// (train_panel.mjs).
+//
+// Sampling runs in a worker (sample_worker.mjs) so the page never freezes and
+// a long request can be stopped; the main thread keeps its own copy of the
+// model for its facts and for the field overlay (a few hundred points per frame).
+// For the browser test, window.rillDemo exposes the last samples and the view.
+
+import { Rill, EVALUATIONS } from './rill.mjs';
+import { Plot, HUES, THEME } from './plot.mjs';
+import { drawDataset, DATASET_NAMES } from './datasets.mjs';
+import { TrainPanel } from './train_panel.mjs';
+import { readInt, downloadBytes } from './ui.mjs';
+
+const $ = (id) => document.getElementById(id);
+const ANIMATION_SECONDS = 2.5;
+const MAX_TRAJECTORY_FLOATS = 1 << 24;  // 64 MB of trajectory; beyond it only the final samples are shown
+const PATH_COUNT = 120;                  // particles whose trajectories are drawn
+const FIELD_SPACING = 34;                // CSS pixels between arrows (so phones get fewer)
+const TARGET_POINTS = 3000;
+
+const state = {
+  rill: null,
+  model: null,          // main-thread Model of the current entry (facts, field overlay)
+  entry: null,          // { value, label, bytes, url, dataset, points, fileName }
+  entries: new Map(),
+  userCount: 0,
+  result: null,         // the last samples: { x, traj, n, d, steps, solver, seed, colours, pathIds, ms }
+  t: 1,
+  playing: false,
+  lastFrame: 0,
+  extent: 5,
+  fieldCache: { key: '', u: null },
+  targetCache: new Map(),
+};
+
+const plot = new Plot($('plot'), 5);
+
+// ---- messages ----
+function showMessage(text, kind = 'error') {
+  const box = $('message');
+  $('message-text').textContent = text;
+  box.classList.toggle('note', kind !== 'error');
+  box.hidden = false;
+}
+function clearMessage() { $('message').hidden = true; }
+$('message-close').addEventListener('click', clearMessage);
+
+// ---- the sampling worker ----
+class Sampler {
+  constructor() { this.bytes = null; this.id = 0; this.pending = null; this.spawn(); }
+
+  spawn() {
+    this.worker = new Worker(new URL('./sample_worker.mjs', import.meta.url), { type: 'module' });
+    this.worker.onmessage = (e) => this.message(e.data);
+    this.worker.onerror = (e) => {
+      e.preventDefault();
+      this.settle(null, new Error(`the sampling worker failed: ${e.message || 'cannot start'}`));
+    };
+    if (this.bytes) this.worker.postMessage({ type: 'load', bytes: this.bytes.slice() });
+  }
+
+  load(bytes) {
+    this.bytes = bytes;
+    this.worker.postMessage({ type: 'load', bytes: bytes.slice() });
+  }
+
+  sample(opts) {
+    this.cancel();
+    const id = ++this.id;
+    return new Promise((resolve, reject) => {
+      this.pending = { id, resolve, reject };
+      this.worker.postMessage({ type: 'sample', id, ...opts });
+    });
+  }
+
+  /** Stops a running request (the worker is replaced; the model is sent to the new one). */
+  cancel() {
+    if (!this.pending) return;
+    this.worker.terminate();
+    const err = new Error('cancelled');
+    err.cancelled = true;
+    this.settle(null, err);
+    this.spawn();
+  }
+
+  settle(value, error) {
+    const p = this.pending;
+    this.pending = null;
+    if (!p) { if (error) showMessage(error.message); return; }
+    if (error) p.reject(error); else p.resolve(value);
+  }
+
+  message(m) {
+    if (m.type === 'sampled' && this.pending?.id === m.id) this.settle(m);
+    else if (m.type === 'error' && (m.id === null || this.pending?.id === m.id)) this.settle(null, new Error(m.message));
+  }
+}
+
+// ---- models ----
+function addOption(group, value, label, disabled = false) {
+  const o = new Option(label, value);
+  o.disabled = disabled;
+  group.append(o);
+  return o;
+}
+
+async function loadIndex() {
+  try {
+    const res = await fetch('models/index.json', { cache: 'no-cache' });
+    return res.ok ? await res.json() : [];
+  } catch {
+    return [];
+  }
+}
+
+async function setupModels() {
+  const shipped = new Set(await loadIndex());
+  const select = $('model');
+  const group = document.createElement('optgroup');
+  group.label = 'Shipped models';
+  for (const name of DATASET_NAMES) {
+    const value = `shipped:${name}`;
+    addOption(group, value, shipped.has(name) ? name : `${name} (not built)`, !shipped.has(name));
+    state.entries.set(value, { value, label: name, url: `models/${name}.safetensors`, dataset: name, fileName: name });
+  }
+  select.append(group);
+  const yours = document.createElement('optgroup');
+  yours.label = 'Yours';
+  yours.id = 'user-models';
+  select.append(yours);
+  select.addEventListener('change', async () => {
+    if (await selectEntry(select.value)) await sampleNow();
+  });
+  const first = shipped.has('moons') ? 'moons' : DATASET_NAMES.find((n) => shipped.has(n));
+  return first ? `shipped:${first}` : null;
+}
+
+/** Makes an entry current: fetches its bytes if needed, opens it here and in the worker. */
+async function selectEntry(value) {
+  const entry = state.entries.get(value);
+  const select = $('model');
+  try {
+    if (!entry) throw new Error(`unknown model ${value}`);
+    if (!entry.bytes) {
+      const res = await fetch(entry.url);
+      if (!res.ok) throw new Error(`cannot fetch ${entry.url} (HTTP ${res.status})`);
+      entry.bytes = new Uint8Array(await res.arrayBuffer());
+    }
+    const model = state.rill.loadModel(entry.bytes);
+    state.model?.free();
+    state.model = model;
+    state.entry = entry;
+    state.fieldCache = { key: '', u: null };
+    state.result = null;
+    sampler.cancel();  // samples of the previous model must not arrive late
+    sampler.load(entry.bytes);
+    select.value = value;
+    $('show-field').disabled = model.info.dim !== 2;  // the arrows live in the plane
+    $('show-field').parentElement.title = model.info.dim !== 2 ? 'the field overlay needs a 2-D model' : '';
+    showInfo();
+    draw();
+    return true;
+  } catch (e) {
+    showMessage(`${entry?.label ?? value}: ${e.message}`);
+    if (state.entry) select.value = state.entry.value;
+    return false;
+  }
+}
+
+/** Adds a user model (uploaded or trained) after checking that it opens; returns false if refused. */
+async function addUserModel(bytes, { label, dataset = null, points = null, fileName = 'model' }) {
+  try {
+    state.rill.loadModel(bytes).free();  // refuse damaged files here, with the core's reason
+  } catch (e) {
+    showMessage(`${label}: ${e.message}`);
+    return false;
+  }
+  const value = `user:${++state.userCount}`;
+  state.entries.set(value, { value, label, bytes, dataset, points, fileName });
+  addOption($('user-models'), value, label);
+  clearMessage();
+  if (await selectEntry(value)) await sampleNow();
+  return true;
+}
+
+async function openFile(file) {
+  if (!file) return;
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const base = file.name.replace(/\.safetensors$/i, '');
+  const meta = { label: `file: ${file.name}`, fileName: base };
+  try {
+    const m = state.rill.loadModel(bytes);
+    const ds = m.info.metadata.dataset;
+    if (DATASET_NAMES.includes(ds)) meta.dataset = ds;
+    m.free();
+  } catch { /* addUserModel reports it */ }
+  await addUserModel(bytes, meta);
+}
+
+const ACT_LABEL = { silu: 'SiLU', relu: 'ReLU', tanh: 'tanh', gelu: 'GELU', gelu_tanh: 'GELU (tanh)' };
+function showInfo() {
+  const { info } = state.model, meta = info.metadata, e = state.entry;
+  const rows = [
+    ['model', e.label],
+    ['network', `${info.dim}+${info.timeK ? 2 * info.timeK : 1} → ${info.width} × ${info.depth} → ${info.dim}, ${ACT_LABEL[info.activation] ?? info.activation}`],
+    ['time input', info.timeK ? `sin/cos, K = ${info.timeK}` : 'raw t'],
+    ['parameters', info.params.toLocaleString('en')],
+    ['cost', `${Math.round(info.flops).toLocaleString('en')} FLOP per point per evaluation`],
+  ];
+  if (meta.dataset) rows.push(['trained on', meta.dataset]);
+  if (meta.steps) rows.push(['training', `${Number(meta.steps).toLocaleString('en')} steps, batch ${meta.batch ?? '?'}, lr ${meta.lr ?? '?'}` +
+    (meta.coupling ? `, ${meta.coupling} coupling` : '') + (meta.ema && meta.ema !== '0' ? `, EMA ${meta.ema}` : '')]);
+  if (meta.final_loss) rows.push(['final loss', Number(meta.final_loss).toFixed(4)]);
+  const dl = $('model-info');
+  dl.replaceChildren(...rows.flatMap(([k, v]) => {
+    const dt = document.createElement('dt'), dd = document.createElement('dd');
+    dt.textContent = k;
+    dd.textContent = v;
+    return [dt, dd];
+  }));
+  $('stat-model').textContent = e.label;
+  $('stat-model').title = e.label;
+}
+
+// ---- sampling ----
+let busy = false;
+let ticket = 0;  // the latest request owns the busy state
+function setBusy(on) {
+  busy = on;
+  $('busy').hidden = !on;
+  $('sample').textContent = on ? 'Stop' : 'Sample';
+  $('sample').classList.toggle('primary', !on);
+}
+
+/** Samples the current model with the form's settings; `stop` (the button while busy) cancels instead. */
+async function sampleNow({ stop = false } = {}) {
+  if (busy && stop) { sampler.cancel(); return; }
+  if (!state.model) { showMessage('choose a model first (or train one below, or open a file)'); return; }
+  let n, steps, seed;
+  try {
+    n = readInt($('n'), 'samples', 1, 200000);
+    steps = readInt($('steps'), 'steps', 1, 10000);
+    seed = readInt($('seed'), 'seed', 0, 4294967295);
+  } catch (e) {
+    showMessage(e.message);
+    return;
+  }
+  const solver = $('solver').value, d = state.model.info.dim;
+  const trajectory = (steps + 1) * n * d <= MAX_TRAJECTORY_FLOATS;
+  clearMessage();
+  const mine = ++ticket;
+  setBusy(true);
+  try {
+    const r = await sampler.sample({ n, steps, solver, seed, trajectory });
+    setResult({ x: r.x, traj: r.trajectory, n, d, steps, solver, seed, ms: r.ms });
+    if (!trajectory) showMessage(`${n} samples × ${steps} steps is too much to animate: showing the final samples only.`, 'note');
+  } catch (e) {
+    if (!e.cancelled) showMessage(`sampling: ${e.message}`);
+  } finally {
+    if (mine === ticket) setBusy(false);
+  }
+}
+
+/** The first two coordinates of n points of dimension d (d = 1: y = 0), as (x, y) pairs. */
+function plane(a, n, d) {
+  if (d === 2 || !a) return a;
+  const out = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) { out[2 * i] = a[i * d]; out[2 * i + 1] = d > 1 ? a[i * d + 1] : 0; }
+  return out;
+}
+
+function setResult(run) {
+  // Drawing works on the plane: models with d != 2 are shown by their first two coordinates.
+  const r = { ...run, x: plane(run.x, run.n, run.d), d: 2, traj: null };
+  if (run.traj) {
+    const snap = run.n * run.d;
+    r.traj = run.d === 2 ? run.traj : new Float32Array(2 * run.n * (run.steps + 1));
+    if (run.d !== 2) for (let s = 0; s <= run.steps; s++) r.traj.set(plane(run.traj.subarray(s * snap, (s + 1) * snap), run.n, run.d), 2 * run.n * s);
+  }
+  // Colour each particle by the angle of its starting noise x0.
+  const buckets = HUES.map(() => []);
+  const start = r.traj ?? r.x;
+  for (let i = 0; i < r.n; i++) {
+    const a = Math.atan2(start[i * r.d + 1], start[i * r.d]);
+    buckets[Math.floor(((a + Math.PI) / (2 * Math.PI)) * HUES.length) % HUES.length].push(i);
+  }
+  r.colours = r.traj ? { buckets, colours: HUES } : '#f472b6';
+  r.pathIds = Array.from({ length: Math.min(PATH_COUNT, r.n) }, (_, k) => Math.floor((k * r.n) / Math.min(PATH_COUNT, r.n)));
+  r.pos = new Float32Array(2 * r.n);
+  state.extent = viewExtent(r);
+  state.result = r;
+  const evals = EVALUATIONS[r.solver];
+  $('stat-nfe').textContent = `${(r.steps * evals).toLocaleString('en')} (${r.steps} × ${evals})`;
+  $('stat-time').textContent = r.ms < 1000 ? `${r.ms.toFixed(0)} ms` : `${(r.ms / 1000).toFixed(2)} s`;
+  $('stat-rate').textContent = Math.round(r.n / (r.ms / 1000)).toLocaleString('en');
+  window.rillDemo.lastSamples = run.x;
+  window.rillDemo.lastRun = { model: state.entry.value, n: r.n, steps: r.steps, solver: r.solver, seed: r.seed, ms: r.ms };
+  play(r.traj ? 0 : 1);
+}
+
+/** The view: [-5, 5]² unless the samples reach further. */
+function viewExtent(r) {
+  const a = [];
+  for (let i = 0; i < r.n; i += Math.max(1, Math.floor(r.n / 2000))) a.push(Math.abs(r.x[i * r.d]), Math.abs(r.x[i * r.d + 1]));
+  a.sort((p, q) => p - q);
+  const q = a[Math.floor(0.99 * (a.length - 1))] ?? 0;
+  return Math.min(1e4, Math.max(5, 1.1 * (Number.isFinite(q) ? q : 5)));
+}
+
+// ---- time and animation ----
+function setTime(t) {
+  state.t = Math.max(0, Math.min(1, t));
+  $('time').value = String(Math.round(state.t * 1000));
+  $('time-label').textContent = `t = ${state.t.toFixed(2)}`;
+  draw();
+}
+
+function play(from) {
+  if (from !== undefined) setTime(from);
+  if (!state.result?.traj) { setTime(1); return pause(); }
+  if (state.t >= 1) setTime(0);
+  $('play').textContent = '❚❚';
+  $('play').setAttribute('aria-label', 'pause');
+  if (state.playing) return;  // one animation loop at a time
+  state.playing = true;
+  state.lastFrame = performance.now();
+  requestAnimationFrame(frame);
+}
+
+function pause() {
+  state.playing = false;
+  $('play').textContent = '▶';
+  $('play').setAttribute('aria-label', 'play');
+}
+
+function frame(now) {
+  if (!state.playing) return;
+  const dt = Math.min(0.1, (now - state.lastFrame) / 1000);
+  state.lastFrame = now;
+  setTime(state.t + dt / ANIMATION_SECONDS);
+  if (state.t >= 1) { pause(); return; }
+  requestAnimationFrame(frame);
+}
+
+// ---- drawing ----
+function target() {
+  const e = state.entry;
+  if (!e) return null;
+  if (e.points) return e.points;
+  if (!e.dataset) return null;
+  if (!state.targetCache.has(e.dataset)) state.targetCache.set(e.dataset, drawDataset(e.dataset, TARGET_POINTS, 12345));
+  return state.targetCache.get(e.dataset);
+}
+
+function fieldArrows() {
+  const m = state.model;
+  if (!m || m.info.dim !== 2) return;
+  const k = Math.max(9, Math.min(25, Math.round(plot.canvas.clientWidth / FIELD_SPACING)));
+  const key = `${state.entry.value}@${state.t}@${state.extent}@${k}`;
+  const ext = state.extent * 0.92, cell = (2 * ext) / (k - 1);
+  const grid = new Float32Array(2 * k * k);
+  for (let i = 0; i < k; i++)
+    for (let j = 0; j < k; j++) { grid[2 * (i * k + j)] = -ext + i * cell; grid[2 * (i * k + j) + 1] = -ext + j * cell; }
+  if (state.fieldCache.key !== key) {
+    try {
+      state.fieldCache = { key, u: m.field(grid, state.t) };
+    } catch (e) {
+      state.fieldCache = { key, u: null };
+      showMessage(`field: ${e.message}`);
+    }
+  }
+  const u = state.fieldCache.u;
+  if (!u) return;
+  const norms = [];
+  for (let i = 0; i < u.length; i += 2) norms.push(Math.hypot(u[i], u[i + 1]));
+  norms.sort((a, b) => a - b);
+  const typical = norms[Math.floor(0.9 * (norms.length - 1))] || 1;
+  plot.arrows(grid, u, (0.9 * cell) / typical);
+}
+
+function draw() {
+  plot.extent = state.extent;
+  plot.clear();
+  const r = state.result;
+  if ($('show-target').checked) {
+    const tg = target();
+    if (tg) plot.points(tg, 2, THEME.target, 1.5);
+  }
+  if ($('show-field').checked) fieldArrows();
+  if (!r) return;
+  let xy = r.x, dim = r.d;
+  if (r.traj) {
+    const s = state.t * r.steps, i0 = Math.min(r.steps - 1, Math.floor(s)), f = s - i0;
+    const a = r.traj.subarray(i0 * r.n * r.d), b = r.traj.subarray((i0 + 1) * r.n * r.d);
+    for (let i = 0; i < r.n; i++) {
+      const o = i * r.d;
+      r.pos[2 * i] = a[o] + f * (b[o] - a[o]);
+      r.pos[2 * i + 1] = a[o + 1] + f * (b[o + 1] - a[o + 1]);
+    }
+    if (state.t >= 1) r.pos.set(r.x);  // exactly the samples at t = 1
+    xy = r.pos;
+    dim = 2;
+    if ($('show-paths').checked) plot.paths(r.traj, r.n, r.d, r.steps, r.pathIds, s);
+  }
+  plot.points(xy, dim, r.colours, r.n <= 3000 ? 2.5 : r.n <= 20000 ? 2 : 1.5);
+}
+
+// ---- wiring ----
+const sampler = new Sampler();
+window.rillDemo = {
+  lastSamples: null,
+  lastRun: null,
+  /** CSS-pixel position of world point (x, y) inside #plot. */
+  toScreen: (x, y) => plot.toScreen(x, y),
+  setTime,
+  sample: sampleNow,
+  get trainLosses() { return train?.losses ?? []; },
+};
+
+let train = null;
+
+async function main() {
+  $('sample-form').addEventListener('submit', (e) => { e.preventDefault(); sampleNow({ stop: true }); });
+  $('reseed').addEventListener('click', () => {
+    $('seed').value = String(Math.floor(Math.random() * 4294967296));
+    sampleNow();
+  });
+  $('play').addEventListener('click', () => (state.playing ? pause() : play()));
+  $('time').addEventListener('input', () => { pause(); setTime(Number($('time').value) / 1000); });
+  for (const id of ['show-target', 'show-field', 'show-paths']) $(id).addEventListener('change', draw);
+  new ResizeObserver(() => draw()).observe($('plot'));
+  document.addEventListener('keydown', (e) => {
+    if (e.key === ' ' && !e.target.closest('input, select, textarea, button')) {
+      e.preventDefault();
+      if (state.playing) pause(); else play();
+    }
+  });
+
+  $('file').addEventListener('change', async (e) => { await openFile(e.target.files[0]); e.target.value = ''; });
+  $('download').addEventListener('click', () => {
+    if (state.entry?.bytes) downloadBytes(state.entry.bytes, `${state.entry.fileName ?? 'model'}.safetensors`);
+  });
+  const zone = $('drop-zone');
+  document.addEventListener('dragover', (e) => e.preventDefault());
+  document.addEventListener('drop', (e) => e.preventDefault());
+  zone.addEventListener('dragenter', () => zone.classList.add('dragging'));
+  zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('dragging'); });
+  zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('dragging');
+    openFile(e.dataTransfer?.files?.[0]);
+  });
+
+  try {
+    state.rill = await Rill.load();
+  } catch (e) {
+    showMessage(`cannot load rill.wasm: ${e.message}`);
+    return;
+  }
+  train = new TrainPanel({
+    form: $('train-form'), data: $('train-data'), paintBox: $('paint-box'), paint: $('paint'),
+    paintCount: $('paint-count'), paintClear: $('paint-clear'), steps: $('train-steps'), width: $('train-width'),
+    depth: $('train-depth'), lr: $('train-lr'), batch: $('train-batch'), seed: $('train-seed'),
+    train: $('train'), stop: $('train-stop'), download: $('train-download'), progress: $('train-progress'),
+    status: $('train-status'), loss: $('loss'), preview: $('preview'),
+  }, {
+    onModel: (bytes, meta) => addUserModel(bytes, meta),
+    onError: (text) => showMessage(text),
+  });
+
+  const first = await setupModels();
+  if (first && await selectEntry(first)) await sampleNow();
+  else if (!first) showMessage('This build has no shipped models yet (make models): train one below or open a .safetensors file.', 'note');
+  draw();
+}
+
+main().finally(() => { document.body.dataset.ready = '1'; });

@@ -1,0 +1,449 @@
+// rill.mjs — the JavaScript API of rill: flow-matching models in the browser and in Node.
+//
+// A thin layer over the C API (src/rill/rill.h) compiled to rill.wasm. Every
+// call copies its inputs into the module, calls C, and copies the results out:
+// the typed arrays you get are yours (never views into wasm memory, which moves
+// when it grows). Everything allocated for a call is freed before it returns;
+// models and trainers hold wasm memory until you call free().
+//
+//   import { Rill } from './rill.mjs';
+//   const rill = await Rill.load();                       // fetches rill.wasm beside this file
+//   const model = rill.loadModel(bytes);                   // a .safetensors file (Uint8Array / ArrayBuffer)
+//   model.info;                                           // { dim, layers, width, activation, params, ... }
+//   const { x, trajectory } = model.sample({ n: 2000, steps: 20, solver: 'heun', seed: 1, trajectory: true });
+//                                                         // x: n×d floats; trajectory: (steps+1)×n×d (or null)
+//   const u = model.field(points, 0.5);                   // u_t at n points (n×d in, n×d out)
+//   model.free();
+//
+//   const trainer = rill.trainer({ dataset: 'moons', width: 128, depth: 3, lr: 1e-3, seed: 1 });
+//   // or { points: Float32Array (count×dim), dim: 2, ... }
+//   const losses = trainer.step(100);                      // Float32Array of 100 minibatch losses
+//   trainer.model().sample({ n: 500 });                    // the model being trained (EMA if enabled)
+//   const file = trainer.save();                           // Uint8Array: a .safetensors file `rill` reads
+//   trainer.free();
+//
+// Errors are thrown as RillError (an Error) carrying the core's message, its
+// status name (`err.status`, e.g. 'bad_header') and code. Seeds are uint32.
+// Points are row-major Float32Array (arrays of numbers are accepted too).
+
+import { loadRillWasm } from './rill_loader.mjs';
+
+export const SOLVERS = ['euler', 'midpoint', 'heun', 'rk4'];
+export const EVALUATIONS = { euler: 1, midpoint: 2, heun: 2, rk4: 4 };  // field evaluations per step
+export const DATASETS = ['gaussian', '8gaussians', 'moons', 'checkerboard', 'circles', 'spirals', 'swissroll'];
+export const ACTIVATIONS = ['silu', 'relu', 'tanh', 'gelu', 'gelu_tanh'];
+const SCHEDULES = ['constant', 'cosine'];
+const COUPLINGS = ['independent', 'ot'];
+const METADATA_KEYS = ['rill.format', 'dim', 'activation', 'time_embedding', 'path', 'sigma_min', 'dataset',
+  'steps', 'batch', 'lr', 'seed', 'coupling', 'ema', 'final_loss', 'train_seconds'];
+
+const INT_MAX = 0x7fffffff;
+const MAX_BYTES = 2 ** 31 - 2 ** 24;  // wasm32 here: 2 GiB of memory at most, less what the module holds
+
+// Layouts of the two C structs this file reads or writes (rill.h; wasm32, all
+// fields 4 bytes). Checked against rill_train_config_default() at load time.
+const INFO = { dim: 0, layers: 4, width: 8, activation: 12, time_k: 16, in_place: 20, params: 24, flops: 28,
+  sigma_min: 32, size: 36 };
+const CONFIG = { width: 0, depth: 4, activation: 8, time_k: 12, steps: 16, batch: 20, lr: 24, schedule: 28,
+  warmup: 32, lr_floor: 36, clip: 40, ema: 44, coupling: 48, sigma_min: 52, seed: 56, size: 60 };
+
+// Scratch block reserved at load time (the module is single-threaded).
+const SLOT_PTR = 0;      // an out-pointer (rill_model**, rill_trainer**) or size_t
+const SLOT_ERR = 16;     // err buffer for the functions that take one
+const ERR_CAP = 512;
+const SLOT_STRUCT = SLOT_ERR + ERR_CAP;  // rill_model_info or rill_train_config
+const SCRATCH_BYTES = SLOT_STRUCT + 64;
+
+const STATUS_NAMES = ['ok', 'invalid_argument', 'out_of_memory', 'io_error', 'truncated', 'bad_header', 'bad_json',
+  'unsupported_dtype', 'bad_tensor', 'bad_shape', 'bad_offsets', 'non_finite', 'bad_metadata', 'unsupported'];
+
+/** An error from rill: `message` is the core's reason; `status` its name ('bad_header'); `code` the number. */
+export class RillError extends Error {
+  constructor(message, code = 1) {
+    super(message);
+    this.name = 'RillError';
+    this.code = code;
+    this.status = STATUS_NAMES[code] ?? 'unknown';
+  }
+}
+
+function fail(message) { throw new RillError(message, 1); }
+
+function checkInt(name, v, lo, hi) {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
+    fail(`${name} must be an integer in ${lo}..${hi} (got ${v})`);
+  return v;
+}
+function checkNumber(name, v, lo, hi) {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi)
+    fail(`${name} must be a number in [${lo}, ${hi}] (got ${v})`);
+  return v;
+}
+function checkSeed(seed) { return checkInt('seed', seed, 0, 0xffffffff); }
+function pick(name, v, names) {
+  const i = typeof v === 'number' ? (Number.isInteger(v) && v >= 0 && v < names.length ? v : -1) : names.indexOf(v);
+  if (i < 0) fail(`unknown ${name} ${JSON.stringify(v)} (one of: ${names.join(', ')})`);
+  return i;
+}
+function asFloat32(name, points) {
+  if (points instanceof Float32Array) return points;
+  if (Array.isArray(points) || ArrayBuffer.isView(points)) return Float32Array.from(points);
+  fail(`${name} must be a Float32Array or an array of numbers`);
+}
+function asBytes(bytes) {
+  if (bytes instanceof Uint8Array) return bytes;
+  if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
+  if (ArrayBuffer.isView(bytes)) return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  fail('the model file must be a Uint8Array or an ArrayBuffer');
+}
+function floatBytes(count, what) {
+  const bytes = count * 4;
+  if (!(bytes <= MAX_BYTES)) fail(`${what} needs ${bytes} bytes, more than WebAssembly memory can hold`);
+  return bytes;
+}
+
+/** The loaded module. Create with `await Rill.load()`; one per thread (page or worker). */
+export class Rill {
+  /** Loads rill.wasm (URL, bytes or WebAssembly.Module; default beside this file). */
+  static async load(source) {
+    return new Rill(await loadRillWasm(source));
+  }
+
+  constructor(wasm) {
+    this.wasm = wasm;
+    this.c = wasm.exports;
+    this.scratch = this.c.rill_alloc(SCRATCH_BYTES);
+    if (!this.scratch) fail('cannot allocate the binding scratch block');
+    this.checkLayout();
+  }
+
+  /** Bytes of WebAssembly memory in use by the module (it only grows). */
+  get memoryBytes() { return this.c.memory.buffer.byteLength; }
+
+  // ---- memory helpers: fresh views every time (memory may have grown) ----
+  u8() { return new Uint8Array(this.c.memory.buffer); }
+  view() { return new DataView(this.c.memory.buffer); }
+  alloc(bytes) {
+    const p = this.c.rill_alloc(bytes);
+    if (!p) throw new RillError(`out of memory: cannot allocate ${bytes} bytes in WebAssembly memory`, 2);
+    return p;
+  }
+  free(p) { if (p) this.c.rill_free(p); }
+  cstring(ptr, cap = 1 << 20) {
+    if (!ptr) return '';
+    const mem = this.u8();
+    let end = ptr;
+    while (end < ptr + cap && mem[end] !== 0) end++;
+    return new TextDecoder().decode(mem.subarray(ptr, end));
+  }
+  putBytes(ptr, bytes) { this.u8().set(bytes, ptr); }
+  putFloats(ptr, floats) {
+    new Float32Array(this.c.memory.buffer, ptr, floats.length).set(floats);
+  }
+  getFloats(ptr, count) { return new Float32Array(this.c.memory.buffer, ptr, count).slice(); }
+  /** Calls fn with a temporary wasm block of `bytes` bytes, freed afterwards. */
+  withBlock(bytes, fn) {
+    const p = this.alloc(bytes);
+    try { return fn(p); } finally { this.free(p); }
+  }
+  statusError(code, message) {
+    const text = message || this.cstring(this.c.rill_status_message(code));
+    return new RillError(text, code);
+  }
+  errBuffer() { const p = this.scratch + SLOT_ERR; this.u8()[p] = 0; return p; }
+  errText() { return this.cstring(this.scratch + SLOT_ERR, ERR_CAP); }
+
+  checkLayout() {
+    const p = this.scratch + SLOT_STRUCT;
+    this.c.rill_train_config_default(p);
+    const v = this.view();
+    if (v.getInt32(p + CONFIG.width, true) !== 128 || v.getInt32(p + CONFIG.depth, true) !== 3 ||
+        v.getInt32(p + CONFIG.batch, true) !== 256 || v.getFloat32(p + CONFIG.lr, true) !== Math.fround(1e-3))
+      throw new Error('rill.mjs and rill.wasm disagree on the layout of rill_train_config (rebuild both)');
+  }
+
+  /** Opens a model from the bytes of a .safetensors file (copied). Throws RillError with the reason. */
+  loadModel(bytes) {
+    const data = asBytes(bytes);
+    return this.withBlock(Math.max(data.length, 1), (file) => {
+      this.putBytes(file, data);
+      const out = this.scratch + SLOT_PTR;
+      this.view().setUint32(out, 0, true);
+      const rc = this.c.rill_model_open(file, data.length, out, this.errBuffer(), ERR_CAP);
+      if (rc !== 0) throw this.statusError(rc, this.errText());
+      return new Model(this, this.view().getUint32(out, true), true);
+    });
+  }
+
+  /**
+   * A fresh trainer. Options (defaults of rill.h): dataset ('moons', one of DATASETS) or
+   * points (count×dim floats) + dim; width 128, depth 3, activation 'silu', timeK 0,
+   * steps 20000 (planned length, for the cosine schedule), batch 256, lr 1e-3,
+   * schedule 'constant'|'cosine', warmup 0, lrFloor 0, clip 0, ema 0,
+   * coupling 'independent'|'ot', sigmaMin 0, seed 0.
+   */
+  trainer(opts = {}) {
+    const p = this.scratch + SLOT_STRUCT;
+    this.c.rill_train_config_default(p);
+    const v = this.view();
+    const i32 = (key, off, lo, hi) => { if (opts[key] !== undefined) v.setInt32(p + off, checkInt(key, opts[key], lo, hi), true); };
+    const f32 = (key, off, lo, hi) => { if (opts[key] !== undefined) v.setFloat32(p + off, checkNumber(key, opts[key], lo, hi), true); };
+    i32('width', CONFIG.width, 1, 65536);
+    i32('depth', CONFIG.depth, 0, 15);
+    if (opts.activation !== undefined) v.setInt32(p + CONFIG.activation, pick('activation', opts.activation, ACTIVATIONS), true);
+    i32('timeK', CONFIG.time_k, 0, 12);
+    i32('steps', CONFIG.steps, 1, INT_MAX);
+    i32('batch', CONFIG.batch, 1, 1 << 20);
+    f32('lr', CONFIG.lr, 0, 1e3);  // the core refuses lr <= 0 with its own message
+    if (opts.schedule !== undefined) v.setInt32(p + CONFIG.schedule, pick('schedule', opts.schedule, SCHEDULES), true);
+    i32('warmup', CONFIG.warmup, 0, INT_MAX);
+    f32('lrFloor', CONFIG.lr_floor, 0, 1);
+    f32('clip', CONFIG.clip, 0, 3e38);
+    f32('ema', CONFIG.ema, 0, 1);
+    if (opts.coupling !== undefined) v.setInt32(p + CONFIG.coupling, pick('coupling', opts.coupling, COUPLINGS), true);
+    f32('sigmaMin', CONFIG.sigma_min, 0, 1);
+    if (opts.seed !== undefined) v.setUint32(p + CONFIG.seed, checkSeed(opts.seed), true);
+
+    let dataset = -1, points = null, count = 0, dim = 0;
+    if (opts.points !== undefined) {
+      if (opts.dataset !== undefined) fail('give either dataset or points, not both');
+      points = asFloat32('points', opts.points);
+      dim = checkInt('dim', opts.dim ?? 2, 1, 4096);
+      if (points.length === 0 || points.length % dim !== 0)
+        fail(`points must hold count × dim values (got ${points.length} values for dim ${dim})`);
+      count = points.length / dim;
+    } else {
+      dataset = pick('dataset', opts.dataset ?? 'moons', DATASETS);
+    }
+    const cfg = this.u8().slice(p, p + CONFIG.size);  // the block below may move memory
+    const pts = points ? this.alloc(floatBytes(points.length, 'the training points')) : 0;
+    try {
+      if (points) this.putFloats(pts, points);
+      const cfgPtr = this.scratch + SLOT_STRUCT;
+      this.putBytes(cfgPtr, cfg);
+      const out = this.scratch + SLOT_PTR;
+      this.view().setUint32(out, 0, true);
+      const rc = this.c.rill_trainer_new(cfgPtr, dataset, pts, count, dim, out, this.errBuffer(), ERR_CAP);
+      if (rc !== 0) throw this.statusError(rc, this.errText());
+      return new Trainer(this, this.view().getUint32(out, true));
+    } finally {
+      this.free(pts);
+    }
+  }
+}
+
+const registry = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry(({ rill, ptr, kind }) => {
+    if (kind === 'model') rill.c.rill_model_free(ptr); else rill.c.rill_trainer_free(ptr);
+  })
+  : null;
+
+/** A model: sample, integrate, evaluate the field. From Rill.loadModel (owned) or Trainer.model (borrowed). */
+export class Model {
+  constructor(rill, ptr, owned, owner = null) {
+    this.rill = rill;
+    this.ptr = ptr;
+    this.owned = owned;
+    this.owner = owner;            // the Trainer of a borrowed model
+    this.generation = owner ? owner.generation : 0;
+    this.info = this.readInfo();
+    if (owned && registry) registry.register(this, { rill, ptr, kind: 'model' }, this);
+  }
+
+  handle() {
+    if (!this.ptr) fail('this model was freed');
+    if (this.owner && (this.owner.ptr === 0 || this.owner.generation !== this.generation))
+      fail('this trainer model is stale: the trainer stepped or was freed since trainer.model() (call it again)');
+    return this.ptr;
+  }
+
+  readInfo() {
+    const r = this.rill, p = r.scratch + SLOT_STRUCT;
+    const rc = r.c.rill_model_get_info(this.handle(), p);
+    if (rc !== 0) throw r.statusError(rc);
+    const v = r.view();
+    const info = {
+      dim: v.getInt32(p + INFO.dim, true),
+      layers: v.getInt32(p + INFO.layers, true),
+      width: v.getInt32(p + INFO.width, true),
+      activation: ACTIVATIONS[v.getInt32(p + INFO.activation, true)] ?? 'unknown',
+      timeK: v.getInt32(p + INFO.time_k, true),
+      params: v.getUint32(p + INFO.params, true),
+      flops: v.getFloat32(p + INFO.flops, true),
+      sigmaMin: v.getFloat32(p + INFO.sigma_min, true),
+      metadata: {},
+    };
+    info.depth = Math.max(0, info.layers - 1);
+    if (!this.owner) info.metadata = this.readMetadata();
+    return info;
+  }
+
+  readMetadata() {
+    const r = this.rill, meta = {}, cap = 4096;
+    const enc = new TextEncoder();
+    for (const key of METADATA_KEYS) {
+      const k = enc.encode(key);
+      r.withBlock(k.length + 1 + cap, (p) => {
+        r.putBytes(p, k);
+        r.u8()[p + k.length] = 0;
+        const out = p + k.length + 1;
+        if (r.c.rill_model_metadata(this.ptr, p, out, cap) === 0) meta[key] = r.cstring(out, cap);
+      });
+    }
+    return meta;
+  }
+
+  lastError(code) {
+    const r = this.rill;
+    return r.statusError(code, r.cstring(r.c.rill_model_error(this.ptr)));
+  }
+
+  /**
+   * Draws n samples: x0 ~ N(0, I) from `seed`, integrated from t = 0 to 1.
+   * Returns { x: Float32Array(n×d), trajectory: Float32Array((steps+1)×n×d) or null }.
+   * The same model, n, steps, solver and seed give the same bits as the native library.
+   */
+  sample({ n = 1000, steps = 20, solver = 'heun', seed = 0, trajectory = false } = {}) {
+    const r = this.rill, d = this.info.dim;
+    checkInt('n', n, 0, INT_MAX);
+    checkInt('steps', steps, 1, INT_MAX);
+    const s = pick('solver', solver, SOLVERS);
+    checkSeed(seed);
+    const outBytes = floatBytes(n * d, `${n} samples`);
+    const trajBytes = trajectory ? floatBytes((steps + 1) * n * d, `a trajectory of ${steps} steps × ${n} samples`) : 0;
+    if (outBytes + trajBytes > MAX_BYTES) fail('the samples and their trajectory do not fit in WebAssembly memory');
+    const h = this.handle();
+    const out = r.alloc(Math.max(outBytes, 4));
+    let traj = 0;
+    try {
+      if (trajectory) traj = r.alloc(Math.max(trajBytes, 4));
+      const rc = r.c.rill_sample(h, n, steps, s, seed, out, traj);
+      if (rc !== 0) throw this.lastError(rc);
+      return { x: r.getFloats(out, n * d), trajectory: trajectory ? r.getFloats(traj, (steps + 1) * n * d) : null };
+    } finally {
+      r.free(traj);
+      r.free(out);
+    }
+  }
+
+  /**
+   * Integrates given points (n×d) from t0 to t1 (t1 < t0 runs backwards, data → noise).
+   * Returns { x, trajectory } like sample(); the input is not modified.
+   */
+  integrate(points, { steps = 20, solver = 'heun', t0 = 0, t1 = 1, trajectory = false } = {}) {
+    const r = this.rill, d = this.info.dim;
+    const x = asFloat32('points', points);
+    if (x.length % d !== 0) fail(`points must hold n × ${d} values (got ${x.length})`);
+    const n = x.length / d;
+    checkInt('steps', steps, 1, INT_MAX);
+    const s = pick('solver', solver, SOLVERS);
+    checkNumber('t0', t0, -1e30, 1e30);
+    checkNumber('t1', t1, -1e30, 1e30);
+    const bytes = floatBytes(x.length, `${n} points`);
+    const trajBytes = trajectory ? floatBytes((steps + 1) * x.length, 'the trajectory') : 0;
+    const h = this.handle();
+    const buf = r.alloc(Math.max(bytes, 4));
+    let traj = 0;
+    try {
+      if (trajectory) traj = r.alloc(Math.max(trajBytes, 4));
+      r.putFloats(buf, x);
+      const rc = r.c.rill_integrate(h, buf, n, steps, s, t0, t1, traj);
+      if (rc !== 0) throw this.lastError(rc);
+      return { x: r.getFloats(buf, x.length), trajectory: trajectory ? r.getFloats(traj, (steps + 1) * x.length) : null };
+    } finally {
+      r.free(traj);
+      r.free(buf);
+    }
+  }
+
+  /** The vector field u_t at n points (n×d floats in, n×d floats out). */
+  field(points, t) {
+    const r = this.rill, d = this.info.dim;
+    const x = asFloat32('points', points);
+    if (x.length % d !== 0) fail(`points must hold n × ${d} values (got ${x.length})`);
+    checkNumber('t', t, -1e30, 1e30);
+    const bytes = floatBytes(x.length, `${x.length / d} points`);
+    const h = this.handle();
+    const buf = r.alloc(Math.max(2 * bytes, 4));
+    try {
+      r.putFloats(buf, x);
+      const rc = r.c.rill_field(h, buf, x.length / d, t, buf + bytes);
+      if (rc !== 0) throw this.lastError(rc);
+      return r.getFloats(buf + bytes, x.length);
+    } finally {
+      r.free(buf);
+    }
+  }
+
+  /** Releases the model's memory (owned models; a trainer's model lives as long as the trainer). */
+  free() {
+    if (!this.ptr) return;
+    if (this.owned) {
+      if (registry) registry.unregister(this);
+      this.rill.c.rill_model_free(this.ptr);
+    }
+    this.ptr = 0;
+  }
+}
+
+/** Trains a fresh model in WebAssembly memory. From Rill.trainer(opts). */
+export class Trainer {
+  constructor(rill, ptr) {
+    this.rill = rill;
+    this.ptr = ptr;
+    this.generation = 0;
+    if (registry) registry.register(this, { rill, ptr, kind: 'trainer' }, this);
+  }
+
+  handle() {
+    if (!this.ptr) fail('this trainer was freed');
+    return this.ptr;
+  }
+
+  /** Runs k optimisation steps; returns their minibatch losses (Float32Array of k). */
+  step(k = 1) {
+    const r = this.rill;
+    checkInt('k', k, 0, 1 << 24);
+    const h = this.handle();
+    this.generation++;
+    const buf = r.alloc(Math.max(4 * k, 4));
+    try {
+      const rc = r.c.rill_trainer_step(h, k, buf);
+      if (rc !== 0) throw r.statusError(rc, r.cstring(r.c.rill_trainer_error(h)));
+      return r.getFloats(buf, k);
+    } finally {
+      r.free(buf);
+    }
+  }
+
+  /** Steps done so far. */
+  get stepsDone() { return this.rill.c.rill_trainer_steps_done(this.handle()); }
+
+  /** The model being trained (the EMA when enabled); valid until the next step() or free(). */
+  model() {
+    const p = this.rill.c.rill_trainer_model(this.handle());
+    return new Model(this.rill, p, false, this);
+  }
+
+  /** The model as a .safetensors file with its training facts (Uint8Array). */
+  save() {
+    const r = this.rill, h = this.handle();
+    const size = r.c.rill_trainer_file_size(h) >>> 0;
+    if (size === 0) throw new RillError(r.cstring(r.c.rill_trainer_error(h)) || 'the model cannot be written', 1);
+    return r.withBlock(size, (buf) => {
+      const written = r.scratch + SLOT_PTR;
+      const rc = r.c.rill_trainer_write(h, buf, size, written);
+      if (rc !== 0) throw r.statusError(rc, r.cstring(r.c.rill_trainer_error(h)));
+      const n = r.view().getUint32(written, true);
+      return r.u8().slice(buf, buf + n);
+    });
+  }
+
+  /** Releases the trainer and everything it holds. */
+  free() {
+    if (!this.ptr) return;
+    if (registry) registry.unregister(this);
+    this.rill.c.rill_trainer_free(this.ptr);
+    this.ptr = 0;
+  }
+}

@@ -1,0 +1,41 @@
+// sample_worker.mjs — draws samples off the main thread (a module worker using rill.mjs),
+// so the page stays responsive for big requests and a running request can be cancelled
+// by terminating the worker.
+//
+// Messages in:  { type: 'load', bytes }                                  the model to sample from
+//               { type: 'sample', id, n, steps, solver, seed, trajectory }
+// Messages out: { type: 'ready' } once rill.wasm is loaded
+//               { type: 'sampled', id, x, trajectory, ms }                ms: time of model.sample()
+//               { type: 'error', id, message }
+
+import { Rill } from './rill.mjs';
+
+let model = null;
+const rill = Rill.load();
+rill.then(() => postMessage({ type: 'ready' }),
+  (e) => postMessage({ type: 'error', id: null, message: `cannot load rill.wasm: ${e.message}` }));
+
+// Messages are handled strictly in order (a load always precedes the samples that follow it).
+let queue = Promise.resolve();
+self.onmessage = (e) => { queue = queue.then(() => handle(e.data)); };
+
+async function handle(msg) {
+  const r = await rill.catch(() => null);
+  if (!r) return;
+  try {
+    if (msg.type === 'load') {
+      model?.free();
+      model = null;
+      model = r.loadModel(msg.bytes);
+    } else if (msg.type === 'sample') {
+      if (!model) throw new Error('no model loaded');
+      const t0 = performance.now();
+      const { x, trajectory } = model.sample(msg);
+      const ms = performance.now() - t0;
+      const transfer = trajectory ? [x.buffer, trajectory.buffer] : [x.buffer];
+      postMessage({ type: 'sampled', id: msg.id, x, trajectory, ms }, transfer);
+    }
+  } catch (e) {
+    postMessage({ type: 'error', id: msg.id ?? null, message: e.message });
+  }
+}
