@@ -68,7 +68,7 @@ test: deps
 
 asan:
 	$(MAKE) B=build-asan OPT=-O1 CXX=g++ \
-	  EXTRA_CXXFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -DRILL_SANITIZE" \
+	  EXTRA_CXXFLAGS="-fsanitize=address,undefined -fno-sanitize=vptr -fno-sanitize-recover=all -fno-omit-frame-pointer -DRILL_SANITIZE" \
 	  LDFLAGS="-pthread -fsanitize=address,undefined" unit
 
 # libFuzzer needs clang. The corpus starts from files the unit tests write.
@@ -154,9 +154,12 @@ demo: wasm
 $(B)/tests/wasm/native_vectors: $(B)/tests/wasm/native_vectors.o $(B)/librill.a
 	$(CXX) $(ALL_CXXFLAGS) $^ $(LDFLAGS) -o $@
 
+# The committed golden vectors too, when tests/golden exists (golden.json comes from `make golden-json`).
 # The summary reporter writes `N passed, M failed` to a file, printed last.
-wasm-test: wasm $(B)/tests/wasm/native_vectors
+WASM_GOLDEN := $(if $(wildcard tests/golden/golden.txt),$(B)/golden/golden.json)
+wasm-test: wasm $(B)/tests/wasm/native_vectors $(WASM_GOLDEN)
 	@rm -f $(B)/wasm-test.summary; RILL_WEB_DIR=$(B)/web RILL_NATIVE_VECTORS=$(B)/tests/wasm/native_vectors \
+	  RILL_GOLDEN_DIR=$(if $(WASM_GOLDEN),$(B)/golden) \
 	  node --test --test-reporter=spec --test-reporter-destination=stdout \
 	  --test-reporter=./tests/wasm/summary_reporter.mjs --test-reporter-destination=$(B)/wasm-test.summary \
 	  tests/wasm/; rc=$$?; cat $(B)/wasm-test.summary 2>/dev/null || echo "0 passed, 1 failed"; exit $$rc
@@ -170,3 +173,184 @@ DEB_PKGS += emscripten chromium $(if $(shell command -v node),,nodejs) $(if $(sh
 
 -include $(WASM_OBJS:.o=.d) $(B)/tests/wasm/native_vectors.d
 # --- end web (issue 4) -------------------------------------------------------
+
+# --- microcontroller (issue 5) -----------------------------------------------
+# Cortex-M libraries, demo firmware, QEMU tests and golden vectors:
+# src/mcu/, tests/mcu/, tests/golden/.
+#   make mcu          $(B)/mcu/librill.a (Cortex-M4F; also $(B)/mcu/m4f/) and the variants
+#                     $(B)/mcu/{m7,m3,m0plus}/librill.a; the demo firmware $(B)/mcu/<variant>/demo.elf
+#   make mcu-size     footprint table (code, RAM, flash, instructions) -> $(B)/mcu/footprint.md
+#   make mcu-test     nm checks of every library + QEMU runs on M4F, M7, M3 and M0+ (golden vectors,
+#                     field, loader on damaged files, API, negative controls); `N passed, M failed`
+#   make golden       rewrite tests/golden/golden.txt (only for a change that moves the bits on purpose)
+#   make golden-test  the native library against tests/golden/golden.txt
+#   make golden-json  $(B)/golden/golden.json + model files, for the WebAssembly tests
+#   make golden-wasm-test   the WebAssembly module (Node) against tests/golden/golden.txt
+#   make mcu-run MCU_VARIANT=m4f   run the demo firmware in QEMU
+MCU_DEB_PKGS := gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-dev qemu-system-arm
+MCU_CC := arm-none-eabi-gcc
+MCU_CXX := arm-none-eabi-g++
+MCU_AR := arm-none-eabi-ar
+MCU_QEMU := qemu-system-arm
+# Host-only core files (malloc, stdio, double libm, threads): not in the firmware library.
+MCU_EXCLUDE := src/rill/capi_heap.cpp src/rill/model_file.cpp src/rill/metrics.cpp \
+  src/rill/thread_pool.cpp src/rill/capi_threads.cpp
+MCU_SRCS := $(filter-out $(MCU_EXCLUDE),$(CORE_SRCS))
+MCU_VARIANTS := m4f m7 m3 m0plus
+MCU_QEMU_VARIANTS := m4f m7 m3 m0plus
+MCU_ARCH_m4f := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16
+MCU_ARCH_m7 := -mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16
+MCU_ARCH_m3 := -mcpu=cortex-m3 -mthumb -mfloat-abi=soft
+MCU_ARCH_m0plus := -mcpu=cortex-m0plus -mthumb -mfloat-abi=soft
+MCU_BOARD_m4f := mps2-an386
+MCU_BOARD_m7 := mps2-an500
+MCU_BOARD_m3 := mps2-an385
+MCU_BOARD_m0plus := microbit
+# Linker scripts (both include src/mcu/sections.ld): the mps2 boards, and the micro:bit's
+# 256 KiB flash and 16 KiB RAM, where the test firmware gets small buffers and no shipped models.
+MCU_LD_m4f := src/mcu/cortexm.ld
+MCU_LD_m7 := src/mcu/cortexm.ld
+MCU_LD_m3 := src/mcu/cortexm.ld
+MCU_LD_m0plus := src/mcu/microbit.ld
+MCU_TEST_FLAGS_m0plus := -DMCU_TEST_ARENA=4096 -DMCU_TEST_FILE=1024 -DMCU_TEST_FLOATS=160 -I$(B)/mcu/gen-small
+MCU_FOOTPRINT_FLAGS_m0plus := -DFOOTPRINT_ARENA=4096 -DFOOTPRINT_MAX_DIM=2
+MCU_OPT ?= -Os
+# The hot loops (kernels.cpp). MCU_KERNEL_OPT=-O2: 23% fewer instructions per field
+# evaluation for about 0.5 KB more code (same bits).
+MCU_KERNEL_OPT ?= $(MCU_OPT)
+# RILL_NO_SIMD: the kernels' plain loops only (the vector code is larger and no faster without SIMD).
+MCU_CXXFLAGS = -std=c++17 $(MCU_OPT) $(CORE_FLAGS) $(NUMFLAGS) -DRILL_NO_SIMD -ffunction-sections -fdata-sections $(WARN) -Isrc -MMD -MP
+MCU_CFLAGS = -std=c11 $(MCU_OPT) $(NUMFLAGS) -ffunction-sections -fdata-sections $(WARN) -Isrc -MMD -MP
+# No rdimon/nosys: nothing provides _sbrk, so a firmware that needed malloc would not link.
+MCU_LDFLAGS = --specs=nano.specs -nostartfiles -Lsrc/mcu -Wl,--gc-sections
+MCU_QEMU_RUN = timeout 60 $(MCU_QEMU) -nographic -monitor none -serial none -semihosting-config enable=on,target=native
+# The demo's model: the shipped moons when it exists, else a quick stand-in of the same shape.
+MCU_MODEL := $(if $(wildcard web/models/moons.safetensors),web/models/moons.safetensors,$(B)/mcu/standin.safetensors)
+GOLDEN_FILE := tests/golden/golden.txt
+GOLDEN_SHIPPED ?= moons
+MCU_FW_OBJS = src/mcu/startup.o src/mcu/print.o
+
+.PHONY: mcu mcu-size mcu-test mcu-run golden golden-test golden-json golden-wasm-test mcu-force
+mcu: $(B)/mcu/librill.a $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/librill.a $(B)/mcu/$(v)/demo.elf)
+	@for v in $(MCU_VARIANTS); do printf '%-7s %s: %s bytes of code (all objects; a firmware keeps what it calls)\n' $$v $(B)/mcu/$$v/librill.a \
+	  "$$(arm-none-eabi-size $(B)/mcu/$$v/librill.a | awk 'NR > 1 { t += $$1 } END { print t }')"; done
+
+$(B)/mcu/librill.a: $(B)/mcu/m4f/librill.a
+	cp $< $@
+
+# Per variant: objects, library, firmware.
+define MCU_VARIANT_RULES
+$(B)/mcu/$(1)/obj/%.o: %.cpp
+	@mkdir -p $$(dir $$@)
+	$(MCU_CXX) $(MCU_ARCH_$(1)) $$(MCU_CXXFLAGS) -I$(B)/mcu/gen -c $$< -o $$@
+$(B)/mcu/$(1)/obj/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$(MCU_CC) $(MCU_ARCH_$(1)) $$(MCU_CFLAGS) -c $$< -o $$@
+$(B)/mcu/$(1)/obj/src/mcu/main_base.o: src/mcu/main.cpp $(B)/mcu/gen/demo_model.h
+	@mkdir -p $$(dir $$@)
+	$(MCU_CXX) $(MCU_ARCH_$(1)) $$(MCU_CXXFLAGS) -DRILL_DEMO_BASELINE -I$(B)/mcu/gen -c $$< -o $$@
+$(B)/mcu/$(1)/librill.a: $(patsubst %.cpp,$(B)/mcu/$(1)/obj/%.o,$(MCU_SRCS))
+	@rm -f $$@
+	$(MCU_AR) rcs $$@ $$^
+# The nm check's negative control: host-only code that must fail it.
+$(B)/mcu/$(1)/nm_control.a: $(B)/mcu/$(1)/obj/src/rill/metrics.o
+	@rm -f $$@
+	$(MCU_AR) rcs $$@ $$^
+$(B)/mcu/$(1)/obj/tests/mcu/mcu_tests.o: tests/mcu/mcu_tests.cpp
+	@mkdir -p $$(dir $$@)
+	$(MCU_CXX) $(MCU_ARCH_$(1)) $$(MCU_CXXFLAGS) $(MCU_TEST_FLAGS_$(1)) -I$(B)/mcu/gen -c $$< -o $$@
+$(B)/mcu/$(1)/demo.elf: $(addprefix $(B)/mcu/$(1)/obj/,$(MCU_FW_OBJS) src/mcu/main.o) $(B)/mcu/$(1)/librill.a $(MCU_LD_$(1))
+	$(MCU_CC) $(MCU_ARCH_$(1)) $(MCU_LDFLAGS) -T $(MCU_LD_$(1)) -Wl,-Map=$$(@:.elf=.map) $$(filter %.o %.a,$$^) -o $$@
+$(B)/mcu/$(1)/demo_base.elf: $(addprefix $(B)/mcu/$(1)/obj/,$(MCU_FW_OBJS) src/mcu/main_base.o) $(MCU_LD_$(1))
+	$(MCU_CC) $(MCU_ARCH_$(1)) $(MCU_LDFLAGS) -T $(MCU_LD_$(1)) -Wl,-Map=$$(@:.elf=.map) $$(filter %.o %.a,$$^) -o $$@
+$(B)/mcu/$(1)/bare.elf: $(addprefix $(B)/mcu/$(1)/obj/,$(MCU_FW_OBJS) src/mcu/bare.o) $(B)/mcu/$(1)/librill.a $(MCU_LD_$(1))
+	$(MCU_CC) $(MCU_ARCH_$(1)) $(MCU_LDFLAGS) -T $(MCU_LD_$(1)) -Wl,-Map=$$(@:.elf=.map) $$(filter %.o %.a,$$^) -o $$@
+$(B)/mcu/$(1)/mcu_tests.elf: $(addprefix $(B)/mcu/$(1)/obj/,$(MCU_FW_OBJS) tests/mcu/mcu_tests.o) $(B)/mcu/$(1)/librill.a $(MCU_LD_$(1))
+	$(MCU_CC) $(MCU_ARCH_$(1)) $(MCU_LDFLAGS) -T $(MCU_LD_$(1)) $$(filter %.o %.a,$$^) -o $$@
+-include $(patsubst %.cpp,$(B)/mcu/$(1)/obj/%.d,$(MCU_SRCS) src/mcu/main.cpp src/mcu/bare.cpp tests/mcu/mcu_tests.cpp) \
+  $(patsubst %.c,$(B)/mcu/$(1)/obj/%.d,src/mcu/startup.c src/mcu/print.c)
+endef
+$(foreach v,$(MCU_VARIANTS),$(eval $(call MCU_VARIANT_RULES,$(v))))
+$(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/rill/kernels.o): MCU_OPT := $(MCU_KERNEL_OPT)
+
+# Generated headers (never committed): the demo's model and the golden data.
+$(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/mcu/main.o $(B)/mcu/$(v)/obj/src/mcu/bare.o): $(B)/mcu/gen/demo_model.h
+$(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/tests/mcu/mcu_tests.o): $(B)/mcu/gen/golden_data.h $(B)/mcu/gen-small/golden_data.h
+
+$(B)/mcu/standin.safetensors: | $(B)/rill
+	@mkdir -p $(dir $@)
+	$(B)/rill train --data moons --steps 300 --out $@
+$(B)/mcu/standin_w%.safetensors: | $(B)/rill
+	@mkdir -p $(dir $@)
+	$(B)/rill train --data moons --steps 300 --width $* --out $@
+
+# The model's path in a file that changes only when MCU_MODEL does (stand-in -> shipped).
+$(B)/mcu/gen/demo_model.src: mcu-force
+	@mkdir -p $(dir $@)
+	@echo '$(MCU_MODEL)' | cmp -s - $@ || echo '$(MCU_MODEL)' > $@
+$(B)/mcu/gen/demo_model.h: $(MCU_MODEL) $(B)/mcu/gen/demo_model.src | $(B)/rill
+	$(B)/rill export-c --model $< --out $@ --name demo_model
+
+$(B)/mcu/gen/golden_data.h: $(GOLDEN_FILE) $(B)/golden/golden $(wildcard web/models/*.safetensors)
+	@mkdir -p $(dir $@)
+	$(B)/golden/golden --emit-c $@ $(GOLDEN_FILE)
+$(B)/mcu/gen-small/golden_data.h: $(GOLDEN_FILE) $(B)/golden/golden
+	@mkdir -p $(dir $@)
+	$(B)/golden/golden --synthetic-only --emit-c $@ $(GOLDEN_FILE)
+
+# The native golden program links the native library through rill.h.
+$(B)/golden/golden: $(B)/tests/golden/golden.o $(B)/librill.a
+	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_CXXFLAGS) $^ $(LDFLAGS) -o $@
+
+golden: $(B)/golden/golden
+	$(B)/golden/golden --models $(GOLDEN_SHIPPED) --write $(GOLDEN_FILE)
+
+golden-test: $(B)/golden/golden
+	$(B)/golden/golden --check $(GOLDEN_FILE)
+
+golden-json: $(B)/golden/golden.json
+# The same vectors under WebAssembly (Node), through rill.mjs (needs the web block's `wasm`).
+golden-wasm-test: wasm $(B)/golden/golden.json
+	node tests/golden/golden_wasm.mjs $(B)/golden $(B)/web
+$(B)/golden/golden.json: $(GOLDEN_FILE) $(B)/golden/golden $(wildcard web/models/*.safetensors)
+	$(B)/golden/golden --emit-json $(B)/golden $(GOLDEN_FILE)
+
+mcu-test: $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/librill.a) $(B)/mcu/m4f/nm_control.a \
+          $(foreach v,$(MCU_QEMU_VARIANTS),$(B)/mcu/$(v)/mcu_tests.elf $(B)/mcu/$(v)/demo.elf) $(B)/golden/golden
+	@MCU_VARIANTS="$(MCU_VARIANTS)" MCU_QEMU_VARIANTS="$(MCU_QEMU_VARIANTS)" \
+	  MCU_BOARDS="$(foreach v,$(MCU_QEMU_VARIANTS),$(v)=$(MCU_BOARD_$(v)))" MCU_MODEL=$(MCU_MODEL) \
+	  bash tests/mcu/run_tests.sh $(B)
+
+mcu-run: $(B)/mcu/$(or $(MCU_VARIANT),m4f)/demo.elf
+	$(MCU_QEMU_RUN) -M $(MCU_BOARD_$(or $(MCU_VARIANT),m4f)) -kernel $<
+
+# Footprint: the demo linked with and without rill (code), footprint.cpp per model under QEMU (RAM, time).
+MCU_SIZE_MODELS := default w64 w32
+MCU_SIZE_RUNS := $(foreach m,$(MCU_SIZE_MODELS),m4f-$(m)) m7-default m3-default m0plus-default
+MCU_MODEL_default := $(MCU_MODEL)
+MCU_MODEL_w64 := $(B)/mcu/standin_w64.safetensors
+MCU_MODEL_w32 := $(B)/mcu/standin_w32.safetensors
+define MCU_SIZE_RULES
+$(B)/mcu/models/$(1)/demo_model.h: $(MCU_MODEL_$(1)) | $(B)/rill
+	@mkdir -p $$(dir $$@)
+	$(B)/rill export-c --model $$< --out $$@ --name demo_model
+endef
+$(foreach m,$(MCU_SIZE_MODELS),$(eval $(call MCU_SIZE_RULES,$(m))))
+define MCU_FOOTPRINT_RULES
+$(B)/mcu/$(1)/obj/footprint-$(2).o: src/mcu/footprint.cpp $(B)/mcu/models/$(2)/demo_model.h
+	@mkdir -p $$(dir $$@)
+	$(MCU_CXX) $(MCU_ARCH_$(1)) $$(MCU_CXXFLAGS) $(MCU_FOOTPRINT_FLAGS_$(1)) -I$(B)/mcu/models/$(2) -c $$< -o $$@
+$(B)/mcu/$(1)/footprint-$(2).elf: $(addprefix $(B)/mcu/$(1)/obj/,$(MCU_FW_OBJS) footprint-$(2).o) $(B)/mcu/$(1)/librill.a
+	$(MCU_CC) $(MCU_ARCH_$(1)) $(MCU_LDFLAGS) -T $(MCU_LD_$(1)) $$^ -o $$@
+$(B)/mcu/footprint-$(1)-$(2).txt: $(B)/mcu/$(1)/footprint-$(2).elf
+	$(MCU_QEMU_RUN) -icount shift=0 -M $(MCU_BOARD_$(1)) -kernel $$< > $$@ 2>&1 || { cat $$@; rm -f $$@; exit 1; }
+endef
+$(foreach r,$(MCU_SIZE_RUNS),$(eval $(call MCU_FOOTPRINT_RULES,$(word 1,$(subst -, ,$(r))),$(word 2,$(subst -, ,$(r))))))
+
+mcu-size: $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/demo.elf $(B)/mcu/$(v)/demo_base.elf $(B)/mcu/$(v)/bare.elf) \
+          $(foreach r,$(MCU_SIZE_RUNS),$(B)/mcu/footprint-$(r).txt)
+	@python3 src/mcu/footprint.py $(B) $(MCU_VARIANTS) -- $(foreach r,$(MCU_SIZE_RUNS),$(B)/mcu/footprint-$(r).txt)
+
+-include $(B)/tests/golden/golden.d
+# --- end microcontroller (issue 5) -------------------------------------------

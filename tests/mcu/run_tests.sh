@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# run_tests.sh BUILD_DIR — rill's microcontroller tests (make mcu-test).
+#
+#  - nm check of every firmware library (no heap, exceptions, libm, stdio, global
+#    state), and its negative control (host-only metrics.cpp must fail it);
+#  - no heap/exception/stdio code in the linked firmware images;
+#  - under QEMU, for each of MCU_QEMU_VARIANTS: the test firmware (golden vectors
+#    for both placements, damaged files, API), whose own counts are added here;
+#    the demo firmware, whose sample hash must equal the native library's;
+#  - negative controls on the first variant: one flipped bit in one expected hash
+#    must fail the run; a fault must end it with exit 99.
+# Ends with `N passed, M failed`; exits non-zero on any failure.
+set -uo pipefail
+B=${1:?usage: run_tests.sh BUILD_DIR}
+here=$(cd "$(dirname "$0")" && pwd)
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); echo "ok   $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL $*"; }
+board_of() { for kv in $MCU_BOARDS; do [ "${kv%%=*}" = "$1" ] && echo "${kv#*=}"; done; }
+qemu() {  # qemu VARIANT ELF [ARG...] -> output in $out, exit status in $rc
+  local v=$1 elf=$2; shift 2
+  local args=""
+  for a in "$@"; do args="$args,arg=$a"; done
+  out=$(timeout 60 qemu-system-arm -M "$(board_of "$v")" -nographic -monitor none -serial none \
+        -semihosting-config "enable=on,target=native,arg=$(basename "$elf")$args" -kernel "$elf" 2>&1)
+  rc=$?
+}
+
+for v in $MCU_VARIANTS; do
+  if r=$("$here/check_nm.sh" "$B/mcu/$v/librill.a"); then pass "nm $v: ${r#ok }"; else fail "nm $v: $r"; fi
+done
+if r=$("$here/check_nm.sh" "$B/mcu/m4f/nm_control.a"); then
+  fail "nm negative control: host-only metrics.o passed the check"
+else
+  pass "nm negative control: metrics.o is refused (${r%%$'\n'*})"
+fi
+
+model_hash=$("$B/golden/golden" --sample-hash "$MCU_MODEL" heun 10 42 8) || fail "native hash of $MCU_MODEL"
+for v in $MCU_QEMU_VARIANTS; do
+  for elf in "$B/mcu/$v/mcu_tests.elf" "$B/mcu/$v/demo.elf"; do
+    if r=$("$here/check_nm.sh" --elf "$elf"); then pass "$v ${r#ok }"; else fail "$v $r"; fi
+  done
+  start=$(date +%s.%N)
+  qemu "$v" "$B/mcu/$v/mcu_tests.elf"
+  secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+  echo "$out" | grep -E '^(FAIL|golden |loader|api|stack|skip|FAULT)' | sed "s/^/  $v: /"
+  counts=$(echo "$out" | sed -n 's/^firmware: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' | tail -1)
+  if [ -z "$counts" ]; then
+    fail "$v firmware tests: no summary line (exit $rc)"
+  else
+    set -- $counts
+    passed=$((passed + $1))
+    failed=$((failed + $2))
+    if [ "$rc" -ne 0 ] && [ "$2" -eq 0 ]; then fail "$v firmware tests exit $rc"; fi
+    echo "     $v firmware tests: $1 passed, $2 failed, exit $rc, ${secs}s"
+  fi
+
+  qemu "$v" "$B/mcu/$v/demo.elf"
+  got=$(echo "$out" | sed -n 's/^hash //p')
+  if [ "$rc" -eq 0 ] && [ -n "$got" ] && [ "$got" = "$model_hash" ]; then
+    pass "$v demo: 8 samples of $(basename "$MCU_MODEL") (heun, 10 steps) hash $got = native; $(echo "$out" | grep '^ram')"
+  else
+    fail "$v demo: exit $rc, hash '$got', native '$model_hash'"
+    echo "$out" | tail -5
+  fi
+done
+
+# Negative controls: the tests must notice one flipped bit and a fault.
+v=${MCU_QEMU_VARIANTS%% *}
+qemu "$v" "$B/mcu/$v/mcu_tests.elf" flip=3
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 99 ] && echo "$out" | grep -q '^FAIL golden'; then
+  pass "negative control: one flipped bit in golden case 3 fails the firmware (exit $rc)"
+else
+  fail "negative control: a flipped bit went unnoticed (exit $rc)"
+fi
+qemu "$v" "$B/mcu/$v/mcu_tests.elf" fault
+if [ "$rc" -eq 99 ]; then
+  pass "negative control: a fault ends the firmware with exit 99"
+else
+  fail "negative control: a fault gave exit $rc, not 99"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
