@@ -63,26 +63,38 @@ $(B)/unit_tests: $(B)/tests/doctest_main.o $(TEST_OBJS) $(B)/librill.a tests
 unit: $(B)/unit_tests
 	cd tests && ../$(B)/unit_tests
 
+# Every suite there is; each ends with its own count line (doctest's, or
+# `N passed, M failed`), which .ci/run adds up. -k: one failing suite does
+# not hide the others.
+CHECKS := unit cli-test golden-test wasm-test browser-test mcu-test
 test: deps
-	$(MAKE) unit
+	$(MAKE) -k $(CHECKS)
 
+# UBSan's vptr check needs RTTI, which the core is built without.
 asan:
 	$(MAKE) B=build-asan OPT=-O1 CXX=g++ \
 	  EXTRA_CXXFLAGS="-fsanitize=address,undefined -fno-sanitize=vptr -fno-sanitize-recover=all -fno-omit-frame-pointer -DRILL_SANITIZE" \
 	  LDFLAGS="-pthread -fsanitize=address,undefined" unit
 
-# libFuzzer needs clang. The corpus starts from files the unit tests write.
+# libFuzzer needs clang: the model loader for FUZZ_SECONDS, then the CLI's
+# .npy/.csv readers for half as long. Seed corpora and dictionaries are in tests/fuzz/.
 FUZZ_B := build-fuzz
+FUZZ_FLAGS := -std=c++17 -g -O1 $(NUMFLAGS) -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 $(FUZZ_B)/fuzz_model_load: tests/fuzz/fuzz_model_load.cpp $(CORE_SRCS)
 	@mkdir -p $(FUZZ_B)
-	clang++ -std=c++17 -g -O1 $(NUMFLAGS) -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  tests/fuzz/fuzz_model_load.cpp $(CORE_SRCS) -o $@
+	clang++ $(FUZZ_FLAGS) tests/fuzz/fuzz_model_load.cpp $(CORE_SRCS) -pthread -o $@
+$(FUZZ_B)/fuzz_arrays: tests/fuzz/fuzz_arrays.cpp src/cli/npy.cpp src/cli/csv.cpp src/cli/numbers.cpp
+	@mkdir -p $(FUZZ_B)
+	clang++ $(FUZZ_FLAGS) $^ -o $@
 
-fuzz: $(FUZZ_B)/fuzz_model_load
-	@mkdir -p $(FUZZ_B)/corpus
+fuzz: $(FUZZ_B)/fuzz_model_load $(FUZZ_B)/fuzz_arrays
+	@mkdir -p $(FUZZ_B)/corpus $(FUZZ_B)/corpus_arrays
 	cp -n tests/fuzz/corpus/* $(FUZZ_B)/corpus/ 2>/dev/null || true
-	$(FUZZ_B)/fuzz_model_load -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(FUZZ_B)/corpus
-	@echo "1 passed, 0 failed"  # the fuzzer exits non-zero on any crash
+	$(FUZZ_B)/fuzz_model_load -max_total_time=$(FUZZ_SECONDS) -dict=tests/fuzz/model_load.dict \
+	  -print_final_stats=1 $(FUZZ_B)/corpus
+	$(FUZZ_B)/fuzz_arrays -max_total_time=$$(( $(FUZZ_SECONDS) / 2 )) -dict=tests/fuzz/arrays.dict \
+	  -print_final_stats=1 $(FUZZ_B)/corpus_arrays
+	@echo "2 passed, 0 failed"  # each fuzzer exits non-zero on any crash or failed check
 
 DEB_PKGS := doctest-dev clang libclang-rt-14-dev python3
 deps:
@@ -188,6 +200,7 @@ DEB_PKGS += emscripten chromium $(if $(shell command -v node),,nodejs) $(if $(sh
 #   make golden-wasm-test   the WebAssembly module (Node) against tests/golden/golden.txt
 #   make mcu-run MCU_VARIANT=m4f   run the demo firmware in QEMU
 MCU_DEB_PKGS := gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-dev qemu-system-arm
+DEB_PKGS += $(MCU_DEB_PKGS)
 MCU_CC := arm-none-eabi-gcc
 MCU_CXX := arm-none-eabi-g++
 MCU_AR := arm-none-eabi-ar
