@@ -48,13 +48,22 @@ TEST_CASE("gemm equals gemm_ref bit for bit: transposed A, no init, every remain
         for (auto& v : init) v = rng.normal();
         auto c2 = c1;
         // A read transposed (a_row = 1, a_col = m), B with a padded leading dimension, C strided.
-        gemm(m, n, k, A.data(), 1, m, B.data(), n + 5, init.data(), c1.data(), n + 2);
-        gemm_ref(m, n, k, A.data(), 1, m, B.data(), n + 5, init.data(), c2.data(), n + 2);
+        gemm(m, n, k, A.data(), 1, m, B.data(), n + 5, init.data(), 0, c1.data(), n + 2);
+        gemm_ref(m, n, k, A.data(), 1, m, B.data(), n + 5, init.data(), 0, c2.data(), n + 2);
         INFO("m " << m << " n " << n << " k " << k);
         CHECK(std::memcmp(c1.data(), c2.data(), c1.size() * 4) == 0);
-        gemm(m, n, k, A.data(), k, 1, B.data(), n + 5, nullptr, c1.data(), n + 2);
-        gemm_ref(m, n, k, A.data(), k, 1, B.data(), n + 5, nullptr, c2.data(), n + 2);
+        gemm(m, n, k, A.data(), k, 1, B.data(), n + 5, nullptr, 0, c1.data(), n + 2);
+        gemm_ref(m, n, k, A.data(), k, 1, B.data(), n + 5, nullptr, 0, c2.data(), n + 2);
         CHECK(std::memcmp(c1.data(), c2.data(), c1.size() * 4) == 0);
+        // A sum split in two ranges of k, the second going on from C, gives the bits of one sum.
+        if (k >= 2) {
+          const int k1 = k / 2;
+          auto c3 = c1;
+          gemm(m, n, k1, A.data(), k, 1, B.data(), n + 5, nullptr, 0, c3.data(), n + 2);
+          gemm(m, n, k - k1, A.data() + k1, k, 1, B.data() + size_t(k1) * (n + 5), n + 5, c3.data(), n + 2, c3.data(),
+               n + 2);
+          CHECK(std::memcmp(c1.data(), c3.data(), c1.size() * 4) == 0);
+        }
       }
   MESSAGE("gemm variant: " << std::string(gemm_variant()));
 }

@@ -49,10 +49,10 @@ void linear_ref(const float* in, int in_stride, int n, const float* W, const flo
 }
 
 void gemm_ref(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col, const float* B,
-              std::ptrdiff_t ldb, const float* init, float* C, std::ptrdiff_t ldc) {
+              std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
   for (int i = 0; i < m; ++i)
     for (int j = 0; j < n; ++j) {
-      float acc = init != nullptr ? init[j] : 0.0f;
+      float acc = init != nullptr ? init[i * init_ld + j] : 0.0f;
       for (int k = 0; k < kdim; ++k) acc = acc + A[i * a_row + k * a_col] * B[k * ldb + j];
       C[i * ldc + j] = acc;
     }
@@ -61,8 +61,8 @@ void gemm_ref(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std:
 #if defined(RILL_NO_SIMD)
 
 void gemm(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col, const float* B,
-          std::ptrdiff_t ldb, const float* init, float* C, std::ptrdiff_t ldc) {
-  gemm_ref(m, n, kdim, A, a_row, a_col, B, ldb, init, C, ldc);
+          std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
+  gemm_ref(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
 }
 const char* gemm_variant() { return "scalar"; }
 
@@ -97,12 +97,13 @@ inline v8 splat<v8>(float x) { return v8{x, x, x, x, x, x, x, x}; }
 template <class V, int R>
 __attribute__((always_inline)) inline void micro(int kdim, const float* A, std::ptrdiff_t a_row,
                                                  std::ptrdiff_t a_col, const float* B, std::ptrdiff_t ldb,
-                                                 const float* init, float* C, std::ptrdiff_t ldc) {
+                                                 const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
   constexpr int L = sizeof(V) / sizeof(float);
   V acc0[R], acc1[R];
-  const V i0 = init != nullptr ? load<V>(init) : V{};
-  const V i1 = init != nullptr ? load<V>(init + L) : V{};
-  for (int r = 0; r < R; ++r) { acc0[r] = i0; acc1[r] = i1; }
+  for (int r = 0; r < R; ++r) {
+    acc0[r] = init != nullptr ? load<V>(init + r * init_ld) : V{};
+    acc1[r] = init != nullptr ? load<V>(init + r * init_ld + L) : V{};
+  }
   const float* a = A;
   const float* b = B;
   for (int k = 0; k < kdim; ++k, a += a_col, b += ldb) {
@@ -122,24 +123,26 @@ __attribute__((always_inline)) inline void micro(int kdim, const float* A, std::
 template <class V, int R>
 __attribute__((always_inline)) inline void gemm_blocked(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row,
                                                         std::ptrdiff_t a_col, const float* B, std::ptrdiff_t ldb,
-                                                        const float* init, float* C, std::ptrdiff_t ldc) {
+                                                        const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
   constexpr int CB = 2 * static_cast<int>(sizeof(V) / sizeof(float));
   const int nfull = n / CB * CB;
   for (int j0 = 0; j0 < nfull; j0 += CB) {
-    const float* in0 = init != nullptr ? init + j0 : nullptr;
     int i = 0;
     for (; i + R <= m; i += R)
-      micro<V, R>(kdim, A + i * a_row, a_row, a_col, B + j0, ldb, in0, C + i * ldc + j0, ldc);
-    for (; i < m; ++i) micro<V, 1>(kdim, A + i * a_row, a_row, a_col, B + j0, ldb, in0, C + i * ldc + j0, ldc);
+      micro<V, R>(kdim, A + i * a_row, a_row, a_col, B + j0, ldb, init != nullptr ? init + i * init_ld + j0 : nullptr,
+                  init_ld, C + i * ldc + j0, ldc);
+    for (; i < m; ++i)
+      micro<V, 1>(kdim, A + i * a_row, a_row, a_col, B + j0, ldb, init != nullptr ? init + i * init_ld + j0 : nullptr,
+                  init_ld, C + i * ldc + j0, ldc);
   }
   if (nfull < n)
-    gemm_ref(m, n - nfull, kdim, A, a_row, a_col, B + nfull, ldb, init != nullptr ? init + nfull : nullptr,
+    gemm_ref(m, n - nfull, kdim, A, a_row, a_col, B + nfull, ldb, init != nullptr ? init + nfull : nullptr, init_ld,
              C + nfull, ldc);
 }
 
 void gemm_generic(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col,
-                  const float* B, std::ptrdiff_t ldb, const float* init, float* C, std::ptrdiff_t ldc) {
-  gemm_blocked<v4, 4>(m, n, kdim, A, a_row, a_col, B, ldb, init, C, ldc);
+                  const float* B, std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
+  gemm_blocked<v4, 4>(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
 }
 
 #if defined(RILL_X86_DISPATCH)
@@ -151,13 +154,12 @@ void gemm_generic(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, 
 template <int R, int NV>
 __attribute__((target("avx2"), always_inline)) inline void micro_avx2(int kdim, const float* A, std::ptrdiff_t a_row,
                                                                       std::ptrdiff_t a_col, const float* B,
-                                                                      std::ptrdiff_t ldb, const float* init, float* C,
-                                                                      std::ptrdiff_t ldc) {
+                                                                      std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld,
+                                                                      float* C, std::ptrdiff_t ldc) {
   __m256 acc[R][NV];
-  for (int v = 0; v < NV; ++v) {
-    const __m256 iv = init != nullptr ? _mm256_loadu_ps(init + 8 * v) : _mm256_setzero_ps();
-    for (int r = 0; r < R; ++r) acc[r][v] = iv;
-  }
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < NV; ++v)
+      acc[r][v] = init != nullptr ? _mm256_loadu_ps(init + r * init_ld + 8 * v) : _mm256_setzero_ps();
   const float* a = A;
   const float* b = B;
   for (int k = 0; k < kdim; ++k, a += a_col, b += ldb) {
@@ -177,27 +179,28 @@ template <int R, int NV>
 __attribute__((target("avx2"), always_inline)) inline void rows_avx2(int n, int kdim, const float* A,
                                                                      std::ptrdiff_t a_row, std::ptrdiff_t a_col,
                                                                      const float* B, std::ptrdiff_t ldb,
-                                                                     const float* init, float* C, std::ptrdiff_t ldc) {
+                                                                     const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
   int j0 = 0;
   for (; j0 + 8 * NV <= n; j0 += 8 * NV)
-    micro_avx2<R, NV>(kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, C + j0, ldc);
+    micro_avx2<R, NV>(kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld, C + j0, ldc);
   for (; j0 + 8 <= n; j0 += 8)
-    micro_avx2<R, 1>(kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, C + j0, ldc);
+    micro_avx2<R, 1>(kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld, C + j0, ldc);
   if (j0 < n)
-    gemm_ref(R, n - j0, kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, C + j0, ldc);
+    gemm_ref(R, n - j0, kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld, C + j0,
+             ldc);
 }
 
 __attribute__((target("avx2"))) void gemm_avx2(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row,
                                                std::ptrdiff_t a_col, const float* B, std::ptrdiff_t ldb,
-                                               const float* init, float* C, std::ptrdiff_t ldc) {
+                                               const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
   int i = 0;
-  for (; i + 6 <= m; i += 6) rows_avx2<6, 2>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init, C + i * ldc, ldc);
+  for (; i + 6 <= m; i += 6) rows_avx2<6, 2>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init != nullptr ? init + i * init_ld : nullptr, init_ld, C + i * ldc, ldc);
   switch (m - i) {
-    case 5: rows_avx2<5, 2>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init, C + i * ldc, ldc); break;
-    case 4: rows_avx2<4, 3>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init, C + i * ldc, ldc); break;
-    case 3: rows_avx2<3, 4>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init, C + i * ldc, ldc); break;
-    case 2: rows_avx2<2, 6>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init, C + i * ldc, ldc); break;
-    case 1: rows_avx2<1, 8>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init, C + i * ldc, ldc); break;
+    case 5: rows_avx2<5, 2>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init != nullptr ? init + i * init_ld : nullptr, init_ld, C + i * ldc, ldc); break;
+    case 4: rows_avx2<4, 3>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init != nullptr ? init + i * init_ld : nullptr, init_ld, C + i * ldc, ldc); break;
+    case 3: rows_avx2<3, 4>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init != nullptr ? init + i * init_ld : nullptr, init_ld, C + i * ldc, ldc); break;
+    case 2: rows_avx2<2, 6>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init != nullptr ? init + i * init_ld : nullptr, init_ld, C + i * ldc, ldc); break;
+    case 1: rows_avx2<1, 8>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init != nullptr ? init + i * init_ld : nullptr, init_ld, C + i * ldc, ldc); break;
     default: break;
   }
   // Leaving AVX state dirty slows every later SSE instruction; GCC at -O1 does not insert this.
@@ -215,11 +218,11 @@ bool have_avx2() {
 }  // namespace
 
 void gemm(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col, const float* B,
-          std::ptrdiff_t ldb, const float* init, float* C, std::ptrdiff_t ldc) {
+          std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
 #if defined(RILL_X86_DISPATCH)
-  if (have_avx2()) return gemm_avx2(m, n, kdim, A, a_row, a_col, B, ldb, init, C, ldc);
+  if (have_avx2()) return gemm_avx2(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
 #endif
-  gemm_generic(m, n, kdim, A, a_row, a_col, B, ldb, init, C, ldc);
+  gemm_generic(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
 }
 
 const char* gemm_variant() {
@@ -254,7 +257,7 @@ void linear_packed(const float* in, int in_stride, int n, const float* packed, c
   const int ld = packed_ld(fout);
   // Whole vectors of columns straight into out.
   const int full = fout / 8 * 8;
-  if (full > 0) gemm(n, full, fin, in, in_stride, 1, packed, ld, b, out, out_stride);
+  if (full > 0) gemm(n, full, fin, in, in_stride, 1, packed, ld, b, 0, out, out_stride);
   if (full == fout) return;
   // The last few columns (a 2-D model's output layer is all tail): the packed
   // weights are zero-padded, so compute a whole vector of 8 into a small
@@ -265,7 +268,7 @@ void linear_packed(const float* in, int in_stride, int n, const float* packed, c
   for (int j = full; j < fout; ++j) bias8[j - full] = b[j];
   for (int r0 = 0; r0 < n; r0 += kRows) {
     const int m = n - r0 < kRows ? n - r0 : kRows;
-    gemm(m, 8, fin, in + static_cast<std::ptrdiff_t>(r0) * in_stride, in_stride, 1, packed + full, ld, bias8, tmp, 8);
+    gemm(m, 8, fin, in + static_cast<std::ptrdiff_t>(r0) * in_stride, in_stride, 1, packed + full, ld, bias8, 0, tmp, 8);
     for (int r = 0; r < m; ++r)
       for (int j = full; j < fout; ++j) out[static_cast<std::ptrdiff_t>(r0 + r) * out_stride + j] = tmp[r * 8 + j - full];
   }
@@ -276,10 +279,8 @@ void linear_packed(const float* in, int in_stride, int n, const float* packed, c
 // as mathf::sigmoid, so each lane gives the scalar bits; the rest are scalar.
 
 namespace {
-inline float silu_grad(float z) {
-  const float s = mathf::sigmoid(z);
-  return s + z * s * (1.0f - s);
-}
+inline float silu(float z) { return mathf::vec::silu<float, std::uint32_t>(z); }
+inline float silu_grad(float z) { return mathf::vec::silu_grad<float, std::uint32_t>(z); }
 
 #if !defined(RILL_NO_SIMD)
 typedef std::uint32_t u4 __attribute__((vector_size(16)));
@@ -290,7 +291,7 @@ __attribute__((always_inline)) inline long silu_vec(const float* z, float* a, lo
   long i = 0;
   for (; i + L <= count; i += L) {
     const V x = load<V>(z + i);
-    store<V>(a + i, x * mathf::vec::sigmoid<V, U>(x));
+    store<V>(a + i, mathf::vec::silu<V, U>(x));
   }
   return i;
 }
@@ -300,8 +301,7 @@ __attribute__((always_inline)) inline long silu_grad_vec(const float* z, float* 
   long i = 0;
   for (; i + L <= count; i += L) {
     const V x = load<V>(z + i);
-    const V sg = mathf::vec::sigmoid<V, U>(x);
-    store<V>(g + i, load<V>(g + i) * (sg + x * sg * (1.0f - sg)));
+    store<V>(g + i, load<V>(g + i) * mathf::vec::silu_grad<V, U>(x));
   }
   return i;
 }
@@ -341,7 +341,7 @@ long silu_grad_fast(const float*, float*, long) { return 0; }
 void activate_array(Activation act, const float* z, float* a, long count) {
   switch (act) {
     case Activation::silu:
-      for (long i = silu_fast(z, a, count); i < count; ++i) a[i] = z[i] * mathf::sigmoid(z[i]);
+      for (long i = silu_fast(z, a, count); i < count; ++i) a[i] = silu(z[i]);
       break;
     case Activation::relu:
       for (long i = 0; i < count; ++i) a[i] = z[i] > 0.0f ? z[i] : 0.0f;

@@ -19,14 +19,17 @@ void linear_ref(const float* in, int in_stride, int n, const float* W, const flo
                 float* out, int out_stride);
 
 // The general product behind every fast path:
-//   C[i][j] = init[j] (or +0 when init is null) + Σ_{k < kdim} A(i, k)·B[k·ldb + j],
+//   C[i][j] = I(i, j) + Σ_{k < kdim} A(i, k)·B[k·ldb + j],
 // k in order, for i < m, j < n, where A(i, k) = A[i·a_row + k·a_col] (so A
-// may be read transposed). Vectorised over j with register blocks of rows.
+// may be read transposed) and I(i, j) = init[i·init_ld + j]: a bias row for
+// every i when init_ld is 0, +0 when init is null, or C itself (init = C,
+// init_ld = ldc) to go on with a sum over a further range of k — the bits of
+// one sum over the whole range. Vectorised over j with register blocks of rows.
 void gemm(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col, const float* B,
-          std::ptrdiff_t ldb, const float* init, float* C, std::ptrdiff_t ldc);
+          std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc);
 // The same, as plain loops (the reference gemm is held to).
 void gemm_ref(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col, const float* B,
-              std::ptrdiff_t ldb, const float* init, float* C, std::ptrdiff_t ldc);
+              std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc);
 // Which gemm runs here: "avx2", "sse2", "simd128", "neon", "scalar".
 const char* gemm_variant();
 

@@ -9,6 +9,7 @@
 
 #include "rill/kernels.h"
 #include "rill/mathf.h"
+#include "rill/mathf_vec.h"
 #include "rill/parallel.h"
 #include "rill/rng.h"
 
@@ -24,7 +25,7 @@ constexpr float kGeluC = 0.044715f;
 
 float activate(Activation a, float z) {
   switch (a) {
-    case Activation::silu: return z * mathf::sigmoid(z);
+    case Activation::silu: return mathf::vec::silu<float, std::uint32_t>(z);
     case Activation::relu: return z > 0.0f ? z : 0.0f;
     case Activation::tanh: return mathf::tanh(z);
     case Activation::gelu: return 0.5f * z * (1.0f + mathf::erf(z * kSqrtHalf));
@@ -38,10 +39,7 @@ float activate(Activation a, float z) {
 
 float activate_grad(Activation a, float z) {
   switch (a) {
-    case Activation::silu: {
-      const float s = mathf::sigmoid(z);
-      return s + z * s * (1.0f - s);
-    }
+    case Activation::silu: return mathf::vec::silu_grad<float, std::uint32_t>(z);
     case Activation::relu: return z > 0.0f ? 1.0f : 0.0f;
     case Activation::tanh: {
       const float t = mathf::tanh(z);
@@ -242,7 +240,16 @@ Status mlp_backward(const Mlp& mlp, const Tape& tape, const float* dout, float* 
     // gb[j] = Σ_r dz[r][j] likewise. Threads take ranges of j.
     parallel_for(ex, fout, [&](long j0, long j1) {
       const int mj = static_cast<int>(j1 - j0);
-      gemm(mj, fin, n, dz + j0, 1, fout, a, fin, nullptr, gW + j0 * fin, fin);
+      // In blocks of rows of the batch (the running sums go on in C), so that
+      // the slices of dz and a being read stay in cache for a large batch.
+      constexpr int kRowBlock = 256;
+      for (int r0 = 0; r0 < n; r0 += kRowBlock) {
+        const int kc = n - r0 < kRowBlock ? n - r0 : kRowBlock;
+        float* g = gW + j0 * fin;
+        const float* dzr = dz + static_cast<std::ptrdiff_t>(r0) * fout + j0;
+        const float* ar = a + static_cast<std::ptrdiff_t>(r0) * fin;
+        gemm(mj, fin, kc, dzr, 1, fout, ar, fin, r0 == 0 ? nullptr : g, fin, g, fin);
+      }
       for (long j = j0; j < j1; ++j) gb[j] = 0.0f;
       for (int r = 0; r < n; ++r) {
         const float* zr = dz + static_cast<std::ptrdiff_t>(r) * fout;
@@ -255,8 +262,8 @@ Status mlp_backward(const Mlp& mlp, const Tape& tape, const float* dout, float* 
     float* da = (dz == bufa) ? bufb : bufa;
     const float* pre = i > 0 ? tape.pre[i - 1] : nullptr;
     parallel_for(ex, n, [&](long r0, long r1) {
-      gemm(static_cast<int>(r1 - r0), fin, fout, dz + r0 * fout, fout, 1, mlp.weight[i], fin, nullptr, da + r0 * fin,
-           fin);
+      gemm(static_cast<int>(r1 - r0), fin, fout, dz + r0 * fout, fout, 1, mlp.weight[i], fin, nullptr, 0,
+           da + r0 * fin, fin);
       if (pre != nullptr)
         activate_grad_mul(s.activation, pre + r0 * fin, da + r0 * fin, (r1 - r0) * fin);
     });

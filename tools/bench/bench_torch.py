@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""The PyTorch side of `make bench-torch`: the workloads of `rill bench`, set up
+as shared/docs/BENCHMARKS.md says a competent user would (OpenBLAS, no_grad,
+the fastest of eager / traced+frozen / scripted loop, one or two threads).
+
+Prints one JSON object: {"torch": version, "blas": ..., "results": [...]} with
+the same rows as `rill bench --json` (what, batch, threads, per_second).
+Run with /usr/bin/python3 (Debian's python3-torch) and, for batch >= 4096,
+GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=17179869184.
+"""
+import json
+import sys
+import time
+
+import torch
+from torch import nn
+
+quick = "--quick" in sys.argv
+max_threads = 2
+for a in sys.argv[1:]:
+    if a.startswith("--threads="):
+        max_threads = int(a.split("=", 1)[1])
+
+
+def model():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(3, 128), nn.SiLU(), nn.Linear(128, 128), nn.SiLU(),
+                         nn.Linear(128, 128), nn.SiLU(), nn.Linear(128, 2))
+
+
+def median_time(fn, reps, min_s):
+    calls = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        s = time.perf_counter() - t0
+        if s >= min_s or calls > 1 << 20:
+            break
+        calls = max(calls * 2, int(calls * min_s / max(s, 1e-9) * 1.2))
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        ts.append((time.perf_counter() - t0) / calls)
+    ts.sort()
+    return ts[len(ts) // 2]
+
+
+class EulerLoop(nn.Module):
+    def __init__(self, net, steps):
+        super().__init__()
+        self.net, self.steps = net, steps
+
+    def forward(self, x):
+        h = 1.0 / self.steps
+        for i in range(self.steps):
+            t = torch.full((x.shape[0], 1), i * h)
+            x = x + h * self.net(torch.cat([x, t], dim=1))
+        return x
+
+
+def sampling(batch, steps, reps, min_s):
+    net = model().eval()
+    x0 = torch.randn(batch, 2)
+    best = None
+    with torch.no_grad():
+        modes = {"eager": EulerLoop(net, steps)}
+        try:
+            traced = torch.jit.freeze(torch.jit.trace(net, torch.randn(batch, 3)).eval())
+            modes["traced"] = EulerLoop(traced, steps)
+        except Exception:  # noqa: BLE001 - a mode that fails is skipped
+            pass
+        try:
+            modes["scripted"] = torch.jit.script(EulerLoop(net, steps))
+        except Exception:  # noqa: BLE001
+            pass
+        for name, loop in modes.items():
+            loop(x0)  # warm-up (and TorchScript profiling runs)
+            loop(x0)
+            s = median_time(lambda: loop(x0), reps, min_s)
+            if best is None or s < best[0]:
+                best = (s, name)
+    return best
+
+
+def training(batch, reps, min_s):
+    net = model()
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+
+    def step():
+        # moons-like data: the cost does not depend on the dataset
+        x1 = torch.randn(batch, 2)
+        x0 = torch.randn(batch, 2)
+        t = torch.rand(batch, 1)
+        xt = t * x1 + (1 - t) * x0
+        loss = ((net(torch.cat([xt, t], dim=1)) - (x1 - x0)) ** 2).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    step()
+    return median_time(step, reps, min_s)
+
+
+reps, min_s = (3, 0.1) if quick else (5, 0.3)
+rows = []
+threads_list = [1] + ([2] if max_threads >= 2 else [])
+for threads in threads_list:
+    torch.set_num_threads(threads)
+    for batch in ([1, 256, 4096] if quick else [1, 16, 256, 4096, 65536]):
+        steps = max(1, min(100, 200000 // batch))
+        s, mode = sampling(batch, steps, reps, min_s)
+        rows.append({"what": "sample", "batch": batch, "threads": threads, "per_second": batch * steps / s,
+                     "mode": mode})
+        print(f"torch sample batch {batch} threads {threads}: {batch * steps / s:.0f} ev/s ({mode})",
+              file=sys.stderr)
+    for batch in (256, 4096):
+        s = training(batch, reps, min_s)
+        rows.append({"what": "train", "batch": batch, "threads": threads, "per_second": 1 / s})
+        print(f"torch train batch {batch} threads {threads}: {1 / s:.1f} steps/s", file=sys.stderr)
+
+blas = "unknown"
+try:
+    cfg = torch.__config__.show()
+    blas = "OpenBLAS" if "OpenBLAS" in cfg or "openblas" in cfg.lower() else cfg.splitlines()[0]
+except Exception:  # noqa: BLE001
+    pass
+print(json.dumps({"torch": torch.__version__, "blas": blas, "results": rows}))
