@@ -31,6 +31,18 @@
 namespace rill {
 
 namespace {
+// One multiply-add of the summation contract. The default build rounds the
+// product and the sum separately (-ffp-contract=off): the same bits on every
+// target. A build with RILL_FMA fuses them (one rounding): faster on CPUs
+// with FMA, but its bits differ from the default build's and between targets.
+inline float madd(float acc, float x, float w) {
+#if defined(RILL_FMA)
+  return __builtin_fmaf(x, w, acc);
+#else
+  return acc + x * w;
+#endif
+}
+
 constexpr int kBlock = 16;  // packed_ld granularity: a multiple of every column block below
 }
 
@@ -42,7 +54,7 @@ void linear_ref(const float* in, int in_stride, int n, const float* W, const flo
     for (int j = 0; j < fout; ++j) {
       const float* w = W + static_cast<std::ptrdiff_t>(j) * fin;
       float acc = b[j];
-      for (int k = 0; k < fin; ++k) acc = acc + x[k] * w[k];
+      for (int k = 0; k < fin; ++k) acc = madd(acc, x[k], w[k]);
       y[j] = acc;
     }
   }
@@ -53,7 +65,7 @@ void gemm_ref(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std:
   for (int i = 0; i < m; ++i)
     for (int j = 0; j < n; ++j) {
       float acc = init != nullptr ? init[i * init_ld + j] : 0.0f;
-      for (int k = 0; k < kdim; ++k) acc = acc + A[i * a_row + k * a_col] * B[k * ldb + j];
+      for (int k = 0; k < kdim; ++k) acc = madd(acc, A[i * a_row + k * a_col], B[k * ldb + j]);
       C[i * ldc + j] = acc;
     }
 }
@@ -142,17 +154,27 @@ __attribute__((always_inline)) inline void gemm_blocked(int m, int n, int kdim, 
 
 void gemm_generic(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col,
                   const float* B, std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
+#if defined(RILL_FMA)
+  // Vector extensions have no fused multiply-add: without AVX2 + FMA, an FMA build runs the plain loops.
+  gemm_ref(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
+  return;
+#endif
   gemm_blocked<v4, 4>(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
 }
 
 #if defined(RILL_X86_DISPATCH)
+#if defined(RILL_FMA)
+#define RILL_AVX2_TARGET "avx2,fma"
+#else
+#define RILL_AVX2_TARGET "avx2"
+#endif
 // AVX2 micro-kernel: R rows × NV vectors of 8 columns, R·NV accumulators in
 // registers, x broadcast from memory. Separate multiply and add (the avx2
 // target has no FMA), so the bits are those of the plain loop. Few rows get
 // more column vectors, so that there are always enough independent add
 // chains to hide the adder's latency (batch 1 is a row at a time).
 template <int R, int NV>
-__attribute__((target("avx2"), always_inline)) inline void micro_avx2(int kdim, const float* A, std::ptrdiff_t a_row,
+__attribute__((target(RILL_AVX2_TARGET), always_inline)) inline void micro_avx2(int kdim, const float* A, std::ptrdiff_t a_row,
                                                                       std::ptrdiff_t a_col, const float* B,
                                                                       std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld,
                                                                       float* C, std::ptrdiff_t ldc) {
@@ -167,7 +189,11 @@ __attribute__((target("avx2"), always_inline)) inline void micro_avx2(int kdim, 
     for (int v = 0; v < NV; ++v) w[v] = _mm256_loadu_ps(b + 8 * v);
     for (int r = 0; r < R; ++r) {
       const __m256 x = _mm256_broadcast_ss(a + r * a_row);
+#if defined(RILL_FMA)
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_fmadd_ps(x, w[v], acc[r][v]);
+#else
       for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_add_ps(acc[r][v], _mm256_mul_ps(x, w[v]));
+#endif
     }
   }
   for (int r = 0; r < R; ++r)
@@ -176,7 +202,7 @@ __attribute__((target("avx2"), always_inline)) inline void micro_avx2(int kdim, 
 
 // R rows, all columns: blocks of NV vectors, then single vectors, then a scalar tail.
 template <int R, int NV>
-__attribute__((target("avx2"), always_inline)) inline void rows_avx2(int n, int kdim, const float* A,
+__attribute__((target(RILL_AVX2_TARGET), always_inline)) inline void rows_avx2(int n, int kdim, const float* A,
                                                                      std::ptrdiff_t a_row, std::ptrdiff_t a_col,
                                                                      const float* B, std::ptrdiff_t ldb,
                                                                      const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
@@ -190,7 +216,7 @@ __attribute__((target("avx2"), always_inline)) inline void rows_avx2(int n, int 
              ldc);
 }
 
-__attribute__((target("avx2"))) void gemm_avx2(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row,
+__attribute__((target(RILL_AVX2_TARGET))) void gemm_avx2(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row,
                                                std::ptrdiff_t a_col, const float* B, std::ptrdiff_t ldb,
                                                const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
   int i = 0;
@@ -211,7 +237,11 @@ bool have_avx2() {
 #if defined(RILL_NO_AVX2)
   return false;
 #else
+#if defined(RILL_FMA)
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
   return __builtin_cpu_supports("avx2");
+#endif
 #endif
 }
 #endif
@@ -226,7 +256,9 @@ void gemm(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptr
 }
 
 const char* gemm_variant() {
-#if defined(RILL_X86_DISPATCH)
+#if defined(RILL_X86_DISPATCH) && defined(RILL_FMA)
+  return have_avx2() ? "avx2+fma (RILL_FMA build: bits differ from the default build)" : "sse2";
+#elif defined(RILL_X86_DISPATCH)
   return have_avx2() ? "avx2" : "sse2";
 #elif defined(__wasm_simd128__)
   return "simd128";
