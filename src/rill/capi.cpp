@@ -68,6 +68,30 @@ int set_error(rill_model* m, Status s, const char* what) {
   return static_cast<int>(s);
 }
 bool valid_solver(int s) { return s >= RILL_EULER && s <= RILL_RK4; }
+
+// Rows split over the model's executor, one range per worker with its own
+// scratch. Out of line so that its status array costs firmware no stack.
+template <class F>
+__attribute__((noinline)) Status run_threaded(rill_model* m, long n, F& run_rows) {
+  constexpr int kMaxParts = 64;
+  Status part_status[kMaxParts];
+  const int parts = m->executor->workers() < kMaxParts ? m->executor->workers() : kMaxParts;
+  struct Ctx {
+    F* run;
+    Status* status;
+    long n;
+    int parts;
+    rill_model* m;
+  } ctx{&run_rows, part_status, n, parts, m};
+  m->executor->run(parts, [](void* p, int task) {
+    Ctx& c = *static_cast<Ctx*>(p);
+    c.status[task] = (*c.run)(c.n * task / c.parts, c.n * (task + 1) / c.parts, c.m->worker_scratch[task]);
+  }, &ctx);
+  Status st = Status::ok;
+  for (int p = 0; p < parts; ++p)
+    if (part_status[p] != Status::ok) st = part_status[p];
+  return st;
+}
 }  // namespace
 
 extern "C" {
@@ -153,20 +177,7 @@ int rill_integrate(rill_model* m, float* x, int n, int steps, int solver, float 
     }
     return Status::ok;
   };
-  Status st = Status::ok;
-  if (m->executor != nullptr && n > m->chunk) {
-    Status part_status[64];
-    const int parts = m->executor->workers() < 64 ? m->executor->workers() : 64;
-    struct Ctx { decltype(run_rows)* run; Status* status; long n; int parts; rill_model* m; } ctx{&run_rows, part_status, n, parts, m};
-    m->executor->run(parts, [](void* p, int task) {
-      Ctx& c = *static_cast<Ctx*>(p);
-      c.status[task] = (*c.run)(c.n * task / c.parts, c.n * (task + 1) / c.parts, c.m->worker_scratch[task]);
-    }, &ctx);
-    for (int p = 0; p < parts; ++p)
-      if (part_status[p] != Status::ok) st = part_status[p];
-  } else {
-    st = run_rows(0, n, m->scratch);
-  }
+  const Status st = (m->executor != nullptr && n > m->chunk) ? run_threaded(m, n, run_rows) : run_rows(0, n, m->scratch);
   if (st != Status::ok) return set_error(m, st, status_message(st));
   return RILL_OK;
 }
