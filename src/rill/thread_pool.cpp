@@ -10,11 +10,22 @@
 
 namespace rill {
 
+namespace {
+constexpr int kSpin = 20000;  // about 50-100 µs of pause instructions
+inline void pause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+}  // namespace
+
 struct ThreadPool::State {
   std::mutex mu;
   std::condition_variable wake, done;
   std::vector<std::thread> helpers;
-  long generation = 0;
+  std::atomic<long> generation{0};  // written under mu; read without it while spinning
   bool stop = false;
   // the current run
   void (*fn)(void*, int) = nullptr;
@@ -34,11 +45,15 @@ ThreadPool::ThreadPool(int threads) : state_(new State), threads_(threads < 1 ? 
     s->helpers.emplace_back([s] {
       long seen = 0;
       for (;;) {
+        // Spin briefly before sleeping: training hands out a dozen small
+        // pieces of work per step, and waking a sleeping thread costs more
+        // than most of them.
+        for (int i = 0; i < kSpin && s->generation.load(std::memory_order_acquire) == seen; ++i) pause();
         {
           std::unique_lock<std::mutex> lock(s->mu);
-          s->wake.wait(lock, [&] { return s->stop || s->generation != seen; });
+          s->wake.wait(lock, [&] { return s->stop || s->generation.load() != seen; });
           if (s->stop) return;
-          seen = s->generation;
+          seen = s->generation.load();
         }
         s->work();
         std::lock_guard<std::mutex> lock(s->mu);
@@ -71,7 +86,7 @@ void ThreadPool::run(int tasks, void (*fn)(void*, int), void* ctx) {
     s->tasks = tasks;
     s->next.store(0);
     s->busy = threads_ - 1;
-    ++s->generation;
+    s->generation.fetch_add(1, std::memory_order_release);
   }
   s->wake.notify_all();
   s->work();
