@@ -105,51 +105,73 @@ template <>
 inline v8 splat<v8>(float x) { return v8{x, x, x, x, x, x, x, x}; }
 #endif
 
-// R rows × 2 vectors of columns starting at j0.
-template <class V, int R>
+// R rows × NV vectors of columns: R·NV accumulators in registers.
+template <class V, int R, int NV>
 __attribute__((always_inline)) inline void micro(int kdim, const float* A, std::ptrdiff_t a_row,
                                                  std::ptrdiff_t a_col, const float* B, std::ptrdiff_t ldb,
-                                                 const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
+                                                 const float* init, std::ptrdiff_t init_ld, float* C,
+                                                 std::ptrdiff_t ldc) {
   constexpr int L = sizeof(V) / sizeof(float);
-  V acc0[R], acc1[R];
-  for (int r = 0; r < R; ++r) {
-    acc0[r] = init != nullptr ? load<V>(init + r * init_ld) : V{};
-    acc1[r] = init != nullptr ? load<V>(init + r * init_ld + L) : V{};
-  }
+  V acc[R][NV];
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < NV; ++v) acc[r][v] = init != nullptr ? load<V>(init + r * init_ld + L * v) : V{};
   const float* a = A;
   const float* b = B;
   for (int k = 0; k < kdim; ++k, a += a_col, b += ldb) {
-    const V w0 = load<V>(b), w1 = load<V>(b + L);
+    V w[NV];
+    for (int v = 0; v < NV; ++v) w[v] = load<V>(b + L * v);
     for (int r = 0; r < R; ++r) {
       const V x = splat<V>(a[r * a_row]);
-      acc0[r] = acc0[r] + x * w0;
-      acc1[r] = acc1[r] + x * w1;
+      for (int v = 0; v < NV; ++v) acc[r][v] = acc[r][v] + x * w[v];
     }
   }
-  for (int r = 0; r < R; ++r) {
-    store<V>(C + r * ldc, acc0[r]);
-    store<V>(C + r * ldc + L, acc1[r]);
-  }
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < NV; ++v) store<V>(C + r * ldc + L * v, acc[r][v]);
 }
 
-template <class V, int R>
+// R rows, all columns: blocks of NV vectors, then single vectors, then a scalar tail.
+template <class V, int R, int NV>
+__attribute__((always_inline)) inline void rows_generic(int n, int kdim, const float* A, std::ptrdiff_t a_row,
+                                                        std::ptrdiff_t a_col, const float* B, std::ptrdiff_t ldb,
+                                                        const float* init, std::ptrdiff_t init_ld, float* C,
+                                                        std::ptrdiff_t ldc) {
+  constexpr int L = sizeof(V) / sizeof(float);
+  int j0 = 0;
+  for (; j0 + L * NV <= n; j0 += L * NV)
+    micro<V, R, NV>(kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld, C + j0, ldc);
+  for (; j0 + L <= n; j0 += L)
+    micro<V, R, 1>(kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld, C + j0, ldc);
+  if (j0 < n)
+    gemm_ref(R, n - j0, kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld, C + j0,
+             ldc);
+}
+
+// 4-lane vectors (SSE2, WebAssembly SIMD128): 4 rows × 2 vectors (more spill in V8), fewer rows
+// with more vectors so that batch 1 still has independent add chains.
+template <class V>
 __attribute__((always_inline)) inline void gemm_blocked(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row,
                                                         std::ptrdiff_t a_col, const float* B, std::ptrdiff_t ldb,
-                                                        const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
-  constexpr int CB = 2 * static_cast<int>(sizeof(V) / sizeof(float));
-  const int nfull = n / CB * CB;
-  for (int j0 = 0; j0 < nfull; j0 += CB) {
-    int i = 0;
-    for (; i + R <= m; i += R)
-      micro<V, R>(kdim, A + i * a_row, a_row, a_col, B + j0, ldb, init != nullptr ? init + i * init_ld + j0 : nullptr,
-                  init_ld, C + i * ldc + j0, ldc);
-    for (; i < m; ++i)
-      micro<V, 1>(kdim, A + i * a_row, a_row, a_col, B + j0, ldb, init != nullptr ? init + i * init_ld + j0 : nullptr,
-                  init_ld, C + i * ldc + j0, ldc);
+                                                        const float* init, std::ptrdiff_t init_ld, float* C,
+                                                        std::ptrdiff_t ldc) {
+  int i = 0;
+  for (; i + 4 <= m; i += 4)
+    rows_generic<V, 4, 2>(n, kdim, A + i * a_row, a_row, a_col, B, ldb,
+                          init != nullptr ? init + i * init_ld : nullptr, init_ld, C + i * ldc, ldc);
+  switch (m - i) {
+    case 3:
+      rows_generic<V, 3, 4>(n, kdim, A + i * a_row, a_row, a_col, B, ldb,
+                            init != nullptr ? init + i * init_ld : nullptr, init_ld, C + i * ldc, ldc);
+      break;
+    case 2:
+      rows_generic<V, 2, 6>(n, kdim, A + i * a_row, a_row, a_col, B, ldb,
+                            init != nullptr ? init + i * init_ld : nullptr, init_ld, C + i * ldc, ldc);
+      break;
+    case 1:
+      rows_generic<V, 1, 8>(n, kdim, A + i * a_row, a_row, a_col, B, ldb,
+                            init != nullptr ? init + i * init_ld : nullptr, init_ld, C + i * ldc, ldc);
+      break;
+    default: break;
   }
-  if (nfull < n)
-    gemm_ref(m, n - nfull, kdim, A, a_row, a_col, B + nfull, ldb, init != nullptr ? init + nfull : nullptr, init_ld,
-             C + nfull, ldc);
 }
 
 void gemm_generic(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col,
@@ -159,7 +181,7 @@ void gemm_generic(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, 
   gemm_ref(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
   return;
 #endif
-  gemm_blocked<v4, 4>(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
+  gemm_blocked<v4>(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
 }
 
 #if defined(RILL_X86_DISPATCH)
