@@ -55,6 +55,11 @@ TEST_CASE("gemm equals gemm_ref bit for bit: transposed A, no init, every remain
         gemm(m, n, k, A.data(), k, 1, B.data(), n + 5, nullptr, 0, c1.data(), n + 2);
         gemm_ref(m, n, k, A.data(), k, 1, B.data(), n + 5, nullptr, 0, c2.data(), n + 2);
         CHECK(std::memcmp(c1.data(), c2.data(), c1.size() * 4) == 0);
+        // the 4-lane kernel, which this machine may not choose by itself
+        auto c4 = c1;
+        gemm_portable(m, n, k, A.data(), 1, m, B.data(), n + 5, init.data(), 0, c4.data(), n + 2);
+        gemm_ref(m, n, k, A.data(), 1, m, B.data(), n + 5, init.data(), 0, c2.data(), n + 2);
+        CHECK(std::memcmp(c4.data(), c2.data(), c4.size() * 4) == 0);
         // A sum split in two ranges of k, the second going on from C, gives the bits of one sum.
         if (k >= 2) {
           const int k1 = k / 2;

@@ -76,6 +76,10 @@ void gemm(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptr
           std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
   gemm_ref(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
 }
+void gemm_portable(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col, const float* B,
+                   std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
+  gemm_ref(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
+}
 const char* gemm_variant() { return "scalar"; }
 
 #else
@@ -174,7 +178,9 @@ __attribute__((always_inline)) inline void gemm_blocked(int m, int n, int kdim, 
   }
 }
 
-void gemm_generic(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col,
+}  // namespace
+
+void gemm_portable(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col,
                   const float* B, std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
 #if defined(RILL_FMA)
   // Vector extensions have no fused multiply-add: without AVX2 + FMA, an FMA build runs the plain loops.
@@ -184,6 +190,7 @@ void gemm_generic(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, 
   gemm_blocked<v4>(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
 }
 
+namespace {
 #if defined(RILL_X86_DISPATCH)
 #if defined(RILL_FMA)
 #define RILL_AVX2_TARGET "avx2,fma"
@@ -274,7 +281,7 @@ void gemm(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptr
 #if defined(RILL_X86_DISPATCH)
   if (have_avx2()) return gemm_avx2(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
 #endif
-  gemm_generic(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
+  gemm_portable(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
 }
 
 const char* gemm_variant() {

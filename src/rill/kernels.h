@@ -30,6 +30,12 @@ void gemm(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptr
 // The same, as plain loops (the reference gemm is held to).
 void gemm_ref(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col, const float* B,
               std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc);
+// The 4-lane vector gemm (SSE2 on x86-64 without AVX2, SIMD128 in WebAssembly,
+// NEON/generic elsewhere); gemm() runs it where nothing faster is available.
+// Declared so that tests hold it to gemm_ref on any machine.
+void gemm_portable(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col,
+                   const float* B, std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C,
+                   std::ptrdiff_t ldc);
 // Which gemm runs here: "avx2", "sse2", "simd128", "neon", "scalar".
 const char* gemm_variant();
 
