@@ -219,7 +219,7 @@ std::size_t mlp_backward_scratch(const MlpSpec& spec, int n) {
 }
 
 Status mlp_backward(const Mlp& mlp, const Tape& tape, const float* dout, float* grad, float* dx, float* dt,
-                    Arena& arena, Executor* ex) {
+                    Arena& arena, Executor* ex, bool accumulate) {
   const MlpSpec& s = mlp.spec;
   const int n = tape.n, L = s.n_layers;
   const std::size_t mark = arena.mark();
@@ -248,9 +248,10 @@ Status mlp_backward(const Mlp& mlp, const Tape& tape, const float* dout, float* 
         float* g = gW + j0 * fin;
         const float* dzr = dz + static_cast<std::ptrdiff_t>(r0) * fout + j0;
         const float* ar = a + static_cast<std::ptrdiff_t>(r0) * fin;
-        gemm(mj, fin, kc, dzr, 1, fout, ar, fin, r0 == 0 ? nullptr : g, fin, g, fin);
+        gemm(mj, fin, kc, dzr, 1, fout, ar, fin, (r0 == 0 && !accumulate) ? nullptr : g, fin, g, fin);
       }
-      for (long j = j0; j < j1; ++j) gb[j] = 0.0f;
+      if (!accumulate)
+        for (long j = j0; j < j1; ++j) gb[j] = 0.0f;
       for (int r = 0; r < n; ++r) {
         const float* zr = dz + static_cast<std::ptrdiff_t>(r) * fout;
         for (long j = j0; j < j1; ++j) gb[j] = gb[j] + zr[j];

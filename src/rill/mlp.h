@@ -102,13 +102,15 @@ Status tape_init(const MlpSpec& spec, int n, Arena& arena, Tape* tape);
 void mlp_forward_train(const Mlp& mlp, const float* x, int x_stride, const float* t, int n, Tape& tape,
                        Executor* ex = nullptr);
 // Backward: given dL/dout (n × d, contiguous), writes dL/dθ into grad
-// (canonical block layout, param_count() floats) and, if
+// (canonical block layout, param_count() floats) — or, with accumulate, goes
+// on with the sums already in grad, as if these rows followed the earlier
+// ones in one batch (same bits) — and, if
 // dx is non-null, writes dL/dx (n × d) and, if dt is non-null, dL/dt (n).
 // Scratch: mlp_backward_scratch(spec, n). With an Executor, disjoint output
 // ranges are split over its workers (same bits as one thread).
 std::size_t mlp_backward_scratch(const MlpSpec& spec, int n);
 Status mlp_backward(const Mlp& mlp, const Tape& tape, const float* dout, float* grad, float* dx, float* dt,
-                    Arena& arena, Executor* ex = nullptr);
+                    Arena& arena, Executor* ex = nullptr, bool accumulate = false);
 
 // Kaiming-uniform initialisation as PyTorch's nn.Linear: U(-1/sqrt(in), 1/sqrt(in)) for W and b.
 class Rng;

@@ -14,6 +14,10 @@ constexpr const char* kCouplings[] = {"independent", "ot"};
 constexpr const char* kSchedules[] = {"constant", "cosine"};
 
 inline bool finite(float v) { return v - v == 0.0f; }
+
+// Rows forward and backward at a time (see Trainer::step).
+constexpr int kTrainChunk = 256;
+inline int train_chunk(int batch) { return batch < kTrainChunk ? batch : kTrainChunk; }
 }  // namespace
 
 const char* coupling_name(Coupling c) { return kCouplings[static_cast<int>(c) & 1]; }
@@ -35,14 +39,15 @@ std::size_t Trainer::memory_bytes(const MlpSpec& spec, const TrainConfig& cfg) {
   std::size_t total = 4 * scratch_floats(P);             // params, grad, Adam m and v
   if (cfg.ema > 0.0f) total += scratch_floats(P);         // EMA copy
   total += mlp_pack_bytes(spec) + (cfg.ema > 0.0f ? mlp_pack_bytes(spec) : 0);
-  total += 5 * scratch_floats(nd) + scratch_floats(static_cast<std::size_t>(cfg.batch));  // x0 x1 xt target dout, t
-  total += tape_bytes(spec, cfg.batch);
+  total += 4 * scratch_floats(nd) + scratch_floats(static_cast<std::size_t>(cfg.batch));  // x0 x1 xt target, t
+  total += scratch_floats(static_cast<std::size_t>(train_chunk(cfg.batch)) * static_cast<std::size_t>(spec.dim));
+  total += tape_bytes(spec, train_chunk(cfg.batch));
   if (cfg.coupling == Coupling::ot) {
     const std::size_t b = static_cast<std::size_t>(cfg.batch);
     total += Arena::padded(b * b * sizeof(double)) + Arena::padded(b * sizeof(int)) +
              assignment_scratch(cfg.batch);
   }
-  total += mlp_backward_scratch(spec, cfg.batch);
+  total += mlp_backward_scratch(spec, train_chunk(cfg.batch));
   return total;
 }
 
@@ -98,7 +103,9 @@ Status Trainer::init(const MlpSpec& spec, const TrainConfig& cfg, const DataSour
   m_ = take(nparams_);
   v_ = take(nparams_);
   ema_ = cfg.ema > 0.0f ? take(nparams_) : nullptr;
-  x0_ = take(nd); x1_ = take(nd); xt_ = take(nd); target_ = take(nd); dout_ = take(nd);
+  tape_capacity_ = train_chunk(cfg.batch);
+  x0_ = take(nd); x1_ = take(nd); xt_ = take(nd); target_ = take(nd);
+  dout_ = take(static_cast<std::size_t>(tape_capacity_) * static_cast<std::size_t>(spec.dim));
   t_ = take(static_cast<std::size_t>(cfg.batch));
   if (ok && cfg.coupling == Coupling::ot) {
     const std::size_t b = static_cast<std::size_t>(cfg.batch);
@@ -106,7 +113,7 @@ Status Trainer::init(const MlpSpec& spec, const TrainConfig& cfg, const DataSour
     perm_ = arena.alloc_array<int>(b);
     ok = cost_ != nullptr && perm_ != nullptr;
   }
-  ok = ok && tape_init(spec, cfg.batch, arena, &tape_) == Status::ok;
+  ok = ok && tape_init(spec, tape_capacity_, arena, &tape_) == Status::ok;
   if (ok) {
     if (initial != nullptr) {
       std::memcpy(params_, initial, sizeof(float) * nparams_);
@@ -206,20 +213,28 @@ Status Trainer::step(float* loss_out) {
   }
   path_.sample(x0_, x1_, t_, n, d, xt_, target_);
 
-  mlp_forward_train(mlp_, xt_, d, t_, n, tape_, executor_);
-  const float* pred = tape_.post[mlp_.spec.n_layers - 1];
+  // Forward and backward a chunk of rows at a time, so that a chunk's
+  // activations stay in cache; the gradient sums go on from chunk to chunk
+  // in row order, which gives the bits of one pass over the whole batch.
   float loss = 0.0f;
   const float scale = 2.0f / static_cast<float>(nd);
-  for (long q = 0; q < nd; ++q) {
-    const float e = pred[q] - target_[q];
-    loss = loss + e * e;
-    dout_[q] = scale * e;
+  const int chunk = tape_capacity_;
+  for (int r0 = 0; r0 < n; r0 += chunk) {
+    const int m = n - r0 < chunk ? n - r0 : chunk;
+    const long off = static_cast<long>(r0) * d, md = static_cast<long>(m) * d;
+    tape_.n = m;
+    mlp_forward_train(mlp_, xt_ + off, d, t_ + r0, m, tape_, executor_);
+    const float* pred = tape_.post[mlp_.spec.n_layers - 1];
+    for (long q = 0; q < md; ++q) {
+      const float e = pred[q] - target_[off + q];
+      loss = loss + e * e;
+      dout_[q] = scale * e;
+    }
+    const Status st = mlp_backward(mlp_, tape_, dout_, grad_, nullptr, nullptr, *arena_, executor_, r0 > 0);
+    if (st != Status::ok) return st;
   }
   loss = loss / static_cast<float>(nd);
-  if (!finite(loss)) return Status::non_finite;
-
-  Status st = mlp_backward(mlp_, tape_, dout_, grad_, nullptr, nullptr, *arena_, executor_);
-  if (st != Status::ok) return st;
+  if (!finite(loss)) return Status::non_finite;  // before any update: the weights stay as they were
 
   float sq = 0.0f;
   for (std::size_t q = 0; q < nparams_; ++q) sq = sq + grad_[q] * grad_[q];

@@ -99,7 +99,8 @@ class Trainer {
   Mlp mlp_;
   mutable Mlp ema_mlp_;          // packed lazily: only when model() is asked for
   mutable bool ema_stale_ = false;
-  Tape tape_;
+  Tape tape_;                // activations of one chunk of rows
+  int tape_capacity_ = 0;
   Arena* arena_ = nullptr;
   Executor* executor_ = nullptr;
   std::size_t scratch_mark_ = 0;
