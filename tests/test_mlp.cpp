@@ -225,3 +225,28 @@ TEST_CASE("initialisation is PyTorch's Kaiming-uniform bound and deterministic")
   for (size_t q = s.weight_offset(1); q < s.weight_offset(2); ++q) inside = inside && std::fabs(a[q]) <= bound1;
   CHECK(inside);
 }
+
+TEST_CASE("backward over two chunks with accumulate gives the bits of one pass") {
+  Net net(MlpSpec::make(2, 24, 2), 3);
+  const int n = 37, n1 = 20;
+  Rng rng(8, 8);
+  std::vector<float> x(n * 2), t(n), c(n * 2);
+  for (auto& v : x) v = rng.normal();
+  for (auto& v : t) v = rng.uniform();
+  for (auto& v : c) v = rng.normal();
+  std::vector<unsigned char> mem(tape_bytes(net.spec, n) + mlp_backward_scratch(net.spec, n));
+  Arena arena(mem.data(), mem.size());
+  Tape tape;
+  REQUIRE(tape_init(net.spec, n, arena, &tape) == Status::ok);
+  std::vector<float> whole(net.params.size(), -1.0f), parts(net.params.size(), -2.0f);
+  mlp_forward_train(net.mlp, x.data(), 2, t.data(), n, tape);
+  REQUIRE(mlp_backward(net.mlp, tape, c.data(), whole.data(), nullptr, nullptr, arena) == Status::ok);
+  tape.n = n1;
+  mlp_forward_train(net.mlp, x.data(), 2, t.data(), n1, tape);
+  REQUIRE(mlp_backward(net.mlp, tape, c.data(), parts.data(), nullptr, nullptr, arena) == Status::ok);
+  tape.n = n - n1;
+  mlp_forward_train(net.mlp, x.data() + n1 * 2, 2, t.data() + n1, n - n1, tape);
+  REQUIRE(mlp_backward(net.mlp, tape, c.data() + n1 * 2, parts.data(), nullptr, nullptr, arena, nullptr, true) ==
+          Status::ok);
+  CHECK(std::memcmp(whole.data(), parts.data(), whole.size() * 4) == 0);
+}
