@@ -67,26 +67,24 @@ TEST_CASE("the exact 8gaussians field with RK4/50 reproduces each mode's mean an
   Arena arena(mem.data(), mem.size());
   REQUIRE(sample(f, Solver::rk4, 50, n, 123, x.data(), arena) == Status::ok);
   // Assign each point to its nearest mode; accumulate moments.
-  double cnt[8] = {}, m[8][2] = {}, s[8][3] = {};
+  std::vector<int> mode(n);
   for (int i = 0; i < n; ++i) {
-    int best = 0;
     double bd = 1e30;
     for (int k = 0; k < 8; ++k) {
       const double dx = x[2 * i] - g.means[2 * k], dy = x[2 * i + 1] - g.means[2 * k + 1];
-      if (dx * dx + dy * dy < bd) { bd = dx * dx + dy * dy; best = k; }
+      if (dx * dx + dy * dy < bd) { bd = dx * dx + dy * dy; mode[i] = k; }
     }
+  }
+  double cnt[8] = {}, m[8][2] = {}, s[8][3] = {};
+  for (int i = 0; i < n; ++i) {
+    const int best = mode[i];
     cnt[best] += 1;
     m[best][0] += x[2 * i];
     m[best][1] += x[2 * i + 1];
   }
   for (int k = 0; k < 8; ++k) { m[k][0] /= cnt[k]; m[k][1] /= cnt[k]; }
   for (int i = 0; i < n; ++i) {
-    int best = 0;
-    double bd = 1e30;
-    for (int k = 0; k < 8; ++k) {
-      const double dx = x[2 * i] - g.means[2 * k], dy = x[2 * i + 1] - g.means[2 * k + 1];
-      if (dx * dx + dy * dy < bd) { bd = dx * dx + dy * dy; best = k; }
-    }
+    const int best = mode[i];
     const double dx = x[2 * i] - m[best][0], dy = x[2 * i + 1] - m[best][1];
     s[best][0] += dx * dx; s[best][1] += dx * dy; s[best][2] += dy * dy;
   }
