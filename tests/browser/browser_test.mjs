@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const [dirArg = 'build/web', shot = 'build/browser-screenshot.png'] = process.argv.slice(2);
+const [dirArg = 'build/web', shot = 'build/browser-screenshot.png', goldenDir] = process.argv.slice(2);
 const dir = resolve(dirArg);
 const started = Date.now();
 let passed = 0, failed = 0;
@@ -192,6 +192,34 @@ try {
     t.dispatchEvent(new Event('input'));
   });
   await page.screenshot({ path: shot, fullPage: true });
+
+  // The committed golden vectors computed by Chromium's WebAssembly engine (given a golden dir).
+  if (goldenDir && existsSync(join(goldenDir, 'golden.json'))) {
+    const golden = JSON.parse(readFileSync(join(goldenDir, 'golden.json'), 'utf8'));
+    const files = Object.fromEntries(golden.models.map((m) => [m.name, Array.from(readFileSync(join(goldenDir, m.file)))]));
+    const wrong = await page.evaluate(async ({ golden, files }) => {
+      const { Rill } = await import('/rill.mjs');
+      const r = await Rill.load();
+      const fnv = (a) => {
+        let h = 0xcbf29ce484222325n;
+        for (const b of new Uint8Array(a.buffer, a.byteOffset, a.byteLength)) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+        return h.toString(16).padStart(16, '0');
+      };
+      const points = (count) => Float32Array.from({ length: count }, (_, k) => (((7 * k) % 33) - 16) / 8);
+      const models = new Map(golden.models.map((m) => [m.name, r.loadModel(new Uint8Array(files[m.name]))]));
+      const bad = [];
+      for (const c of golden.cases) {
+        const m = models.get(c.model), d = m.info.dim;
+        const out = c.kind === 'sample' ? m.sample({ n: c.n, steps: c.steps, solver: c.solver, seed: c.seed }).x
+          : c.kind === 'field' ? m.field(points(c.n * d), c.t)
+            : m.integrate(points(c.n * d), { steps: c.steps, solver: c.solver, t0: c.t0, t1: c.t1 }).x;
+        if (fnv(out) !== c.hash) bad.push(`${c.kind} ${c.model} ${c.solver ?? ''} ${c.steps ?? ''}`);
+      }
+      for (const m of models.values()) m.free();
+      return bad;
+    }, { golden, files });
+    check(`Chromium computes all ${golden.cases.length} golden hashes`, wrong.length === 0, wrong.slice(0, 5).join('; '));
+  }
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForTimeout(200);
   await page.screenshot({ path: shot.replace(/\.png$/, '-phone.png'), fullPage: true });
