@@ -96,6 +96,20 @@ __attribute__((target("avx2,fma"))) double peak_fma(long iters) {
   _mm256_zeroupper();
   return out[0];
 }
+// The same with 16-lane vectors, for the FMA build's AVX-512 kernel.
+__attribute__((target("avx512f"))) double peak_fma512(long iters) {
+  __m512 a[12];
+  for (auto& lane : a) lane = _mm512_set1_ps(1.0f);
+  const __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
+  for (long i = 0; i < iters; ++i)
+    for (int j = 0; j < 12; ++j) a[j] = _mm512_fmadd_ps(a[j], m, c);
+  __m512 s = _mm512_setzero_ps();
+  for (auto& lane : a) s = _mm512_add_ps(s, lane);
+  float out[16];
+  _mm512_storeu_ps(out, s);
+  _mm256_zeroupper();
+  return out[0];
+}
 #endif
 
 // GFLOP/s of one thread: the widest vectors gemm uses here, and the
@@ -104,6 +118,13 @@ double measure_peak() {
   volatile double sink = 0;
   const bool wide = std::strncmp(rill::gemm_variant(), "avx2", 4) == 0;
   const bool fused = std::strstr(rill::gemm_variant(), "fma") != nullptr;
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (std::strncmp(rill::gemm_variant(), "avx512", 6) == 0) {
+    const long it = 1 << 16;
+    const double secs = median_time([&] { sink = sink + peak_fma512(it); }, 5, 0.05);
+    return 2.0 * 12 * 16 * it / secs / 1e9;
+  }
+#endif
   const long iters = 1 << 16;
   const int lanes = wide ? 8 : 4;
   const double secs = median_time(
