@@ -121,10 +121,13 @@ for threads in threads_list:
         rows.append({"what": "train", "batch": batch, "threads": threads, "per_second": 1 / s})
         print(f"torch train batch {batch} threads {threads}: {1 / s:.1f} steps/s", file=sys.stderr)
 
+# Which BLAS this process really loaded (Debian's torch links libblas.so.3, which
+# the alternatives system points at OpenBLAS once libopenblas0-pthread is installed).
 blas = "unknown"
 try:
-    cfg = torch.__config__.show()
-    blas = "OpenBLAS" if "OpenBLAS" in cfg or "openblas" in cfg.lower() else cfg.splitlines()[0]
+    torch.randn(64, 64) @ torch.randn(64, 64)
+    libs = sorted({line.split()[-1] for line in open("/proc/self/maps") if "blas" in line.lower()})
+    blas = ", ".join(libs) if libs else "none mapped"
 except Exception:  # noqa: BLE001
     pass
 print(json.dumps({"torch": torch.__version__, "blas": blas, "results": rows}))
