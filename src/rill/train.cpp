@@ -15,8 +15,11 @@ constexpr const char* kSchedules[] = {"constant", "cosine"};
 
 inline bool finite(float v) { return v - v == 0.0f; }
 
-// Rows forward and backward at a time (see Trainer::step).
-constexpr int kTrainChunk = 256;
+// Rows forward and backward at a time (see Trainer::step): bounds the
+// trainer's memory for any batch. Smaller chunks were no faster on one thread
+// and split too finely for two (measured at batch 4096: 256 rows gave 1.36x
+// on two threads, 1024 rows 1.56x, the same as the whole batch at once).
+constexpr int kTrainChunk = 1024;
 inline int train_chunk(int batch) { return batch < kTrainChunk ? batch : kTrainChunk; }
 }  // namespace
 
@@ -213,9 +216,10 @@ Status Trainer::step(float* loss_out) {
   }
   path_.sample(x0_, x1_, t_, n, d, xt_, target_);
 
-  // Forward and backward a chunk of rows at a time, so that a chunk's
-  // activations stay in cache; the gradient sums go on from chunk to chunk
-  // in row order, which gives the bits of one pass over the whole batch.
+  // Forward and backward a chunk of rows at a time, so that the activations
+  // kept for the backward pass are bounded; the gradient sums go on from
+  // chunk to chunk in row order, which gives the bits of one pass over the
+  // whole batch.
   float loss = 0.0f;
   const float scale = 2.0f / static_cast<float>(nd);
   const int chunk = tape_capacity_;
