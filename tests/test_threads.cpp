@@ -33,10 +33,11 @@ TEST_CASE("the pool runs every task exactly once, many times over") {
   CHECK(ThreadPool::hardware_threads() >= 1);
 }
 
-TEST_CASE("training with 1, 2 or 3 threads gives the same bits") {
+TEST_CASE("training with 1, 2 or 3 threads gives the same bits (one chunk of rows, and several)") {
   const MlpSpec spec = MlpSpec::make(2, 40, 3);  // widths that do not split evenly
+  for (int batch : {101, 2100}) {
   TrainConfig cfg;
-  cfg.batch = 101;
+  cfg.batch = batch;
   cfg.ema = 0.9f;
   std::vector<std::vector<float>> results;
   for (int threads : {1, 2, 3}) {
@@ -51,6 +52,7 @@ TEST_CASE("training with 1, 2 or 3 threads gives the same bits") {
   }
   CHECK(results[0] == results[1]);
   CHECK(results[0] == results[2]);
+  }
 }
 
 TEST_CASE("sampling and training through the C API with threads give the bits of one thread") {
