@@ -412,10 +412,12 @@ bench-torch: $(B)/rill wasm
 #                       steps (models in $(B)/ot-study/); Markdown on stdout
 MODELS ?= moons 8gaussians checkerboard spirals circles gaussian swissroll
 # One recipe for all seven (the evidence for it: tools/models/RECIPE.md).
-MODELS_RECIPE := --steps 35000 --batch 256 --lr 3e-3 --schedule cosine --warmup 1000 --lr-floor 0.01 \
+MODELS_RECIPE := --steps 40000 --batch 256 --lr 3e-3 --schedule cosine --warmup 1000 --lr-floor 0.01 \
   --ema 0.999 --time sin:4 --width 96 --depth 4 --activation silu --coupling independent --seed 0
 # Per-dataset additions (none at present): MODELS_FLAGS_<dataset> := ...
 OT_STUDY_DATASETS ?= moons 8gaussians
+OT_SAME_TIME ?= 1
+COMMA_MODELS := ,
 
 define MODELS_TRAIN
 	$(B)/rill train --data $(1) --out $(B)/models/$(1).safetensors $(MODELS_RECIPE) $(MODELS_FLAGS_$(1))
@@ -435,6 +437,5 @@ models-eval: $(B)/rill
 	@python3 tools/models/eval_table.py $(B)/rill web/models --datasets $(subst $() ,$(COMMA_MODELS),$(strip $(MODELS)))
 
 models-ot: $(B)/rill
-	@bash tools/models/ot_study.sh $(B)/rill $(B)/ot-study "$(MODELS_RECIPE)" $(OT_STUDY_DATASETS)
-COMMA_MODELS := ,
+	@OT_SAME_TIME=$(OT_SAME_TIME) bash tools/models/ot_study.sh $(B)/rill $(B)/ot-study "$(MODELS_RECIPE)" $(OT_STUDY_DATASETS)
 # --- end shipped models (issue 3) --------------------------------------------
