@@ -439,3 +439,19 @@ models-eval: $(B)/rill
 models-ot: $(B)/rill
 	@OT_SAME_TIME=$(OT_SAME_TIME) bash tools/models/ot_study.sh $(B)/rill $(B)/ot-study "$(MODELS_RECIPE)" $(OT_STUDY_DATASETS)
 # --- end shipped models (issue 3) --------------------------------------------
+
+# --- install -------------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the library, the public
+# headers (rill/*.h), the rill command, a pkg-config file and the shipped models.
+PREFIX ?= /usr/local
+PUBLIC_HEADERS := $(filter-out src/rill/capi.h src/rill/mathf_vec.h,$(wildcard src/rill/*.h))
+.PHONY: install
+install: $(B)/librill.a $(B)/rill
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/rill $(DESTDIR)$(PREFIX)/bin \
+	  $(DESTDIR)$(PREFIX)/share/rill/models
+	install -m 644 $(B)/librill.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(PREFIX)/include/rill/
+	install -m 755 $(B)/rill $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 web/models/*.safetensors $(DESTDIR)$(PREFIX)/share/rill/models/
+	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: rill\nDescription: %s\nVersion: 1\nLibs: -L$${libdir} -lrill -pthread\nCflags: -I$${includedir}\n' \
+	  '$(PREFIX)' 'flow-matching runtime in dependency-free C++17' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/rill.pc

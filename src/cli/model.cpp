@@ -39,7 +39,10 @@ std::string find_model(const std::string& name) {
     const std::string file = has_ext ? name : name + ".safetensors";
     looked.push_back("./web/models/" + file);
     const std::string dir = exe_dir();
-    if (!dir.empty()) looked.push_back(dir + "/../web/models/" + file);
+    if (!dir.empty()) {
+      looked.push_back(dir + "/../web/models/" + file);         // build/rill in a source tree
+      looked.push_back(dir + "/../share/rill/models/" + file);  // PREFIX/bin/rill after make install
+    }
     for (std::size_t i = 1; i < looked.size(); ++i)
       if (is_file(looked[i])) return looked[i];
   }

@@ -2,7 +2,8 @@
 //
 // MODEL on the command line is a path or the name of a shipped model
 // (`moons` means web/models/moons.safetensors), looked up in ./web/models/
-// and then next to the executable (<exe dir>/../web/models/). The model runs
+// and then next to the executable (<exe dir>/../web/models/, or
+// <exe dir>/../share/rill/models/ for an installed rill). The model runs
 // through the core's C++ API: an MlpField over the packed Mlp, integrated
 // chunk by chunk (the bits do not depend on the chunk size).
 #pragma once
