@@ -323,7 +323,7 @@ cp m.safetensors bin/web/models/near.safetensors
 check "MODEL 'near' is found in <exe dir>/../web/models/" grep -q "near.safetensors" "$T/out"
 rill info --model nosuchmodel
 check "a missing model names where rill looked" \
-  test $RC -eq 1 -a -n "$(grep "^rill: model 'nosuchmodel' not found (looked at nosuchmodel, ./web/models/nosuchmodel.safetensors, .*/web/models/nosuchmodel.safetensors)" "$T/err")"
+  test $RC -eq 1 -a -n "$(grep "^rill: model 'nosuchmodel' not found (looked at nosuchmodel, ./web/models/nosuchmodel.safetensors, .*/web/models/nosuchmodel.safetensors, .*/share/rill/models/nosuchmodel.safetensors)" "$T/err")"
 
 # ---- bad input ----------------------------------------------------------------
 O=$T/o.npy
