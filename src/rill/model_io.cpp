@@ -448,6 +448,41 @@ struct Entry {
   bool off_overflow = false;
 };
 
+// `[int, int, ...]` of a tensor entry: the first two values, how many there
+// were, whether any was negative or too large, and their product (with its
+// overflow), without storing more than two whatever the file says.
+struct IntArray {
+  u64* first2;
+  u32 count;
+  bool negative;
+  bool overflow;
+  u64 product;
+  bool product_overflow;
+};
+
+Status read_int_array(Parser& p, const char* not_array, const char* bad_separator, IntArray* a) {
+  Status st;
+  if ((st = p.expect('[', not_array)) != Status::ok) return st;
+  p.ws();
+  if (p.peek(']')) {
+    ++p.pos;
+    return Status::ok;
+  }
+  for (;;) {
+    Num n;
+    if ((st = read_int(p, &n)) != Status::ok) return st;
+    if (a->count < 2) a->first2[a->count] = n.value;
+    if (a->count < 0xFFFFFFFFu) ++a->count;
+    if (n.negative && n.value != 0) a->negative = true;
+    if (n.overflow) a->overflow = true;
+    if (a->product != 0 && n.value > kU64Max / a->product) a->product_overflow = true;
+    a->product *= n.value;
+    p.ws();
+    if (p.peek(',')) { ++p.pos; p.ws(); continue; }
+    return p.expect(']', bad_separator);
+  }
+}
+
 Status read_entry(Parser& p, Entry* e) {
   if (!p.peek('{')) return p.syntax("a tensor entry must be an object {\"dtype\", \"shape\", \"data_offsets\"}");
   ++p.pos;
@@ -479,47 +514,25 @@ Status read_entry(Parser& p, Entry* e) {
       } else if (str_is(k, klen, "shape")) {
         if (have_shape) return p.syntax("duplicate key \"shape\"");
         have_shape = true;
-        if ((st = p.expect('[', "\"shape\" must be an array of integers")) != Status::ok) return st;
-        p.ws();
-        if (p.peek(']')) {
-          ++p.pos;
-        } else {
-          for (;;) {
-            Num n;
-            if ((st = read_int(p, &n)) != Status::ok) return st;
-            if (e->rank < 2) e->dims[e->rank] = n.value;
-            if (e->rank < 0xFFFFFFFFu) ++e->rank;
-            if (n.negative && n.value != 0) e->dim_negative = true;
-            if (n.overflow) e->dim_overflow = true;
-            if (e->count != 0 && n.value > kU64Max / e->count) e->count_overflow = true;
-            e->count *= n.value;
-            p.ws();
-            if (p.peek(',')) { ++p.pos; p.ws(); continue; }
-            if ((st = p.expect(']', "expected ',' or ']' in \"shape\"")) != Status::ok) return st;
-            break;
-          }
-        }
+        IntArray a{e->dims, 0, false, false, e->count, false};
+        if ((st = read_int_array(p, "\"shape\" must be an array of integers",
+                                 "expected ',' or ']' in \"shape\"", &a)) != Status::ok)
+          return st;
+        e->rank = a.count;
+        e->dim_negative = a.negative;
+        e->dim_overflow = a.overflow;
+        e->count = a.product;
+        e->count_overflow = a.product_overflow;
       } else if (str_is(k, klen, "data_offsets")) {
         if (have_offsets) return p.syntax("duplicate key \"data_offsets\"");
         have_offsets = true;
-        if ((st = p.expect('[', "\"data_offsets\" must be an array [begin, end]")) != Status::ok) return st;
-        p.ws();
-        if (p.peek(']')) {
-          ++p.pos;
-        } else {
-          for (;;) {
-            Num n;
-            if ((st = read_int(p, &n)) != Status::ok) return st;
-            if (e->n_offsets < 2) e->offsets[e->n_offsets] = n.value;
-            if (e->n_offsets < 0xFFFFFFFFu) ++e->n_offsets;
-            if (n.negative && n.value != 0) e->off_negative = true;
-            if (n.overflow) e->off_overflow = true;
-            p.ws();
-            if (p.peek(',')) { ++p.pos; p.ws(); continue; }
-            if ((st = p.expect(']', "expected ',' or ']' in \"data_offsets\"")) != Status::ok) return st;
-            break;
-          }
-        }
+        IntArray a{e->offsets, 0, false, false, 1, false};
+        if ((st = read_int_array(p, "\"data_offsets\" must be an array [begin, end]",
+                                 "expected ',' or ']' in \"data_offsets\"", &a)) != Status::ok)
+          return st;
+        e->n_offsets = a.count;
+        e->off_negative = a.negative;
+        e->off_overflow = a.overflow;
       } else {
         return p.syntax("unknown key in a tensor entry (rill reads dtype, shape, data_offsets)");
       }
