@@ -22,22 +22,16 @@
 #include <string>
 #include <vector>
 
+#include "fuzz_util.h"
+
 #include "cli/csv.h"
 #include "cli/npy.h"
 
 namespace {
 
-volatile std::uint32_t g_sink;  // the reads end here
-
-void check(bool ok) {
-  if (!ok) __builtin_trap();
-}
-
-std::uint32_t bits(float f) {
-  std::uint32_t b;
-  std::memcpy(&b, &f, 4);
-  return b;
-}
+using fuzz::bits;
+using fuzz::check;
+using fuzz::g_sink;
 
 // Checks the shape and finiteness, and folds every value in.
 std::uint32_t touch(const cli::Points& p) {

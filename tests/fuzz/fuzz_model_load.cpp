@@ -19,21 +19,15 @@
 #include <cstring>
 #include <vector>
 
+#include "fuzz_util.h"
+
 #include "rill/model_io.h"
 
 namespace {
 
-volatile std::uint32_t g_sink;  // the reads end here
-
-void check(bool ok) {
-  if (!ok) __builtin_trap();
-}
-
-std::uint32_t bits(float f) {
-  std::uint32_t b;
-  std::memcpy(&b, &f, 4);
-  return b;
-}
+using fuzz::bits;
+using fuzz::check;
+using fuzz::g_sink;
 
 // Folds every weight and bias in, checking each is finite.
 std::uint32_t touch(const rill::Mlp& mlp) {
