@@ -80,12 +80,12 @@ asan:
 # .npy/.csv readers for half as long. Seed corpora and dictionaries are in tests/fuzz/.
 FUZZ_B := build-fuzz
 FUZZ_FLAGS := -std=c++17 -g -O1 $(NUMFLAGS) -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-$(FUZZ_B)/fuzz_model_load: tests/fuzz/fuzz_model_load.cpp $(CORE_SRCS)
+$(FUZZ_B)/fuzz_model_load: tests/fuzz/fuzz_model_load.cpp tests/fuzz/fuzz_util.h $(CORE_SRCS)
 	@mkdir -p $(FUZZ_B)
 	clang++ $(FUZZ_FLAGS) tests/fuzz/fuzz_model_load.cpp $(CORE_SRCS) -pthread -o $@
-$(FUZZ_B)/fuzz_arrays: tests/fuzz/fuzz_arrays.cpp src/cli/npy.cpp src/cli/csv.cpp src/cli/numbers.cpp
+$(FUZZ_B)/fuzz_arrays: tests/fuzz/fuzz_arrays.cpp src/cli/npy.cpp src/cli/csv.cpp src/cli/numbers.cpp tests/fuzz/fuzz_util.h
 	@mkdir -p $(FUZZ_B)
-	clang++ $(FUZZ_FLAGS) $^ -o $@
+	clang++ $(FUZZ_FLAGS) $(filter %.cpp,$^) -o $@
 
 fuzz: $(FUZZ_B)/fuzz_model_load $(FUZZ_B)/fuzz_arrays
 	@mkdir -p $(FUZZ_B)/corpus $(FUZZ_B)/corpus_arrays
