@@ -28,19 +28,38 @@ void check_shape(int fin, int fout, int n, Rng& rng) {
 }
 }  // namespace
 
+namespace {
+// Runs f once under each instruction set this machine has (AVX-512, AVX2,
+// 4-lane, scalar on x86-64), then restores the default.
+template <class F>
+void for_each_simd(F f) {
+  for (int level = static_cast<int>(simd_best()); level >= 0; --level) {
+    const Simd got = simd_limit(static_cast<Simd>(level));
+    INFO("simd level " << level << ": " << std::string(gemm_variant()));
+    CHECK(static_cast<int>(got) == level);
+    f();
+  }
+  simd_limit(Simd::avx512);
+  CHECK(simd_active() == simd_best());
+}
+}  // namespace
+
 TEST_CASE("fast kernel equals the reference bit for bit on awkward shapes") {
+  for_each_simd([] {
   Rng rng(42, 1);
   const int shapes[][2] = {{1, 1}, {3, 5}, {5, 3}, {17, 33}, {33, 17}, {3, 128}, {128, 128}, {128, 2}, {7, 8}, {8, 9}};
   for (auto& s : shapes)
     for (int n : {1, 2, 3, 4, 5, 7, 64, 65, 257}) check_shape(s[0], s[1], n, rng);
   for (int n = 1; n <= 1000; n += 37) check_shape(17, 33, n, rng);
   check_shape(17, 33, 1000, rng);
+  });
 }
 
-TEST_CASE("gemm equals gemm_ref bit for bit: transposed A, no init, every remainder") {
+TEST_CASE("gemm equals gemm_ref bit for bit under every instruction set: transposed A, no init, every remainder") {
+  for_each_simd([] {
   Rng rng(5, 5);
-  for (int m : {1, 2, 5, 6, 7, 13, 64})
-    for (int n : {1, 3, 8, 15, 16, 17, 33, 128})
+  for (int m : {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 17, 64})
+    for (int n : {1, 3, 8, 15, 16, 17, 31, 32, 33, 47, 48, 49, 128, 130})
       for (int k : {1, 2, 9, 64}) {
         std::vector<float> A(size_t(m) * k), B(size_t(k) * (n + 5)), init(n), c1(size_t(m) * (n + 2), 1.0f);
         for (auto& v : A) v = rng.normal();
@@ -70,6 +89,7 @@ TEST_CASE("gemm equals gemm_ref bit for bit: transposed A, no init, every remain
           CHECK(std::memcmp(c1.data(), c3.data(), c1.size() * 4) == 0);
         }
       }
+  });
   MESSAGE("gemm variant: " << std::string(gemm_variant()));
 }
 
@@ -102,6 +122,7 @@ TEST_CASE("packing pads with zeros and transposes") {
 }
 
 TEST_CASE("activate_array and activate_grad_mul match the scalar functions bit for bit") {
+  for_each_simd([] {
   Rng rng(3, 3);
   std::vector<float> z(999), a(999);
   for (auto& v : z) v = rng.uniform(-12.0f, 12.0f);
@@ -131,4 +152,5 @@ TEST_CASE("activate_array and activate_grad_mul match the scalar functions bit f
     INFO(std::string(activation_name(act)));
     CHECK(same);
   }
+  });
 }

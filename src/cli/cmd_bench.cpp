@@ -56,39 +56,54 @@ double median_time(F&& fn, int reps, double min_seconds) {
   return t[t.size() / 2];
 }
 
-// ---- the machine's peak: independent multiply and add chains, no FMA -------
-typedef float v4 __attribute__((vector_size(16)));
-template <class V>
+// ---- the machine's peak: independent multiply and add chains -------------
+// N independent chains a = a·m + c in vectors V, as mul then add (what the
+// default build's kernels issue) or fused (RILL_FMA). The best of a few chain
+// counts is the peak: enough chains to cover the adder's latency on every
+// port, without spilling registers.
+template <class V, int N>
 __attribute__((always_inline)) inline double peak_loop(long iters) {
-  V a[8], m = {}, c = {};
+  V a[N], m = {}, c = {};
   for (auto& lane : a) lane = V{} + 1.0f;
   m = m + 0.999999f;
   c = c + 1e-7f;
   for (long i = 0; i < iters; ++i)
-    for (int j = 0; j < 8; ++j) a[j] = a[j] * m + c;  // one multiply and one add per lane
+    for (int j = 0; j < N; ++j) a[j] = a[j] * m + c;  // -ffp-contract=off: a multiply and an add per lane
   V s = {};
   for (auto& lane : a) s = s + lane;
   float out[sizeof(V) / sizeof(float)];
   std::memcpy(out, &s, sizeof out);
   return out[0];
 }
+typedef float v4 __attribute__((vector_size(16)));
+template <int N>
+double peak_v4(long iters) { return peak_loop<v4, N>(iters); }
 #if defined(__x86_64__) && defined(__GNUC__)
 #if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 typedef float v8 __attribute__((vector_size(32)));
+typedef float v16 __attribute__((vector_size(64)));
+template <int N>
 __attribute__((target("avx2"))) double peak_avx2(long iters) {
-  const double r = peak_loop<v8>(iters);
-  __builtin_ia32_vzeroupper();
+  const double r = peak_loop<v8, N>(iters);
+  _mm256_zeroupper();
   return r;
 }
-// The FMA build's peak: fused multiply-adds, 8 independent chains.
+template <int N>
+__attribute__((target("avx512f"))) double peak_avx512(long iters) {
+  const double r = peak_loop<v16, N>(iters);
+  _mm256_zeroupper();
+  return r;
+}
+// The FMA build's peak: fused multiply-adds.
+template <int N>
 __attribute__((target("avx2,fma"))) double peak_fma(long iters) {
-  __m256 a[8];
+  __m256 a[N];
   for (auto& lane : a) lane = _mm256_set1_ps(1.0f);
   const __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
   for (long i = 0; i < iters; ++i)
-    for (int j = 0; j < 8; ++j) a[j] = _mm256_fmadd_ps(a[j], m, c);
+    for (int j = 0; j < N; ++j) a[j] = _mm256_fmadd_ps(a[j], m, c);
   __m256 s = _mm256_setzero_ps();
   for (auto& lane : a) s = _mm256_add_ps(s, lane);
   float out[8];
@@ -96,13 +111,13 @@ __attribute__((target("avx2,fma"))) double peak_fma(long iters) {
   _mm256_zeroupper();
   return out[0];
 }
-// The same with 16-lane vectors, for the FMA build's AVX-512 kernel.
-__attribute__((target("avx512f"))) double peak_fma512(long iters) {
-  __m512 a[12];
+template <int N>
+__attribute__((target("avx512f,fma"))) double peak_fma512(long iters) {
+  __m512 a[N];
   for (auto& lane : a) lane = _mm512_set1_ps(1.0f);
   const __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
   for (long i = 0; i < iters; ++i)
-    for (int j = 0; j < 12; ++j) a[j] = _mm512_fmadd_ps(a[j], m, c);
+    for (int j = 0; j < N; ++j) a[j] = _mm512_fmadd_ps(a[j], m, c);
   __m512 s = _mm512_setzero_ps();
   for (auto& lane : a) s = _mm512_add_ps(s, lane);
   float out[16];
@@ -112,31 +127,52 @@ __attribute__((target("avx512f"))) double peak_fma512(long iters) {
 }
 #endif
 
-// GFLOP/s of one thread: the widest vectors gemm uses here, and the
+// GFLOP/s of one thread with fn(iters) running `chains` chains of `lanes` lanes.
+template <class F>
+double peak_of(F fn, int chains, int lanes) {
+  volatile double sink = 0;
+  const long iters = 1 << 15;
+  const double secs = median_time([&] { sink = sink + fn(iters); }, 5, 0.05);
+  return 2.0 * chains * lanes * iters / secs / 1e9;
+}
+
+// The peak of one thread for the widest vectors gemm uses here, and the
 // operations it uses (mul + add; fused in an FMA build).
 double measure_peak() {
-  volatile double sink = 0;
-  const bool wide = std::strncmp(rill::gemm_variant(), "avx2", 4) == 0;
   const bool fused = std::strstr(rill::gemm_variant(), "fma") != nullptr;
+  double best = 0;
+  auto take = [&](double g) { best = std::max(best, g); };
+  switch (rill::simd_active()) {
 #if defined(__x86_64__) && defined(__GNUC__)
-  if (std::strncmp(rill::gemm_variant(), "avx512", 6) == 0) {
-    const long it = 1 << 16;
-    const double secs = median_time([&] { sink = sink + peak_fma512(it); }, 5, 0.05);
-    return 2.0 * 12 * 16 * it / secs / 1e9;
+    case rill::Simd::avx512:
+      if (fused) {
+        take(peak_of(peak_fma512<8>, 8, 16));
+        take(peak_of(peak_fma512<12>, 12, 16));
+        take(peak_of(peak_fma512<16>, 16, 16));
+      } else {
+        take(peak_of(peak_avx512<8>, 8, 16));
+        take(peak_of(peak_avx512<12>, 12, 16));
+        take(peak_of(peak_avx512<16>, 16, 16));
+      }
+      return best;
+    case rill::Simd::avx2:
+      if (fused) {
+        take(peak_of(peak_fma<8>, 8, 8));
+        take(peak_of(peak_fma<12>, 12, 8));
+      } else {
+        take(peak_of(peak_avx2<8>, 8, 8));
+        take(peak_of(peak_avx2<12>, 12, 8));
+        take(peak_of(peak_avx2<14>, 14, 8));
+      }
+      return best;
+#endif
+    case rill::Simd::scalar:
+      return peak_of(peak_v4<8>, 8, 4) / 4;  // the scalar loops: one lane (an upper bound)
+    default:
+      take(peak_of(peak_v4<8>, 8, 4));
+      take(peak_of(peak_v4<12>, 12, 4));
+      return best;
   }
-#endif
-  const long iters = 1 << 16;
-  const int lanes = wide ? 8 : 4;
-  const double secs = median_time(
-      [&] {
-#if defined(__x86_64__) && defined(__GNUC__)
-        sink = sink + (fused ? peak_fma(iters) : wide ? peak_avx2(iters) : peak_loop<v4>(iters));
-#else
-        sink = sink + peak_loop<v4>(iters);
-#endif
-      },
-      5, 0.05);
-  return 2.0 * 8 * lanes * iters / secs / 1e9;
 }
 
 // A model file for the benchmark: the shipped default-size model, or random weights of that shape.
@@ -167,6 +203,17 @@ int run_bench(const Args& args) {
   const int max_threads = static_cast<int>(args.integer("--threads", 1, 64));
   const int reps = quick ? 3 : 5;
   const double min_s = quick ? 0.05 : 0.2;
+  if (args.has("--simd")) {
+    const std::string want = args.choice("--simd", {"best", "avx512", "avx2", "vec4", "scalar"});
+    const rill::Simd level = want == "avx512" ? rill::Simd::avx512
+                             : want == "avx2" ? rill::Simd::avx2
+                             : want == "vec4" ? rill::Simd::vec4
+                             : want == "scalar" ? rill::Simd::scalar
+                                                : rill::simd_best();
+    if (static_cast<int>(level) > static_cast<int>(rill::simd_best()))
+      args.fail("--simd %s: this CPU or build has at most %s", want.c_str(), rill::gemm_variant());
+    rill::simd_limit(level);
+  }
 
   std::vector<unsigned char> bytes;
   std::string model_name = "default (width 128, depth 3, raw t, random weights)";
@@ -257,16 +304,19 @@ const Command& bench_command() {
   static const Command c{
       "bench",
       "measure sampling and training speed, and the fraction of this machine's peak",
-      "bench [--model MODEL] [--threads N] [--quick] [--json]",
+      "bench [--model MODEL] [--threads N] [--simd LEVEL] [--quick] [--json]",
       "Samples with Euler at batches 1, 16, 256, 4096 and 65536 and trains (CFM + Adam on\n"
       "moons) at batches 256 and 4096, on one thread and on two (and on --threads N when\n"
       "N > 2). Prints field evaluations (or steps) per second, GFLOP/s, and the fraction of\n"
       "the peak measured here by a multiply-and-add loop. Each figure is the median of\n"
       "several timed runs; machines that share cores are noisy, so compare ratios taken\n"
-      "in one run. The model defaults to the default architecture with random weights.\n",
+      "in one run. The model defaults to the default architecture with random weights.\n"
+      "--simd caps the kernels' instruction set (every level gives the same bits), to\n"
+      "compare them: avx512, avx2 (x86-64), vec4 (SSE2 / SIMD128 / NEON), scalar.\n",
       {
           {"--model", "MODEL", nullptr, "model file or shipped model name (default: random default-size model)"},
           {"--threads", "N", "2", "largest thread count to measure (1 .. 64)"},
+          {"--simd", "LEVEL", "best", "kernels' instruction set: best, avx512, avx2, vec4 or scalar"},
           {"--quick", nullptr, nullptr, "fewer batches and shorter timings"},
           {"--json", nullptr, nullptr, "print one JSON object"},
       },

@@ -1,11 +1,13 @@
 // Matrix products and activations. See kernels.h for the summation contract.
 //
-// gemm keeps a block of R rows × 2 vectors of output columns in registers
-// (GCC/Clang vector extensions: SSE2 or, chosen at run time, AVX2 on x86-64;
-// SIMD128 in WebAssembly) and walks k in order, so each accumulator sees the
-// same sequence of roundings as the plain loop. AVX2 is only ever used for
-// mul and add (no FMA), so both x86 paths give the same bits. Builds with
-// RILL_NO_SIMD (microcontrollers) keep only the plain loops, which are small.
+// gemm keeps a block of R rows × NV vectors of output columns in registers
+// and walks k in order, so each accumulator sees the same sequence of
+// roundings as the plain loop. On x86-64 the widest instruction set the CPU
+// has is chosen at run time (AVX-512, AVX2, else SSE2; simd_limit caps it);
+// WebAssembly uses SIMD128 and other targets 4-lane GCC/Clang vectors. Every
+// path multiplies and adds separately (no FMA), so all give the same bits.
+// Builds with RILL_NO_SIMD (microcontrollers) keep only the plain loops,
+// which are small.
 #if !defined(RILL_NO_SIMD) && (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #define RILL_X86_DISPATCH 1
 #endif
@@ -19,6 +21,9 @@
 
 #include <cstdint>
 #include <cstring>
+#if !defined(RILL_NO_SIMD)
+#include <atomic>
+#endif
 
 #if defined(RILL_X86_DISPATCH)
 #include <immintrin.h>
@@ -81,6 +86,9 @@ void gemm_portable(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row,
   gemm_ref(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
 }
 const char* gemm_variant() { return "scalar"; }
+Simd simd_best() { return Simd::scalar; }
+Simd simd_limit(Simd) { return Simd::scalar; }
+Simd simd_active() { return Simd::scalar; }
 
 #else
 
@@ -262,89 +270,182 @@ __attribute__((target(RILL_AVX2_TARGET))) void gemm_avx2(int m, int n, int kdim,
   _mm256_zeroupper();
 }
 
+// AVX-512 micro-kernel: R rows × NV vectors of 16 columns. The default build
+// multiplies and adds separately, like every other path (vmulps + vaddps: on
+// CPUs with two 512-bit units, about 1.4× the mul + add throughput of AVX2);
+// an RILL_FMA build fuses them. The last vector of a TAIL block covers the
+// columns left over (< 16) with masked loads and stores.
 #if defined(RILL_FMA)
-// The FMA build's AVX-512 kernel: 8 rows × 2 vectors of 16 columns, fused
-// multiply-adds (twice the peak of AVX2 on CPUs with two 512-bit FMA units).
-// Rows and columns it does not cover go to the AVX2 kernel; every output is
-// still one chain of fused multiply-adds in k order, as in gemm_ref.
-template <int R>
-__attribute__((target("avx512f"), always_inline)) inline void micro_avx512(int kdim, const float* A,
-                                                                           std::ptrdiff_t a_row, std::ptrdiff_t a_col,
-                                                                           const float* B, std::ptrdiff_t ldb,
-                                                                           const float* init, std::ptrdiff_t init_ld,
-                                                                           float* C, std::ptrdiff_t ldc) {
-  __m512 acc[R][2];
+#define RILL_AVX512_TARGET "avx512f,fma"
+#else
+#define RILL_AVX512_TARGET "avx512f"
+#endif
+template <bool TAIL>
+__attribute__((target(RILL_AVX512_TARGET), always_inline)) inline __m512 load16(const float* p, __mmask16 mask) {
+  return TAIL ? _mm512_maskz_loadu_ps(mask, p) : _mm512_loadu_ps(p);
+}
+template <bool TAIL>
+__attribute__((target(RILL_AVX512_TARGET), always_inline)) inline void store16(float* p, __m512 v, __mmask16 mask) {
+  if (TAIL) _mm512_mask_storeu_ps(p, mask, v);
+  else _mm512_storeu_ps(p, v);
+}
+
+template <int R, int NV, bool TAIL>
+__attribute__((target(RILL_AVX512_TARGET), always_inline)) inline void micro_avx512(
+    int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col, const float* B, std::ptrdiff_t ldb,
+    const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc, __mmask16 tail) {
+  __m512 acc[R][NV];
   for (int r = 0; r < R; ++r)
-    for (int v = 0; v < 2; ++v)
-      acc[r][v] = init != nullptr ? _mm512_loadu_ps(init + r * init_ld + 16 * v) : _mm512_setzero_ps();
+    for (int v = 0; v < NV; ++v)
+      acc[r][v] = init == nullptr                ? _mm512_setzero_ps()
+                  : (TAIL && v == NV - 1) ? load16<true>(init + r * init_ld + 16 * v, tail)
+                                          : _mm512_loadu_ps(init + r * init_ld + 16 * v);
   const float* a = A;
   const float* b = B;
   for (int k = 0; k < kdim; ++k, a += a_col, b += ldb) {
-    const __m512 w0 = _mm512_loadu_ps(b), w1 = _mm512_loadu_ps(b + 16);
+    __m512 w[NV];
+    for (int v = 0; v < NV; ++v) w[v] = (TAIL && v == NV - 1) ? load16<true>(b + 16 * v, tail) : _mm512_loadu_ps(b + 16 * v);
     for (int r = 0; r < R; ++r) {
       const __m512 x = _mm512_set1_ps(a[r * a_row]);
-      acc[r][0] = _mm512_fmadd_ps(x, w0, acc[r][0]);
-      acc[r][1] = _mm512_fmadd_ps(x, w1, acc[r][1]);
+#if defined(RILL_FMA)
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(x, w[v], acc[r][v]);
+#else
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_add_ps(acc[r][v], _mm512_mul_ps(x, w[v]));
+#endif
     }
   }
   for (int r = 0; r < R; ++r)
-    for (int v = 0; v < 2; ++v) _mm512_storeu_ps(C + r * ldc + 16 * v, acc[r][v]);
+    for (int v = 0; v < NV; ++v) {
+      if (TAIL && v == NV - 1) store16<true>(C + r * ldc + 16 * v, acc[r][v], tail);
+      else _mm512_storeu_ps(C + r * ldc + 16 * v, acc[r][v]);
+    }
 }
 
-__attribute__((target("avx512f"))) void gemm_avx512(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row,
-                                                    std::ptrdiff_t a_col, const float* B, std::ptrdiff_t ldb,
-                                                    const float* init, std::ptrdiff_t init_ld, float* C,
-                                                    std::ptrdiff_t ldc) {
-  constexpr int R = 8, CB = 32;
-  const int mfull = m / R * R, nfull = n / CB * CB;
-  for (int i = 0; i < mfull; i += R)
-    for (int j0 = 0; j0 < nfull; j0 += CB)
-      micro_avx512<R>(kdim, A + i * a_row, a_row, a_col, B + j0, ldb,
-                      init != nullptr ? init + i * init_ld + j0 : nullptr, init_ld, C + i * ldc + j0, ldc);
-  _mm256_zeroupper();
-  if (nfull < n && mfull > 0)
-    gemm_avx2(mfull, n - nfull, kdim, A, a_row, a_col, B + nfull, ldb, init != nullptr ? init + nfull : nullptr,
-              init_ld, C + nfull, ldc);
-  if (mfull < m)
-    gemm_avx2(m - mfull, n, kdim, A + mfull * a_row, a_row, a_col, B, ldb,
-              init != nullptr ? init + mfull * init_ld : nullptr, init_ld, C + mfull * ldc, ldc);
+// R rows, all columns: blocks of NV vectors, single vectors, then one masked vector.
+template <int R, int NV>
+__attribute__((target(RILL_AVX512_TARGET), always_inline)) inline void rows_avx512(
+    int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col, const float* B, std::ptrdiff_t ldb,
+    const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
+  int j0 = 0;
+  for (; j0 + 16 * NV <= n; j0 += 16 * NV)
+    micro_avx512<R, NV, false>(kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld,
+                               C + j0, ldc, 0);
+  for (; j0 + 16 <= n; j0 += 16)
+    micro_avx512<R, 1, false>(kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld,
+                              C + j0, ldc, 0);
+  if (j0 < n)
+    micro_avx512<R, 1, true>(kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld,
+                             C + j0, ldc, static_cast<__mmask16>((1u << (n - j0)) - 1u));
 }
 
-bool have_avx512() { return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma"); }
+#ifndef RILL_AVX512_R
+#define RILL_AVX512_R 8
+#define RILL_AVX512_NV 2
 #endif
+__attribute__((target(RILL_AVX512_TARGET))) void gemm_avx512(int m, int n, int kdim, const float* A,
+                                                             std::ptrdiff_t a_row, std::ptrdiff_t a_col,
+                                                             const float* B, std::ptrdiff_t ldb, const float* init,
+                                                             std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
+  constexpr int R = RILL_AVX512_R;
+  int i = 0;
+#define RILL_ROWS(r, nv)                                                                                          \
+  rows_avx512<r, nv>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init != nullptr ? init + i * init_ld : nullptr, \
+                     init_ld, C + i * ldc, ldc)
+  for (; i + R <= m; i += R) RILL_ROWS(R, RILL_AVX512_NV);
+  // Fewer rows get more column vectors: enough independent add chains to hide
+  // the adder's latency (batch 1 is one row).
+  switch (m - i) {
+    case 11: RILL_ROWS(11, 2); break;
+    case 10: RILL_ROWS(10, 2); break;
+    case 9: RILL_ROWS(9, 2); break;
+    case 8: RILL_ROWS(8, 2); break;
+    case 7: RILL_ROWS(7, 2); break;
+    case 6: RILL_ROWS(6, 2); break;
+    case 5: RILL_ROWS(5, 2); break;
+    case 4: RILL_ROWS(4, 3); break;
+    case 3: RILL_ROWS(3, 4); break;
+    case 2: RILL_ROWS(2, 6); break;
+    case 1: RILL_ROWS(1, 8); break;
+    default: break;
+  }
+#undef RILL_ROWS
+  _mm256_zeroupper();
+}
+
+bool have_avx512() {
+#if defined(RILL_NO_AVX512)
+  return false;
+#elif defined(RILL_FMA)
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
+#else
+  return __builtin_cpu_supports("avx512f");
+#endif
+}
 
 bool have_avx2() {
 #if defined(RILL_NO_AVX2)
   return false;
-#else
-#if defined(RILL_FMA)
+#elif defined(RILL_FMA)
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #else
   return __builtin_cpu_supports("avx2");
 #endif
-#endif
 }
+#endif  // RILL_X86_DISPATCH
+
+// What this build and CPU can run, probed once; and the cap set by simd_limit.
+Simd probe_best() {
+#if defined(RILL_X86_DISPATCH)
+  if (have_avx512()) return Simd::avx512;
+  if (have_avx2()) return Simd::avx2;
 #endif
+  return Simd::vec4;
+}
+Simd best_cached() {
+  static const Simd best = probe_best();
+  return best;
+}
+std::atomic<int> g_cap{static_cast<int>(Simd::avx512)};
+
+inline Simd active() {
+  const int cap = g_cap.load(std::memory_order_relaxed), best = static_cast<int>(best_cached());
+  return static_cast<Simd>(cap < best ? cap : best);
+}
 }  // namespace
+
+Simd simd_best() { return best_cached(); }
+Simd simd_limit(Simd cap) {
+  g_cap.store(static_cast<int>(cap), std::memory_order_relaxed);
+  return active();
+}
+Simd simd_active() { return active(); }
 
 void gemm(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col, const float* B,
           std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
-#if defined(RILL_X86_DISPATCH) && defined(RILL_FMA)
-  if (have_avx512()) return gemm_avx512(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
-#endif
+  switch (active()) {
 #if defined(RILL_X86_DISPATCH)
-  if (have_avx2()) return gemm_avx2(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
+    case Simd::avx512: return gemm_avx512(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
+    case Simd::avx2: return gemm_avx2(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
 #endif
-  gemm_portable(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
+    case Simd::scalar: return gemm_ref(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
+    default: return gemm_portable(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
+  }
 }
 
 const char* gemm_variant() {
-#if defined(RILL_X86_DISPATCH) && defined(RILL_FMA)
-  return have_avx512() ? "avx512+fma (RILL_FMA build: bits differ from the default build)"
-         : have_avx2() ? "avx2+fma (RILL_FMA build: bits differ from the default build)"
-                       : "sse2";
-#elif defined(RILL_X86_DISPATCH)
-  return have_avx2() ? "avx2" : "sse2";
+  switch (active()) {
+#if defined(RILL_FMA)
+    case Simd::avx512: return "avx512+fma (RILL_FMA build: bits differ from the default build)";
+    case Simd::avx2: return "avx2+fma (RILL_FMA build: bits differ from the default build)";
+#else
+    case Simd::avx512: return "avx512";
+    case Simd::avx2: return "avx2";
+#endif
+    case Simd::scalar: return "scalar";
+    default: break;
+  }
+#if defined(RILL_X86_DISPATCH)
+  return "sse2";
 #elif defined(__wasm_simd128__)
   return "simd128";
 #elif defined(__ARM_NEON)
@@ -424,6 +525,8 @@ __attribute__((always_inline)) inline long silu_grad_vec(const float* z, float* 
 }
 #if defined(RILL_X86_DISPATCH)
 typedef std::uint32_t u8 __attribute__((vector_size(32)));
+typedef float v16 __attribute__((vector_size(64)));
+typedef std::uint32_t u16 __attribute__((vector_size(64)));
 __attribute__((target("avx2"))) long silu_avx2(const float* z, float* a, long count) {
   const long done = silu_vec<v8, u8>(z, a, count);
   __builtin_ia32_vzeroupper();
@@ -434,20 +537,38 @@ __attribute__((target("avx2"))) long silu_grad_avx2(const float* z, float* g, lo
   __builtin_ia32_vzeroupper();
   return done;
 }
+__attribute__((target(RILL_AVX512_TARGET))) long silu_avx512(const float* z, float* a, long count) {
+  const long done = silu_vec<v16, u16>(z, a, count);
+  __builtin_ia32_vzeroupper();
+  return done;
+}
+__attribute__((target(RILL_AVX512_TARGET))) long silu_grad_avx512(const float* z, float* g, long count) {
+  const long done = silu_grad_vec<v16, u16>(z, g, count);
+  __builtin_ia32_vzeroupper();
+  return done;
+}
 #endif
 
 // SiLU over the first lanes-multiple of count; returns how many were done.
 long silu_fast(const float* z, float* a, long count) {
+  switch (active()) {
 #if defined(RILL_X86_DISPATCH)
-  if (have_avx2()) return silu_avx2(z, a, count);
+    case Simd::avx512: return silu_avx512(z, a, count);
+    case Simd::avx2: return silu_avx2(z, a, count);
 #endif
-  return silu_vec<v4, u4>(z, a, count);
+    case Simd::scalar: return 0;
+    default: return silu_vec<v4, u4>(z, a, count);
+  }
 }
 long silu_grad_fast(const float* z, float* g, long count) {
+  switch (active()) {
 #if defined(RILL_X86_DISPATCH)
-  if (have_avx2()) return silu_grad_avx2(z, g, count);
+    case Simd::avx512: return silu_grad_avx512(z, g, count);
+    case Simd::avx2: return silu_grad_avx2(z, g, count);
 #endif
-  return silu_grad_vec<v4, u4>(z, g, count);
+    case Simd::scalar: return 0;
+    default: return silu_grad_vec<v4, u4>(z, g, count);
+  }
 }
 #else
 long silu_fast(const float*, float*, long) { return 0; }

@@ -36,8 +36,21 @@ void gemm_ref(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std:
 void gemm_portable(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col,
                    const float* B, std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C,
                    std::ptrdiff_t ldc);
-// Which gemm runs here: "avx2", "sse2", "simd128", "neon", "scalar".
+// Which gemm runs here: "avx512", "avx2", "sse2", "simd128", "neon",
+// "generic vectors" or "scalar" (RILL_FMA builds add "+fma").
 const char* gemm_variant();
+
+// The instruction sets the kernels (gemm, SiLU) choose from, narrowest first.
+// Every one gives the same bits in the default build; they differ in speed.
+enum class Simd : int { scalar = 0, vec4 = 1, avx2 = 2, avx512 = 3 };
+// The widest this build and CPU support (x86-64: probed at run time).
+Simd simd_best();
+// Caps what the kernels use from now on, for every thread, and returns the
+// level in effect (the lesser of cap and simd_best()). For tests, which hold
+// each path to the reference, and benchmarks, which compare them; set it while
+// no kernel runs.
+Simd simd_limit(Simd cap);
+Simd simd_active();
 
 // Packed layout for linear_packed: W transposed to [fin][ld] with ld =
 // packed_ld(fout) (fout rounded up to the vector block), zero padded.
