@@ -98,10 +98,10 @@ make_npy() {
 
 # ---- help -------------------------------------------------------------------
 expect_ok "rill --help exits 0" --help
-for c in train sample field data eval info export-c; do
+for c in train sample field data eval info export-c bench; do
   check "rill --help lists '$c'" grep -q "^  $c " "$T/out"
 done
-for c in train sample field data eval info export-c; do
+for c in train sample field data eval info export-c bench; do
   rill "$c" --help
   check "rill $c --help prints its usage" test $RC -eq 0 -a -n "$(grep "^usage: rill $c" "$T/out")"
 done
@@ -109,6 +109,26 @@ rill sample --help
 check "sample --help shows defaults" grep -q -- "--n N .*(default 1000)" "$T/out"
 rill
 check "rill without a command exits 2" test $RC -eq 2
+
+# ---- bench --------------------------------------------------------------------
+# Figures are not checked (machines differ); their shape and sanity are.
+expect_ok "bench --quick --json on the 4-lane kernels, 1 and 2 threads" bench --quick --json --threads 2 --simd vec4
+bench_sane() {
+  python3 - "$T/out" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+rows = {(r["what"], r["batch"], r["threads"]): r for r in b["results"]}
+want = [("sample", n, t) for n in (1, 256, 4096) for t in (1, 2)] + [("train", n, t) for n in (256, 4096) for t in (1, 2)]
+assert sorted(rows) == sorted(want), sorted(rows)
+assert b["flops_per_eval"] == 66816 and b["peak_gflops_1thread"] > 0 and b["kernel"], b
+for r in rows.values():
+    assert r["per_second"] > 0 and 0 < r["peak_fraction"] < 1.5, r
+PY
+}
+check "bench --json: every batch and thread count, positive rates, peak fractions below 1.5" bench_sane
+rill bench --simd wide
+check "bench --simd with an unknown level exits 2 and names the levels" \
+  test $RC -eq 2 -a -n "$(grep "one of best, avx512, avx2, vec4, scalar" "$T/err")"
 
 # ---- data ---------------------------------------------------------------------
 expect_ok "data moons to .csv" data --data moons --n 50 --seed 3 --out d.csv
