@@ -76,6 +76,18 @@ asan:
 	  EXTRA_CXXFLAGS="-fsanitize=address,undefined -fno-sanitize=vptr -fno-sanitize-recover=all -fno-omit-frame-pointer -DRILL_SANITIZE" \
 	  LDFLAGS="-pthread -fsanitize=address,undefined" unit
 
+# ThreadSanitizer over the thread pool and threaded sampling and training
+# (tests/test_threads.cpp; the other test files replace operator new, which
+# TSan owns). Clang, as the fuzzer.
+TSAN_B := build-tsan
+.PHONY: tsan
+tsan:
+	$(MAKE) B=$(TSAN_B) OPT=-O1 CXX=clang++ EXTRA_CXXFLAGS="-fsanitize=thread" \
+	  LDFLAGS="-pthread -fsanitize=thread" $(TSAN_B)/librill.a $(TSAN_B)/tests/doctest_main.o $(TSAN_B)/tests/test_threads.o
+	clang++ -fsanitize=thread $(TSAN_B)/tests/doctest_main.o $(TSAN_B)/tests/test_threads.o $(TSAN_B)/librill.a \
+	  -pthread -o $(TSAN_B)/threads_tsan
+	cd tests && TSAN_OPTIONS=halt_on_error=1 ../$(TSAN_B)/threads_tsan
+
 # libFuzzer needs clang: the model loader for FUZZ_SECONDS, then the CLI's
 # .npy/.csv readers for half as long. Seed corpora and dictionaries are in tests/fuzz/.
 FUZZ_B := build-fuzz

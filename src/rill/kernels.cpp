@@ -11,10 +11,15 @@
 #if !defined(RILL_NO_SIMD) && (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #define RILL_X86_DISPATCH 1
 #endif
-#if defined(RILL_X86_DISPATCH) && !defined(__clang__)
-// The 8-lane helpers are only ever inlined into the avx2-target functions; the
-// "AVX vector return changes the ABI" note about their out-of-line form is moot.
+#if defined(RILL_X86_DISPATCH)
+// The 8- and 16-lane helpers are only ever inlined into the avx2/avx512f-target
+// functions; the "AVX vector return changes the ABI" note about their
+// out-of-line form is moot.
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wpsabi"
+#else
 #pragma GCC diagnostic ignored "-Wpsabi"
+#endif
 #endif
 
 #include "rill/kernels.h"
@@ -112,10 +117,6 @@ template <class V>
 inline V splat(float x);
 template <>
 inline v4 splat<v4>(float x) { return v4{x, x, x, x}; }
-#if defined(RILL_X86_DISPATCH)
-template <>
-inline v8 splat<v8>(float x) { return v8{x, x, x, x, x, x, x, x}; }
-#endif
 
 // R rows × NV vectors of columns: R·NV accumulators in registers.
 template <class V, int R, int NV>
