@@ -393,6 +393,35 @@ TEST_CASE("datasets: draws are deterministic and chunking does not change them")
   }
 }
 
+TEST_CASE("datasets: each point takes dataset_draws_per_point draws, so advanced copies draw ranges side by side") {
+  const long n = 999;
+  for (int i = 0; i < rill::kDatasetCount; ++i) {
+    const Dataset d = static_cast<Dataset>(i);
+    INFO(rill::dataset_name(d));
+    const int per = rill::dataset_draws_per_point(d);
+    CHECK(per > 0);
+    const std::vector<float> a = draw(d, 42, n);
+    // three ranges, each from a copy of the stream advanced by the draws before it
+    std::vector<float> parts(static_cast<std::size_t>(2 * n));
+    const rill::Rng base = rill::Rng::derive(42, rill::Purpose::user);
+    const long cuts[] = {0, 100, 637, n};
+    for (int c = 0; c < 3; ++c) {
+      rill::Rng r = base;
+      r.advance(static_cast<std::uint64_t>(per) * cuts[c]);
+      rill::dataset_sample(d, r, parts.data() + 2 * cuts[c], cuts[c + 1] - cuts[c]);
+      CHECK_FALSE(r.has_spare());
+    }
+    CHECK(std::memcmp(a.data(), parts.data(), a.size() * sizeof(float)) == 0);
+    // and the stream ends where per × n draws take it
+    rill::Rng whole = base, skipped = base;
+    std::vector<float> tmp(static_cast<std::size_t>(2 * n));
+    rill::dataset_sample(d, whole, tmp.data(), n);
+    skipped.advance(static_cast<std::uint64_t>(per) * n);
+    CHECK(whole.next_u32() == skipped.next_u32());
+  }
+  CHECK(rill::dataset_draws_per_point(static_cast<Dataset>(99)) == 0);
+}
+
 TEST_CASE("datasets: n <= 0 draws nothing; a value outside the enum gives zeros") {
   float buf[4] = {7, 7, 7, 7};
   rill::Rng rng(1, 2);

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "rill/rng.h"
@@ -69,4 +70,32 @@ TEST_CASE("normal draws: moments of N(0, 1), and fill_normal equals repeated nor
   std::vector<float> v(11);
   a.fill_normal(v.data(), 11);
   for (float x : v) CHECK(x == b.normal());
+}
+
+TEST_CASE("advance(k) equals k draws, for small and huge k, and copies draw ranges side by side") {
+  for (std::uint64_t k : {0ull, 1ull, 2ull, 3ull, 7ull, 64ull, 1000ull, 12345ull}) {
+    Rng a(99, 7), b(99, 7);
+    for (std::uint64_t i = 0; i < k; ++i) a.next_u32();
+    b.advance(k);
+    INFO("k " << k);
+    CHECK(a.next_u32() == b.next_u32());
+    CHECK(a.next_u32() == b.next_u32());
+  }
+  // 2^64 draws is the whole period: back to the start. 2^63 + 2^63 likewise.
+  Rng c(5, 1), d(5, 1);
+  d.advance(1ull << 63);
+  CHECK(c.next_u32() != d.next_u32());
+  d.advance((1ull << 63) - 1);  // with the draw just made: 2^64 in all, back to the start
+  Rng e(5, 1);
+  CHECK(e.next_u32() == d.next_u32());
+  // Normals: a copy advanced by 2 draws per pair continues the sequence.
+  Rng whole(3, 3), part(3, 3);
+  std::vector<float> all(100), second(60);
+  whole.fill_normal(all.data(), 100);
+  part.advance(40);
+  part.fill_normal(second.data(), 60);
+  CHECK(std::memcmp(all.data() + 40, second.data(), 60 * sizeof(float)) == 0);
+  CHECK_FALSE(part.has_spare());
+  part.normal();
+  CHECK(part.has_spare());
 }

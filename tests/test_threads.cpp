@@ -35,7 +35,10 @@ TEST_CASE("the pool runs every task exactly once, many times over") {
 
 TEST_CASE("training with 1, 2 or 3 threads gives the same bits (one chunk of rows, and several)") {
   const MlpSpec spec = MlpSpec::make(2, 40, 3);  // widths that do not split evenly
+  // batch >= 512 with threads also draws the minibatch and noise side by side
+  for (Dataset data : {Dataset::spirals, Dataset::moons, Dataset::eight_gaussians})
   for (int batch : {101, 2100}) {
+  INFO(dataset_name(data) << " batch " << batch);
   TrainConfig cfg;
   cfg.batch = batch;
   cfg.ema = 0.9f;
@@ -44,7 +47,7 @@ TEST_CASE("training with 1, 2 or 3 threads gives the same bits (one chunk of row
     std::vector<unsigned char> mem(Trainer::memory_bytes(spec, cfg));
     Arena arena(mem.data(), mem.size());
     Trainer t;
-    REQUIRE(t.init(spec, cfg, DataSource::builtin(Dataset::spirals), arena, nullptr) == Status::ok);
+    REQUIRE(t.init(spec, cfg, DataSource::builtin(data), arena, nullptr) == Status::ok);
     ThreadPool pool(threads);
     t.set_executor(&pool);
     REQUIRE(t.run(6) == Status::ok);

@@ -160,6 +160,19 @@ bool parse_dataset(const char* name, Dataset* out) {
   return false;
 }
 
+int dataset_draws_per_point(Dataset d) {
+  switch (d) {
+    case Dataset::gaussian: return 2;         // a normal pair
+    case Dataset::eight_gaussians: return 3;  // below(8), a normal pair
+    case Dataset::moons: return 4;            // below(2), uniform, a normal pair
+    case Dataset::checkerboard: return 3;     // uniform, uniform, below(2)
+    case Dataset::circles: return 4;          // below(2), uniform, a normal pair
+    case Dataset::spirals: return 4;          // uniform, below(2), uniform, uniform
+    case Dataset::swissroll: return 3;        // uniform, a normal pair
+  }
+  return 0;
+}
+
 void dataset_sample(Dataset d, Rng& rng, float* out, long n) {
   if (n <= 0 || out == nullptr) return;
   switch (d) {

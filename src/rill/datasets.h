@@ -22,5 +22,11 @@ bool parse_dataset(const char* name, Dataset* out);
 // n points drawn in one call equal the same points drawn over several
 // consecutive calls on the same Rng.
 void dataset_sample(Dataset d, Rng& rng, float* out, long n);
+// The 32-bit draws dataset_sample takes from rng per point: a fixed number
+// for every built-in dataset (normals come in pairs, integers from below()
+// of a power of two never retry), so ranges of points can be drawn side by
+// side from advanced copies of the generator (Rng::advance). 0 for a value
+// that is not a Dataset.
+int dataset_draws_per_point(Dataset d);
 
 }  // namespace rill

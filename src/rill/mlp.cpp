@@ -237,19 +237,26 @@ Status mlp_backward(const Mlp& mlp, const Tape& tape, const float* dout, float* 
     float* gW = grad + s.weight_offset(i);
     float* gb = grad + s.bias_offset(i);
     // gW[j][k] = Σ_r dz[r][j]·a[r][k] (r in order, from +0): dz read transposed;
-    // gb[j] = Σ_r dz[r][j] likewise. Threads take ranges of j.
-    parallel_for(ex, fout, [&](long j0, long j1) {
-      const int mj = static_cast<int>(j1 - j0);
+    // gb[j] = Σ_r dz[r][j] likewise. Threads take ranges of j, or ranges of k
+    // when the layer has fewer outputs than inputs (the output layer: 2 rows
+    // of j would give each thread a sliver); either way every sum is the loop
+    // one thread runs.
+    const bool split_k = fout < fin;
+    parallel_for(ex, split_k ? fin : fout, [&](long p0, long p1) {
+      const long j0 = split_k ? 0 : p0, j1 = split_k ? fout : p1;
+      const long k0 = split_k ? p0 : 0, k1 = split_k ? p1 : fin;
+      const int mj = static_cast<int>(j1 - j0), nk = static_cast<int>(k1 - k0);
       // In blocks of rows of the batch (the running sums go on in C), so that
       // the slices of dz and a being read stay in cache for a large batch.
       constexpr int kRowBlock = 256;
       for (int r0 = 0; r0 < n; r0 += kRowBlock) {
         const int kc = n - r0 < kRowBlock ? n - r0 : kRowBlock;
-        float* g = gW + j0 * fin;
+        float* g = gW + j0 * fin + k0;
         const float* dzr = dz + static_cast<std::ptrdiff_t>(r0) * fout + j0;
-        const float* ar = a + static_cast<std::ptrdiff_t>(r0) * fin;
-        gemm(mj, fin, kc, dzr, 1, fout, ar, fin, (r0 == 0 && !accumulate) ? nullptr : g, fin, g, fin);
+        const float* ar = a + static_cast<std::ptrdiff_t>(r0) * fin + k0;
+        gemm(mj, nk, kc, dzr, 1, fout, ar, fin, (r0 == 0 && !accumulate) ? nullptr : g, fin, g, fin);
       }
+      if (p0 != 0 && split_k) return;  // the first range of k also sums the biases
       if (!accumulate)
         for (long j = j0; j < j1; ++j) gb[j] = 0.0f;
       for (int r = 0; r < n; ++r) {

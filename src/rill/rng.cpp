@@ -52,6 +52,22 @@ float Rng::normal() {
   return r * mathf::cos(theta);
 }
 
+void Rng::advance(std::uint64_t delta) {
+  // pcg32_advance_r: state·M^δ + inc·(M^δ − 1)/(M − 1), by squaring.
+  std::uint64_t mult = 6364136223846793005ULL, plus = inc_;
+  std::uint64_t acc_mult = 1u, acc_plus = 0u;
+  while (delta > 0) {
+    if ((delta & 1u) != 0) {
+      acc_mult *= mult;
+      acc_plus = acc_plus * mult + plus;
+    }
+    plus = (mult + 1u) * plus;
+    mult *= mult;
+    delta >>= 1u;
+  }
+  state_ = acc_mult * state_ + acc_plus;
+}
+
 void Rng::fill_normal(float* out, long n) {
   for (long i = 0; i < n; ++i) out[i] = normal();
 }

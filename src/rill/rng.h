@@ -40,6 +40,14 @@ class Rng {
   // Fills out[0..n) with standard normals; same values as n calls to normal().
   void fill_normal(float* out, long n);
 
+  // Skips the next `delta` 32-bit draws in O(log delta) (PCG's jump-ahead),
+  // so that ranges of a stream can be drawn side by side from copies: a copy
+  // advanced by the draws before its range gives exactly those values. A
+  // normal pair takes two draws; a pending second value is not touched.
+  void advance(std::uint64_t delta);
+  // Whether normal() would return a kept second value without drawing.
+  bool has_spare() const { return has_spare_; }
+
  private:
   std::uint64_t state_;
   std::uint64_t inc_;
