@@ -69,6 +69,7 @@ int run_eval(const Args& args) {
   const int n = static_cast<int>(args.integer("--n", 2, 10000));
   const bool json = args.has("--json");
   const Sampling opt = parse_sampling(args);
+  const int threads = parse_threads(args);
 
   std::vector<float> x;
   std::string source;
@@ -80,7 +81,7 @@ int run_eval(const Args& args) {
     x.resize(static_cast<std::size_t>(n) * rill::kDatasetDim);
     rill::Rng rng = rill::Rng::derive(opt.seed, rill::Purpose::sample_noise);
     rng.fill_normal(x.data(), static_cast<long>(x.size()));
-    integrate_points(*model, opt.solver, opt.steps, x.data(), n, 0.0f, 1.0f, nullptr);
+    integrate_points(*model, opt.solver, opt.steps, x.data(), n, 0.0f, 1.0f, nullptr, threads);
     source = "model " + model->path + " (" + rill::solver_name(opt.solver) + ", " + std::to_string(opt.steps) +
              " steps, seed " + std::to_string(opt.seed) + ")";
   } else {
@@ -146,6 +147,7 @@ const Command& eval_command() {
         f.push_back({"--samples", "FILE", nullptr, "or evaluate these points (.npy or .csv, n x 2)"});
         f.push_back({"--n", "N", "2000", "number of points compared (2 .. 10000)"});
         f.push_back({"--json", nullptr, nullptr, "print one JSON object instead of a table"});
+        f.push_back(threads_flag());
         return f;
       }(),
       run_eval};

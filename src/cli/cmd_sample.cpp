@@ -34,6 +34,7 @@ int run_sample(const Args& args) {
   if (from_file && args.has("--seed")) args.fail("--seed has no effect with --x0 (the file is the starting noise)");
   const long n_flag = args.integer("--n", 1, 100000000);
   const bool want_traj = args.has("--trajectory");
+  const int threads = parse_threads(args);
 
   const auto model = load_model(args.text("--model"));
   const int d = model->dim();
@@ -61,7 +62,8 @@ int run_sample(const Args& args) {
   }
   check_output_path(out);
 
-  integrate_points(*model, opt.solver, opt.steps, x.data(), n, 0.0f, 1.0f, want_traj ? traj.data() : nullptr);
+  integrate_points(*model, opt.solver, opt.steps, x.data(), n, 0.0f, 1.0f, want_traj ? traj.data() : nullptr,
+                   threads);
 
   long bad = 0;
   for (long i = 0; i < n; ++i)
@@ -109,6 +111,7 @@ const Command& sample_command() {
         for (const Flag& s : sampling_flags()) f.push_back(s);
         f.push_back({"--x0", "FILE", nullptr, "starting points (.npy or .csv, n x d) instead of drawing them"});
         f.push_back({"--trajectory", nullptr, nullptr, "write every step, not only the samples"});
+        f.push_back(threads_flag());
         return f;
       }(),
       run_sample};

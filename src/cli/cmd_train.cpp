@@ -2,6 +2,7 @@
 // matching (rill::Trainer) and writes it atomically with its training facts.
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "cli/progress.h"
 #include "rill/datasets.h"
 #include "rill/model_file.h"
+#include "rill/thread_pool.h"
 #include "rill/train.h"
 
 namespace cli {
@@ -67,6 +69,7 @@ int run_train(const Args& args) {
   rill::parse_coupling(args.choice("--coupling", {"independent", "ot"}).c_str(), &cfg.coupling);
   cfg.sigma_min = static_cast<float>(args.real("--sigma-min", 0.0, 0.999999));
   cfg.seed = args.seed("--seed");
+  const int threads = parse_threads(args);
   if (cfg.coupling == rill::Coupling::ot && cfg.batch > rill::TrainConfig::kMaxOtBatch)
     args.fail("--coupling ot supports --batch up to %d, got %d", rill::TrainConfig::kMaxOtBatch, cfg.batch);
   const int width = static_cast<int>(args.integer("--width", 1, rill::kMaxWidth));
@@ -108,6 +111,12 @@ int run_train(const Args& args) {
   rill::Trainer trainer;
   st = trainer.init(spec, cfg, source, arena, &msg);
   if (st != rill::Status::ok) runtime_error("cannot start training: %s", core_reason(st, msg).c_str());
+  // Threads split every step's work; the weights come out bit for bit as on one thread.
+  std::unique_ptr<rill::ThreadPool> pool;
+  if (threads > 1) {
+    pool.reset(new rill::ThreadPool(threads));
+    trainer.set_executor(pool.get());
+  }
 
   Progress progress("rill train", cfg.steps);
   std::vector<float> recent(static_cast<std::size_t>(cfg.steps < kFinalLossWindow ? cfg.steps : kFinalLossWindow));
@@ -186,6 +195,7 @@ const Command& train_command() {
           {"--coupling", "NAME", "independent", "independent, or ot (minibatch optimal transport, batch <= 4096)"},
           {"--sigma-min", "S", "0", "CondOT path parameter sigma_min in [0, 1)"},
           {"--seed", "SEED", "0", "seed of initialisation, minibatches and noise (0 .. 4294967295)"},
+          threads_flag(),
       },
       run_train};
   return c;

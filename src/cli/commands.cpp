@@ -1,6 +1,8 @@
 // commands: the command table and the flags several commands share.
 #include "cli/commands.h"
 
+#include "rill/thread_pool.h"
+
 namespace cli {
 
 const std::vector<const Command*>& all_commands() {
@@ -26,6 +28,17 @@ Sampling parse_sampling(const Args& args) {
   rill::parse_solver(name.c_str(), &s.solver);
   s.seed = args.seed("--seed");
   return s;
+}
+
+Flag threads_flag() {
+  return {"--threads", "N", "1", "worker threads, 1 .. 64, or 0 for one per core (same results for any N)"};
+}
+
+int parse_threads(const Args& args) {
+  const int n = static_cast<int>(args.integer("--threads", 0, 64));
+  if (n > 0) return n;
+  const int hw = rill::ThreadPool::hardware_threads();
+  return hw < 64 ? hw : 64;
 }
 
 }  // namespace cli

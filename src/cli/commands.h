@@ -34,4 +34,9 @@ struct Sampling {
 Sampling parse_sampling(const Args& args);
 constexpr long kMaxSampleSteps = 1000000;
 
+// --threads N (train, sample, eval): worker threads, 1 .. 64, or 0 for one
+// per hardware thread. Any count gives the bits of one thread.
+Flag threads_flag();
+int parse_threads(const Args& args);
+
 }  // namespace cli

@@ -5,8 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+
 #include "cli/fail.h"
 #include "rill/field.h"
+#include "rill/parallel.h"
+#include "rill/thread_pool.h"
 
 namespace cli {
 
@@ -67,21 +71,39 @@ std::unique_ptr<LoadedModel> load_model(const std::string& name) {
 }
 
 void integrate_points(const LoadedModel& m, rill::Solver solver, int steps, float* x, long n, float t0, float t1,
-                      float* trajectory) {
+                      float* trajectory, int threads) {
   const rill::MlpField field(m.mlp);
   const int d = m.dim();
-  const int chunk = n < kChunk ? static_cast<int>(n) : kChunk;
-  std::vector<unsigned char> scratch(rill::integrate_scratch(field, solver, chunk < 1 ? 1 : chunk) + rill::Arena::kAlign);
-  rill::Arena arena(scratch.data(), scratch.size());
+  if (threads < 1) threads = 1;
+  // Chunks of at most kChunk rows, at least one per thread.
+  const long per_thread = (n + threads - 1) / threads;
+  const int chunk = static_cast<int>(per_thread < kChunk ? (per_thread < 1 ? 1 : per_thread) : kChunk);
+  const long chunks = (n + chunk - 1) / chunk;
   const std::size_t stride = static_cast<std::size_t>(n) * static_cast<std::size_t>(d);
-  for (long r0 = 0; r0 < n; r0 += chunk) {
-    const int c = n - r0 < chunk ? static_cast<int>(n - r0) : chunk;
-    const std::size_t off = static_cast<std::size_t>(r0) * static_cast<std::size_t>(d);
-    arena.reset();
-    const rill::Status st = rill::integrate(field, solver, steps, x + off, c, t0, t1, arena,
-                                            trajectory != nullptr ? trajectory + off : nullptr, stride);
-    if (st != rill::Status::ok) runtime_error("integration failed: %s", rill::status_message(st));
+  const std::size_t scratch_bytes = rill::integrate_scratch(field, solver, chunk) + rill::Arena::kAlign;
+  std::atomic<int> failed{static_cast<int>(rill::Status::ok)};
+  // Each worker integrates a contiguous range of chunks in its own scratch.
+  auto run = [&](long c0, long c1) {
+    std::vector<unsigned char> scratch(scratch_bytes);
+    rill::Arena arena(scratch.data(), scratch.size());
+    for (long c = c0; c < c1; ++c) {
+      const long r0 = c * chunk;
+      const int rows = n - r0 < chunk ? static_cast<int>(n - r0) : chunk;
+      const std::size_t off = static_cast<std::size_t>(r0) * static_cast<std::size_t>(d);
+      arena.reset();
+      const rill::Status st = rill::integrate(field, solver, steps, x + off, rows, t0, t1, arena,
+                                              trajectory != nullptr ? trajectory + off : nullptr, stride);
+      if (st != rill::Status::ok) failed.store(static_cast<int>(st));
+    }
+  };
+  if (threads > 1 && chunks > 1) {
+    rill::ThreadPool pool(threads < chunks ? threads : static_cast<int>(chunks));
+    rill::parallel_for(&pool, chunks, run);
+  } else {
+    run(0, chunks);
   }
+  const auto st = static_cast<rill::Status>(failed.load());
+  if (st != rill::Status::ok) runtime_error("integration failed: %s", rill::status_message(st));
 }
 
 void eval_field(const LoadedModel& m, float t, const float* x, long n, float* out) {

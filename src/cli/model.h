@@ -31,9 +31,10 @@ std::string find_model(const std::string& name);
 std::unique_ptr<LoadedModel> load_model(const std::string& name);
 
 // Integrates x (n × d, in place) from t0 to t1. trajectory (optional):
-// (steps + 1) × n × d. Runtime error if the core fails.
+// (steps + 1) × n × d. threads > 1 integrates ranges of rows side by side
+// (rows are independent: the same bits). Runtime error if the core fails.
 void integrate_points(const LoadedModel& m, rill::Solver solver, int steps, float* x, long n, float t0, float t1,
-                      float* trajectory);
+                      float* trajectory, int threads = 1);
 // out = u_t(x) for n points.
 void eval_field(const LoadedModel& m, float t, const float* x, long n, float* out);
 

@@ -7,6 +7,7 @@
 // output is computed by exactly the loop one thread would run, so any number
 // of threads gives the bits of one thread.
 #pragma once
+#include <type_traits>
 
 namespace rill {
 
@@ -30,8 +31,9 @@ void parallel_for(Executor* ex, long count, F&& fn) {
     if (count > 0) fn(0L, count);
     return;
   }
+  using Fn = typename std::remove_reference<F>::type;  // F is a reference for an lvalue callable
   struct Ctx {
-    F* fn;
+    Fn* fn;
     long count;
     int parts;
   } ctx{&fn, count, parts};

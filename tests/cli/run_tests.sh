@@ -198,6 +198,29 @@ expect_ok "sample a 3-D model to .svg (first two coordinates)" sample --model m3
 check "3-D .svg has 20 points" test "$(grep -c '<circle' s3.svg)" -eq 20
 expect_ok "train on a .npy file" train --data d.npy --out mn.safetensors --steps 20 --width 8 --depth 1
 
+# --threads: the same weights and samples as one thread (the metadata differs
+# only in train_seconds, so compare the bytes after the JSON header).
+tensor_hash() { python3 -c 'import hashlib,struct,sys; b=open(sys.argv[1],"rb").read(); n=struct.unpack("<Q",b[:8])[0]; print(len(b)-8-n, hashlib.sha256(b[8+n:]).hexdigest())' "$1"; }
+expect_ok "train --threads 1, batch 600 (minibatch drawn in parallel above 512 rows)" \
+  train --data moons --out th1.safetensors --steps 30 --batch 600 --width 24 --ema 0.9 --threads 1
+expect_ok "train --threads 2" train --data moons --out th2.safetensors --steps 30 --batch 600 --width 24 --ema 0.9 --threads 2
+expect_ok "train --threads 0 (one per core)" \
+  train --data moons --out th0.safetensors --steps 30 --batch 600 --width 24 --ema 0.9 --threads 0
+H1=$(tensor_hash th1.safetensors)
+check "train: 2 threads and one per core give the weights of 1 thread, bit for bit" \
+  test -n "$H1" -a "$H1" = "$(tensor_hash th2.safetensors)" -a "$H1" = "$(tensor_hash th0.safetensors)"
+expect_ok "sample --threads 1" sample --model th1.safetensors --n 2500 --steps 4 --solver rk4 --out sth1.npy
+expect_ok "sample --threads 2" sample --model th1.safetensors --n 2500 --steps 4 --solver rk4 --threads 2 --out sth2.npy
+expect_ok "sample --threads 3 --trajectory" \
+  sample --model th1.safetensors --n 50 --steps 3 --trajectory --threads 3 --out tth3.npy
+expect_ok "sample --threads 1 --trajectory" sample --model th1.safetensors --n 50 --steps 3 --trajectory --out tth1.npy
+check "sample: threaded samples equal" cmp -s sth1.npy sth2.npy
+check "sample: threaded trajectories equal" cmp -s tth1.npy tth3.npy
+refuse "--threads above 64" 2 "--threads must be between 0 and 64" "$T/th65.npy" \
+  sample --model th1.safetensors --threads 65 --out "$T/th65.npy"
+refuse "--threads below 0" 2 "--threads must be between 0 and 64" "$T/thm.safetensors" \
+  train --data moons --steps 2 --threads -1 --out "$T/thm.safetensors"
+
 # ---- sample -------------------------------------------------------------------
 expect_ok "sample to .npy" sample --model m.safetensors --n 7 --out s.npy
 check "sample .npy magic (od)" test "$(npy_magic s.npy)" = "934e554d50590100"
