@@ -178,19 +178,18 @@ demo: wasm
 $(B)/tests/wasm/native_vectors: $(B)/tests/wasm/native_vectors.o $(B)/librill.a
 	$(CXX) $(ALL_CXXFLAGS) $^ $(LDFLAGS) -o $@
 
-# The committed golden vectors too, when tests/golden exists (golden.json comes from `make golden-json`).
+# The committed golden vectors too (tests/wasm/golden.test.mjs; golden.json from `make golden-json`).
 # The summary reporter writes `N passed, M failed` to a file, printed last.
-WASM_GOLDEN := $(if $(wildcard tests/golden/golden.txt),$(B)/golden/golden.json)
-wasm-test: wasm $(B)/tests/wasm/native_vectors $(WASM_GOLDEN)
+wasm-test: wasm $(B)/tests/wasm/native_vectors $(B)/golden/golden.json
 	@rm -f $(B)/wasm-test.summary; RILL_WEB_DIR=$(B)/web RILL_NATIVE_VECTORS=$(B)/tests/wasm/native_vectors \
-	  RILL_GOLDEN_DIR=$(if $(WASM_GOLDEN),$(B)/golden) \
+	  RILL_GOLDEN_DIR=$(B)/golden \
 	  node --test --test-reporter=spec --test-reporter-destination=stdout \
 	  --test-reporter=./tests/wasm/summary_reporter.mjs --test-reporter-destination=$(B)/wasm-test.summary \
 	  tests/wasm/; rc=$$?; cat $(B)/wasm-test.summary 2>/dev/null || echo "0 passed, 1 failed"; exit $$rc
 
-browser-test: wasm $(WASM_GOLDEN)
+browser-test: wasm $(B)/golden/golden.json
 	@[ -d node_modules/playwright-core ] || { echo "playwright-core is missing: run 'make deps'"; exit 1; }
-	node tests/browser/browser_test.mjs $(B)/web $(B)/browser-screenshot.png $(if $(WASM_GOLDEN),$(B)/golden)
+	node tests/browser/browser_test.mjs $(B)/web $(B)/browser-screenshot.png $(B)/golden
 
 # Debian's nodejs/npm only where there is no node/npm at all (a newer one may be installed otherwise).
 DEB_PKGS += emscripten chromium $(if $(shell command -v node),,nodejs) $(if $(shell command -v npm),,npm)
@@ -209,7 +208,7 @@ DEB_PKGS += emscripten chromium $(if $(shell command -v node),,nodejs) $(if $(sh
 #   make golden       rewrite tests/golden/golden.txt (only for a change that moves the bits on purpose)
 #   make golden-test  the native library against tests/golden/golden.txt
 #   make golden-json  $(B)/golden/golden.json + model files, for the WebAssembly tests
-#   make golden-wasm-test   the WebAssembly module (Node) against tests/golden/golden.txt
+#   (the WebAssembly module is held to golden.txt by `make wasm-test`, and in Chromium by `make browser-test`)
 #   make mcu-run MCU_VARIANT=m4f   run the demo firmware in QEMU
 MCU_DEB_PKGS := gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-dev qemu-system-arm
 DEB_PKGS += $(MCU_DEB_PKGS)
@@ -255,7 +254,7 @@ GOLDEN_FILE := tests/golden/golden.txt
 GOLDEN_SHIPPED ?= moons
 MCU_FW_OBJS = src/mcu/startup.o src/mcu/print.o
 
-.PHONY: mcu mcu-size mcu-test mcu-run golden golden-test golden-json golden-wasm-test mcu-force
+.PHONY: mcu mcu-size mcu-test mcu-run golden golden-test golden-json mcu-force
 mcu: $(B)/mcu/librill.a $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/librill.a $(B)/mcu/$(v)/demo.elf)
 	@for v in $(MCU_VARIANTS); do printf '%-7s %s: %s bytes of code (all objects; a firmware keeps what it calls)\n' $$v $(B)/mcu/$$v/librill.a \
 	  "$$(arm-none-eabi-size $(B)/mcu/$$v/librill.a | awk 'NR > 1 { t += $$1 } END { print t }')"; done
@@ -335,9 +334,6 @@ golden-test: $(B)/golden/golden
 	$(B)/golden/golden --check $(GOLDEN_FILE)
 
 golden-json: $(B)/golden/golden.json
-# The same vectors under WebAssembly (Node), through rill.mjs (needs the web block's `wasm`).
-golden-wasm-test: wasm $(B)/golden/golden.json
-	node tests/golden/golden_wasm.mjs $(B)/golden $(B)/web
 $(B)/golden/golden.json: $(GOLDEN_FILE) $(B)/golden/golden $(wildcard web/models/*.safetensors)
 	$(B)/golden/golden --emit-json $(B)/golden $(GOLDEN_FILE)
 

@@ -197,24 +197,16 @@ try {
   if (goldenDir && existsSync(join(goldenDir, 'golden.json'))) {
     const golden = JSON.parse(readFileSync(join(goldenDir, 'golden.json'), 'utf8'));
     const files = Object.fromEntries(golden.models.map((m) => [m.name, Array.from(readFileSync(join(goldenDir, m.file)))]));
+    // The page imports the cases' runner (tests/golden/golden_cases.mjs), served beside rill.mjs.
+    await page.route('**/golden_cases.mjs', (route) => route.fulfill({
+      contentType: 'text/javascript', body: readFileSync(new URL('../golden/golden_cases.mjs', import.meta.url)),
+    }));
     const wrong = await page.evaluate(async ({ golden, files }) => {
       const { Rill } = await import('/rill.mjs');
+      const { wrongCases } = await import('/golden_cases.mjs');
       const r = await Rill.load();
-      const fnv = (a) => {
-        let h = 0xcbf29ce484222325n;
-        for (const b of new Uint8Array(a.buffer, a.byteOffset, a.byteLength)) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
-        return h.toString(16).padStart(16, '0');
-      };
-      const points = (count) => Float32Array.from({ length: count }, (_, k) => (((7 * k) % 33) - 16) / 8);
       const models = new Map(golden.models.map((m) => [m.name, r.loadModel(new Uint8Array(files[m.name]))]));
-      const bad = [];
-      for (const c of golden.cases) {
-        const m = models.get(c.model), d = m.info.dim;
-        const out = c.kind === 'sample' ? m.sample({ n: c.n, steps: c.steps, solver: c.solver, seed: c.seed }).x
-          : c.kind === 'field' ? m.field(points(c.n * d), c.t)
-            : m.integrate(points(c.n * d), { steps: c.steps, solver: c.solver, t0: c.t0, t1: c.t1 }).x;
-        if (fnv(out) !== c.hash) bad.push(`${c.kind} ${c.model} ${c.solver ?? ''} ${c.steps ?? ''}`);
-      }
+      const bad = wrongCases(models, golden.cases);
       for (const m of models.values()) m.free();
       return bad;
     }, { golden, files });
