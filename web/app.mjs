@@ -8,9 +8,9 @@
 // model for its facts and for the field overlay (a few hundred points per frame).
 // For the browser test, window.rillDemo exposes the last samples and the view.
 
-import { Rill, EVALUATIONS } from './rill.mjs';
+import { Rill, EVALUATIONS, DATASETS } from './rill.mjs';
 import { Plot, HUES, THEME } from './plot.mjs';
-import { drawDataset, DATASET_NAMES } from './datasets.mjs';
+import { drawDataset } from './datasets.mjs';
 import { TrainPanel } from './train_panel.mjs';
 import { readInt, downloadBytes } from './ui.mjs';
 
@@ -32,8 +32,7 @@ const state = {
   playing: false,
   lastFrame: 0,
   extent: 5,
-  fieldCache: { key: '', u: null },
-  targetCache: new Map(),
+  fieldCache: { key: '', grid: null, u: null, typical: 1, cell: 1 },
 };
 
 const plot = new Plot($('plot'), 5);
@@ -50,7 +49,8 @@ $('message-close').addEventListener('click', clearMessage);
 
 // ---- the sampling worker ----
 class Sampler {
-  constructor() { this.bytes = null; this.id = 0; this.pending = null; this.spawn(); }
+  /** module: the compiled rill.wasm, handed to each worker (compiled once per page). */
+  constructor(module) { this.module = module; this.bytes = null; this.id = 0; this.pending = null; this.spawn(); }
 
   spawn() {
     this.worker = new Worker(new URL('./sample_worker.mjs', import.meta.url), { type: 'module' });
@@ -59,12 +59,13 @@ class Sampler {
       e.preventDefault();
       this.settle(null, new Error(`the sampling worker failed: ${e.message || 'cannot start'}`));
     };
-    if (this.bytes) this.worker.postMessage({ type: 'load', bytes: this.bytes.slice() });
+    this.worker.postMessage({ type: 'init', module: this.module });
+    if (this.bytes) this.worker.postMessage({ type: 'load', bytes: this.bytes });  // postMessage copies
   }
 
   load(bytes) {
     this.bytes = bytes;
-    this.worker.postMessage({ type: 'load', bytes: bytes.slice() });
+    this.worker.postMessage({ type: 'load', bytes });
   }
 
   sample(opts) {
@@ -121,7 +122,7 @@ async function setupModels() {
   const select = $('model');
   const group = document.createElement('optgroup');
   group.label = 'Shipped models';
-  for (const name of DATASET_NAMES) {
+  for (const name of DATASETS) {
     const value = `shipped:${name}`;
     addOption(group, value, shipped.has(name) ? name : `${name} (not built)`, !shipped.has(name));
     state.entries.set(value, { value, label: name, url: `models/${name}.safetensors`, dataset: name, fileName: name });
@@ -134,12 +135,15 @@ async function setupModels() {
   select.addEventListener('change', async () => {
     if (await selectEntry(select.value)) await sampleNow();
   });
-  const first = shipped.has('moons') ? 'moons' : DATASET_NAMES.find((n) => shipped.has(n));
+  const first = shipped.has('moons') ? 'moons' : DATASETS.find((n) => shipped.has(n));
   return first ? `shipped:${first}` : null;
 }
 
-/** Makes an entry current: fetches its bytes if needed, opens it here and in the worker. */
-async function selectEntry(value) {
+/**
+ * Makes an entry current: fetches its bytes if needed, opens it here (unless `opened`, the
+ * entry's model already open) and in the worker.
+ */
+async function selectEntry(value, opened = null) {
   const entry = state.entries.get(value);
   const select = $('model');
   try {
@@ -149,11 +153,12 @@ async function selectEntry(value) {
       if (!res.ok) throw new Error(`cannot fetch ${entry.url} (HTTP ${res.status})`);
       entry.bytes = new Uint8Array(await res.arrayBuffer());
     }
-    const model = state.rill.loadModel(entry.bytes);
+    const model = opened ?? state.rill.loadModel(entry.bytes);
+    opened = null;  // state.model owns it from here
     state.model?.free();
     state.model = model;
     state.entry = entry;
-    state.fieldCache = { key: '', u: null };
+    state.fieldCache = { key: '' };
     state.result = null;
     sampler.cancel();  // samples of the previous model must not arrive late
     sampler.load(entry.bytes);
@@ -164,40 +169,39 @@ async function selectEntry(value) {
     draw();
     return true;
   } catch (e) {
+    opened?.free();
     showMessage(`${entry?.label ?? value}: ${e.message}`);
     if (state.entry) select.value = state.entry.value;
     return false;
   }
 }
 
-/** Adds a user model (uploaded or trained) after checking that it opens; returns false if refused. */
+/**
+ * Adds a user model (uploaded or trained) if it opens (a damaged file is refused here, with the
+ * core's reason) and makes it current; `dataset` defaults to the file's own training dataset.
+ */
 async function addUserModel(bytes, { label, dataset = null, points = null, fileName = 'model' }) {
+  let model;
   try {
-    state.rill.loadModel(bytes).free();  // refuse damaged files here, with the core's reason
+    model = state.rill.loadModel(bytes);
   } catch (e) {
     showMessage(`${label}: ${e.message}`);
     return false;
   }
+  const own = model.info.metadata.dataset;
+  if (dataset === null && points === null && DATASETS.includes(own)) dataset = own;
   const value = `user:${++state.userCount}`;
   state.entries.set(value, { value, label, bytes, dataset, points, fileName });
   addOption($('user-models'), value, label);
   clearMessage();
-  if (await selectEntry(value)) await sampleNow();
+  if (await selectEntry(value, model)) await sampleNow();
   return true;
 }
 
 async function openFile(file) {
   if (!file) return;
   const bytes = new Uint8Array(await file.arrayBuffer());
-  const base = file.name.replace(/\.safetensors$/i, '');
-  const meta = { label: `file: ${file.name}`, fileName: base };
-  try {
-    const m = state.rill.loadModel(bytes);
-    const ds = m.info.metadata.dataset;
-    if (DATASET_NAMES.includes(ds)) meta.dataset = ds;
-    m.free();
-  } catch { /* addUserModel reports it */ }
-  await addUserModel(bytes, meta);
+  await addUserModel(bytes, { label: `file: ${file.name}`, fileName: file.name.replace(/\.safetensors$/i, '') });
 }
 
 const ACT_LABEL = { silu: 'SiLU', relu: 'ReLU', tanh: 'tanh', gelu: 'GELU', gelu_tanh: 'GELU (tanh)' };
@@ -350,9 +354,7 @@ function target() {
   const e = state.entry;
   if (!e) return null;
   if (e.points) return e.points;
-  if (!e.dataset) return null;
-  if (!state.targetCache.has(e.dataset)) state.targetCache.set(e.dataset, drawDataset(e.dataset, TARGET_POINTS, 12345));
-  return state.targetCache.get(e.dataset);
+  return e.dataset ? drawDataset(e.dataset, TARGET_POINTS, 12345) : null;
 }
 
 function fieldArrows() {
@@ -360,25 +362,25 @@ function fieldArrows() {
   if (!m || m.info.dim !== 2) return;
   const k = Math.max(9, Math.min(25, Math.round(plot.canvas.clientWidth / FIELD_SPACING)));
   const key = `${state.entry.value}@${state.t}@${state.extent}@${k}`;
-  const ext = state.extent * 0.92, cell = (2 * ext) / (k - 1);
-  const grid = new Float32Array(2 * k * k);
-  for (let i = 0; i < k; i++)
-    for (let j = 0; j < k; j++) { grid[2 * (i * k + j)] = -ext + i * cell; grid[2 * (i * k + j) + 1] = -ext + j * cell; }
   if (state.fieldCache.key !== key) {
+    // A k × k grid over the view, the field on it, and the 90th-percentile arrow length.
+    const ext = state.extent * 0.92, cell = (2 * ext) / (k - 1);
+    const grid = new Float32Array(2 * k * k);
+    for (let i = 0; i < k; i++)
+      for (let j = 0; j < k; j++) { grid[2 * (i * k + j)] = -ext + i * cell; grid[2 * (i * k + j) + 1] = -ext + j * cell; }
+    let u = null;
     try {
-      state.fieldCache = { key, u: m.field(grid, state.t) };
+      u = m.field(grid, state.t);
     } catch (e) {
-      state.fieldCache = { key, u: null };
       showMessage(`field: ${e.message}`);
     }
+    const norms = [];
+    for (let i = 0; u && i < u.length; i += 2) norms.push(Math.hypot(u[i], u[i + 1]));
+    norms.sort((a, b) => a - b);
+    state.fieldCache = { key, grid, u, cell, typical: norms[Math.floor(0.9 * (norms.length - 1))] || 1 };
   }
-  const u = state.fieldCache.u;
-  if (!u) return;
-  const norms = [];
-  for (let i = 0; i < u.length; i += 2) norms.push(Math.hypot(u[i], u[i + 1]));
-  norms.sort((a, b) => a - b);
-  const typical = norms[Math.floor(0.9 * (norms.length - 1))] || 1;
-  plot.arrows(grid, u, (0.9 * cell) / typical);
+  const f = state.fieldCache;
+  if (f.u) plot.arrows(f.grid, f.u, (0.9 * f.cell) / f.typical);
 }
 
 function draw() {
@@ -409,7 +411,7 @@ function draw() {
 }
 
 // ---- wiring ----
-const sampler = new Sampler();
+let sampler = null;  // made once rill.wasm is compiled
 window.rillDemo = {
   lastSamples: null,
   lastRun: null,
@@ -417,7 +419,7 @@ window.rillDemo = {
   toScreen: (x, y) => plot.toScreen(x, y),
   setTime,
   sample: sampleNow,
-  get trainLosses() { return train?.losses ?? []; },
+  get trainLosses() { return train?.loss.values ?? []; },
 };
 
 let train = null;
@@ -461,6 +463,7 @@ async function main() {
     showMessage(`cannot load rill.wasm: ${e.message}`);
     return;
   }
+  sampler = new Sampler(state.rill.wasm.module);
   train = new TrainPanel({
     form: $('train-form'), data: $('train-data'), paintBox: $('paint-box'), paint: $('paint'),
     paintCount: $('paint-count'), paintClear: $('paint-clear'), steps: $('train-steps'), width: $('train-width'),
@@ -468,6 +471,7 @@ async function main() {
     train: $('train'), stop: $('train-stop'), download: $('train-download'), progress: $('train-progress'),
     status: $('train-status'), loss: $('loss'), preview: $('preview'),
   }, {
+    module: state.rill.wasm.module,
     onModel: (bytes, meta) => addUserModel(bytes, meta),
     onError: (text) => showMessage(text),
   });

@@ -63,10 +63,20 @@ const GENERATORS = {
   },
 };
 
-export const DATASET_NAMES = Object.keys(GENERATORS);
+const drawn = new Map();  // the overlays redraw the same draws on every frame
 
-/** n points of dataset `name` as a Float32Array of (x, y) pairs, or null for an unknown name. */
+/**
+ * n points of dataset `name` as a Float32Array of (x, y) pairs, or null for an unknown name.
+ * Deterministic, so each (name, n, seed) is drawn once and the same array returned after
+ * (callers must not modify it).
+ */
 export function drawDataset(name, n, seed = 1) {
+  const key = `${name}/${n}/${seed}`;
+  if (!drawn.has(key)) drawn.set(key, draw(name, n, seed));
+  return drawn.get(key);
+}
+
+function draw(name, n, seed) {
   const gen = GENERATORS[name];
   if (!gen) return null;
   const U = uniformStream(seed), N = normalStream(U);

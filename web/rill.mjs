@@ -54,16 +54,13 @@ const ERR_CAP = 512;
 const SLOT_STRUCT = SLOT_ERR + ERR_CAP;  // rill_model_info or rill_train_config
 const SCRATCH_BYTES = SLOT_STRUCT + 64;
 
-const STATUS_NAMES = ['ok', 'invalid_argument', 'out_of_memory', 'io_error', 'truncated', 'bad_header', 'bad_json',
-  'unsupported_dtype', 'bad_tensor', 'bad_shape', 'bad_offsets', 'non_finite', 'bad_metadata', 'unsupported'];
-
 /** An error from rill: `message` is the core's reason; `status` its name ('bad_header'); `code` the number. */
 export class RillError extends Error {
-  constructor(message, code = 1) {
+  constructor(message, code = 1, status = 'invalid_argument') {
     super(message);
     this.name = 'RillError';
     this.code = code;
-    this.status = STATUS_NAMES[code] ?? 'unknown';
+    this.status = status;
   }
 }
 
@@ -125,7 +122,7 @@ export class Rill {
   view() { return new DataView(this.c.memory.buffer); }
   alloc(bytes) {
     const p = this.c.rill_alloc(bytes);
-    if (!p) throw new RillError(`out of memory: cannot allocate ${bytes} bytes in WebAssembly memory`, 2);
+    if (!p) throw new RillError(`out of memory: cannot allocate ${bytes} bytes in WebAssembly memory`, 2, 'out_of_memory');
     return p;
   }
   free(p) { if (p) this.c.rill_free(p); }
@@ -148,7 +145,7 @@ export class Rill {
   }
   statusError(code, message) {
     const text = message || this.cstring(this.c.rill_status_message(code));
-    return new RillError(text, code);
+    return new RillError(text, code, this.cstring(this.c.rill_status_name(code)));
   }
   errBuffer() { const p = this.scratch + SLOT_ERR; this.u8()[p] = 0; return p; }
   errText() { return this.cstring(this.scratch + SLOT_ERR, ERR_CAP); }
@@ -215,15 +212,13 @@ export class Rill {
     } else {
       dataset = pick('dataset', opts.dataset ?? 'moons', DATASETS);
     }
-    const cfg = this.u8().slice(p, p + CONFIG.size);  // the block below may move memory
+    // Growing memory for the points keeps every address (p included); only old views go stale.
     const pts = points ? this.alloc(floatBytes(points.length, 'the training points')) : 0;
     try {
       if (points) this.putFloats(pts, points);
-      const cfgPtr = this.scratch + SLOT_STRUCT;
-      this.putBytes(cfgPtr, cfg);
       const out = this.scratch + SLOT_PTR;
       this.view().setUint32(out, 0, true);
-      const rc = this.c.rill_trainer_new(cfgPtr, dataset, pts, count, dim, out, this.errBuffer(), ERR_CAP);
+      const rc = this.c.rill_trainer_new(p, dataset, pts, count, dim, out, this.errBuffer(), ERR_CAP);
       if (rc !== 0) throw this.statusError(rc, this.errText());
       return new Trainer(this, this.view().getUint32(out, true));
     } finally {
@@ -279,17 +274,17 @@ export class Model {
   }
 
   readMetadata() {
-    const r = this.rill, meta = {}, cap = 4096;
+    const r = this.rill, meta = {}, cap = 4096, keyCap = 64;
     const enc = new TextEncoder();
-    for (const key of METADATA_KEYS) {
-      const k = enc.encode(key);
-      r.withBlock(k.length + 1 + cap, (p) => {
+    r.withBlock(keyCap + cap, (p) => {
+      const out = p + keyCap;
+      for (const key of METADATA_KEYS) {
+        const k = enc.encode(key);  // the keys are short ASCII names (< keyCap)
         r.putBytes(p, k);
         r.u8()[p + k.length] = 0;
-        const out = p + k.length + 1;
         if (r.c.rill_model_metadata(this.ptr, p, out, cap) === 0) meta[key] = r.cstring(out, cap);
-      });
-    }
+      }
+    });
     return meta;
   }
 

@@ -2,25 +2,30 @@
 // so the page stays responsive for big requests and a running request can be cancelled
 // by terminating the worker.
 //
-// Messages in:  { type: 'load', bytes }                                  the model to sample from
+// Messages in:  { type: 'init', module }                                 rill.wasm, compiled once by the page
+//               { type: 'load', bytes }                                  the model to sample from
 //               { type: 'sample', id, n, steps, solver, seed, trajectory }
-// Messages out: { type: 'ready' } once rill.wasm is loaded
-//               { type: 'sampled', id, x, trajectory, ms }                ms: time of model.sample()
+// Messages out: { type: 'sampled', id, x, trajectory, ms }                ms: time of model.sample()
 //               { type: 'error', id, message }
 
 import { Rill } from './rill.mjs';
 
 let model = null;
-const rill = Rill.load();
-rill.then(() => postMessage({ type: 'ready' }),
-  (e) => postMessage({ type: 'error', id: null, message: `cannot load rill.wasm: ${e.message}` }));
+let r = null;  // the Rill of the 'init' message
 
-// Messages are handled strictly in order (a load always precedes the samples that follow it).
+// Messages are handled strictly in order (init, then a load before the samples that follow it).
 let queue = Promise.resolve();
 self.onmessage = (e) => { queue = queue.then(() => handle(e.data)); };
 
 async function handle(msg) {
-  const r = await rill.catch(() => null);
+  if (msg.type === 'init') {
+    try {
+      r = await Rill.load(msg.module);
+    } catch (e) {
+      postMessage({ type: 'error', id: null, message: `cannot load rill.wasm: ${e.message}` });
+    }
+    return;
+  }
   if (!r) return;
   try {
     if (msg.type === 'load') {

@@ -13,19 +13,18 @@ const MAX_PAINT = 20000;
 
 export class TrainPanel {
   /**
-   * els: the elements of the card (by id); onModel(bytes, meta) receives each finished model;
-   * onError(text) shows a message.
+   * els: the elements of the card (by id); module: the compiled rill.wasm (for the worker);
+   * onModel(bytes, meta) receives each finished model; onError(text) shows a message.
    */
-  constructor(els, { onModel, onError, onStatus = () => {} }) {
+  constructor(els, { module, onModel, onError }) {
     this.els = els;
+    this.module = module;
     this.onModel = onModel;
     this.onError = onError;
-    this.onStatus = onStatus;
     this.painted = [];
-    this.run = null;          // { id, steps, dataset, points, started }
+    this.run = null;          // { id, steps, dataset, points }
     this.lastFile = null;
     this.lastLabel = 'model';
-    this.losses = [];         // every loss of the current run (for tests and the chart)
     this.nextId = 1;
     this.loss = new LossChart(els.loss);
     this.preview = new Plot(els.preview, 5);
@@ -52,6 +51,7 @@ export class TrainPanel {
     const w = new Worker(new URL('./train_worker.mjs', import.meta.url), { type: 'module' });
     w.onmessage = (e) => this.message(e.data);
     w.onerror = (e) => { e.preventDefault(); this.fail(`the training worker failed: ${e.message || 'cannot start'}`); };
+    w.postMessage({ type: 'init', module: this.module });
     return w;
   }
 
@@ -119,8 +119,7 @@ export class TrainPanel {
     try { cfg = this.readConfig(); } catch (e) { this.onError(e.message); return; }
     const id = this.nextId++;
     const dataset = cfg.dataset ?? DRAWING;
-    this.run = { id, steps: cfg.steps, dataset, points: cfg.points ? cfg.points.slice() : null, started: performance.now() };
-    this.losses = [];
+    this.run = { id, steps: cfg.steps, dataset, points: cfg.points ? cfg.points.slice() : null };
     this.loss.reset();
     this.previewX = null;
     this.els.progress.value = 0;
@@ -139,7 +138,7 @@ export class TrainPanel {
     this.els.stop.disabled = !on;
   }
 
-  status(text) { this.els.status.textContent = text; this.onStatus(text); }
+  status(text) { this.els.status.textContent = text; }
 
   fail(text) {
     this.run = null;
@@ -150,17 +149,15 @@ export class TrainPanel {
   }
 
   message(m) {
-    if (m.type === 'ready') return;
     if (m.type === 'error' && m.id === null) { this.fail(m.message); return; }
     if (!this.run || m.id !== this.run.id) return;  // a stale run
     const run = this.run;
     if (m.type === 'progress') {
-      for (const v of m.losses) this.losses.push(v);
       this.loss.push(m.losses);
       this.loss.draw();
       this.els.progress.value = m.done / run.steps;
       const rate = m.done / (m.ms / 1000);
-      const last = this.losses.slice(-50), mean = last.reduce((s, v) => s + v, 0) / last.length;
+      const last = this.loss.values.slice(-50), mean = last.reduce((s, v) => s + v, 0) / last.length;
       this.status(`step ${m.done} / ${run.steps} · loss ${mean.toFixed(3)} · ${rate.toFixed(0)} steps/s`);
     } else if (m.type === 'preview') {
       this.previewX = m.x;

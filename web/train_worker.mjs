@@ -1,9 +1,9 @@
 // train_worker.mjs — trains a model off the main thread (a module worker using rill.mjs).
 //
-// Messages in:  { type: 'start', id, options, steps, previewEvery, previewN }   options: Rill.trainer's
+// Messages in:  { type: 'init', module }                                       rill.wasm, compiled once by the page
+//               { type: 'start', id, options, steps, previewEvery, previewN }   options: Rill.trainer's
 //               { type: 'stop', id }                                          finish early, keep the model
-// Messages out: { type: 'ready' } once rill.wasm is loaded
-//               { type: 'progress', id, done, losses, ms }                    losses of the steps just run
+// Messages out: { type: 'progress', id, done, losses, ms }                    losses of the steps just run
 //               { type: 'preview', id, done, x }                              samples of the current model
 //               { type: 'done', id, done, file, seconds }                     file: .safetensors bytes
 //               { type: 'error', id, message }
@@ -15,11 +15,7 @@ import { Rill } from './rill.mjs';
 const SLICE_MS = 40;
 let rill = null;
 let current = null;  // { id, stop }
-
-const loaded = Rill.load().then(
-  (r) => { rill = r; postMessage({ type: 'ready' }); },
-  (e) => { postMessage({ type: 'error', id: null, message: `cannot load rill.wasm: ${e.message}` }); },
-);
+let loaded = Promise.resolve();  // replaced by the 'init' message's load
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -60,7 +56,12 @@ async function train({ id, options, steps, previewEvery = 250, previewN = 1000 }
 
 self.onmessage = (e) => {
   const msg = e.data;
-  if (msg.type === 'start') {
+  if (msg.type === 'init') {
+    loaded = Rill.load(msg.module).then(
+      (r) => { rill = r; },
+      (e) => { postMessage({ type: 'error', id: null, message: `cannot load rill.wasm: ${e.message}` }); },
+    );
+  } else if (msg.type === 'start') {
     if (current) current.stop = true;  // one run at a time: the newer one wins
     train(msg);
   } else if (msg.type === 'stop') {

@@ -91,7 +91,7 @@ def main():
         bar = BARS.get(ds)
         mark = "" if bar is None else (" ✓" if r["mmd2"] <= bar else " ✗")
         p("| %s | %s%s | %s | %.3f | %.3f | %s | %s |" % (
-            ds, "%.5f" % r["mmd2"], mark, "%.3f" % bar if bar is not None else "—", r["w2"], r["w2_floor"],
+            ds, fmt(r["mmd2"]), mark, "%.3f" % bar if bar is not None else "—", r["w2"], r["w2_floor"],
             meta.get("steps", "?"), meta.get("train_seconds", "?")))
     print("eval_table: %d evals in %.0f s" % (len(rows) * len(SOLVERS) * len(STEPS), time.time() - t_start),
           file=sys.stderr)
