@@ -244,7 +244,14 @@ TEST_CASE("bad configurations and data are refused with a reason") {
     Arena a(mem.data(), mem.size());
     Trainer t;
     CHECK(t.init(spec, cfg, DataSource::builtin(Dataset::moons), a, &m) == Status::invalid_argument);
+    CHECK(a.used() == 0);
   }
+  // check() gives init()'s verdict with no arena: callers ask it before sizing one
+  Message c;
+  CHECK(Trainer::check(spec, cfg, DataSource::builtin(Dataset::moons), &c) == Status::invalid_argument);
+  CHECK(std::string(c.text) == m.text);
+  CHECK(std::string(c.text).find("OT coupling supports batches up to") != std::string::npos);
+  CHECK(Trainer::check(spec, TrainConfig{}, DataSource::builtin(Dataset::moons), nullptr) == Status::ok);
   // 3-D model on a 2-D dataset
   Run wrong_dim(MlpSpec::make(3, 8, 1), TrainConfig{}, DataSource::builtin(Dataset::moons));
   CHECK(wrong_dim.status == Status::bad_shape);
@@ -254,6 +261,7 @@ TEST_CASE("bad configurations and data are refused with a reason") {
   Run nan_data(spec, TrainConfig{}, DataSource::array(pts.data(), 3, 2));
   CHECK(nan_data.status == Status::non_finite);
   CHECK(std::string(nan_data.msg.text).find("point 2") != std::string::npos);
+  CHECK(Trainer::check(spec, TrainConfig{}, DataSource::array(pts.data(), 3, 2), nullptr) == Status::non_finite);
   Run empty(spec, TrainConfig{}, DataSource::array(pts.data(), 0, 2));
   CHECK(empty.status == Status::invalid_argument);
   // an arena that is too small

@@ -29,7 +29,6 @@ bool parse_coupling(const char* s, Coupling* out) {
     if (std::strcmp(s, kCouplings[i]) == 0) { *out = static_cast<Coupling>(i); return true; }
   return false;
 }
-const char* schedule_name(Schedule s) { return kSchedules[static_cast<int>(s) & 1]; }
 bool parse_schedule(const char* s, Schedule* out) {
   for (int i = 0; i < 2; ++i)
     if (std::strcmp(s, kSchedules[i]) == 0) { *out = static_cast<Schedule>(i); return true; }
@@ -54,9 +53,8 @@ std::size_t Trainer::memory_bytes(const MlpSpec& spec, const TrainConfig& cfg) {
   return total;
 }
 
-Status Trainer::init(const MlpSpec& spec, const TrainConfig& cfg, const DataSource& data, Arena& arena,
-                     Message* msg, const float* initial) {
-  Status st = spec.validate(msg);
+Status Trainer::check(const MlpSpec& spec, const TrainConfig& cfg, const DataSource& data, Message* msg) {
+  const Status st = spec.validate(msg);
   if (st != Status::ok) return st;
   if (cfg.batch < 1 || cfg.batch > TrainConfig::kMaxBatch)
     return fail(msg, Status::invalid_argument, "batch %d is outside 1..%d", cfg.batch, TrainConfig::kMaxBatch);
@@ -87,7 +85,13 @@ Status Trainer::init(const MlpSpec& spec, const TrainConfig& cfg, const DataSour
       if (!finite(data.points[q]))
         return fail(msg, Status::non_finite, "training point %ld has a NaN or Inf coordinate", q / data.dim);
   }
+  return Status::ok;
+}
 
+Status Trainer::init(const MlpSpec& spec, const TrainConfig& cfg, const DataSource& data, Arena& arena,
+                     Message* msg, const float* initial) {
+  const Status st = check(spec, cfg, data, msg);
+  if (st != Status::ok) return st;
   cfg_ = cfg;
   data_ = data;
   path_.sigma_min = cfg.sigma_min;
@@ -145,7 +149,6 @@ Status Trainer::init(const MlpSpec& spec, const TrainConfig& cfg, const DataSour
   }
   std::memset(m_, 0, sizeof(float) * nparams_);
   std::memset(v_, 0, sizeof(float) * nparams_);
-  scratch_mark_ = arena.mark();
   data_rng_ = Rng::derive(cfg.seed, Purpose::train_data);
   noise_rng_ = Rng::derive(cfg.seed, Purpose::train_noise);
   pow1_ = pow2_ = 1.0f;

@@ -25,7 +25,6 @@ enum class Schedule : int { constant, cosine };
 enum class Coupling : int { independent, ot };
 const char* coupling_name(Coupling c);
 bool parse_coupling(const char* s, Coupling* out);
-const char* schedule_name(Schedule s);
 bool parse_schedule(const char* s, Schedule* out);
 
 struct TrainConfig {
@@ -64,10 +63,16 @@ using TrainCallback = bool (*)(int step, float loss, void* ctx);
 
 class Trainer {
  public:
+  // Whether init() accepts this architecture, configuration and data (the
+  // ranges, the OT batch limit, finite points), without touching memory: call
+  // it before sizing an arena with memory_bytes(), which assumes a valid
+  // configuration (OT alone adds batch² doubles).
+  static Status check(const MlpSpec& spec, const TrainConfig& cfg, const DataSource& data, Message* msg);
   // Arena bytes init() takes for this architecture and configuration.
   static std::size_t memory_bytes(const MlpSpec& spec, const TrainConfig& cfg);
-  // Sets up a fresh model (the Trainer keeps using `arena`, which must outlive it) (PyTorch-style init from the seed), or starts from
-  // `initial` (param_count() floats, canonical layout) when it is non-null.
+  // check(), then sets up a fresh model (PyTorch-style init from the seed), or
+  // starts from `initial` (param_count() floats, canonical layout) when it is
+  // non-null. The Trainer keeps using `arena`, which must outlive it.
   Status init(const MlpSpec& spec, const TrainConfig& cfg, const DataSource& data, Arena& arena, Message* msg,
               const float* initial = nullptr);
   // One optimisation step; *loss (if given) receives the minibatch loss before the update.
@@ -84,6 +89,7 @@ class Trainer {
   float last_grad_norm() const { return grad_norm_; }  // global gradient norm of the last step, before clipping
   float lr_at(int step) const;  // learning rate of 0-based step `step`
   const TrainConfig& config() const { return cfg_; }
+  const DataSource& data() const { return data_; }
   // The weights to use: the EMA when enabled, else the current ones (packed for sampling).
   const Mlp& model() const;
   const Mlp& current() const { return mlp_; }
@@ -103,7 +109,6 @@ class Trainer {
   int tape_capacity_ = 0;
   Arena* arena_ = nullptr;
   Executor* executor_ = nullptr;
-  std::size_t scratch_mark_ = 0;
   float *params_ = nullptr, *grad_ = nullptr, *m_ = nullptr, *v_ = nullptr, *ema_ = nullptr;
   float *x0_ = nullptr, *x1_ = nullptr, *t_ = nullptr, *xt_ = nullptr, *target_ = nullptr, *dout_ = nullptr;
   double* cost_ = nullptr;
