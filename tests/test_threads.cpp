@@ -96,3 +96,17 @@ TEST_CASE("sampling and training through the C API with threads give the bits of
   rill_trainer_free(a);
   rill_trainer_free(b);
 }
+
+TEST_CASE("ThreadPool::create starts every helper or none") {
+  ThreadPool* pool = ThreadPool::create(3);
+  REQUIRE(pool != nullptr);
+  CHECK(pool->workers() == 3);
+  std::atomic<int> sum{0};
+  pool->run(10, [](void* ctx, int task) { *static_cast<std::atomic<int>*>(ctx) += task; }, &sum);
+  CHECK(sum.load() == 45);
+  delete pool;
+  ThreadPool* one = ThreadPool::create(0);  // at least the calling thread
+  REQUIRE(one != nullptr);
+  CHECK(one->workers() == 1);
+  delete one;
+}

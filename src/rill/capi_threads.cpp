@@ -70,7 +70,7 @@ int rill_model_set_threads(rill_model* m, int threads) {
   if (m == nullptr || threads < 1 || threads > kMaxThreads) return RILL_INVALID_ARGUMENT;
   release_model(m);
   if (threads == 1) return RILL_OK;
-  ThreadPool* pool = new (std::nothrow) ThreadPool(threads);
+  ThreadPool* pool = ThreadPool::create(threads);
   if (pool == nullptr) return RILL_OUT_OF_MEMORY;
   return attach(m, pool, true);
 }
@@ -79,7 +79,7 @@ int rill_trainer_set_threads(rill_trainer* t, int threads) {
   if (t == nullptr || threads < 1 || threads > kMaxThreads) return RILL_INVALID_ARGUMENT;
   release_trainer(t);
   if (threads == 1) return RILL_OK;
-  ThreadPool* pool = new (std::nothrow) ThreadPool(threads);
+  ThreadPool* pool = ThreadPool::create(threads);
   if (pool == nullptr) return RILL_OUT_OF_MEMORY;
   t->threads = pool;
   t->release_threads = release_trainer;

@@ -143,7 +143,9 @@ const char* rill_trainer_error(const rill_trainer* trainer);
 
 /* ---- threads (native builds only: capi_threads.cpp) ---------------------- */
 /* Splits sampling (or training) over `threads` threads, 1..64 (1: none). Any
- * number of threads gives the bits of one. */
+ * number of threads gives the bits of one. RILL_OUT_OF_MEMORY if memory or a
+ * thread cannot be had (then none is left running and the handle runs on the
+ * calling thread alone). */
 int rill_model_set_threads(rill_model* model, int threads);
 int rill_trainer_set_threads(rill_trainer* trainer, int threads);
 

@@ -1,4 +1,4 @@
-// ThreadPool: a generation-counted work queue over std::thread. The caller
+// ThreadPool: a generation-counted work queue over POSIX threads. The caller
 // takes part in the work. Between runs, helpers spin for a while (a training
 // step hands out dozens of pieces of work a few hundred µs apart, and waking
 // a sleeping thread costs tens of µs on a busy or virtual machine), then
@@ -6,12 +6,14 @@
 // while the helpers finish.
 #include "rill/thread_pool.h"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <new>
 #include <thread>
-#include <vector>
 
 namespace rill {
 
@@ -45,7 +47,8 @@ bool spin_until(F&& ready) {
 struct ThreadPool::State {
   std::mutex mu;  // guards the sleeps only; the run's fields are published by `generation`
   std::condition_variable wake, done;
-  std::vector<std::thread> helpers;
+  pthread_t* helpers = nullptr;  // threads - 1 of them
+  int started = 0;               // how many are running
   std::atomic<long> generation{0};
   std::atomic<bool> stop{false};
   // The current run: written by run() before it bumps `generation` (release)
@@ -83,20 +86,46 @@ struct ThreadPool::State {
       }
     }
   }
+
+  static void* entry(void* self) {
+    static_cast<State*>(self)->helper_loop();
+    return nullptr;
+  }
 };
 
-ThreadPool::ThreadPool(int threads) : state_(new State), threads_(threads < 1 ? 1 : threads) {
-  State* s = state_;
-  for (int i = 1; i < threads_; ++i) s->helpers.emplace_back([s] { s->helper_loop(); });
+// pthread_create returns an error where std::thread would throw, and nothrow
+// new returns null: the core has no exceptions to catch either with.
+ThreadPool::State* ThreadPool::start(int threads) {
+  State* s = new (std::nothrow) State;
+  if (s == nullptr || threads <= 1) return s;
+  s->helpers = new (std::nothrow) pthread_t[static_cast<unsigned>(threads - 1)];
+  if (s->helpers == nullptr) return s;
+  while (s->started < threads - 1 && pthread_create(&s->helpers[s->started], nullptr, State::entry, s) == 0)
+    ++s->started;
+  return s;
 }
 
-ThreadPool::~ThreadPool() {
-  state_->stop.store(true, std::memory_order_release);
-  { std::lock_guard<std::mutex> lock(state_->mu); }
-  state_->wake.notify_all();
-  for (auto& t : state_->helpers) t.join();
-  delete state_;
+void ThreadPool::stop(State* s) {
+  if (s == nullptr) return;
+  s->stop.store(true, std::memory_order_release);
+  { std::lock_guard<std::mutex> lock(s->mu); }
+  s->wake.notify_all();
+  for (int i = 0; i < s->started; ++i) pthread_join(s->helpers[i], nullptr);
+  delete[] s->helpers;
+  delete s;
 }
+
+ThreadPool* ThreadPool::create(int threads) {
+  if (threads < 1) threads = 1;
+  State* s = start(threads);
+  ThreadPool* pool = s != nullptr && s->started == threads - 1 ? new (std::nothrow) ThreadPool(s, threads) : nullptr;
+  if (pool == nullptr) stop(s);
+  return pool;
+}
+
+ThreadPool::ThreadPool(int threads) : state_(start(threads)), threads_(state_ == nullptr ? 1 : state_->started + 1) {}
+
+ThreadPool::~ThreadPool() { stop(state_); }
 
 void ThreadPool::run(int tasks, void (*fn)(void*, int), void* ctx) {
   if (tasks <= 0) return;

@@ -1,6 +1,11 @@
-// ThreadPool: the native Executor — a fixed set of std::threads made once at
+// ThreadPool: the native Executor — a fixed set of threads made once at
 // set-up, so running work allocates nothing. Native builds only (not in the
 // firmware or WebAssembly libraries).
+//
+// The core is built without exceptions, so nothing here throws: threads are
+// started with pthread_create and memory comes from nothrow new. create()
+// reports a failure to start them; the constructor instead runs with the
+// helpers it could start (any number of workers gives the same bits).
 #pragma once
 #include "rill/parallel.h"
 
@@ -8,7 +13,12 @@ namespace rill {
 
 class ThreadPool final : public Executor {
  public:
+  // A pool of `threads` >= 1 workers, or null if memory or a thread could not
+  // be had (every helper it started is joined again). Free with delete.
+  static ThreadPool* create(int threads);
   // threads >= 1 workers in all: the calling thread plus threads - 1 helpers.
+  // Never fails: without memory or threads it has fewer workers (workers()
+  // says how many; at worst the calling thread alone).
   explicit ThreadPool(int threads);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
@@ -22,6 +32,11 @@ class ThreadPool final : public Executor {
 
  private:
   struct State;
+  ThreadPool(State* state, int threads) : state_(state), threads_(threads) {}
+  // Makes the state and starts up to threads - 1 helpers (State::started says
+  // how many); null without memory.
+  static State* start(int threads);
+  static void stop(State* state);  // joins the helpers and frees the state; null is fine
   State* state_;
   int threads_;
 };
