@@ -2,8 +2,12 @@
 // one, for training and for sampling.
 #include <doctest/doctest.h>
 
+#include <dirent.h>
+
 #include <atomic>
+#include <chrono>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "rill/model_io.h"
@@ -12,6 +16,32 @@
 #include "rill/train.h"
 
 using namespace rill;
+
+namespace {
+// Threads of this process: the entries of /proc/self/task (-1 without /proc).
+int thread_count() {
+  DIR* dir = opendir("/proc/self/task");
+  if (dir == nullptr) return -1;
+  int n = 0;
+  while (const dirent* e = readdir(dir))
+    if (e->d_name[0] != '.') ++n;
+  closedir(dir);
+  return n;
+}
+
+// A joined thread may stay listed for a moment while the kernel finishes its
+// exit: the count once two reads 5 ms apart agree, or once it is down to `want`.
+int thread_count_settled(int want = -1) {
+  int n = thread_count();
+  for (int i = 0; i < 200 && n != want; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const int again = thread_count();
+    if (again == n && want < 0) break;
+    n = again;
+  }
+  return n;
+}
+}  // namespace
 
 TEST_CASE("the pool runs every task exactly once, many times over") {
   ThreadPool pool(3);
@@ -109,4 +139,26 @@ TEST_CASE("ThreadPool::create starts every helper or none") {
   REQUIRE(one != nullptr);
   CHECK(one->workers() == 1);
   delete one;
+}
+
+TEST_CASE("freeing a trainer ends every thread it started, its model view's included") {
+  const int before = thread_count_settled();
+  if (before < 0) return;  // no /proc
+  rill_train_config cfg;
+  rill_train_config_default(&cfg);
+  cfg.width = 8;
+  cfg.batch = 16;
+  for (int trainer_threads : {1, 2}) {
+    INFO("trainer threads " << trainer_threads);
+    rill_trainer* t = nullptr;
+    REQUIRE(rill_trainer_new(&cfg, RILL_MOONS, nullptr, 0, 0, &t, nullptr, 0) == RILL_OK);
+    REQUIRE(rill_trainer_set_threads(t, trainer_threads) == RILL_OK);
+    // the view gets a pool of its own
+    REQUIRE(rill_model_set_threads(rill_trainer_model(t), 3) == RILL_OK);
+    CHECK(thread_count() == before + (trainer_threads - 1) + 2);
+    std::vector<float> out(2 * 50);
+    REQUIRE(rill_sample(rill_trainer_model(t), 50, 2, RILL_EULER, 1, out.data(), nullptr) == RILL_OK);
+    rill_trainer_free(t);
+    CHECK(thread_count_settled(before) == before);
+  }
 }

@@ -186,6 +186,8 @@ int rill_trainer_new(const rill_train_config* c, int dataset, const float* point
 void rill_trainer_free(rill_trainer* t) {
   if (t == nullptr) return;
   if (t->release_threads != nullptr) t->release_threads(t);
+  // rill_model_set_threads on rill_trainer_model() gives the view its own threads.
+  if (t->view.release_threads != nullptr) t->view.release_threads(&t->view);
   std::free(t->mem);
   std::free(t->points);
   std::free(t->view_mem);

@@ -134,7 +134,9 @@ void rill_trainer_free(rill_trainer* trainer);
 int rill_trainer_step(rill_trainer* trainer, int k, float* losses);
 int rill_trainer_steps_done(const rill_trainer* trainer);
 /* The current model (the EMA when enabled), usable with rill_sample / rill_field
- * until the next rill_trainer_step or rill_trainer_free. */
+ * until the next rill_trainer_step or rill_trainer_free. It samples with the
+ * trainer's threads, or its own from rill_model_set_threads (which
+ * rill_trainer_free ends); never pass it to rill_model_free. */
 rill_model* rill_trainer_model(rill_trainer* trainer);
 /* The model as a safetensors file (with its training facts). */
 size_t rill_trainer_file_size(rill_trainer* trainer);
