@@ -13,6 +13,7 @@
 #include "rill/rill.h"
 #include "rill/rng.h"
 #include "rill/solver.h"
+#include "rill/train.h"
 
 using namespace rill;
 
@@ -222,5 +223,41 @@ TEST_CASE("trainer on the user's points; bad configurations refused") {
   for (int i = 0; i < 50 && st == RILL_OK; ++i) st = rill_trainer_step(t, 10, nullptr);
   CHECK(st == RILL_NON_FINITE);
   CHECK(std::string(rill_trainer_error(t)).find("diverged") != std::string::npos);
+  rill_trainer_free(t);
+}
+
+TEST_CASE("rill_trainer_new refuses a bad configuration before allocating for it") {
+  rill_train_config cfg;
+  rill_train_config_default(&cfg);
+  cfg.width = 8;
+  cfg.coupling = 1;
+  // OT at the largest batch: memory_bytes() counts batch² doubles of cost,
+  // 8 TiB here, which no allocator gives (and ASan aborts on): the refusal
+  // must come from the core's check, before any allocation.
+  cfg.batch = TrainConfig::kMaxBatch;
+  rill_trainer* t = nullptr;
+  char err[200] = "";
+  CHECK(rill_trainer_new(&cfg, RILL_MOONS, nullptr, 0, 0, &t, err, sizeof err) == RILL_INVALID_ARGUMENT);
+  CHECK(t == nullptr);
+  CHECK(std::string(err) == "OT coupling supports batches up to 4096");
+  cfg.batch = TrainConfig::kMaxOtBatch + 1;
+  err[0] = '\0';
+  CHECK(rill_trainer_new(&cfg, RILL_MOONS, nullptr, 0, 0, &t, err, sizeof err) == RILL_INVALID_ARGUMENT);
+  CHECK(std::string(err) == "OT coupling supports batches up to 4096");
+  cfg.batch = TrainConfig::kMaxBatch + 1;
+  CHECK(rill_trainer_new(&cfg, RILL_MOONS, nullptr, 0, 0, &t, err, sizeof err) == RILL_INVALID_ARGUMENT);
+  CHECK(std::string(err).find("batch") != std::string::npos);
+  cfg.batch = 16;
+  cfg.ema = 1.0f;
+  CHECK(rill_trainer_new(&cfg, RILL_MOONS, nullptr, 0, 0, &t, err, sizeof err) == RILL_INVALID_ARGUMENT);
+  CHECK(std::string(err).find("EMA") != std::string::npos);
+  // the user's points are checked before they are copied
+  cfg.ema = 0.0f;
+  const float pts[6] = {0, 1, 2, 3, INFINITY, 5};
+  CHECK(rill_trainer_new(&cfg, RILL_DATA_POINTS, pts, 2, 3, &t, err, sizeof err) == RILL_NON_FINITE);
+  CHECK(t == nullptr);
+  cfg.batch = 4;  // OT within the limit, as a control
+  REQUIRE(rill_trainer_new(&cfg, RILL_MOONS, nullptr, 0, 0, &t, err, sizeof err) == RILL_OK);
+  CHECK(rill_trainer_step(t, 2, nullptr) == RILL_OK);
   rill_trainer_free(t);
 }

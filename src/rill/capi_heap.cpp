@@ -125,8 +125,6 @@ int rill_trainer_new(const rill_train_config* c, int dataset, const float* point
   const int d = builtin ? kDatasetDim : dim;
   const MlpSpec spec = MlpSpec::make(d, c->width, c->depth, static_cast<Activation>(c->activation),
                                      TimeEmbedding{c->time_k});
-  Status st = spec.validate(&msg);
-  if (st != Status::ok) return refuse(st);
   TrainConfig cfg;
   cfg.steps = c->steps;
   cfg.batch = c->batch;
@@ -139,15 +137,17 @@ int rill_trainer_new(const rill_train_config* c, int dataset, const float* point
   cfg.coupling = static_cast<Coupling>(c->coupling);
   cfg.sigma_min = c->sigma_min;
   cfg.seed = c->seed;
-  if (cfg.batch < 1 || cfg.batch > TrainConfig::kMaxBatch)
-    return refuse(fail(&msg, Status::invalid_argument, "batch %d is outside 1..%d", cfg.batch, TrainConfig::kMaxBatch));
+  // Everything init() would refuse, before memory_bytes() sizes (and we
+  // allocate) memory for it: an OT batch over the limit would ask for gigabytes.
+  DataSource src = builtin ? DataSource::builtin(static_cast<Dataset>(dataset)) : DataSource::array(points, count, dim);
+  Status st = Trainer::check(spec, cfg, src, &msg);
+  if (st != Status::ok) return refuse(st);
 
   rill_trainer* t = new (std::nothrow) rill_trainer();
   if (t == nullptr) return refuse(fail(&msg, Status::out_of_memory, "cannot allocate a trainer"));
   t->cfg = cfg;
   t->builtin = builtin;
   t->dataset = builtin ? static_cast<Dataset>(dataset) : Dataset::moons;
-  DataSource src = DataSource::builtin(t->dataset);
   if (!builtin) {
     const std::size_t floats = static_cast<std::size_t>(count) * static_cast<std::size_t>(dim);
     t->points = static_cast<float*>(aligned_block(floats * sizeof(float)));
@@ -156,7 +156,7 @@ int rill_trainer_new(const rill_train_config* c, int dataset, const float* point
       return refuse(fail(&msg, Status::out_of_memory, "cannot allocate %zu points", static_cast<std::size_t>(count)));
     }
     std::memcpy(t->points, points, floats * sizeof(float));
-    src = DataSource::array(t->points, count, dim);
+    src = DataSource::array(t->points, count, dim);  // the trainer's own copy
   }
   const std::size_t need = Trainer::memory_bytes(spec, cfg);
   t->mem = aligned_block(need);

@@ -126,7 +126,8 @@ typedef struct rill_trainer rill_trainer;
 
 void rill_train_config_default(rill_train_config* cfg);
 /* dataset: a RILL_* dataset (d = 2), or RILL_DATA_POINTS with `count` points of
- * dimension `dim` (copied). */
+ * dimension `dim` (copied). The configuration and points are checked before
+ * anything is allocated: a refusal (e.g. coupling 1 with batch > 4096) costs no memory. */
 int rill_trainer_new(const rill_train_config* cfg, int dataset, const float* points, long count, int dim,
                      rill_trainer** out, char* err, size_t err_cap);
 void rill_trainer_free(rill_trainer* trainer);
