@@ -226,6 +226,27 @@ TEST_CASE("trainer on the user's points; bad configurations refused") {
   rill_trainer_free(t);
 }
 
+TEST_CASE("rill_train_config_default gives the defaults rill.h documents") {
+  rill_train_config c;
+  std::memset(&c, 0x7f, sizeof c);
+  rill_train_config_default(&c);
+  CHECK(c.width == 128);
+  CHECK(c.depth == 3);
+  CHECK(c.activation == 0);
+  CHECK(c.time_k == 0);
+  CHECK(c.steps == 20000);
+  CHECK(c.batch == 256);
+  CHECK(c.lr == 1e-3f);
+  CHECK(c.schedule == 0);
+  CHECK(c.warmup == 0);
+  CHECK(c.lr_floor == 0.0f);
+  CHECK(c.clip == 0.0f);
+  CHECK(c.ema == 0.0f);
+  CHECK(c.coupling == 0);
+  CHECK(c.sigma_min == 0.0f);
+  CHECK(c.seed == 0u);
+}
+
 TEST_CASE("rill_trainer_new refuses a bad configuration before allocating for it") {
   rill_train_config cfg;
   rill_train_config_default(&cfg);

@@ -1,10 +1,11 @@
 // Internal: the structures behind the C API handles, shared by capi.cpp
-// (heap-free) and capi_heap.cpp (allocating). Not a public header.
+// (heap-free), capi_heap.cpp (allocating) and capi_threads.cpp. Not a public header.
 #pragma once
 #include "rill/arena.h"
 #include "rill/field.h"
 #include "rill/model_io.h"
 #include "rill/rill.h"
+#include "rill/solver.h"
 #include "rill/train.h"
 
 namespace rill {
@@ -21,15 +22,12 @@ struct rill_model {
   void* threads = nullptr;  // what capi_threads.cpp allocated for the above
   void (*release_threads)(rill_model*) = nullptr;
   rill::Message error;
-  void* owned = nullptr;   // heap models: the block holding the file copy and this struct
+  void* owned = nullptr;   // heap models: the copy of the file (this struct starts its own block)
 };
 
 // A trainer (capi_heap.cpp) and the model view that samples from it.
 struct rill_trainer {
-  rill::Trainer trainer;
-  rill::TrainConfig cfg;
-  rill::Dataset dataset = rill::Dataset::moons;
-  bool builtin = true;
+  rill::Trainer trainer;     // its config() and data() are the run's facts
   void* mem = nullptr;       // the memory of the trainer's arena
   rill::Arena arena;         // the Trainer keeps a pointer to it
   float* points = nullptr;   // a copy of the user's points
@@ -47,4 +45,16 @@ void copy_error(const Message& m, Status s, char* err, std::size_t cap);
 int model_place(void* mem, std::size_t mem_size, const void* file, std::size_t len, int chunk, int flags,
                 rill_model** out, Message* msg);
 std::size_t model_place_bytes(const Model& m, int chunk, int flags);
+
+// Scratch for integrating `chunk` points of a model of this shape with any
+// solver (RK4 needs the most): a model's, or one worker's, stage buffers.
+inline std::size_t model_scratch_bytes(const MlpSpec& spec, int chunk) {
+  Mlp shape;  // the scratch depends on the shape alone
+  shape.spec = spec;
+  return integrate_scratch(MlpField(shape), Solver::rk4, chunk);
+}
+
+// 64-byte aligned heap memory (any size, 0 included), freed with std::free;
+// null on failure. Heap builds only: defined in capi_heap.cpp.
+void* aligned_block(std::size_t bytes);
 }  // namespace rill

@@ -6,17 +6,51 @@
 #include <new>
 
 #include "rill/capi.h"
-#include "rill/solver.h"
 #include "rill/train.h"
 
 using namespace rill;
 
+// The C numbering of rill.h is the core's.
 namespace {
+template <class E>
+constexpr int num(E e) { return static_cast<int>(e); }
+}  // namespace
+static_assert(RILL_OK == num(Status::ok) && RILL_INVALID_ARGUMENT == num(Status::invalid_argument) &&
+              RILL_OUT_OF_MEMORY == num(Status::out_of_memory) && RILL_IO_ERROR == num(Status::io_error) &&
+              RILL_TRUNCATED == num(Status::truncated) && RILL_BAD_HEADER == num(Status::bad_header) &&
+              RILL_BAD_JSON == num(Status::bad_json) && RILL_UNSUPPORTED_DTYPE == num(Status::unsupported_dtype) &&
+              RILL_BAD_TENSOR == num(Status::bad_tensor) && RILL_BAD_SHAPE == num(Status::bad_shape) &&
+              RILL_BAD_OFFSETS == num(Status::bad_offsets) && RILL_NON_FINITE == num(Status::non_finite) &&
+              RILL_BAD_METADATA == num(Status::bad_metadata) && RILL_UNSUPPORTED == num(Status::unsupported),
+              "rill.h status codes");
+static_assert(RILL_EULER == num(Solver::euler) && RILL_MIDPOINT == num(Solver::midpoint) &&
+              RILL_HEUN == num(Solver::heun) && RILL_RK4 == num(Solver::rk4), "rill.h solvers");
+static_assert(RILL_GAUSSIAN == num(Dataset::gaussian) && RILL_8GAUSSIANS == num(Dataset::eight_gaussians) &&
+              RILL_MOONS == num(Dataset::moons) && RILL_CHECKERBOARD == num(Dataset::checkerboard) &&
+              RILL_CIRCLES == num(Dataset::circles) && RILL_SPIRALS == num(Dataset::spirals) &&
+              RILL_SWISSROLL == num(Dataset::swissroll) && kDatasetCount == RILL_SWISSROLL + 1,
+              "rill.h datasets");
+// The numbers in rill.h's comments (rill_model_info, rill_train_config).
+static_assert(num(Activation::silu) == 0 && num(Activation::relu) == 1 && num(Activation::tanh) == 2 &&
+              num(Activation::gelu) == 3 && num(Activation::gelu_tanh) == 4, "rill.h activations");
+static_assert(num(Schedule::constant) == 0 && num(Schedule::cosine) == 1, "rill.h schedules");
+static_assert(num(Coupling::independent) == 0 && num(Coupling::ot) == 1, "rill.h couplings");
+
+namespace rill {
 void* aligned_block(std::size_t bytes) {
   // aligned_alloc wants a multiple of the alignment.
   const std::size_t rounded = (bytes + 63) / 64 * 64;
   return std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
 }
+}  // namespace rill
+
+namespace {
+// Points a heap model (and a trainer's model view) integrates at a time (rill.h: "chunk 256").
+constexpr int kHeapChunk = 256;
+// The last enumerators: the C values range over 0..these.
+constexpr int kLastActivation = num(Activation::gelu_tanh);
+constexpr int kLastSchedule = num(Schedule::cosine);
+constexpr int kLastCoupling = num(Coupling::ot);
 
 // Decimal for an unsigned integer, without printf.
 void utoa(unsigned long long v, char* out) {
@@ -55,7 +89,7 @@ int rill_model_open(const void* file, size_t len, rill_model** out, char* err, s
     copy_error(msg, st, err, err_cap);
     return static_cast<int>(st);
   }
-  const int chunk = 256;
+  const int chunk = kHeapChunk;
   const std::size_t need = model_place_bytes(probe, chunk, RILL_PACK);
   void* mem = aligned_block(need);
   rill_model* h = nullptr;
@@ -84,21 +118,22 @@ void rill_model_free(rill_model* m) {
 void rill_train_config_default(rill_train_config* c) {
   if (c == nullptr) return;
   const TrainConfig d;
-  c->width = 128;
-  c->depth = 3;
-  c->activation = 0;
-  c->time_k = 0;
+  const MlpSpec spec = MlpSpec::make(kDatasetDim);  // make()'s default width, depth, activation, time
+  c->width = spec.n_layers > 1 ? spec.sizes[1] : 0;
+  c->depth = spec.n_layers - 1;
+  c->activation = num(spec.activation);
+  c->time_k = spec.time.k;
   c->steps = d.steps;
   c->batch = d.batch;
   c->lr = d.lr;
-  c->schedule = 0;
-  c->warmup = 0;
-  c->lr_floor = 0.0f;
-  c->clip = 0.0f;
-  c->ema = 0.0f;
-  c->coupling = 0;
-  c->sigma_min = 0.0f;
-  c->seed = 0;
+  c->schedule = num(d.schedule);
+  c->warmup = d.warmup;
+  c->lr_floor = d.lr_floor;
+  c->clip = d.clip;
+  c->ema = d.ema;
+  c->coupling = num(d.coupling);
+  c->sigma_min = d.sigma_min;
+  c->seed = d.seed;
 }
 
 int rill_trainer_new(const rill_train_config* c, int dataset, const float* points, long count, int dim,
@@ -110,16 +145,17 @@ int rill_trainer_new(const rill_train_config* c, int dataset, const float* point
   };
   if (c == nullptr || out == nullptr) return refuse(fail(&msg, Status::invalid_argument, "null argument"));
   *out = nullptr;
+  // What the core's enums and MlpSpec::make cannot hold, before converting.
   const bool builtin = dataset != RILL_DATA_POINTS;
   if (builtin && (dataset < 0 || dataset >= kDatasetCount))
     return refuse(fail(&msg, Status::invalid_argument, "unknown dataset %d", dataset));
   if (!builtin && (points == nullptr || count < 1 || dim < 1 || dim > kMaxDim))
     return refuse(fail(&msg, Status::invalid_argument, "the training points are empty or of a bad dimension"));
-  if (c->activation < 0 || c->activation > 4)
+  if (c->activation < 0 || c->activation > kLastActivation)
     return refuse(fail(&msg, Status::invalid_argument, "unknown activation %d", static_cast<int>(c->activation)));
   if (c->width < 1 || c->width > kMaxWidth || c->depth < 0 || c->depth >= kMaxLayers)
     return refuse(fail(&msg, Status::invalid_argument, "width must be 1..%d and depth 0..%d", kMaxWidth, kMaxLayers - 1));
-  if (c->schedule < 0 || c->schedule > 1 || c->coupling < 0 || c->coupling > 1)
+  if (c->schedule < 0 || c->schedule > kLastSchedule || c->coupling < 0 || c->coupling > kLastCoupling)
     return refuse(fail(&msg, Status::invalid_argument, "unknown schedule or coupling"));
 
   const int d = builtin ? kDatasetDim : dim;
@@ -145,9 +181,6 @@ int rill_trainer_new(const rill_train_config* c, int dataset, const float* point
 
   rill_trainer* t = new (std::nothrow) rill_trainer();
   if (t == nullptr) return refuse(fail(&msg, Status::out_of_memory, "cannot allocate a trainer"));
-  t->cfg = cfg;
-  t->builtin = builtin;
-  t->dataset = builtin ? static_cast<Dataset>(dataset) : Dataset::moons;
   if (!builtin) {
     const std::size_t floats = static_cast<std::size_t>(count) * static_cast<std::size_t>(dim);
     t->points = static_cast<float*>(aligned_block(floats * sizeof(float)));
@@ -160,10 +193,7 @@ int rill_trainer_new(const rill_train_config* c, int dataset, const float* point
   }
   const std::size_t need = Trainer::memory_bytes(spec, cfg);
   t->mem = aligned_block(need);
-  const int chunk = 256;
-  Mlp shape;
-  shape.spec = spec;
-  const std::size_t view_need = integrate_scratch(MlpField(shape), Solver::rk4, chunk);
+  const std::size_t view_need = model_scratch_bytes(spec, kHeapChunk);
   t->view_mem = aligned_block(view_need);
   if (t->mem == nullptr || t->view_mem == nullptr) {
     rill_trainer_free(t);
@@ -176,7 +206,7 @@ int rill_trainer_new(const rill_train_config* c, int dataset, const float* point
     return refuse(st);
   }
   t->view.scratch = Arena(t->view_mem, view_need);
-  t->view.chunk = chunk;
+  t->view.chunk = kHeapChunk;
   t->view.model.sigma_min = cfg.sigma_min;
   t->view.model.has_rill_metadata = true;
   *out = t;
@@ -226,8 +256,9 @@ struct Facts {
   KeyValue kv[8];
   int n = 0;
   explicit Facts(const rill_trainer* t) {
-    const TrainConfig& c = t->cfg;
-    std::strcpy(dataset, t->builtin ? dataset_name(t->dataset) : "points");
+    const TrainConfig& c = t->trainer.config();
+    const DataSource& data = t->trainer.data();
+    std::strcpy(dataset, data.is_builtin ? dataset_name(data.dataset) : "points");
     utoa(static_cast<unsigned long long>(t->trainer.step_count()), steps);
     utoa(static_cast<unsigned long long>(c.batch), batch);
     float_to_decimal(c.lr, lr, sizeof lr);
@@ -249,13 +280,13 @@ struct Facts {
 size_t rill_trainer_file_size(rill_trainer* t) {
   if (t == nullptr) return 0;
   const Facts f(t);
-  return model_file_size(t->trainer.model(), t->cfg.sigma_min, f.kv, f.n);
+  return model_file_size(t->trainer.model(), t->trainer.config().sigma_min, f.kv, f.n);
 }
 
 int rill_trainer_write(rill_trainer* t, unsigned char* out, size_t cap, size_t* written) {
   if (t == nullptr || out == nullptr || written == nullptr) return RILL_INVALID_ARGUMENT;
   const Facts f(t);
-  const Status st = model_write(t->trainer.model(), t->cfg.sigma_min, f.kv, f.n, out, cap, written, &t->error);
+  const Status st = model_write(t->trainer.model(), t->trainer.config().sigma_min, f.kv, f.n, out, cap, written, &t->error);
   return static_cast<int>(st);
 }
 

@@ -4,7 +4,6 @@
 #include <new>
 
 #include "rill/capi.h"
-#include "rill/solver.h"
 #include "rill/thread_pool.h"
 
 using namespace rill;
@@ -39,9 +38,9 @@ int attach(rill_model* m, ThreadPool* pool, bool own) {
     return RILL_OUT_OF_MEMORY;
   }
   if (own) t->own = pool;
-  const std::size_t bytes = integrate_scratch(MlpField(m->model.mlp), Solver::rk4, m->chunk);
+  const std::size_t bytes = model_scratch_bytes(m->model.mlp.spec, m->chunk);
   for (int p = 0; p < pool->workers(); ++p) {
-    t->mem[p] = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+    t->mem[p] = aligned_block(bytes);
     if (t->mem[p] == nullptr) {
       delete t;
       return RILL_OUT_OF_MEMORY;
