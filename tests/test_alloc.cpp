@@ -1,5 +1,9 @@
 // No heap allocation while sampling once a model is loaded: the global
-// allocation functions are replaced in this test binary and counted.
+// operator new functions are replaced in this test binary and counted.
+// malloc and aligned_alloc are not counted (replacing them means replacing
+// the C library's allocator); rill calls them only at set-up (capi_heap.cpp,
+// capi_threads.cpp, thread_pool.cpp), which the C API's structure keeps
+// apart from the sampling calls measured here.
 #include <doctest/doctest.h>
 
 // GCC cannot see that these replacements pair malloc with free.
@@ -14,6 +18,7 @@
 
 #include "rill/model_io.h"
 #include "rill/rill.h"
+#include "test_util.h"
 
 namespace {
 std::atomic<long> g_news{0};
@@ -44,27 +49,25 @@ void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 using namespace rill;
 
-TEST_CASE("sampling, integrating and evaluating the field allocate nothing after set-up") {
-  const MlpSpec spec = MlpSpec::make(2, 64, 3, Activation::gelu, TimeEmbedding{4});
-  std::vector<float> params(spec.param_count(), 0.01f);
-  Mlp mlp;
-  mlp.spec = spec;
-  mlp.bind(params.data());
-  std::vector<unsigned char> bytes(model_file_size(mlp, 0.0f, nullptr, 0));
-  size_t written = 0;
-  REQUIRE(model_write(mlp, 0.0f, nullptr, 0, bytes.data(), bytes.size(), &written, nullptr) == Status::ok);
+TEST_CASE("sampling, integrating and evaluating the field allocate nothing after set-up, with threads too") {
+  const auto bytes = rill_test::model_bytes(MlpSpec::make(2, 64, 3, Activation::gelu, TimeEmbedding{4}));
   rill_model* m = nullptr;
   REQUIRE(rill_model_open(bytes.data(), bytes.size(), &m, nullptr, 0) == RILL_OK);
   const int n = 1000, steps = 4;
   std::vector<float> out(size_t(n) * 2), traj(size_t(steps + 1) * n * 2);
-  const long before = g_news.load();
-  for (int s = RILL_EULER; s <= RILL_RK4; ++s) {
-    REQUIRE(rill_sample(m, n, steps, s, 1, out.data(), traj.data()) == RILL_OK);
-    REQUIRE(rill_integrate(m, out.data(), n, steps, s, 1.0f, 0.0f, nullptr) == RILL_OK);
+  for (int threads : {1, 2}) {
+    INFO("threads " << threads);
+    REQUIRE(rill_model_set_threads(m, threads) == RILL_OK);
+    const long before = g_news.load();
+    for (int s = RILL_EULER; s <= RILL_RK4; ++s) {
+      REQUIRE(rill_sample(m, n, steps, s, 1, out.data(), traj.data()) == RILL_OK);
+      REQUIRE(rill_integrate(m, out.data(), n, steps, s, 1.0f, 0.0f, nullptr) == RILL_OK);
+    }
+    REQUIRE(rill_field(m, out.data(), n, 0.5f, traj.data()) == RILL_OK);
+    CHECK(g_news.load() == before);
   }
-  REQUIRE(rill_field(m, out.data(), n, 0.5f, traj.data()) == RILL_OK);
-  CHECK(g_news.load() == before);
   // and the counter works: a vector allocates
+  const long before = g_news.load();
   { std::vector<int> v(10); }
   CHECK(g_news.load() > before);
   rill_model_free(m);

@@ -14,26 +14,12 @@
 #include "rill/rng.h"
 #include "rill/solver.h"
 #include "rill/train.h"
+#include "test_util.h"
 
 using namespace rill;
 
 namespace {
-// A model file for a fresh (untrained) MLP.
-std::vector<unsigned char> model_bytes(const MlpSpec& spec, std::vector<float>* params_out = nullptr,
-                                       uint32_t seed = 3) {
-  std::vector<float> params(spec.param_count());
-  Rng rng(seed, 1);
-  mlp_init(spec, params.data(), rng);
-  Mlp mlp;
-  mlp.spec = spec;
-  mlp.bind(params.data());
-  std::vector<unsigned char> bytes(model_file_size(mlp, 0.0f, nullptr, 0));
-  size_t written = 0;
-  REQUIRE(model_write(mlp, 0.0f, nullptr, 0, bytes.data(), bytes.size(), &written, nullptr) == Status::ok);
-  REQUIRE(written == bytes.size());
-  if (params_out) *params_out = params;
-  return bytes;
-}
+using rill_test::model_bytes;
 
 std::vector<float> cpp_sample(const std::vector<float>& params, const MlpSpec& spec, Solver s, int steps, int n,
                               uint32_t seed, std::vector<float>* traj = nullptr) {
@@ -136,7 +122,15 @@ TEST_CASE("errors: damaged bytes, bad arguments, readable messages") {
   CHECK(st != RILL_OK);
   CHECK(m == nullptr);
   CHECK(std::strlen(err) > 0);
-  CHECK(std::string(rill_status_name(st)).size() > 0);
+  CHECK(std::string(rill_status_name(st)) != "unknown");
+  CHECK(std::string(rill_status_name(RILL_OK)) == "ok");
+  CHECK(std::string(rill_status_name(RILL_OUT_OF_MEMORY)) == "out_of_memory");
+  CHECK(std::string(rill_status_name(RILL_BAD_SHAPE)) == "bad_shape");
+  CHECK(std::string(rill_status_name(RILL_UNSUPPORTED)) == "unsupported");
+  CHECK(std::string(rill_status_name(RILL_UNSUPPORTED + 1)) == "unknown");
+  CHECK(std::string(rill_status_name(-1)) == "unknown");
+  CHECK(std::string(rill_status_message(RILL_BAD_SHAPE)) == "tensor shapes do not fit the model");
+  CHECK(std::string(rill_status_message(RILL_UNSUPPORTED + 1)) == "unknown status");
   CHECK(rill_model_open(nullptr, 0, &m, err, sizeof err) != RILL_OK);
 
   const auto bytes = model_bytes(MlpSpec::make(2, 8, 1));
