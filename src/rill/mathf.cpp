@@ -69,7 +69,6 @@
 #include "rill/mathf_vec.h"
 
 #include <cstdint>
-#include <cstring>
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__SSE_MATH__) && \
     !defined(__NO_MATH_ERRNO__)
@@ -86,36 +85,28 @@ namespace {
 using u32 = std::uint32_t;
 using u64 = std::uint64_t;
 
-inline u32 bits_of(float x) {
-  u32 u;
-  std::memcpy(&u, &x, sizeof u);
-  return u;
-}
-
-inline float float_of(u32 u) {
-  float x;
-  std::memcpy(&x, &u, sizeof x);
-  return x;
-}
+// The bit casts and the shifter (adding then subtracting
+// vec::kShift = 1.5*2^23 rounds a float of magnitude < 2^22 to the nearest
+// integer, ties to even, which lands in the low mantissa bits) are shared
+// with the vector code in mathf_vec.h.
+using vec::bits;
+using vec::from_bits;
+using vec::kShift;
+using vec::kShiftBits;
 
 // 2^e for -126 <= e <= 127, built from the exponent field.
-inline float pow2(int e) { return float_of(static_cast<u32>(e + 127) << 23); }
+inline float pow2(int e) { return from_bits<float>(static_cast<u32>(e + 127) << 23); }
 
 constexpr u32 kSignMask = 0x80000000u;
 constexpr u32 kAbsMask = 0x7fffffffu;
 constexpr u32 kQuietNan = 0x7fc00000u;
-
-// Adding then subtracting 1.5*2^23 rounds a float of magnitude < 2^22 to the
-// nearest integer (ties to even); the integer is in the low mantissa bits.
-constexpr float kShifter = 0x1.8p23f;
-constexpr u32 kShifterBits = 0x4b400000u;
 
 // ---------------------------------------------------------------- exp
 
 using vec::kLn2Hi;
 using vec::kLn2Lo;
 
-// exp_core and sigmoid are templates in mathf_vec.h, shared with the vector
+// exp_core is a template in mathf_vec.h, shared with the vector SiLU of the
 // kernels (kernels.cpp) so that both give the same bits.
 inline float exp_core(float x, float* lo_out) { return vec::exp_core<float, u32>(x, lo_out); }
 
@@ -171,7 +162,7 @@ inline float two_sum(float a, float b, float* err) {
 // |x| > kSinCosFastLimit, finite: x*2/pi = q + f with |f| <= 1/2, computed
 // exactly in fixed point; returns q mod 4 and r = f*pi/2 as hi + lo.
 u32 reduce_large(float ax, float* rhi, float* rlo) {
-  const u32 ix = bits_of(ax);
+  const u32 ix = bits<u32>(ax);
   const int e = static_cast<int>(ix >> 23) - 150;  // ax = m * 2^e, e in [-10, 104]
   const u32 m = (ix & 0x007fffffu) | 0x00800000u;
   // Bits of 2/pi from index e-1 on (bit i weighs 2^-i); earlier bits only
@@ -229,10 +220,10 @@ u32 reduce_large(float ax, float* rhi, float* rlo) {
 
 // x = q*pi/2 + rhi + rlo (mod 2pi), |rhi| <= ~pi/4. Requires x finite.
 u32 reduce(float x, float* rhi, float* rlo) {
-  const float ax = float_of(bits_of(x) & kAbsMask);
+  const float ax = from_bits<float>(bits<u32>(x) & kAbsMask);
   if (ax <= kSinCosFastLimit) {
-    const float t = x * kTwoOverPi + kShifter;
-    const float kf = t - kShifter;  // |k| <= 8192
+    const float t = x * kTwoOverPi + kShift;
+    const float kf = t - kShift;  // |k| <= 8192
     float y = x - kf * kP1;         // exact
     y = y - kf * kP2;               // exact
     float e1, e2, e3;
@@ -242,11 +233,11 @@ u32 reduce(float x, float* rhi, float* rlo) {
     const float h = two_sum(y, tail, &e3);
     *rhi = h;
     *rlo = e3;
-    return (bits_of(t) - kShifterBits) & 3u;
+    return (bits<u32>(t) - kShiftBits) & 3u;
   }
   float h, l;
   u32 q = reduce_large(ax, &h, &l);
-  if (bits_of(x) & kSignMask) {
+  if (bits<u32>(x) & kSignMask) {
     q = (4u - q) & 3u;
     h = -h;
     l = -l;
@@ -267,7 +258,7 @@ inline float sin_kernel(float h, float l) {
 // (1 - zh/2) + [rounding error of that] - zl/2 + z^2 C; h = hh + hl with 12-bit
 // halves, so zh = hh^2 and zl = (2hh + hl)*hl are exact products.
 inline float cos_kernel(float h, float l) {
-  const float hh = float_of(bits_of(h) & 0xfffff000u);
+  const float hh = from_bits<float>(bits<u32>(h) & 0xfffff000u);
   const float hl = h - hh;
   const float zh = hh * hh;
   const float zl = (hh + hh) * hl + hl * hl;
@@ -336,11 +327,11 @@ constexpr float kG9 = -0x1.20c604p-16f;
 namespace detail {
 
 float sqrt_soft(float x) {
-  const u32 ix = bits_of(x);
+  const u32 ix = bits<u32>(x);
   if (ix >= 0x7f800000u || ix == 0u) {  // +-0, negative, +Inf, NaN
-    if ((ix & kAbsMask) > 0x7f800000u) return float_of(ix | 0x00400000u);  // NaN: quiet it
+    if ((ix & kAbsMask) > 0x7f800000u) return from_bits<float>(ix | 0x00400000u);  // NaN: quiet it
     if (ix == 0x7f800000u || (ix << 1) == 0u) return x;                   // +Inf, +-0
-    return float_of(kQuietNan);                                           // x < 0
+    return from_bits<float>(kQuietNan);                                           // x < 0
   }
   // x = m * 2^e, m in [2^23, 2^24).
   u32 m;
@@ -374,7 +365,7 @@ float sqrt_soft(float x) {
   // (no ties: q^2 + q + 1/4 is never an integer).
   if (rem > q) ++q;  // q may become 2^24: the carry into the exponent is right
   const int f = (e - s) / 2;  // exact: e - s is even
-  return float_of((static_cast<u32>(f + 149) << 23) + static_cast<u32>(q));
+  return from_bits<float>((static_cast<u32>(f + 149) << 23) + static_cast<u32>(q));
 }
 
 }  // namespace detail
@@ -404,26 +395,44 @@ float exp(float x) {
   return exp_core(x, &lo);
 }
 
-float sigmoid(float x) { return vec::sigmoid<float, u32>(x); }
+float sigmoid(float x) {
+  // e = exp(-|x|) in [0, 1] (as eh + el): no overflow for any x, and e/(1+e)
+  // keeps the left tail, down to the subnormals, at full relative accuracy.
+  // With 1 + e = dh + dl exactly, n/(dh + dl) = q + (nl - q*dl)/dh to first
+  // order, q = nh/dh; and 1/dh is q itself (n = 1) or 1 - q (n = e), so the
+  // correction costs no second divide. This removes the rounding errors of
+  // exp and of 1 + e, leaving little more than the divide's half ulp.
+  float el;
+  const float eh = exp_core(-from_bits<float>(bits<u32>(x) & kAbsMask), &el);
+  const float dh = 1.0f + eh;
+  const float dl = ((1.0f - dh) + eh) + el;
+  if (x >= 0.0f) {  // n = 1 + 0
+    const float q = 1.0f / dh;
+    return q + (0.0f - q * dl) * q;
+  }
+  // n = eh + el; a NaN x comes here too and propagates through eh.
+  const float q = eh / dh;
+  return q + (el - q * dl) * (1.0f - q);
+}
 
 // ---------------------------------------------------------------- log
 
 float log(float x) {
-  u32 ix = bits_of(x);
+  u32 ix = bits<u32>(x);
   int k = 0;
   if (ix < 0x00800000u || ix >= 0x7f800000u) {
     if ((ix & kAbsMask) > 0x7f800000u) return x + x;        // NaN
-    if ((ix << 1) == 0u) return -float_of(0x7f800000u);      // +-0 -> -Inf
-    if (ix & kSignMask) return float_of(kQuietNan);          // x < 0
+    if ((ix << 1) == 0u) return -from_bits<float>(0x7f800000u);      // +-0 -> -Inf
+    if (ix & kSignMask) return from_bits<float>(kQuietNan);          // x < 0
     if (ix == 0x7f800000u) return x;                         // +Inf
-    ix = bits_of(x * 0x1p25f);                               // subnormal: scale up
+    ix = bits<u32>(x * 0x1p25f);                               // subnormal: scale up
     k = -25;
   }
   // m = x * 2^-k in [sqrt(2)/2, sqrt(2)).
   ix += 0x3f800000u - kSqrtHalfBits;
   k += static_cast<int>(ix >> 23) - 127;
   ix = (ix & 0x007fffffu) + kSqrtHalfBits;
-  const float f = float_of(ix) - 1.0f;  // exact (Sterbenz)
+  const float f = from_bits<float>(ix) - 1.0f;  // exact (Sterbenz)
   const float s = f / (2.0f + f);
   const float z = s * s;
   const float w = z * z;
@@ -437,7 +446,7 @@ float log(float x) {
 // ---------------------------------------------------------------- sin, cos
 
 float sin(float x) {
-  const u32 ax = bits_of(x) & kAbsMask;
+  const u32 ax = bits<u32>(x) & kAbsMask;
   if (ax < 0x39800000u) return x;  // |x| < 2^-12: sin x rounds to x (also +-0, subnormals)
   if (ax >= 0x7f800000u) return x - x;  // +-Inf, NaN -> NaN
   float h, l;
@@ -451,7 +460,7 @@ float sin(float x) {
 }
 
 float cos(float x) {
-  const u32 ax = bits_of(x) & kAbsMask;
+  const u32 ax = bits<u32>(x) & kAbsMask;
   if (ax < 0x39800000u) return 1.0f;  // |x| < 2^-12: cos x rounds to 1
   if (ax >= 0x7f800000u) return x - x;
   float h, l;
@@ -467,9 +476,9 @@ float cos(float x) {
 // ---------------------------------------------------------------- tanh
 
 float tanh(float x) {
-  const u32 ix = bits_of(x);
+  const u32 ix = bits<u32>(x);
   const u32 sign = ix & kSignMask;
-  const float ax = float_of(ix & kAbsMask);
+  const float ax = from_bits<float>(ix & kAbsMask);
   if (ax < 0.875f) {
     if (ax < 0x1p-12f) return x;  // tanh x = x(1 - x^2/3 ...) rounds to x
     const float z = x * x;
@@ -477,7 +486,7 @@ float tanh(float x) {
         z * (kT1 + z * (kT2 + z * (kT3 + z * (kT4 + z * (kT5t + z * (kT6 + z * kT7))))));
     return x + x * p;
   }
-  if (ax > 9.1f) return float_of(sign | 0x3f800000u);  // |1 - tanh| < 2^-25
+  if (ax > 9.1f) return from_bits<float>(sign | 0x3f800000u);  // |1 - tanh| < 2^-25
   // tanh|x| = 1 - d, d = 2e/(1+e), e = exp(-2|x|) <= 0.174 (as eh + el).
   // As in sigmoid: 1 + e = h + l exactly, q = 2eh/h, d = q + (2el - q*l)/h
   // with 1/h = 1 - q/2.
@@ -487,15 +496,15 @@ float tanh(float x) {
   const float l = ((1.0f - h) + eh) + el;
   const float q = (eh + eh) / h;
   const float d = q + ((el + el) - q * l) * (1.0f - 0.5f * q);
-  return float_of(bits_of(1.0f - d) | sign);  // NaN stays NaN
+  return from_bits<float>(bits<u32>(1.0f - d) | sign);  // NaN stays NaN
 }
 
 // ---------------------------------------------------------------- erf
 
 float erf(float x) {
-  const u32 ix = bits_of(x);
+  const u32 ix = bits<u32>(x);
   const u32 sign = ix & kSignMask;
-  const float ax = float_of(ix & kAbsMask);
+  const float ax = from_bits<float>(ix & kAbsMask);
   if (ax < 0.875f) {
     if (ax < 0x1p-60f) {
       // x + x*R0, scaled so that the product does not round in the
@@ -522,9 +531,9 @@ float erf(float x) {
     p = kM2 + t * p;
     p = kM1 + t * p;
     p = kM0 + t * p;
-    return float_of(bits_of(kErx + p) | sign);
+    return from_bits<float>(bits<u32>(kErx + p) | sign);
   }
-  if (ax >= 4.0f) return float_of(sign | 0x3f800000u);  // erfc(4) < 2^-25
+  if (ax >= 4.0f) return from_bits<float>(sign | 0x3f800000u);  // erfc(4) < 2^-25
   // 1.25 <= |x| < 4 (or NaN, which propagates): erf = 1 - exp(-x^2) G(x).
   // The rounding of x^2 costs at most x^2*erfc(x)*2^-24 < 0.1 ulp here.
   const float t = ax - kGc;
@@ -539,7 +548,7 @@ float erf(float x) {
   g = kG0 + t * g;
   float elo;
   const float y = 1.0f - exp_core(-(ax * ax), &elo) * g;
-  return float_of(bits_of(y) | sign);
+  return from_bits<float>(bits<u32>(y) | sign);
 }
 
 }  // namespace mathf

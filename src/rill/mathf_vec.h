@@ -1,8 +1,11 @@
-// mathf_vec: exp and sigmoid written once for a float or a vector of floats.
+// mathf_vec: exp, SiLU and its derivative written once for a float or a
+// vector of floats.
 //
-// Internal to the core. mathf.cpp instantiates these with float; the
-// activation kernels (kernels.cpp) with GCC/Clang vector types (SSE, AVX2,
-// WebAssembly SIMD128). Every operation is an IEEE + − × ÷ or an integer bit
+// Internal to the core. mathf.cpp instantiates exp_core with float (exp,
+// sigmoid, tanh), mlp.cpp silu/silu_grad with float (the scalar activate());
+// the activation kernels (kernels.cpp) instantiate silu/silu_grad with
+// GCC/Clang vector types: 4 lanes (SSE2, WebAssembly SIMD128, NEON), 8 (AVX2)
+// and 16 (AVX-512). Every operation is an IEEE + − × ÷ or an integer bit
 // operation applied lane by lane, in the same order, so a vector lane gives
 // exactly the bits of the scalar function. The method and its error analysis
 // are described at the top of mathf.cpp.
@@ -33,7 +36,6 @@ constexpr float kE6 = 0x1.6d3dd8p-10f;
 constexpr float kE7 = 0x1.6b4a8ep-13f;
 constexpr float kShift = 0x1.8p23f;          // adding then subtracting rounds to an integer
 constexpr std::uint32_t kShiftBits = 0x4b400000u;
-constexpr std::uint32_t kAbs = 0x7fffffffu;
 
 // Lane-wise bit casts and constants, for float/uint32_t and for vector types.
 template <class U, class F>
@@ -89,26 +91,6 @@ RILL_VEC_INLINE F exp_core(F x, F* lo_out) {
   const F s2 = from_bits<F>((kb - half - 1u) << 23);  // 2^(k - k1)
   *lo_out = (ylo * s1) * s2;
   return (y * s1) * s2;
-}
-
-template <class F, class U>
-RILL_VEC_INLINE F sigmoid(F x) {
-  // e = exp(-|x|) in [0, 1] (as eh + el): no overflow for any x, and e/(1+e)
-  // keeps the left tail, down to the subnormals, at full relative accuracy.
-  // With 1 + e = dh + dl exactly, n/(dh + dl) = q + (nl - q*dl)/dh to first
-  // order, q = nh/dh; and 1/dh is q itself (n = 1) or 1 - q (n = e), so the
-  // correction costs no second divide. This removes the rounding errors of
-  // exp and of 1 + e, leaving little more than the divide's half ulp.
-  F el;
-  const F eh = exp_core<F, U>(-from_bits<F>(bits<U>(x) & kAbs), &el);
-  const F dh = 1.0f + eh;
-  const F dl = ((1.0f - dh) + eh) + el;
-  const auto pos = x >= splat<F>(0.0f);  // false for NaN, which then propagates through eh
-  const F one = splat<F>(1.0f), zero = splat<F>(0.0f);
-  const F q = (pos ? one : eh) / dh;
-  const F nl = pos ? zero : el;
-  const F inv = pos ? q : one - q;
-  return q + (nl - q * dl) * inv;
 }
 
 // The activations built on exp, for the MLP (not part of mathf's ≤ 2 ulp
