@@ -53,7 +53,9 @@ inline float madd(float acc, float x, float w) {
 #endif
 }
 
-constexpr int kBlock = 16;  // packed_ld granularity: a multiple of every column block below
+// packed_ld granularity. What relies on the zero padding is linear_packed's
+// tail, which reads a whole vector of 8 columns past the last multiple of 8.
+constexpr int kBlock = 16;
 }
 
 void linear_ref(const float* in, int in_stride, int n, const float* W, const float* b, int fin, int fout,
@@ -339,27 +341,19 @@ __attribute__((target(RILL_AVX512_TARGET), always_inline)) inline void rows_avx5
                              C + j0, ldc, static_cast<__mmask16>((1u << (n - j0)) - 1u));
 }
 
-#ifndef RILL_AVX512_R
-#define RILL_AVX512_R 8
-#define RILL_AVX512_NV 2
-#endif
 __attribute__((target(RILL_AVX512_TARGET))) void gemm_avx512(int m, int n, int kdim, const float* A,
                                                              std::ptrdiff_t a_row, std::ptrdiff_t a_col,
                                                              const float* B, std::ptrdiff_t ldb, const float* init,
                                                              std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
-  constexpr int R = RILL_AVX512_R;
+  constexpr int R = 8;  // 8 rows × 2 vectors: 16 accumulators of 32 registers
   int i = 0;
 #define RILL_ROWS(r, nv)                                                                                          \
   rows_avx512<r, nv>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init != nullptr ? init + i * init_ld : nullptr, \
                      init_ld, C + i * ldc, ldc)
-  for (; i + R <= m; i += R) RILL_ROWS(R, RILL_AVX512_NV);
+  for (; i + R <= m; i += R) RILL_ROWS(R, 2);
   // Fewer rows get more column vectors: enough independent add chains to hide
   // the adder's latency (batch 1 is one row).
   switch (m - i) {
-    case 11: RILL_ROWS(11, 2); break;
-    case 10: RILL_ROWS(10, 2); break;
-    case 9: RILL_ROWS(9, 2); break;
-    case 8: RILL_ROWS(8, 2); break;
     case 7: RILL_ROWS(7, 2); break;
     case 6: RILL_ROWS(6, 2); break;
     case 5: RILL_ROWS(5, 2); break;
@@ -494,8 +488,10 @@ void linear_packed(const float* in, int in_stride, int n, const float* packed, c
 }
 
 // ---- activations --------------------------------------------------------
-// SiLU (the default) runs in vectors through the same exp/sigmoid template
-// as mathf::sigmoid, so each lane gives the scalar bits; the rest are scalar.
+// SiLU (the default) and its derivative run in vectors through vec::silu and
+// vec::silu_grad (mathf_vec.h), the templates the scalar activate() in mlp.cpp
+// instantiates with float, so each lane gives the scalar bits; the rest are
+// scalar.
 
 namespace {
 inline float silu(float z) { return mathf::vec::silu<float, std::uint32_t>(z); }
