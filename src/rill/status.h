@@ -34,9 +34,10 @@ const char* status_message(Status s);  // "tensor shapes do not chain"
 struct Message {
   static constexpr std::size_t kCap = 200;
   char text[kCap] = {0};
-  // printf-like, truncating; returns s so that `return msg_set(m, s, ...)` reads well.
 };
-// Writes a formatted reason into m (if m is non-null) and returns s.
+// Writes a formatted reason into m (if m is non-null) and returns s, so that
+// `return fail(m, s, ...)` reads well. A printf subset (%s %c %d %i %u with l,
+// ll, z; no floats, see status.cpp), truncated to fit Message::kCap.
 Status fail(Message* m, Status s, const char* fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
