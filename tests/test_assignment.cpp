@@ -1,7 +1,8 @@
 // Tests for assignment: optimality against brute force (all permutations,
 // n <= 8) and against an independent O(n³) Hungarian method (larger n), on
 // real costs, integer costs with many ties, constant matrices and squared
-// distances; plus bad input and arena sizing.
+// distances; the portable hot loop against the AVX2 one; plus bad input and
+// arena sizing.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 
 #include "rill/arena.h"
 #include "rill/assignment.h"
+#include "rill/kernels.h"
 #include "rill/rng.h"
 
 namespace {
@@ -241,6 +243,33 @@ TEST_CASE("assignment: deterministic") {
   REQUIRE(solve(c, n, a) == rill::Status::ok);
   REQUIRE(solve(c, n, b) == rill::Status::ok);
   CHECK(a == b);
+}
+
+TEST_CASE("assignment: the portable loop and the best one give the same assignments") {
+  // The portable relax (what WebAssembly and ARM run) is only reached on an
+  // AVX2 machine under simd_limit(vec4); ties (small_ints) make any difference
+  // in the arg-min rule show up as a different assignment.
+  struct RestoreSimd {
+    ~RestoreSimd() { rill::simd_limit(rill::Simd::avx512); }
+  } restore;
+  const rill::Simd best = rill::simd_best();
+  INFO("best simd level " << static_cast<int>(best));
+  rill::Rng rng(4242, 7);
+  for (int n : {2, 3, 5, 7, 8, 9, 15, 16, 17, 33, 100, 256, 301}) {
+    for (Kind kind : {Kind::sq_dist, Kind::small_ints, Kind::wide_ints, Kind::uniform}) {
+      for (int trial = 0; trial < (n <= 17 ? 4 : 1); ++trial) {
+        INFO("n = " << n << ", kind " << static_cast<int>(kind) << ", trial " << trial);
+        const Matrix c = make(kind, n, rng);
+        std::vector<int> portable, fast;
+        REQUIRE(rill::simd_limit(rill::Simd::vec4) <= rill::Simd::vec4);
+        REQUIRE(solve(c, n, portable) == rill::Status::ok);
+        REQUIRE(rill::simd_limit(rill::Simd::avx512) == best);
+        REQUIRE(solve(c, n, fast) == rill::Status::ok);
+        CHECK(is_permutation(portable, n));
+        CHECK(portable == fast);
+      }
+    }
+  }
 }
 
 TEST_CASE("assignment: bad input is refused") {

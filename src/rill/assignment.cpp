@@ -21,7 +21,10 @@
 // Speed: every O(n) pass runs over the columns in index order on pairs of
 // doubles (GCC/Clang vector extensions: SSE2 on any x86-64, SIMD128 in
 // WebAssembly, NEON), with min/max selects instead of branches; on x86-64 an
-// AVX2 copy of the hot loop is chosen at run time and gives the same bits.
+// AVX2 copy of the hot loop is chosen at run time, when simd_active() (kernels.h)
+// allows AVX2, and gives the same bits. simd_limit(Simd::vec4) thus makes this
+// machine run the portable loop that WebAssembly and ARM run, which is how the
+// tests hold the two to each other.
 // The Dijkstra loop keeps no predecessor array; the path is recovered at the
 // end by recomputing the (bit-identical) offers, so the hot loop does three
 // loads, one store and a handful of arithmetic operations per column pair.
@@ -35,6 +38,8 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+
+#include "rill/kernels.h"
 
 namespace rill {
 
@@ -262,9 +267,11 @@ __attribute__((target("avx2"))) double relax_avx2(const double* c, const double*
   __builtin_ia32_vzeroupper();
   return best.value;
 }
-inline bool have_avx2() { return __builtin_cpu_supports("avx2"); }
+// The kernels' choice (probed once, capped by simd_limit), so that the tests
+// can run the portable relax on a machine with AVX2.
+inline bool use_avx2() { return simd_active() >= Simd::avx2; }
 #else
-inline bool have_avx2() { return false; }
+inline bool use_avx2() { return false; }
 inline double relax_avx2(const double* c, const double* v, double* dist, int n, double h, double mn, int* arg) {
   return relax(c, v, dist, n, h, mn, arg);
 }
@@ -404,7 +411,7 @@ Status assignment_solve(const double* cost, int n, int* col_of_row, Arena& arena
   }
   int* rowsol = col_of_row;
   const int numfree = initialise(cost, n, rowsol, w);
-  const bool fast = have_avx2();
+  const bool fast = use_avx2();
   for (int f = 0; f < numfree; ++f) augment(cost, n, rowsol, w, w.free[f], fast);
   arena.release(mark);
   return Status::ok;
