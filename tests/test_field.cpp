@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "rill/datasets.h"
 #include "rill/field.h"
 #include "rill/solver.h"
 
@@ -44,10 +45,26 @@ TEST_CASE("one shifted Gaussian with σmin: the field is the conditional expecta
   CHECK(u == doctest::Approx(2.0 + cov / var * (0.7 - t * 2.0)).epsilon(1e-5));
 }
 
+TEST_CASE("the 8gaussians field has the data's centres and spread, bit for bit") {
+  EightGaussians g;
+  float cx[8], cy[8];
+  eight_gaussians_centres(cx, cy);
+  for (int k = 0; k < 8; ++k) {
+    INFO("mode " << k);
+    CHECK(g.means[2 * k] == cx[k]);
+    CHECK(g.means[2 * k + 1] == cy[k]);
+    CHECK(g.stds[k] == kEightGaussiansStd);
+    CHECK(g.weights[k] == 1.0f);
+    CHECK(std::hypot(double(cx[k]), double(cy[k])) == doctest::Approx(4.0).epsilon(1e-6));
+  }
+  CHECK(cx[0] == 4.0f);
+  CHECK(cy[0] == 0.0f);
+}
+
 TEST_CASE("mixture weights: far from all but one mode, the field is that mode's field") {
   EightGaussians g;
   GaussianMixtureField f = g.field();
-  const float one_mean[2] = {g.means[0], g.means[1]}, one_std[1] = {0.35f}, one_w[1] = {1.0f};
+  const float one_mean[2] = {g.means[0], g.means[1]}, one_std[1] = {kEightGaussiansStd}, one_w[1] = {1.0f};
   GaussianMixtureField single(one_mean, one_std, one_w, 1, 2);
   Arena none;
   const float t = 0.95f, x[2] = {3.9f, 0.1f};

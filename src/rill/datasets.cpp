@@ -42,21 +42,16 @@ void gaussian(Rng& rng, float* out, long n) {
 
 // 8gaussians: k = U{0..7}; x = 4·(cos(kπ/4), sin(kπ/4)) + N(0, 0.35²).
 // Draws: below(8) (k), normal (x noise), normal (y noise).
-// The centres are computed as field.cpp's EightGaussians computes them
-// (4·mathf::cos(k·(π/4)), ...), so the analytic field and the data agree bit for bit.
+// The centres come from eight_gaussians_centres, as the analytic field's do.
 void eight_gaussians(Rng& rng, float* out, long n) {
   float cx[8], cy[8];
-  for (int k = 0; k < 8; ++k) {
-    const float a = static_cast<float>(k) * (kPi / 4.0f);
-    cx[k] = 4.0f * mathf::cos(a);
-    cy[k] = 4.0f * mathf::sin(a);
-  }
+  eight_gaussians_centres(cx, cy);
   for (long i = 0; i < n; ++i) {
     const std::uint32_t k = rng.below(8);
     const float zx = rng.normal();
     const float zy = rng.normal();
-    out[2 * i] = cx[k] + 0.35f * zx;
-    out[2 * i + 1] = cy[k] + 0.35f * zy;
+    out[2 * i] = cx[k] + kEightGaussiansStd * zx;
+    out[2 * i + 1] = cy[k] + kEightGaussiansStd * zy;
   }
 }
 
@@ -158,6 +153,14 @@ bool parse_dataset(const char* name, Dataset* out) {
     }
   }
   return false;
+}
+
+void eight_gaussians_centres(float cx[8], float cy[8]) {
+  for (int k = 0; k < 8; ++k) {
+    const float a = static_cast<float>(k) * (kPi / 4.0f);
+    cx[k] = 4.0f * mathf::cos(a);
+    cy[k] = 4.0f * mathf::sin(a);
+  }
 }
 
 int dataset_draws_per_point(Dataset d) {

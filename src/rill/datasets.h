@@ -29,4 +29,11 @@ void dataset_sample(Dataset d, Rng& rng, float* out, long n);
 // that is not a Dataset.
 int dataset_draws_per_point(Dataset d);
 
+// 8gaussians' mixture: centres (cx[k], cy[k]) = 4·(cos(k·π/4), sin(k·π/4)) with
+// rill's mathf, k = 0..7, each with standard deviation kEightGaussiansStd.
+// dataset_sample and the analytic field (field.h's EightGaussians) both take
+// their centres from here, so the data and the field agree bit for bit.
+constexpr float kEightGaussiansStd = 0.35f;
+void eight_gaussians_centres(float cx[8], float cy[8]);
+
 }  // namespace rill

@@ -1,6 +1,7 @@
 // The analytic vector fields. See field.h for the formulas.
 #include "rill/field.h"
 
+#include "rill/datasets.h"
 #include "rill/mathf.h"
 
 namespace rill {
@@ -100,12 +101,14 @@ Status GaussianMixtureField::eval(const float* x, int n, float t, float* out, Ar
 }
 
 EightGaussians::EightGaussians() {
-  // x = 4·(cos(kπ/4), sin(kπ/4)) + N(0, 0.35²), k uniform over 0..7.
+  // x = 4·(cos(kπ/4), sin(kπ/4)) + N(0, 0.35²), k uniform over 0..7: the
+  // centres and spread dataset_sample draws from.
+  float cx[8], cy[8];
+  eight_gaussians_centres(cx, cy);
   for (int k = 0; k < 8; ++k) {
-    const float a = static_cast<float>(k) * (mathf::kPi / 4.0f);
-    means[2 * k] = 4.0f * mathf::cos(a);
-    means[2 * k + 1] = 4.0f * mathf::sin(a);
-    stds[k] = 0.35f;
+    means[2 * k] = cx[k];
+    means[2 * k + 1] = cy[k];
+    stds[k] = kEightGaussiansStd;
     weights[k] = 1.0f;
   }
 }
