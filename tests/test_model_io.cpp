@@ -162,14 +162,6 @@ std::vector<std::pair<std::string, std::string>> all_meta(const Model& m) {
   return v;
 }
 
-// Points every layer into one canonical block (as Mlp::bind, so this test links without mlp.cpp).
-void bind(Mlp& mlp, const float* block) {
-  for (int i = 0; i < mlp.spec.n_layers; ++i) {
-    mlp.weight[i] = block + mlp.spec.weight_offset(i);
-    mlp.bias[i] = block + mlp.spec.bias_offset(i);
-  }
-}
-
 bool same_weights(const Mlp& a, const Mlp& b) {
   if (a.spec.n_layers != b.spec.n_layers) return false;
   for (int i = 0; i < a.spec.n_layers; ++i) {
@@ -211,7 +203,7 @@ TEST_CASE("model_io: round trip is bit-exact for many architectures") {
           const std::vector<float> block = weights_for(spec, static_cast<std::uint32_t>(count));
           Mlp mlp;
           mlp.spec = spec;
-          bind(mlp, block.data());
+          mlp.bind(block.data());
           const float sigma = sigmas[count % 10];
           const KeyValue extra[] = {{"dataset", "8gaussians"}, {"steps", "2000"}, {"note", "lr=1e-3 \"quoted\""}};
           const Bytes bytes = write_model(mlp, sigma, extra, count % 4);
@@ -255,7 +247,7 @@ TEST_CASE("model_io: the written header is the documented one") {
   std::vector<float> block(spec.param_count(), 1.0f);
   Mlp mlp;
   mlp.spec = spec;
-  bind(mlp, block.data());
+  mlp.bind(block.data());
   const KeyValue extra[] = {{"dataset", "moons"}};
   const Bytes b = write_model(mlp, 0.001f, extra, 1);
   const std::size_t n = static_cast<std::size_t>(header_len_of(b));
@@ -283,7 +275,7 @@ TEST_CASE("model_io: in place and arena copy give identical models") {
   const std::vector<float> block = weights_for(spec, 7);
   Mlp mlp;
   mlp.spec = spec;
-  bind(mlp, block.data());
+  mlp.bind(block.data());
   const Bytes bytes = write_model(mlp, 0.01f);
 
   Placed aligned(bytes, 0);
@@ -434,7 +426,7 @@ TEST_CASE("model_io: metadata lookup decodes escapes") {
   std::vector<float> block(spec.param_count(), 0.5f);
   Mlp mlp;
   mlp.spec = spec;
-  bind(mlp, block.data());
+  mlp.bind(block.data());
   const char* tricky = "a \"quoted\" \\ back/slash\nnew\ttab\r\b\f \x01\x1f caf\xc3\xa9 \xe2\x98\x83 \xf0\x9f\x98\x80";
   const KeyValue extra[] = {{"note", tricky}, {"k\xc3\xa9y \"q\"", "v"}, {"empty", ""}};
   const Bytes b = write_model(mlp, 0.0f, extra, 3);
@@ -493,7 +485,7 @@ TEST_CASE("model_io: model_write refuses what it cannot write") {
   std::vector<float> block(spec.param_count(), 0.5f);
   Mlp mlp;
   mlp.spec = spec;
-  bind(mlp, block.data());
+  mlp.bind(block.data());
   Bytes out(4096);
   std::size_t written = 123;
   Message msg;
@@ -573,142 +565,133 @@ std::string repeat(const std::string& s, int n) {
 
 using Table = std::vector<Hostile>;
 
+void add(Table& t, const char* name, Bytes b, Status s, const char* m) { t.push_back({name, std::move(b), s, m}); }
+
+// The hostile tables' building blocks: the format key alone, and a valid header without metadata.
+const std::string kMeta1 = "\"rill.format\":\"1\"";
+const std::string kGood = "{" + kW0 + "," + kB0 + "}";
+
 // In sections, so no one function grows too large for the compiler's debug info.
 void hostile_framing(Table& t) {
-  auto add = [&t](const char* name, Bytes b, Status s, const char* m) { t.push_back({name, std::move(b), s, m}); };
-  const std::string meta1 = "\"rill.format\":\"1\"";
-  const std::string good = "{" + kW0 + "," + kB0 + "}";
-  (void)meta1;
-  (void)good;
-  add("empty file", Bytes{}, Status::truncated, "8-byte header length");
-  add("7 bytes", Bytes{2, 0, 0, 0, 0, 0, 0}, Status::truncated, "has 7 bytes");
-  add("header length 0", with_len(0, ""), Status::bad_header, "too small");
-  add("header length 1", with_len(1, "{"), Status::bad_header, "too small");
-  add("header length > file", with_len(1000, good), Status::truncated, "claims 1000 bytes");
-  add("header length u64 max", with_len(~0ull, good), Status::bad_header, "exceeds");
-  add("header length 2^64 - 8", with_len(~0ull - 7, good), Status::bad_header, "exceeds");
-  add("header length just over the limit", with_len(kMaxHeaderBytes + 1, good), Status::bad_header, "exceeds");
-  add("header length cut short", with_len(good.size() - 1, good), Status::bad_json, "");
+  add(t, "empty file", Bytes{}, Status::truncated, "8-byte header length");
+  add(t, "7 bytes", Bytes{2, 0, 0, 0, 0, 0, 0}, Status::truncated, "has 7 bytes");
+  add(t, "header length 0", with_len(0, ""), Status::bad_header, "too small");
+  add(t, "header length 1", with_len(1, "{"), Status::bad_header, "too small");
+  add(t, "header length > file", with_len(1000, kGood), Status::truncated, "claims 1000 bytes");
+  add(t, "header length u64 max", with_len(~0ull, kGood), Status::bad_header, "exceeds");
+  add(t, "header length 2^64 - 8", with_len(~0ull - 7, kGood), Status::bad_header, "exceeds");
+  add(t, "header length just over the limit", with_len(kMaxHeaderBytes + 1, kGood), Status::bad_header, "exceeds");
+  add(t, "header length cut short", with_len(kGood.size() - 1, kGood), Status::bad_json, "");
 
 }
 
 // JSON syntax
 void hostile_json(Table& t) {
-  auto add = [&t](const char* name, Bytes b, Status s, const char* m) { t.push_back({name, std::move(b), s, m}); };
-  const std::string meta1 = "\"rill.format\":\"1\"";
-  const std::string good = "{" + kW0 + "," + kB0 + "}";
-  (void)meta1;
-  (void)good;
-  add("header not JSON", file("hello, world", {}), Status::bad_json, "not a JSON object");
-  add("non-object header", file("[1,2,3]", {}), Status::bad_json, "not a JSON object");
-  add("leading space", file(" " + good, ramp(8)), Status::bad_json, "not a JSON object");
-  add("truncated JSON", file("{\"layers.0.weight\":{\"dtype\":\"F32\"", {}), Status::bad_json, "");
-  add("unterminated string", file("{\"layers.0.weight", {}), Status::bad_json, "unterminated string");
-  add("trailing garbage", file(good + "x", ramp(8)), Status::bad_json, "trailing characters");
-  add("NUL padding", file(good + std::string(3, '\0'), ramp(8)), Status::bad_json, "trailing characters");
-  add("second object", file(good + good, ramp(8)), Status::bad_json, "trailing characters");
-  add("trailing comma", file("{" + kW0 + "," + kB0 + ",}", ramp(8)), Status::bad_json, "expected a string");
-  add("missing colon", file("{\"a\" {}}", {}), Status::bad_json, "expected ':'");
-  add("nesting bomb", file("{\"a\":" + std::string(100000, '[') + std::string(100000, ']') + "}", {}),
+  add(t, "header not JSON", file("hello, world", {}), Status::bad_json, "not a JSON object");
+  add(t, "non-object header", file("[1,2,3]", {}), Status::bad_json, "not a JSON object");
+  add(t, "leading space", file(" " + kGood, ramp(8)), Status::bad_json, "not a JSON object");
+  add(t, "truncated JSON", file("{\"layers.0.weight\":{\"dtype\":\"F32\"", {}), Status::bad_json, "");
+  add(t, "unterminated string", file("{\"layers.0.weight", {}), Status::bad_json, "unterminated string");
+  add(t, "trailing garbage", file(kGood + "x", ramp(8)), Status::bad_json, "trailing characters");
+  add(t, "NUL padding", file(kGood + std::string(3, '\0'), ramp(8)), Status::bad_json, "trailing characters");
+  add(t, "second object", file(kGood + kGood, ramp(8)), Status::bad_json, "trailing characters");
+  add(t, "trailing comma", file("{" + kW0 + "," + kB0 + ",}", ramp(8)), Status::bad_json, "expected a string");
+  add(t, "missing colon", file("{\"a\" {}}", {}), Status::bad_json, "expected ':'");
+  add(t, "nesting bomb", file("{\"a\":" + std::string(100000, '[') + std::string(100000, ']') + "}", {}),
       Status::bad_json, "must be an object");
-  add("nesting bomb in a tensor", file("{\"a\":{\"shape\":" + std::string(50000, '[') + "}}", {}), Status::bad_json,
+  add(t, "nesting bomb in a tensor", file("{\"a\":{\"shape\":" + std::string(50000, '[') + "}}", {}), Status::bad_json,
       "expected a number");
-  add("nesting bomb in metadata", file("{\"__metadata__\":{\"a\":" + repeat("{\"a\":", 50000) + "}}", {}),
+  add(t, "nesting bomb in metadata", file("{\"__metadata__\":{\"a\":" + repeat("{\"a\":", 50000) + "}}", {}),
       Status::bad_json, "is not a string");
-  add("bad escape", file("{\"__metadata__\":{\"a\":\"\\q\"}}", {}), Status::bad_json, "invalid escape");
-  add("short \\u escape", file("{\"__metadata__\":{\"a\":\"\\u12\"}}", {}), Status::bad_json, "invalid \\u escape");
-  add("lone high surrogate", file("{\"__metadata__\":{\"a\":\"\\ud800x\"}}", {}), Status::bad_json, "surrogate");
-  add("lone low surrogate", file("{\"__metadata__\":{\"a\":\"\\udc00\"}}", {}), Status::bad_json, "surrogate");
-  add("\\u0000", file("{\"__metadata__\":{\"a\":\"x\\u0000\"}}", {}), Status::bad_json, "\\u0000");
-  add("control character", file("{\"__metadata__\":{\"a\":\"x\ny\"}}", {}), Status::bad_json, "control character");
-  add("invalid UTF-8", file("{\"__metadata__\":{\"a\":\"\xc3\x28\"}}", {}), Status::bad_json, "invalid UTF-8");
-  add("overlong UTF-8", file("{\"__metadata__\":{\"a\":\"\xc0\xaf\"}}", {}), Status::bad_json, "invalid UTF-8");
-  add("UTF-8 surrogate", file("{\"__metadata__\":{\"a\":\"\xed\xa0\x80\"}}", {}), Status::bad_json, "invalid UTF-8");
-  add("key too long", file("{\"" + std::string(300, 'k') + "\":{}}", {}), Status::bad_json, "up to 256 bytes");
-  add("leading zero", file("{\"layers.0.weight\":{\"dtype\":\"F32\",\"shape\":[02,3],\"data_offsets\":[0,24]}}", {}),
+  add(t, "bad escape", file("{\"__metadata__\":{\"a\":\"\\q\"}}", {}), Status::bad_json, "invalid escape");
+  add(t, "short \\u escape", file("{\"__metadata__\":{\"a\":\"\\u12\"}}", {}), Status::bad_json, "invalid \\u escape");
+  add(t, "lone high surrogate", file("{\"__metadata__\":{\"a\":\"\\ud800x\"}}", {}), Status::bad_json, "surrogate");
+  add(t, "lone low surrogate", file("{\"__metadata__\":{\"a\":\"\\udc00\"}}", {}), Status::bad_json, "surrogate");
+  add(t, "\\u0000", file("{\"__metadata__\":{\"a\":\"x\\u0000\"}}", {}), Status::bad_json, "\\u0000");
+  add(t, "control character", file("{\"__metadata__\":{\"a\":\"x\ny\"}}", {}), Status::bad_json, "control character");
+  add(t, "invalid UTF-8", file("{\"__metadata__\":{\"a\":\"\xc3\x28\"}}", {}), Status::bad_json, "invalid UTF-8");
+  add(t, "overlong UTF-8", file("{\"__metadata__\":{\"a\":\"\xc0\xaf\"}}", {}), Status::bad_json, "invalid UTF-8");
+  add(t, "UTF-8 surrogate", file("{\"__metadata__\":{\"a\":\"\xed\xa0\x80\"}}", {}), Status::bad_json, "invalid UTF-8");
+  add(t, "key too long", file("{\"" + std::string(300, 'k') + "\":{}}", {}), Status::bad_json, "up to 256 bytes");
+  add(t, "leading zero", file("{\"layers.0.weight\":{\"dtype\":\"F32\",\"shape\":[02,3],\"data_offsets\":[0,24]}}", {}),
       Status::bad_json, "leading zero");
-  add("fractional shape", file("{\"layers.0.weight\":{\"dtype\":\"F32\",\"shape\":[2.0,3],\"data_offsets\":[0,24]}}", {}),
+  add(t, "fractional shape", file("{\"layers.0.weight\":{\"dtype\":\"F32\",\"shape\":[2.0,3],\"data_offsets\":[0,24]}}", {}),
       Status::bad_json, "expected an integer");
-  add("exponent offset", file("{\"layers.0.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,2.4e1]}}", {}),
+  add(t, "exponent offset", file("{\"layers.0.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,2.4e1]}}", {}),
       Status::bad_json, "expected an integer");
-  add("string shape", file("{\"layers.0.weight\":{\"dtype\":\"F32\",\"shape\":\"2,3\",\"data_offsets\":[0,24]}}", {}),
+  add(t, "string shape", file("{\"layers.0.weight\":{\"dtype\":\"F32\",\"shape\":\"2,3\",\"data_offsets\":[0,24]}}", {}),
       Status::bad_json, "must be an array");
-  add("dtype not a string", file("{\"layers.0.weight\":{\"dtype\":32,\"shape\":[2,3],\"data_offsets\":[0,24]}}", {}),
+  add(t, "dtype not a string", file("{\"layers.0.weight\":{\"dtype\":32,\"shape\":[2,3],\"data_offsets\":[0,24]}}", {}),
       Status::bad_json, "expected a string");
-  add("duplicate key in an entry",
+  add(t, "duplicate key in an entry",
       file("{\"layers.0.weight\":{\"dtype\":\"F32\",\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24]}}", {}),
       Status::bad_json, "duplicate key \"dtype\"");
-  add("unknown key in an entry",
+  add(t, "unknown key in an entry",
       file("{\"layers.0.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24],\"x\":1}}", {}),
       Status::bad_json, "unknown key");
-  add("entry without data_offsets", file("{\"layers.0.weight\":{\"dtype\":\"F32\",\"shape\":[2,3]}}", {}),
+  add(t, "entry without data_offsets", file("{\"layers.0.weight\":{\"dtype\":\"F32\",\"shape\":[2,3]}}", {}),
       Status::bad_json, "without \"data_offsets\"");
-  add("metadata not an object", file("{\"__metadata__\":[\"a\"]," + kW0 + "," + kB0 + "}", ramp(8)),
+  add(t, "metadata not an object", file("{\"__metadata__\":[\"a\"]," + kW0 + "," + kB0 + "}", ramp(8)),
       Status::bad_json, "__metadata__ must be an object");
-  add("metadata value a number", tiny_file("\"rill.format\":1"), Status::bad_json, "is not a string");
-  add("duplicate __metadata__", file("{\"__metadata__\":{},\"__metadata__\":{}}", {}), Status::bad_json,
+  add(t, "metadata value a number", tiny_file("\"rill.format\":1"), Status::bad_json, "is not a string");
+  add(t, "duplicate __metadata__", file("{\"__metadata__\":{},\"__metadata__\":{}}", {}), Status::bad_json,
       "duplicate __metadata__");
-  add("duplicate metadata key", tiny_file("\"a\":\"1\",\"a\":\"2\""), Status::bad_json, "duplicate metadata key a");
-  add("duplicate metadata key by escape", tiny_file("\"ab\":\"1\",\"a\\u0062\":\"2\""), Status::bad_json,
+  add(t, "duplicate metadata key", tiny_file("\"a\":\"1\",\"a\":\"2\""), Status::bad_json, "duplicate metadata key a");
+  add(t, "duplicate metadata key by escape", tiny_file("\"ab\":\"1\",\"a\\u0062\":\"2\""), Status::bad_json,
       "duplicate metadata key ab");
 
 }
 
 // Tensors
 void hostile_tensors(Table& t) {
-  auto add = [&t](const char* name, Bytes b, Status s, const char* m) { t.push_back({name, std::move(b), s, m}); };
-  const std::string meta1 = "\"rill.format\":\"1\"";
-  const std::string good = "{" + kW0 + "," + kB0 + "}";
-  (void)meta1;
-  (void)good;
-  add("duplicate tensor", file("{" + kW0 + "," + kW0 + "," + kB0 + "}", ramp(8)), Status::bad_tensor,
+  add(t, "duplicate tensor", file("{" + kW0 + "," + kW0 + "," + kB0 + "}", ramp(8)), Status::bad_tensor,
       "duplicate tensor layers.0.weight");
-  add("F16 dtype", file("{" + entry("layers.0.weight", "2,3", 0, 12, "F16") + "," + entry("layers.0.bias", "2", 12, 20) + "}",
+  add(t, "F16 dtype", file("{" + entry("layers.0.weight", "2,3", 0, 12, "F16") + "," + entry("layers.0.bias", "2", 12, 20) + "}",
                         ramp(5)),
       Status::unsupported_dtype, "unsupported dtype F16 (rill reads F32)");
-  add("I32 dtype", file("{" + kW0 + "," + entry("layers.0.bias", "2", 24, 32, "I32") + "}", ramp(8)),
+  add(t, "I32 dtype", file("{" + kW0 + "," + entry("layers.0.bias", "2", 24, 32, "I32") + "}", ramp(8)),
       Status::unsupported_dtype, "unsupported dtype I32 (rill reads F32)");
-  add("unknown dtype", file("{" + entry("layers.0.weight", "2,3", 0, 24, "Q4_K") + "," + kB0 + "}", ramp(8)),
+  add(t, "unknown dtype", file("{" + entry("layers.0.weight", "2,3", 0, 24, "Q4_K") + "," + kB0 + "}", ramp(8)),
       Status::unsupported_dtype, "unsupported dtype Q4_K");
-  add("unknown dtype of a rill. extra", file("{" + entry("rill.x", "1", 32, 33, "Q4") + "," + kW0 + "," + kB0 + "}", ramp(8)),
+  add(t, "unknown dtype of a rill. extra", file("{" + entry("rill.x", "1", 32, 33, "Q4") + "," + kW0 + "," + kB0 + "}", ramp(8)),
       Status::unsupported_dtype, "unsupported dtype Q4");
-  add("rank-3 weight", file("{" + entry("layers.0.weight", "2,3,1", 0, 24) + "," + kB0 + "}", ramp(8)),
+  add(t, "rank-3 weight", file("{" + entry("layers.0.weight", "2,3,1", 0, 24) + "," + kB0 + "}", ramp(8)),
       Status::bad_shape, "rank 3");
-  add("rank-2 bias", file("{" + kW0 + "," + entry("layers.0.bias", "2,1", 24, 32) + "}", ramp(8)), Status::bad_shape,
+  add(t, "rank-2 bias", file("{" + kW0 + "," + entry("layers.0.bias", "2,1", 24, 32) + "}", ramp(8)), Status::bad_shape,
       "rank 2");
-  add("rank-0 bias", file("{" + kW0 + "," + entry("layers.0.bias", "", 24, 28) + "}", ramp(7)), Status::bad_shape,
+  add(t, "rank-0 bias", file("{" + kW0 + "," + entry("layers.0.bias", "", 24, 28) + "}", ramp(7)), Status::bad_shape,
       "rank 0");
-  add("negative dimension", file("{" + entry("layers.0.weight", "-2,-3", 0, 24) + "," + kB0 + "}", ramp(8)),
+  add(t, "negative dimension", file("{" + entry("layers.0.weight", "-2,-3", 0, 24) + "," + kB0 + "}", ramp(8)),
       Status::bad_shape, "negative dimension");
-  add("dimension product overflows",
+  add(t, "dimension product overflows",
       file("{" + entry("layers.0.weight", "4294967296,4294967296", 0, 24) + "," + kB0 + "}", ramp(8)),
       Status::bad_shape, "too large");
-  add("byte size overflows", file("{" + entry("layers.0.weight", "4611686018427387904,1", 0, 24) + "," + kB0 + "}", ramp(8)),
+  add(t, "byte size overflows", file("{" + entry("layers.0.weight", "4611686018427387904,1", 0, 24) + "," + kB0 + "}", ramp(8)),
       Status::bad_shape, "too large");
-  add("dimension beyond u64",
+  add(t, "dimension beyond u64",
       file("{" + entry("layers.0.weight", "99999999999999999999999,0", 0, 0) + "," + kB0 + "}", ramp(8)),
       Status::bad_shape, "too large");
-  add("weight without bias", file("{" + kW0 + "}", ramp(6)), Status::bad_tensor,
+  add(t, "weight without bias", file("{" + kW0 + "}", ramp(6)), Status::bad_tensor,
       "layers.0.weight has no matching layers.0.bias");
-  add("bias without weight", file("{" + entry("layers.0.bias", "2", 0, 8) + "}", ramp(2)), Status::bad_tensor,
+  add(t, "bias without weight", file("{" + entry("layers.0.bias", "2", 0, 8) + "}", ramp(2)), Status::bad_tensor,
       "layers.0.bias has no matching layers.0.weight");
-  add("unknown tensor name", file("{" + kW0 + "," + kB0 + "," + entry("optimizer.state", "1", 32, 36) + "}", ramp(9)),
+  add(t, "unknown tensor name", file("{" + kW0 + "," + kB0 + "," + entry("optimizer.state", "1", 32, 36) + "}", ramp(9)),
       Status::bad_tensor, "unexpected tensor optimizer.state");
-  add("weight without index", file("{" + entry("encoder.weight", "2,3", 0, 24) + "}", ramp(6)), Status::bad_tensor,
+  add(t, "weight without index", file("{" + entry("encoder.weight", "2,3", 0, 24) + "}", ramp(6)), Status::bad_tensor,
       "unexpected tensor encoder.weight");
-  add("index with a leading zero", file("{" + entry("net.01.weight", "2,3", 0, 24) + "}", ramp(6)), Status::bad_tensor,
+  add(t, "index with a leading zero", file("{" + entry("net.01.weight", "2,3", 0, 24) + "}", ramp(6)), Status::bad_tensor,
       "unexpected tensor net.01.weight");
-  add("mixed prefixes", file("{" + entry("net.0.weight", "2,3", 0, 24) + "," + entry("model.0.bias", "2", 24, 32) + "}", ramp(8)),
+  add(t, "mixed prefixes", file("{" + entry("net.0.weight", "2,3", 0, 24) + "," + entry("model.0.bias", "2", 24, 32) + "}", ramp(8)),
       Status::bad_tensor, "prefix \"net.\"");
-  add("no tensors", file("{}", {}), Status::bad_tensor, "no layer tensors");
-  add("only rill. tensors", file("{" + entry("rill.x", "2", 0, 8) + "}", ramp(2)), Status::bad_tensor, "no layer tensors");
+  add(t, "no tensors", file("{}", {}), Status::bad_tensor, "no layer tensors");
+  add(t, "only rill. tensors", file("{" + entry("rill.x", "2", 0, 8) + "}", ramp(2)), Status::bad_tensor, "no layer tensors");
   {
     std::string many = "{";
     for (int i = 0; i <= kMaxTensors; ++i) many += (i ? "," : "") + entry("rill.t" + std::to_string(i), "0", 0, 0);
-    add("65 tensors", file(many + "}", {}), Status::bad_tensor, "more than 64 tensors");
+    add(t, "65 tensors", file(many + "}", {}), Status::bad_tensor, "more than 64 tensors");
     std::string meta = "{\"__metadata__\":{";
     for (int i = 0; i <= kMaxMetadata; ++i) meta += std::string(i ? "," : "") + "\"k" + std::to_string(i) + "\":\"v\"";
-    add("65 metadata entries", file(meta + "}}", {}), Status::bad_metadata, "more than 64 metadata entries");
+    add(t, "65 metadata entries", file(meta + "}}", {}), Status::bad_metadata, "more than 64 metadata entries");
     std::string deep = "{";
     std::size_t off = 0;
     for (int i = 0; i <= kMaxLayers; ++i) {
@@ -716,124 +699,104 @@ void hostile_tensors(Table& t) {
       deep += "," + entry("l" + std::to_string(i) + ".bias", "2", off + 16, off + 24);
       off += 24;
     }
-    add("17 layers", file(deep + "}", ramp(off / 4)), Status::bad_shape, "more than 16 linear layers");
+    add(t, "17 layers", file(deep + "}", ramp(off / 4)), Status::bad_shape, "more than 16 linear layers");
   }
 
 }
 
 // Offsets
 void hostile_offsets(Table& t) {
-  auto add = [&t](const char* name, Bytes b, Status s, const char* m) { t.push_back({name, std::move(b), s, m}); };
-  const std::string meta1 = "\"rill.format\":\"1\"";
-  const std::string good = "{" + kW0 + "," + kB0 + "}";
-  (void)meta1;
-  (void)good;
-  add("offsets past the end", file("{" + kW0 + "," + entry("layers.0.bias", "2", 1000, 1008) + "}", ramp(8)),
+  add(t, "offsets past the end", file("{" + kW0 + "," + entry("layers.0.bias", "2", 1000, 1008) + "}", ramp(8)),
       Status::bad_offsets, "past the end");
-  add("offsets overlap", file("{" + entry("layers.0.weight", "2,3", 0, 24) + "," + entry("layers.0.bias", "2", 16, 24) + "}", ramp(8)),
+  add(t, "offsets overlap", file("{" + entry("layers.0.weight", "2,3", 0, 24) + "," + entry("layers.0.bias", "2", 16, 24) + "}", ramp(8)),
       Status::bad_offsets, "overlap");
-  add("gap between tensors", file("{" + kW0 + "," + entry("layers.0.bias", "2", 28, 36) + "}", ramp(9)),
+  add(t, "gap between tensors", file("{" + kW0 + "," + entry("layers.0.bias", "2", 28, 36) + "}", ramp(9)),
       Status::bad_offsets, "gap in the data buffer: bytes 24..28");
-  add("gap at the start", file("{" + entry("layers.0.weight", "2,3", 4, 28) + "," + entry("layers.0.bias", "2", 28, 36) + "}", ramp(9)),
+  add(t, "gap at the start", file("{" + entry("layers.0.weight", "2,3", 4, 28) + "," + entry("layers.0.bias", "2", 28, 36) + "}", ramp(9)),
       Status::bad_offsets, "gap in the data buffer: bytes 0..4");
-  add("size mismatch", file("{" + entry("layers.0.weight", "2,3", 0, 20) + "," + entry("layers.0.bias", "2", 20, 28) + "}", ramp(7)),
+  add(t, "size mismatch", file("{" + entry("layers.0.weight", "2,3", 0, 20) + "," + entry("layers.0.bias", "2", 20, 28) + "}", ramp(7)),
       Status::bad_offsets, "needs 24 bytes");
-  add("begin after end", file("{" + entry("layers.0.weight", "2,3", 24, 0) + "," + kB0 + "}", ramp(8)),
+  add(t, "begin after end", file("{" + entry("layers.0.weight", "2,3", 24, 0) + "," + kB0 + "}", ramp(8)),
       Status::bad_offsets, "begin after end");
-  add("three offsets", file("{\"layers.0.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24,32]}," + kB0 + "}", ramp(8)),
+  add(t, "three offsets", file("{\"layers.0.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24,32]}," + kB0 + "}", ramp(8)),
       Status::bad_offsets, "must be [begin, end]");
-  add("negative offset", file("{\"layers.0.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[-24,0]}," + kB0 + "}", ramp(8)),
+  add(t, "negative offset", file("{\"layers.0.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[-24,0]}," + kB0 + "}", ramp(8)),
       Status::bad_offsets, "not offsets");
-  add("offset beyond u64", file("{\"layers.0.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[18446744073709551616,18446744073709551640]}," + kB0 + "}", ramp(8)),
+  add(t, "offset beyond u64", file("{\"layers.0.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[18446744073709551616,18446744073709551640]}," + kB0 + "}", ramp(8)),
       Status::bad_offsets, "not offsets");
-  add("offsets near u64 max",
+  add(t, "offsets near u64 max",
       file("{" + entry("layers.0.weight", "2,3", 18446744073709551584ull, 18446744073709551608ull) + "," + kB0 + "}", ramp(8)),
       Status::bad_offsets, "past the end");
-  add("unused bytes after the tensors", file(good, ramp(9)), Status::bad_offsets, "4 bytes at the end");
-  add("truncated data buffer", file(good, ramp(7)), Status::truncated, "need 32 bytes of data, it has 28");
-  add("no data at all", file(good, {}), Status::truncated, "it has 0");
+  add(t, "unused bytes after the tensors", file(kGood, ramp(9)), Status::bad_offsets, "4 bytes at the end");
+  add(t, "truncated data buffer", file(kGood, ramp(7)), Status::truncated, "need 32 bytes of data, it has 28");
+  add(t, "no data at all", file(kGood, {}), Status::truncated, "it has 0");
 
 }
 
 // Shapes
 void hostile_shapes(Table& t) {
-  auto add = [&t](const char* name, Bytes b, Status s, const char* m) { t.push_back({name, std::move(b), s, m}); };
-  const std::string meta1 = "\"rill.format\":\"1\"";
-  const std::string good = "{" + kW0 + "," + kB0 + "}";
-  (void)meta1;
-  (void)good;
-  add("shapes do not chain",
+  add(t, "shapes do not chain",
       file("{" + entry("net.0.weight", "4,3", 0, 48) + "," + entry("net.0.bias", "4", 48, 64) + "," +
                entry("net.2.weight", "2,5", 64, 104) + "," + entry("net.2.bias", "2", 104, 112) + "}", ramp(28)),
       Status::bad_shape, "layer 1: net.2.weight takes 5 inputs but net.0.weight gives 4 outputs");
-  add("bias length differs from weight rows", file("{" + kW0 + "," + entry("layers.0.bias", "3", 24, 36) + "}", ramp(9)),
+  add(t, "bias length differs from weight rows", file("{" + kW0 + "," + entry("layers.0.bias", "3", 24, 36) + "}", ramp(9)),
       Status::bad_shape, "layers.0.bias has 3 values but layers.0.weight has 2 rows");
-  add("zero-size layer", file("{" + entry("layers.0.weight", "0,3", 0, 0) + "," + entry("layers.0.bias", "0", 0, 0) + "}", {}),
+  add(t, "zero-size layer", file("{" + entry("layers.0.weight", "0,3", 0, 0) + "," + entry("layers.0.bias", "0", 0, 0) + "}", {}),
       Status::bad_shape, "[0, 3]");
-  add("layer wider than 65536",
+  add(t, "layer wider than 65536",
       file("{" + entry("layers.0.weight", "70000,1", 0, 280000) + "," + entry("layers.0.bias", "70000", 280000, 560000) + "}",
            std::vector<float>(140000, 0.0f)),
       Status::bad_shape, "[70000, 1]");
-  add("last layer out differs from dim", tiny_file(meta1 + ",\"dim\":\"3\""), Status::bad_shape,
+  add(t, "last layer out differs from dim", tiny_file(kMeta1 + ",\"dim\":\"3\""), Status::bad_shape,
       "layers.0.weight gives 2 outputs; the data dimension (dim) is 3");
-  add("first layer input differs from d + time features", tiny_file(meta1 + ",\"time_embedding\":\"sin:2\""),
+  add(t, "first layer input differs from d + time features", tiny_file(kMeta1 + ",\"time_embedding\":\"sin:2\""),
       Status::bad_shape, "takes 3 inputs; dimension 2 + 4 time features needs 6");
-  add("raw time needs d + 1 inputs", file("{" + entry("layers.0.weight", "2,2", 0, 16) + "," + entry("layers.0.bias", "2", 16, 24) + "}", ramp(6)),
+  add(t, "raw time needs d + 1 inputs", file("{" + entry("layers.0.weight", "2,2", 0, 16) + "," + entry("layers.0.bias", "2", 16, 24) + "}", ramp(6)),
       Status::bad_shape, "dimension 2 + 1 time features needs 3");
 
 }
 
 // Values
 void hostile_values(Table& t) {
-  auto add = [&t](const char* name, Bytes b, Status s, const char* m) { t.push_back({name, std::move(b), s, m}); };
-  const std::string meta1 = "\"rill.format\":\"1\"";
-  const std::string good = "{" + kW0 + "," + kB0 + "}";
-  (void)meta1;
-  (void)good;
   {
     std::vector<float> d = ramp(8);
     d[4] = std::numeric_limits<float>::quiet_NaN();
-    add("NaN weight", file(good, d), Status::non_finite, "layers.0.weight contains NaN (element 4)");
+    add(t, "NaN weight", file(kGood, d), Status::non_finite, "layers.0.weight contains NaN (element 4)");
     d = ramp(8);
     d[7] = std::numeric_limits<float>::infinity();
-    add("Inf bias", file(good, d), Status::non_finite, "layers.0.bias contains Inf (element 1)");
+    add(t, "Inf bias", file(kGood, d), Status::non_finite, "layers.0.bias contains Inf (element 1)");
     d = ramp(8);
     d[0] = -std::numeric_limits<float>::infinity();
-    add("-Inf weight", file(good, d), Status::non_finite, "contains Inf (element 0)");
+    add(t, "-Inf weight", file(kGood, d), Status::non_finite, "contains Inf (element 0)");
   }
 
 }
 
 // Metadata
 void hostile_metadata(Table& t) {
-  auto add = [&t](const char* name, Bytes b, Status s, const char* m) { t.push_back({name, std::move(b), s, m}); };
-  const std::string meta1 = "\"rill.format\":\"1\"";
-  const std::string good = "{" + kW0 + "," + kB0 + "}";
-  (void)meta1;
-  (void)good;
-  add("rill.format 2", tiny_file("\"rill.format\":\"2\""), Status::bad_metadata, "rill.format 2 is not supported");
-  add("rill.format 1.0", tiny_file("\"rill.format\":\"1.0\""), Status::bad_metadata, "rill.format 1.0");
-  add("unknown activation", tiny_file(meta1 + ",\"activation\":\"swish\""), Status::bad_metadata,
+  add(t, "rill.format 2", tiny_file("\"rill.format\":\"2\""), Status::bad_metadata, "rill.format 2 is not supported");
+  add(t, "rill.format 1.0", tiny_file("\"rill.format\":\"1.0\""), Status::bad_metadata, "rill.format 1.0");
+  add(t, "unknown activation", tiny_file(kMeta1 + ",\"activation\":\"swish\""), Status::bad_metadata,
       "unknown activation swish");
-  add("sin:0", tiny_file(meta1 + ",\"time_embedding\":\"sin:0\""), Status::bad_metadata, "sin:0: K must be");
-  add("sin:99", tiny_file(meta1 + ",\"time_embedding\":\"sin:99\""), Status::bad_metadata, "sin:99: K must be");
-  add("sin:", tiny_file(meta1 + ",\"time_embedding\":\"sin:\""), Status::bad_metadata, "unknown time_embedding sin:");
-  add("fourier time", tiny_file(meta1 + ",\"time_embedding\":\"fourier\""), Status::bad_metadata,
+  add(t, "sin:0", tiny_file(kMeta1 + ",\"time_embedding\":\"sin:0\""), Status::bad_metadata, "sin:0: K must be");
+  add(t, "sin:99", tiny_file(kMeta1 + ",\"time_embedding\":\"sin:99\""), Status::bad_metadata, "sin:99: K must be");
+  add(t, "sin:", tiny_file(kMeta1 + ",\"time_embedding\":\"sin:\""), Status::bad_metadata, "unknown time_embedding sin:");
+  add(t, "fourier time", tiny_file(kMeta1 + ",\"time_embedding\":\"fourier\""), Status::bad_metadata,
       "unknown time_embedding fourier");
-  add("sigma_min not a number", tiny_file(meta1 + ",\"sigma_min\":\"abc\""), Status::bad_metadata, "sigma_min abc");
-  add("sigma_min 1", tiny_file(meta1 + ",\"sigma_min\":\"1\""), Status::bad_metadata, "sigma_min 1 is not");
-  add("sigma_min rounds to 1", tiny_file(meta1 + ",\"sigma_min\":\"0.99999999\""), Status::bad_metadata, "sigma_min");
-  add("sigma_min negative", tiny_file(meta1 + ",\"sigma_min\":\"-0.1\""), Status::bad_metadata, "sigma_min -0.1");
-  add("sigma_min nan", tiny_file(meta1 + ",\"sigma_min\":\"nan\""), Status::bad_metadata, "sigma_min nan");
-  add("sigma_min with a space", tiny_file(meta1 + ",\"sigma_min\":\" 0.1\""), Status::bad_metadata, "sigma_min");
-  add("sigma_min huge", tiny_file(meta1 + ",\"sigma_min\":\"1e999999999999\""), Status::bad_metadata, "sigma_min");
-  add("sigma_min very long", tiny_file(meta1 + ",\"sigma_min\":\"0." + std::string(100, '1') + "\""),
+  add(t, "sigma_min not a number", tiny_file(kMeta1 + ",\"sigma_min\":\"abc\""), Status::bad_metadata, "sigma_min abc");
+  add(t, "sigma_min 1", tiny_file(kMeta1 + ",\"sigma_min\":\"1\""), Status::bad_metadata, "sigma_min 1 is not");
+  add(t, "sigma_min rounds to 1", tiny_file(kMeta1 + ",\"sigma_min\":\"0.99999999\""), Status::bad_metadata, "sigma_min");
+  add(t, "sigma_min negative", tiny_file(kMeta1 + ",\"sigma_min\":\"-0.1\""), Status::bad_metadata, "sigma_min -0.1");
+  add(t, "sigma_min nan", tiny_file(kMeta1 + ",\"sigma_min\":\"nan\""), Status::bad_metadata, "sigma_min nan");
+  add(t, "sigma_min with a space", tiny_file(kMeta1 + ",\"sigma_min\":\" 0.1\""), Status::bad_metadata, "sigma_min");
+  add(t, "sigma_min huge", tiny_file(kMeta1 + ",\"sigma_min\":\"1e999999999999\""), Status::bad_metadata, "sigma_min");
+  add(t, "sigma_min very long", tiny_file(kMeta1 + ",\"sigma_min\":\"0." + std::string(100, '1') + "\""),
       Status::bad_metadata, "sigma_min");
-  add("dim 0", tiny_file(meta1 + ",\"dim\":\"0\""), Status::bad_metadata, "dim 0 is not");
-  add("dim not a number", tiny_file(meta1 + ",\"dim\":\"two\""), Status::bad_metadata, "dim two");
-  add("dim with leading zero", tiny_file(meta1 + ",\"dim\":\"02\""), Status::bad_metadata, "dim 02");
-  add("dim huge", tiny_file(meta1 + ",\"dim\":\"99999999999\""), Status::bad_metadata, "dim 99999999999");
-  add("path vp", tiny_file(meta1 + ",\"path\":\"vp\""), Status::bad_metadata, "path vp is not supported");
+  add(t, "dim 0", tiny_file(kMeta1 + ",\"dim\":\"0\""), Status::bad_metadata, "dim 0 is not");
+  add(t, "dim not a number", tiny_file(kMeta1 + ",\"dim\":\"two\""), Status::bad_metadata, "dim two");
+  add(t, "dim with leading zero", tiny_file(kMeta1 + ",\"dim\":\"02\""), Status::bad_metadata, "dim 02");
+  add(t, "dim huge", tiny_file(kMeta1 + ",\"dim\":\"99999999999\""), Status::bad_metadata, "dim 99999999999");
+  add(t, "path vp", tiny_file(kMeta1 + ",\"path\":\"vp\""), Status::bad_metadata, "path vp is not supported");
 }
 
 std::vector<Hostile> hostile_files() {
@@ -874,7 +837,7 @@ TEST_CASE("model_io: every prefix and every byte flip of a valid file is handled
   std::vector<float> block = weights_for(spec, 3);
   Mlp mlp;
   mlp.spec = spec;
-  bind(mlp, block.data());
+  mlp.bind(block.data());
   const KeyValue extra[] = {{"dataset", "8gaussians"}};
   const Bytes b = write_model(mlp, 0.05f, extra, 1);
   std::vector<unsigned char> mem(1 << 14);
@@ -1119,7 +1082,7 @@ TEST_CASE("model_file: write, read back, and fail safely") {
   std::vector<float> block = weights_for(spec, 11);
   Mlp mlp;
   mlp.spec = spec;
-  bind(mlp, block.data());
+  mlp.bind(block.data());
   const KeyValue extra[] = {{"dataset", "moons"}, {"steps", "500"}};
   const std::string path = dir.path + "/model.safetensors";
   Message msg;
@@ -1185,7 +1148,7 @@ TEST_CASE("model_file: write, read back, and fail safely") {
     std::vector<float> b2(small.param_count(), 0.25f);
     Mlp m2;
     m2.spec = small;
-    bind(m2, b2.data());
+    m2.bind(b2.data());
     REQUIRE(model_write_file(path.c_str(), m2, 0.0f, nullptr, 0, &msg) == Status::ok);
     CHECK(read_all(path) == write_model(m2, 0.0f));
     CHECK(dir.entries() == std::vector<std::string>{"model.safetensors"});
@@ -1214,12 +1177,8 @@ TEST_CASE("model_file: write, read back, and fail safely") {
     Bytes data = {7, 7, 7};
     const Bytes floats = as_bytes(ramp(8));
     data.insert(data.end(), floats.begin(), floats.end());
-    Bytes b = file_raw(json, data);
-    // Make 8 + N a multiple of 16 so the U8 extra shifts the floats off alignment.
-    while ((8 + header_len_of(b)) % 16 != 0) {
-      const std::string padded = json + std::string(static_cast<std::size_t>(16 - (8 + header_len_of(b)) % 16), ' ');
-      b = file_raw(padded, data);
-    }
+    // 8 + N a multiple of 16, so the U8 extra shifts the floats off alignment.
+    const Bytes b = file_raw(pad_json(json, 16), data);
     const std::string odd = dir.path + "/odd.safetensors";
     write_all(odd, b);
     ModelFile mf;

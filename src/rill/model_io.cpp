@@ -1119,10 +1119,7 @@ Status load(const u8* bytes, std::size_t len, Arena* arena, Model* out, Message*
       for (std::size_t k = 0; k < wn; ++k) w[k] = load_f32(L.data + s.w_off, k);
       for (std::size_t k = 0; k < static_cast<std::size_t>(s.b_len); ++k) bias[k] = load_f32(L.data + s.b_off, k);
     }
-    for (int i = 0; i < L.n_layers; ++i) {  // as Mlp::bind, without linking mlp.cpp
-      m.mlp.weight[i] = block + spec.weight_offset(i);
-      m.mlp.bias[i] = block + spec.bias_offset(i);
-    }
+    m.mlp.bind(block);
   }
   m.sigma_min = decl.sigma_min;
   m.has_rill_metadata = decl.rill;
