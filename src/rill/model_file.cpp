@@ -70,30 +70,26 @@ void sync_parent_dir(const char* path) {
 
 ModelFile::~ModelFile() { model_file_free(this); }
 
-ModelFile::ModelFile(ModelFile&& other) noexcept
-    : model(other.model), bytes(other.bytes), size(other.size), block(other.block), copy(other.copy) {
-  other.model = Model{};
-  other.bytes = nullptr;
-  other.size = 0;
-  other.block = nullptr;
-  other.copy = nullptr;
-}
+ModelFile::ModelFile(ModelFile&& other) noexcept { take(other); }
 
 ModelFile& ModelFile::operator=(ModelFile&& other) noexcept {
   if (this != &other) {
     model_file_free(this);
-    model = other.model;
-    bytes = other.bytes;
-    size = other.size;
-    block = other.block;
-    copy = other.copy;
-    other.model = Model{};
-    other.bytes = nullptr;
-    other.size = 0;
-    other.block = nullptr;
-    other.copy = nullptr;
+    take(other);
   }
   return *this;
+}
+
+// Moves other's contents into this (which holds nothing) and leaves other empty.
+void ModelFile::take(ModelFile& other) noexcept {
+  model = other.model;
+  bytes = other.bytes;
+  size = other.size;
+  block = other.block;
+  copy = other.copy;
+  other.block = nullptr;  // owned here now, so model_file_free only resets other
+  other.copy = nullptr;
+  model_file_free(&other);
 }
 
 void model_file_free(ModelFile* f) {

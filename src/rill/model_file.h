@@ -31,6 +31,9 @@ struct ModelFile {
   ModelFile& operator=(ModelFile&& other) noexcept;
   ModelFile(const ModelFile&) = delete;
   ModelFile& operator=(const ModelFile&) = delete;
+
+ private:
+  void take(ModelFile& other) noexcept;
 };
 
 // Frees the bytes and resets the ModelFile to empty (also done by the destructor).
