@@ -2,11 +2,14 @@
 // convergence orders, reverse integration, trajectories, bad arguments.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "rill/field.h"
 #include "rill/solver.h"
+#include "rill/thread_pool.h"
 
 using namespace rill;
 
@@ -139,4 +142,92 @@ TEST_CASE("solver names") {
   CHECK_FALSE(parse_solver("rk5", &s));
   CHECK(solver_evaluations(Solver::rk4) == 4);
   CHECK(solver_evaluations(Solver::heun) == 2);
+}
+
+namespace {
+// A field that fails from its `fail_at`-th evaluation on (counting from 0), else u = A·x.
+class FailingField final : public VectorField {
+ public:
+  explicit FailingField(int fail_at) : inner_(kA, 2), fail_at_(fail_at) {}
+  int dim() const override { return 2; }
+  std::size_t scratch_bytes(int) const override { return 0; }
+  Status eval(const float* x, int n, float t, float* out, Arena& arena) const override {
+    if (calls_++ >= fail_at_) return Status::non_finite;
+    return inner_.eval(x, n, t, out, arena);
+  }
+
+ private:
+  LinearField inner_;
+  int fail_at_;
+  mutable int calls_ = 0;
+};
+}  // namespace
+
+TEST_CASE("integrate stops at the first failed evaluation and leaves x at the last whole step") {
+  for (Solver s : {Solver::euler, Solver::midpoint, Solver::heun, Solver::rk4}) {
+    const int per_step = solver_evaluations(s);
+    for (int fail_at = 0; fail_at < 3 * per_step; ++fail_at) {
+      const int whole_steps = fail_at / per_step;
+      std::vector<unsigned char> mem(1 << 14);
+      Arena arena(mem.data(), mem.size());
+      float x[4] = {1.0f, 0.5f, -0.25f, 2.0f}, want[4] = {1.0f, 0.5f, -0.25f, 2.0f};
+      LinearField exact(kA, 2);
+      // the same steps taken one at a time, on the healthy field
+      for (int k = 0; k < whole_steps; ++k)
+        REQUIRE(integrate(exact, s, 1, want, 2, 0.1f * float(k), 0.1f * float(k + 1), arena) == Status::ok);
+      std::vector<float> traj(4 * 11, -7.0f);
+      FailingField f(fail_at);
+      INFO(solver_name(s) << " failing at evaluation " << fail_at);
+      CHECK(integrate(f, s, 10, x, 2, 0.0f, 1.0f, arena, traj.data()) == Status::non_finite);
+      CHECK(std::memcmp(x, want, sizeof x) == 0);
+      CHECK(traj[4 * (whole_steps + 1)] == -7.0f);  // no snapshot of the failed step
+    }
+  }
+}
+
+TEST_CASE("integrate_batch: any chunk size and any number of workers give the bits of one integrate()") {
+  LinearField f(kA, 2);
+  const long n = 1000;
+  std::vector<float> x0(2 * n);
+  for (long i = 0; i < 2 * n; ++i) x0[i] = std::sin(0.37f * float(i)) * 2.0f;
+  for (Solver s : {Solver::euler, Solver::rk4}) {
+    const int steps = 7;
+    std::vector<unsigned char> big(integrate_scratch(f, s, int(n)) + 64);
+    Arena whole(big.data(), big.size());
+    std::vector<float> want = x0, want_traj(size_t(steps + 1) * 2 * n);
+    REQUIRE(integrate(f, s, steps, want.data(), int(n), 0.0f, 1.0f, whole, want_traj.data()) == Status::ok);
+    for (int chunk : {1, 7, 64, 999, 1000, 5000})
+      for (int workers : {1, 2, 3}) {
+        std::vector<std::vector<unsigned char>> mem(3, std::vector<unsigned char>(integrate_scratch(f, s, chunk) + 64));
+        std::vector<Arena> arenas;
+        for (auto& m : mem) arenas.emplace_back(m.data(), m.size());
+        ThreadPool pool(workers);
+        std::vector<float> x = x0, traj(want_traj.size(), -1.0f);
+        INFO(solver_name(s) << " chunk " << chunk << " workers " << workers);
+        REQUIRE(integrate_batch(f, s, steps, x.data(), n, 0.0f, 1.0f, chunk, arenas.data(), &pool, traj.data()) ==
+                Status::ok);
+        CHECK(x == want);
+        CHECK(traj == want_traj);
+      }
+  }
+  // A failure in any range is reported.
+  FailingField bad(5);
+  std::vector<unsigned char> m1(1 << 14);
+  Arena a1(m1.data(), m1.size());
+  std::vector<float> x = x0;
+  CHECK(integrate_batch(bad, Solver::euler, 3, x.data(), 40, 0.0f, 1.0f, 8, &a1) == Status::non_finite);
+  CHECK(integrate_batch(f, Solver::euler, 3, x.data(), 40, 0.0f, 1.0f, 0, &a1) == Status::invalid_argument);
+}
+
+TEST_CASE("sample_noise is the x0 of sample()") {
+  LinearField f(kA, 2);
+  std::vector<unsigned char> mem(1 << 14);
+  Arena arena(mem.data(), mem.size());
+  std::vector<float> a(20), b(20);
+  REQUIRE(sample(f, Solver::euler, 1, 10, 42, a.data(), arena, nullptr) == Status::ok);
+  std::vector<float> traj(2 * 20);
+  REQUIRE(sample(f, Solver::euler, 1, 10, 42, b.data(), arena, traj.data()) == Status::ok);
+  std::vector<float> x0(20);
+  sample_noise(42, x0.data(), 20);
+  CHECK(std::equal(x0.begin(), x0.end(), traj.begin()));
 }

@@ -48,7 +48,6 @@ class Args {
   double real(const char* name, double min, double max, bool min_open = false) const;
   // One of `choices` (shown in the error when it is not).
   std::string choice(const char* name, const std::vector<std::string>& choices) const;
-  const Command& command() const { return cmd_; }
 
   // A usage error that ends with " (see rill NAME --help)".
   [[noreturn]] void fail(const char* fmt, ...) const __attribute__((format(printf, 2, 3)));

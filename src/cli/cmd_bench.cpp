@@ -203,28 +203,22 @@ int run_bench(const Args& args) {
   const int max_threads = static_cast<int>(args.integer("--threads", 1, 64));
   const int reps = quick ? 3 : 5;
   const double min_s = quick ? 0.05 : 0.2;
-  if (args.has("--simd")) {
-    const std::string want = args.choice("--simd", {"best", "avx512", "avx2", "vec4", "scalar"});
-    const rill::Simd level = want == "avx512" ? rill::Simd::avx512
-                             : want == "avx2" ? rill::Simd::avx2
-                             : want == "vec4" ? rill::Simd::vec4
-                             : want == "scalar" ? rill::Simd::scalar
-                                                : rill::simd_best();
-    if (static_cast<int>(level) > static_cast<int>(rill::simd_best()))
-      args.fail("--simd %s: this CPU or build has at most %s", want.c_str(), rill::gemm_variant());
-    rill::simd_limit(level);
-  }
+  const std::string want = args.choice("--simd", {"best", "avx512", "avx2", "vec4", "scalar"});
+  const rill::Simd level = want == "avx512" ? rill::Simd::avx512
+                           : want == "avx2" ? rill::Simd::avx2
+                           : want == "vec4" ? rill::Simd::vec4
+                           : want == "scalar" ? rill::Simd::scalar
+                                              : rill::simd_best();
+  if (static_cast<int>(level) > static_cast<int>(rill::simd_best()))
+    args.fail("--simd %s: this CPU or build has at most %s", want.c_str(), rill::gemm_variant());
+  rill::simd_limit(level);
 
   std::vector<unsigned char> bytes;
   std::string model_name = "default (width 128, depth 3, raw t, random weights)";
   if (args.has("--model")) {
-    const std::string path = find_model(args.text("--model"));
-    FILE* f = std::fopen(path.c_str(), "rb");
-    if (f == nullptr) runtime_error("cannot open %s", path.c_str());
-    int c;
-    while ((c = std::fgetc(f)) != EOF) bytes.push_back(static_cast<unsigned char>(c));
-    std::fclose(f);
-    model_name = path;
+    const auto m = load_model(args.text("--model"));  // found, read and validated as for every command
+    bytes.assign(m->file.bytes, m->file.bytes + m->file.size);
+    model_name = m->path;
   } else {
     bytes = default_model_bytes();
   }

@@ -13,11 +13,8 @@ namespace cli {
 namespace {
 
 int run_data(const Args& args) {
-  std::vector<std::string> names;
-  for (int i = 0; i < rill::kDatasetCount; ++i) names.push_back(rill::dataset_name(static_cast<rill::Dataset>(i)));
-  const std::string name = args.choice("--data", names);
-  rill::Dataset dataset = rill::Dataset::moons;
-  rill::parse_dataset(name.c_str(), &dataset);
+  const rill::Dataset dataset = dataset_flag(args, "--data");
+  const std::string name = rill::dataset_name(dataset);
   const Format format = output_format(args, "--out", true);
   const std::string out = args.text("--out");
   const long n = args.integer("--n", 1, 100000000);

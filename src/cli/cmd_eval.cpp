@@ -56,11 +56,8 @@ std::string ratio_text(double v, double floor) {
 }
 
 int run_eval(const Args& args) {
-  std::vector<std::string> names;
-  for (int i = 0; i < rill::kDatasetCount; ++i) names.push_back(rill::dataset_name(static_cast<rill::Dataset>(i)));
-  const std::string name = args.choice("--data", names);
-  rill::Dataset dataset = rill::Dataset::moons;
-  rill::parse_dataset(name.c_str(), &dataset);
+  const rill::Dataset dataset = dataset_flag(args, "--data");
+  const std::string name = rill::dataset_name(dataset);
   const bool use_model = args.has("--model");
   if (use_model == args.has("--samples")) args.fail("give either --model or --samples");
   if (!use_model)
@@ -79,8 +76,7 @@ int run_eval(const Args& args) {
       runtime_error("the model %s is %d-dimensional; dataset %s is %d-dimensional", model->path.c_str(),
                     model->dim(), name.c_str(), rill::kDatasetDim);
     x.resize(static_cast<std::size_t>(n) * rill::kDatasetDim);
-    rill::Rng rng = rill::Rng::derive(opt.seed, rill::Purpose::sample_noise);
-    rng.fill_normal(x.data(), static_cast<long>(x.size()));
+    rill::sample_noise(opt.seed, x.data(), static_cast<long>(x.size()));
     integrate_points(*model, opt.solver, opt.steps, x.data(), n, 0.0f, 1.0f, nullptr, threads);
     source = "model " + model->path + " (" + rill::solver_name(opt.solver) + ", " + std::to_string(opt.steps) +
              " steps, seed " + std::to_string(opt.seed) + ")";
@@ -130,7 +126,7 @@ const Command& eval_command() {
   static const Command c{
       "eval",
       "measure how close a model's samples are to a built-in dataset",
-      "eval --data NAME (--model MODEL [--steps N --solver NAME --seed SEED] | --samples FILE) [--n N] [--json]",
+      "eval --data NAME (--model MODEL [--steps N --solver NAME --seed SEED --threads N] | --samples FILE) [--n N] [--json]",
       "Compares n samples (drawn from --model, or the first n points of --samples) with a\n"
       "reference draw of the dataset (stream eval-reference, seed 1000001): exact W2, unbiased\n"
       "MMD^2 (kernel summed over bandwidths 0.1, 0.2, 0.5, 1, 2) and energy distance. Each is shown\n"

@@ -46,7 +46,7 @@ int run_export_c(const Args& args) {
   std::string name = args.has("--name") ? args.text("--name") : std::string();
   if (args.has("--name") && !is_identifier(name))
     args.fail("--name '%s' is not a C identifier (letters, digits and _, not starting with a digit)", name.c_str());
-  const auto model = load_model(args.text("--model"));  // validates every byte
+  const auto model = load_model(args.text("--model"), false);  // validates every byte
   if (name.empty()) name = default_name(model->path);
   const rill::MlpSpec& s = model->mlp.spec;
   const unsigned char* bytes = model->file.bytes;

@@ -19,7 +19,7 @@ void print_meta(const char* key, const char* value, void* ctx) {
 }
 
 int run_info(const Args& args) {
-  const auto model = load_model(args.text("--model"));
+  const auto model = load_model(args.text("--model"), false);
   const rill::Model& m = model->file.model;
   const rill::MlpSpec& s = m.mlp.spec;
   std::printf("model          %s (%zu bytes)\n", model->path.c_str(), model->file.size);

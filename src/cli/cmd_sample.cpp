@@ -50,8 +50,7 @@ int run_sample(const Args& args) {
     if (static_cast<double>(n) * d > kMaxFloats)
       runtime_error("%ld samples of dimension %d would take %.1f GB; lower --n", n, d, static_cast<double>(n) * d * 4 / 1e9);
     x.resize(static_cast<std::size_t>(n) * static_cast<std::size_t>(d));
-    rill::Rng rng = rill::Rng::derive(opt.seed, rill::Purpose::sample_noise);
-    rng.fill_normal(x.data(), static_cast<long>(x.size()));
+    rill::sample_noise(opt.seed, x.data(), static_cast<long>(x.size()));
   }
   std::vector<float> traj;
   if (want_traj) {

@@ -21,13 +21,6 @@ namespace {
 
 constexpr int kFinalLossWindow = 100;  // final_loss: mean minibatch loss of the last steps
 
-std::string dataset_list() {
-  std::string s;
-  for (int i = 0; i < rill::kDatasetCount; ++i)
-    s += (i ? ", " : "") + std::string(rill::dataset_name(static_cast<rill::Dataset>(i)));
-  return s;
-}
-
 std::string decimal(float v) {
   char buf[32];
   rill::float_to_decimal(v, buf, sizeof buf);
@@ -37,14 +30,7 @@ std::string decimal(float v) {
 rill::TimeEmbedding parse_time(const Args& args) {
   const std::string v = args.text("--time");
   rill::TimeEmbedding te;
-  if (v == "raw") return te;
-  if (v.compare(0, 4, "sin:") == 0) {
-    const std::string k = v.substr(4);
-    if (!k.empty() && k.find_first_not_of("0123456789") == std::string::npos && k.size() <= 2) {
-      te.k = std::atoi(k.c_str());
-      if (te.k >= 1 && te.k <= rill::TimeEmbedding::kMaxK) return te;
-    }
-  }
+  if (rill::parse_time_embedding(v.data(), v.size(), &te)) return te;
   args.fail("--time must be raw or sin:K with K from 1 to %d, got '%s'", rill::TimeEmbedding::kMaxK, v.c_str());
 }
 
@@ -103,7 +89,7 @@ int run_train(const Args& args) {
   rill::Message msg;
   rill::Status st = spec.validate(&msg);
   if (st != rill::Status::ok) runtime_error("cannot build the model: %s", core_reason(st, msg).c_str());
-  const std::size_t bytes = (rill::Trainer::memory_bytes(spec, cfg) + 2 * 64 + 63) / 64 * 64;
+  const std::size_t bytes = (rill::Trainer::memory_bytes(spec, cfg) + 63) / 64 * 64;  // aligned_alloc: a multiple of 64
   Aligned mem;
   mem.p = std::aligned_alloc(64, bytes);
   if (mem.p == nullptr) runtime_error("training needs %.1f MB of memory, which is not available", static_cast<double>(bytes) / 1e6);

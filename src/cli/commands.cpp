@@ -30,6 +30,21 @@ Sampling parse_sampling(const Args& args) {
   return s;
 }
 
+std::string dataset_list() {
+  std::string s;
+  for (int i = 0; i < rill::kDatasetCount; ++i)
+    s += (i ? ", " : "") + std::string(rill::dataset_name(static_cast<rill::Dataset>(i)));
+  return s;
+}
+
+rill::Dataset dataset_flag(const Args& args, const char* name) {
+  std::vector<std::string> names;
+  for (int i = 0; i < rill::kDatasetCount; ++i) names.push_back(rill::dataset_name(static_cast<rill::Dataset>(i)));
+  rill::Dataset d = rill::Dataset::moons;
+  rill::parse_dataset(args.choice(name, names).c_str(), &d);
+  return d;
+}
+
 Flag threads_flag() {
   return {"--threads", "N", "1", "worker threads, 1 .. 64, or 0 for one per core (same results for any N)"};
 }

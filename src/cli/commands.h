@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/args.h"
+#include "rill/datasets.h"
 #include "rill/solver.h"
 
 namespace cli {
@@ -33,6 +34,10 @@ struct Sampling {
 };
 Sampling parse_sampling(const Args& args);
 constexpr long kMaxSampleSteps = 1000000;
+
+// A built-in dataset named by flag `name` (one of dataset_list(), else a usage error).
+rill::Dataset dataset_flag(const Args& args, const char* name);
+std::string dataset_list();  // "gaussian, 8gaussians, ..."
 
 // --threads N (train, sample, eval): worker threads, 1 .. 64, or 0 for one
 // per hardware thread. Any count gives the bits of one thread.

@@ -10,7 +10,9 @@ std::string layers_text(const rill::MlpSpec& s) {
 }
 
 std::string time_text(const rill::TimeEmbedding& t) {
-  return t.k == 0 ? std::string("raw") : "sin:" + std::to_string(t.k);
+  char buf[16];
+  rill::time_embedding_name(t, buf, sizeof buf);
+  return buf;
 }
 
 }  // namespace cli

@@ -20,14 +20,6 @@ std::string vformat(const char* fmt, va_list ap) {
 }
 }  // namespace
 
-std::string format(const char* fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  std::string s = vformat(fmt, ap);
-  va_end(ap);
-  return s;
-}
-
 void usage_error(const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

@@ -27,7 +27,4 @@ struct CliError {
 // The core's specific reason when it gave one, else the Status's sentence.
 std::string core_reason(rill::Status s, const rill::Message& msg);
 
-// printf into a std::string.
-std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-
 }  // namespace cli

@@ -5,11 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
-
 #include "cli/fail.h"
 #include "rill/field.h"
-#include "rill/parallel.h"
 #include "rill/thread_pool.h"
 
 namespace cli {
@@ -55,7 +52,7 @@ std::string find_model(const std::string& name) {
   runtime_error("model '%s' not found (looked at %s)", name.c_str(), list.c_str());
 }
 
-std::unique_ptr<LoadedModel> load_model(const std::string& name) {
+std::unique_ptr<LoadedModel> load_model(const std::string& name, bool pack) {
   std::unique_ptr<LoadedModel> m(new LoadedModel);
   m->path = find_model(name);
   rill::Message msg;
@@ -63,6 +60,7 @@ std::unique_ptr<LoadedModel> load_model(const std::string& name) {
   if (st == rill::Status::io_error) runtime_error("%s", core_reason(st, msg).c_str());
   if (st != rill::Status::ok) runtime_error("damaged model %s: %s", m->path.c_str(), core_reason(st, msg).c_str());
   m->mlp = m->file.model.mlp;
+  if (!pack) return m;
   m->pack.resize(rill::mlp_pack_bytes(m->mlp.spec));
   rill::Arena arena(m->pack.data(), m->pack.size());
   st = rill::mlp_pack(m->mlp, arena);
@@ -73,36 +71,17 @@ std::unique_ptr<LoadedModel> load_model(const std::string& name) {
 void integrate_points(const LoadedModel& m, rill::Solver solver, int steps, float* x, long n, float t0, float t1,
                       float* trajectory, int threads) {
   const rill::MlpField field(m.mlp);
-  const int d = m.dim();
   if (threads < 1) threads = 1;
-  // Chunks of at most kChunk rows, at least one per thread.
+  // Chunks of at most kChunk rows, and at least one per thread.
   const long per_thread = (n + threads - 1) / threads;
-  const int chunk = static_cast<int>(per_thread < kChunk ? (per_thread < 1 ? 1 : per_thread) : kChunk);
-  const long chunks = (n + chunk - 1) / chunk;
-  const std::size_t stride = static_cast<std::size_t>(n) * static_cast<std::size_t>(d);
-  const std::size_t scratch_bytes = rill::integrate_scratch(field, solver, chunk) + rill::Arena::kAlign;
-  std::atomic<int> failed{static_cast<int>(rill::Status::ok)};
-  // Each worker integrates a contiguous range of chunks in its own scratch.
-  auto run = [&](long c0, long c1) {
-    std::vector<unsigned char> scratch(scratch_bytes);
-    rill::Arena arena(scratch.data(), scratch.size());
-    for (long c = c0; c < c1; ++c) {
-      const long r0 = c * chunk;
-      const int rows = n - r0 < chunk ? static_cast<int>(n - r0) : chunk;
-      const std::size_t off = static_cast<std::size_t>(r0) * static_cast<std::size_t>(d);
-      arena.reset();
-      const rill::Status st = rill::integrate(field, solver, steps, x + off, rows, t0, t1, arena,
-                                              trajectory != nullptr ? trajectory + off : nullptr, stride);
-      if (st != rill::Status::ok) failed.store(static_cast<int>(st));
-    }
-  };
-  if (threads > 1 && chunks > 1) {
-    rill::ThreadPool pool(threads < chunks ? threads : static_cast<int>(chunks));
-    rill::parallel_for(&pool, chunks, run);
-  } else {
-    run(0, chunks);
-  }
-  const auto st = static_cast<rill::Status>(failed.load());
+  const int chunk = static_cast<int>(per_thread < 1 ? 1 : per_thread < kChunk ? per_thread : kChunk);
+  const std::size_t bytes = rill::integrate_scratch(field, solver, chunk) + rill::Arena::kAlign;
+  std::vector<std::vector<unsigned char>> mem(static_cast<std::size_t>(threads), std::vector<unsigned char>(bytes));
+  std::vector<rill::Arena> arenas;
+  for (auto& block : mem) arenas.emplace_back(block.data(), block.size());
+  std::unique_ptr<rill::ThreadPool> pool(threads > 1 ? new rill::ThreadPool(threads) : nullptr);
+  const rill::Status st = rill::integrate_batch(field, solver, steps, x, n, t0, t1, chunk, arenas.data(), pool.get(),
+                                                trajectory);
   if (st != rill::Status::ok) runtime_error("integration failed: %s", rill::status_message(st));
 }
 

@@ -27,8 +27,9 @@ struct LoadedModel {
 
 // The file a MODEL argument names; a runtime error listing the places looked at.
 std::string find_model(const std::string& name);
-// Finds, reads, validates and packs; runtime errors carry the core's reason.
-std::unique_ptr<LoadedModel> load_model(const std::string& name);
+// Finds, reads, validates and (for sampling; `pack`) packs the weights; runtime
+// errors carry the core's reason.
+std::unique_ptr<LoadedModel> load_model(const std::string& name, bool pack = true);
 
 // Integrates x (n × d, in place) from t0 to t1. trajectory (optional):
 // (steps + 1) × n × d. threads > 1 integrates ranges of rows side by side

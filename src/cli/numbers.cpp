@@ -32,8 +32,7 @@ bool parse_decimal(const char* s, std::size_t len, double* out) {
   }
   if (i != len) return false;
   const std::string copy(s, len);  // strtod needs a terminated string
-  errno = 0;
-  *out = std::strtod(copy.c_str(), nullptr);  // ERANGE: ±HUGE_VAL or a (sub)normal near 0, both fine
+  *out = std::strtod(copy.c_str(), nullptr);  // out of range: ±HUGE_VAL or a (sub)normal near 0, both fine
   return true;
 }
 

@@ -7,7 +7,6 @@
 
 #include "rill/capi.h"
 #include "rill/parallel.h"
-#include "rill/rng.h"
 #include "rill/solver.h"
 
 using namespace rill;
@@ -69,29 +68,6 @@ int set_error(rill_model* m, Status s, const char* what) {
 }
 bool valid_solver(int s) { return s >= RILL_EULER && s <= RILL_RK4; }
 
-// Rows split over the model's executor, one range per worker with its own
-// scratch. Out of line so that its status array costs firmware no stack.
-template <class F>
-__attribute__((noinline)) Status run_threaded(rill_model* m, long n, F& run_rows) {
-  constexpr int kMaxParts = 64;
-  Status part_status[kMaxParts];
-  const int parts = m->executor->workers() < kMaxParts ? m->executor->workers() : kMaxParts;
-  struct Ctx {
-    F* run;
-    Status* status;
-    long n;
-    int parts;
-    rill_model* m;
-  } ctx{&run_rows, part_status, n, parts, m};
-  m->executor->run(parts, [](void* p, int task) {
-    Ctx& c = *static_cast<Ctx*>(p);
-    c.status[task] = (*c.run)(c.n * task / c.parts, c.n * (task + 1) / c.parts, c.m->worker_scratch[task]);
-  }, &ctx);
-  Status st = Status::ok;
-  for (int p = 0; p < parts; ++p)
-    if (part_status[p] != Status::ok) st = part_status[p];
-  return st;
-}
 }  // namespace
 
 extern "C" {
@@ -162,22 +138,10 @@ int rill_integrate(rill_model* m, float* x, int n, int steps, int solver, float 
   if (steps < 1) return set_error(m, Status::invalid_argument, "steps must be >= 1");
   if (!valid_solver(solver)) return set_error(m, Status::invalid_argument, "unknown solver");
   if (!(t0 == t0) || !(t1 == t1)) return set_error(m, Status::invalid_argument, "t0 and t1 must be numbers");
-  const MlpField field(m->model.mlp);
-  const int d = field.dim();
-  const std::size_t stride = static_cast<std::size_t>(n) * static_cast<std::size_t>(d);
   // Rows are independent: chunks (and threads) give the bits of one batch.
-  auto run_rows = [&](long begin, long end, Arena& scratch) {
-    for (long r0 = begin; r0 < end; r0 += m->chunk) {
-      const int c = static_cast<int>(end - r0 < m->chunk ? end - r0 : m->chunk);
-      const std::size_t off = static_cast<std::size_t>(r0) * static_cast<std::size_t>(d);
-      scratch.reset();
-      const Status st = integrate(field, static_cast<Solver>(solver), steps, x + off, c, t0, t1, scratch,
-                                  trajectory != nullptr ? trajectory + off : nullptr, stride);
-      if (st != Status::ok) return st;
-    }
-    return Status::ok;
-  };
-  const Status st = (m->executor != nullptr && n > m->chunk) ? run_threaded(m, n, run_rows) : run_rows(0, n, m->scratch);
+  Arena* scratch = m->executor != nullptr ? m->worker_scratch : &m->scratch;
+  const Status st = integrate_batch(MlpField(m->model.mlp), static_cast<Solver>(solver), steps, x, n, t0, t1,
+                                    m->chunk, scratch, m->executor, trajectory);
   if (st != Status::ok) return set_error(m, st, status_message(st));
   return RILL_OK;
 }
@@ -188,8 +152,7 @@ int rill_sample(rill_model* m, int n, int steps, int solver, uint32_t seed, floa
   if (steps < 1) return set_error(m, Status::invalid_argument, "steps must be >= 1");
   if (!valid_solver(solver)) return set_error(m, Status::invalid_argument, "unknown solver");
   // The same draws as rill::sample(): all of x0 first, from the sampling stream of `seed`.
-  Rng rng = Rng::derive(seed, Purpose::sample_noise);
-  rng.fill_normal(out, static_cast<long>(n) * m->model.mlp.spec.dim);
+  sample_noise(seed, out, static_cast<long>(n) * m->model.mlp.spec.dim);
   return rill_integrate(m, out, n, steps, solver, 0.0f, 1.0f, trajectory);
 }
 

@@ -33,6 +33,10 @@ struct TimeEmbedding {
   // Writes features() values for time t.
   void embed(float t, float* out) const;
 };
+// "raw" or "sin:K" (K = 1..kMaxK, decimal digits), as in model files and on the command line.
+bool parse_time_embedding(const char* s, std::size_t len, TimeEmbedding* out);
+// Writes the name ("raw", "sin:4") into buf (NUL-terminated, truncated to cap); returns its length.
+std::size_t time_embedding_name(TimeEmbedding t, char* buf, std::size_t cap);
 
 constexpr int kMaxLayers = 16;    // linear layers
 constexpr int kMaxDim = 4096;     // data dimension d

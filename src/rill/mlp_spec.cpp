@@ -1,4 +1,4 @@
-// MlpSpec: architecture arithmetic and validation; activation names.
+// MlpSpec: architecture arithmetic and validation; activation and time-embedding names.
 #include <cstring>
 
 #include "rill/mlp.h"
@@ -7,21 +7,57 @@ namespace rill {
 
 namespace {
 constexpr const char* kActNames[] = {"silu", "relu", "tanh", "gelu", "gelu_tanh"};
+constexpr int kActivations = sizeof kActNames / sizeof kActNames[0];
 }
 
 const char* activation_name(Activation a) {
   const int i = static_cast<int>(a);
-  return (i >= 0 && i < 5) ? kActNames[i] : "?";
+  return (i >= 0 && i < kActivations) ? kActNames[i] : "?";
 }
 
 bool parse_activation(const char* s, std::size_t len, Activation* out) {
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < kActivations; ++i) {
     if (std::strlen(kActNames[i]) == len && std::memcmp(kActNames[i], s, len) == 0) {
       *out = static_cast<Activation>(i);
       return true;
     }
   }
   return false;
+}
+
+bool parse_time_embedding(const char* s, std::size_t len, TimeEmbedding* out) {
+  if (len == 3 && std::memcmp(s, "raw", 3) == 0) {
+    out->k = 0;
+    return true;
+  }
+  if (len < 5 || std::memcmp(s, "sin:", 4) != 0) return false;
+  int k = 0;
+  for (std::size_t i = 4; i < len; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    k = 10 * k + (s[i] - '0');
+    if (k > TimeEmbedding::kMaxK) return false;
+  }
+  if (k < 1) return false;
+  out->k = k;
+  return true;
+}
+
+std::size_t time_embedding_name(TimeEmbedding t, char* buf, std::size_t cap) {
+  char tmp[8] = "raw";
+  if (t.k != 0) {
+    std::size_t n = 4;
+    std::memcpy(tmp, "sin:", 4);
+    if (t.k >= 10) tmp[n++] = static_cast<char>('0' + t.k / 10 % 10);
+    tmp[n++] = static_cast<char>('0' + t.k % 10);
+    tmp[n] = '\0';
+  }
+  const std::size_t len = std::strlen(tmp);
+  if (cap > 0) {
+    const std::size_t c = len < cap - 1 ? len : cap - 1;
+    std::memcpy(buf, tmp, c);
+    buf[c] = '\0';
+  }
+  return len;
 }
 
 MlpSpec MlpSpec::make(int dim, int width, int depth, Activation a, TimeEmbedding time) {
@@ -79,7 +115,7 @@ Status MlpSpec::validate(Message* msg) const {
     return fail(msg, Status::bad_shape, "%d linear layers; rill supports 1..%d", n_layers, kMaxLayers);
   if (time.k < 0 || time.k > TimeEmbedding::kMaxK)
     return fail(msg, Status::bad_metadata, "time embedding sin:%d; K must be 1..%d", time.k, TimeEmbedding::kMaxK);
-  if (static_cast<int>(activation) > 4)
+  if (static_cast<int>(activation) >= kActivations)
     return fail(msg, Status::bad_metadata, "unknown activation");
   for (int i = 0; i <= n_layers; ++i)
     if (sizes[i] < 1 || sizes[i] > kMaxWidth)

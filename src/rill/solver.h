@@ -12,6 +12,7 @@
 
 #include "rill/arena.h"
 #include "rill/field.h"
+#include "rill/parallel.h"
 #include "rill/status.h"
 
 namespace rill {
@@ -32,8 +33,22 @@ std::size_t integrate_scratch(const VectorField& field, Solver solver, int n);
 Status integrate(const VectorField& field, Solver solver, int steps, float* x, int n, float t0, float t1,
                  Arena& arena, float* trajectory = nullptr, std::size_t traj_stride = 0);
 
-// The flow model: x0 ~ N(0, I) drawn from Rng::derive(seed, Purpose::sample_noise)
-// into out (n × d), then integrated from t = 0 to 1. Same seed, same bits.
+// A batch of any size: n points integrated in chunks of at most `chunk` rows,
+// each chunk by integrate() in an arena of integrate_scratch(field, solver,
+// chunk) bytes — scratch[0] alone, or, given an executor with W > 1 workers
+// and n > chunk, W ranges of rows side by side, worker w in scratch[w] (W
+// arenas; at most 64 workers are used). Rows are independent, so neither the
+// chunk size nor the number of workers changes the bits. trajectory as in
+// integrate(), laid out for the whole batch: (steps + 1) × n × d.
+Status integrate_batch(const VectorField& field, Solver solver, int steps, float* x, long n, float t0, float t1,
+                       int chunk, Arena* scratch, Executor* ex = nullptr, float* trajectory = nullptr);
+
+// The starting noise of the flow model: count standard normals drawn from
+// Rng::derive(seed, Purpose::sample_noise) — every sampling path's x0.
+void sample_noise(std::uint32_t seed, float* out, long count);
+
+// The flow model: x0 = sample_noise(seed) into out (n × d), then integrated
+// from t = 0 to 1. Same seed, same bits.
 std::size_t sample_scratch(const VectorField& field, Solver solver, int n);
 Status sample(const VectorField& field, Solver solver, int steps, int n, std::uint32_t seed, float* out,
               Arena& arena, float* trajectory = nullptr);
