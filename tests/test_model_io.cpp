@@ -1189,3 +1189,77 @@ TEST_CASE("model_file: write, read back, and fail safely") {
     std::remove(odd.c_str());
   }
 }
+
+TEST_CASE("temp_file: commit replaces the target whole; discard and failures leave nothing") {
+  TempDir dir;
+  const std::string path = dir.path + "/out.bin";
+  write_all(path, Bytes{9, 9});
+  Message msg;
+  SUBCASE("commit") {
+    TempFile t;
+    REQUIRE(temp_file_open(path.c_str(), &t, &msg) == Status::ok);
+    REQUIRE(t.stream != nullptr);
+    REQUIRE(t.path != nullptr);
+    CHECK(std::string(t.path).rfind(path + ".tmp-", 0) == 0);  // beside the target
+    CHECK(read_all(path) == Bytes{9, 9});                       // untouched until the commit
+    REQUIRE(std::fwrite("abc", 1, 3, t.stream) == 3);
+    REQUIRE(temp_file_commit(&t, path.c_str(), &msg) == Status::ok);
+    CHECK(t.stream == nullptr);
+    CHECK(t.path == nullptr);
+    CHECK(read_all(path) == Bytes{'a', 'b', 'c'});
+    CHECK(dir.entries() == std::vector<std::string>{"out.bin"});
+  }
+  SUBCASE("discard") {
+    TempFile t;
+    REQUIRE(temp_file_open(path.c_str(), &t, &msg) == Status::ok);
+    REQUIRE(std::fwrite("abc", 1, 3, t.stream) == 3);
+    CHECK(dir.entries().size() == 2);
+    temp_file_discard(&t);
+    temp_file_discard(&t);  // an empty TempFile: nothing
+    CHECK(t.path == nullptr);
+    CHECK(read_all(path) == Bytes{9, 9});
+    CHECK(dir.entries() == std::vector<std::string>{"out.bin"});
+  }
+  SUBCASE("a failed write is reported at commit, naming the target") {
+    TempFile t;
+    REQUIRE(temp_file_open(path.c_str(), &t, &msg) == Status::ok);
+    std::fgetc(t.stream);  // reading a write-only stream sets its error flag
+    REQUIRE(std::ferror(t.stream));
+    msg = Message{};
+    CHECK(temp_file_commit(&t, path.c_str(), &msg) == Status::io_error);
+    CHECK(std::string(msg.text).find(path) != std::string::npos);
+    CHECK(t.path == nullptr);
+    CHECK(read_all(path) == Bytes{9, 9});
+    CHECK(dir.entries() == std::vector<std::string>{"out.bin"});
+  }
+  SUBCASE("a missing directory") {
+    TempFile t;
+    const std::string bad = dir.path + "/no/out.bin";
+    CHECK(temp_file_open(bad.c_str(), &t, &msg) == Status::io_error);
+    CHECK(std::string(msg.text).find(bad) != std::string::npos);
+    CHECK(t.stream == nullptr);
+    CHECK(t.path == nullptr);
+  }
+}
+
+TEST_CASE("model_write_stream writes model_write's bytes; a refused model writes nothing") {
+  const MlpSpec spec = MlpSpec::make(2, 8, 2, Activation::silu, TimeEmbedding{2});
+  std::vector<float> block = weights_for(spec, 5);
+  Mlp mlp;
+  mlp.spec = spec;
+  mlp.bind(block.data());
+  const KeyValue extra[] = {{"dataset", "moons"}};
+  const Bytes want = write_model(mlp, 0.01f, extra, 1);
+  std::FILE* f = std::tmpfile();
+  REQUIRE(f != nullptr);
+  Message msg;
+  REQUIRE(model_write_stream(f, mlp, 0.01f, extra, 1, &msg) == Status::ok);
+  block[3] = std::numeric_limits<float>::infinity();
+  CHECK(model_write_stream(f, mlp, 0.01f, extra, 1, &msg) == Status::non_finite);
+  CHECK(model_write_stream(nullptr, mlp, 0.01f, extra, 1, &msg) == Status::invalid_argument);
+  std::rewind(f);
+  Bytes got(want.size() + 1);
+  got.resize(std::fread(got.data(), 1, got.size(), f));
+  std::fclose(f);
+  CHECK(got == want);
+}

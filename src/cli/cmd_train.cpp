@@ -140,10 +140,8 @@ int run_train(const Args& args) {
       {"lr", facts[3].c_str()},         {"seed", facts[4].c_str()},  {"coupling", facts[5].c_str()},
       {"ema", facts[6].c_str()},        {"final_loss", facts[7].c_str()}, {"train_seconds", facts[8].c_str()},
   };
-  st = rill::model_write_file(out.c_str(), trainer.model(), cfg.sigma_min, extra,
-                              static_cast<int>(sizeof extra / sizeof extra[0]), &msg);
-  if (st == rill::Status::io_error) runtime_error("%s", core_reason(st, msg).c_str());  // names the path
-  if (st != rill::Status::ok) runtime_error("cannot write %s: %s", out.c_str(), core_reason(st, msg).c_str());
+  // Through an OutputFile, so that Ctrl-C while the file is written removes the temporary file.
+  write_model(out, trainer.model(), cfg.sigma_min, extra, static_cast<int>(sizeof extra / sizeof extra[0]));
   std::fprintf(stderr, "rill train: wrote %s (%zu parameters), final loss %s, %s\n", out.c_str(),
                spec.param_count(), facts[7].c_str(), format_duration(seconds).c_str());
   return 0;

@@ -1,11 +1,10 @@
-// output: temporary file + rename, and output format by extension (see output.h).
+// output: temporary file + rename (rill::TempFile), and output format by
+// extension (see output.h).
 #include "cli/output.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <csignal>
 #include <cstring>
 
@@ -78,42 +77,25 @@ void check_output_path(const std::string& path) {
 OutputFile::OutputFile(const std::string& path) : path_(path) {
   if (path == "-") {
     to_stdout_ = true;
-    f_ = stdout;
     return;
   }
   check_output_path(path);
   install_handlers();
-  int fd = -1;
-  int err = 0;
-  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
-    tmp_ = path + ".tmp-" + std::to_string(static_cast<long>(::getpid())) + "-" + std::to_string(attempt);
-    fd = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    err = errno;
-    if (fd < 0 && err != EEXIST) break;
-  }
-  if (fd < 0) runtime_error("cannot write %s: %s", path.c_str(), std::strerror(err));
-  if (tmp_.size() < sizeof g_tmp) {
-    std::memcpy(g_tmp, tmp_.c_str(), tmp_.size() + 1);
+  rill::Message msg;
+  if (rill::temp_file_open(path.c_str(), &tmp_, &msg) != rill::Status::ok) runtime_error("%s", msg.text);
+  const std::size_t n = std::strlen(tmp_.path);
+  if (n < sizeof g_tmp) {
+    std::memcpy(g_tmp, tmp_.path, n + 1);
     g_has_tmp = 1;
-  }
-  f_ = ::fdopen(fd, "wb");
-  if (f_ == nullptr) {
-    err = errno;
-    ::close(fd);
-    discard();
-    runtime_error("cannot write %s: %s", path.c_str(), std::strerror(err));
   }
 }
 
 OutputFile::~OutputFile() { discard(); }
 
 void OutputFile::discard() {
-  if (to_stdout_ || tmp_.empty()) return;
+  if (tmp_.path == nullptr) return;
   g_has_tmp = 0;
-  if (f_ != nullptr) std::fclose(f_);
-  f_ = nullptr;
-  ::unlink(tmp_.c_str());
-  tmp_.clear();
+  rill::temp_file_discard(&tmp_);
 }
 
 void OutputFile::commit() {
@@ -121,28 +103,20 @@ void OutputFile::commit() {
     if (std::fflush(stdout) != 0 || std::ferror(stdout)) runtime_error("cannot write to standard output");
     return;
   }
-  bool ok = std::fflush(f_) == 0 && !std::ferror(f_);
-  int err = ok ? 0 : errno;
-  if (ok && ::fsync(::fileno(f_)) != 0) {
-    ok = false;
-    err = errno;
-  }
-  const int rc = std::fclose(f_);
-  f_ = nullptr;
-  if (ok && rc != 0) {
-    ok = false;
-    err = errno;
-  }
-  if (ok && std::rename(tmp_.c_str(), path_.c_str()) != 0) {
-    ok = false;
-    err = errno;
-  }
-  if (!ok) {
-    discard();
-    runtime_error("cannot write %s: %s", path_.c_str(), err != 0 ? std::strerror(err) : "write error");
-  }
+  rill::Message msg;
+  // The signal handler may still remove the temporary file until it is renamed.
+  const rill::Status st = rill::temp_file_commit(&tmp_, path_.c_str(), &msg);
   g_has_tmp = 0;
-  tmp_.clear();
+  if (st != rill::Status::ok) runtime_error("%s", msg.text);
+}
+
+void write_model(const std::string& path, const rill::Mlp& mlp, float sigma_min, const rill::KeyValue* extra,
+                 int n_extra) {
+  OutputFile out(path);
+  rill::Message msg;
+  const rill::Status st = rill::model_write_stream(out.file(), mlp, sigma_min, extra, n_extra, &msg);
+  if (st != rill::Status::ok) runtime_error("cannot write %s: %s", path.c_str(), core_reason(st, msg).c_str());
+  out.commit();
 }
 
 }  // namespace cli

@@ -2,13 +2,16 @@
 //
 // Why: a failed or interrupted run must not leave a half-written sample file
 // that looks like a result, nor clobber an existing one. An OutputFile writes
-// to a temporary file in the target's directory (same file system, so the
-// final rename is atomic) and renames it over the target only on commit();
-// otherwise its destructor — or a SIGINT/SIGTERM/SIGHUP handler — removes it.
-// "-" means standard output (written directly).
+// to a temporary file in the target's directory (rill::TempFile of
+// model_file.h: same file system, so the final rename is atomic) and renames
+// it over the target only on commit(); otherwise its destructor — or a
+// SIGINT/SIGTERM/SIGHUP handler — removes it. "-" means standard output
+// (written directly).
 #pragma once
 #include <cstdio>
 #include <string>
+
+#include "rill/model_file.h"
 
 namespace cli {
 
@@ -29,16 +32,21 @@ class OutputFile {
   OutputFile(const OutputFile&) = delete;
   OutputFile& operator=(const OutputFile&) = delete;
 
-  std::FILE* file() const { return f_; }
+  std::FILE* file() const { return to_stdout_ ? stdout : tmp_.stream; }
   // Flushes, syncs and renames over the target; a runtime error (and the
   // temporary file removed) if any write failed.
   void commit();
 
  private:
   void discard();
-  std::string path_, tmp_;
-  std::FILE* f_ = nullptr;
+  std::string path_;
+  rill::TempFile tmp_;
   bool to_stdout_ = false;
 };
+
+// Writes a model file (rill::model_write_stream) through an OutputFile: a
+// runtime error naming the path if the model is refused or the write fails.
+void write_model(const std::string& path, const rill::Mlp& mlp, float sigma_min, const rill::KeyValue* extra,
+                 int n_extra);
 
 }  // namespace cli

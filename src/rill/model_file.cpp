@@ -1,6 +1,8 @@
-// model_file: model files on a native (POSIX) file system; see model_file.h.
+// model_file: model files, and atomic file replacement, on a native (POSIX)
+// file system; see model_file.h.
 //
-// Not part of the core: it uses the heap, stdio and POSIX (open, fsync, rename).
+// Not part of the firmware library: it uses the heap, stdio and POSIX (open,
+// fsync, rename).
 #include "rill/model_file.h"
 
 #include <fcntl.h>
@@ -28,20 +30,6 @@ Status io_fail(Message* msg, const char* what, const char* path, int err) {
   return fail(msg, Status::io_error, "%s %s: %s", what, path, std::strerror(err));
 }
 
-// Writes all of buf to fd, retrying on EINTR and partial writes.
-bool write_all(int fd, const unsigned char* buf, std::size_t n) {
-  while (n > 0) {
-    const ssize_t k = ::write(fd, buf, n);
-    if (k < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    buf += k;
-    n -= static_cast<std::size_t>(k);
-  }
-  return true;
-}
-
 // Flushes the directory holding `path` so the rename itself is durable (best effort).
 void sync_parent_dir(const char* path) {
   const char* slash = std::strrchr(path, '/');
@@ -64,6 +52,20 @@ void sync_parent_dir(const char* path) {
     ::close(fd);
   }
   std::free(dir);
+}
+
+// The bytes model_write produces, in a malloc'd buffer (*bytes; std::free it).
+Status encode(const Mlp& mlp, float sigma_min, const KeyValue* extra, int n_extra, unsigned char** bytes,
+              std::size_t* size, Message* msg) {
+  *bytes = nullptr;
+  *size = model_file_size(mlp, sigma_min, extra, n_extra);
+  if (*size == 0) {  // model_write says why
+    const Status s = model_write(mlp, sigma_min, extra, n_extra, nullptr, 0, nullptr, msg);
+    return s != Status::ok ? s : fail(msg, Status::invalid_argument, "the model cannot be written");
+  }
+  *bytes = static_cast<unsigned char*>(std::malloc(*size));
+  if (*bytes == nullptr) return fail(msg, Status::io_error, "no memory for the %zu bytes of the model", *size);
+  return model_write(mlp, sigma_min, extra, n_extra, *bytes, *size, size, msg);
 }
 
 }  // namespace
@@ -166,61 +168,116 @@ Status model_read_file(const char* path, ModelFile* out, Message* msg) {
   return s;
 }
 
-Status model_write_file(const char* path, const Mlp& mlp, float sigma_min, const KeyValue* extra, int n_extra,
-                        Message* msg) {
-  if (path == nullptr || *path == '\0') return fail(msg, Status::invalid_argument, "model_write_file: empty path");
-  const std::size_t size = model_file_size(mlp, sigma_min, extra, n_extra);
-  if (size == 0) {  // model_write says why
-    const Status s = model_write(mlp, sigma_min, extra, n_extra, nullptr, 0, nullptr, msg);
-    return s != Status::ok ? s : fail(msg, Status::invalid_argument, "the model cannot be written");
-  }
-  unsigned char* buf = static_cast<unsigned char*>(std::malloc(size));
-  if (buf == nullptr) return fail(msg, Status::io_error, "cannot write %s: no memory for %zu bytes", path, size);
-  std::size_t written = 0;
-  Status s = model_write(mlp, sigma_min, extra, n_extra, buf, size, &written, msg);
-  if (s != Status::ok) {
-    std::free(buf);
-    return s;
-  }
-
-  // A temporary name in the same directory, so that rename() is atomic.
-  const std::size_t tmp_cap = std::strlen(path) + 48;
-  char* tmp = static_cast<char*>(std::malloc(tmp_cap));
-  if (tmp == nullptr) {
-    std::free(buf);
-    return fail(msg, Status::io_error, "cannot write %s: out of memory", path);
-  }
+Status temp_file_open(const char* target, TempFile* t, Message* msg) {
+  if (t == nullptr) return fail(msg, Status::invalid_argument, "temp_file_open: no TempFile");
+  *t = TempFile{};
+  if (target == nullptr || *target == '\0') return fail(msg, Status::invalid_argument, "cannot write: empty path");
+  // A new name in the target's directory (so that rename() is atomic), never an existing file.
+  const std::size_t cap = std::strlen(target) + 48;
+  char* tmp = static_cast<char*>(std::malloc(cap));
+  if (tmp == nullptr) return fail(msg, Status::io_error, "cannot write %s: out of memory", target);
   int fd = -1;
   int err = 0;
   for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
-    std::snprintf(tmp, tmp_cap, "%s.tmp-%ld-%d", path, static_cast<long>(::getpid()), attempt);
+    std::snprintf(tmp, cap, "%s.tmp-%ld-%d", target, static_cast<long>(::getpid()), attempt);
     fd = ::open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     err = errno;
     if (fd < 0 && err != EEXIST) break;
   }
   if (fd < 0) {
     std::free(tmp);
-    std::free(buf);
-    return io_fail(msg, "cannot write", path, err);
+    return io_fail(msg, "cannot write", target, err);
   }
-  bool ok = write_all(fd, buf, written);
-  if (ok && ::fsync(fd) != 0) ok = false;
-  if (!ok) err = errno;
-  if (::close(fd) != 0 && ok) {
+  std::FILE* stream = ::fdopen(fd, "wb");
+  if (stream == nullptr) {
+    err = errno;
+    ::close(fd);
+    ::unlink(tmp);
+    std::free(tmp);
+    return io_fail(msg, "cannot write", target, err);
+  }
+  t->stream = stream;
+  t->path = tmp;
+  return Status::ok;
+}
+
+void temp_file_discard(TempFile* t) {
+  if (t == nullptr) return;
+  if (t->stream != nullptr) std::fclose(t->stream);
+  if (t->path != nullptr) ::unlink(t->path);
+  std::free(t->path);
+  *t = TempFile{};
+}
+
+Status temp_file_commit(TempFile* t, const char* target, Message* msg) {
+  if (t == nullptr || t->stream == nullptr || t->path == nullptr || target == nullptr) {
+    temp_file_discard(t);
+    return fail(msg, Status::invalid_argument, "temp_file_commit: no temporary file");
+  }
+  bool ok = true;
+  int err = 0;  // 0: a write failed earlier, and its errno is gone
+  if (std::fflush(t->stream) != 0) {
+    ok = false;
+    err = errno;
+  } else if (std::ferror(t->stream)) {
+    ok = false;
+  }
+  if (ok && ::fsync(::fileno(t->stream)) != 0) {
     ok = false;
     err = errno;
   }
-  if (ok && std::rename(tmp, path) != 0) {
+  const int rc = std::fclose(t->stream);
+  t->stream = nullptr;
+  if (ok && rc != 0) {
+    ok = false;
+    err = errno;
+  }
+  if (ok && std::rename(t->path, target) != 0) {
     ok = false;
     err = errno;
   }
   if (!ok) {
-    ::unlink(tmp);
-    s = io_fail(msg, "cannot write", path, err);
-  } else {
-    sync_parent_dir(path);
+    temp_file_discard(t);
+    if (err == 0) return fail(msg, Status::io_error, "cannot write %s: write error", target);
+    return io_fail(msg, "cannot write", target, err);
   }
-  std::free(tmp);
+  std::free(t->path);
+  *t = TempFile{};
+  sync_parent_dir(target);
+  return Status::ok;
+}
+
+Status model_write_stream(std::FILE* out, const Mlp& mlp, float sigma_min, const KeyValue* extra, int n_extra,
+                          Message* msg) {
+  if (out == nullptr) return fail(msg, Status::invalid_argument, "model_write_stream: no stream");
+  unsigned char* buf = nullptr;
+  std::size_t size = 0;
+  Status s = encode(mlp, sigma_min, extra, n_extra, &buf, &size, msg);
+  if (s == Status::ok && std::fwrite(buf, 1, size, out) != size)
+    s = fail(msg, Status::io_error, "write failed: %s", std::strerror(errno));
+  std::free(buf);
+  return s;
+}
+
+Status model_write_file(const char* path, const Mlp& mlp, float sigma_min, const KeyValue* extra, int n_extra,
+                        Message* msg) {
+  if (path == nullptr || *path == '\0') return fail(msg, Status::invalid_argument, "model_write_file: empty path");
+  unsigned char* buf = nullptr;
+  std::size_t size = 0;
+  Status s = encode(mlp, sigma_min, extra, n_extra, &buf, &size, msg);  // refusals create no file
+  if (s == Status::ok) {
+    TempFile t;
+    s = temp_file_open(path, &t, msg);
+    if (s == Status::ok) {
+      if (std::fwrite(buf, 1, size, t.stream) != size) {
+        const int err = errno;
+        temp_file_discard(&t);
+        s = io_fail(msg, "cannot write", path, err);
+      } else {
+        s = temp_file_commit(&t, path, msg);
+      }
+    }
+  }
   std::free(buf);
   return s;
 }

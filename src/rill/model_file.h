@@ -1,4 +1,5 @@
-// model_file: reading and writing model files on a native file system.
+// model_file: reading and writing model files on a native file system, and
+// the atomic replacement of a file that every file rill writes goes through.
 //
 // Native only (servers, the command line, tests): it uses <cstdio>, POSIX
 // and malloc, so it is not part of the microcontroller library, which loads
@@ -11,6 +12,7 @@
 // existing file as it was and no temporary file behind.
 #pragma once
 #include <cstddef>
+#include <cstdio>
 
 #include "rill/model_io.h"
 
@@ -43,8 +45,32 @@ void model_file_free(ModelFile* f);
 // reason; any other Status is model_load's. On failure *out is empty.
 Status model_read_file(const char* path, ModelFile* out, Message* msg);
 
-// Writes `mlp` (model_write's format and checks) to `path` atomically.
+// Writes `mlp` (model_write's format and checks) to `path` atomically
+// (temp_file_open, then temp_file_commit). A refused model creates no file.
 Status model_write_file(const char* path, const Mlp& mlp, float sigma_min, const KeyValue* extra, int n_extra,
                         Message* msg);
+// Writes the bytes of model_write to `out` (for a TempFile's stream, or
+// standard output). A refused model writes nothing; a failed write is io_error.
+Status model_write_stream(std::FILE* out, const Mlp& mlp, float sigma_min, const KeyValue* extra, int n_extra,
+                          Message* msg);
+
+// Atomic replacement of a file (model_write_file and the `rill` command's
+// outputs): write the new contents to `stream`, then commit, which flushes
+// them to disk, renames the temporary file over the target and flushes the
+// directory; until then the target is untouched. A TempFile is empty (both
+// null) before temp_file_open and after commit or discard.
+struct TempFile {
+  std::FILE* stream = nullptr;
+  char* path = nullptr;  // "<target>.tmp-<pid>-<n>", beside the target (malloc'd)
+};
+// Creates a new temporary file beside `target` (never an existing one).
+// io_error naming the target when it cannot; t stays empty.
+Status temp_file_open(const char* target, TempFile* t, Message* msg);
+// Flushes, syncs and closes the stream and renames the file over `target`.
+// On any failure, including an earlier failed write to the stream, the
+// temporary file is removed and the result is io_error naming the target.
+Status temp_file_commit(TempFile* t, const char* target, Message* msg);
+// Closes and removes the temporary file (nothing for an empty TempFile).
+void temp_file_discard(TempFile* t);
 
 }  // namespace rill
