@@ -3,6 +3,7 @@
  * it for QEMU's mps2 boards through semihosting. */
 #ifndef RILL_MCU_BOARD_H
 #define RILL_MCU_BOARD_H
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -24,6 +25,8 @@ void board_put_i(int32_t v);
 void board_put_x64(uint64_t v);            /* 16 hex digits */
 void board_put_f(float f, int decimals);   /* fixed point, for display only */
 void board_flush(void);
+/* FNV-1a (64-bit) of n bytes: the hash golden.txt and the native tools use. */
+uint64_t board_fnv1a(const void *p, size_t n);
 void board_ticks_start(void);              /* SysTick: core clock ticks, mod 2^24 (see startup.c) */
 uint32_t board_ticks(void);
 

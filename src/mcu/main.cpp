@@ -71,12 +71,6 @@ const char* rill_model_error(const rill_model*) { return "stub"; }
 #endif
 
 namespace {
-uint64_t fnv1a(const void* p, size_t n) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < n; ++i) h = (h ^ static_cast<const unsigned char*>(p)[i]) * 0x100000001b3ull;
-  return h;
-}
-
 int failed(const char* what, int status, const char* err) {
   board_put("demo: ");
   board_put(what);
@@ -129,7 +123,7 @@ int main() {
     board_put("\n");
   }
   board_put("hash ");
-  board_put_x64(fnv1a(samples, sizeof(float) * static_cast<size_t>(DEMO_N) * static_cast<size_t>(d)));
+  board_put_x64(board_fnv1a(samples, sizeof(float) * static_cast<size_t>(DEMO_N) * static_cast<size_t>(d)));
   board_put("\nram arena ");
   board_put_u(static_cast<uint32_t>(need));
   board_put(" stack_init ");

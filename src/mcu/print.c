@@ -1,6 +1,7 @@
 /* print.c — a line of text built piece by piece and written through
  * semihosting. No printf: newlib's would bring kilobytes of code, floats
  * through double, and (with rdimon) malloc for its buffers. */
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mcu/board.h"
@@ -64,4 +65,11 @@ void board_put_f(float f, int decimals) {
     board_put(".");
     board_put(b);
   }
+}
+
+uint64_t board_fnv1a(const void *p, size_t n) {
+  const unsigned char *b = (const unsigned char *)p;
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 0x100000001b3ull;
+  return h;
 }

@@ -46,12 +46,6 @@ int passed = 0, failed = 0;
 int flip_case = -1;
 bool take_fault = false;
 
-uint64_t fnv1a(const void* p, size_t n) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < n; ++i) h = (h ^ static_cast<const unsigned char*>(p)[i]) * 0x100000001b3ull;
-  return h;
-}
-
 float from_bits(uint32_t b) {
   float f;
   memcpy(&f, &b, 4);
@@ -118,7 +112,7 @@ uint64_t run_case(const golden_case& c, rill_model* m, int* status) {
     fixed_points(obuf, count);
     *status = rill_integrate(m, obuf, c.n, c.steps, c.solver, from_bits(c.t0_bits), from_bits(c.t1_bits), nullptr);
   }
-  return fnv1a(obuf, sizeof(float) * count);
+  return board_fnv1a(obuf, sizeof(float) * count);
 }
 
 void golden_model_cases(int mi, int chunk, int flags, const char* placement) {
@@ -174,7 +168,7 @@ void golden_model_cases(int mi, int chunk, int flags, const char* placement) {
 void golden_tests() {
   for (int mi = 0; mi < GOLDEN_MODELS; ++mi) {
     const golden_model& gm = golden_models[mi];
-    check(fnv1a(gm.bytes, gm.len) == gm.fnv, "golden", gm.name, "embedded model bytes differ from golden.txt");
+    check(board_fnv1a(gm.bytes, gm.len) == gm.fnv, "golden", gm.name, "embedded model bytes differ from golden.txt");
     golden_model_cases(mi, 1, 0, "chunk 1, in place");
     golden_model_cases(mi, 8, RILL_PACK, "chunk 8, packed");
     if (take_fault && mi == 0) {
@@ -202,7 +196,7 @@ void loader_tests() {
     char err[200] = "";
     size_t need = 0;
     int st = rill_model_memory(file_copy, len, 1, 0, &need, err, sizeof err);
-    const bool good = st == d.status && fnv1a(err, strlen(err)) == d.msg_fnv;
+    const bool good = st == d.status && board_fnv1a(err, strlen(err)) == d.msg_fnv;
     check(good, "loader rill_model_memory", d.what, err);
     if (!good) {
       board_put("  status ");
