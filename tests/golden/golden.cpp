@@ -510,6 +510,15 @@ int cmd_check(const std::string& path) {
   return failed == 0 ? 0 : 1;
 }
 
+bool write_text(const std::string& path, const std::string& text) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr || std::fwrite(text.data(), 1, text.size(), f) != text.size() || std::fclose(f) != 0) {
+    std::fprintf(stderr, "golden: cannot write %s\n", path.c_str());
+    return false;
+  }
+  return true;
+}
+
 int cmd_write(const std::string& path, const std::vector<std::string>& shipped) {
   for (std::size_t i = 0; i < sizeof kSynthetic / sizeof kSynthetic[0]; ++i) {
     Model m;
@@ -547,11 +556,7 @@ int cmd_write(const std::string& path, const std::vector<std::string>& shipped) 
     last = c.model;
     out += case_text(c) + " " + hex64(c.hash) + "\n";
   }
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr || std::fwrite(out.data(), 1, out.size(), f) != out.size() || std::fclose(f) != 0) {
-    std::fprintf(stderr, "golden: cannot write %s\n", path.c_str());
-    return 1;
-  }
+  if (!write_text(path, out)) return 1;
   std::printf("golden: wrote %s: %zu models, %zu cases\n", path.c_str(), g_models.size(), g_cases.size());
   return 0;
 }
@@ -667,15 +672,6 @@ std::uint32_t float_bits(float f) {
   std::uint32_t b;
   std::memcpy(&b, &f, 4);
   return b;
-}
-
-bool write_text(const std::string& path, const std::string& text) {
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr || std::fwrite(text.data(), 1, text.size(), f) != text.size() || std::fclose(f) != 0) {
-    std::fprintf(stderr, "golden: cannot write %s\n", path.c_str());
-    return false;
-  }
-  return true;
 }
 
 // The firmware's data: every model's bytes (aligned, in flash), every case with
