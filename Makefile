@@ -250,6 +250,8 @@ MCU_LDFLAGS = --specs=nano.specs -nostartfiles -Lsrc/mcu -Wl,--gc-sections
 MCU_QEMU_RUN = timeout 60 $(MCU_QEMU) -nographic -monitor none -serial none -semihosting-config enable=on,target=native
 # The demo's model: the shipped moons when it exists, else a quick stand-in of the same shape.
 MCU_MODEL := $(if $(wildcard web/models/moons.safetensors),web/models/moons.safetensors,$(B)/mcu/standin.safetensors)
+# The run whose hash the demo prints (and bare.cpp): solver, steps, seed, n.
+MCU_DEMO_HASH_ARGS := heun 10 42 8
 GOLDEN_FILE := tests/golden/golden.txt
 GOLDEN_SHIPPED ?= moons
 MCU_FW_OBJS = src/mcu/startup.o src/mcu/print.o
@@ -291,14 +293,22 @@ $(B)/mcu/$(1)/bare.elf: $(addprefix $(B)/mcu/$(1)/obj/,$(MCU_FW_OBJS) src/mcu/ba
 	$(MCU_CC) $(MCU_ARCH_$(1)) $(MCU_LDFLAGS) -T $(MCU_LD_$(1)) -Wl,-Map=$$(@:.elf=.map) $$(filter %.o %.a,$$^) -o $$@
 $(B)/mcu/$(1)/mcu_tests.elf: $(addprefix $(B)/mcu/$(1)/obj/,$(MCU_FW_OBJS) tests/mcu/mcu_tests.o) $(B)/mcu/$(1)/librill.a $(MCU_LD_$(1))
 	$(MCU_CC) $(MCU_ARCH_$(1)) $(MCU_LDFLAGS) -T $(MCU_LD_$(1)) $$(filter %.o %.a,$$^) -o $$@
+# bare.elf must sample the demo's bits (the native library's hash, which the demo is held to),
+# or the code it measures is not the sampling path of the demo's model.
+$(B)/mcu/$(1)/bare.hash: $(B)/mcu/$(1)/bare.elf $(B)/golden/golden $(MCU_MODEL)
+	@want=$$$$($(B)/golden/golden --sample-hash $(MCU_MODEL) $(MCU_DEMO_HASH_ARGS)); \
+	got=$$$$($(MCU_QEMU_RUN) -M $(MCU_BOARD_$(1)) -kernel $$< 2>&1 | sed -n 's/^hash //p'); \
+	if [ -n "$$$$got" ] && [ "$$$$got" = "$$$$want" ]; then echo "$(1) bare.elf: hash $$$$got = the demo's"; echo "$$$$got" > $$@; \
+	else echo "$(1) bare.elf: hash '$$$$got', the demo's (native) '$$$$want': bare.cpp does not sample $(MCU_MODEL)"; exit 1; fi
 -include $(patsubst %.cpp,$(B)/mcu/$(1)/obj/%.d,$(MCU_SRCS) src/mcu/main.cpp src/mcu/bare.cpp tests/mcu/mcu_tests.cpp) \
   $(patsubst %.c,$(B)/mcu/$(1)/obj/%.d,src/mcu/startup.c src/mcu/print.c)
 endef
 $(foreach v,$(MCU_VARIANTS),$(eval $(call MCU_VARIANT_RULES,$(v))))
 $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/rill/kernels.o): MCU_OPT := $(MCU_KERNEL_OPT)
 
-# Generated headers (never committed): the demo's model and the golden data.
+# Generated headers (never committed): the demo's model, its architecture for bare.cpp, the golden data.
 $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/mcu/main.o $(B)/mcu/$(v)/obj/src/mcu/bare.o): $(B)/mcu/gen/demo_model.h
+$(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/mcu/bare.o): $(B)/mcu/gen/demo_arch.h
 $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/tests/mcu/mcu_tests.o): $(B)/mcu/gen/golden_data.h $(B)/mcu/gen-small/golden_data.h
 
 $(B)/mcu/standin.safetensors: | $(B)/rill
@@ -314,6 +324,9 @@ $(B)/mcu/gen/demo_model.src: mcu-force
 	@echo '$(MCU_MODEL)' | cmp -s - $@ || echo '$(MCU_MODEL)' > $@
 $(B)/mcu/gen/demo_model.h: $(MCU_MODEL) $(B)/mcu/gen/demo_model.src | $(B)/rill
 	$(B)/rill export-c --model $< --out $@ --name demo_model
+$(B)/mcu/gen/demo_arch.h: $(MCU_MODEL) src/mcu/bare_arch.py
+	@mkdir -p $(dir $@)
+	python3 src/mcu/bare_arch.py $< $@
 
 $(B)/mcu/gen/golden_data.h: $(GOLDEN_FILE) $(B)/golden/golden $(wildcard web/models/*.safetensors)
 	@mkdir -p $(dir $@)
@@ -338,9 +351,10 @@ $(B)/golden/golden.json: $(GOLDEN_FILE) $(B)/golden/golden $(wildcard web/models
 	$(B)/golden/golden --emit-json $(B)/golden $(GOLDEN_FILE)
 
 mcu-test: $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/librill.a) $(B)/mcu/m4f/nm_control.a \
-          $(foreach v,$(MCU_QEMU_VARIANTS),$(B)/mcu/$(v)/mcu_tests.elf $(B)/mcu/$(v)/demo.elf) $(B)/golden/golden
+          $(foreach v,$(MCU_QEMU_VARIANTS),$(B)/mcu/$(v)/mcu_tests.elf $(B)/mcu/$(v)/demo.elf $(B)/mcu/$(v)/bare.elf) $(B)/golden/golden
 	@MCU_VARIANTS="$(MCU_VARIANTS)" MCU_QEMU_VARIANTS="$(MCU_QEMU_VARIANTS)" \
 	  MCU_BOARDS="$(foreach v,$(MCU_QEMU_VARIANTS),$(v)=$(MCU_BOARD_$(v)))" MCU_MODEL=$(MCU_MODEL) \
+	  MCU_DEMO_HASH_ARGS="$(MCU_DEMO_HASH_ARGS)" \
 	  bash tests/mcu/run_tests.sh $(B)
 
 mcu-run: $(B)/mcu/$(or $(MCU_VARIANT),m4f)/demo.elf
@@ -369,7 +383,7 @@ $(B)/mcu/footprint-$(1)-$(2).txt: $(B)/mcu/$(1)/footprint-$(2).elf
 endef
 $(foreach r,$(MCU_SIZE_RUNS),$(eval $(call MCU_FOOTPRINT_RULES,$(word 1,$(subst -, ,$(r))),$(word 2,$(subst -, ,$(r))))))
 
-mcu-size: $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/demo.elf $(B)/mcu/$(v)/demo_base.elf $(B)/mcu/$(v)/bare.elf) \
+mcu-size: $(foreach v,$(MCU_VARIANTS),$(addprefix $(B)/mcu/$(v)/,demo.elf demo_base.elf bare.elf bare.hash)) \
           $(foreach r,$(MCU_SIZE_RUNS),$(B)/mcu/footprint-$(r).txt)
 	@python3 src/mcu/footprint.py $(B) $(MCU_VARIANTS) -- $(foreach r,$(MCU_SIZE_RUNS),$(B)/mcu/footprint-$(r).txt)
 

@@ -3,13 +3,19 @@
 // Not a recommended way to use rill: it skips every check of the model file.
 // It binds the Mlp straight to the data buffer of a file rill wrote (tensors in
 // layer order, W0 b0 W1 b1 ..., so the buffer is the canonical parameter
-// block) with an architecture fixed at build time, and samples through the
-// C++ API (rill::integrate, one point at a time as rill_sample does with chunk 1). Linked against the demo's baseline, it measures the
-// code of the sampling path alone: the Mlp forward pass, the solver, the
-// random normals and the float functions. The hash must equal the demo's.
+// block) with the architecture that src/mcu/bare_arch.py read from the same
+// file at build time (demo_arch.h: BARE_DIM, BARE_WIDTH, BARE_DEPTH,
+// BARE_TIME_K, BARE_ACTIVATION), and samples through the C++ API
+// (rill::integrate, one point at a time as rill_sample does with chunk 1).
+// Linked against the demo's baseline, it measures the code of the sampling
+// path alone: the Mlp forward pass with the model's time embedding, the
+// solver, the random normals and the float functions. Its hash must equal
+// the demo's: `make mcu-test` and `make mcu-size` check it against the native
+// library's.
 #include <stddef.h>
 #include <stdint.h>
 
+#include "demo_arch.h"
 #include "demo_model.h"
 #include "mcu/board.h"
 #include "rill/field.h"
@@ -17,41 +23,35 @@
 #include "rill/rng.h"
 #include "rill/solver.h"
 
-#ifndef BARE_WIDTH
-#define BARE_WIDTH 128
-#endif
-#ifndef BARE_DEPTH
-#define BARE_DEPTH 3
+#ifndef BARE_N
+#define BARE_N 8  // the demo's DEMO_N, DEMO_STEPS, DEMO_SOLVER and DEMO_SEED
 #endif
 
 namespace {
 alignas(64) unsigned char mem[4096];
-float out[8 * 2];
-
-uint64_t fnv1a(const void* p, size_t n) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < n; ++i) h = (h ^ static_cast<const unsigned char*>(p)[i]) * 0x100000001b3ull;
-  return h;
-}
+float out[BARE_N * BARE_DIM];
 }  // namespace
 
 int main() {
   uint32_t header = 0;
   for (int i = 0; i < 4; ++i) header |= static_cast<uint32_t>(demo_model[i]) << (8 * i);
   rill::Mlp mlp;
-  mlp.spec = rill::MlpSpec::make(2, BARE_WIDTH, BARE_DEPTH);
+  rill::TimeEmbedding time;
+  time.k = BARE_TIME_K;
+  mlp.spec = rill::MlpSpec::make(BARE_DIM, BARE_WIDTH, BARE_DEPTH, rill::Activation::BARE_ACTIVATION, time);
   mlp.bind(reinterpret_cast<const float*>(demo_model + 8 + header));
   const rill::MlpField field(mlp);
   rill::Arena arena(mem, sizeof mem);
   const uintptr_t top = board_stack_paint();
   // What rill_sample does with chunk 1: all of x0 from the seed's sampling stream, then one point at a time.
   rill::Rng rng = rill::Rng::derive(42u, rill::Purpose::sample_noise);
-  rng.fill_normal(out, 8 * 2);
-  for (int i = 0; i < 8; ++i)
-    if (rill::integrate(field, rill::Solver::heun, 10, out + 2 * i, 1, 0.0f, 1.0f, arena) != rill::Status::ok) return 1;
+  rng.fill_normal(out, BARE_N * BARE_DIM);
+  for (int i = 0; i < BARE_N; ++i)
+    if (rill::integrate(field, rill::Solver::heun, 10, out + BARE_DIM * i, 1, 0.0f, 1.0f, arena) != rill::Status::ok)
+      return 1;
   const uint32_t stack = board_stack_used(top);
   board_put("hash ");
-  board_put_x64(fnv1a(out, sizeof out));
+  board_put_x64(board_fnv1a(out, sizeof out));
   board_put("\nbare arena ");
   board_put_u(static_cast<uint32_t>(arena.high_water()));
   board_put(" stack ");

@@ -6,7 +6,8 @@
 #  - no heap/exception/stdio code in the linked firmware images;
 #  - under QEMU, for each of MCU_QEMU_VARIANTS: the test firmware (golden vectors
 #    for both placements, damaged files, API), whose own counts are added here;
-#    the demo firmware, whose sample hash must equal the native library's;
+#    the demo firmware and bare.elf (sampling without the loader, whose code
+#    `make mcu-size` reports), whose sample hashes must equal the native library's;
 #  - negative controls on the first variant: one flipped bit in one expected hash
 #    must fail the run; a fault must end it with exit 99.
 # Ends with `N passed, M failed`; exits non-zero on any failure.
@@ -36,7 +37,8 @@ else
   pass "nm negative control: metrics.o is refused (${r%%$'\n'*})"
 fi
 
-model_hash=$("$B/golden/golden" --sample-hash "$MCU_MODEL" heun 10 42 8) || fail "native hash of $MCU_MODEL"
+read -r demo_solver demo_steps _ demo_n <<< "$MCU_DEMO_HASH_ARGS"
+model_hash=$("$B/golden/golden" --sample-hash "$MCU_MODEL" $MCU_DEMO_HASH_ARGS) || fail "native hash of $MCU_MODEL"
 for v in $MCU_QEMU_VARIANTS; do
   for elf in "$B/mcu/$v/mcu_tests.elf" "$B/mcu/$v/demo.elf"; do
     if r=$("$here/check_nm.sh" --elf "$elf"); then pass "$v ${r#ok }"; else fail "$v $r"; fi
@@ -59,10 +61,19 @@ for v in $MCU_QEMU_VARIANTS; do
   qemu "$v" "$B/mcu/$v/demo.elf"
   got=$(echo "$out" | sed -n 's/^hash //p')
   if [ "$rc" -eq 0 ] && [ -n "$got" ] && [ "$got" = "$model_hash" ]; then
-    pass "$v demo: 8 samples of $(basename "$MCU_MODEL") (heun, 10 steps) hash $got = native; $(echo "$out" | grep '^ram')"
+    pass "$v demo: $demo_n samples of $(basename "$MCU_MODEL") ($demo_solver, $demo_steps steps) hash $got = native; $(echo "$out" | grep '^ram')"
   else
     fail "$v demo: exit $rc, hash '$got', native '$model_hash'"
     echo "$out" | tail -5
+  fi
+
+  qemu "$v" "$B/mcu/$v/bare.elf"
+  got=$(echo "$out" | sed -n 's/^hash //p')
+  if [ "$rc" -eq 0 ] && [ -n "$got" ] && [ "$got" = "$model_hash" ]; then
+    pass "$v bare: the same samples without the loader, hash $got = native"
+  else
+    fail "$v bare: exit $rc, hash '$got', native '$model_hash' (bare.cpp does not sample the demo's model)"
+    echo "$out" | tail -3
   fi
 done
 
