@@ -221,7 +221,6 @@ MCU_EXCLUDE := src/rill/capi_heap.cpp src/rill/model_file.cpp src/rill/metrics.c
   src/rill/thread_pool.cpp src/rill/capi_threads.cpp
 MCU_SRCS := $(filter-out $(MCU_EXCLUDE),$(CORE_SRCS))
 MCU_VARIANTS := m4f m7 m3 m0plus
-MCU_QEMU_VARIANTS := m4f m7 m3 m0plus
 MCU_ARCH_m4f := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16
 MCU_ARCH_m7 := -mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16
 MCU_ARCH_m3 := -mcpu=cortex-m3 -mthumb -mfloat-abi=soft
@@ -247,16 +246,16 @@ MCU_CXXFLAGS = -std=c++17 $(MCU_OPT) $(CORE_FLAGS) $(NUMFLAGS) -DRILL_NO_SIMD -f
 MCU_CFLAGS = -std=c11 $(MCU_OPT) $(NUMFLAGS) -ffunction-sections -fdata-sections $(WARN) -Isrc -MMD -MP
 # No rdimon/nosys: nothing provides _sbrk, so a firmware that needed malloc would not link.
 MCU_LDFLAGS = --specs=nano.specs -nostartfiles -Lsrc/mcu -Wl,--gc-sections
+# tests/mcu/run_tests.sh adds `-M BOARD -semihosting-config arg=...` (QEMU merges the two -semihosting-config).
 MCU_QEMU_RUN = timeout 60 $(MCU_QEMU) -nographic -monitor none -serial none -semihosting-config enable=on,target=native
-# The demo's model: the shipped moons when it exists, else a quick stand-in of the same shape.
-MCU_MODEL := $(if $(wildcard web/models/moons.safetensors),web/models/moons.safetensors,$(B)/mcu/standin.safetensors)
-# The run whose hash the demo prints (and bare.cpp): solver, steps, seed, n.
+# The demo's model (and bare.cpp's), and the run whose hash the demo prints: n 8, heun, 10 steps, seed 42.
+MCU_MODEL := web/models/moons.safetensors
 MCU_DEMO_HASH_ARGS := heun 10 42 8
 GOLDEN_FILE := tests/golden/golden.txt
 GOLDEN_SHIPPED ?= moons
 MCU_FW_OBJS = src/mcu/startup.o src/mcu/print.o
 
-.PHONY: mcu mcu-size mcu-test mcu-run golden golden-test golden-json mcu-force
+.PHONY: mcu mcu-size mcu-test mcu-run golden golden-test golden-json
 mcu: $(B)/mcu/librill.a $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/librill.a $(B)/mcu/$(v)/demo.elf)
 	@for v in $(MCU_VARIANTS); do printf '%-7s %s: %s bytes of code (all objects; a firmware keeps what it calls)\n' $$v $(B)/mcu/$$v/librill.a \
 	  "$$(arm-none-eabi-size $(B)/mcu/$$v/librill.a | awk 'NR > 1 { t += $$1 } END { print t }')"; done
@@ -265,16 +264,22 @@ $(B)/mcu/librill.a: $(B)/mcu/m4f/librill.a
 	cp $< $@
 
 # Per variant: objects, library, firmware.
+# One compile line per variant. MCU_OBJ_FLAGS (target-specific, as MCU_OPT for kernels.o) come
+# before -I$(B)/mcu/gen, so their -I wins: the micro:bit's small golden data, a footprint model.
 define MCU_VARIANT_RULES
+MCU_COMPILE_$(1) = $(MCU_CXX) $(MCU_ARCH_$(1)) $$(MCU_CXXFLAGS) $$(MCU_OBJ_FLAGS) -I$(B)/mcu/gen -c $$< -o $$@
 $(B)/mcu/$(1)/obj/%.o: %.cpp
 	@mkdir -p $$(dir $$@)
-	$(MCU_CXX) $(MCU_ARCH_$(1)) $$(MCU_CXXFLAGS) -I$(B)/mcu/gen -c $$< -o $$@
+	$$(MCU_COMPILE_$(1))
 $(B)/mcu/$(1)/obj/%.o: %.c
 	@mkdir -p $$(dir $$@)
 	$(MCU_CC) $(MCU_ARCH_$(1)) $$(MCU_CFLAGS) -c $$< -o $$@
+# The demo with stubs for the rill calls (footprint.py subtracts it).
 $(B)/mcu/$(1)/obj/src/mcu/main_base.o: src/mcu/main.cpp $(B)/mcu/gen/demo_model.h
 	@mkdir -p $$(dir $$@)
-	$(MCU_CXX) $(MCU_ARCH_$(1)) $$(MCU_CXXFLAGS) -DRILL_DEMO_BASELINE -I$(B)/mcu/gen -c $$< -o $$@
+	$$(MCU_COMPILE_$(1))
+$(B)/mcu/$(1)/obj/src/mcu/main_base.o: MCU_OBJ_FLAGS := -DRILL_DEMO_BASELINE
+$(B)/mcu/$(1)/obj/tests/mcu/mcu_tests.o: MCU_OBJ_FLAGS := $(MCU_TEST_FLAGS_$(1))
 $(B)/mcu/$(1)/librill.a: $(patsubst %.cpp,$(B)/mcu/$(1)/obj/%.o,$(MCU_SRCS))
 	@rm -f $$@
 	$(MCU_AR) rcs $$@ $$^
@@ -282,17 +287,14 @@ $(B)/mcu/$(1)/librill.a: $(patsubst %.cpp,$(B)/mcu/$(1)/obj/%.o,$(MCU_SRCS))
 $(B)/mcu/$(1)/nm_control.a: $(B)/mcu/$(1)/obj/src/rill/metrics.o
 	@rm -f $$@
 	$(MCU_AR) rcs $$@ $$^
-$(B)/mcu/$(1)/obj/tests/mcu/mcu_tests.o: tests/mcu/mcu_tests.cpp
-	@mkdir -p $$(dir $$@)
-	$(MCU_CXX) $(MCU_ARCH_$(1)) $$(MCU_CXXFLAGS) $(MCU_TEST_FLAGS_$(1)) -I$(B)/mcu/gen -c $$< -o $$@
-$(B)/mcu/$(1)/demo.elf: $(addprefix $(B)/mcu/$(1)/obj/,$(MCU_FW_OBJS) src/mcu/main.o) $(B)/mcu/$(1)/librill.a $(MCU_LD_$(1))
+# Firmware: its program object (and librill.a); every one links startup + print with the board's
+# linker script and writes a map file (footprint.py reads the code per object from it).
+$(B)/mcu/$(1)/demo.elf: $(B)/mcu/$(1)/obj/src/mcu/main.o $(B)/mcu/$(1)/librill.a
+$(B)/mcu/$(1)/demo_base.elf: $(B)/mcu/$(1)/obj/src/mcu/main_base.o
+$(B)/mcu/$(1)/bare.elf: $(B)/mcu/$(1)/obj/src/mcu/bare.o $(B)/mcu/$(1)/librill.a
+$(B)/mcu/$(1)/mcu_tests.elf: $(B)/mcu/$(1)/obj/tests/mcu/mcu_tests.o $(B)/mcu/$(1)/librill.a
+$(B)/mcu/$(1)/%.elf: $(addprefix $(B)/mcu/$(1)/obj/,$(MCU_FW_OBJS)) $(MCU_LD_$(1))
 	$(MCU_CC) $(MCU_ARCH_$(1)) $(MCU_LDFLAGS) -T $(MCU_LD_$(1)) -Wl,-Map=$$(@:.elf=.map) $$(filter %.o %.a,$$^) -o $$@
-$(B)/mcu/$(1)/demo_base.elf: $(addprefix $(B)/mcu/$(1)/obj/,$(MCU_FW_OBJS) src/mcu/main_base.o) $(MCU_LD_$(1))
-	$(MCU_CC) $(MCU_ARCH_$(1)) $(MCU_LDFLAGS) -T $(MCU_LD_$(1)) -Wl,-Map=$$(@:.elf=.map) $$(filter %.o %.a,$$^) -o $$@
-$(B)/mcu/$(1)/bare.elf: $(addprefix $(B)/mcu/$(1)/obj/,$(MCU_FW_OBJS) src/mcu/bare.o) $(B)/mcu/$(1)/librill.a $(MCU_LD_$(1))
-	$(MCU_CC) $(MCU_ARCH_$(1)) $(MCU_LDFLAGS) -T $(MCU_LD_$(1)) -Wl,-Map=$$(@:.elf=.map) $$(filter %.o %.a,$$^) -o $$@
-$(B)/mcu/$(1)/mcu_tests.elf: $(addprefix $(B)/mcu/$(1)/obj/,$(MCU_FW_OBJS) tests/mcu/mcu_tests.o) $(B)/mcu/$(1)/librill.a $(MCU_LD_$(1))
-	$(MCU_CC) $(MCU_ARCH_$(1)) $(MCU_LDFLAGS) -T $(MCU_LD_$(1)) $$(filter %.o %.a,$$^) -o $$@
 # bare.elf must sample the demo's bits (the native library's hash, which the demo is held to),
 # or the code it measures is not the sampling path of the demo's model.
 $(B)/mcu/$(1)/bare.hash: $(B)/mcu/$(1)/bare.elf $(B)/golden/golden $(MCU_MODEL)
@@ -301,7 +303,8 @@ $(B)/mcu/$(1)/bare.hash: $(B)/mcu/$(1)/bare.elf $(B)/golden/golden $(MCU_MODEL)
 	if [ -n "$$$$got" ] && [ "$$$$got" = "$$$$want" ]; then echo "$(1) bare.elf: hash $$$$got = the demo's"; echo "$$$$got" > $$@; \
 	else echo "$(1) bare.elf: hash '$$$$got', the demo's (native) '$$$$want': bare.cpp does not sample $(MCU_MODEL)"; exit 1; fi
 -include $(patsubst %.cpp,$(B)/mcu/$(1)/obj/%.d,$(MCU_SRCS) src/mcu/main.cpp src/mcu/bare.cpp tests/mcu/mcu_tests.cpp) \
-  $(patsubst %.c,$(B)/mcu/$(1)/obj/%.d,src/mcu/startup.c src/mcu/print.c)
+  $(patsubst %.c,$(B)/mcu/$(1)/obj/%.d,src/mcu/startup.c src/mcu/print.c) \
+  $(B)/mcu/$(1)/obj/src/mcu/main_base.d $(wildcard $(B)/mcu/$(1)/obj/footprint-*.d)
 endef
 $(foreach v,$(MCU_VARIANTS),$(eval $(call MCU_VARIANT_RULES,$(v))))
 $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/rill/kernels.o): MCU_OPT := $(MCU_KERNEL_OPT)
@@ -311,18 +314,13 @@ $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/mcu/main.o $(B)/mcu/$(v)/obj/s
 $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/mcu/bare.o): $(B)/mcu/gen/demo_arch.h
 $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/tests/mcu/mcu_tests.o): $(B)/mcu/gen/golden_data.h $(B)/mcu/gen-small/golden_data.h
 
-$(B)/mcu/standin.safetensors: | $(B)/rill
-	@mkdir -p $(dir $@)
-	$(B)/rill train --data moons --steps 300 --out $@
+# Stand-ins for the footprint table's smaller rows: 300 steps (the figures depend on the shapes only).
 $(B)/mcu/standin_w%.safetensors: | $(B)/rill
 	@mkdir -p $(dir $@)
 	$(B)/rill train --data moons --steps 300 --width $* --out $@
 
-# The model's path in a file that changes only when MCU_MODEL does (stand-in -> shipped).
-$(B)/mcu/gen/demo_model.src: mcu-force
+$(B)/mcu/gen/demo_model.h: $(MCU_MODEL) | $(B)/rill
 	@mkdir -p $(dir $@)
-	@echo '$(MCU_MODEL)' | cmp -s - $@ || echo '$(MCU_MODEL)' > $@
-$(B)/mcu/gen/demo_model.h: $(MCU_MODEL) $(B)/mcu/gen/demo_model.src | $(B)/rill
 	$(B)/rill export-c --model $< --out $@ --name demo_model
 $(B)/mcu/gen/demo_arch.h: $(MCU_MODEL) src/mcu/bare_arch.py
 	@mkdir -p $(dir $@)
@@ -350,17 +348,17 @@ golden-json: $(B)/golden/golden.json
 $(B)/golden/golden.json: $(GOLDEN_FILE) $(B)/golden/golden $(wildcard web/models/*.safetensors)
 	$(B)/golden/golden --emit-json $(B)/golden $(GOLDEN_FILE)
 
-mcu-test: $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/librill.a) $(B)/mcu/m4f/nm_control.a \
-          $(foreach v,$(MCU_QEMU_VARIANTS),$(B)/mcu/$(v)/mcu_tests.elf $(B)/mcu/$(v)/demo.elf $(B)/mcu/$(v)/bare.elf) $(B)/golden/golden
-	@MCU_VARIANTS="$(MCU_VARIANTS)" MCU_QEMU_VARIANTS="$(MCU_QEMU_VARIANTS)" \
-	  MCU_BOARDS="$(foreach v,$(MCU_QEMU_VARIANTS),$(v)=$(MCU_BOARD_$(v)))" MCU_MODEL=$(MCU_MODEL) \
-	  MCU_DEMO_HASH_ARGS="$(MCU_DEMO_HASH_ARGS)" \
+mcu-test: $(B)/mcu/m4f/nm_control.a $(B)/golden/golden \
+          $(foreach v,$(MCU_VARIANTS),$(addprefix $(B)/mcu/$(v)/,librill.a mcu_tests.elf demo.elf bare.elf))
+	@MCU_VARIANTS="$(MCU_VARIANTS)" MCU_BOARDS="$(foreach v,$(MCU_VARIANTS),$(v)=$(MCU_BOARD_$(v)))" \
+	  MCU_MODEL=$(MCU_MODEL) MCU_DEMO_HASH_ARGS="$(MCU_DEMO_HASH_ARGS)" MCU_QEMU_RUN="$(MCU_QEMU_RUN)" \
 	  bash tests/mcu/run_tests.sh $(B)
 
 mcu-run: $(B)/mcu/$(or $(MCU_VARIANT),m4f)/demo.elf
 	$(MCU_QEMU_RUN) -M $(MCU_BOARD_$(or $(MCU_VARIANT),m4f)) -kernel $<
 
-# Footprint: the demo linked with and without rill (code), footprint.cpp per model under QEMU (RAM, time).
+# Footprint: the demo linked with and without rill, and bare.elf (code; map files); footprint.cpp
+# per model under QEMU (RAM, time).
 MCU_SIZE_MODELS := default w64 w32
 MCU_SIZE_RUNS := $(foreach m,$(MCU_SIZE_MODELS),m4f-$(m)) m7-default m3-default m0plus-default
 MCU_MODEL_default := $(MCU_MODEL)
@@ -375,9 +373,9 @@ $(foreach m,$(MCU_SIZE_MODELS),$(eval $(call MCU_SIZE_RULES,$(m))))
 define MCU_FOOTPRINT_RULES
 $(B)/mcu/$(1)/obj/footprint-$(2).o: src/mcu/footprint.cpp $(B)/mcu/models/$(2)/demo_model.h
 	@mkdir -p $$(dir $$@)
-	$(MCU_CXX) $(MCU_ARCH_$(1)) $$(MCU_CXXFLAGS) $(MCU_FOOTPRINT_FLAGS_$(1)) -I$(B)/mcu/models/$(2) -c $$< -o $$@
-$(B)/mcu/$(1)/footprint-$(2).elf: $(addprefix $(B)/mcu/$(1)/obj/,$(MCU_FW_OBJS) footprint-$(2).o) $(B)/mcu/$(1)/librill.a
-	$(MCU_CC) $(MCU_ARCH_$(1)) $(MCU_LDFLAGS) -T $(MCU_LD_$(1)) $$^ -o $$@
+	$$(MCU_COMPILE_$(1))
+$(B)/mcu/$(1)/obj/footprint-$(2).o: MCU_OBJ_FLAGS := $(MCU_FOOTPRINT_FLAGS_$(1)) -I$(B)/mcu/models/$(2)
+$(B)/mcu/$(1)/footprint-$(2).elf: $(B)/mcu/$(1)/obj/footprint-$(2).o $(B)/mcu/$(1)/librill.a
 $(B)/mcu/footprint-$(1)-$(2).txt: $(B)/mcu/$(1)/footprint-$(2).elf
 	$(MCU_QEMU_RUN) -icount shift=0 -M $(MCU_BOARD_$(1)) -kernel $$< > $$@ 2>&1 || { cat $$@; rm -f $$@; exit 1; }
 endef

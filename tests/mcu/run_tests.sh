@@ -4,13 +4,15 @@
 #  - nm check of every firmware library (no heap, exceptions, libm, stdio, global
 #    state), and its negative control (host-only metrics.cpp must fail it);
 #  - no heap/exception/stdio code in the linked firmware images;
-#  - under QEMU, for each of MCU_QEMU_VARIANTS: the test firmware (golden vectors
+#  - under QEMU, for each of MCU_VARIANTS: the test firmware (golden vectors
 #    for both placements, damaged files, API), whose own counts are added here;
 #    the demo firmware and bare.elf (sampling without the loader, whose code
 #    `make mcu-size` reports), whose sample hashes must equal the native library's;
 #  - negative controls on the first variant: one flipped bit in one expected hash
 #    must fail the run; a fault must end it with exit 99.
-# Ends with `N passed, M failed`; exits non-zero on any failure.
+# Ends with `N passed, M failed`; exits non-zero on any failure. From the Makefile's
+# environment: MCU_VARIANTS, MCU_BOARDS (variant=board ...), MCU_MODEL,
+# MCU_DEMO_HASH_ARGS (the demo's solver, steps, seed, n) and MCU_QEMU_RUN.
 set -uo pipefail
 B=${1:?usage: run_tests.sh BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,9 +24,8 @@ board_of() { for kv in $MCU_BOARDS; do [ "${kv%%=*}" = "$1" ] && echo "${kv#*=}"
 qemu() {  # qemu VARIANT ELF [ARG...] -> output in $out, exit status in $rc
   local v=$1 elf=$2; shift 2
   local args=""
-  for a in "$@"; do args="$args,arg=$a"; done
-  out=$(timeout 60 qemu-system-arm -M "$(board_of "$v")" -nographic -monitor none -serial none \
-        -semihosting-config "enable=on,target=native,arg=$(basename "$elf")$args" -kernel "$elf" 2>&1)
+  for a in "$@"; do args="$args,arg=$a"; done  # MCU_QEMU_RUN's -semihosting-config enables; QEMU merges the two
+  out=$($MCU_QEMU_RUN -M "$(board_of "$v")" -semihosting-config "arg=$(basename "$elf")$args" -kernel "$elf" 2>&1)
   rc=$?
 }
 
@@ -39,7 +40,7 @@ fi
 
 read -r demo_solver demo_steps _ demo_n <<< "$MCU_DEMO_HASH_ARGS"
 model_hash=$("$B/golden/golden" --sample-hash "$MCU_MODEL" $MCU_DEMO_HASH_ARGS) || fail "native hash of $MCU_MODEL"
-for v in $MCU_QEMU_VARIANTS; do
+for v in $MCU_VARIANTS; do
   for elf in "$B/mcu/$v/mcu_tests.elf" "$B/mcu/$v/demo.elf"; do
     if r=$("$here/check_nm.sh" --elf "$elf"); then pass "$v ${r#ok }"; else fail "$v $r"; fi
   done
@@ -78,7 +79,7 @@ for v in $MCU_QEMU_VARIANTS; do
 done
 
 # Negative controls: the tests must notice one flipped bit and a fault.
-v=${MCU_QEMU_VARIANTS%% *}
+v=${MCU_VARIANTS%% *}
 qemu "$v" "$B/mcu/$v/mcu_tests.elf" flip=3
 if [ "$rc" -ne 0 ] && [ "$rc" -ne 99 ] && echo "$out" | grep -q '^FAIL golden'; then
   pass "negative control: one flipped bit in golden case 3 fails the firmware (exit $rc)"
