@@ -315,9 +315,9 @@ $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/mcu/bare.o): $(B)/mcu/gen/demo
 $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/tests/mcu/mcu_tests.o): $(B)/mcu/gen/golden_data.h $(B)/mcu/gen-small/golden_data.h
 
 # Stand-ins for the footprint table's smaller rows: 300 steps (the figures depend on the shapes only).
-$(B)/mcu/standin_w%.safetensors: | $(B)/rill
+$(B)/mcu/standin_%.safetensors: | $(B)/rill
 	@mkdir -p $(dir $@)
-	$(B)/rill train --data moons --steps 300 --width $* --out $@
+	$(B)/rill train --data moons --steps 300 $(MCU_TRAIN_$*) --out $@
 
 $(B)/mcu/gen/demo_model.h: $(MCU_MODEL) | $(B)/rill
 	@mkdir -p $(dir $@)
@@ -358,12 +358,17 @@ mcu-run: $(B)/mcu/$(or $(MCU_VARIANT),m4f)/demo.elf
 	$(MCU_QEMU_RUN) -M $(MCU_BOARD_$(or $(MCU_VARIANT),m4f)) -kernel $<
 
 # Footprint: the demo linked with and without rill, and bare.elf (code; map files); footprint.cpp
-# per model under QEMU (RAM, time).
-MCU_SIZE_MODELS := default w64 w32
+# per model under QEMU (RAM, time). `default` is MCU_MODEL; the others are stand-ins for the
+# smaller rows of src/mcu/README.md's model table: the shipped models' sin:4 time and silu
+# (MODELS_RECIPE) with another width and depth.
+MCU_SIZE_MODELS := default w64 w64d2 w32 w32d2
 MCU_SIZE_RUNS := $(foreach m,$(MCU_SIZE_MODELS),m4f-$(m)) m7-default m3-default m0plus-default
 MCU_MODEL_default := $(MCU_MODEL)
-MCU_MODEL_w64 := $(B)/mcu/standin_w64.safetensors
-MCU_MODEL_w32 := $(B)/mcu/standin_w32.safetensors
+$(foreach m,$(filter-out default,$(MCU_SIZE_MODELS)),$(eval MCU_MODEL_$(m) := $(B)/mcu/standin_$(m).safetensors))
+MCU_TRAIN_w64 := --time sin:4 --width 64 --depth 3
+MCU_TRAIN_w64d2 := --time sin:4 --width 64 --depth 2
+MCU_TRAIN_w32 := --time sin:4 --width 32 --depth 3
+MCU_TRAIN_w32d2 := --time sin:4 --width 32 --depth 2
 define MCU_SIZE_RULES
 $(B)/mcu/models/$(1)/demo_model.h: $(MCU_MODEL_$(1)) | $(B)/rill
 	@mkdir -p $$(dir $$@)

@@ -33,7 +33,7 @@
 #define DEMO_CHUNK 1  // points integrated at a time; 1 needs the least RAM and gives the same bits
 #endif
 #ifndef DEMO_ARENA_BYTES
-#define DEMO_ARENA_BYTES 4096  // the default model needs 2304 bytes with chunk 1
+#define DEMO_ARENA_BYTES 4096  // shipped moons, chunk 1: 2048 bytes (the demo prints `ram arena N`)
 #endif
 #define DEMO_MAX_DIM 2
 
