@@ -77,7 +77,7 @@ asan:
 	  LDFLAGS="-pthread -fsanitize=address,undefined" unit
 
 # ThreadSanitizer over the thread pool and threaded sampling and training
-# (tests/test_threads.cpp; the other test files replace operator new, which
+# (tests/test_threads.cpp only: test_alloc.cpp replaces operator new, which
 # TSan owns). Clang, as the fuzzer.
 TSAN_B := build-tsan
 .PHONY: tsan
@@ -116,7 +116,7 @@ deps:
 	@[ -d node_modules/playwright-core ] || npm install --no-audit --no-fund --no-save playwright-core@1.65.1
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf $(B) build-asan $(TSAN_B) $(FUZZ_B) build-fma
 
 -include $(CORE_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(B)/tests/doctest_main.d
 
