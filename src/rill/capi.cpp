@@ -23,12 +23,9 @@ void copy_error(const Message& m, Status s, char* err, std::size_t cap) {
 }
 
 std::size_t model_place_bytes(const Model& m, int chunk, int flags) {
-  const MlpField field(m.mlp);
   std::size_t total = Arena::padded(sizeof(rill_model));
   if (flags & RILL_PACK) total += mlp_pack_bytes(m.mlp.spec);
-  // the largest solver scratch (RK4: three stage buffers) and the field's
-  total += integrate_scratch(field, Solver::rk4, chunk);
-  return total;
+  return total + model_scratch_bytes(m.mlp.spec, chunk);
 }
 
 int model_place(void* mem, std::size_t mem_size, const void* file, std::size_t len, int chunk, int flags,
