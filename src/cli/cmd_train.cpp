@@ -11,7 +11,6 @@
 #include "cli/fail.h"
 #include "cli/progress.h"
 #include "rill/datasets.h"
-#include "rill/model_file.h"
 #include "rill/thread_pool.h"
 #include "rill/train.h"
 
@@ -89,6 +88,9 @@ int run_train(const Args& args) {
   rill::Message msg;
   rill::Status st = spec.validate(&msg);
   if (st != rill::Status::ok) runtime_error("cannot build the model: %s", core_reason(st, msg).c_str());
+  // The core's checks of the configuration and data, before memory is sized for them.
+  st = rill::Trainer::check(spec, cfg, source, &msg);
+  if (st != rill::Status::ok) runtime_error("cannot start training: %s", core_reason(st, msg).c_str());
   const std::size_t bytes = (rill::Trainer::memory_bytes(spec, cfg) + 63) / 64 * 64;  // aligned_alloc: a multiple of 64
   Aligned mem;
   mem.p = std::aligned_alloc(64, bytes);
