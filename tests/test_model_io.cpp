@@ -1263,3 +1263,29 @@ TEST_CASE("model_write_stream writes model_write's bytes; a refused model writes
   std::fclose(f);
   CHECK(got == want);
 }
+
+TEST_CASE("time embedding names: raw and sin:K round-trip; anything else is refused") {
+  char buf[16];
+  for (int k = 0; k <= TimeEmbedding::kMaxK; ++k) {
+    TimeEmbedding t, back;
+    t.k = k;
+    const std::size_t len = time_embedding_name(t, buf, sizeof buf);
+    CHECK(std::strlen(buf) == len);
+    CHECK(std::string(buf) == (k == 0 ? std::string("raw") : "sin:" + std::to_string(k)));
+    back.k = -1;
+    CHECK(parse_time_embedding(buf, len, &back));
+    CHECK(back.k == k);
+  }
+  for (const char* bad : {"", "raw ", "Raw", "sin", "sin:", "sin:0", "sin:13", "sin:04", "sin:1x", "sin:-1",
+                          "sin:99999999999", "fourier"}) {
+    TimeEmbedding t;
+    t.k = 7;
+    INFO(bad);
+    CHECK_FALSE(parse_time_embedding(bad, std::strlen(bad), &t));
+    CHECK(t.k == 7);  // untouched
+  }
+  TimeEmbedding t;
+  t.k = 12;
+  CHECK(time_embedding_name(t, buf, 4) == 6);  // truncated, terminated
+  CHECK(std::string(buf) == "sin");
+}

@@ -33,7 +33,7 @@ struct TimeEmbedding {
   // Writes features() values for time t.
   void embed(float t, float* out) const;
 };
-// "raw" or "sin:K" (K = 1..kMaxK, decimal digits), as in model files and on the command line.
+// "raw" or "sin:K" (K = 1..kMaxK in decimal, no leading zeros), as in model files and on the command line.
 bool parse_time_embedding(const char* s, std::size_t len, TimeEmbedding* out);
 // Writes the name ("raw", "sin:4") into buf (NUL-terminated, truncated to cap); returns its length.
 std::size_t time_embedding_name(TimeEmbedding t, char* buf, std::size_t cap);

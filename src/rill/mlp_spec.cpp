@@ -30,7 +30,7 @@ bool parse_time_embedding(const char* s, std::size_t len, TimeEmbedding* out) {
     out->k = 0;
     return true;
   }
-  if (len < 5 || std::memcmp(s, "sin:", 4) != 0) return false;
+  if (len < 5 || std::memcmp(s, "sin:", 4) != 0 || s[4] == '0') return false;  // no leading zeros
   int k = 0;
   for (std::size_t i = 4; i < len; ++i) {
     if (s[i] < '0' || s[i] > '9') return false;

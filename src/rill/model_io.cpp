@@ -692,18 +692,11 @@ Status check_metadata(const u8* header, const Meta& meta, Declared* d, Message* 
   if (get(kActivation) && !parse_activation(v, n, &d->activation))
     return fail(msg, Status::bad_metadata, "unknown activation %s (rill reads silu, relu, tanh, gelu, gelu_tanh)",
                 v);
-  if (get(kTime)) {
-    if (str_is(v, n, "raw")) {
-      d->time.k = 0;
-    } else if (n > 4 && std::memcmp(v, "sin:", 4) == 0) {
-      u32 k;
-      if (!parse_uint(v + 4, n - 4, 1000000u, &k) || k < 1 || k > static_cast<u32>(TimeEmbedding::kMaxK))
-        return fail(msg, Status::bad_metadata, "time_embedding %s: K must be an integer in 1..%d", v,
-                    TimeEmbedding::kMaxK);
-      d->time.k = static_cast<int>(k);
-    } else {
-      return fail(msg, Status::bad_metadata, "unknown time_embedding %s (rill reads raw or sin:K)", v);
-    }
+  if (get(kTime) && !parse_time_embedding(v, n, &d->time)) {
+    if (n > 4 && std::memcmp(v, "sin:", 4) == 0)
+      return fail(msg, Status::bad_metadata, "time_embedding %s: K must be an integer in 1..%d", v,
+                  TimeEmbedding::kMaxK);
+    return fail(msg, Status::bad_metadata, "unknown time_embedding %s (rill reads raw or sin:K)", v);
   }
   if (get(kPath) && !str_is(v, n, "condot"))
     return fail(msg, Status::bad_metadata, "path %s is not supported (rill reads condot)", v);
@@ -1276,12 +1269,9 @@ void emit_header(Sink& s, const Mlp& mlp, float sigma_min, const KeyValue* extra
   s.puts("\",\"activation\":\"");
   s.puts(activation_name(spec.activation));
   s.puts("\",\"time_embedding\":\"");
-  if (spec.time.k == 0) {
-    s.puts("raw");
-  } else {
-    s.puts("sin:");
-    s.putu(static_cast<u64>(spec.time.k));
-  }
+  char time_name[16];
+  time_embedding_name(spec.time, time_name, sizeof time_name);
+  s.puts(time_name);
   s.puts("\",\"path\":\"condot\",\"sigma_min\":\"");
   s.puts(sigma);
   s.put('"');
