@@ -105,21 +105,43 @@ typedef float v4 __attribute__((vector_size(16)));
 typedef float v8 __attribute__((vector_size(32)));
 #endif
 
+// always_inline, like everything the 8- and 16-lane code calls: an
+// out-of-line copy without the caller's target would pass those vectors
+// differently from how the caller does (GCC's -O0 keeps such calls).
 template <class V>
-inline V load(const float* p) {
+__attribute__((always_inline)) inline V load(const float* p) {
   V v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
 template <class V>
-inline void store(float* p, V v) {
+__attribute__((always_inline)) inline void store(float* p, V v) {
   std::memcpy(p, &v, sizeof v);
 }
+// acc += x·w on a vector of columns, rounded as madd() is: a multiply and an
+// add. x is a scalar: the vector extensions broadcast it as it is (GCC builds
+// a vector written out as {x, x, …} from pieces in a function without the
+// target's vector width, before inlining; this form becomes a vbroadcastss).
+// RILL_FMA builds fuse the 8-lane form (the only vector one they run); it
+// needs the fma instruction set, so unlike everything else here it cannot be
+// always_inline in the target-less templates below (GCC and Clang refuse).
+// It takes a reference, so that no AVX value crosses a call, and the compilers
+// inline it once those templates sit inside gemm_avx2.
 template <class V>
-inline V splat(float x);
-template <>
-inline v4 splat<v4>(float x) { return v4{x, x, x, x}; }
+__attribute__((always_inline)) inline void madd_vec(V& acc, float x, const V& w) {
+  acc = acc + x * w;
+}
+#if defined(RILL_X86_DISPATCH) && defined(RILL_FMA)
+__attribute__((target("avx2,fma"))) inline void madd_vec(v8& acc, float x, const v8& w) {
+  acc = reinterpret_cast<v8>(_mm256_fmadd_ps(_mm256_set1_ps(x), reinterpret_cast<__m256>(w),
+                                             reinterpret_cast<__m256>(acc)));
+}
+#endif
 
+// The vector kernels are written once for GCC/Clang vector types: 4 lanes
+// (SSE2, WebAssembly SIMD128, NEON, generic) and, inlined into the
+// avx2-target gemm_avx2, 8 lanes.
+//
 // R rows × NV vectors of columns: R·NV accumulators in registers.
 template <class V, int R, int NV>
 __attribute__((always_inline)) inline void micro(int kdim, const float* A, std::ptrdiff_t a_row,
@@ -136,143 +158,67 @@ __attribute__((always_inline)) inline void micro(int kdim, const float* A, std::
     V w[NV];
     for (int v = 0; v < NV; ++v) w[v] = load<V>(b + L * v);
     for (int r = 0; r < R; ++r) {
-      const V x = splat<V>(a[r * a_row]);
-      for (int v = 0; v < NV; ++v) acc[r][v] = acc[r][v] + x * w[v];
+      const float x = a[r * a_row];
+      for (int v = 0; v < NV; ++v) madd_vec(acc[r][v], x, w[v]);
     }
   }
   for (int r = 0; r < R; ++r)
     for (int v = 0; v < NV; ++v) store<V>(C + r * ldc + L * v, acc[r][v]);
 }
 
-// R rows, all columns: blocks of NV vectors, then single vectors, then a scalar tail.
-template <class V, int R, int NV>
-__attribute__((always_inline)) inline void rows_generic(int n, int kdim, const float* A, std::ptrdiff_t a_row,
-                                                        std::ptrdiff_t a_col, const float* B, std::ptrdiff_t ldb,
-                                                        const float* init, std::ptrdiff_t init_ld, float* C,
-                                                        std::ptrdiff_t ldc) {
-  constexpr int L = sizeof(V) / sizeof(float);
-  int j0 = 0;
-  for (; j0 + L * NV <= n; j0 += L * NV)
-    micro<V, R, NV>(kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld, C + j0, ldc);
-  for (; j0 + L <= n; j0 += L)
-    micro<V, R, 1>(kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld, C + j0, ldc);
-  if (j0 < n)
-    gemm_ref(R, n - j0, kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld, C + j0,
-             ldc);
-}
-
-// 4-lane vectors (SSE2, WebAssembly SIMD128): 4 rows × 2 vectors (more spill in V8), fewer rows
-// with more vectors so that batch 1 still has independent add chains.
+// The kernels gemm_rows drives: rows<R, NV>(…) computes R rows, all columns.
+// Here blocks of NV vectors, then single vectors, then a scalar tail.
 template <class V>
-__attribute__((always_inline)) inline void gemm_blocked(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row,
-                                                        std::ptrdiff_t a_col, const float* B, std::ptrdiff_t ldb,
-                                                        const float* init, std::ptrdiff_t init_ld, float* C,
-                                                        std::ptrdiff_t ldc) {
+struct VecRows {
+  template <int R, int NV>
+  __attribute__((always_inline)) static void rows(int n, int kdim, const float* A, std::ptrdiff_t a_row,
+                                                  std::ptrdiff_t a_col, const float* B, std::ptrdiff_t ldb,
+                                                  const float* init, std::ptrdiff_t init_ld, float* C,
+                                                  std::ptrdiff_t ldc) {
+    constexpr int L = sizeof(V) / sizeof(float);
+    int j0 = 0;
+    for (; j0 + L * NV <= n; j0 += L * NV)
+      micro<V, R, NV>(kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld, C + j0,
+                      ldc);
+    for (; j0 + L <= n; j0 += L)
+      micro<V, R, 1>(kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld, C + j0,
+                     ldc);
+    if (j0 < n)
+      gemm_ref(R, n - j0, kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld,
+               C + j0, ldc);
+  }
+};
+
+// Every row: blocks of R rows × 2 vectors, then the rows left over as one
+// block. Fewer rows get more column vectors, so that there are always enough
+// independent add chains to hide the adder's latency (batch 1 is one row at
+// a time). R is 4 for 4-lane vectors (more rows spill in V8), 6 for AVX2 and
+// 8 for AVX-512 (16 of its 32 registers).
+template <class K, int R>
+__attribute__((always_inline)) inline void gemm_rows(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row,
+                                                     std::ptrdiff_t a_col, const float* B, std::ptrdiff_t ldb,
+                                                     const float* init, std::ptrdiff_t init_ld, float* C,
+                                                     std::ptrdiff_t ldc) {
+  static_assert(R <= 8, "the switch below covers up to 7 rows left over");
   int i = 0;
-  for (; i + 4 <= m; i += 4)
-    rows_generic<V, 4, 2>(n, kdim, A + i * a_row, a_row, a_col, B, ldb,
-                          init != nullptr ? init + i * init_ld : nullptr, init_ld, C + i * ldc, ldc);
+#define RILL_ROWS(r, nv)                                                                                        \
+  K::template rows<r, nv>(n, kdim, A + i * a_row, a_row, a_col, B, ldb,                                          \
+                          init != nullptr ? init + i * init_ld : nullptr, init_ld, C + i * ldc, ldc)
+  for (; i + R <= m; i += R) RILL_ROWS(R, 2);
   switch (m - i) {
-    case 3:
-      rows_generic<V, 3, 4>(n, kdim, A + i * a_row, a_row, a_col, B, ldb,
-                            init != nullptr ? init + i * init_ld : nullptr, init_ld, C + i * ldc, ldc);
-      break;
-    case 2:
-      rows_generic<V, 2, 6>(n, kdim, A + i * a_row, a_row, a_col, B, ldb,
-                            init != nullptr ? init + i * init_ld : nullptr, init_ld, C + i * ldc, ldc);
-      break;
-    case 1:
-      rows_generic<V, 1, 8>(n, kdim, A + i * a_row, a_row, a_col, B, ldb,
-                            init != nullptr ? init + i * init_ld : nullptr, init_ld, C + i * ldc, ldc);
-      break;
+    case 7: if constexpr (R > 7) RILL_ROWS(7, 2); break;
+    case 6: if constexpr (R > 6) RILL_ROWS(6, 2); break;
+    case 5: if constexpr (R > 5) RILL_ROWS(5, 2); break;
+    case 4: if constexpr (R > 4) RILL_ROWS(4, 3); break;
+    case 3: RILL_ROWS(3, 4); break;
+    case 2: RILL_ROWS(2, 6); break;
+    case 1: RILL_ROWS(1, 8); break;
     default: break;
   }
+#undef RILL_ROWS
 }
 
-}  // namespace
-
-void gemm_portable(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col,
-                  const float* B, std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
-#if defined(RILL_FMA)
-  // Vector extensions have no fused multiply-add: without AVX2 + FMA, an FMA build runs the plain loops.
-  gemm_ref(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
-  return;
-#endif
-  gemm_blocked<v4>(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
-}
-
-namespace {
 #if defined(RILL_X86_DISPATCH)
-#if defined(RILL_FMA)
-#define RILL_AVX2_TARGET "avx2,fma"
-#else
-#define RILL_AVX2_TARGET "avx2"
-#endif
-// AVX2 micro-kernel: R rows × NV vectors of 8 columns, R·NV accumulators in
-// registers, x broadcast from memory. Separate multiply and add (the avx2
-// target has no FMA), so the bits are those of the plain loop. Few rows get
-// more column vectors, so that there are always enough independent add
-// chains to hide the adder's latency (batch 1 is a row at a time).
-template <int R, int NV>
-__attribute__((target(RILL_AVX2_TARGET), always_inline)) inline void micro_avx2(int kdim, const float* A, std::ptrdiff_t a_row,
-                                                                      std::ptrdiff_t a_col, const float* B,
-                                                                      std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld,
-                                                                      float* C, std::ptrdiff_t ldc) {
-  __m256 acc[R][NV];
-  for (int r = 0; r < R; ++r)
-    for (int v = 0; v < NV; ++v)
-      acc[r][v] = init != nullptr ? _mm256_loadu_ps(init + r * init_ld + 8 * v) : _mm256_setzero_ps();
-  const float* a = A;
-  const float* b = B;
-  for (int k = 0; k < kdim; ++k, a += a_col, b += ldb) {
-    __m256 w[NV];
-    for (int v = 0; v < NV; ++v) w[v] = _mm256_loadu_ps(b + 8 * v);
-    for (int r = 0; r < R; ++r) {
-      const __m256 x = _mm256_broadcast_ss(a + r * a_row);
-#if defined(RILL_FMA)
-      for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_fmadd_ps(x, w[v], acc[r][v]);
-#else
-      for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_add_ps(acc[r][v], _mm256_mul_ps(x, w[v]));
-#endif
-    }
-  }
-  for (int r = 0; r < R; ++r)
-    for (int v = 0; v < NV; ++v) _mm256_storeu_ps(C + r * ldc + 8 * v, acc[r][v]);
-}
-
-// R rows, all columns: blocks of NV vectors, then single vectors, then a scalar tail.
-template <int R, int NV>
-__attribute__((target(RILL_AVX2_TARGET), always_inline)) inline void rows_avx2(int n, int kdim, const float* A,
-                                                                     std::ptrdiff_t a_row, std::ptrdiff_t a_col,
-                                                                     const float* B, std::ptrdiff_t ldb,
-                                                                     const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
-  int j0 = 0;
-  for (; j0 + 8 * NV <= n; j0 += 8 * NV)
-    micro_avx2<R, NV>(kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld, C + j0, ldc);
-  for (; j0 + 8 <= n; j0 += 8)
-    micro_avx2<R, 1>(kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld, C + j0, ldc);
-  if (j0 < n)
-    gemm_ref(R, n - j0, kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld, C + j0,
-             ldc);
-}
-
-__attribute__((target(RILL_AVX2_TARGET))) void gemm_avx2(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row,
-                                               std::ptrdiff_t a_col, const float* B, std::ptrdiff_t ldb,
-                                               const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
-  int i = 0;
-  for (; i + 6 <= m; i += 6) rows_avx2<6, 2>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init != nullptr ? init + i * init_ld : nullptr, init_ld, C + i * ldc, ldc);
-  switch (m - i) {
-    case 5: rows_avx2<5, 2>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init != nullptr ? init + i * init_ld : nullptr, init_ld, C + i * ldc, ldc); break;
-    case 4: rows_avx2<4, 3>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init != nullptr ? init + i * init_ld : nullptr, init_ld, C + i * ldc, ldc); break;
-    case 3: rows_avx2<3, 4>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init != nullptr ? init + i * init_ld : nullptr, init_ld, C + i * ldc, ldc); break;
-    case 2: rows_avx2<2, 6>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init != nullptr ? init + i * init_ld : nullptr, init_ld, C + i * ldc, ldc); break;
-    case 1: rows_avx2<1, 8>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init != nullptr ? init + i * init_ld : nullptr, init_ld, C + i * ldc, ldc); break;
-    default: break;
-  }
-  // Leaving AVX state dirty slows every later SSE instruction; GCC at -O1 does not insert this.
-  _mm256_zeroupper();
-}
-
 // AVX-512 micro-kernel: R rows × NV vectors of 16 columns. The default build
 // multiplies and adds separately, like every other path (vmulps + vaddps: on
 // CPUs with two 512-bit units, about 1.4× the mul + add throughput of AVX2);
@@ -324,46 +270,64 @@ __attribute__((target(RILL_AVX512_TARGET), always_inline)) inline void micro_avx
     }
 }
 
-// R rows, all columns: blocks of NV vectors, single vectors, then one masked vector.
-template <int R, int NV>
-__attribute__((target(RILL_AVX512_TARGET), always_inline)) inline void rows_avx512(
-    int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col, const float* B, std::ptrdiff_t ldb,
-    const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
-  int j0 = 0;
-  for (; j0 + 16 * NV <= n; j0 += 16 * NV)
-    micro_avx512<R, NV, false>(kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld,
-                               C + j0, ldc, 0);
-  for (; j0 + 16 <= n; j0 += 16)
-    micro_avx512<R, 1, false>(kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld,
-                              C + j0, ldc, 0);
-  if (j0 < n)
-    micro_avx512<R, 1, true>(kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld,
-                             C + j0, ldc, static_cast<__mmask16>((1u << (n - j0)) - 1u));
+// R rows, all columns: blocks of NV vectors, single vectors, then one masked
+// vector. Not always_inline: gemm_rows, which calls it, has no target.
+struct Avx512Rows {
+  template <int R, int NV>
+  __attribute__((target(RILL_AVX512_TARGET))) static void rows(int n, int kdim, const float* A, std::ptrdiff_t a_row,
+                                                               std::ptrdiff_t a_col, const float* B,
+                                                               std::ptrdiff_t ldb, const float* init,
+                                                               std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
+    int j0 = 0;
+    for (; j0 + 16 * NV <= n; j0 += 16 * NV)
+      micro_avx512<R, NV, false>(kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld,
+                                 C + j0, ldc, 0);
+    for (; j0 + 16 <= n; j0 += 16)
+      micro_avx512<R, 1, false>(kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld,
+                                C + j0, ldc, 0);
+    if (j0 < n)
+      micro_avx512<R, 1, true>(kdim, A, a_row, a_col, B + j0, ldb, init != nullptr ? init + j0 : nullptr, init_ld,
+                               C + j0, ldc, static_cast<__mmask16>((1u << (n - j0)) - 1u));
+  }
+};
+#endif  // RILL_X86_DISPATCH
+}  // namespace
+
+void gemm_portable(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col,
+                   const float* B, std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C,
+                   std::ptrdiff_t ldc) {
+#if defined(RILL_FMA)
+  // Vector extensions have no fused multiply-add: without AVX2 + FMA, an FMA build runs the plain loops.
+  gemm_ref(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
+#else
+  gemm_rows<VecRows<v4>, 4>(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
+#endif
 }
 
-__attribute__((target(RILL_AVX512_TARGET))) void gemm_avx512(int m, int n, int kdim, const float* A,
-                                                             std::ptrdiff_t a_row, std::ptrdiff_t a_col,
-                                                             const float* B, std::ptrdiff_t ldb, const float* init,
-                                                             std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
-  constexpr int R = 8;  // 8 rows × 2 vectors: 16 accumulators of 32 registers
-  int i = 0;
-#define RILL_ROWS(r, nv)                                                                                          \
-  rows_avx512<r, nv>(n, kdim, A + i * a_row, a_row, a_col, B, ldb, init != nullptr ? init + i * init_ld : nullptr, \
-                     init_ld, C + i * ldc, ldc)
-  for (; i + R <= m; i += R) RILL_ROWS(R, 2);
-  // Fewer rows get more column vectors: enough independent add chains to hide
-  // the adder's latency (batch 1 is one row).
-  switch (m - i) {
-    case 7: RILL_ROWS(7, 2); break;
-    case 6: RILL_ROWS(6, 2); break;
-    case 5: RILL_ROWS(5, 2); break;
-    case 4: RILL_ROWS(4, 3); break;
-    case 3: RILL_ROWS(3, 4); break;
-    case 2: RILL_ROWS(2, 6); break;
-    case 1: RILL_ROWS(1, 8); break;
-    default: break;
-  }
-#undef RILL_ROWS
+namespace {
+#if defined(RILL_X86_DISPATCH)
+#if defined(RILL_FMA)
+#define RILL_AVX2_TARGET "avx2,fma"
+#else
+#define RILL_AVX2_TARGET "avx2"
+#endif
+// The vector kernels with 8 lanes.
+__attribute__((target(RILL_AVX2_TARGET))) void gemm_avx2(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row,
+                                                         std::ptrdiff_t a_col, const float* B, std::ptrdiff_t ldb,
+                                                         const float* init, std::ptrdiff_t init_ld, float* C,
+                                                         std::ptrdiff_t ldc) {
+  gemm_rows<VecRows<v8>, 6>(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
+  // Leaving AVX state dirty slows every later SSE instruction; GCC at -O1 does not insert this.
+  _mm256_zeroupper();
+}
+
+// flatten: Avx512Rows::rows, which gemm_rows cannot force inline, is inlined here.
+__attribute__((target(RILL_AVX512_TARGET), flatten)) void gemm_avx512(int m, int n, int kdim, const float* A,
+                                                                      std::ptrdiff_t a_row, std::ptrdiff_t a_col,
+                                                                      const float* B, std::ptrdiff_t ldb,
+                                                                      const float* init, std::ptrdiff_t init_ld,
+                                                                      float* C, std::ptrdiff_t ldc) {
+  gemm_rows<Avx512Rows, 8>(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
   _mm256_zeroupper();
 }
 
