@@ -2,7 +2,7 @@
 // vector of floats.
 //
 // Internal to the core. mathf.cpp instantiates exp_core with float (exp,
-// sigmoid, tanh), mlp.cpp silu/silu_grad with float (the scalar activate());
+// sigmoid, tanh, erf), mlp.cpp silu/silu_grad with float (activate());
 // the activation kernels (kernels.cpp) instantiate silu/silu_grad with
 // GCC/Clang vector types: 4 lanes (SSE2, WebAssembly SIMD128, NEON), 8 (AVX2)
 // and 16 (AVX-512). Every operation is an IEEE + − × ÷ or an integer bit
