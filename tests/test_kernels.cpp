@@ -121,7 +121,7 @@ TEST_CASE("packing pads with zeros and transposes") {
   CHECK(p[2] == 0);
 }
 
-TEST_CASE("activate_array and activate_grad_mul match the scalar functions bit for bit") {
+TEST_CASE("activate_array and activate_with_slope match the scalar functions bit for bit") {
   for_each_simd([] {
   Rng rng(3, 3);
   std::vector<float> z(999), a(999);
@@ -131,12 +131,14 @@ TEST_CASE("activate_array and activate_grad_mul match the scalar functions bit f
                          INFINITY, -INFINITY, NAN, 1e-8f, -1e-8f, 20.0f};
   for (size_t i = 0; i < sizeof edges / sizeof edges[0]; ++i) z[i * 7] = edges[i];
   for (Activation act : {Activation::silu, Activation::relu, Activation::tanh, Activation::gelu, Activation::gelu_tanh}) {
-    std::vector<float> g(z.size(), 1.5f);
-    activate_grad_mul(act, z.data(), g.data(), long(z.size()));
+    // in place (a aliases z), as the training forward pass runs it
+    std::vector<float> y = z, slope(z.size(), -7.0f);
+    activate_with_slope(act, y.data(), y.data(), slope.data(), long(z.size()));
     bool same = true;
     for (size_t i = 0; i < z.size(); ++i) {
-      const float want = 1.5f * activate_grad(act, z[i]);
-      same = same && (std::memcmp(&want, &g[i], 4) == 0 || (std::isnan(want) && std::isnan(g[i])));
+      const float want = activate(act, z[i]), want_slope = activate_grad(act, z[i]);
+      same = same && (std::memcmp(&want, &y[i], 4) == 0 || (std::isnan(want) && std::isnan(y[i])));
+      same = same && (std::memcmp(&want_slope, &slope[i], 4) == 0 || (std::isnan(want_slope) && std::isnan(slope[i])));
     }
     INFO(std::string(activation_name(act)));
     CHECK(same);
@@ -152,5 +154,58 @@ TEST_CASE("activate_array and activate_grad_mul match the scalar functions bit f
     INFO(std::string(activation_name(act)));
     CHECK(same);
   }
+  });
+}
+
+TEST_CASE("sum_squares adds in its documented order: 16 running sums by index mod 16, then pairwise") {
+  Rng rng(21, 4);
+  for (long count : {0L, 1L, 5L, 15L, 16L, 17L, 31L, 32L, 33L, 100L, 1000L, 33794L}) {
+    std::vector<float> x(static_cast<size_t>(count) + 1);
+    // magnitudes that make the order matter
+    for (auto& v : x) v = rng.normal() * (rng.uniform() < 0.1f ? 1e3f : 1e-2f);
+    float lane[16] = {};
+    for (long q = 0; q < count; ++q) lane[q % 16] = lane[q % 16] + x[size_t(q)] * x[size_t(q)];
+    for (int w = 8; w > 0; w /= 2)
+      for (int l = 0; l < w; ++l) lane[l] = lane[l] + lane[l + w];
+    float serial = 0.0f;
+    for (long q = 0; q < count; ++q) serial = serial + x[size_t(q)] * x[size_t(q)];
+    INFO("count " << count);
+    const float got = sum_squares(x.data(), count);
+    CHECK(std::memcmp(&lane[0], &got, 4) == 0);
+    CHECK(sum_squares(x.data(), count) == doctest::Approx(serial).epsilon(1e-5));
+  }
+  const float inf_nan[3] = {1.0f, INFINITY, 2.0f};
+  CHECK(std::isinf(sum_squares(inf_nan, 3)));
+  const float nan[2] = {NAN, 2.0f};
+  CHECK(std::isnan(sum_squares(nan, 2)));
+}
+
+TEST_CASE("adam_update gives every element the scalar formula's bits on every instruction set") {
+  for_each_simd([] {
+    Rng rng(5, 9);
+    for (long count : {1L, 7L, 16L, 45L, 1003L}) {
+      const size_t len = static_cast<size_t>(count);
+      std::vector<float> g(len), m(len), v(len), p(len);
+      for (long q = 0; q < count; ++q) {
+        g[size_t(q)] = rng.normal() * (q % 5 == 0 ? 1e-6f : 1.0f);
+        m[size_t(q)] = rng.normal() * 0.1f;
+        v[size_t(q)] = rng.uniform() * 0.01f;
+        p[size_t(q)] = rng.normal();
+      }
+      if (count > 2) g[2] = 0.0f, v[2] = 0.0f;  // √0 + ε
+      const AdamCoeffs a = {0.9f, 0.999f, 1.0f / (1.0f - 0.9f * 0.9f), 1.0f / (1.0f - 0.999f * 0.999f), 3e-3f, 1e-8f};
+      std::vector<float> m2 = m, v2 = v, p2 = p;
+      for (long q = 0; q < count; ++q) {
+        const size_t i = size_t(q);
+        m2[i] = a.beta1 * m2[i] + (1.0f - a.beta1) * g[i];
+        v2[i] = a.beta2 * v2[i] + (1.0f - a.beta2) * g[i] * g[i];
+        p2[i] = p2[i] - a.lr * (m2[i] * a.c1) / (std::sqrt(v2[i] * a.c2) + a.eps);
+      }
+      adam_update(a, g.data(), m.data(), v.data(), p.data(), count);
+      INFO("count " << count);
+      CHECK(std::memcmp(m.data(), m2.data(), m.size() * 4) == 0);
+      CHECK(std::memcmp(v.data(), v2.data(), v.size() * 4) == 0);
+      CHECK(std::memcmp(p.data(), p2.data(), p.size() * 4) == 0);
+    }
   });
 }

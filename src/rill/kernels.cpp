@@ -453,13 +453,15 @@ void linear_packed(const float* in, int in_stride, int n, const float* packed, c
 
 // ---- activations --------------------------------------------------------
 // SiLU (the default) and its derivative run in vectors through vec::silu and
-// vec::silu_grad (mathf_vec.h), the templates the scalar activate() in mlp.cpp
-// instantiates with float, so each lane gives the scalar bits; the rest are
-// scalar.
+// vec::silu_with_slope (mathf_vec.h): templates that activate() and
+// activate_grad() in mlp.cpp instantiate with float (vec::silu, vec::silu_grad
+// from the same exp), so each lane gives the scalar bits; the rest are scalar.
 
 namespace {
 inline float silu(float z) { return mathf::vec::silu<float, std::uint32_t>(z); }
-inline float silu_grad(float z) { return mathf::vec::silu_grad<float, std::uint32_t>(z); }
+inline float silu_with_slope(float z, float* slope) {
+  return mathf::vec::silu_with_slope<float, std::uint32_t>(z, slope);
+}
 
 #if !defined(RILL_NO_SIMD)
 typedef std::uint32_t u4 __attribute__((vector_size(16)));
@@ -475,12 +477,14 @@ __attribute__((always_inline)) inline long silu_vec(const float* z, float* a, lo
   return i;
 }
 template <class V, class U>
-__attribute__((always_inline)) inline long silu_grad_vec(const float* z, float* g, long count) {
+__attribute__((always_inline)) inline long silu_slope_vec(const float* z, float* a, float* slope, long count) {
   constexpr long L = sizeof(V) / sizeof(float);
   long i = 0;
   for (; i + L <= count; i += L) {
-    const V x = load<V>(z + i);
-    store<V>(g + i, load<V>(g + i) * mathf::vec::silu_grad<V, U>(x));
+    V d;
+    const V y = mathf::vec::silu_with_slope<V, U>(load<V>(z + i), &d);
+    store<V>(a + i, y);
+    store<V>(slope + i, d);
   }
   return i;
 }
@@ -493,8 +497,8 @@ __attribute__((target("avx2"))) long silu_avx2(const float* z, float* a, long co
   __builtin_ia32_vzeroupper();
   return done;
 }
-__attribute__((target("avx2"))) long silu_grad_avx2(const float* z, float* g, long count) {
-  const long done = silu_grad_vec<v8, u8>(z, g, count);
+__attribute__((target("avx2"))) long silu_slope_avx2(const float* z, float* a, float* slope, long count) {
+  const long done = silu_slope_vec<v8, u8>(z, a, slope, count);
   __builtin_ia32_vzeroupper();
   return done;
 }
@@ -503,8 +507,9 @@ __attribute__((target(RILL_AVX512_TARGET))) long silu_avx512(const float* z, flo
   __builtin_ia32_vzeroupper();
   return done;
 }
-__attribute__((target(RILL_AVX512_TARGET))) long silu_grad_avx512(const float* z, float* g, long count) {
-  const long done = silu_grad_vec<v16, u16>(z, g, count);
+__attribute__((target(RILL_AVX512_TARGET))) long silu_slope_avx512(const float* z, float* a, float* slope,
+                                                                   long count) {
+  const long done = silu_slope_vec<v16, u16>(z, a, slope, count);
   __builtin_ia32_vzeroupper();
   return done;
 }
@@ -521,19 +526,19 @@ long silu_fast(const float* z, float* a, long count) {
     default: return silu_vec<v4, u4>(z, a, count);
   }
 }
-long silu_grad_fast(const float* z, float* g, long count) {
+long silu_slope_fast(const float* z, float* a, float* slope, long count) {
   switch (active()) {
 #if defined(RILL_X86_DISPATCH)
-    case Simd::avx512: return silu_grad_avx512(z, g, count);
-    case Simd::avx2: return silu_grad_avx2(z, g, count);
+    case Simd::avx512: return silu_slope_avx512(z, a, slope, count);
+    case Simd::avx2: return silu_slope_avx2(z, a, slope, count);
 #endif
     case Simd::scalar: return 0;
-    default: return silu_grad_vec<v4, u4>(z, g, count);
+    default: return silu_slope_vec<v4, u4>(z, a, slope, count);
   }
 }
 #else
 long silu_fast(const float*, float*, long) { return 0; }
-long silu_grad_fast(const float*, float*, long) { return 0; }
+long silu_slope_fast(const float*, float*, float*, long) { return 0; }
 #endif
 }  // namespace
 
@@ -551,12 +556,83 @@ void activate_array(Activation act, const float* z, float* a, long count) {
   }
 }
 
-void activate_grad_mul(Activation act, const float* z, float* g, long count) {
-  if (act == Activation::silu) {
-    for (long i = silu_grad_fast(z, g, count); i < count; ++i) g[i] = g[i] * silu_grad(z[i]);
-    return;
+void activate_with_slope(Activation act, const float* z, float* a, float* slope, long count) {
+  switch (act) {
+    case Activation::silu:
+      for (long i = silu_slope_fast(z, a, slope, count); i < count; ++i) a[i] = silu_with_slope(z[i], &slope[i]);
+      break;
+    default:
+      for (long i = 0; i < count; ++i) {
+        const float zi = z[i];
+        slope[i] = activate_grad(act, zi);
+        a[i] = activate(act, zi);
+      }
+      break;
   }
-  for (long i = 0; i < count; ++i) g[i] = g[i] * activate_grad(act, z[i]);
+}
+
+// ---- optimiser loops ---------------------------------------------------
+
+float sum_squares(const float* x, long count) {
+  float lane[16] = {};
+  long q = 0;
+#if !defined(RILL_NO_SIMD)
+  v4 acc[4] = {};
+  for (; q + 16 <= count; q += 16)
+    for (int b = 0; b < 4; ++b) {
+      const v4 xv = load<v4>(x + q + 4 * b);
+      acc[b] = acc[b] + xv * xv;
+    }
+  for (int b = 0; b < 4; ++b) store<v4>(lane + 4 * b, acc[b]);
+#endif
+  for (; q + 16 <= count; q += 16)
+    for (int l = 0; l < 16; ++l) lane[l] = lane[l] + x[q + l] * x[q + l];
+  for (int l = 0; q < count; ++q, ++l) lane[l] = lane[l] + x[q] * x[q];
+  for (int w = 8; w > 0; w /= 2)
+    for (int l = 0; l < w; ++l) lane[l] = lane[l] + lane[l + w];
+  return lane[0];
+}
+
+namespace {
+// One loop, compiled for each instruction set below: the compiler vectorises
+// it (sqrt and ÷ are correctly rounded IEEE operations in vectors as well).
+__attribute__((always_inline)) inline void adam_loop(const AdamCoeffs& a, const float* __restrict g,
+                                                     float* __restrict m, float* __restrict v,
+                                                     float* __restrict p, long count) {
+  const float b1 = a.beta1, b2 = a.beta2, k1 = 1.0f - a.beta1, k2 = 1.0f - a.beta2;
+  const float c1 = a.c1, c2 = a.c2, lr = a.lr, eps = a.eps;
+  for (long q = 0; q < count; ++q) {
+    const float gq = g[q];
+    const float mq = b1 * m[q] + k1 * gq;
+    const float vq = b2 * v[q] + k2 * gq * gq;
+    m[q] = mq;
+    v[q] = vq;
+    p[q] = p[q] - lr * (mq * c1) / (__builtin_sqrtf(vq * c2) + eps);
+  }
+}
+#if defined(RILL_X86_DISPATCH)
+__attribute__((target(RILL_AVX512_TARGET))) void adam_avx512(const AdamCoeffs& a, const float* g, float* m, float* v,
+                                                              float* p, long count) {
+  adam_loop(a, g, m, v, p, count);
+  __builtin_ia32_vzeroupper();
+}
+__attribute__((target(RILL_AVX2_TARGET))) void adam_avx2(const AdamCoeffs& a, const float* g, float* m, float* v,
+                                                          float* p, long count) {
+  adam_loop(a, g, m, v, p, count);
+  __builtin_ia32_vzeroupper();
+}
+#endif
+}  // namespace
+
+void adam_update(const AdamCoeffs& a, const float* g, float* m, float* v, float* p, long count) {
+#if defined(RILL_X86_DISPATCH)
+  switch (active()) {
+    case Simd::avx512: return adam_avx512(a, g, m, v, p, count);
+    case Simd::avx2: return adam_avx2(a, g, m, v, p, count);
+    default: break;
+  }
+#endif
+  adam_loop(a, g, m, v, p, count);
 }
 
 }  // namespace rill

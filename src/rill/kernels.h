@@ -63,7 +63,26 @@ void linear_packed(const float* in, int in_stride, int n, const float* packed, c
 
 // a[i] = act(z[i]) for count values (z and a may alias); the bits of activate().
 void activate_array(Activation act, const float* z, float* a, long count);
-// g[i] = g[i]·act'(z[i]) for count values: the bits of activate_grad().
-void activate_grad_mul(Activation act, const float* z, float* g, long count);
+// a[i] = act(z[i]) and slope[i] = act'(z[i]) for count values (z and a may
+// alias): the bits of activate() and activate_grad(). Training's forward pass
+// keeps the slope, so the backward pass is one multiply per value.
+void activate_with_slope(Activation act, const float* z, float* a, float* slope, long count);
+
+// ---- optimiser loops (the trainer's per-parameter work) ----
+// Σ x[q]² in a fixed order, the same on every target: 16 running sums, sum l
+// adding the x[q] with q ≡ l (mod 16) in index order, then combined pairwise
+// (sum l + sum l+8, then +4, +2, +1). Vectorised; count may be 0.
+float sum_squares(const float* x, long count);
+
+// Adam with bias correction, for each q < count:
+//   m = β1·m + (1 − β1)·g;  v = β2·v + (1 − β2)·g·g;
+//   p = p − lr·(m·c1) / (√(v·c2) + ε)
+// with each value's own arithmetic in that order (so vectors change no bit).
+struct AdamCoeffs {
+  float beta1, beta2;
+  float c1, c2;  // 1/(1 − β1^t), 1/(1 − β2^t)
+  float lr, eps;
+};
+void adam_update(const AdamCoeffs& a, const float* g, float* m, float* v, float* p, long count);
 
 }  // namespace rill

@@ -3,7 +3,7 @@
 //
 // Internal to the core. mathf.cpp instantiates exp_core with float (exp,
 // sigmoid, tanh, erf), mlp.cpp silu/silu_grad with float (activate());
-// the activation kernels (kernels.cpp) instantiate silu/silu_grad with
+// the activation kernels (kernels.cpp) instantiate silu/silu_with_slope with
 // GCC/Clang vector types: 4 lanes (SSE2, WebAssembly SIMD128, NEON), 8 (AVX2)
 // and 16 (AVX-512). Every operation is an IEEE + − × ÷ or an integer bit
 // operation applied lane by lane, in the same order, so a vector lane gives
@@ -110,6 +110,18 @@ RILL_VEC_INLINE F silu_grad(F z) {
   const F e = exp_core<F, U>(-z, &lo);
   const F s = 1.0f / (1.0f + e);
   return s + z * s * (1.0f - s);
+}
+// Both at once, from one exp: returns silu(z) and sets *slope = silu_grad(z),
+// the bits of the two functions above (training's forward pass keeps the
+// slope for the backward pass, which then needs no exp of its own).
+template <class F, class U>
+RILL_VEC_INLINE F silu_with_slope(F z, F* slope) {
+  F lo;
+  const F e = exp_core<F, U>(-z, &lo);
+  const F d = 1.0f + e;
+  const F s = 1.0f / d;
+  *slope = s + z * s * (1.0f - s);
+  return z / d;
 }
 
 }  // namespace vec

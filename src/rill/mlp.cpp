@@ -183,13 +183,13 @@ Status tape_init(const MlpSpec& spec, int n, Arena& arena, Tape* tape) {
   if (tape->input == nullptr) return Status::out_of_memory;
   for (int i = 0; i < spec.n_layers; ++i) {
     const std::size_t per = static_cast<std::size_t>(n) * spec.sizes[i + 1];
-    tape->pre[i] = arena.alloc_array<float>(per);
-    if (tape->pre[i] == nullptr) return Status::out_of_memory;
+    tape->post[i] = arena.alloc_array<float>(per);
+    if (tape->post[i] == nullptr) return Status::out_of_memory;
     if (i < spec.n_layers - 1) {
-      tape->post[i] = arena.alloc_array<float>(per);
-      if (tape->post[i] == nullptr) return Status::out_of_memory;
+      tape->slope[i] = arena.alloc_array<float>(per);
+      if (tape->slope[i] == nullptr) return Status::out_of_memory;
     } else {
-      tape->post[i] = tape->pre[i];
+      tape->slope[i] = nullptr;
     }
   }
   return Status::ok;
@@ -206,10 +206,11 @@ void mlp_forward_train(const Mlp& mlp, const float* x, int x_stride, const float
     const float* cur = in;
     for (int i = 0; i < s.n_layers; ++i) {
       const int fout = s.sizes[i + 1];
-      float* pre = tape.pre[i] + r0 * fout;
-      linear(mlp, i, cur, s.sizes[i], m, pre, fout);
-      if (i < s.n_layers - 1) activate_array(s.activation, pre, tape.post[i] + r0 * fout, static_cast<long>(m) * fout);
-      cur = tape.post[i] + r0 * fout;
+      float* post = tape.post[i] + r0 * fout;
+      linear(mlp, i, cur, s.sizes[i], m, post, fout);
+      if (i < s.n_layers - 1)
+        activate_with_slope(s.activation, post, post, tape.slope[i] + r0 * fout, static_cast<long>(m) * fout);
+      cur = post;
     }
   });
 }
@@ -266,14 +267,18 @@ Status mlp_backward(const Mlp& mlp, const Tape& tape, const float* dout, float* 
     });
     if (i == 0 && dx == nullptr && dt == nullptr) break;
     // da[r][k] = Σ_j dz[r][j]·W[j][k] (j in order, from +0), then, below the
-    // first layer, through the activation: dz = da ⊙ act'(pre). Threads take rows.
+    // first layer, through the activation: dz = da ⊙ act'(z), the slope the
+    // forward pass kept. Threads take rows.
     float* da = (dz == bufa) ? bufb : bufa;
-    const float* pre = i > 0 ? tape.pre[i - 1] : nullptr;
+    const float* slope = i > 0 ? tape.slope[i - 1] : nullptr;
     parallel_for(ex, n, [&](long r0, long r1) {
       gemm(static_cast<int>(r1 - r0), fin, fout, dz + r0 * fout, fout, 1, mlp.weight[i], fin, nullptr, 0,
            da + r0 * fin, fin);
-      if (pre != nullptr)
-        activate_grad_mul(s.activation, pre + r0 * fin, da + r0 * fin, (r1 - r0) * fin);
+      if (slope != nullptr) {
+        float* g = da + r0 * fin;
+        const float* sl = slope + r0 * fin;
+        for (long q = 0, count = (r1 - r0) * fin; q < count; ++q) g[q] = g[q] * sl[q];
+      }
     });
     if (i > 0) {
       dz = da;

@@ -96,8 +96,8 @@ class Executor;
 struct Tape {
   int n = 0;
   float* input = nullptr;            // [n, sizes[0]] the assembled input rows
-  float* pre[kMaxLayers] = {};       // [n, sizes[i+1]] pre-activation of layer i
-  float* post[kMaxLayers] = {};      // [n, sizes[i+1]] activation(pre) (the last layer: == pre)
+  float* post[kMaxLayers] = {};      // [n, sizes[i+1]] layer i's output: act(z) for hidden layers, z for the last
+  float* slope[kMaxLayers] = {};     // [n, sizes[i+1]] act'(z) of hidden layer i (what backward multiplies by)
 };
 std::size_t tape_bytes(const MlpSpec& spec, int n);
 Status tape_init(const MlpSpec& spec, int n, Arena& arena, Tape* tape);

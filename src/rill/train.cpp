@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "rill/assignment.h"
+#include "rill/kernels.h"
 #include "rill/mathf.h"
 #include "rill/parallel.h"
 
@@ -279,9 +280,7 @@ Status Trainer::step(float* loss_out) {
   loss = loss / static_cast<float>(nd);
   if (!finite(loss)) return Status::non_finite;  // before any update: the weights stay as they were
 
-  float sq = 0.0f;
-  for (std::size_t q = 0; q < nparams_; ++q) sq = sq + grad_[q] * grad_[q];
-  const float norm = mathf::sqrt(sq);
+  const float norm = mathf::sqrt(sum_squares(grad_, static_cast<long>(nparams_)));
   grad_norm_ = norm;
   if (cfg_.clip > 0.0f) {
     if (norm > cfg_.clip) {
@@ -295,15 +294,9 @@ Status Trainer::step(float* loss_out) {
   const float b1 = cfg_.beta1, b2 = cfg_.beta2;
   pow1_ = pow1_ * b1;
   pow2_ = pow2_ * b2;
-  const float c1 = 1.0f / (1.0f - pow1_), c2 = 1.0f / (1.0f - pow2_);
+  const AdamCoeffs coeffs = {b1, b2, 1.0f / (1.0f - pow1_), 1.0f / (1.0f - pow2_), lr, cfg_.eps};
   parallel_for(executor_, static_cast<long>(nparams_), [&](long q0, long q1) {
-    for (long q = q0; q < q1; ++q) {
-      const float g = grad_[q];
-      m_[q] = b1 * m_[q] + (1.0f - b1) * g;
-      v_[q] = b2 * v_[q] + (1.0f - b2) * g * g;
-      const float mh = m_[q] * c1, vh = v_[q] * c2;
-      params_[q] = params_[q] - lr * mh / (mathf::sqrt(vh) + cfg_.eps);
-    }
+    adam_update(coeffs, grad_ + q0, m_ + q0, v_ + q0, params_ + q0, q1 - q0);
   });
   mlp_repack(mlp_);
   ++step_;
