@@ -594,6 +594,16 @@ float sum_squares(const float* x, long count) {
 }
 
 namespace {
+// The correctly rounded square root: an instruction the compiler can
+// vectorise on x86-64, WebAssembly and NEON; mathf::sqrt on microcontrollers
+// (whose soft-float cores have none, and whose library must not call libm).
+inline float sqrt_exact(float x) {
+#if defined(RILL_NO_SIMD)
+  return mathf::sqrt(x);
+#else
+  return __builtin_sqrtf(x);
+#endif
+}
 // One loop, compiled for each instruction set below: the compiler vectorises
 // it (sqrt and ÷ are correctly rounded IEEE operations in vectors as well).
 __attribute__((always_inline)) inline void adam_loop(const AdamCoeffs& a, const float* __restrict g,
@@ -607,7 +617,7 @@ __attribute__((always_inline)) inline void adam_loop(const AdamCoeffs& a, const 
     const float vq = b2 * v[q] + k2 * gq * gq;
     m[q] = mq;
     v[q] = vq;
-    p[q] = p[q] - lr * (mq * c1) / (__builtin_sqrtf(vq * c2) + eps);
+    p[q] = p[q] - lr * (mq * c1) / (sqrt_exact(vq * c2) + eps);
   }
 }
 #if defined(RILL_X86_DISPATCH)
