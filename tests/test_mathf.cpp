@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "rill/mathf.h"
+#include "rill/mathf_vec.h"
 
 namespace {
 
@@ -381,6 +382,54 @@ TEST_CASE("mathf::sigmoid: <= 2 ulp over all finite inputs, subnormal left tail"
   CHECK(rill::mathf::sigmoid(100.0f) == 1.0f);
   CHECK(rill::mathf::sigmoid(-100.0f) > 0.0f);  // e^-100: a small normal float
   CHECK(std::isnan(rill::mathf::sigmoid(kNaN)));
+}
+
+TEST_CASE("exp_act (the activations' exp): <= 1 ulp on [-87, 88.37], clamped, +Inf above") {
+  auto f = [](float x) { return rill::mathf::vec::exp_act<float, uint32_t>(x); };
+  auto r = [](double x) { return std::exp(x); };
+  Stats core = sweep_bits(f, r, -87.0f, 88.37f, 1500000);
+  core.merge(sweep_values(f, r, -87.0, 88.37, 1500000));
+  std::vector<float> xs;
+  for (float t : {-86.999f, -1.0f, 0.0f, 1.0f, 0.34657359f, -0.34657359f, 88.37f}) add_around(&xs, t, 40);
+  core.merge(check_points(f, r, xs));
+  MESSAGE(describe("exp_act", "[-87, 88.37] (bit + value sweep, edges)", core));
+  CHECK(core.max_ulp <= 1.0);
+  CHECK(f(0.0f) == 1.0f);
+  // below -87 the input is clamped: a normal result, never subnormal
+  CHECK(f(-1000.0f) == f(-87.0f));
+  CHECK(f(-kInf) == f(-87.0f));
+  CHECK(f(-87.0f) >= kMinNormal);
+  // k = 128 is +Inf: from about 88.38 (a little before exp's overflow at 88.72)
+  CHECK(f(88.4f) == kInf);
+  CHECK(f(89.0f) == kInf);
+  CHECK(f(kInf) == kInf);
+  CHECK(std::isnan(f(kNaN)));
+}
+
+TEST_CASE("SiLU and its slope from exp_act: <= 2.5 ulp, and the slope to 2^-19 absolute") {
+  auto silu = [](float z) { return rill::mathf::vec::silu<float, uint32_t>(z); };
+  auto ref = [](double z) { return z / (1.0 + std::exp(-z)); };
+  Stats s = sweep_bits(silu, ref, -88.0f, 88.0f, 2000000);
+  s.merge(sweep_values(silu, ref, -88.0, 88.0, 1000000));
+  MESSAGE(describe("silu", "[-88, 88] (bit + value sweep)", s));
+  CHECK(s.max_ulp <= 2.5);
+  double worst = 0.0;
+  for (int i = 0; i <= 400000; ++i) {
+    const float z = -88.0f + 176.0f * static_cast<float>(i) / 400000.0f;
+    float slope = 0.0f;
+    const float y = rill::mathf::vec::silu_with_slope<float, uint32_t>(z, &slope);
+    CHECK_UNARY(b_of(y) == b_of(silu(z)));
+    CHECK_UNARY(b_of(slope) == b_of(rill::mathf::vec::silu_grad<float, uint32_t>(z)));
+    const double sd = 1.0 / (1.0 + std::exp(-static_cast<double>(z)));
+    const double want = sd + static_cast<double>(z) * sd * (1.0 - sd);
+    worst = std::fmax(worst, std::fabs(static_cast<double>(slope) - want));
+  }
+  MESSAGE("silu slope: max absolute error " << worst);
+  CHECK(worst <= 0x1p-19);
+  CHECK(b_of(silu(0.0f)) == 0u);
+  CHECK(b_of(silu(-100.0f)) == b_of(-0.0f));  // e^100 = +Inf: z / Inf
+  CHECK(silu(100.0f) == 100.0f);
+  CHECK(std::isnan(silu(kNaN)));
 }
 
 TEST_CASE("mathf::detail::sqrt_soft is bit-identical to the hardware sqrt") {

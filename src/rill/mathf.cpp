@@ -103,12 +103,54 @@ constexpr u32 kQuietNan = 0x7fc00000u;
 
 // ---------------------------------------------------------------- exp
 
+using vec::kInvLn2;
 using vec::kLn2Hi;
 using vec::kLn2Lo;
 
-// exp_core is a template in mathf_vec.h, shared with the vector SiLU of the
-// kernels (kernels.cpp) so that both give the same bits.
-inline float exp_core(float x, float* lo_out) { return vec::exp_core<float, u32>(x, lo_out); }
+// exp(r) = 1 + r + r^2*(E2 + E3 r + ... + E7 r^5), |r| <= 0.3467;
+// relative error of the polynomial 2^-31.0.
+constexpr float kE2 = 0x1p-1f;
+constexpr float kE3 = 0x1.55553cp-3f;
+constexpr float kE4 = 0x1.5554f4p-5f;
+constexpr float kE5 = 0x1.113720p-7f;
+constexpr float kE6 = 0x1.6d3dd8p-10f;
+constexpr float kE7 = 0x1.6b4a8ep-13f;
+
+// exp(x) = return value + *lo_out. (The activations use the shorter
+// vec::exp_act of mathf_vec.h, which shares the reduction's constants.)
+inline float exp_core(float x, float* lo_out) {
+  // Beyond these the result is +Inf / 0 anyway; clamping keeps k in
+  // [-150, 128]. NaN fails both comparisons and flows through.
+  x = x > 89.0f ? 89.0f : x;
+  x = x < -104.0f ? -104.0f : x;
+  const float t = x * kInvLn2 + kShift;
+  const float kf = t - kShift;
+  // r = x - k*ln2 = a - b: a is exact (k*kLn2Hi is exact and cancels against
+  // x); r + rl = a - b exactly (Fast2Sum; where |a| < |b| fails its
+  // precondition, r < 2^-11 and rl is negligible anyway).
+  const float a = x - kf * kLn2Hi;
+  const float b = kf * kLn2Lo;
+  const float r = a - b;
+  const float rl = (a - r) - b;
+  const float r2 = r * r;
+  // Estrin: Q(r) = (E2 + E3 r) + r^2 (E4 + E5 r) + r^4 (E6 + E7 r)
+  const float q = r2 * ((kE2 + kE3 * r) + r2 * (kE4 + kE5 * r) + (r2 * r2) * (kE6 + kE7 * r));
+  // exp(r + rl) = 1 + r + q + rl (rl*r < 2^-27): 1 + r as hi + lo (Fast2Sum,
+  // |r| < 1), then fold q and rl into the low part.
+  const float hi = 1.0f + r;
+  const float tail = ((1.0f - hi) + r) + (q + rl);
+  const float y = hi + tail;          // in [0.70, 1.42]
+  const float ylo = (hi - y) + tail;  // Fast2Sum: |tail| < 0.07 < |hi|
+  // Scale by 2^k = 2^k1 * 2^k2 with both factors normal: y*2^k1 is exact and
+  // the second multiply rounds once (to a subnormal, 0 or +Inf if need be).
+  // Unsigned arithmetic: for NaN the bits are garbage but harmless.
+  const u32 kb = (bits<u32>(t) - kShiftBits) + 256u;  // k + 256, in [106, 384]
+  const u32 half = kb >> 1;
+  const float s1 = from_bits<float>((half - 1u) << 23);       // 2^(k1), k1 = floor(k/2)
+  const float s2 = from_bits<float>((kb - half - 1u) << 23);  // 2^(k - k1)
+  *lo_out = (ylo * s1) * s2;
+  return (y * s1) * s2;
+}
 
 // ---------------------------------------------------------------- log
 

@@ -1,9 +1,9 @@
-// mathf_vec: exp, SiLU and its derivative written once for a float or a
-// vector of floats.
+// mathf_vec: the activations' exp, SiLU and its derivative, written once for
+// a float or a vector of floats.
 //
-// Internal to the core. mathf.cpp instantiates exp_core with float (exp,
-// sigmoid, tanh, erf), mlp.cpp silu/silu_grad with float (activate());
-// the activation kernels (kernels.cpp) instantiate silu/silu_with_slope with
+// Internal to the core. mlp.cpp instantiates silu/silu_grad with float
+// (activate(), activate_grad()); the activation kernels (kernels.cpp)
+// instantiate silu/silu_with_slope with
 // GCC/Clang vector types: 4 lanes (SSE2, WebAssembly SIMD128, NEON), 8 (AVX2)
 // and 16 (AVX-512). Every operation is an IEEE + − × ÷ or an integer bit
 // operation applied lane by lane, in the same order, so a vector lane gives
@@ -26,14 +26,6 @@ namespace vec {
 constexpr float kInvLn2 = 0x1.715476p+0f;
 constexpr float kLn2Hi = 0x1.62e4p-1f;       // 15 significant bits: k*kLn2Hi exact for |k| < 2^9
 constexpr float kLn2Lo = 0x1.7f7d1cp-20f;    // ln2 - kLn2Hi, rounded
-// exp(r) = 1 + r + r^2*(E2 + E3 r + ... + E7 r^5), |r| <= 0.3467;
-// relative error of the polynomial 2^-31.0.
-constexpr float kE2 = 0x1p-1f;
-constexpr float kE3 = 0x1.55553cp-3f;
-constexpr float kE4 = 0x1.5554f4p-5f;
-constexpr float kE5 = 0x1.113720p-7f;
-constexpr float kE6 = 0x1.6d3dd8p-10f;
-constexpr float kE7 = 0x1.6b4a8ep-13f;
 constexpr float kShift = 0x1.8p23f;          // adding then subtracting rounds to an integer
 constexpr std::uint32_t kShiftBits = 0x4b400000u;
 
@@ -56,58 +48,48 @@ RILL_VEC_INLINE T splat(S v) {
   return t + v;  // broadcasts for vectors; for scalars 0 + v == v (v is never −0 here)
 }
 
-// exp(x) = return value + *lo_out (see mathf.cpp). F is float or a float
-// vector, U the matching uint32 type.
+// A shorter exp for the activations (SiLU is the hottest non-linear code in
+// rill): one Cody-Waite reduction x = k·ln2 + r as in exp_core, then
+// exp(r) ≈ 1 + r + r²·(A2 + A3 r + A4 r² + A5 r³ + A6 r⁴) (relative error
+// of the polynomial 2^-28.3) and one exact scaling by 2^k. x is clamped to
+// [-87, 88.8], so 2^k is a normal float or, for k = 128, +Inf (the bit
+// pattern 255 << 23): results are normal, or +Inf past about 88.38, never
+// subnormal (slow on some CPUs), and NaN flows through. Within 1 ulp of
+// exp(x) on [-87, 88.37] (tests/test_mathf.cpp), in about 60% of exp_core's
+// operations.
+constexpr float kA2 = 0x1.fffffcp-2f;
+constexpr float kA3 = 0x1.555492p-3f;
+constexpr float kA4 = 0x1.5558f2p-5f;
+constexpr float kA5 = 0x1.1239f2p-7f;
+constexpr float kA6 = 0x1.6a241cp-10f;
+constexpr std::uint32_t kScaleBias = 127u - kShiftBits;  // modulo 2^32: adds 127, removes the shifter
+
 template <class F, class U>
-RILL_VEC_INLINE F exp_core(F x, F* lo_out) {
-  // Beyond these the result is +Inf / 0 anyway; clamping keeps k in
-  // [-150, 128]. NaN fails both comparisons and flows through.
-  x = x > splat<F>(89.0f) ? splat<F>(89.0f) : x;
-  x = x < splat<F>(-104.0f) ? splat<F>(-104.0f) : x;
+RILL_VEC_INLINE F exp_act(F x) {
+  x = x < splat<F>(-87.0f) ? splat<F>(-87.0f) : x;
+  x = x > splat<F>(88.8f) ? splat<F>(88.8f) : x;
   const F t = x * kInvLn2 + kShift;
   const F kf = t - kShift;
-  // r = x - k*ln2 = a - b: a is exact (k*kLn2Hi is exact and cancels against
-  // x); r + rl = a - b exactly (Fast2Sum; where |a| < |b| fails its
-  // precondition, r < 2^-11 and rl is negligible anyway).
-  const F a = x - kf * kLn2Hi;
-  const F b = kf * kLn2Lo;
-  const F r = a - b;
-  const F rl = (a - r) - b;
-  const F r2 = r * r;
-  // Estrin: Q(r) = (E2 + E3 r) + r^2 (E4 + E5 r) + r^4 (E6 + E7 r)
-  const F q = r2 * ((kE2 + kE3 * r) + r2 * (kE4 + kE5 * r) + (r2 * r2) * (kE6 + kE7 * r));
-  // exp(r + rl) = 1 + r + q + rl (rl*r < 2^-27): 1 + r as hi + lo (Fast2Sum,
-  // |r| < 1), then fold q and rl into the low part.
-  const F hi = 1.0f + r;
-  const F tail = ((1.0f - hi) + r) + (q + rl);
-  const F y = hi + tail;          // in [0.70, 1.42]
-  const F ylo = (hi - y) + tail;  // Fast2Sum: |tail| < 0.07 < |hi|
-  // Scale by 2^k = 2^k1 * 2^k2 with both factors normal: y*2^k1 is exact and
-  // the second multiply rounds once (to a subnormal, 0 or +Inf if need be).
-  // Unsigned arithmetic: for NaN the bits are garbage but harmless.
-  const U kb = (bits<U>(t) - kShiftBits) + 256u;  // k + 256, in [106, 384]
-  const U half = kb >> 1;
-  const F s1 = from_bits<F>((half - 1u) << 23);       // 2^(k1), k1 = floor(k/2)
-  const F s2 = from_bits<F>((kb - half - 1u) << 23);  // 2^(k - k1)
-  *lo_out = (ylo * s1) * s2;
-  return (y * s1) * s2;
+  const F r = (x - kf * kLn2Hi) - kf * kLn2Lo;
+  const F p = (((kA6 * r + kA5) * r + kA4) * r + kA3) * r + kA2;
+  const F y = 1.0f + (r + (r * r) * p);
+  const F scale = from_bits<F>((bits<U>(t) + kScaleBias) << 23);  // 2^k, k in [-126, 128]
+  return y * scale;
 }
 
-// The activations built on exp, for the MLP (not part of mathf's ≤ 2 ulp
-// contract, but as close: one exp, one add, one divide, each ≤ 1 ulp or
-// correctly rounded). SiLU is the default activation and the hottest
-// non-linear code in rill, so it takes the cheap form z / (1 + e^−z).
+// The activations built on exp_act (not part of mathf's ≤ 2 ulp contract,
+// but close: one exp_act, one add, one divide). SiLU is the default
+// activation and takes the cheap form z / (1 + e^−z); for z < −88.3,
+// e^−z = +Inf and z / Inf = −0.
 template <class F, class U>
 RILL_VEC_INLINE F silu(F z) {
-  F lo;
-  const F e = exp_core<F, U>(-z, &lo);  // +Inf for z < −89: z / Inf = −0
+  const F e = exp_act<F, U>(-z);
   return z / (1.0f + e);
 }
 // d/dz silu = s + z·s·(1 − s), s = 1 / (1 + e^−z).
 template <class F, class U>
 RILL_VEC_INLINE F silu_grad(F z) {
-  F lo;
-  const F e = exp_core<F, U>(-z, &lo);
+  const F e = exp_act<F, U>(-z);
   const F s = 1.0f / (1.0f + e);
   return s + z * s * (1.0f - s);
 }
@@ -116,8 +98,7 @@ RILL_VEC_INLINE F silu_grad(F z) {
 // slope for the backward pass, which then needs no exp of its own).
 template <class F, class U>
 RILL_VEC_INLINE F silu_with_slope(F z, F* slope) {
-  F lo;
-  const F e = exp_core<F, U>(-z, &lo);
+  const F e = exp_act<F, U>(-z);
   const F d = 1.0f + e;
   const F s = 1.0f / d;
   *slope = s + z * s * (1.0f - s);
