@@ -111,6 +111,8 @@ class Trainer {
   Executor* executor_ = nullptr;
   float *params_ = nullptr, *grad_ = nullptr, *m_ = nullptr, *v_ = nullptr, *ema_ = nullptr;
   float *x0_ = nullptr, *x1_ = nullptr, *t_ = nullptr, *xt_ = nullptr, *target_ = nullptr, *dout_ = nullptr;
+  float* block_grad_[4] = {};               // by blocks (batch > 256): a chunk's block gradients
+  unsigned char* block_scratch_[4] = {};    // and the scratch of their backward passes
   double* cost_ = nullptr;
   int* perm_ = nullptr;
   std::size_t nparams_ = 0;

@@ -269,6 +269,8 @@ int main(int argc, char** argv) {
       {"8g_ot_gelu", RILL_8GAUSSIANS, 2, 24, 3, 3, 4, 48, 25, 1, 1, 1e-3f, 0.9f, 4000000000u},
       {"points3d", RILL_DATA_POINTS, 3, 16, 1, 2, 0, 32, 30, 0, 0, 5e-3f, 0.0f, 0u},
       {"spirals_relu", RILL_SPIRALS, 2, 20, 2, 1, 2, 40, 20, 1, 0, 3e-3f, 0.5f, 77u},
+      // over 256 rows: the gradient by blocks (train.cpp, kGradBlock), the last one short
+      {"moons_b600", RILL_MOONS, 2, 16, 2, 0, 0, 600, 4, 0, 0, 2e-3f, 0.0f, 9u},
   };
   std::vector<std::string> models;
   for (const TrainCase& c : cases) {
