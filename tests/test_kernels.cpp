@@ -209,3 +209,53 @@ TEST_CASE("adam_update gives every element the scalar formula's bits on every in
     }
   });
 }
+
+TEST_CASE("pack_weights transposes and zero-pads on every instruction set") {
+  for_each_simd([] {
+    Rng rng(17, 2);
+    for (int fin : {1, 3, 16, 33, 130})
+      for (int fout : {1, 2, 15, 16, 17, 40, 128}) {
+        std::vector<float> W(size_t(fin) * fout);
+        for (auto& v : W) v = rng.normal();
+        std::vector<float> p(packed_floats(fin, fout), NAN);
+        pack_weights(W.data(), fin, fout, p.data());
+        const int ld = packed_ld(fout);
+        bool same = true;
+        for (int k = 0; k < fin; ++k)
+          for (int j = 0; j < ld; ++j) {
+            const float want = j < fout ? W[size_t(j) * fin + k] : 0.0f;
+            same = same && std::memcmp(&want, &p[size_t(k) * ld + j], 4) == 0;
+          }
+        INFO("fin " << fin << " fout " << fout);
+        CHECK(same);
+      }
+  });
+}
+
+TEST_CASE("mul_elementwise and add_rows: each element's own arithmetic, rows in order") {
+  for_each_simd([] {
+    Rng rng(23, 5);
+    for (int rows : {1, 7, 256})
+      for (int cols : {1, 5, 16, 37, 128}) {
+        const int ld = cols + 3;
+        const size_t nc = static_cast<size_t>(cols);
+        std::vector<float> x(static_cast<size_t>(rows) * static_cast<size_t>(ld)), sums(nc), want(nc);
+        for (auto& v : x) v = rng.normal() * (rng.uniform() < 0.2f ? 1e4f : 1.0f);
+        for (int j = 0; j < cols; ++j) sums[size_t(j)] = want[size_t(j)] = rng.normal();
+        for (int r = 0; r < rows; ++r)
+          for (int j = 0; j < cols; ++j) want[size_t(j)] = want[size_t(j)] + x[size_t(r) * ld + size_t(j)];
+        add_rows(x.data(), ld, rows, cols, sums.data());
+        INFO("rows " << rows << " cols " << cols);
+        CHECK(std::memcmp(sums.data(), want.data(), sums.size() * 4) == 0);
+      }
+    for (long count : {1L, 15L, 16L, 1001L}) {
+      std::vector<float> g(static_cast<size_t>(count)), s(static_cast<size_t>(count));
+      for (auto& v : g) v = rng.normal();
+      for (auto& v : s) v = rng.normal();
+      std::vector<float> want = g;
+      for (size_t q = 0; q < want.size(); ++q) want[q] = want[q] * s[q];
+      mul_elementwise(g.data(), s.data(), count);
+      CHECK(std::memcmp(g.data(), want.data(), g.size() * 4) == 0);
+    }
+  });
+}

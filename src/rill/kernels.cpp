@@ -422,8 +422,33 @@ std::size_t packed_floats(int fin, int fout) {
   return static_cast<std::size_t>(fin) * static_cast<std::size_t>(packed_ld(fout));
 }
 
+#if defined(RILL_X86_DISPATCH)
+namespace {
+// pack_weights with AVX-512 gathers: each 16 packed values are one column of
+// W read at a stride of fin (the trainer repacks after every step).
+__attribute__((target(RILL_AVX512_TARGET))) void pack_avx512(const float* W, int fin, int fout, float* packed) {
+  const int ld = packed_ld(fout);
+  const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i stride = _mm512_mullo_epi32(lanes, _mm512_set1_epi32(fin));
+  for (int j0 = 0; j0 < ld; j0 += 16) {
+    const int left = fout - j0;
+    const __mmask16 mask = left >= 16 ? static_cast<__mmask16>(0xffffu) : static_cast<__mmask16>((1u << left) - 1u);
+    const float* col = W + static_cast<std::size_t>(j0) * fin;
+    for (int k = 0; k < fin; ++k)
+      _mm512_storeu_ps(packed + static_cast<std::size_t>(k) * ld + j0,
+                       _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, stride, col + k, 4));
+  }
+  _mm256_zeroupper();
+}
+}  // namespace
+#endif
+
 void pack_weights(const float* W, int fin, int fout, float* packed) {
   const int ld = packed_ld(fout);
+#if defined(RILL_X86_DISPATCH)
+  // ld is a multiple of 16 (kBlock); the stride fits the gather's 32-bit indices.
+  if (active() == Simd::avx512 && static_cast<long long>(fin) * 16 < (1LL << 31)) return pack_avx512(W, fin, fout, packed);
+#endif
   for (int k = 0; k < fin; ++k)
     for (int j = 0; j < ld; ++j)
       packed[static_cast<std::size_t>(k) * ld + j] = j < fout ? W[static_cast<std::size_t>(j) * fin + k] : 0.0f;
@@ -620,29 +645,50 @@ __attribute__((always_inline)) inline void adam_loop(const AdamCoeffs& a, const 
     p[q] = p[q] - lr * (mq * c1) / (sqrt_exact(vq * c2) + eps);
   }
 }
-#if defined(RILL_X86_DISPATCH)
-__attribute__((target(RILL_AVX512_TARGET))) void adam_avx512(const AdamCoeffs& a, const float* g, float* m, float* v,
-                                                              float* p, long count) {
-  adam_loop(a, g, m, v, p, count);
-  __builtin_ia32_vzeroupper();
+// The element-wise loops below (each element's own arithmetic, so the
+// compiler's vectors change no bit) are compiled for each instruction set
+// and run with the one active() names.
+__attribute__((always_inline)) inline void mul_loop(float* __restrict g, const float* __restrict s, long count) {
+  for (long q = 0; q < count; ++q) g[q] = g[q] * s[q];
 }
-__attribute__((target(RILL_AVX2_TARGET))) void adam_avx2(const AdamCoeffs& a, const float* g, float* m, float* v,
-                                                          float* p, long count) {
-  adam_loop(a, g, m, v, p, count);
-  __builtin_ia32_vzeroupper();
+__attribute__((always_inline)) inline void add_rows_loop(const float* __restrict x, std::ptrdiff_t ld, int rows,
+                                                         int cols, float* __restrict sums) {
+  for (int r = 0; r < rows; ++r) {
+    const float* xr = x + r * ld;
+    for (int j = 0; j < cols; ++j) sums[j] = sums[j] + xr[j];
+  }
 }
-#endif
 }  // namespace
 
-void adam_update(const AdamCoeffs& a, const float* g, float* m, float* v, float* p, long count) {
 #if defined(RILL_X86_DISPATCH)
-  switch (active()) {
-    case Simd::avx512: return adam_avx512(a, g, m, v, p, count);
-    case Simd::avx2: return adam_avx2(a, g, m, v, p, count);
-    default: break;
+#define RILL_DISPATCH(name, loop, params, args)                                                   \
+  namespace {                                                                                     \
+  __attribute__((target(RILL_AVX512_TARGET))) void name##_avx512 params {                         \
+    loop args;                                                                                    \
+    __builtin_ia32_vzeroupper();                                                                  \
+  }                                                                                               \
+  __attribute__((target(RILL_AVX2_TARGET))) void name##_avx2 params {                             \
+    loop args;                                                                                    \
+    __builtin_ia32_vzeroupper();                                                                  \
+  }                                                                                               \
+  }                                                                                               \
+  void name params {                                                                              \
+    switch (active()) {                                                                           \
+      case Simd::avx512: return name##_avx512 args;                                               \
+      case Simd::avx2: return name##_avx2 args;                                                   \
+      default: return loop args;                                                                  \
+    }                                                                                             \
   }
+#else
+#define RILL_DISPATCH(name, loop, params, args) \
+  void name params { loop args; }
 #endif
-  adam_loop(a, g, m, v, p, count);
-}
+
+RILL_DISPATCH(adam_update, adam_loop, (const AdamCoeffs& a, const float* g, float* m, float* v, float* p, long count),
+              (a, g, m, v, p, count))
+RILL_DISPATCH(mul_elementwise, mul_loop, (float* g, const float* s, long count), (g, s, count))
+RILL_DISPATCH(add_rows, add_rows_loop, (const float* x, std::ptrdiff_t ld, int rows, int cols, float* sums),
+              (x, ld, rows, cols, sums))
+#undef RILL_DISPATCH
 
 }  // namespace rill

@@ -85,4 +85,10 @@ struct AdamCoeffs {
 };
 void adam_update(const AdamCoeffs& a, const float* g, float* m, float* v, float* p, long count);
 
+// ---- the backward pass's element-wise loops ----
+// g[q] = g[q]·s[q] for q < count (through the activation: g ⊙ act'(z)).
+void mul_elementwise(float* g, const float* s, long count);
+// sums[j] = sums[j] + x[r·ld + j] for r = 0 .. rows−1 in order, j < cols (bias gradients).
+void add_rows(const float* x, std::ptrdiff_t ld, int rows, int cols, float* sums);
+
 }  // namespace rill

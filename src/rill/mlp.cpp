@@ -260,10 +260,7 @@ Status mlp_backward(const Mlp& mlp, const Tape& tape, const float* dout, float* 
       if (p0 != 0 && split_k) return;  // the first range of k also sums the biases
       if (!accumulate)
         for (long j = j0; j < j1; ++j) gb[j] = 0.0f;
-      for (int r = 0; r < n; ++r) {
-        const float* zr = dz + static_cast<std::ptrdiff_t>(r) * fout;
-        for (long j = j0; j < j1; ++j) gb[j] = gb[j] + zr[j];
-      }
+      add_rows(dz + j0, fout, n, mj, gb + j0);
     });
     if (i == 0 && dx == nullptr && dt == nullptr) break;
     // da[r][k] = Σ_j dz[r][j]·W[j][k] (j in order, from +0), then, below the
@@ -274,11 +271,7 @@ Status mlp_backward(const Mlp& mlp, const Tape& tape, const float* dout, float* 
     parallel_for(ex, n, [&](long r0, long r1) {
       gemm(static_cast<int>(r1 - r0), fin, fout, dz + r0 * fout, fout, 1, mlp.weight[i], fin, nullptr, 0,
            da + r0 * fin, fin);
-      if (slope != nullptr) {
-        float* g = da + r0 * fin;
-        const float* sl = slope + r0 * fin;
-        for (long q = 0, count = (r1 - r0) * fin; q < count; ++q) g[q] = g[q] * sl[q];
-      }
+      if (slope != nullptr) mul_elementwise(da + r0 * fin, slope + r0 * fin, (r1 - r0) * fin);
     });
     if (i > 0) {
       dz = da;
