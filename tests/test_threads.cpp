@@ -66,8 +66,8 @@ TEST_CASE("the pool runs every task exactly once, many times over") {
 TEST_CASE("training with 1, 2 or 3 threads gives the same bits (one block of rows, several, several chunks)") {
   const MlpSpec spec = MlpSpec::make(2, 40, 3);  // widths that do not split evenly
   // 101: one block, layers split over the threads; 300: two blocks (a short
-  // one) in turn, layers split; 700 and 2100: whole blocks to each thread
-  // (uneven, and over several chunks). batch >= 512 with threads also draws
+  // one) in turn, layers split; 700 and 2100: whole blocks to each of 2
+  // threads (uneven, and over several chunks; 3 threads take 700 in turn). batch >= 512 with threads also draws
   // the minibatch and noise side by side.
   for (Dataset data : {Dataset::spirals, Dataset::moons, Dataset::eight_gaussians})
   for (int batch : {101, 300, 700, 2100}) {

@@ -285,3 +285,51 @@ TEST_CASE("divergence is reported, not hidden: points so large the loss overflow
   CHECK(run.trainer.step() == Status::non_finite);
   CHECK(std::memcmp(before.data(), run.trainer.params(), before.size() * 4) == 0);
 }
+
+namespace {
+// The CFM loss gradient of rows [r0, r0 + m) of a trainer's last minibatch, at parameters `params`,
+// as one block: each sum over the rows in order, from +0.
+std::vector<float> block_gradient(const MlpSpec& spec, const float* params, const Trainer& t, int r0, int m) {
+  const int d = spec.dim, n = t.config().batch;
+  Mlp mlp;
+  mlp.spec = spec;
+  mlp.bind(params);
+  std::vector<unsigned char> mem(tape_bytes(spec, m) + mlp_backward_scratch(spec, m));
+  Arena arena(mem.data(), mem.size());
+  Tape tape;
+  REQUIRE(tape_init(spec, m, arena, &tape) == Status::ok);
+  mlp_forward_train(mlp, t.batch_xt() + size_t(r0) * d, d, t.batch_t() + r0, m, tape);
+  const float scale = 2.0f / static_cast<float>(n * d);
+  const float* pred = tape.post[spec.n_layers - 1];
+  std::vector<float> dout(size_t(m) * d), g(spec.param_count());
+  for (size_t q = 0; q < dout.size(); ++q) dout[q] = scale * (pred[q] - t.batch_target()[size_t(r0) * d + q]);
+  REQUIRE(mlp_backward(mlp, tape, dout.data(), g.data(), nullptr, nullptr, arena) == Status::ok);
+  return g;
+}
+}  // namespace
+
+TEST_CASE("a batch over 256 rows: its gradient is the sum of its 256-row blocks' gradients, in block order") {
+  const MlpSpec spec = MlpSpec::make(2, 24, 2);
+  for (int batch : {256, 300, 600, 1500}) {  // one block; 256 + 44; 256 + 256 + 88; two chunks
+    INFO("batch " << batch);
+    TrainConfig cfg;
+    cfg.batch = batch;
+    cfg.seed = 3;
+    Run run(spec, cfg, DataSource::builtin(Dataset::moons));
+    REQUIRE(run.status == Status::ok);
+    const std::vector<float> p0(run.trainer.params(), run.trainer.params() + spec.param_count());
+    REQUIRE(run.trainer.step() == Status::ok);
+    std::vector<float> want;
+    for (int r0 = 0; r0 < batch; r0 += 256) {
+      const std::vector<float> g = block_gradient(spec, p0.data(), run.trainer, r0, batch - r0 < 256 ? batch - r0 : 256);
+      if (want.empty()) want = g;
+      else for (size_t q = 0; q < want.size(); ++q) want[q] = want[q] + g[q];
+    }
+    CHECK(std::memcmp(want.data(), run.trainer.gradient(), want.size() * sizeof(float)) == 0);
+    // The definition is what the test pins: one pass over all the rows rounds differently.
+    if (batch > 256) {
+      const std::vector<float> one_pass = block_gradient(spec, p0.data(), run.trainer, 0, batch);
+      CHECK(std::memcmp(one_pass.data(), run.trainer.gradient(), one_pass.size() * sizeof(float)) != 0);
+    }
+  }
+}

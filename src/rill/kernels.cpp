@@ -602,13 +602,16 @@ float sum_squares(const float* x, long count) {
   float lane[16] = {};
   long q = 0;
 #if !defined(RILL_NO_SIMD)
-  v4 acc[4] = {};
-  for (; q + 16 <= count; q += 16)
-    for (int b = 0; b < 4; ++b) {
-      const v4 xv = load<v4>(x + q + 4 * b);
-      acc[b] = acc[b] + xv * xv;
-    }
-  for (int b = 0; b < 4; ++b) store<v4>(lane + 4 * b, acc[b]);
+  // (simd_limit(Simd::scalar) runs the plain loops below, as firmware does, for the tests)
+  if (active() != Simd::scalar) {
+    v4 acc[4] = {};
+    for (; q + 16 <= count; q += 16)
+      for (int b = 0; b < 4; ++b) {
+        const v4 xv = load<v4>(x + q + 4 * b);
+        acc[b] = acc[b] + xv * xv;
+      }
+    for (int b = 0; b < 4; ++b) store<v4>(lane + 4 * b, acc[b]);
+  }
 #endif
   for (; q + 16 <= count; q += 16)
     for (int l = 0; l < 16; ++l) lane[l] = lane[l] + x[q + l] * x[q + l];
@@ -620,8 +623,10 @@ float sum_squares(const float* x, long count) {
 
 namespace {
 // The correctly rounded square root: an instruction the compiler can
-// vectorise on x86-64, WebAssembly and NEON; mathf::sqrt on microcontrollers
-// (whose soft-float cores have none, and whose library must not call libm).
+// vectorise on x86-64, WebAssembly and NEON (given -fno-math-errno, as the
+// Makefile sets; without it, a call to libm's sqrtf, with the same bits);
+// mathf::sqrt on microcontrollers (whose soft-float cores have none, and
+// whose library must not call libm).
 inline float sqrt_exact(float x) {
 #if defined(RILL_NO_SIMD)
   return mathf::sqrt(x);

@@ -1,4 +1,5 @@
-// kernels: the few hot loops of rill — matrix products and activations.
+// kernels: the few hot loops of rill — matrix products, activations, and the
+// trainer's element-wise loops.
 //
 // The contract every kernel keeps (what makes the bits identical on x86-64,
 // WebAssembly and Cortex-M): each output is its initial value (a bias, or +0)
@@ -69,7 +70,8 @@ void activate_array(Activation act, const float* z, float* a, long count);
 void activate_with_slope(Activation act, const float* z, float* a, float* slope, long count);
 
 // ---- optimiser loops (the trainer's per-parameter work) ----
-// Σ x[q]² in a fixed order, the same on every target: 16 running sums, sum l
+// Σ x[q]² in a fixed order, the same on every target (the one kernel that
+// vectorises across a summed index, by definition): 16 running sums, sum l
 // adding the x[q] with q ≡ l (mod 16) in index order, then combined pairwise
 // (sum l + sum l+8, then +4, +2, +1). Vectorised; count may be 0.
 float sum_squares(const float* x, long count);

@@ -7,8 +7,8 @@
 // GCC/Clang vector types: 4 lanes (SSE2, WebAssembly SIMD128, NEON), 8 (AVX2)
 // and 16 (AVX-512). Every operation is an IEEE + − × ÷ or an integer bit
 // operation applied lane by lane, in the same order, so a vector lane gives
-// exactly the bits of the scalar function. The method and its error analysis
-// are described at the top of mathf.cpp.
+// exactly the bits of the scalar function. exp_act's method and accuracy are
+// described where it is defined below (mathf.cpp describes mathf::exp's).
 #pragma once
 #include <cstdint>
 #include <cstring>

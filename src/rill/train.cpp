@@ -78,7 +78,7 @@ std::size_t Trainer::memory_bytes(const MlpSpec& spec, const TrainConfig& cfg) {
   if (by_blocks(cfg.batch)) {
     // per block of a chunk: its gradient, and the scratch of its backward pass
     const std::size_t blocks = static_cast<std::size_t>(chunk_blocks(cfg.batch));
-    total += blocks * (scratch_floats(P) + block_scratch_bytes(spec));
+    total += blocks * (scratch_floats(P) + Arena::padded(block_scratch_bytes(spec)));
   } else {
     total += mlp_backward_scratch(spec, train_chunk(cfg.batch));
   }

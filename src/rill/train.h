@@ -94,6 +94,13 @@ class Trainer {
   const Mlp& model() const;
   const Mlp& current() const { return mlp_; }
   const float* params() const { return cfg_.ema > 0.0f ? ema_ : params_; }
+  // The last step's minibatch, config().batch rows: the points x_t (× d),
+  // the times t and the CFM targets (× d); and its gradient (param_count()
+  // floats, of the loss as reported; scaled in place when clipping applied).
+  const float* batch_xt() const { return xt_; }
+  const float* batch_t() const { return t_; }
+  const float* batch_target() const { return target_; }
+  const float* gradient() const { return grad_; }
 
  private:
   void draw_batch();
