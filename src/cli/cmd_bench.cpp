@@ -61,14 +61,23 @@ double median_time(F&& fn, int reps, double min_seconds) {
 // default build's kernels issue) or fused (RILL_FMA). The best of a few chain
 // counts is the peak: enough chains to cover the adder's latency on every
 // port, without spilling registers.
-template <class V, int N>
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+// The 8- and 16-lane code is only ever inlined into functions of its
+// instruction set; the ABI note about an out-of-line form is moot.
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+struct MulAdd {  // -ffp-contract=off: a multiply and an add per lane
+  template <class V>
+  __attribute__((always_inline)) void operator()(V& a, const V& m, const V& c) const { a = a * m + c; }
+};
+template <class V, int N, class Step = MulAdd>
 __attribute__((always_inline)) inline double peak_loop(long iters) {
   V a[N], m = {}, c = {};
   for (auto& lane : a) lane = V{} + 1.0f;
   m = m + 0.999999f;
   c = c + 1e-7f;
   for (long i = 0; i < iters; ++i)
-    for (int j = 0; j < N; ++j) a[j] = a[j] * m + c;  // -ffp-contract=off: a multiply and an add per lane
+    for (int j = 0; j < N; ++j) Step{}(a[j], m, c);
   V s = {};
   for (auto& lane : a) s = s + lane;
   float out[sizeof(V) / sizeof(float)];
@@ -79,52 +88,37 @@ typedef float v4 __attribute__((vector_size(16)));
 template <int N>
 double peak_v4(long iters) { return peak_loop<v4, N>(iters); }
 #if defined(__x86_64__) && defined(__GNUC__)
-#if !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
 typedef float v8 __attribute__((vector_size(32)));
 typedef float v16 __attribute__((vector_size(64)));
-template <int N>
-__attribute__((target("avx2"))) double peak_avx2(long iters) {
-  const double r = peak_loop<v8, N>(iters);
-  _mm256_zeroupper();
-  return r;
-}
-template <int N>
-__attribute__((target("avx512f"))) double peak_avx512(long iters) {
-  const double r = peak_loop<v16, N>(iters);
-  _mm256_zeroupper();
-  return r;
-}
-// The FMA build's peak: fused multiply-adds.
-template <int N>
-__attribute__((target("avx2,fma"))) double peak_fma(long iters) {
-  __m256 a[N];
-  for (auto& lane : a) lane = _mm256_set1_ps(1.0f);
-  const __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
-  for (long i = 0; i < iters; ++i)
-    for (int j = 0; j < N; ++j) a[j] = _mm256_fmadd_ps(a[j], m, c);
-  __m256 s = _mm256_setzero_ps();
-  for (auto& lane : a) s = _mm256_add_ps(s, lane);
-  float out[8];
-  _mm256_storeu_ps(out, s);
-  _mm256_zeroupper();
-  return out[0];
-}
-template <int N>
-__attribute__((target("avx512f,fma"))) double peak_fma512(long iters) {
-  __m512 a[N];
-  for (auto& lane : a) lane = _mm512_set1_ps(1.0f);
-  const __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
-  for (long i = 0; i < iters; ++i)
-    for (int j = 0; j < N; ++j) a[j] = _mm512_fmadd_ps(a[j], m, c);
-  __m512 s = _mm512_setzero_ps();
-  for (auto& lane : a) s = _mm512_add_ps(s, lane);
-  float out[16];
-  _mm512_storeu_ps(out, s);
-  _mm256_zeroupper();
-  return out[0];
-}
+// The FMA build's step: one fused multiply-add. Not always_inline (GCC and
+// Clang refuse it into the target-less peak_loop); by reference, so no AVX
+// value crosses a call, and inlined once peak_loop sits in its function.
+struct Fma8 {
+  __attribute__((target("avx2,fma"))) void operator()(v8& a, const v8& m, const v8& c) const {
+    a = reinterpret_cast<v8>(_mm256_fmadd_ps(reinterpret_cast<__m256>(a), reinterpret_cast<__m256>(m),
+                                             reinterpret_cast<__m256>(c)));
+  }
+};
+struct Fma16 {
+  __attribute__((target("avx512f,fma"))) void operator()(v16& a, const v16& m, const v16& c) const {
+    a = reinterpret_cast<v16>(_mm512_fmadd_ps(reinterpret_cast<__m512>(a), reinterpret_cast<__m512>(m),
+                                              reinterpret_cast<__m512>(c)));
+  }
+};
+// Each instantiated in a function of its instruction set (the vector
+// helpers above are inlined into it), which leaves AVX state clean.
+#define RILL_PEAK(name, target_isa, V, Step)                             \
+  template <int N>                                                       \
+  __attribute__((target(target_isa))) double name(long iters) {          \
+    const double r = peak_loop<V, N, Step>(iters);                       \
+    _mm256_zeroupper();                                                  \
+    return r;                                                            \
+  }
+RILL_PEAK(peak_avx2, "avx2", v8, MulAdd)
+RILL_PEAK(peak_avx512, "avx512f", v16, MulAdd)
+RILL_PEAK(peak_fma, "avx2,fma", v8, Fma8)
+RILL_PEAK(peak_fma512, "avx512f,fma", v16, Fma16)
+#undef RILL_PEAK
 #endif
 
 // GFLOP/s of one thread with fn(iters) running `chains` chains of `lanes` lanes.
