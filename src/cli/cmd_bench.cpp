@@ -299,8 +299,9 @@ const Command& bench_command() {
       "the peak measured here by a multiply-and-add loop. Each figure is the median of\n"
       "several timed runs; machines that share cores are noisy, so compare ratios taken\n"
       "in one run. The model defaults to the default architecture with random weights.\n"
-      "--simd caps the kernels' instruction set (every level gives the same bits), to\n"
-      "compare them: avx512, avx2 (x86-64), vec4 (SSE2 / SIMD128 / NEON), scalar.\n",
+      "--simd caps the kernels' instruction set, to compare them: avx512, avx2 (x86-64),\n"
+      "vec4 (SSE2 / SIMD128 / NEON), scalar. In the default build every level gives the\n"
+      "same bits; in a RILL_FMA build the fused levels (avx512, avx2) differ from the rest.\n",
       {
           {"--model", "MODEL", nullptr, "model file or shipped model name (default: random default-size model)"},
           {"--threads", "N", "2", "largest thread count to measure (1 .. 64)"},
