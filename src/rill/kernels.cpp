@@ -53,8 +53,9 @@ inline float madd(float acc, float x, float w) {
 #endif
 }
 
-// packed_ld granularity. What relies on the zero padding is linear_packed's
-// tail, which reads a whole vector of 8 columns past the last multiple of 8.
+// packed_ld granularity. What relies on it: linear_packed's tail reads a
+// whole vector of 8 columns past the last multiple of 8 (the zero padding),
+// and pack_avx512 writes whole vectors of 16 up to ld.
 constexpr int kBlock = 16;
 }
 
@@ -484,9 +485,6 @@ void linear_packed(const float* in, int in_stride, int n, const float* packed, c
 
 namespace {
 inline float silu(float z) { return mathf::vec::silu<float, std::uint32_t>(z); }
-inline float silu_with_slope(float z, float* slope) {
-  return mathf::vec::silu_with_slope<float, std::uint32_t>(z, slope);
-}
 
 #if !defined(RILL_NO_SIMD)
 typedef std::uint32_t u4 __attribute__((vector_size(16)));
@@ -582,18 +580,8 @@ void activate_array(Activation act, const float* z, float* a, long count) {
 }
 
 void activate_with_slope(Activation act, const float* z, float* a, float* slope, long count) {
-  switch (act) {
-    case Activation::silu:
-      for (long i = silu_slope_fast(z, a, slope, count); i < count; ++i) a[i] = silu_with_slope(z[i], &slope[i]);
-      break;
-    default:
-      for (long i = 0; i < count; ++i) {
-        const float zi = z[i];
-        slope[i] = activate_grad(act, zi);
-        a[i] = activate(act, zi);
-      }
-      break;
-  }
+  long i = act == Activation::silu ? silu_slope_fast(z, a, slope, count) : 0;
+  for (; i < count; ++i) a[i] = rill::activate_with_slope(act, z[i], &slope[i]);
 }
 
 // ---- optimiser loops ---------------------------------------------------

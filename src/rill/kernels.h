@@ -41,7 +41,9 @@ void gemm_portable(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row,
 // "generic vectors" or "scalar" (RILL_FMA builds add "+fma").
 const char* gemm_variant();
 
-// The instruction sets the kernels (gemm, SiLU) choose from, narrowest first.
+// The instruction sets the kernels (gemm, SiLU, the trainer's element-wise
+// loops, pack_weights, the assignment solver's AVX2 step) choose from,
+// narrowest first.
 // Every one gives the same bits in the default build; they differ in speed.
 enum class Simd : int { scalar = 0, vec4 = 1, avx2 = 2, avx512 = 3 };
 // The widest this build and CPU support (x86-64: probed at run time).

@@ -56,6 +56,33 @@ float activate_grad(Activation a, float z) {
   return 1.0f;
 }
 
+float activate_with_slope(Activation a, float z, float* slope) {
+  // Each case shares its tanh / erf between the two, with the operations of
+  // activate() and activate_grad() in their order (the same bits).
+  switch (a) {
+    case Activation::silu: return mathf::vec::silu_with_slope<float, std::uint32_t>(z, slope);
+    case Activation::tanh: {
+      const float t = mathf::tanh(z);
+      *slope = 1.0f - t * t;
+      return t;
+    }
+    case Activation::gelu: {
+      const float e = 1.0f + mathf::erf(z * kSqrtHalf);
+      *slope = 0.5f * e + z * kInvSqrt2Pi * mathf::exp(-0.5f * z * z);
+      return 0.5f * z * e;
+    }
+    case Activation::gelu_tanh: {
+      const float u = kSqrt2OverPi * (z + kGeluC * z * z * z);
+      const float t = mathf::tanh(u);
+      *slope = 0.5f * (1.0f + t) + 0.5f * z * (1.0f - t * t) * kSqrt2OverPi * (1.0f + 3.0f * kGeluC * z * z);
+      return 0.5f * z * (1.0f + t);
+    }
+    default:
+      *slope = activate_grad(a, z);
+      return activate(a, z);
+  }
+}
+
 void TimeEmbedding::embed(float t, float* out) const {
   if (k == 0) {
     out[0] = t;

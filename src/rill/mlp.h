@@ -24,6 +24,7 @@ const char* activation_name(Activation a);                 // "silu", ... as in 
 bool parse_activation(const char* s, std::size_t len, Activation* out);
 float activate(Activation a, float z);                    // the activation itself
 float activate_grad(Activation a, float z);               // its derivative at z
+float activate_with_slope(Activation a, float z, float* slope);  // both: returns act(z), *slope = act'(z)
 
 // Time embedding: k == 0 is the raw t; k >= 1 is `sin:K`.
 struct TimeEmbedding {

@@ -331,8 +331,9 @@ Status Trainer::step(float* loss_out) {
         status[b] = run_block(off, rows, block_grad_[b], scratch, ex);
       };
       if (workers > 1 && m >= workers * kGradBlock) {
-        struct Ctx { decltype(block)* fn; } ctx{&block};
-        executor_->run(blocks, [](void* c, int b) { (*static_cast<Ctx*>(c)->fn)(b, nullptr); }, &ctx);
+        parallel_for(executor_, blocks, [&](long b0, long b1) {
+          for (long b = b0; b < b1; ++b) block(static_cast<int>(b), nullptr);
+        });
       } else {
         for (int b = 0; b < blocks; ++b) block(b, executor_);
       }
