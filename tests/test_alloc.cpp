@@ -1,9 +1,9 @@
 // No heap allocation while sampling once a model is loaded: the global
 // operator new functions are replaced in this test binary and counted.
 // malloc and aligned_alloc are not counted (replacing them means replacing
-// the C library's allocator); rill calls them only at set-up (capi_heap.cpp,
-// capi_threads.cpp, thread_pool.cpp), which the C API's structure keeps
-// apart from the sampling calls measured here.
+// the C library's allocator); rill calls them only at set-up and in file I/O
+// (capi_heap.cpp, model_file.cpp), which the C API's structure keeps apart
+// from the sampling calls measured here.
 #include <doctest/doctest.h>
 
 // GCC cannot see that these replacements pair malloc with free.

@@ -253,6 +253,10 @@ TEST_CASE("assignment: the portable loop and the best one give the same assignme
     ~RestoreSimd() { rill::simd_limit(rill::Simd::avx512); }
   } restore;
   const rill::Simd best = rill::simd_best();
+  if (best < rill::Simd::avx2) {
+    MESSAGE("no AVX2 here: both solves run the portable loop, nothing to compare");
+    return;
+  }
   INFO("best simd level " << static_cast<int>(best));
   rill::Rng rng(4242, 7);
   for (int n : {2, 3, 5, 7, 8, 9, 15, 16, 17, 33, 100, 256, 301}) {

@@ -55,7 +55,8 @@ TEST_CASE("the 8gaussians field has the data's centres and spread, bit for bit")
     CHECK(g.means[2 * k + 1] == cy[k]);
     CHECK(g.stds[k] == kEightGaussiansStd);
     CHECK(g.weights[k] == 1.0f);
-    CHECK(std::hypot(double(cx[k]), double(cy[k])) == doctest::Approx(4.0).epsilon(1e-6));
+    CHECK(double(cx[k]) == doctest::Approx(4.0 * std::cos(k * M_PI / 4)).epsilon(1e-6).scale(1.0));
+    CHECK(double(cy[k]) == doctest::Approx(4.0 * std::sin(k * M_PI / 4)).epsilon(1e-6).scale(1.0));
   }
   CHECK(cx[0] == 4.0f);
   CHECK(cy[0] == 0.0f);
@@ -111,7 +112,7 @@ TEST_CASE("the exact 8gaussians field with RK4/50 reproduces each mode's mean an
     const double dx = x[2 * i] - m[best][0], dy = x[2 * i + 1] - m[best][1];
     s[best][0] += dx * dx; s[best][1] += dx * dy; s[best][2] += dy * dy;
   }
-  const double var = 0.35 * 0.35;
+  const double var = double(kEightGaussiansStd) * kEightGaussiansStd;
   for (int k = 0; k < 8; ++k) {
     INFO("mode " << k << " count " << cnt[k]);
     CHECK(within(cnt[k] / n, 1.0 / 8, 0.05));

@@ -157,27 +157,29 @@ TEST_CASE("activate_array and activate_with_slope match the scalar functions bit
   });
 }
 
-TEST_CASE("sum_squares adds in its documented order: 16 running sums by index mod 16, then pairwise") {
-  Rng rng(21, 4);
-  for (long count : {0L, 1L, 5L, 15L, 16L, 17L, 31L, 32L, 33L, 100L, 1000L, 33794L}) {
-    std::vector<float> x(static_cast<size_t>(count) + 1);
-    // magnitudes that make the order matter
-    for (auto& v : x) v = rng.normal() * (rng.uniform() < 0.1f ? 1e3f : 1e-2f);
-    float lane[16] = {};
-    for (long q = 0; q < count; ++q) lane[q % 16] = lane[q % 16] + x[size_t(q)] * x[size_t(q)];
-    for (int w = 8; w > 0; w /= 2)
-      for (int l = 0; l < w; ++l) lane[l] = lane[l] + lane[l + w];
-    float serial = 0.0f;
-    for (long q = 0; q < count; ++q) serial = serial + x[size_t(q)] * x[size_t(q)];
-    INFO("count " << count);
-    const float got = sum_squares(x.data(), count);
-    CHECK(std::memcmp(&lane[0], &got, 4) == 0);
-    CHECK(sum_squares(x.data(), count) == doctest::Approx(serial).epsilon(1e-5));
-  }
-  const float inf_nan[3] = {1.0f, INFINITY, 2.0f};
-  CHECK(std::isinf(sum_squares(inf_nan, 3)));
-  const float nan[2] = {NAN, 2.0f};
-  CHECK(std::isnan(sum_squares(nan, 2)));
+TEST_CASE("sum_squares adds in its documented order: 16 running sums by index mod 16, then pairwise, on every instruction set") {
+  for_each_simd([] {
+    Rng rng(21, 4);
+    for (long count : {0L, 1L, 5L, 15L, 16L, 17L, 31L, 32L, 33L, 100L, 1000L, 33794L}) {
+      std::vector<float> x(static_cast<size_t>(count) + 1);
+      // magnitudes that make the order matter
+      for (auto& v : x) v = rng.normal() * (rng.uniform() < 0.1f ? 1e3f : 1e-2f);
+      float lane[16] = {};
+      for (long q = 0; q < count; ++q) lane[q % 16] = lane[q % 16] + x[size_t(q)] * x[size_t(q)];
+      for (int w = 8; w > 0; w /= 2)
+        for (int l = 0; l < w; ++l) lane[l] = lane[l] + lane[l + w];
+      float serial = 0.0f;
+      for (long q = 0; q < count; ++q) serial = serial + x[size_t(q)] * x[size_t(q)];
+      INFO("count " << count);
+      const float got = sum_squares(x.data(), count);
+      CHECK(std::memcmp(&lane[0], &got, 4) == 0);
+      CHECK(sum_squares(x.data(), count) == doctest::Approx(serial).epsilon(1e-5));
+    }
+    const float inf_nan[3] = {1.0f, INFINITY, 2.0f};
+    CHECK(std::isinf(sum_squares(inf_nan, 3)));
+    const float nan[2] = {NAN, 2.0f};
+    CHECK(std::isnan(sum_squares(nan, 2)));
+  });
 }
 
 TEST_CASE("adam_update gives every element the scalar formula's bits on every instruction set") {

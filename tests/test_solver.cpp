@@ -185,6 +185,24 @@ TEST_CASE("integrate stops at the first failed evaluation and leaves x at the la
   }
 }
 
+// Fails on any row whose first coordinate is exactly `bad` (stateless: safe
+// to call from several threads at once).
+class SentinelField final : public VectorField {
+ public:
+  explicit SentinelField(float bad) : inner_(kA, 2), bad_(bad) {}
+  int dim() const override { return 2; }
+  std::size_t scratch_bytes(int) const override { return 0; }
+  Status eval(const float* x, int n, float t, float* out, Arena& arena) const override {
+    for (int r = 0; r < n; ++r)
+      if (x[2 * r] == bad_) return Status::non_finite;
+    return inner_.eval(x, n, t, out, arena);
+  }
+
+ private:
+  LinearField inner_;
+  float bad_;
+};
+
 TEST_CASE("integrate_batch: any chunk size and any number of workers give the bits of one integrate()") {
   LinearField f(kA, 2);
   const long n = 1000;
@@ -210,12 +228,27 @@ TEST_CASE("integrate_batch: any chunk size and any number of workers give the bi
         CHECK(traj == want_traj);
       }
   }
-  // A failure in any range is reported.
+  // A failure in any range is reported: a later chunk on one thread, and the
+  // last part of three workers.
   FailingField bad(5);
   std::vector<unsigned char> m1(1 << 14);
   Arena a1(m1.data(), m1.size());
   std::vector<float> x = x0;
   CHECK(integrate_batch(bad, Solver::euler, 3, x.data(), 40, 0.0f, 1.0f, 8, &a1) == Status::non_finite);
+  {
+    SentinelField sentinel(12345.0f);
+    std::vector<std::vector<unsigned char>> mem(3, std::vector<unsigned char>(1 << 14));
+    std::vector<Arena> arenas;
+    for (auto& m : mem) arenas.emplace_back(m.data(), m.size());
+    ThreadPool pool(3);
+    std::vector<float> y = x0;
+    y[2 * 950] = 12345.0f;  // a row in the last third
+    CHECK(integrate_batch(sentinel, Solver::euler, 3, y.data(), int(n), 0.0f, 1.0f, 64, arenas.data(), &pool) ==
+          Status::non_finite);
+    y[2 * 950] = x0[2 * 950];
+    CHECK(integrate_batch(sentinel, Solver::euler, 3, y.data(), int(n), 0.0f, 1.0f, 64, arenas.data(), &pool) ==
+          Status::ok);
+  }
   CHECK(integrate_batch(f, Solver::euler, 3, x.data(), 40, 0.0f, 1.0f, 0, &a1) == Status::invalid_argument);
 }
 
@@ -230,4 +263,5 @@ TEST_CASE("sample_noise is the x0 of sample()") {
   std::vector<float> x0(20);
   sample_noise(42, x0.data(), 20);
   CHECK(std::equal(x0.begin(), x0.end(), traj.begin()));
+  CHECK(a == b);  // asking for the trajectory does not change the samples
 }

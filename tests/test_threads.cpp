@@ -130,7 +130,7 @@ TEST_CASE("sampling and training through the C API with threads give the bits of
   rill_trainer_free(b);
 }
 
-TEST_CASE("ThreadPool::create starts every helper or none") {
+TEST_CASE("ThreadPool::create(3) gives three workers that run every task; create(0) the caller alone") {
   ThreadPool* pool = ThreadPool::create(3);
   REQUIRE(pool != nullptr);
   CHECK(pool->workers() == 3);

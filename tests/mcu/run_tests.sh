@@ -41,7 +41,7 @@ fi
 read -r demo_solver demo_steps _ demo_n <<< "$MCU_DEMO_HASH_ARGS"
 model_hash=$("$B/golden/golden" --sample-hash "$MCU_MODEL" $MCU_DEMO_HASH_ARGS) || fail "native hash of $MCU_MODEL"
 for v in $MCU_VARIANTS; do
-  for elf in "$B/mcu/$v/mcu_tests.elf" "$B/mcu/$v/demo.elf"; do
+  for elf in "$B/mcu/$v/mcu_tests.elf" "$B/mcu/$v/demo.elf" "$B/mcu/$v/bare.elf"; do
     if r=$("$here/check_nm.sh" --elf "$elf"); then pass "$v ${r#ok }"; else fail "$v $r"; fi
   done
   start=$(date +%s.%N)
