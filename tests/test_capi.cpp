@@ -210,6 +210,23 @@ TEST_CASE("trainer on the user's points; bad configurations refused") {
   CHECK(rill_trainer_new(&cfg, 42, nullptr, 0, 0, &t, err, sizeof err) == RILL_INVALID_ARGUMENT);
   cfg.batch = 0;
   CHECK(rill_trainer_new(&cfg, RILL_MOONS, nullptr, 0, 0, &t, err, sizeof err) == RILL_INVALID_ARGUMENT);
+  // numbers outside rill.h's lists (the core's checks; 256 would wrap onto silu as a uint8_t)
+  for (int bad : {-1, 5, 256}) {
+    rill_train_config_default(&cfg);
+    cfg.activation = bad;
+    CHECK(rill_trainer_new(&cfg, RILL_MOONS, nullptr, 0, 0, &t, err, sizeof err) == RILL_INVALID_ARGUMENT);
+  }
+  for (int bad : {-1, 2}) {
+    rill_train_config_default(&cfg);
+    cfg.schedule = bad;
+    CHECK(rill_trainer_new(&cfg, RILL_MOONS, nullptr, 0, 0, &t, err, sizeof err) == RILL_INVALID_ARGUMENT);
+    CHECK(std::string(err).find("schedule") != std::string::npos);
+    rill_train_config_default(&cfg);
+    cfg.coupling = bad;
+    CHECK(rill_trainer_new(&cfg, RILL_MOONS, nullptr, 0, 0, &t, err, sizeof err) == RILL_INVALID_ARGUMENT);
+    CHECK(std::string(err).find("coupling") != std::string::npos);
+  }
+  CHECK(t == nullptr);
   rill_train_config_default(&cfg);
   cfg.lr = 1e9f;
   REQUIRE(rill_trainer_new(&cfg, RILL_MOONS, nullptr, 0, 0, &t, err, sizeof err) == RILL_OK);

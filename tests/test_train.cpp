@@ -236,6 +236,12 @@ TEST_CASE("bad configurations and data are refused with a reason") {
   cfg.ema = 1.0f;
   CHECK(Run(spec, cfg, DataSource::builtin(Dataset::moons)).status == Status::invalid_argument);
   cfg = TrainConfig{};
+  cfg.schedule = static_cast<Schedule>(2);
+  CHECK(Run(spec, cfg, DataSource::builtin(Dataset::moons)).status == Status::invalid_argument);
+  cfg = TrainConfig{};
+  cfg.coupling = static_cast<Coupling>(-1);
+  CHECK(Run(spec, cfg, DataSource::builtin(Dataset::moons)).status == Status::invalid_argument);
+  cfg = TrainConfig{};
   cfg.coupling = Coupling::ot;
   cfg.batch = TrainConfig::kMaxOtBatch + 1;  // refused before anything is allocated
   Message m;

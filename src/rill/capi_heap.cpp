@@ -47,10 +47,9 @@ void* aligned_block(std::size_t bytes) {
 namespace {
 // Points a heap model (and a trainer's model view) integrates at a time (rill.h: "chunk 256").
 constexpr int kHeapChunk = 256;
-// The last enumerators: the C values range over 0..these.
+// The last activation: Activation is a uint8_t, so the C int is checked
+// before the conversion could wrap it onto another one.
 constexpr int kLastActivation = num(Activation::gelu_tanh);
-constexpr int kLastSchedule = num(Schedule::cosine);
-constexpr int kLastCoupling = num(Coupling::ot);
 
 // Decimal for an unsigned integer, without printf.
 void utoa(unsigned long long v, char* out) {
@@ -155,8 +154,6 @@ int rill_trainer_new(const rill_train_config* c, int dataset, const float* point
     return refuse(fail(&msg, Status::invalid_argument, "unknown activation %d", static_cast<int>(c->activation)));
   if (c->width < 1 || c->width > kMaxWidth || c->depth < 0 || c->depth >= kMaxLayers)
     return refuse(fail(&msg, Status::invalid_argument, "width must be 1..%d and depth 0..%d", kMaxWidth, kMaxLayers - 1));
-  if (c->schedule < 0 || c->schedule > kLastSchedule || c->coupling < 0 || c->coupling > kLastCoupling)
-    return refuse(fail(&msg, Status::invalid_argument, "unknown schedule or coupling"));
 
   const int d = builtin ? kDatasetDim : dim;
   const MlpSpec spec = MlpSpec::make(d, c->width, c->depth, static_cast<Activation>(c->activation),

@@ -90,6 +90,10 @@ Status Trainer::check(const MlpSpec& spec, const TrainConfig& cfg, const DataSou
   if (st != Status::ok) return st;
   if (cfg.batch < 1 || cfg.batch > TrainConfig::kMaxBatch)
     return fail(msg, Status::invalid_argument, "batch %d is outside 1..%d", cfg.batch, TrainConfig::kMaxBatch);
+  if (cfg.schedule != Schedule::constant && cfg.schedule != Schedule::cosine)
+    return fail(msg, Status::invalid_argument, "unknown schedule %d", static_cast<int>(cfg.schedule));
+  if (cfg.coupling != Coupling::independent && cfg.coupling != Coupling::ot)
+    return fail(msg, Status::invalid_argument, "unknown coupling %d", static_cast<int>(cfg.coupling));
   if (cfg.coupling == Coupling::ot && cfg.batch > TrainConfig::kMaxOtBatch)
     return fail(msg, Status::invalid_argument, "OT coupling supports batches up to %d", TrainConfig::kMaxOtBatch);
   if (!(cfg.lr > 0.0f) || !finite(cfg.lr)) return fail(msg, Status::invalid_argument, "learning rate must be > 0");
