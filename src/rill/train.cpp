@@ -211,24 +211,35 @@ float Trainer::lr_at(int s) const {
   return floor + (cfg_.lr - floor) * 0.5f * (1.0f + mathf::cos(mathf::kPi * progress));
 }
 
+namespace {
+// Draws for `count` items side by side: fn(r, begin, end) with r a copy of
+// `stream` advanced past the `per` draws of each item before `begin`; then
+// `stream` goes on past all of them, as if one thread had drawn them in turn.
+template <class F>
+void draw_side_by_side(Executor* ex, Rng& stream, long count, std::uint64_t per, F&& fn) {
+  const Rng base = stream;
+  parallel_for(ex, count, [&](long begin, long end) {
+    Rng r = base;
+    r.advance(per * static_cast<std::uint64_t>(begin));
+    fn(r, begin, end);
+  });
+  stream.advance(per * static_cast<std::uint64_t>(count));
+}
+}  // namespace
+
 void Trainer::draw_batch() {
   const int n = cfg_.batch, d = mlp_.spec.dim;
   const long nd = static_cast<long>(n) * d;
-  // With threads and a large batch, ranges of rows are drawn side by side,
-  // each from a copy of the streams advanced past the rows before it
+  // With threads and a large batch, ranges of rows are drawn side by side
   // (Rng::advance): the values one thread draws, in a fraction of the time.
   // Needs a fixed number of draws per row: built-in datasets, and normals
   // starting on a pair (nd even, none kept over).
   const bool side_by_side = executor_ != nullptr && executor_->workers() > 1 && n >= 512;
   if (data_.is_builtin && side_by_side && !data_rng_.has_spare()) {
     const std::uint64_t per = static_cast<std::uint64_t>(dataset_draws_per_point(data_.dataset));
-    const Rng base = data_rng_;
-    parallel_for(executor_, n, [&](long r0, long r1) {
-      Rng r = base;
-      r.advance(per * static_cast<std::uint64_t>(r0));
+    draw_side_by_side(executor_, data_rng_, n, per, [&](Rng& r, long r0, long r1) {
       dataset_sample(data_.dataset, r, x1_ + r0 * d, r1 - r0);
     });
-    data_rng_.advance(per * static_cast<std::uint64_t>(n));
   } else if (data_.is_builtin) {
     dataset_sample(data_.dataset, data_rng_, x1_, n);
   } else {
@@ -237,24 +248,14 @@ void Trainer::draw_batch() {
       std::memcpy(x1_ + static_cast<std::ptrdiff_t>(r) * d, data_.points + idx * d, sizeof(float) * d);
     }
   }
+  // x0: nd normals (one draw each, in pairs), then t: n uniforms (one draw each).
   if (side_by_side && !noise_rng_.has_spare() && nd % 2 == 0) {
-    // x0: nd normals (one draw each, in pairs), then t: n uniforms (one draw each).
-    const Rng base = noise_rng_;
-    const long pairs = nd / 2;
-    parallel_for(executor_, pairs, [&](long p0, long p1) {
-      Rng r = base;
-      r.advance(2 * static_cast<std::uint64_t>(p0));
+    draw_side_by_side(executor_, noise_rng_, nd / 2, 2, [&](Rng& r, long p0, long p1) {
       r.fill_normal(x0_ + 2 * p0, 2 * (p1 - p0));
     });
-    Rng after = base;
-    after.advance(static_cast<std::uint64_t>(nd));
-    parallel_for(executor_, n, [&](long r0, long r1) {
-      Rng r = after;
-      r.advance(static_cast<std::uint64_t>(r0));
+    draw_side_by_side(executor_, noise_rng_, n, 1, [&](Rng& r, long r0, long r1) {
       for (long q = r0; q < r1; ++q) t_[q] = r.uniform();
     });
-    noise_rng_ = after;
-    noise_rng_.advance(static_cast<std::uint64_t>(n));
     return;
   }
   noise_rng_.fill_normal(x0_, nd);
