@@ -117,9 +117,11 @@ void ThreadPool::stop(State* s) {
 
 ThreadPool* ThreadPool::create(int threads) {
   if (threads < 1) threads = 1;
-  State* s = start(threads);
-  ThreadPool* pool = s != nullptr && s->started == threads - 1 ? new (std::nothrow) ThreadPool(s, threads) : nullptr;
-  if (pool == nullptr) stop(s);
+  ThreadPool* pool = new (std::nothrow) ThreadPool(threads);
+  if (pool != nullptr && pool->workers() != threads) {
+    delete pool;  // joins the helpers it did start
+    pool = nullptr;
+  }
   return pool;
 }
 

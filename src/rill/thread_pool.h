@@ -32,7 +32,6 @@ class ThreadPool final : public Executor {
 
  private:
   struct State;
-  ThreadPool(State* state, int threads) : state_(state), threads_(threads) {}
   // Makes the state and starts up to threads - 1 helpers (State::started says
   // how many); null without memory.
   static State* start(int threads);
