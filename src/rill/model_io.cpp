@@ -433,31 +433,23 @@ constexpr DtypeInfo kDtypes[] = {{"F32", 4},     {"F16", 2},      {"BF16", 2},  
                                  {"F8_E4M3", 1}};
 
 // One tensor entry as written in the header, before any semantic check.
-struct Entry {
-  char dtype[17] = {0};
-  u32 dtype_bytes = 0;  // 0: unknown dtype
-  u32 rank = 0;
-  u64 dims[2] = {0, 0};
-  bool dim_negative = false;
-  bool dim_overflow = false;
-  u64 count = 1;  // product of the dims
-  bool count_overflow = false;
-  u32 n_offsets = 0;
-  u64 offsets[2] = {0, 0};
-  bool off_negative = false;
-  bool off_overflow = false;
-};
-
 // `[int, int, ...]` of a tensor entry: the first two values, how many there
 // were, whether any was negative or too large, and their product (with its
 // overflow), without storing more than two whatever the file says.
 struct IntArray {
-  u64* first2;
-  u32 count;
-  bool negative;
-  bool overflow;
-  u64 product;
-  bool product_overflow;
+  u64 first2[2] = {0, 0};
+  u32 count = 0;
+  bool negative = false;
+  bool overflow = false;
+  u64 product = 1;  // of all the values: a shape's element count (1 for [])
+  bool product_overflow = false;
+};
+
+struct Entry {
+  char dtype[17] = {0};
+  u32 dtype_bytes = 0;  // 0: unknown dtype
+  IntArray shape;
+  IntArray offsets;
 };
 
 Status read_int_array(Parser& p, const char* not_array, const char* bad_separator, IntArray* a) {
@@ -514,25 +506,15 @@ Status read_entry(Parser& p, Entry* e) {
       } else if (str_is(k, klen, "shape")) {
         if (have_shape) return p.syntax("duplicate key \"shape\"");
         have_shape = true;
-        IntArray a{e->dims, 0, false, false, e->count, false};
         if ((st = read_int_array(p, "\"shape\" must be an array of integers",
-                                 "expected ',' or ']' in \"shape\"", &a)) != Status::ok)
+                                 "expected ',' or ']' in \"shape\"", &e->shape)) != Status::ok)
           return st;
-        e->rank = a.count;
-        e->dim_negative = a.negative;
-        e->dim_overflow = a.overflow;
-        e->count = a.product;
-        e->count_overflow = a.product_overflow;
       } else if (str_is(k, klen, "data_offsets")) {
         if (have_offsets) return p.syntax("duplicate key \"data_offsets\"");
         have_offsets = true;
-        IntArray a{e->offsets, 0, false, false, 1, false};
         if ((st = read_int_array(p, "\"data_offsets\" must be an array [begin, end]",
-                                 "expected ',' or ']' in \"data_offsets\"", &a)) != Status::ok)
+                                 "expected ',' or ']' in \"data_offsets\"", &e->offsets)) != Status::ok)
           return st;
-        e->n_offsets = a.count;
-        e->off_negative = a.negative;
-        e->off_overflow = a.overflow;
       } else {
         return p.syntax("unknown key in a tensor entry (rill reads dtype, shape, data_offsets)");
       }
@@ -812,18 +794,18 @@ Status pass1_meta(Loader& L, const char* key, std::size_t n, Str k, Str v) {
 Status check_entry(Loader& L, const char* name, const Entry& e, u32 want_rank) {
   if (want_rank != 0 ? !str_is(e.dtype, std::strlen(e.dtype), "F32") : e.dtype_bytes == 0)
     return fail(L.msg, Status::unsupported_dtype, "unsupported dtype %s (rill reads F32): %s", e.dtype, name);
-  if (want_rank != 0 && e.rank != want_rank)
-    return fail(L.msg, Status::bad_shape, "%s has rank %u; %s", name, static_cast<unsigned>(e.rank),
+  if (want_rank != 0 && e.shape.count != want_rank)
+    return fail(L.msg, Status::bad_shape, "%s has rank %u; %s", name, static_cast<unsigned>(e.shape.count),
                 want_rank == 2 ? "a weight is [out, in]" : "a bias is [out]");
-  if (e.dim_negative) return fail(L.msg, Status::bad_shape, "%s has a negative dimension", name);
+  if (e.shape.negative) return fail(L.msg, Status::bad_shape, "%s has a negative dimension", name);
   const u64 item = e.dtype_bytes;
-  if (e.dim_overflow || e.count_overflow || e.count > kU64Max / item)
+  if (e.shape.overflow || e.shape.product_overflow || e.shape.product > kU64Max / item)
     return fail(L.msg, Status::bad_shape, "the shape of %s is too large", name);
-  const u64 bytes = e.count * item;
-  if (e.n_offsets != 2) return fail(L.msg, Status::bad_offsets, "data_offsets of %s must be [begin, end]", name);
-  if (e.off_negative || e.off_overflow)
+  const u64 bytes = e.shape.product * item;
+  if (e.offsets.count != 2) return fail(L.msg, Status::bad_offsets, "data_offsets of %s must be [begin, end]", name);
+  if (e.offsets.negative || e.offsets.overflow)
     return fail(L.msg, Status::bad_offsets, "data_offsets of %s are not offsets in the data buffer", name);
-  const u64 begin = e.offsets[0], end = e.offsets[1];
+  const u64 begin = e.offsets.first2[0], end = e.offsets.first2[1];
   if (begin > end)
     return fail(L.msg, Status::bad_offsets, "data_offsets of %s are [%llu, %llu]: begin after end", name,
                 static_cast<unsigned long long>(begin), static_cast<unsigned long long>(end));
@@ -873,16 +855,16 @@ Status pass2_tensor(Loader& L, const char* name, std::size_t n, const Entry& e) 
     if ((is_weight ? s.w : s.b) >= 0) return fail(L.msg, Status::bad_tensor, "duplicate tensor %s", name);
     if (is_weight) {
       s.w = ordinal;
-      s.w_dims[0] = e.dims[0];
-      s.w_dims[1] = e.dims[1];
-      s.w_off = e.offsets[0];
+      s.w_dims[0] = e.shape.first2[0];
+      s.w_dims[1] = e.shape.first2[1];
+      s.w_off = e.offsets.first2[0];
     } else {
       s.b = ordinal;
-      s.b_len = e.dims[0];
-      s.b_off = e.offsets[0];
+      s.b_len = e.shape.first2[0];
+      s.b_off = e.offsets.first2[0];
     }
   }
-  L.spans[L.n_spans++] = Span{e.offsets[0], e.offsets[1]};
+  L.spans[L.n_spans++] = Span{e.offsets.first2[0], e.offsets.first2[1]};
   return Status::ok;
 }
 
