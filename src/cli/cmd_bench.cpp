@@ -210,7 +210,7 @@ int run_bench(const Args& args) {
   std::vector<unsigned char> bytes;
   std::string model_name = "default (width 128, depth 3, raw t, random weights)";
   if (args.has("--model")) {
-    const auto m = load_model(args.text("--model"));  // found, read and validated as for every command
+    const auto m = load_model(args.text("--model"), false);  // found, read and validated (not packed: the C API does)
     bytes.assign(m->file.bytes, m->file.bytes + m->file.size);
     model_name = m->path;
   } else {
