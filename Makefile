@@ -248,7 +248,7 @@ MCU_CFLAGS = -std=c11 $(MCU_OPT) $(NUMFLAGS) -ffunction-sections -fdata-sections
 MCU_LDFLAGS = --specs=nano.specs -nostartfiles -Lsrc/mcu -Wl,--gc-sections
 # tests/mcu/run_tests.sh adds `-M BOARD -semihosting-config arg=...` (QEMU merges the two -semihosting-config).
 MCU_QEMU_RUN = timeout 60 $(MCU_QEMU) -nographic -monitor none -serial none -semihosting-config enable=on,target=native
-# The demo's model (and bare.cpp's), and the run whose hash the demo prints: n 8, heun, 10 steps, seed 42.
+# The demo's model (and bare.cpp's), and the run whose hash the demo prints (src/mcu/demo_settings.h).
 MCU_MODEL := web/models/moons.safetensors
 MCU_DEMO_HASH_ARGS := heun 10 42 8
 GOLDEN_FILE := tests/golden/golden.txt

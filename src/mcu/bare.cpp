@@ -18,18 +18,16 @@
 #include "demo_arch.h"
 #include "demo_model.h"
 #include "mcu/board.h"
+#include "mcu/demo_settings.h"
 #include "rill/field.h"
 #include "rill/mlp.h"
 #include "rill/rng.h"
 #include "rill/solver.h"
 
-#ifndef BARE_N
-#define BARE_N 8  // the demo's DEMO_N, DEMO_STEPS, DEMO_SOLVER and DEMO_SEED
-#endif
 
 namespace {
 alignas(64) unsigned char mem[4096];
-float out[BARE_N * BARE_DIM];
+float out[DEMO_N * BARE_DIM];
 }  // namespace
 
 int main() {
@@ -44,10 +42,11 @@ int main() {
   rill::Arena arena(mem, sizeof mem);
   const uintptr_t top = board_stack_paint();
   // What rill_sample does with chunk 1: all of x0 from the seed's sampling stream, then one point at a time.
-  rill::Rng rng = rill::Rng::derive(42u, rill::Purpose::sample_noise);
-  rng.fill_normal(out, BARE_N * BARE_DIM);
-  for (int i = 0; i < BARE_N; ++i)
-    if (rill::integrate(field, rill::Solver::heun, 10, out + BARE_DIM * i, 1, 0.0f, 1.0f, arena) != rill::Status::ok)
+  rill::Rng rng = rill::Rng::derive(DEMO_SEED, rill::Purpose::sample_noise);
+  rng.fill_normal(out, DEMO_N * BARE_DIM);
+  for (int i = 0; i < DEMO_N; ++i)
+    if (rill::integrate(field, static_cast<rill::Solver>(DEMO_SOLVER), DEMO_STEPS, out + BARE_DIM * i, 1, 0.0f, 1.0f,
+                        arena) != rill::Status::ok)
       return 1;
   const uint32_t stack = board_stack_used(top);
   board_put("hash ");

@@ -15,20 +15,9 @@
 
 #include "demo_model.h"
 #include "mcu/board.h"
+#include "mcu/demo_settings.h"
 #include "rill/rill.h"
 
-#ifndef DEMO_N
-#define DEMO_N 8
-#endif
-#ifndef DEMO_STEPS
-#define DEMO_STEPS 10
-#endif
-#ifndef DEMO_SOLVER
-#define DEMO_SOLVER RILL_HEUN
-#endif
-#ifndef DEMO_SEED
-#define DEMO_SEED 42u
-#endif
 #ifndef DEMO_CHUNK
 #define DEMO_CHUNK 1  // points integrated at a time; 1 needs the least RAM and gives the same bits
 #endif
