@@ -309,9 +309,8 @@ endef
 $(foreach v,$(MCU_VARIANTS),$(eval $(call MCU_VARIANT_RULES,$(v))))
 $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/rill/kernels.o): MCU_OPT := $(MCU_KERNEL_OPT)
 
-# Generated headers (never committed): the demo's model, its architecture for bare.cpp, the golden data.
+# Generated headers (never committed): the demo's model (with its architecture, for bare.cpp), the golden data.
 $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/mcu/main.o $(B)/mcu/$(v)/obj/src/mcu/bare.o): $(B)/mcu/gen/demo_model.h
-$(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/mcu/bare.o): $(B)/mcu/gen/demo_arch.h
 $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/tests/mcu/mcu_tests.o): $(B)/mcu/gen/golden_data.h $(B)/mcu/gen-small/golden_data.h
 
 # Stand-ins for the footprint table's smaller rows: 300 steps (the figures depend on the shapes only).
@@ -319,12 +318,10 @@ $(B)/mcu/standin_%.safetensors: | $(B)/rill
 	@mkdir -p $(dir $@)
 	$(B)/rill train --data moons --steps 300 $(MCU_TRAIN_$*) --out $@
 
-$(B)/mcu/gen/demo_model.h: $(MCU_MODEL) | $(B)/rill
+# (remade when export-c's source changes, not whenever rill relinks)
+$(B)/mcu/gen/demo_model.h: $(MCU_MODEL) src/cli/cmd_export_c.cpp | $(B)/rill
 	@mkdir -p $(dir $@)
 	$(B)/rill export-c --model $< --out $@ --name demo_model
-$(B)/mcu/gen/demo_arch.h: $(MCU_MODEL) src/mcu/bare_arch.py
-	@mkdir -p $(dir $@)
-	python3 src/mcu/bare_arch.py $< $@
 
 $(B)/mcu/gen/golden_data.h: $(GOLDEN_FILE) $(B)/golden/golden $(wildcard web/models/*.safetensors)
 	@mkdir -p $(dir $@)

@@ -79,7 +79,22 @@ int run_export_c(const Args& args) {
     std::fprintf(f, "0x%02x,", bytes[i]);
     std::fputc(i % 16 == 15 || i + 1 == size ? '\n' : ' ', f);
   }
-  std::fprintf(f, "};\nstatic const size_t %s_len = %zu;\n\n#endif /* %s */\n", name.c_str(), size, guard.c_str());
+  std::fprintf(f, "};\nstatic const size_t %s_len = %zu;\n\n", name.c_str(), size);
+  // The architecture, for code that binds the weights without the loader.
+  const std::string up = upper(name);
+  const int depth = s.n_layers - 1;
+  bool uniform = true;
+  for (int i = 2; i < s.n_layers; ++i) uniform = uniform && s.sizes[i] == s.sizes[1];
+  std::fprintf(f,
+               "/* The architecture, for the C++ API without the loader:\n"
+               " *   rill::MlpSpec::make(%s_DIM, %s_WIDTH, %s_DEPTH, rill::Activation::%s_ACTIVATION,\n"
+               " *                       rill::TimeEmbedding{%s_TIME_K})%s */\n",
+               up.c_str(), up.c_str(), up.c_str(), up.c_str(), up.c_str(),
+               uniform ? "" : "\n * (hidden layers of different widths: no _WIDTH, MlpSpec::make cannot build it)");
+  std::fprintf(f, "#define %s_DIM %d\n#define %s_DEPTH %d\n", up.c_str(), s.dim, up.c_str(), depth);
+  if (uniform) std::fprintf(f, "#define %s_WIDTH %d\n", up.c_str(), depth > 0 ? s.sizes[1] : 0);
+  std::fprintf(f, "#define %s_TIME_K %d\n#define %s_ACTIVATION %s\n\n#endif /* %s */\n", up.c_str(), s.time.k,
+               up.c_str(), rill::activation_name(s.activation), guard.c_str());
   file.commit();
   return 0;
 }
@@ -93,7 +108,9 @@ const Command& export_c_command() {
       "export-c --model MODEL --out FILE.h [--name NAME]",
       "Validates the model, then writes `alignas(16) static const unsigned char NAME[]` (the\n"
       "file's bytes) and `NAME_len`. rill_model_init parses the array in place, so the weights\n"
-      "stay in flash. Compiles as C11 or C++11 and later.\n",
+      "stay in flash. Also defines the architecture (NAME in capitals): NAME_DIM, NAME_DEPTH,\n"
+      "NAME_WIDTH (equal hidden widths only), NAME_TIME_K and NAME_ACTIVATION (silu, relu, ...).\n"
+      "Compiles as C11 or C++11 and later.\n",
       {
           {"--model", "MODEL", nullptr, "model file or shipped model name (required)"},
           {"--out", "FILE", nullptr, "the header to write (required)"},

@@ -3,9 +3,9 @@
 // Not a recommended way to use rill: it skips every check of the model file.
 // It binds the Mlp straight to the data buffer of a file rill wrote (tensors in
 // layer order, W0 b0 W1 b1 ..., so the buffer is the canonical parameter
-// block) with the architecture that src/mcu/bare_arch.py read from the same
-// file at build time (demo_arch.h: BARE_DIM, BARE_WIDTH, BARE_DEPTH,
-// BARE_TIME_K, BARE_ACTIVATION), and samples through the C++ API
+// block) with the architecture `rill export-c` wrote beside the bytes
+// (demo_model.h: DEMO_MODEL_DIM, _WIDTH, _DEPTH, _TIME_K, _ACTIVATION), and
+// samples through the C++ API
 // (rill::integrate, one point at a time as rill_sample does with chunk 1).
 // Linked against the demo's baseline, it measures the code of the sampling
 // path alone: the Mlp forward pass with the model's time embedding, the
@@ -15,7 +15,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "demo_arch.h"
 #include "demo_model.h"
 #include "mcu/board.h"
 #include "mcu/demo_settings.h"
@@ -27,7 +26,7 @@
 
 namespace {
 alignas(64) unsigned char mem[4096];
-float out[DEMO_N * BARE_DIM];
+float out[DEMO_N * DEMO_MODEL_DIM];
 }  // namespace
 
 int main() {
@@ -35,17 +34,17 @@ int main() {
   for (int i = 0; i < 4; ++i) header |= static_cast<uint32_t>(demo_model[i]) << (8 * i);
   rill::Mlp mlp;
   rill::TimeEmbedding time;
-  time.k = BARE_TIME_K;
-  mlp.spec = rill::MlpSpec::make(BARE_DIM, BARE_WIDTH, BARE_DEPTH, rill::Activation::BARE_ACTIVATION, time);
+  time.k = DEMO_MODEL_TIME_K;
+  mlp.spec = rill::MlpSpec::make(DEMO_MODEL_DIM, DEMO_MODEL_WIDTH, DEMO_MODEL_DEPTH, rill::Activation::DEMO_MODEL_ACTIVATION, time);
   mlp.bind(reinterpret_cast<const float*>(demo_model + 8 + header));
   const rill::MlpField field(mlp);
   rill::Arena arena(mem, sizeof mem);
   const uintptr_t top = board_stack_paint();
   // What rill_sample does with chunk 1: all of x0 from the seed's sampling stream, then one point at a time.
   rill::Rng rng = rill::Rng::derive(DEMO_SEED, rill::Purpose::sample_noise);
-  rng.fill_normal(out, DEMO_N * BARE_DIM);
+  rng.fill_normal(out, DEMO_N * DEMO_MODEL_DIM);
   for (int i = 0; i < DEMO_N; ++i)
-    if (rill::integrate(field, static_cast<rill::Solver>(DEMO_SOLVER), DEMO_STEPS, out + BARE_DIM * i, 1, 0.0f, 1.0f,
+    if (rill::integrate(field, static_cast<rill::Solver>(DEMO_SOLVER), DEMO_STEPS, out + DEMO_MODEL_DIM * i, 1, 0.0f, 1.0f,
                         arena) != rill::Status::ok)
       return 1;
   const uint32_t stack = board_stack_used(top);

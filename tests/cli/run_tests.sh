@@ -312,10 +312,14 @@ expect_ok "export-c" export-c --model m.safetensors --out m_model.h --name moons
 check "export-c: an aligned const byte array and its length" \
   test -n "$(grep '^alignas(16) static const unsigned char moons_small\[10104\] = {' m_model.h)" \
   -a -n "$(grep '^static const size_t moons_small_len = 10104;' m_model.h)"
+check "export-c: the architecture as macros" \
+  test "$(grep '^#define MOONS_SMALL_' m_model.h | tr '\n' ' ')" = \
+  "#define MOONS_SMALL_DIM 2 #define MOONS_SMALL_DEPTH 3 #define MOONS_SMALL_WIDTH 32 #define MOONS_SMALL_TIME_K 0 #define MOONS_SMALL_ACTIVATION silu "
 cat >use_export.cpp <<'EOF'
 // Parses the exported array in place with the C API and samples from it.
 #include <cstdio>
 #include "m_model.h"
+#include "rill/mlp.h"
 #include "rill/rill.h"
 static unsigned char mem[1 << 20];
 int main() {
@@ -333,6 +337,12 @@ int main() {
   rill_model_info info;
   rill_model_get_info(m, &info);
   if (info.in_place != 1 || info.dim != 2) return 1;
+  // the macros describe the same network as the file
+  static_assert(MOONS_SMALL_DIM == 2 && MOONS_SMALL_TIME_K == 0, "export-c macros");
+  if (info.layers != MOONS_SMALL_DEPTH + 1 || info.width != MOONS_SMALL_WIDTH ||
+      info.activation != static_cast<int>(rill::Activation::MOONS_SMALL_ACTIVATION) ||
+      info.params != rill::MlpSpec::make(MOONS_SMALL_DIM, MOONS_SMALL_WIDTH, MOONS_SMALL_DEPTH).param_count())
+    return 1;
   float out[2 * 50];
   if (rill_sample(m, 50, 20, RILL_HEUN, 7, out, nullptr) != RILL_OK) return 1;
   std::printf("x0,x1\n");
