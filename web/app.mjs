@@ -417,6 +417,8 @@ window.rillDemo = {
   lastRun: null,
   /** CSS-pixel position of world point (x, y) inside #plot. */
   toScreen: (x, y) => plot.toScreen(x, y),
+  /** The target overlay's points (rill.drawDataset, cached), or null. */
+  targetPoints: () => target(),
   setTime,
   sample: sampleNow,
   get trainLosses() { return train?.loss.values ?? []; },
