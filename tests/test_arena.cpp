@@ -2,10 +2,8 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
-#include <string>
 
 #include "rill/arena.h"
-#include "rill/status.h"
 
 using namespace rill;
 
@@ -58,19 +56,4 @@ TEST_CASE("an empty arena allocates nothing") {
   Arena a;
   CHECK(a.alloc(1) == nullptr);
   CHECK(a.capacity() == 0);
-}
-
-TEST_CASE("Status names and messages; fail() formats into a Message") {
-  CHECK(std::string(status_name(Status::bad_shape)) == "bad_shape");
-  CHECK(std::string(status_message(Status::ok)) == "ok");
-  CHECK(std::string(status_name(static_cast<Status>(999))) == "unknown");
-  Message m;
-  CHECK(fail(&m, Status::bad_shape, "layer %d: %s has %zu of %u (%ld, %lld) %% %c", -3, "weight", std::size_t(7), 9u,
-             -5L, 1234567890123LL, 'x') == Status::bad_shape);
-  CHECK(std::string(m.text) == "layer -3: weight has 7 of 9 (-5, 1234567890123) % x");
-  CHECK(fail(nullptr, Status::io_error, "ignored") == Status::io_error);
-  // Truncates at the capacity, always zero-terminated.
-  std::string longer(500, 'a');
-  fail(&m, Status::io_error, "%s", longer.c_str());
-  CHECK(std::string(m.text).size() == Message::kCap - 1);
 }

@@ -1,10 +1,9 @@
-// Threads: the pool runs every task; any number of threads gives the bits of
-// one, for training and for sampling.
+// Threads: any number of threads gives the bits of one, for training and for
+// sampling, and freeing ends every thread (the pool itself: test_thread_pool.cpp).
 #include <doctest/doctest.h>
 
 #include <dirent.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -42,26 +41,6 @@ int thread_count_settled(int want = -1) {
   return n;
 }
 }  // namespace
-
-TEST_CASE("the pool runs every task exactly once, many times over") {
-  ThreadPool pool(3);
-  CHECK(pool.workers() == 3);
-  for (int round = 0; round < 200; ++round) {
-    std::vector<std::atomic<int>> hits(37);
-    pool.run(37, [](void* ctx, int task) { ++(*static_cast<std::vector<std::atomic<int>>*>(ctx))[task]; }, &hits);
-    bool once = true;
-    for (auto& h : hits) once = once && h.load() == 1;
-    REQUIRE(once);
-  }
-  long sum = 0;
-  parallel_for(&pool, 1000, [&](long b, long e) {
-    long s = 0;
-    for (long i = b; i < e; ++i) s += i;
-    __atomic_add_fetch(&sum, s, __ATOMIC_RELAXED);
-  });
-  CHECK(sum == 999L * 1000 / 2);
-  CHECK(ThreadPool::hardware_threads() >= 1);
-}
 
 TEST_CASE("training with 1, 2 or 3 threads gives the same bits (one block of rows, several, several chunks)") {
   const MlpSpec spec = MlpSpec::make(2, 40, 3);  // widths that do not split evenly
@@ -128,20 +107,6 @@ TEST_CASE("sampling and training through the C API with threads give the bits of
   rill_model_free(m);  // with its threads
   rill_trainer_free(a);
   rill_trainer_free(b);
-}
-
-TEST_CASE("ThreadPool::create(3) gives three workers that run every task; create(0) the caller alone") {
-  ThreadPool* pool = ThreadPool::create(3);
-  REQUIRE(pool != nullptr);
-  CHECK(pool->workers() == 3);
-  std::atomic<int> sum{0};
-  pool->run(10, [](void* ctx, int task) { *static_cast<std::atomic<int>*>(ctx) += task; }, &sum);
-  CHECK(sum.load() == 45);
-  delete pool;
-  ThreadPool* one = ThreadPool::create(0);  // at least the calling thread
-  REQUIRE(one != nullptr);
-  CHECK(one->workers() == 1);
-  delete one;
 }
 
 TEST_CASE("freeing a trainer ends every thread it started, its model view's included") {

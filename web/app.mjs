@@ -354,7 +354,7 @@ function target() {
   const e = state.entry;
   if (!e) return null;
   if (e.points) return e.points;
-  return e.dataset ? drawDataset(e.dataset, TARGET_POINTS, 12345) : null;
+  return e.dataset ? drawDataset(state.rill, e.dataset, TARGET_POINTS, 12345) : null;
 }
 
 function fieldArrows() {
@@ -417,6 +417,8 @@ window.rillDemo = {
   lastRun: null,
   /** CSS-pixel position of world point (x, y) inside #plot. */
   toScreen: (x, y) => plot.toScreen(x, y),
+  /** The target overlay's points (rill.drawDataset, cached), or null. */
+  targetPoints: () => target(),
   setTime,
   sample: sampleNow,
   get trainLosses() { return train?.loss.values ?? []; },
@@ -471,6 +473,7 @@ async function main() {
     train: $('train'), stop: $('train-stop'), download: $('train-download'), progress: $('train-progress'),
     status: $('train-status'), loss: $('loss'), preview: $('preview'),
   }, {
+    rill: state.rill,
     module: state.rill.wasm.module,
     onModel: (bytes, meta) => addUserModel(bytes, meta),
     onError: (text) => showMessage(text),

@@ -14,6 +14,7 @@
 //                                                         // x: n×d floats; trajectory: (steps+1)×n×d (or null)
 //   const u = model.field(points, 0.5);                   // u_t at n points (n×d in, n×d out)
 //   model.free();
+//   rill.drawDataset('moons', 1000, 7);                    // Float32Array of 1000 (x, y): `rill data`'s points
 //
 //   const trainer = rill.trainer({ dataset: 'moons', width: 128, depth: 3, lr: 1e-3, seed: 1 });
 //   // or { points: Float32Array (count×dim), dim: 2, ... }
@@ -40,19 +41,18 @@ const METADATA_KEYS = ['rill.format', 'dim', 'activation', 'time_embedding', 'pa
 const INT_MAX = 0x7fffffff;
 const MAX_BYTES = 2 ** 31 - 2 ** 24;  // wasm32 here: 2 GiB of memory at most, less what the module holds
 
-// Layouts of the two C structs this file reads or writes (rill.h; wasm32, all
-// fields 4 bytes). Checked against rill_train_config_default() at load time.
-const INFO = { dim: 0, layers: 4, width: 8, activation: 12, time_k: 16, in_place: 20, params: 24, flops: 28,
-  sigma_min: 32, size: 36 };
-const CONFIG = { width: 0, depth: 4, activation: 8, time_k: 12, steps: 16, batch: 20, lr: 24, schedule: 28,
-  warmup: 32, lr_floor: 36, clip: 40, ema: 44, coupling: 48, sigma_min: 52, seed: 56, size: 60 };
+// The two C structs this file reads or writes (rill.h): their layouts come from the module itself
+// (rill_layout_fields / rill_layout_offset) at load time, never copied here. Fields by name.
+const LAYOUT_INFO = 0, LAYOUT_CONFIG = 1;  // RILL_LAYOUT_MODEL_INFO, RILL_LAYOUT_TRAIN_CONFIG
+const INFO_FIELDS = ['dim', 'layers', 'width', 'activation', 'time_k', 'params', 'flops', 'sigma_min'];
+const CONFIG_FIELDS = ['width', 'depth', 'activation', 'time_k', 'steps', 'batch', 'lr', 'schedule', 'warmup',
+  'lr_floor', 'clip', 'ema', 'coupling', 'sigma_min', 'seed'];
 
 // Scratch block reserved at load time (the module is single-threaded).
 const SLOT_PTR = 0;      // an out-pointer (rill_model**, rill_trainer**) or size_t
 const SLOT_ERR = 16;     // err buffer for the functions that take one
 const ERR_CAP = 512;
-const SLOT_STRUCT = SLOT_ERR + ERR_CAP;  // rill_model_info or rill_train_config
-const SCRATCH_BYTES = SLOT_STRUCT + 64;
+const SLOT_STRUCT = SLOT_ERR + ERR_CAP;  // rill_model_info or rill_train_config (size from the layouts)
 
 /** An error from rill: `message` is the core's reason; `status` its name ('bad_header'); `code` the number. */
 export class RillError extends Error {
@@ -109,10 +109,14 @@ export class Rill {
   constructor(wasm) {
     this.wasm = wasm;
     this.c = wasm.exports;
-    this.scratch = this.c.rill_alloc(SCRATCH_BYTES);
+    /** The layouts of rill_model_info and rill_train_config: { size, fields: { name: { offset, type } } }. */
+    this.layouts = { info: this.readLayout(LAYOUT_INFO, INFO_FIELDS), config: this.readLayout(LAYOUT_CONFIG, CONFIG_FIELDS) };
+    this.scratch = this.c.rill_alloc(SLOT_STRUCT + Math.max(this.layouts.info.size, this.layouts.config.size));
     if (!this.scratch) fail('cannot allocate the binding scratch block');
-    this.checkLayout();
   }
+
+  /** The library's version, "0.2.0" (rill.h's RILL_VERSION_*). */
+  get version() { return this.cstring(this.c.rill_version()); }
 
   /** Bytes of WebAssembly memory in use by the module (it only grows). */
   get memoryBytes() { return this.c.memory.buffer.byteLength; }
@@ -150,13 +154,43 @@ export class Rill {
   errBuffer() { const p = this.scratch + SLOT_ERR; this.u8()[p] = 0; return p; }
   errText() { return this.cstring(this.scratch + SLOT_ERR, ERR_CAP); }
 
-  checkLayout() {
-    const p = this.scratch + SLOT_STRUCT;
-    this.c.rill_train_config_default(p);
-    const v = this.view();
-    if (v.getInt32(p + CONFIG.width, true) !== 128 || v.getInt32(p + CONFIG.depth, true) !== 3 ||
-        v.getInt32(p + CONFIG.batch, true) !== 256 || v.getFloat32(p + CONFIG.lr, true) !== Math.fround(1e-3))
-      throw new Error('rill.mjs and rill.wasm disagree on the layout of rill_train_config (rebuild both)');
+  // A struct's layout as the module describes it; `needed`: the fields this file uses.
+  readLayout(which, needed) {
+    const text = this.cstring(this.c.rill_layout_fields(which));
+    const layout = { size: this.c.rill_layout_offset(which, -1), fields: {} };
+    text.trim().split(/ +/).forEach((entry, i) => {
+      const [name, type] = entry.split(':');
+      layout.fields[name] = { offset: this.c.rill_layout_offset(which, i), type };
+    });
+    const missing = needed.filter((name) => !layout.fields[name] || layout.fields[name].offset < 0);
+    if (layout.size <= 0 || missing.length)
+      throw new Error(`rill.wasm does not describe the field(s) ${missing.join(', ')} (rill.mjs and rill.wasm differ: rebuild both)`);
+    return layout;
+  }
+
+  /** Reads (value === undefined) or writes a field of the struct at p, by name, with its C type. */
+  field(layout, p, name, value) {
+    const { offset, type } = layout.fields[name], v = this.view();
+    if (value === undefined)
+      return type === 'f' ? v.getFloat32(p + offset, true) : type === 'u' ? v.getUint32(p + offset, true) : v.getInt32(p + offset, true);
+    if (type === 'f') v.setFloat32(p + offset, value, true);
+    else if (type === 'u') v.setUint32(p + offset, value, true);
+    else v.setInt32(p + offset, value, true);
+  }
+
+  /**
+   * n points of a built-in dataset (one of DATASETS) drawn with `seed`: a Float32Array of n (x, y)
+   * pairs, the points `rill data --data NAME --n N --seed SEED` writes, bit for bit.
+   */
+  drawDataset(name, n, seed = 0) {
+    const dataset = pick('dataset', name, DATASETS);
+    checkInt('n', n, 0, INT_MAX);
+    checkSeed(seed);
+    return this.withBlock(Math.max(floatBytes(2 * n, `${n} points`), 4), (out) => {
+      const rc = this.c.rill_dataset_draw(dataset, n, seed, out);
+      if (rc !== 0) throw this.statusError(rc);
+      return this.getFloats(out, 2 * n);
+    });
   }
 
   /** Opens a model from the bytes of a .safetensors file (copied). Throws RillError with the reason. */
@@ -180,26 +214,27 @@ export class Rill {
    * coupling 'independent'|'ot', sigmaMin 0, seed 0.
    */
   trainer(opts = {}) {
-    const p = this.scratch + SLOT_STRUCT;
+    const p = this.scratch + SLOT_STRUCT, L = this.layouts.config;
     this.c.rill_train_config_default(p);
-    const v = this.view();
-    const i32 = (key, off, lo, hi) => { if (opts[key] !== undefined) v.setInt32(p + off, checkInt(key, opts[key], lo, hi), true); };
-    const f32 = (key, off, lo, hi) => { if (opts[key] !== undefined) v.setFloat32(p + off, checkNumber(key, opts[key], lo, hi), true); };
-    i32('width', CONFIG.width, 1, 65536);
-    i32('depth', CONFIG.depth, 0, 15);
-    if (opts.activation !== undefined) v.setInt32(p + CONFIG.activation, pick('activation', opts.activation, ACTIVATIONS), true);
-    i32('timeK', CONFIG.time_k, 0, 12);
-    i32('steps', CONFIG.steps, 1, INT_MAX);
-    i32('batch', CONFIG.batch, 1, 1 << 20);
-    f32('lr', CONFIG.lr, 0, 1e3);  // the core refuses lr <= 0 with its own message
-    if (opts.schedule !== undefined) v.setInt32(p + CONFIG.schedule, pick('schedule', opts.schedule, SCHEDULES), true);
-    i32('warmup', CONFIG.warmup, 0, INT_MAX);
-    f32('lrFloor', CONFIG.lr_floor, 0, 1);
-    f32('clip', CONFIG.clip, 0, 3e38);
-    f32('ema', CONFIG.ema, 0, 1);
-    if (opts.coupling !== undefined) v.setInt32(p + CONFIG.coupling, pick('coupling', opts.coupling, COUPLINGS), true);
-    f32('sigmaMin', CONFIG.sigma_min, 0, 1);
-    if (opts.seed !== undefined) v.setUint32(p + CONFIG.seed, checkSeed(opts.seed), true);
+    const set = (name, value) => this.field(L, p, name, value);
+    const i32 = (key, name, lo, hi) => { if (opts[key] !== undefined) set(name, checkInt(key, opts[key], lo, hi)); };
+    const f32 = (key, name, lo, hi) => { if (opts[key] !== undefined) set(name, checkNumber(key, opts[key], lo, hi)); };
+    const named = (key, names) => { if (opts[key] !== undefined) set(key, pick(key, opts[key], names)); };
+    i32('width', 'width', 1, 65536);
+    i32('depth', 'depth', 0, 15);
+    named('activation', ACTIVATIONS);
+    i32('timeK', 'time_k', 0, 12);
+    i32('steps', 'steps', 1, INT_MAX);
+    i32('batch', 'batch', 1, 1 << 20);
+    f32('lr', 'lr', 0, 1e3);  // the core refuses lr <= 0 with its own message
+    named('schedule', SCHEDULES);
+    i32('warmup', 'warmup', 0, INT_MAX);
+    f32('lrFloor', 'lr_floor', 0, 1);
+    f32('clip', 'clip', 0, 3e38);
+    f32('ema', 'ema', 0, 1);
+    named('coupling', COUPLINGS);
+    f32('sigmaMin', 'sigma_min', 0, 1);
+    if (opts.seed !== undefined) set('seed', checkSeed(opts.seed));
 
     let dataset = -1, points = null, count = 0, dim = 0;
     if (opts.points !== undefined) {
@@ -256,16 +291,16 @@ export class Model {
     const r = this.rill, p = r.scratch + SLOT_STRUCT;
     const rc = r.c.rill_model_get_info(this.handle(), p);
     if (rc !== 0) throw r.statusError(rc);
-    const v = r.view();
+    const get = (name) => r.field(r.layouts.info, p, name);
     const info = {
-      dim: v.getInt32(p + INFO.dim, true),
-      layers: v.getInt32(p + INFO.layers, true),
-      width: v.getInt32(p + INFO.width, true),
-      activation: ACTIVATIONS[v.getInt32(p + INFO.activation, true)] ?? 'unknown',
-      timeK: v.getInt32(p + INFO.time_k, true),
-      params: v.getUint32(p + INFO.params, true),
-      flops: v.getFloat32(p + INFO.flops, true),
-      sigmaMin: v.getFloat32(p + INFO.sigma_min, true),
+      dim: get('dim'),
+      layers: get('layers'),
+      width: get('width'),
+      activation: ACTIVATIONS[get('activation')] ?? 'unknown',
+      timeK: get('time_k'),
+      params: get('params'),
+      flops: get('flops'),
+      sigmaMin: get('sigma_min'),
       metadata: {},
     };
     info.depth = Math.max(0, info.layers - 1);

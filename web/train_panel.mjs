@@ -13,11 +13,13 @@ const MAX_PAINT = 20000;
 
 export class TrainPanel {
   /**
-   * els: the elements of the card (by id); module: the compiled rill.wasm (for the worker);
+   * els: the elements of the card (by id); rill: the page's Rill (target points);
+   * module: the compiled rill.wasm (for the worker);
    * onModel(bytes, meta) receives each finished model; onError(text) shows a message.
    */
-  constructor(els, { module, onModel, onError }) {
+  constructor(els, { rill, module, onModel, onError }) {
     this.els = els;
+    this.rill = rill;
     this.module = module;
     this.onModel = onModel;
     this.onError = onError;
@@ -182,7 +184,7 @@ export class TrainPanel {
     const p = this.preview;
     p.clear({ grid: false });
     const data = this.run ? this.run.dataset : this.els.data.value;
-    const target = data === DRAWING ? (this.run?.points ?? this.painted) : drawDataset(data, 1500, 3);
+    const target = data === DRAWING ? (this.run?.points ?? this.painted) : drawDataset(this.rill, data, 1500, 3);
     if (target) p.points(target, 2, THEME.target, 1.5);
     if (this.previewX) p.points(this.previewX, 2, '#f472b6', 1.5);
   }

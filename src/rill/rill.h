@@ -1,4 +1,22 @@
-/* rill.h — the C API: the stable surface for WebAssembly, microcontrollers and FFI.
+/* rill.h — the public C API of rill, a flow-matching runtime: the one header `make install` installs
+ * (include/rill.h, with lib/librill.a and lib/pkgconfig/rill.pc), and the surface of the WebAssembly
+ * module and of microcontroller builds.
+ *
+ * Usage (plain C; `make install-test` compiles these lines against the installed library and runs them):
+ *
+ *     #include <rill.h>
+ *     // file, len: a .safetensors model in memory (e.g. share/rill/models/moons.safetensors)
+ *     rill_model* model = NULL;
+ *     char err[256];
+ *     if (rill_model_open(file, len, &model, err, sizeof err) != RILL_OK) { puts(err); return 1; }
+ *     float x[100 * 2];  // 100 points of rill_model_dim(model) = 2 values
+ *     int rc = rill_sample(model, 100, 20, RILL_HEUN, 42, x, NULL);  // 20 Heun steps, seed 42
+ *     if (rc == RILL_OK) printf("%g %g\n", x[0], x[1]);
+ *     else puts(rill_model_error(model));
+ *     rill_model_free(model);
+ *
+ * Link with `pkg-config --cflags --libs rill` (the library is C++17 inside: a C program links
+ * libstdc++ too, which rill.pc says).
  *
  * Conventions: every name has the `rill_` prefix; functions return a status
  * (0 = RILL_OK, see rill_status_message); the caller owns every buffer; no
@@ -12,6 +30,9 @@
  *    be 4-byte aligned and outlive the model.
  *  - heap (native, WebAssembly): rill_model_open() copies the bytes and
  *    allocates; rill_model_free() releases. Trainers are heap-only.
+ *
+ * Every function declared here outside the `#ifndef __EMSCRIPTEN__` section is
+ * exported by rill.wasm (the build derives its export list from this file).
  */
 #ifndef RILL_H
 #define RILL_H
@@ -19,9 +40,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The version of this header and library (rill_version() gives the library's; rill.pc's Version). */
+#define RILL_VERSION_MAJOR 0
+#define RILL_VERSION_MINOR 2
+#define RILL_VERSION_PATCH 0
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* "0.2.0": the version of the library linked, RILL_VERSION_MAJOR.MINOR.PATCH when it was built. */
+const char* rill_version(void);
 
 /* Status codes (the numbering of rill::Status). */
 enum {
@@ -45,7 +74,9 @@ const char* rill_status_message(int status); /* "tensor shapes do not fit the mo
 
 /* Solvers (rill::Solver). */
 enum { RILL_EULER = 0, RILL_MIDPOINT = 1, RILL_HEUN = 2, RILL_RK4 = 3 };
-/* Built-in datasets (rill::Dataset), for trainers. */
+/* Activations of a model's hidden layers (rill::Activation; the names of model files). */
+enum { RILL_SILU = 0, RILL_RELU = 1, RILL_TANH = 2, RILL_GELU = 3, RILL_GELU_TANH = 4 };
+/* Built-in datasets (rill::Dataset), for trainers and rill_dataset_draw. */
 enum {
   RILL_GAUSSIAN = 0, RILL_8GAUSSIANS = 1, RILL_MOONS = 2, RILL_CHECKERBOARD = 3,
   RILL_CIRCLES = 4, RILL_SPIRALS = 5, RILL_SWISSROLL = 6, RILL_DATA_POINTS = -1
@@ -60,7 +91,7 @@ typedef struct rill_model_info {
   int32_t dim;          /* data dimension d */
   int32_t layers;       /* linear layers */
   int32_t width;        /* widest hidden layer (0 for one layer) */
-  int32_t activation;   /* 0 silu, 1 relu, 2 tanh, 3 gelu, 4 gelu_tanh */
+  int32_t activation;   /* RILL_SILU, RILL_RELU, RILL_TANH, RILL_GELU or RILL_GELU_TANH */
   int32_t time_k;       /* 0: raw t; K: sin:K */
   int32_t in_place;     /* 1 if weights are read from the caller's bytes */
   uint32_t params;      /* number of parameters */
@@ -107,7 +138,7 @@ int rill_field(rill_model* model, const float* x, int n, float t, float* out);
 typedef struct rill_train_config {
   int32_t width;       /* 128 */
   int32_t depth;       /* 3 hidden layers */
-  int32_t activation;  /* 0 silu */
+  int32_t activation;  /* RILL_SILU */
   int32_t time_k;      /* 0: raw t */
   int32_t steps;       /* 20000: planned length (cosine schedule) */
   int32_t batch;       /* 256 */
@@ -144,13 +175,32 @@ size_t rill_trainer_file_size(rill_trainer* trainer);
 int rill_trainer_write(rill_trainer* trainer, unsigned char* out, size_t cap, size_t* written);
 const char* rill_trainer_error(const rill_trainer* trainer);
 
-/* ---- threads (native builds only: capi_threads.cpp) ---------------------- */
+/* ---- datasets ------------------------------------------------------------ */
+
+/* n points of a built-in dataset (RILL_GAUSSIAN .. RILL_SWISSROLL, d = 2) into out (n × 2): the
+ * points `rill data --data NAME --n N --seed SEED` writes, bit for bit, on every target. */
+int rill_dataset_draw(int dataset, int n, uint32_t seed, float* out);
+
+/* ---- struct layouts, for bindings that cannot include this header --------- */
+
+/* Which struct: */
+enum { RILL_LAYOUT_MODEL_INFO = 0, RILL_LAYOUT_TRAIN_CONFIG = 1 };
+/* The struct's fields in order, as "name:type" separated by spaces, type i (int32_t), u (uint32_t)
+ * or f (float): "dim:i layers:i ...". NULL for another `which`. */
+const char* rill_layout_fields(int which);
+/* The byte offset of the struct's field number `field` (0-based, the order of rill_layout_fields);
+ * field -1: the struct's size. -1 for a `which` or `field` out of range. */
+int rill_layout_offset(int which, int field);
+
+#ifndef __EMSCRIPTEN__
+/* ---- threads (native builds only: capi_threads.cpp; not in rill.wasm) ------ */
 /* Splits sampling (or training) over `threads` threads, 1..64 (1: none). Any
  * number of threads gives the bits of one. RILL_OUT_OF_MEMORY if memory or a
  * thread cannot be had (then none is left running and the handle runs on the
  * calling thread alone). */
 int rill_model_set_threads(rill_model* model, int threads);
 int rill_trainer_set_threads(rill_trainer* trainer, int threads);
+#endif /* __EMSCRIPTEN__ */
 
 /* ---- memory for bindings (WebAssembly) ---------------------------------- */
 void* rill_alloc(size_t bytes); /* 16-byte aligned; NULL on failure */

@@ -110,6 +110,34 @@ try {
   check('the canvas shows a particle at each sample\'s screen position', pixels.tried >= 20 && pixels.hits === pixels.tried,
     `${pixels.hits}/${pixels.tried} positions coloured, background rgb(${pixels.bg})`);
 
+  // 2b. The target overlay: the core's dataset draw (rill.drawDataset, `rill data`'s points) for a
+  // shipped model, drawn on the canvas where those points are.
+  if (run.model.startsWith('shipped:')) {
+    const name = run.model.replace(/^shipped:/, '');
+    const pageTarget = await page.evaluate(() => Array.from(new Uint32Array(window.rillDemo.targetPoints().buffer)));
+    const want = bitsOf(rill.drawDataset(name, pageTarget.length / 2, 12345));
+    check('the target overlay is rill.drawDataset\'s points, bit for bit', pageTarget.length === want.length && pageTarget.length > 0 &&
+      pageTarget.every((b, i) => b === want[i]), `${name}: ${pageTarget.length / 2} points`);
+    const targetPixels = () => page.evaluate(() => {
+      const c = document.getElementById('plot'), ctx = c.getContext('2d'), dpr = c.width / c.clientWidth;
+      const x = window.rillDemo.targetPoints(), out = [];
+      for (let i = 0; i < x.length / 2 && out.length < 60; i += 41) {
+        const [px, py] = window.rillDemo.toScreen(x[2 * i], x[2 * i + 1]);
+        if (px < 2 || py < 2 || px > c.clientWidth - 2 || py > c.clientHeight - 2) continue;
+        out.push(Array.from(ctx.getImageData(Math.floor(px * dpr), Math.floor(py * dpr), 1, 1).data.slice(0, 3)));
+      }
+      return out;
+    });
+    const off = await targetPixels();
+    await page.click('#show-target');
+    const on = await targetPixels();
+    await page.click('#show-target');
+    const changed = on.filter((p, i) => Math.abs(p[0] - off[i][0]) + Math.abs(p[1] - off[i][1]) + Math.abs(p[2] - off[i][2]) > 30).length;
+    // Samples drawn over the target cover some of its points; most must show the overlay.
+    check('the canvas shows the target overlay at its points', on.length >= 20 && changed >= on.length / 2,
+      `${changed}/${on.length} target positions change colour with the overlay`);
+  }
+
   // 3. Absurd numbers give a visible message, and sampling still works afterwards.
   for (const [id, value, expect] of [['n', '-5', /samples must be a whole number/], ['steps', '1e9', /steps must be a whole number/],
     ['seed', '4294967296', /seed must be/]]) {

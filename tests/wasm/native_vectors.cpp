@@ -1,6 +1,7 @@
 // native_vectors: the native side of the WebAssembly bit-identity tests.
 //
 //   native_vectors OUTDIR [model.safetensors ...]
+//   native_vectors --layout [model.safetensors ...]   (the structs' native layouts; see layout())
 //
 // Through the C API of the native library (rill.h) it trains a few small
 // models (writing their files and per-step losses), samples every model —
@@ -10,6 +11,7 @@
 // raw little-endian float32 (or the model file's bytes); OUTDIR/manifest.json
 // lists the cases. tests/wasm/bits.test.mjs repeats each case through rill.mjs
 // and compares the bytes.
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -87,6 +89,8 @@ struct TrainCase {
   int width, depth, activation, time_k, batch, steps, schedule, coupling;
   float lr, ema;
   uint32_t seed;
+  int warmup;
+  float lr_floor, clip, sigma_min;
 };
 
 std::string train(const TrainCase& c) {
@@ -103,6 +107,10 @@ std::string train(const TrainCase& c) {
   cfg.lr = c.lr;
   cfg.ema = c.ema;
   cfg.seed = c.seed;
+  cfg.warmup = c.warmup;
+  cfg.lr_floor = c.lr_floor;
+  cfg.clip = c.clip;
+  cfg.sigma_min = c.sigma_min;
   std::vector<float> points;
   const std::string base = std::string("train_") + c.name;
   if (c.dataset == RILL_DATA_POINTS) {
@@ -139,7 +147,9 @@ std::string train(const TrainCase& c) {
                      ", \"batch\": " + num(c.batch) + ", \"steps\": " + num(c.steps) +
                      ", \"schedule\": " + quote(c.schedule ? "cosine" : "constant") +
                      ", \"coupling\": " + quote(c.coupling ? "ot" : "independent") + ", \"lr\": " + num(c.lr) +
-                     ", \"ema\": " + num(c.ema) + ", \"seed\": " + num(c.seed);
+                     ", \"ema\": " + num(c.ema) + ", \"seed\": " + num(c.seed) +
+                     ", \"warmup\": " + num(c.warmup) + ", \"lrFloor\": " + num(c.lr_floor) +
+                     ", \"clip\": " + num(c.clip) + ", \"sigmaMin\": " + num(c.sigma_min);
   if (c.dataset == RILL_DATA_POINTS)
     opts += ", \"dim\": " + num(c.dim) + "}, \"points\": " + quote(base + ".points.f32");
   else
@@ -257,20 +267,63 @@ void damaged(const std::string& name, const std::vector<unsigned char>& good) {
 
 }  // namespace
 
+// `native_vectors --layout [model ...]`: rill_model_info and rill_train_config as this
+// (native) compiler lays them out, and each model's rill_model_info, as JSON on stdout.
+#define FIELD(s, f) "\"" #f "\": " + num(static_cast<double>(offsetof(s, f)))
+int layout(int argc, char** argv) {
+  std::string out = "{\"info\": {\"size\": " + num(sizeof(rill_model_info)) + ", " + FIELD(rill_model_info, dim) +
+                    ", " + FIELD(rill_model_info, layers) + ", " + FIELD(rill_model_info, width) + ", " +
+                    FIELD(rill_model_info, activation) + ", " + FIELD(rill_model_info, time_k) + ", " +
+                    FIELD(rill_model_info, in_place) + ", " + FIELD(rill_model_info, params) + ", " +
+                    FIELD(rill_model_info, flops) + ", " + FIELD(rill_model_info, sigma_min) + "},\n";
+  out += " \"config\": {\"size\": " + num(sizeof(rill_train_config)) + ", " + FIELD(rill_train_config, width) + ", " +
+         FIELD(rill_train_config, depth) + ", " + FIELD(rill_train_config, activation) + ", " +
+         FIELD(rill_train_config, time_k) + ", " + FIELD(rill_train_config, steps) + ", " +
+         FIELD(rill_train_config, batch) + ", " + FIELD(rill_train_config, lr) + ", " +
+         FIELD(rill_train_config, schedule) + ", " + FIELD(rill_train_config, warmup) + ", " +
+         FIELD(rill_train_config, lr_floor) + ", " + FIELD(rill_train_config, clip) + ", " +
+         FIELD(rill_train_config, ema) + ", " + FIELD(rill_train_config, coupling) + ", " +
+         FIELD(rill_train_config, sigma_min) + ", " + FIELD(rill_train_config, seed) + "},\n \"models\": {";
+  for (int i = 2; i < argc; ++i) {
+    std::vector<unsigned char> bytes;
+    rill_model* m = nullptr;
+    rill_model_info info;
+    if (!read_file(argv[i], &bytes) || rill_model_open(bytes.data(), bytes.size(), &m, nullptr, 0) != RILL_OK ||
+        rill_model_get_info(m, &info) != RILL_OK) {
+      std::fprintf(stderr, "cannot open %s\n", argv[i]);
+      return 1;
+    }
+    rill_model_free(m);
+    out += std::string(i > 2 ? ",\n  " : "\n  ") + quote(argv[i]) + ": {\"dim\": " + num(info.dim) +
+           ", \"layers\": " + num(info.layers) + ", \"width\": " + num(info.width) +
+           ", \"activation\": " + quote(kActivations[info.activation]) + ", \"timeK\": " + num(info.time_k) +
+           ", \"params\": " + num(info.params) + ", \"flops\": " + num(info.flops) +
+           ", \"sigmaMin\": " + num(info.sigma_min) + "}";
+  }
+  std::printf("%s}}\n", out.c_str());
+  return 0;
+}
+#undef FIELD
+
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::strcmp(argv[1], "--layout") == 0) return layout(argc, argv);
   if (argc < 2) {
     std::fprintf(stderr, "usage: native_vectors OUTDIR [model.safetensors ...]\n");
     return 2;
   }
   g_dir = argv[1];
   const TrainCase cases[] = {
-      // name      dataset          dim width depth act tk batch steps sched coup lr     ema    seed
-      {"moons", RILL_MOONS, 2, 32, 2, 0, 0, 64, 40, 0, 0, 2e-3f, 0.0f, 5u},
-      {"8g_ot_gelu", RILL_8GAUSSIANS, 2, 24, 3, 3, 4, 48, 25, 1, 1, 1e-3f, 0.9f, 4000000000u},
-      {"points3d", RILL_DATA_POINTS, 3, 16, 1, 2, 0, 32, 30, 0, 0, 5e-3f, 0.0f, 0u},
-      {"spirals_relu", RILL_SPIRALS, 2, 20, 2, 1, 2, 40, 20, 1, 0, 3e-3f, 0.5f, 77u},
+      // name      dataset          dim width depth act         tk batch steps sched coup lr     ema    seed
+      //   warmup lr_floor clip sigma_min
+      {"moons", RILL_MOONS, 2, 32, 2, RILL_SILU, 0, 64, 40, 0, 0, 2e-3f, 0.0f, 5u, 0, 0.0f, 0.0f, 0.0f},
+      {"8g_ot_gelu", RILL_8GAUSSIANS, 2, 24, 3, RILL_GELU, 4, 48, 25, 1, 1, 1e-3f, 0.9f, 4000000000u, 0, 0.0f, 0.0f, 0.0f},
+      {"points3d", RILL_DATA_POINTS, 3, 16, 1, RILL_TANH, 0, 32, 30, 0, 0, 5e-3f, 0.0f, 0u, 0, 0.0f, 0.0f, 0.0f},
+      {"spirals_relu", RILL_SPIRALS, 2, 20, 2, RILL_RELU, 2, 40, 20, 1, 0, 3e-3f, 0.5f, 77u, 0, 0.0f, 0.0f, 0.0f},
       // over 256 rows: the gradient by blocks (train.cpp, kGradBlock), the last one short
-      {"moons_b600", RILL_MOONS, 2, 16, 2, 0, 0, 600, 4, 0, 0, 2e-3f, 0.0f, 9u},
+      {"moons_b600", RILL_MOONS, 2, 16, 2, RILL_SILU, 0, 600, 4, 0, 0, 2e-3f, 0.0f, 9u, 0, 0.0f, 0.0f, 0.0f},
+      // every field of rill_train_config away from its default: rill.mjs writes each one where C reads it
+      {"every_field", RILL_CIRCLES, 2, 12, 2, RILL_GELU_TANH, 3, 24, 12, 1, 1, 4e-3f, 0.8f, 123456u, 3, 0.25f, 0.5f,
+       0.01f},
   };
   std::vector<std::string> models;
   for (const TrainCase& c : cases) {

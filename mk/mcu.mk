@@ -1,0 +1,169 @@
+# --- microcontroller (issue 5) -----------------------------------------------
+# Cortex-M libraries, demo firmware, QEMU tests (the golden vectors: mk/golden.mk):
+# src/mcu/, tests/mcu/.
+#   make mcu          $(B)/mcu/librill.a (Cortex-M4F; also $(B)/mcu/m4f/) and the variants
+#                     $(B)/mcu/{m7,m3,m0plus}/librill.a; the demo firmware $(B)/mcu/<variant>/demo.elf
+#   make mcu-size     footprint table (code, RAM, flash, instructions) -> $(B)/mcu/footprint.md
+#   make mcu-test     nm checks of every library + QEMU runs on M4F, M7, M3 and M0+ (golden vectors,
+#                     field, loader on damaged files, API, negative controls); `N passed, M failed`
+#   make mcu-run MCU_VARIANT=m4f   run the demo firmware in QEMU
+MCU_DEB_PKGS := gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-dev qemu-system-arm
+DEB_PKGS += $(MCU_DEB_PKGS)
+MCU_CC := arm-none-eabi-gcc
+MCU_CXX := arm-none-eabi-g++
+MCU_AR := arm-none-eabi-ar
+MCU_QEMU := qemu-system-arm
+# Host-only core files (malloc, stdio, double libm, threads): not in the firmware library.
+MCU_EXCLUDE := src/rill/capi_heap.cpp src/rill/model_file.cpp src/rill/metrics.cpp \
+  src/rill/thread_pool.cpp src/rill/capi_threads.cpp
+MCU_SRCS := $(filter-out $(MCU_EXCLUDE),$(CORE_SRCS))
+MCU_VARIANTS := m4f m7 m3 m0plus
+MCU_ARCH_m4f := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16
+MCU_ARCH_m7 := -mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16
+MCU_ARCH_m3 := -mcpu=cortex-m3 -mthumb -mfloat-abi=soft
+MCU_ARCH_m0plus := -mcpu=cortex-m0plus -mthumb -mfloat-abi=soft
+MCU_BOARD_m4f := mps2-an386
+MCU_BOARD_m7 := mps2-an500
+MCU_BOARD_m3 := mps2-an385
+MCU_BOARD_m0plus := microbit
+# Linker scripts (both include src/mcu/sections.ld): the mps2 boards, and the micro:bit's
+# 256 KiB flash and 16 KiB RAM, where the test firmware gets small buffers and no shipped models.
+MCU_LD_m4f := src/mcu/cortexm.ld
+MCU_LD_m7 := src/mcu/cortexm.ld
+MCU_LD_m3 := src/mcu/cortexm.ld
+MCU_LD_m0plus := src/mcu/microbit.ld
+MCU_TEST_FLAGS_m0plus := -DMCU_TEST_ARENA=4096 -DMCU_TEST_FILE=1024 -DMCU_TEST_FLOATS=160 -I$(B)/mcu/gen-small
+MCU_FOOTPRINT_FLAGS_m0plus := -DFOOTPRINT_ARENA=4096 -DFOOTPRINT_MAX_DIM=2
+MCU_OPT ?= -Os
+# The hot loops (kernels.cpp). MCU_KERNEL_OPT=-O2: 23% fewer instructions per field
+# evaluation for about 0.5 KB more code (same bits).
+MCU_KERNEL_OPT ?= $(MCU_OPT)
+# RILL_NO_SIMD: the kernels' plain loops only (the vector code is larger and no faster without SIMD).
+MCU_CXXFLAGS = -std=c++17 $(MCU_OPT) $(CORE_FLAGS) $(NUMFLAGS) -DRILL_NO_SIMD -ffunction-sections -fdata-sections $(WARN) -Isrc -MMD -MP
+MCU_CFLAGS = -std=c11 $(MCU_OPT) $(NUMFLAGS) -ffunction-sections -fdata-sections $(WARN) -Isrc -MMD -MP
+# No rdimon/nosys: nothing provides _sbrk, so a firmware that needed malloc would not link.
+MCU_LDFLAGS = --specs=nano.specs -nostartfiles -Lsrc/mcu -Wl,--gc-sections
+# tests/mcu/run_tests.sh adds `-M BOARD -semihosting-config arg=...` (QEMU merges the two -semihosting-config).
+MCU_QEMU_RUN = timeout 60 $(MCU_QEMU) -nographic -monitor none -serial none -semihosting-config enable=on,target=native
+# The demo's model (and bare.cpp's), and the run whose hash the demo prints (src/mcu/demo_settings.h).
+MCU_MODEL := web/models/moons.safetensors
+MCU_DEMO_HASH_ARGS := heun 10 42 8
+MCU_FW_OBJS = src/mcu/startup.o src/mcu/print.o
+
+.PHONY: mcu mcu-size mcu-test mcu-run
+mcu: $(B)/mcu/librill.a $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/librill.a $(B)/mcu/$(v)/demo.elf)
+	@for v in $(MCU_VARIANTS); do printf '%-7s %s: %s bytes of code (all objects; a firmware keeps what it calls)\n' $$v $(B)/mcu/$$v/librill.a \
+	  "$$(arm-none-eabi-size $(B)/mcu/$$v/librill.a | awk 'NR > 1 { t += $$1 } END { print t }')"; done
+
+$(B)/mcu/librill.a: $(B)/mcu/m4f/librill.a
+	cp $< $@
+
+# Per variant: objects, library, firmware.
+# One compile line per variant. MCU_OBJ_FLAGS (target-specific, as MCU_OPT for kernels.o) come
+# before -I$(B)/mcu/gen, so their -I wins: the micro:bit's small golden data, a footprint model.
+define MCU_VARIANT_RULES
+MCU_COMPILE_$(1) = $(MCU_CXX) $(MCU_ARCH_$(1)) $$(MCU_CXXFLAGS) $$(MCU_OBJ_FLAGS) -I$(B)/mcu/gen -c $$< -o $$@
+$(B)/mcu/$(1)/obj/%.o: %.cpp
+	@mkdir -p $$(dir $$@)
+	$$(MCU_COMPILE_$(1))
+$(B)/mcu/$(1)/obj/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$(MCU_CC) $(MCU_ARCH_$(1)) $$(MCU_CFLAGS) -c $$< -o $$@
+# The demo with stubs for the rill calls (footprint.py subtracts it).
+$(B)/mcu/$(1)/obj/src/mcu/main_base.o: src/mcu/main.cpp $(B)/mcu/gen/demo_model.h
+	@mkdir -p $$(dir $$@)
+	$$(MCU_COMPILE_$(1))
+$(B)/mcu/$(1)/obj/src/mcu/main_base.o: MCU_OBJ_FLAGS := -DRILL_DEMO_BASELINE
+$(B)/mcu/$(1)/obj/tests/mcu/mcu_tests.o: MCU_OBJ_FLAGS := $(MCU_TEST_FLAGS_$(1))
+$(B)/mcu/$(1)/librill.a: $(patsubst %.cpp,$(B)/mcu/$(1)/obj/%.o,$(MCU_SRCS))
+	@rm -f $$@
+	$(MCU_AR) rcs $$@ $$^
+# The nm check's negative control: host-only code that must fail it.
+$(B)/mcu/$(1)/nm_control.a: $(B)/mcu/$(1)/obj/src/rill/metrics.o
+	@rm -f $$@
+	$(MCU_AR) rcs $$@ $$^
+# Firmware: its program object (and librill.a); every one links startup + print with the board's
+# linker script and writes a map file (footprint.py reads the code per object from it).
+$(B)/mcu/$(1)/demo.elf: $(B)/mcu/$(1)/obj/src/mcu/main.o $(B)/mcu/$(1)/librill.a
+$(B)/mcu/$(1)/demo_base.elf: $(B)/mcu/$(1)/obj/src/mcu/main_base.o
+$(B)/mcu/$(1)/bare.elf: $(B)/mcu/$(1)/obj/src/mcu/bare.o $(B)/mcu/$(1)/librill.a
+$(B)/mcu/$(1)/mcu_tests.elf: $(B)/mcu/$(1)/obj/tests/mcu/mcu_tests.o $(B)/mcu/$(1)/librill.a
+$(B)/mcu/$(1)/%.elf: $(addprefix $(B)/mcu/$(1)/obj/,$(MCU_FW_OBJS)) $(MCU_LD_$(1))
+	$(MCU_CC) $(MCU_ARCH_$(1)) $(MCU_LDFLAGS) -T $(MCU_LD_$(1)) -Wl,-Map=$$(@:.elf=.map) $$(filter %.o %.a,$$^) -o $$@
+# bare.elf must sample the demo's bits (the native library's hash, which the demo is held to),
+# or the code it measures is not the sampling path of the demo's model.
+$(B)/mcu/$(1)/bare.hash: $(B)/mcu/$(1)/bare.elf $(B)/golden/golden $(MCU_MODEL)
+	@want=$$$$($(B)/golden/golden --sample-hash $(MCU_MODEL) $(MCU_DEMO_HASH_ARGS)); \
+	got=$$$$($(MCU_QEMU_RUN) -M $(MCU_BOARD_$(1)) -kernel $$< 2>&1 | sed -n 's/^hash //p'); \
+	if [ -n "$$$$got" ] && [ "$$$$got" = "$$$$want" ]; then echo "$(1) bare.elf: hash $$$$got = the demo's"; echo "$$$$got" > $$@; \
+	else echo "$(1) bare.elf: hash '$$$$got', the demo's (native) '$$$$want': bare.cpp does not sample $(MCU_MODEL)"; exit 1; fi
+-include $(patsubst %.cpp,$(B)/mcu/$(1)/obj/%.d,$(MCU_SRCS) src/mcu/main.cpp src/mcu/bare.cpp tests/mcu/mcu_tests.cpp) \
+  $(patsubst %.c,$(B)/mcu/$(1)/obj/%.d,src/mcu/startup.c src/mcu/print.c) \
+  $(B)/mcu/$(1)/obj/src/mcu/main_base.d $(wildcard $(B)/mcu/$(1)/obj/footprint-*.d)
+endef
+$(foreach v,$(MCU_VARIANTS),$(eval $(call MCU_VARIANT_RULES,$(v))))
+$(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/rill/kernels.o): MCU_OPT := $(MCU_KERNEL_OPT)
+
+# Generated headers (never committed): the demo's model (with its architecture, for bare.cpp), the golden data.
+$(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/mcu/main.o $(B)/mcu/$(v)/obj/src/mcu/bare.o): $(B)/mcu/gen/demo_model.h
+$(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/tests/mcu/mcu_tests.o): $(B)/mcu/gen/golden_data.h $(B)/mcu/gen-small/golden_data.h
+
+# Stand-ins for the footprint table's smaller rows: 300 steps (the figures depend on the shapes only).
+$(B)/mcu/standin_%.safetensors: | $(B)/rill
+	@mkdir -p $(dir $@)
+	$(B)/rill train --data moons --steps 300 $(MCU_TRAIN_$*) --out $@
+
+# (remade when export-c's source changes, not whenever rill relinks)
+$(B)/mcu/gen/demo_model.h: $(MCU_MODEL) src/cli/cmd_export_c.cpp | $(B)/rill
+	@mkdir -p $(dir $@)
+	$(B)/rill export-c --model $< --out $@ --name demo_model
+
+$(B)/mcu/gen/golden_data.h: $(GOLDEN_FILE) $(B)/golden/golden $(wildcard web/models/*.safetensors)
+	@mkdir -p $(dir $@)
+	$(B)/golden/golden --emit-c $@ $(GOLDEN_FILE)
+$(B)/mcu/gen-small/golden_data.h: $(GOLDEN_FILE) $(B)/golden/golden
+	@mkdir -p $(dir $@)
+	$(B)/golden/golden --synthetic-only --emit-c $@ $(GOLDEN_FILE)
+
+mcu-test: $(B)/mcu/m4f/nm_control.a $(B)/golden/golden \
+          $(foreach v,$(MCU_VARIANTS),$(addprefix $(B)/mcu/$(v)/,librill.a mcu_tests.elf demo.elf bare.elf))
+	@MCU_VARIANTS="$(MCU_VARIANTS)" MCU_BOARDS="$(foreach v,$(MCU_VARIANTS),$(v)=$(MCU_BOARD_$(v)))" \
+	  MCU_MODEL=$(MCU_MODEL) MCU_DEMO_HASH_ARGS="$(MCU_DEMO_HASH_ARGS)" MCU_QEMU_RUN="$(MCU_QEMU_RUN)" \
+	  bash tests/mcu/run_tests.sh $(B)
+
+mcu-run: $(B)/mcu/$(or $(MCU_VARIANT),m4f)/demo.elf
+	$(MCU_QEMU_RUN) -M $(MCU_BOARD_$(or $(MCU_VARIANT),m4f)) -kernel $<
+
+# Footprint: the demo linked with and without rill, and bare.elf (code; map files); footprint.cpp
+# per model under QEMU (RAM, time). `default` is MCU_MODEL; the others are stand-ins for the
+# smaller rows of src/mcu/README.md's model table: the shipped models' sin:4 time and silu
+# (MODELS_RECIPE) with another width and depth.
+MCU_SIZE_MODELS := default w64 w64d2 w32 w32d2
+MCU_SIZE_RUNS := $(foreach m,$(MCU_SIZE_MODELS),m4f-$(m)) m7-default m3-default m0plus-default
+MCU_MODEL_default := $(MCU_MODEL)
+$(foreach m,$(filter-out default,$(MCU_SIZE_MODELS)),$(eval MCU_MODEL_$(m) := $(B)/mcu/standin_$(m).safetensors))
+MCU_TRAIN_w64 := --time sin:4 --width 64 --depth 3
+MCU_TRAIN_w64d2 := --time sin:4 --width 64 --depth 2
+MCU_TRAIN_w32 := --time sin:4 --width 32 --depth 3
+MCU_TRAIN_w32d2 := --time sin:4 --width 32 --depth 2
+define MCU_SIZE_RULES
+$(B)/mcu/models/$(1)/demo_model.h: $(MCU_MODEL_$(1)) | $(B)/rill
+	@mkdir -p $$(dir $$@)
+	$(B)/rill export-c --model $$< --out $$@ --name demo_model
+endef
+$(foreach m,$(MCU_SIZE_MODELS),$(eval $(call MCU_SIZE_RULES,$(m))))
+define MCU_FOOTPRINT_RULES
+$(B)/mcu/$(1)/obj/footprint-$(2).o: src/mcu/footprint.cpp $(B)/mcu/models/$(2)/demo_model.h
+	@mkdir -p $$(dir $$@)
+	$$(MCU_COMPILE_$(1))
+$(B)/mcu/$(1)/obj/footprint-$(2).o: MCU_OBJ_FLAGS := $(MCU_FOOTPRINT_FLAGS_$(1)) -I$(B)/mcu/models/$(2)
+$(B)/mcu/$(1)/footprint-$(2).elf: $(B)/mcu/$(1)/obj/footprint-$(2).o $(B)/mcu/$(1)/librill.a
+$(B)/mcu/footprint-$(1)-$(2).txt: $(B)/mcu/$(1)/footprint-$(2).elf
+	$(MCU_QEMU_RUN) -icount shift=0 -M $(MCU_BOARD_$(1)) -kernel $$< > $$@ 2>&1 || { cat $$@; rm -f $$@; exit 1; }
+endef
+$(foreach r,$(MCU_SIZE_RUNS),$(eval $(call MCU_FOOTPRINT_RULES,$(word 1,$(subst -, ,$(r))),$(word 2,$(subst -, ,$(r))))))
+
+mcu-size: $(foreach v,$(MCU_VARIANTS),$(addprefix $(B)/mcu/$(v)/,demo.elf demo_base.elf bare.elf bare.hash)) \
+          $(foreach r,$(MCU_SIZE_RUNS),$(B)/mcu/footprint-$(r).txt)
+	@python3 src/mcu/footprint.py $(B) $(MCU_VARIANTS) -- $(foreach r,$(MCU_SIZE_RUNS),$(B)/mcu/footprint-$(r).txt)
+

@@ -1,0 +1,64 @@
+// The C API's self-description (rill.h): the library's version, and the layouts
+// of the structs rill.h shares with callers, for bindings that cannot include a
+// C header (web/rill.mjs reads them at load time instead of copying offsets).
+#include <cstddef>
+
+#include "rill/mlp.h"
+#include "rill/rill.h"
+
+namespace {
+
+constexpr int num(rill::Activation a) { return static_cast<int>(a); }
+static_assert(RILL_SILU == num(rill::Activation::silu) && RILL_RELU == num(rill::Activation::relu) &&
+                  RILL_TANH == num(rill::Activation::tanh) && RILL_GELU == num(rill::Activation::gelu) &&
+                  RILL_GELU_TANH == num(rill::Activation::gelu_tanh),
+              "rill.h activations");
+
+#define RILL_STR2(x) #x
+#define RILL_STR(x) RILL_STR2(x)
+constexpr const char* kVersion =
+    RILL_STR(RILL_VERSION_MAJOR) "." RILL_STR(RILL_VERSION_MINOR) "." RILL_STR(RILL_VERSION_PATCH);
+
+// One list per struct, in declaration order: (field, type letter). The names
+// string and the offsets table are both made from it.
+#define RILL_INFO_FIELDS(X) \
+  X(dim, i) X(layers, i) X(width, i) X(activation, i) X(time_k, i) X(in_place, i) X(params, u) X(flops, f) \
+  X(sigma_min, f)
+#define RILL_CONFIG_FIELDS(X)                                                                                  \
+  X(width, i) X(depth, i) X(activation, i) X(time_k, i) X(steps, i) X(batch, i) X(lr, f) X(schedule, i)      \
+  X(warmup, i) X(lr_floor, f) X(clip, f) X(ema, f) X(coupling, i) X(sigma_min, f) X(seed, u)
+
+#define RILL_NAME(field, type) #field ":" #type " "
+#define RILL_INFO_OFFSET(field, type) static_cast<short>(offsetof(rill_model_info, field)),
+#define RILL_CONFIG_OFFSET(field, type) static_cast<short>(offsetof(rill_train_config, field)),
+#define RILL_ONE(field, type) +1
+
+constexpr const char kInfoNames[] = RILL_INFO_FIELDS(RILL_NAME);
+constexpr const char kConfigNames[] = RILL_CONFIG_FIELDS(RILL_NAME);
+constexpr short kInfoOffsets[] = {RILL_INFO_FIELDS(RILL_INFO_OFFSET)};
+constexpr short kConfigOffsets[] = {RILL_CONFIG_FIELDS(RILL_CONFIG_OFFSET)};
+constexpr int kInfoCount = 0 RILL_INFO_FIELDS(RILL_ONE);
+constexpr int kConfigCount = 0 RILL_CONFIG_FIELDS(RILL_ONE);
+// Every field is 4 bytes with no padding: a field missing from a list fails here.
+static_assert(sizeof(rill_model_info) == 4 * kInfoCount, "RILL_INFO_FIELDS lists every field of rill_model_info");
+static_assert(sizeof(rill_train_config) == 4 * kConfigCount,
+              "RILL_CONFIG_FIELDS lists every field of rill_train_config");
+
+}  // namespace
+
+extern "C" const char* rill_version(void) { return kVersion; }
+
+extern "C" const char* rill_layout_fields(int which) {
+  if (which == RILL_LAYOUT_MODEL_INFO) return kInfoNames;
+  if (which == RILL_LAYOUT_TRAIN_CONFIG) return kConfigNames;
+  return nullptr;
+}
+
+extern "C" int rill_layout_offset(int which, int field) {
+  const bool info = which == RILL_LAYOUT_MODEL_INFO;
+  if (!info && which != RILL_LAYOUT_TRAIN_CONFIG) return -1;
+  const int count = info ? kInfoCount : kConfigCount;
+  if (field == -1) return info ? static_cast<int>(sizeof(rill_model_info)) : static_cast<int>(sizeof(rill_train_config));
+  if (field < 0 || field >= count) return -1;
+  return info ? kInfoOffsets[field] : kConfigOffsets[field];
+}

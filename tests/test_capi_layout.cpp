@@ -1,0 +1,58 @@
+// capi_layout.cpp: rill_version and the struct layouts bindings read
+// (web/rill.mjs), against this compiler's offsetof and sizeof.
+#include <doctest/doctest.h>
+
+#include <cstddef>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "rill/rill.h"
+
+namespace {
+std::vector<std::string> words(const char* s) {
+  std::vector<std::string> v;
+  std::istringstream in(s);
+  for (std::string w; in >> w;) v.push_back(w);
+  return v;
+}
+}  // namespace
+
+TEST_CASE("rill_version is RILL_VERSION_MAJOR.MINOR.PATCH") {
+  const std::string want = std::to_string(RILL_VERSION_MAJOR) + "." + std::to_string(RILL_VERSION_MINOR) + "." +
+                           std::to_string(RILL_VERSION_PATCH);
+  CHECK(std::string(rill_version()) == want);
+}
+
+TEST_CASE("rill_layout_fields/offset describe rill_model_info and rill_train_config as compiled") {
+  CHECK(words(rill_layout_fields(RILL_LAYOUT_MODEL_INFO)) ==
+        std::vector<std::string>{"dim:i", "layers:i", "width:i", "activation:i", "time_k:i", "in_place:i", "params:u",
+                                 "flops:f", "sigma_min:f"});
+  const std::size_t info[] = {offsetof(rill_model_info, dim),      offsetof(rill_model_info, layers),
+                              offsetof(rill_model_info, width),    offsetof(rill_model_info, activation),
+                              offsetof(rill_model_info, time_k),   offsetof(rill_model_info, in_place),
+                              offsetof(rill_model_info, params),   offsetof(rill_model_info, flops),
+                              offsetof(rill_model_info, sigma_min)};
+  for (int i = 0; i < 9; ++i) CHECK(rill_layout_offset(RILL_LAYOUT_MODEL_INFO, i) == static_cast<int>(info[i]));
+  CHECK(rill_layout_offset(RILL_LAYOUT_MODEL_INFO, -1) == static_cast<int>(sizeof(rill_model_info)));
+  CHECK(rill_layout_offset(RILL_LAYOUT_MODEL_INFO, 9) == -1);
+
+  CHECK(words(rill_layout_fields(RILL_LAYOUT_TRAIN_CONFIG)) ==
+        std::vector<std::string>{"width:i", "depth:i", "activation:i", "time_k:i", "steps:i", "batch:i", "lr:f",
+                                 "schedule:i", "warmup:i", "lr_floor:f", "clip:f", "ema:f", "coupling:i",
+                                 "sigma_min:f", "seed:u"});
+  const std::size_t config[] = {
+      offsetof(rill_train_config, width),    offsetof(rill_train_config, depth),  offsetof(rill_train_config, activation),
+      offsetof(rill_train_config, time_k),   offsetof(rill_train_config, steps),  offsetof(rill_train_config, batch),
+      offsetof(rill_train_config, lr),       offsetof(rill_train_config, schedule), offsetof(rill_train_config, warmup),
+      offsetof(rill_train_config, lr_floor), offsetof(rill_train_config, clip),   offsetof(rill_train_config, ema),
+      offsetof(rill_train_config, coupling), offsetof(rill_train_config, sigma_min), offsetof(rill_train_config, seed)};
+  for (int i = 0; i < 15; ++i) CHECK(rill_layout_offset(RILL_LAYOUT_TRAIN_CONFIG, i) == static_cast<int>(config[i]));
+  CHECK(rill_layout_offset(RILL_LAYOUT_TRAIN_CONFIG, -1) == static_cast<int>(sizeof(rill_train_config)));
+  CHECK(rill_layout_offset(RILL_LAYOUT_TRAIN_CONFIG, 15) == -1);
+  CHECK(rill_layout_offset(RILL_LAYOUT_TRAIN_CONFIG, -2) == -1);
+
+  CHECK(rill_layout_fields(2) == nullptr);
+  CHECK(rill_layout_offset(2, 0) == -1);
+  CHECK(rill_layout_offset(-1, -1) == -1);
+}
