@@ -405,7 +405,8 @@ Status walk(const unsigned char* header, std::uint32_t len, const Visitor& v, Ke
   // and writers pad before the object to align the data buffer.
   p.ws();
   if (!p.peek('{'))
-    return fail(msg, Status::bad_json, "the header is not a JSON object (it must start with '{' after any JSON whitespace)");
+    return fail(msg, Status::bad_json,
+                "the header is not a JSON object (it must start with '{' after any JSON whitespace)");
   ++p.pos;
   p.ws();
   bool seen_meta = false;
@@ -476,8 +477,9 @@ Status check_tiling(const unsigned char* header, const Str* names, const Span* s
   if (n > kMaxTensors) n = kMaxTensors;  // not reached: the caller's tables hold kMaxTensors
   for (int i = 0; i < n; ++i) {
     const Span& y = spans[i];
+    auto after_y = [&](const Span& x) { return x.begin > y.begin || (x.begin == y.begin && x.end > y.end); };
     int j = i - 1;
-    while (j >= 0 && (spans[order[j]].begin > y.begin || (spans[order[j]].begin == y.begin && spans[order[j]].end > y.end))) {
+    while (j >= 0 && after_y(spans[order[j]])) {
       order[j + 1] = order[j];
       --j;
     }
@@ -514,8 +516,8 @@ Status check_tiling(const unsigned char* header, const Str* names, const Span* s
     }
     decode(header, names[order[first_gap]], b, sizeof b);
     return fail(msg, Status::bad_offsets, "gap in the data buffer: bytes %llu..%llu before %s belong to no tensor",
-                static_cast<unsigned long long>(gap_begin), static_cast<unsigned long long>(spans[order[first_gap]].begin),
-                b);
+                static_cast<unsigned long long>(gap_begin),
+                static_cast<unsigned long long>(spans[order[first_gap]].begin), b);
   }
   if (pos > data_len)
     return fail(msg, Status::truncated, "the file is truncated: the tensors need %llu bytes of data, it has %llu",
