@@ -6,6 +6,7 @@
 #include "cli/describe.h"
 #include "cli/fail.h"
 #include "cli/model.h"
+#include "rill/decimal.h"
 #include "rill/model_io.h"
 
 namespace cli {

@@ -11,6 +11,7 @@
 #include "cli/fail.h"
 #include "cli/progress.h"
 #include "rill/datasets.h"
+#include "rill/decimal.h"
 #include "rill/thread_pool.h"
 #include "rill/train.h"
 

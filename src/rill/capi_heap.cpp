@@ -6,6 +6,7 @@
 #include <new>
 
 #include "rill/capi.h"
+#include "rill/decimal.h"
 #include "rill/train.h"
 
 using namespace rill;

@@ -10,23 +10,27 @@
 //
 // Every byte is validated before use; a damaged or hostile file yields a
 // specific Status and a Message naming the problem, never a crash. The JSON
-// parser follows the safetensors schema (no recursion, so no depth bombs),
-// allocates nothing, and uses about 5.5 KB of stack (Cortex-M4, -Os).
+// header is read by safetensors_header.h (schema-directed, no recursion, so
+// no depth bombs); loading allocates nothing and uses about 5.5 KB of stack
+// (Cortex-M4, -Os). model_io.cpp reads, model_write.cpp writes; decimal.h
+// holds the exact number conversions both use.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
 #include "rill/arena.h"
 #include "rill/mlp.h"
+#include "rill/safetensors_header.h"  // kMaxHeaderBytes, kMaxKeyBytes, kMaxTensors
 #include "rill/status.h"
 
 namespace rill {
 
-constexpr int kFormatVersion = 1;                    // `rill.format`
-constexpr std::size_t kMaxHeaderBytes = 100u << 20;  // safetensors' own limit (100 MB)
-constexpr int kMaxTensors = 64;          // tensor entries in one file (layers and `rill.` extras)
-constexpr int kMaxMetadata = 64;         // `__metadata__` entries
-constexpr std::size_t kMaxKeyBytes = 256;  // a tensor name or metadata key, decoded UTF-8
+constexpr int kFormatVersion = 1;  // `rill.format`
+constexpr int kMaxMetadata = 64;   // `__metadata__` entries
+// The metadata keys rill writes itself, in file order; `extra` may not use them.
+constexpr int kNumRillMetadataKeys = 6;
+inline constexpr const char* kRillMetadataKeys[kNumRillMetadataKeys] = {"rill.format",    "dim",  "activation",
+                                                                        "time_embedding", "path", "sigma_min"};
 
 // A loaded model: the Mlp (pointing into the file bytes, or into the arena when
 // the bytes are not aligned for float access) and the metadata it declares.
@@ -77,16 +81,8 @@ std::size_t model_file_size(const Mlp& mlp, float sigma_min, const KeyValue* ext
 Status model_write(const Mlp& mlp, float sigma_min, const KeyValue* extra, int n_extra, unsigned char* out,
                    std::size_t cap, std::size_t* written, Message* msg);
 
-// Decimal numbers without libc (firmware has no strtod/printf worth linking).
-// Parses `[+-]digits[.digits][(e|E)[+-]digits]` (also `.5`, `5.`) into the
-// correctly rounded float (round half to even, exact for any number of digits).
-// Overflow gives ±inf, underflow ±0.
-// Returns false on anything else (spaces, "nan", "inf", hex, empty).
-bool decimal_to_float(const char* s, std::size_t len, float* out);
-// Writes the shortest decimal that decimal_to_float reads back as the same
-// float (at most 9 significant digits): "0", "0.001", "1e-05", "123.5",
-// "3.4028235e+38"; "nan"/"inf"/"-inf" for non-finite values. Returns the
-// length written (zero-terminated; needs at most 16 bytes), or 0 if cap is too small.
-std::size_t float_to_decimal(float f, char* out, std::size_t cap);
+// Status::non_finite (naming `name` and the element) if any of the count
+// little-endian floats at p (any alignment) is NaN or Inf. Load and write share it.
+Status check_finite_f32(const char* name, const void* p, std::size_t count, Message* msg);
 
 }  // namespace rill

@@ -2,8 +2,9 @@
 //
 // Build (TOOLCHAIN.md §5):
 //   clang++ -std=c++17 -g -O1 -ffp-contract=off -Isrc -fsanitize=fuzzer,address,undefined \
-//     -fno-sanitize-recover=all tests/fuzz/fuzz_model_load.cpp src/rill/model_io.cpp \
-//     src/rill/mlp_spec.cpp src/rill/status.cpp src/rill/arena.cpp -o fuzz
+//     -fno-sanitize-recover=all tests/fuzz/fuzz_model_load.cpp src/rill/*.cpp -pthread -o fuzz
+//   (or `make fuzz FUZZ_SECONDS=30`; model_load uses model_io, model_write,
+//   safetensors_header, decimal, mlp_spec, status and arena)
 //   ./fuzz -dict=tests/fuzz/model_load.dict tests/fuzz/corpus
 //
 // Besides "no crash", it checks what must hold for any input, and it uses
