@@ -177,11 +177,13 @@ Status Trainer::init(const MlpSpec& spec, const TrainConfig& cfg, const DataSour
         return fail(msg, Status::non_finite, "initial parameter %zu is NaN or Inf", q);
       }
     mlp_.spec = spec;
+    mlp_.simd = cfg.simd;
     mlp_.bind(params_);
     ok = mlp_pack(mlp_, arena) == Status::ok;
     if (ok && ema_ != nullptr) {
       std::memcpy(ema_, params_, sizeof(float) * nparams_);
       ema_mlp_.spec = spec;
+      ema_mlp_.simd = cfg.simd;
       ema_mlp_.bind(ema_);
       ok = mlp_pack(ema_mlp_, arena) == Status::ok;
     }
@@ -275,7 +277,7 @@ Status Trainer::couple_ot() {
       cost_[static_cast<std::size_t>(i) * n + j] = c;
     }
   const std::size_t mark = arena_->mark();
-  const Status st = assignment_solve(cost_, n, perm_, *arena_);
+  const Status st = assignment_solve(cost_, n, perm_, *arena_, cfg_.simd);
   if (st == Status::ok) {
     // xt_ is free until the path is sampled: use it to permute.
     std::memcpy(xt_, x1_, sizeof(float) * static_cast<std::size_t>(n) * d);
@@ -365,7 +367,7 @@ Status Trainer::step(float* loss_out) {
   loss = loss / static_cast<float>(nd);
   if (!finite(loss)) return Status::non_finite;  // before any update: the weights stay as they were
 
-  const float norm = mathf::sqrt(sum_squares(grad_, static_cast<long>(nparams_)));
+  const float norm = mathf::sqrt(sum_squares(cfg_.simd, grad_, static_cast<long>(nparams_)));
   grad_norm_ = norm;
   if (cfg_.clip > 0.0f) {
     if (norm > cfg_.clip) {
@@ -381,7 +383,7 @@ Status Trainer::step(float* loss_out) {
   pow2_ = pow2_ * b2;
   const AdamCoeffs coeffs = {b1, b2, 1.0f / (1.0f - pow1_), 1.0f / (1.0f - pow2_), lr, cfg_.eps};
   parallel_for(executor_, static_cast<long>(nparams_), [&](long q0, long q1) {
-    adam_update(coeffs, grad_ + q0, m_ + q0, v_ + q0, params_ + q0, q1 - q0);
+    adam_update(cfg_.simd, coeffs, grad_ + q0, m_ + q0, v_ + q0, params_ + q0, q1 - q0);
   });
   mlp_repack(mlp_);
   ++step_;

@@ -40,6 +40,9 @@ struct TrainConfig {
   Coupling coupling = Coupling::independent;
   float sigma_min = 0.0f;
   std::uint32_t seed = 0;
+  // The instruction set of every kernel the training runs (kernels.h), the
+  // models' included: each level gives the same bits, they differ in speed.
+  Simd simd = simd_best();
   static constexpr int kMaxBatch = 1 << 20;
   static constexpr int kMaxOtBatch = 4096;  // O(n³) assignment and n² doubles of cost
 };
