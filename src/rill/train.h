@@ -106,8 +106,15 @@ class Trainer {
   const float* gradient() const { return grad_; }
 
  private:
+  // The named parts of step(), in order.
+  Status draw_pairs();  // draw_batch, couple_ot (with OT), the path's x_t and targets
   void draw_batch();
   Status couple_ot();
+  Status loss_and_gradient(float* loss);  // forward and backward, chunk by chunk
+  Status block_pass(int r0, int off, int rows, float* grad, Arena& scratch, Executor* ex);
+  Status chunk_by_blocks(int r0, int m);
+  void clip_gradient();
+  void update_weights();  // Adam, repack, EMA
 
   TrainConfig cfg_;
   DataSource data_;
