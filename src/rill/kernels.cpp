@@ -397,7 +397,10 @@ void pack_weights(Simd simd, const float* W, int fin, int fout, float* packed) {
   const int ld = packed_ld(fout);
 #if defined(RILL_X86_DISPATCH)
   // ld is a multiple of 16 (kBlock); the stride fits the gather's 32-bit indices.
-  if (simd_vec::usable(simd) == Simd::avx512 && static_cast<long long>(fin) * 16 < (1LL << 31)) return pack_avx512(W, fin, fout, packed);
+  if (simd_vec::usable(simd) == Simd::avx512 && static_cast<long long>(fin) * 16 < (1LL << 31))
+    return pack_avx512(W, fin, fout, packed);
+#else
+  (void)simd;  // one path here
 #endif
   for (int k = 0; k < fin; ++k)
     for (int j = 0; j < ld; ++j)
