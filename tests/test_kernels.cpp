@@ -12,7 +12,7 @@
 using namespace rill;
 
 namespace {
-void check_shape(int fin, int fout, int n, Rng& rng) {
+void check_shape(Simd simd, int fin, int fout, int n, Rng& rng) {
   std::vector<float> W(size_t(fin) * fout), b(fout), x(size_t(n) * (fin + 3));
   for (auto& v : W) v = rng.uniform(-1.0f, 1.0f);
   for (auto& v : b) v = rng.uniform(-1.0f, 1.0f);
@@ -20,43 +20,39 @@ void check_shape(int fin, int fout, int n, Rng& rng) {
   const int in_stride = fin + 3;  // a strided input, as the MLP's time columns make
   std::vector<float> ref(size_t(n) * fout, 7.0f), fast(size_t(n) * fout, 9.0f);
   std::vector<float> packed(packed_floats(fin, fout));
-  pack_weights(W.data(), fin, fout, packed.data());
+  pack_weights(simd, W.data(), fin, fout, packed.data());
   linear_ref(x.data(), in_stride, n, W.data(), b.data(), fin, fout, ref.data(), fout);
-  linear_packed(x.data(), in_stride, n, packed.data(), b.data(), fin, fout, fast.data(), fout);
+  linear_packed(simd, x.data(), in_stride, n, packed.data(), b.data(), fin, fout, fast.data(), fout);
   INFO("fin " << fin << " fout " << fout << " n " << n);
   CHECK(std::memcmp(ref.data(), fast.data(), ref.size() * sizeof(float)) == 0);
 }
 }  // namespace
 
 namespace {
-// Runs f once under each instruction set this machine has (AVX-512, AVX2,
-// 4-lane, scalar on x86-64), then restores the default.
+// Runs f(level) for each instruction set this machine has (AVX-512, AVX2,
+// 4-lane, scalar on x86-64): the level is passed to the kernels, nothing is set.
 template <class F>
 void for_each_simd(F f) {
   for (int level = static_cast<int>(simd_best()); level >= 0; --level) {
-    const Simd got = simd_limit(static_cast<Simd>(level));
-    INFO("simd level " << level << ": " << std::string(gemm_variant()));
-    CHECK(static_cast<int>(got) == level);
-    f();
+    INFO("simd level " << level << ": " << std::string(gemm_variant(static_cast<Simd>(level))));
+    f(static_cast<Simd>(level));
   }
-  simd_limit(Simd::avx512);
-  CHECK(simd_active() == simd_best());
 }
 }  // namespace
 
 TEST_CASE("fast kernel equals the reference bit for bit on awkward shapes") {
-  for_each_simd([] {
+  for_each_simd([](Simd simd) {
   Rng rng(42, 1);
   const int shapes[][2] = {{1, 1}, {3, 5}, {5, 3}, {17, 33}, {33, 17}, {3, 128}, {128, 128}, {128, 2}, {7, 8}, {8, 9}};
   for (auto& s : shapes)
-    for (int n : {1, 2, 3, 4, 5, 7, 64, 65, 257}) check_shape(s[0], s[1], n, rng);
-  for (int n = 1; n <= 1000; n += 37) check_shape(17, 33, n, rng);
-  check_shape(17, 33, 1000, rng);
+    for (int n : {1, 2, 3, 4, 5, 7, 64, 65, 257}) check_shape(simd, s[0], s[1], n, rng);
+  for (int n = 1; n <= 1000; n += 37) check_shape(simd, 17, 33, n, rng);
+  check_shape(simd, 17, 33, 1000, rng);
   });
 }
 
 TEST_CASE("gemm equals gemm_ref bit for bit under every instruction set: transposed A, no init, every remainder") {
-  for_each_simd([] {
+  for_each_simd([](Simd simd) {
   Rng rng(5, 5);
   for (int m : {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 17, 64})
     for (int n : {1, 3, 8, 15, 16, 17, 31, 32, 33, 47, 48, 49, 128, 130})
@@ -67,11 +63,11 @@ TEST_CASE("gemm equals gemm_ref bit for bit under every instruction set: transpo
         for (auto& v : init) v = rng.normal();
         auto c2 = c1;
         // A read transposed (a_row = 1, a_col = m), B with a padded leading dimension, C strided.
-        gemm(m, n, k, A.data(), 1, m, B.data(), n + 5, init.data(), 0, c1.data(), n + 2);
+        gemm(simd, m, n, k, A.data(), 1, m, B.data(), n + 5, init.data(), 0, c1.data(), n + 2);
         gemm_ref(m, n, k, A.data(), 1, m, B.data(), n + 5, init.data(), 0, c2.data(), n + 2);
         INFO("m " << m << " n " << n << " k " << k);
         CHECK(std::memcmp(c1.data(), c2.data(), c1.size() * 4) == 0);
-        gemm(m, n, k, A.data(), k, 1, B.data(), n + 5, nullptr, 0, c1.data(), n + 2);
+        gemm(simd, m, n, k, A.data(), k, 1, B.data(), n + 5, nullptr, 0, c1.data(), n + 2);
         gemm_ref(m, n, k, A.data(), k, 1, B.data(), n + 5, nullptr, 0, c2.data(), n + 2);
         CHECK(std::memcmp(c1.data(), c2.data(), c1.size() * 4) == 0);
         // the 4-lane kernel, which this machine may not choose by itself
@@ -83,14 +79,14 @@ TEST_CASE("gemm equals gemm_ref bit for bit under every instruction set: transpo
         if (k >= 2) {
           const int k1 = k / 2;
           auto c3 = c1;
-          gemm(m, n, k1, A.data(), k, 1, B.data(), n + 5, nullptr, 0, c3.data(), n + 2);
-          gemm(m, n, k - k1, A.data() + k1, k, 1, B.data() + size_t(k1) * (n + 5), n + 5, c3.data(), n + 2, c3.data(),
+          gemm(simd, m, n, k1, A.data(), k, 1, B.data(), n + 5, nullptr, 0, c3.data(), n + 2);
+          gemm(simd, m, n, k - k1, A.data() + k1, k, 1, B.data() + size_t(k1) * (n + 5), n + 5, c3.data(), n + 2, c3.data(),
                n + 2);
           CHECK(std::memcmp(c1.data(), c3.data(), c1.size() * 4) == 0);
         }
       }
   });
-  MESSAGE("gemm variant: " << std::string(gemm_variant()));
+  MESSAGE("gemm variant: " << std::string(gemm_variant(simd_best())));
 }
 
 TEST_CASE("reference kernel sums in input order from the bias") {
@@ -111,7 +107,7 @@ TEST_CASE("reference kernel sums in input order from the bias") {
 TEST_CASE("packing pads with zeros and transposes") {
   const float W[6] = {1, 2, 3, 4, 5, 6};  // [out = 2][in = 3]
   std::vector<float> p(packed_floats(3, 2), -1.0f);
-  pack_weights(W, 3, 2, p.data());
+  pack_weights(simd_best(), W, 3, 2, p.data());
   const int ld = packed_ld(2);
   CHECK(ld % 4 == 0);
   CHECK(p[0] == 1);
@@ -121,44 +117,8 @@ TEST_CASE("packing pads with zeros and transposes") {
   CHECK(p[2] == 0);
 }
 
-TEST_CASE("activate_array and activate_with_slope match the scalar functions bit for bit") {
-  for_each_simd([] {
-  Rng rng(3, 3);
-  std::vector<float> z(999), a(999);
-  for (auto& v : z) v = rng.uniform(-12.0f, 12.0f);
-  // edges the vector lanes must treat like the scalar code: huge, tiny, subnormal, ±0, ±Inf, NaN
-  const float edges[] = {0.0f, -0.0f, 1e-40f, -1e-40f, 88.0f, -88.0f, 89.5f, -104.5f, 3e38f, -3e38f,
-                         INFINITY, -INFINITY, NAN, 1e-8f, -1e-8f, 20.0f};
-  for (size_t i = 0; i < sizeof edges / sizeof edges[0]; ++i) z[i * 7] = edges[i];
-  for (Activation act : {Activation::silu, Activation::relu, Activation::tanh, Activation::gelu, Activation::gelu_tanh}) {
-    // in place (a aliases z), as the training forward pass runs it
-    std::vector<float> y = z, slope(z.size(), -7.0f);
-    activate_with_slope(act, y.data(), y.data(), slope.data(), long(z.size()));
-    bool same = true;
-    for (size_t i = 0; i < z.size(); ++i) {
-      const float want = activate(act, z[i]), want_slope = activate_grad(act, z[i]);
-      same = same && (std::memcmp(&want, &y[i], 4) == 0 || (std::isnan(want) && std::isnan(y[i])));
-      same = same && (std::memcmp(&want_slope, &slope[i], 4) == 0 || (std::isnan(want_slope) && std::isnan(slope[i])));
-    }
-    INFO(std::string(activation_name(act)));
-    CHECK(same);
-  }
-  for (Activation act : {Activation::silu, Activation::relu, Activation::tanh, Activation::gelu, Activation::gelu_tanh}) {
-    activate_array(act, z.data(), a.data(), long(z.size()));
-    bool same = true;
-    for (size_t i = 0; i < z.size(); ++i) {
-      const float want = activate(act, z[i]);
-      // the sign of 0 too; a NaN is any NaN (which operand's payload survives is the compiler's choice)
-      same = same && (std::memcmp(&want, &a[i], 4) == 0 || (std::isnan(want) && std::isnan(a[i])));
-    }
-    INFO(std::string(activation_name(act)));
-    CHECK(same);
-  }
-  });
-}
-
 TEST_CASE("sum_squares adds in its documented order: 16 running sums by index mod 16, then pairwise, on every instruction set") {
-  for_each_simd([] {
+  for_each_simd([](Simd simd) {
     Rng rng(21, 4);
     for (long count : {0L, 1L, 5L, 15L, 16L, 17L, 31L, 32L, 33L, 100L, 1000L, 33794L}) {
       std::vector<float> x(static_cast<size_t>(count) + 1);
@@ -171,19 +131,19 @@ TEST_CASE("sum_squares adds in its documented order: 16 running sums by index mo
       float serial = 0.0f;
       for (long q = 0; q < count; ++q) serial = serial + x[size_t(q)] * x[size_t(q)];
       INFO("count " << count);
-      const float got = sum_squares(x.data(), count);
+      const float got = sum_squares(simd, x.data(), count);
       CHECK(std::memcmp(&lane[0], &got, 4) == 0);
-      CHECK(sum_squares(x.data(), count) == doctest::Approx(serial).epsilon(1e-5));
+      CHECK(sum_squares(simd, x.data(), count) == doctest::Approx(serial).epsilon(1e-5));
     }
     const float inf_nan[3] = {1.0f, INFINITY, 2.0f};
-    CHECK(std::isinf(sum_squares(inf_nan, 3)));
+    CHECK(std::isinf(sum_squares(simd, inf_nan, 3)));
     const float nan[2] = {NAN, 2.0f};
-    CHECK(std::isnan(sum_squares(nan, 2)));
+    CHECK(std::isnan(sum_squares(simd, nan, 2)));
   });
 }
 
 TEST_CASE("adam_update gives every element the scalar formula's bits on every instruction set") {
-  for_each_simd([] {
+  for_each_simd([](Simd simd) {
     Rng rng(5, 9);
     for (long count : {1L, 7L, 16L, 45L, 1003L}) {
       const size_t len = static_cast<size_t>(count);
@@ -203,7 +163,7 @@ TEST_CASE("adam_update gives every element the scalar formula's bits on every in
         v2[i] = a.beta2 * v2[i] + (1.0f - a.beta2) * g[i] * g[i];
         p2[i] = p2[i] - a.lr * (m2[i] * a.c1) / (std::sqrt(v2[i] * a.c2) + a.eps);
       }
-      adam_update(a, g.data(), m.data(), v.data(), p.data(), count);
+      adam_update(simd, a, g.data(), m.data(), v.data(), p.data(), count);
       INFO("count " << count);
       CHECK(std::memcmp(m.data(), m2.data(), m.size() * 4) == 0);
       CHECK(std::memcmp(v.data(), v2.data(), v.size() * 4) == 0);
@@ -213,14 +173,14 @@ TEST_CASE("adam_update gives every element the scalar formula's bits on every in
 }
 
 TEST_CASE("pack_weights transposes and zero-pads on every instruction set") {
-  for_each_simd([] {
+  for_each_simd([](Simd simd) {
     Rng rng(17, 2);
     for (int fin : {1, 3, 16, 33, 130})
       for (int fout : {1, 2, 15, 16, 17, 40, 128}) {
         std::vector<float> W(size_t(fin) * fout);
         for (auto& v : W) v = rng.normal();
         std::vector<float> p(packed_floats(fin, fout), NAN);
-        pack_weights(W.data(), fin, fout, p.data());
+        pack_weights(simd, W.data(), fin, fout, p.data());
         const int ld = packed_ld(fout);
         bool same = true;
         for (int k = 0; k < fin; ++k)
@@ -235,7 +195,7 @@ TEST_CASE("pack_weights transposes and zero-pads on every instruction set") {
 }
 
 TEST_CASE("mul_elementwise and add_rows: each element's own arithmetic, rows in order") {
-  for_each_simd([] {
+  for_each_simd([](Simd simd) {
     Rng rng(23, 5);
     for (int rows : {1, 7, 256})
       for (int cols : {1, 5, 16, 37, 128}) {
@@ -246,7 +206,7 @@ TEST_CASE("mul_elementwise and add_rows: each element's own arithmetic, rows in 
         for (int j = 0; j < cols; ++j) sums[size_t(j)] = want[size_t(j)] = rng.normal();
         for (int r = 0; r < rows; ++r)
           for (int j = 0; j < cols; ++j) want[size_t(j)] = want[size_t(j)] + x[size_t(r) * ld + size_t(j)];
-        add_rows(x.data(), ld, rows, cols, sums.data());
+        add_rows(simd, x.data(), ld, rows, cols, sums.data());
         INFO("rows " << rows << " cols " << cols);
         CHECK(std::memcmp(sums.data(), want.data(), sums.size() * 4) == 0);
       }
@@ -256,8 +216,23 @@ TEST_CASE("mul_elementwise and add_rows: each element's own arithmetic, rows in 
       for (auto& v : s) v = rng.normal();
       std::vector<float> want = g;
       for (size_t q = 0; q < want.size(); ++q) want[q] = want[q] * s[q];
-      mul_elementwise(g.data(), s.data(), count);
+      mul_elementwise(simd, g.data(), s.data(), count);
       CHECK(std::memcmp(g.data(), want.data(), g.size() * 4) == 0);
     }
   });
+}
+
+TEST_CASE("a level is only what its caller passes: above this CPU's best, the kernels run the best") {
+  const Simd best = simd_best();
+  CHECK(simd_best() == best);  // probed once: a constant of the process
+  CHECK(std::string(gemm_variant(Simd::avx512)) == gemm_variant(best));
+  CHECK(std::string(gemm_variant(Simd::scalar)) == "scalar");
+  // The widest level runs (as the best) and gives the reference bits.
+  Rng rng(8, 8);
+  std::vector<float> A(6 * 9), B(9 * 20), c1(6 * 20), c2(6 * 20);
+  for (auto& v : A) v = rng.normal();
+  for (auto& v : B) v = rng.normal();
+  gemm(Simd::avx512, 6, 20, 9, A.data(), 9, 1, B.data(), 20, nullptr, 0, c1.data(), 20);
+  gemm_ref(6, 20, 9, A.data(), 9, 1, B.data(), 20, nullptr, 0, c2.data(), 20);
+  CHECK(std::memcmp(c1.data(), c2.data(), c1.size() * 4) == 0);
 }

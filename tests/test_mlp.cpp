@@ -100,20 +100,6 @@ TEST_CASE("gradients match central finite differences") {
     for (int k : {0, 3}) check_gradients(act, TimeEmbedding{k});
 }
 
-TEST_CASE("activation derivatives match finite differences") {
-  for (Activation act : {Activation::silu, Activation::tanh, Activation::gelu, Activation::gelu_tanh})
-    for (float z = -6.0f; z <= 6.0f; z += 0.37f) {
-      const double h = 1e-3;
-      const double num = (activate(act, float(z + h)) - activate(act, float(z - h))) / (2 * h);
-      CHECK(activate_grad(act, z) == doctest::Approx(num).epsilon(5e-3).scale(1.0));
-    }
-  CHECK(activate(Activation::relu, -1.0f) == 0.0f);
-  CHECK(activate(Activation::relu, 2.0f) == 2.0f);
-  CHECK(activate(Activation::silu, 0.0f) == 0.0f);
-  CHECK(activate(Activation::gelu, 1.0f) == doctest::Approx(0.8413447 * 1.0).epsilon(1e-5));
-  CHECK(activate(Activation::gelu_tanh, 1.0f) == doctest::Approx(0.8411920).epsilon(1e-5));
-}
-
 TEST_CASE("forward matches a hand computation for a 1-layer net") {
   MlpSpec s = MlpSpec::make(2, 0, 0);  // depth 0: one linear layer [x, t] -> x
   REQUIRE(s.validate(nullptr) == Status::ok);
@@ -164,6 +150,45 @@ TEST_CASE("packed and unpacked forward give the same bits, any batch, scalar or 
   }
 }
 
+TEST_CASE("an Mlp runs at the level it carries: every level gives the same bits, forward and backward") {
+  CHECK(Mlp().simd == simd_best());  // the default: this CPU's best
+  Net net(MlpSpec::make(2, 40, 2, Activation::silu, TimeEmbedding{2}));
+  const int n = 37;
+  Rng rng(9, 9);
+  std::vector<float> x(size_t(n) * 2), t(n), dout(size_t(n) * 2);
+  for (auto& v : x) v = rng.normal();
+  for (auto& v : t) v = rng.uniform();
+  for (auto& v : dout) v = rng.normal();
+  // Each level: packed forward, training forward (tape) and backward (grad, dx, dt).
+  auto run = [&](Simd level) {
+    std::vector<unsigned char> packmem(mlp_pack_bytes(net.spec));
+    Arena pa(packmem.data(), packmem.size());
+    Mlp m = net.mlp;
+    m.simd = level;
+    REQUIRE(mlp_pack(m, pa) == Status::ok);
+    std::vector<float> out = forward(m, x, t, n);
+    std::vector<unsigned char> mem(tape_bytes(net.spec, n) + mlp_backward_scratch(net.spec, n));
+    Arena arena(mem.data(), mem.size());
+    Tape tape;
+    REQUIRE(tape_init(net.spec, n, arena, &tape) == Status::ok);
+    mlp_forward_train(m, x.data(), 2, t.data(), n, tape);
+    const float* pred = tape.post[net.spec.n_layers - 1];
+    out.insert(out.end(), pred, pred + size_t(n) * 2);
+    std::vector<float> grad(net.spec.param_count()), dx(size_t(n) * 2), dt(n);
+    REQUIRE(mlp_backward(m, tape, dout.data(), grad.data(), dx.data(), dt.data(), arena) == Status::ok);
+    out.insert(out.end(), grad.begin(), grad.end());
+    out.insert(out.end(), dx.begin(), dx.end());
+    out.insert(out.end(), dt.begin(), dt.end());
+    return out;
+  };
+  const std::vector<float> want = run(Simd::scalar);
+  for (int level = static_cast<int>(simd_best()); level > 0; --level) {
+    INFO("simd level " << level);
+    const std::vector<float> got = run(static_cast<Simd>(level));
+    CHECK(std::memcmp(got.data(), want.data(), want.size() * 4) == 0);
+  }
+}
+
 TEST_CASE("forward scratch does not grow with the batch (tiled)") {
   const MlpSpec s = MlpSpec::make(2, 128, 3);
   CHECK(mlp_forward_scratch(s, 64) == mlp_forward_scratch(s, 1 << 20));
@@ -202,10 +227,6 @@ TEST_CASE("spec arithmetic: the default model") {
   CHECK(s.flops() == 66816.0);  // the figure BENCHMARKS.md quotes
   CHECK(s.bias_offset(0) == 3 * 128);
   CHECK(s.weight_offset(1) == 3 * 128 + 128);
-  Activation a;
-  CHECK(parse_activation("gelu_tanh", 9, &a));
-  CHECK(a == Activation::gelu_tanh);
-  CHECK_FALSE(parse_activation("gelu_", 5, &a));
 }
 
 TEST_CASE("initialisation is PyTorch's Kaiming-uniform bound and deterministic") {

@@ -99,3 +99,15 @@ TEST_CASE("advance(k) equals k draws, for small and huge k, and copies draw rang
   part.normal();
   CHECK(part.has_spare());
 }
+
+TEST_CASE("stream purposes keep their numbers (a renamed purpose draws what it drew)") {
+  CHECK(static_cast<uint32_t>(Purpose::sample_noise) == 1);
+  CHECK(static_cast<uint32_t>(Purpose::train_data) == 2);
+  CHECK(static_cast<uint32_t>(Purpose::train_noise) == 3);
+  CHECK(static_cast<uint32_t>(Purpose::init) == 4);
+  CHECK(static_cast<uint32_t>(Purpose::eval_reference) == 5);
+  CHECK(static_cast<uint32_t>(Purpose::dataset_draw) == 6);
+  CHECK(static_cast<uint32_t>(Purpose::user) == 7);
+  Rng a = Rng::derive(9, Purpose::dataset_draw), b(9, 6);
+  CHECK(a.next_u32() == b.next_u32());
+}

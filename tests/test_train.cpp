@@ -94,6 +94,32 @@ TEST_CASE("same seed, same bits; another seed, other bits") {
   CHECK(a.trainer.step_count() == 20);
 }
 
+TEST_CASE("the SIMD level is the config's: every level trains to the same bits (OT, blocks, clipping, EMA)") {
+  CHECK(TrainConfig().simd == simd_best());  // the default: this CPU's best
+  TrainConfig cfg;
+  cfg.batch = 300;  // two blocks of the gradient
+  cfg.coupling = Coupling::ot;
+  cfg.clip = 0.5f;
+  cfg.ema = 0.9f;
+  cfg.seed = 4;
+  const MlpSpec spec = MlpSpec::make(2, 24, 2, Activation::silu, TimeEmbedding{2});
+  cfg.simd = Simd::scalar;
+  Run want(spec, cfg, DataSource::builtin(Dataset::moons));
+  REQUIRE(want.trainer.run(5) == Status::ok);
+  CHECK(want.trainer.current().simd == Simd::scalar);
+  CHECK(want.trainer.model().simd == Simd::scalar);
+  for (int level = static_cast<int>(simd_best()); level > 0; --level) {
+    INFO("simd level " << level);
+    cfg.simd = static_cast<Simd>(level);
+    Run got(spec, cfg, DataSource::builtin(Dataset::moons));
+    REQUIRE(got.trainer.run(5) == Status::ok);
+    CHECK(got.trainer.model().simd == cfg.simd);
+    CHECK(std::memcmp(got.trainer.params(), want.trainer.params(), spec.param_count() * sizeof(float)) == 0);
+    CHECK(got.trainer.last_loss() == want.trainer.last_loss());
+    CHECK(got.trainer.last_grad_norm() == want.trainer.last_grad_norm());
+  }
+}
+
 TEST_CASE("a user's array of any dimension: trains, and the model learns its mean") {
   // 3-D points around (1, −2, 3): after training, samples have about that mean.
   const int d = 3, count = 2000;

@@ -1,4 +1,4 @@
-// `rill data`: points drawn from a built-in dataset (stream Purpose::dataset).
+// `rill data`: points drawn from a built-in dataset (stream Purpose::dataset_draw).
 #include <string>
 #include <vector>
 
@@ -21,7 +21,7 @@ int run_data(const Args& args) {
   const std::uint32_t seed = args.seed("--seed");
   check_output_path(out);
   std::vector<float> x(static_cast<std::size_t>(n) * rill::kDatasetDim);
-  rill::Rng rng = rill::Rng::derive(seed, rill::Purpose::dataset);
+  rill::Rng rng = rill::Rng::derive(seed, rill::Purpose::dataset_draw);
   rill::dataset_sample(dataset, rng, x.data(), n);
   write_points(out, format, x.data(), n, rill::kDatasetDim,
                "rill data: " + name + ", n = " + std::to_string(n) + ", seed " + std::to_string(seed));

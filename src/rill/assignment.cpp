@@ -5,7 +5,7 @@
 // sparse linear assignment problems", Computing 38 (1987) 325-340.
 //
 // Why this shape: the trainer couples every minibatch (n = 256) by an exact
-// assignment and `rill eval` computes exact W2 on 2000 points, both on
+// assignment and the evaluation metrics compute exact W2 on 2000 points, both on
 // squared Euclidean costs. Column reduction and reduction transfer (from the
 // paper) give the first prices and assignments; then each free row is
 // assigned by a Dijkstra shortest augmenting path over the reduced costs
@@ -21,10 +21,10 @@
 // Speed: every O(n) pass runs over the columns in index order on pairs of
 // doubles (GCC/Clang vector extensions: SSE2 on any x86-64, SIMD128 in
 // WebAssembly, NEON), with min/max selects instead of branches; on x86-64 an
-// AVX2 copy of the hot loop is chosen at run time, when simd_active() (kernels.h)
-// allows AVX2, and gives the same bits. simd_limit(Simd::vec4) thus makes this
-// machine run the portable loop that WebAssembly and ARM run, which is how the
-// tests hold the two to each other.
+// AVX2 copy of the hot loop runs when the caller's Simd level (kernels.h)
+// allows AVX2 and the CPU has it, and gives the same bits. Simd::vec4 thus
+// makes this machine run the portable loop that WebAssembly and ARM run,
+// which is how the tests hold the two to each other.
 // The Dijkstra loop keeps no predecessor array; the path is recovered at the
 // end by recomputing the (bit-identical) offers, so the hot loop does three
 // loads, one store and a handful of arithmetic operations per column pair.
@@ -267,11 +267,14 @@ __attribute__((target("avx2"))) double relax_avx2(const double* c, const double*
   __builtin_ia32_vzeroupper();
   return best.value;
 }
-// The kernels' choice (probed once, capped by simd_limit), so that the tests
-// can run the portable relax on a machine with AVX2.
-inline bool use_avx2() { return simd_active() >= Simd::avx2; }
+// The caller's level, at most what the CPU has (probed once): the tests
+// run the portable relax on a machine with AVX2 by asking for Simd::vec4.
+inline bool use_avx2(Simd simd) {
+  const Simd best = simd_best();
+  return (simd < best ? simd : best) >= Simd::avx2;
+}
 #else
-inline bool use_avx2() { return false; }
+inline bool use_avx2(Simd) { return false; }
 inline double relax_avx2(const double* c, const double* v, double* dist, int n, double h, double mn, int* arg) {
   return relax(c, v, dist, n, h, mn, arg);
 }
@@ -378,7 +381,7 @@ std::size_t assignment_scratch(int n) {
          5 * Arena::padded(un * sizeof(int));
 }
 
-Status assignment_solve(const double* cost, int n, int* col_of_row, Arena& arena) {
+Status assignment_solve(const double* cost, int n, int* col_of_row, Arena& arena, Simd simd) {
   if (n < 1 || cost == nullptr || col_of_row == nullptr) return Status::invalid_argument;
   const std::size_t nn = static_cast<std::size_t>(n) * static_cast<std::size_t>(n);
   for (std::size_t k = 0; k < nn; ++k) {
@@ -411,7 +414,7 @@ Status assignment_solve(const double* cost, int n, int* col_of_row, Arena& arena
   }
   int* rowsol = col_of_row;
   const int numfree = initialise(cost, n, rowsol, w);
-  const bool fast = use_avx2();
+  const bool fast = use_avx2(simd);
   for (int f = 0; f < numfree; ++f) augment(cost, n, rowsol, w, w.free[f], fast);
   arena.release(mark);
   return Status::ok;

@@ -4,6 +4,7 @@
 #include <cstddef>
 
 #include "rill/arena.h"
+#include "rill/kernels.h"
 #include "rill/status.h"
 
 namespace rill {
@@ -17,6 +18,8 @@ std::size_t assignment_scratch(int n);
 // Errors: invalid_argument (n < 1, null pointers, |cost| > 1e100),
 // non_finite (NaN or ±Inf in cost), out_of_memory (arena smaller than
 // needed; the arena is left as it was). Scratch is given back on return.
-Status assignment_solve(const double* cost, int n, int* col_of_row, Arena& arena);
+// simd: the instruction set of its hot loop (kernels.h; every level gives the
+// same assignment) — the CPU's best unless the caller says otherwise.
+Status assignment_solve(const double* cost, int n, int* col_of_row, Arena& arena, Simd simd = simd_best());
 
 }  // namespace rill

@@ -1,42 +1,22 @@
-// Matrix products and activations. See kernels.h for the summation contract.
+// Matrix products and activations over arrays. See kernels.h for the
+// summation contract (elementwise.cpp has the trainer's element-wise loops).
 //
 // gemm keeps a block of R rows × NV vectors of output columns in registers
 // and walks k in order, so each accumulator sees the same sequence of
-// roundings as the plain loop. On x86-64 the widest instruction set the CPU
-// has is chosen at run time (AVX-512, AVX2, else SSE2; simd_limit caps it);
-// WebAssembly uses SIMD128 and other targets 4-lane GCC/Clang vectors. Every
+// roundings as the plain loop. On x86-64 each call runs the instruction set
+// its caller names (AVX-512, AVX2, SSE2 or scalar; at most what the CPU has,
+// probed once at run time); WebAssembly uses SIMD128 and other targets 4-lane GCC/Clang vectors. Every
 // path multiplies and adds separately (no FMA), so all give the same bits.
 // Builds with RILL_NO_SIMD (microcontrollers) keep only the plain loops,
 // which are small.
-#if !defined(RILL_NO_SIMD) && (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
-#define RILL_X86_DISPATCH 1
-#endif
-#if defined(RILL_X86_DISPATCH)
-// The 8- and 16-lane helpers are only ever inlined into the avx2/avx512f-target
-// functions; the "AVX vector return changes the ABI" note about their
-// out-of-line form is moot.
-#if defined(__clang__)
-#pragma clang diagnostic ignored "-Wpsabi"
-#else
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
-#endif
-
 #include "rill/kernels.h"
 
 #include <cstdint>
 #include <cstring>
-#if !defined(RILL_NO_SIMD)
-#include <atomic>
-#endif
 
-#if defined(RILL_X86_DISPATCH)
-#include <immintrin.h>
-#endif
-
+#include "rill/simd_vec.h"  // first: its pragma covers the vector code of the headers after it
 #include "rill/mathf.h"
 #include "rill/mathf_vec.h"
-
 
 namespace rill {
 
@@ -85,40 +65,29 @@ void gemm_ref(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std:
 
 #if defined(RILL_NO_SIMD)
 
-void gemm(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col, const float* B,
-          std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
+void gemm(Simd, int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col,
+          const float* B, std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C,
+          std::ptrdiff_t ldc) {
   gemm_ref(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
 }
 void gemm_portable(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col, const float* B,
                    std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
   gemm_ref(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
 }
-const char* gemm_variant() { return "scalar"; }
+const char* gemm_variant(Simd) { return "scalar"; }
 Simd simd_best() { return Simd::scalar; }
-Simd simd_limit(Simd) { return Simd::scalar; }
-Simd simd_active() { return Simd::scalar; }
 
 #else
 
 namespace {
-typedef float v4 __attribute__((vector_size(16)));
+using simd_vec::load;
+using simd_vec::store;
+using simd_vec::usable;
+using simd_vec::v4;
 #if defined(RILL_X86_DISPATCH)
-typedef float v8 __attribute__((vector_size(32)));
+using simd_vec::v8;
 #endif
 
-// always_inline, like everything the 8- and 16-lane code calls: an
-// out-of-line copy without the caller's target would pass those vectors
-// differently from how the caller does (GCC's -O0 keeps such calls).
-template <class V>
-__attribute__((always_inline)) inline V load(const float* p) {
-  V v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-template <class V>
-__attribute__((always_inline)) inline void store(float* p, V v) {
-  std::memcpy(p, &v, sizeof v);
-}
 // acc += x·w on a vector of columns, rounded as madd() is: a multiply and an
 // add. x is a scalar: the vector extensions broadcast it as it is (GCC builds
 // a vector written out as {x, x, …} from pieces in a function without the
@@ -225,11 +194,6 @@ __attribute__((always_inline)) inline void gemm_rows(int m, int n, int kdim, con
 // CPUs with two 512-bit units, about 1.4× the mul + add throughput of AVX2);
 // an RILL_FMA build fuses them. The last vector of a TAIL block covers the
 // columns left over (< 16) with masked loads and stores.
-#if defined(RILL_FMA)
-#define RILL_AVX512_TARGET "avx512f,fma"
-#else
-#define RILL_AVX512_TARGET "avx512f"
-#endif
 template <bool TAIL>
 __attribute__((target(RILL_AVX512_TARGET), always_inline)) inline __m512 load16(const float* p, __mmask16 mask) {
   return TAIL ? _mm512_maskz_loadu_ps(mask, p) : _mm512_loadu_ps(p);
@@ -307,11 +271,6 @@ void gemm_portable(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row,
 
 namespace {
 #if defined(RILL_X86_DISPATCH)
-#if defined(RILL_FMA)
-#define RILL_AVX2_TARGET "avx2,fma"
-#else
-#define RILL_AVX2_TARGET "avx2"
-#endif
 // The vector kernels with 8 lanes.
 __attribute__((target(RILL_AVX2_TARGET))) void gemm_avx2(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row,
                                                          std::ptrdiff_t a_col, const float* B, std::ptrdiff_t ldb,
@@ -353,36 +312,26 @@ bool have_avx2() {
 }
 #endif  // RILL_X86_DISPATCH
 
-// What this build and CPU can run, probed once; and the cap set by simd_limit.
+// What this build and CPU can run, probed once (a constant of the process).
 Simd probe_best() {
 #if defined(RILL_X86_DISPATCH)
+  __builtin_cpu_init();  // (in case the first call comes from a static initialiser)
   if (have_avx512()) return Simd::avx512;
   if (have_avx2()) return Simd::avx2;
 #endif
   return Simd::vec4;
 }
-Simd best_cached() {
+}  // namespace
+
+Simd simd_best() {
   static const Simd best = probe_best();
   return best;
 }
-std::atomic<int> g_cap{static_cast<int>(Simd::avx512)};
 
-inline Simd active() {
-  const int cap = g_cap.load(std::memory_order_relaxed), best = static_cast<int>(best_cached());
-  return static_cast<Simd>(cap < best ? cap : best);
-}
-}  // namespace
-
-Simd simd_best() { return best_cached(); }
-Simd simd_limit(Simd cap) {
-  g_cap.store(static_cast<int>(cap), std::memory_order_relaxed);
-  return active();
-}
-Simd simd_active() { return active(); }
-
-void gemm(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col, const float* B,
-          std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc) {
-  switch (active()) {
+void gemm(Simd simd, int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col,
+          const float* B, std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C,
+          std::ptrdiff_t ldc) {
+  switch (usable(simd)) {
 #if defined(RILL_X86_DISPATCH)
     case Simd::avx512: return gemm_avx512(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
     case Simd::avx2: return gemm_avx2(m, n, kdim, A, a_row, a_col, B, ldb, init, init_ld, C, ldc);
@@ -392,8 +341,8 @@ void gemm(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptr
   }
 }
 
-const char* gemm_variant() {
-  switch (active()) {
+const char* gemm_variant(Simd simd) {
+  switch (usable(simd)) {
 #if defined(RILL_FMA)
     case Simd::avx512: return "avx512+fma (RILL_FMA build: bits differ from the default build)";
     case Simd::avx2: return "avx2+fma (RILL_FMA build: bits differ from the default build)";
@@ -444,23 +393,26 @@ __attribute__((target(RILL_AVX512_TARGET))) void pack_avx512(const float* W, int
 }  // namespace
 #endif
 
-void pack_weights(const float* W, int fin, int fout, float* packed) {
+void pack_weights(Simd simd, const float* W, int fin, int fout, float* packed) {
   const int ld = packed_ld(fout);
 #if defined(RILL_X86_DISPATCH)
   // ld is a multiple of 16 (kBlock); the stride fits the gather's 32-bit indices.
-  if (active() == Simd::avx512 && static_cast<long long>(fin) * 16 < (1LL << 31)) return pack_avx512(W, fin, fout, packed);
+  if (simd_vec::usable(simd) == Simd::avx512 && static_cast<long long>(fin) * 16 < (1LL << 31))
+    return pack_avx512(W, fin, fout, packed);
+#else
+  (void)simd;  // one path here
 #endif
   for (int k = 0; k < fin; ++k)
     for (int j = 0; j < ld; ++j)
       packed[static_cast<std::size_t>(k) * ld + j] = j < fout ? W[static_cast<std::size_t>(j) * fin + k] : 0.0f;
 }
 
-void linear_packed(const float* in, int in_stride, int n, const float* packed, const float* b, int fin, int fout,
+void linear_packed(Simd simd, const float* in, int in_stride, int n, const float* packed, const float* b, int fin, int fout,
                    float* out, int out_stride) {
   const int ld = packed_ld(fout);
   // Whole vectors of columns straight into out.
   const int full = fout / 8 * 8;
-  if (full > 0) gemm(n, full, fin, in, in_stride, 1, packed, ld, b, 0, out, out_stride);
+  if (full > 0) gemm(simd, n, full, fin, in, in_stride, 1, packed, ld, b, 0, out, out_stride);
   if (full == fout) return;
   // The last few columns (a 2-D model's output layer is all tail): the packed
   // weights are zero-padded, so compute a whole vector of 8 into a small
@@ -471,7 +423,7 @@ void linear_packed(const float* in, int in_stride, int n, const float* packed, c
   for (int j = full; j < fout; ++j) bias8[j - full] = b[j];
   for (int r0 = 0; r0 < n; r0 += kRows) {
     const int m = n - r0 < kRows ? n - r0 : kRows;
-    gemm(m, 8, fin, in + static_cast<std::ptrdiff_t>(r0) * in_stride, in_stride, 1, packed + full, ld, bias8, 0, tmp, 8);
+    gemm(simd, m, 8, fin, in + static_cast<std::ptrdiff_t>(r0) * in_stride, in_stride, 1, packed + full, ld, bias8, 0, tmp, 8);
     for (int r = 0; r < m; ++r)
       for (int j = full; j < fout; ++j) out[static_cast<std::ptrdiff_t>(r0 + r) * out_stride + j] = tmp[r * 8 + j - full];
   }
@@ -480,14 +432,14 @@ void linear_packed(const float* in, int in_stride, int n, const float* packed, c
 // ---- activations --------------------------------------------------------
 // SiLU (the default) and its derivative run in vectors through vec::silu and
 // vec::silu_with_slope (mathf_vec.h): templates that activate() and
-// activate_grad() in mlp.cpp instantiate with float (vec::silu, vec::silu_grad
+// activate_grad() in activation.cpp instantiate with float (vec::silu, vec::silu_grad
 // from the same exp), so each lane gives the scalar bits; the rest are scalar.
 
 namespace {
 inline float silu(float z) { return mathf::vec::silu<float, std::uint32_t>(z); }
 
 #if !defined(RILL_NO_SIMD)
-typedef std::uint32_t u4 __attribute__((vector_size(16)));
+using simd_vec::u4;
 
 template <class V, class U>
 __attribute__((always_inline)) inline long silu_vec(const float* z, float* a, long count) {
@@ -512,9 +464,9 @@ __attribute__((always_inline)) inline long silu_slope_vec(const float* z, float*
   return i;
 }
 #if defined(RILL_X86_DISPATCH)
-typedef std::uint32_t u8 __attribute__((vector_size(32)));
-typedef float v16 __attribute__((vector_size(64)));
-typedef std::uint32_t u16 __attribute__((vector_size(64)));
+using simd_vec::u16;
+using simd_vec::u8;
+using simd_vec::v16;
 __attribute__((target("avx2"))) long silu_avx2(const float* z, float* a, long count) {
   const long done = silu_vec<v8, u8>(z, a, count);
   __builtin_ia32_vzeroupper();
@@ -539,8 +491,8 @@ __attribute__((target(RILL_AVX512_TARGET))) long silu_slope_avx512(const float* 
 #endif
 
 // SiLU over the first lanes-multiple of count; returns how many were done.
-long silu_fast(const float* z, float* a, long count) {
-  switch (active()) {
+long silu_fast(Simd simd, const float* z, float* a, long count) {
+  switch (simd_vec::usable(simd)) {
 #if defined(RILL_X86_DISPATCH)
     case Simd::avx512: return silu_avx512(z, a, count);
     case Simd::avx2: return silu_avx2(z, a, count);
@@ -549,8 +501,8 @@ long silu_fast(const float* z, float* a, long count) {
     default: return silu_vec<v4, u4>(z, a, count);
   }
 }
-long silu_slope_fast(const float* z, float* a, float* slope, long count) {
-  switch (active()) {
+long silu_slope_fast(Simd simd, const float* z, float* a, float* slope, long count) {
+  switch (simd_vec::usable(simd)) {
 #if defined(RILL_X86_DISPATCH)
     case Simd::avx512: return silu_slope_avx512(z, a, slope, count);
     case Simd::avx2: return silu_slope_avx2(z, a, slope, count);
@@ -560,15 +512,15 @@ long silu_slope_fast(const float* z, float* a, float* slope, long count) {
   }
 }
 #else
-long silu_fast(const float*, float*, long) { return 0; }
-long silu_slope_fast(const float*, float*, float*, long) { return 0; }
+long silu_fast(Simd, const float*, float*, long) { return 0; }
+long silu_slope_fast(Simd, const float*, float*, float*, long) { return 0; }
 #endif
 }  // namespace
 
-void activate_array(Activation act, const float* z, float* a, long count) {
+void activate_array(Simd simd, Activation act, const float* z, float* a, long count) {
   switch (act) {
     case Activation::silu:
-      for (long i = silu_fast(z, a, count); i < count; ++i) a[i] = silu(z[i]);
+      for (long i = silu_fast(simd, z, a, count); i < count; ++i) a[i] = silu(z[i]);
       break;
     case Activation::relu:
       for (long i = 0; i < count; ++i) a[i] = z[i] > 0.0f ? z[i] : 0.0f;
@@ -579,109 +531,9 @@ void activate_array(Activation act, const float* z, float* a, long count) {
   }
 }
 
-void activate_with_slope(Activation act, const float* z, float* a, float* slope, long count) {
-  long i = act == Activation::silu ? silu_slope_fast(z, a, slope, count) : 0;
-  for (; i < count; ++i) a[i] = rill::activate_with_slope(act, z[i], &slope[i]);
+void activate_array_with_slope(Simd simd, Activation act, const float* z, float* a, float* slope, long count) {
+  long i = act == Activation::silu ? silu_slope_fast(simd, z, a, slope, count) : 0;
+  for (; i < count; ++i) a[i] = activate_with_slope(act, z[i], &slope[i]);
 }
-
-// ---- optimiser loops ---------------------------------------------------
-
-float sum_squares(const float* x, long count) {
-  float lane[16] = {};
-  long q = 0;
-#if !defined(RILL_NO_SIMD)
-  // (simd_limit(Simd::scalar) runs the plain loops below, as firmware does, for the tests)
-  if (active() != Simd::scalar) {
-    v4 acc[4] = {};
-    for (; q + 16 <= count; q += 16)
-      for (int b = 0; b < 4; ++b) {
-        const v4 xv = load<v4>(x + q + 4 * b);
-        acc[b] = acc[b] + xv * xv;
-      }
-    for (int b = 0; b < 4; ++b) store<v4>(lane + 4 * b, acc[b]);
-  }
-#endif
-  for (; q + 16 <= count; q += 16)
-    for (int l = 0; l < 16; ++l) lane[l] = lane[l] + x[q + l] * x[q + l];
-  for (int l = 0; q < count; ++q, ++l) lane[l] = lane[l] + x[q] * x[q];
-  for (int w = 8; w > 0; w /= 2)
-    for (int l = 0; l < w; ++l) lane[l] = lane[l] + lane[l + w];
-  return lane[0];
-}
-
-namespace {
-// The correctly rounded square root: an instruction the compiler can
-// vectorise on x86-64, WebAssembly and NEON (given -fno-math-errno, as the
-// Makefile sets; without it, a call to libm's sqrtf, with the same bits);
-// mathf::sqrt on microcontrollers (whose soft-float cores have none, and
-// whose library must not call libm).
-inline float sqrt_exact(float x) {
-#if defined(RILL_NO_SIMD)
-  return mathf::sqrt(x);
-#else
-  return __builtin_sqrtf(x);
-#endif
-}
-// One loop, compiled for each instruction set below: the compiler vectorises
-// it (sqrt and ÷ are correctly rounded IEEE operations in vectors as well).
-__attribute__((always_inline)) inline void adam_loop(const AdamCoeffs& a, const float* __restrict g,
-                                                     float* __restrict m, float* __restrict v,
-                                                     float* __restrict p, long count) {
-  const float b1 = a.beta1, b2 = a.beta2, k1 = 1.0f - a.beta1, k2 = 1.0f - a.beta2;
-  const float c1 = a.c1, c2 = a.c2, lr = a.lr, eps = a.eps;
-  for (long q = 0; q < count; ++q) {
-    const float gq = g[q];
-    const float mq = b1 * m[q] + k1 * gq;
-    const float vq = b2 * v[q] + k2 * gq * gq;
-    m[q] = mq;
-    v[q] = vq;
-    p[q] = p[q] - lr * (mq * c1) / (sqrt_exact(vq * c2) + eps);
-  }
-}
-// The element-wise loops below (each element's own arithmetic, so the
-// compiler's vectors change no bit) are compiled for each instruction set
-// and run with the one active() names.
-__attribute__((always_inline)) inline void mul_loop(float* __restrict g, const float* __restrict s, long count) {
-  for (long q = 0; q < count; ++q) g[q] = g[q] * s[q];
-}
-__attribute__((always_inline)) inline void add_rows_loop(const float* __restrict x, std::ptrdiff_t ld, int rows,
-                                                         int cols, float* __restrict sums) {
-  for (int r = 0; r < rows; ++r) {
-    const float* xr = x + r * ld;
-    for (int j = 0; j < cols; ++j) sums[j] = sums[j] + xr[j];
-  }
-}
-}  // namespace
-
-#if defined(RILL_X86_DISPATCH)
-#define RILL_DISPATCH(name, loop, params, args)                                                   \
-  namespace {                                                                                     \
-  __attribute__((target(RILL_AVX512_TARGET))) void name##_avx512 params {                         \
-    loop args;                                                                                    \
-    __builtin_ia32_vzeroupper();                                                                  \
-  }                                                                                               \
-  __attribute__((target(RILL_AVX2_TARGET))) void name##_avx2 params {                             \
-    loop args;                                                                                    \
-    __builtin_ia32_vzeroupper();                                                                  \
-  }                                                                                               \
-  }                                                                                               \
-  void name params {                                                                              \
-    switch (active()) {                                                                           \
-      case Simd::avx512: return name##_avx512 args;                                               \
-      case Simd::avx2: return name##_avx2 args;                                                   \
-      default: return loop args;                                                                  \
-    }                                                                                             \
-  }
-#else
-#define RILL_DISPATCH(name, loop, params, args) \
-  void name params { loop args; }
-#endif
-
-RILL_DISPATCH(adam_update, adam_loop, (const AdamCoeffs& a, const float* g, float* m, float* v, float* p, long count),
-              (a, g, m, v, p, count))
-RILL_DISPATCH(mul_elementwise, mul_loop, (float* g, const float* s, long count), (g, s, count))
-RILL_DISPATCH(add_rows, add_rows_loop, (const float* x, std::ptrdiff_t ld, int rows, int cols, float* sums),
-              (x, ld, rows, cols, sums))
-#undef RILL_DISPATCH
 
 }  // namespace rill

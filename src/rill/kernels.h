@@ -1,5 +1,5 @@
-// kernels: the few hot loops of rill — matrix products, activations, and the
-// trainer's element-wise loops.
+// kernels: the few hot loops of rill — matrix products, activations over
+// arrays (kernels.cpp), and the trainer's element-wise loops (elementwise.cpp).
 //
 // The contract every kernel keeps (what makes the bits identical on x86-64,
 // WebAssembly and Cortex-M): each output is its initial value (a bias, or +0)
@@ -7,12 +7,26 @@
 // rounding per + and × (-ffp-contract=off). Fast kernels vectorise across
 // output columns only, never across the summed index, so they give exactly
 // the bits of the naive loops; tests/test_kernels.cpp holds them to that.
+//
+// Kernels with several paths take the instruction set to use (Simd) as
+// their first argument: the owner of a computation chooses it once (an Mlp
+// and a TrainConfig carry theirs, simd_best() by default) and passes it down;
+// nothing here keeps a setting. One switch per call, none per element.
 #pragma once
 #include <cstddef>
 
-#include "rill/mlp.h"
+#include "rill/activation.h"
 
 namespace rill {
+
+// The instruction sets the kernels (gemm, SiLU, the trainer's element-wise
+// loops, pack_weights, the assignment solver's AVX2 step) choose from,
+// narrowest first. Every one gives the same bits in the default build; they
+// differ in speed. A level above simd_best() runs as simd_best().
+enum class Simd : int { scalar = 0, vec4 = 1, avx2 = 2, avx512 = 3 };
+// The widest this build and CPU support (x86-64: the CPU is probed once, at
+// the first call; a constant of the process).
+Simd simd_best();
 
 // The naive reference for a linear layer: W is [fout, fin] (PyTorch layout),
 // in is n × fin; out[r][j] = b[j] + Σ_k in[r][k]·W[j][k].
@@ -26,57 +40,44 @@ void linear_ref(const float* in, int in_stride, int n, const float* W, const flo
 // every i when init_ld is 0, +0 when init is null, or C itself (init = C,
 // init_ld = ldc) to go on with a sum over a further range of k — the bits of
 // one sum over the whole range. Vectorised over j with register blocks of rows.
-void gemm(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col, const float* B,
-          std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc);
+void gemm(Simd simd, int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col,
+          const float* B, std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C,
+          std::ptrdiff_t ldc);
 // The same, as plain loops (the reference gemm is held to).
 void gemm_ref(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col, const float* B,
               std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C, std::ptrdiff_t ldc);
 // The 4-lane vector gemm (SSE2 on x86-64 without AVX2, SIMD128 in WebAssembly,
-// NEON/generic elsewhere); gemm() runs it where nothing faster is available.
+// NEON/generic elsewhere); gemm() runs it at Simd::vec4.
 // Declared so that tests hold it to gemm_ref on any machine.
 void gemm_portable(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col,
                    const float* B, std::ptrdiff_t ldb, const float* init, std::ptrdiff_t init_ld, float* C,
                    std::ptrdiff_t ldc);
-// Which gemm runs here: "avx512", "avx2", "sse2", "simd128", "neon",
-// "generic vectors" or "scalar" (RILL_FMA builds add "+fma").
-const char* gemm_variant();
-
-// The instruction sets the kernels (gemm, SiLU, the trainer's element-wise
-// loops, pack_weights, the assignment solver's AVX2 step) choose from,
-// narrowest first.
-// Every one gives the same bits in the default build; they differ in speed.
-enum class Simd : int { scalar = 0, vec4 = 1, avx2 = 2, avx512 = 3 };
-// The widest this build and CPU support (x86-64: probed at run time).
-Simd simd_best();
-// Caps what the kernels use from now on, for every thread, and returns the
-// level in effect (the lesser of cap and simd_best()). For tests, which hold
-// each path to the reference, and benchmarks, which compare them; set it while
-// no kernel runs.
-Simd simd_limit(Simd cap);
-Simd simd_active();
+// Which gemm runs here at level simd: "avx512", "avx2", "sse2", "simd128",
+// "neon", "generic vectors" or "scalar" (RILL_FMA builds add "+fma").
+const char* gemm_variant(Simd simd);
 
 // Packed layout for linear_packed: W transposed to [fin][ld] with ld =
 // packed_ld(fout) (fout rounded up to the vector block), zero padded.
 int packed_ld(int fout);
 std::size_t packed_floats(int fin, int fout);
-void pack_weights(const float* W, int fin, int fout, float* packed);
+void pack_weights(Simd simd, const float* W, int fin, int fout, float* packed);
 // Same result as linear_ref, bit for bit: gemm over the packed weights.
-void linear_packed(const float* in, int in_stride, int n, const float* packed, const float* b, int fin, int fout,
-                   float* out, int out_stride);
+void linear_packed(Simd simd, const float* in, int in_stride, int n, const float* packed, const float* b, int fin,
+                   int fout, float* out, int out_stride);
 
-// a[i] = act(z[i]) for count values (z and a may alias); the bits of activate().
-void activate_array(Activation act, const float* z, float* a, long count);
+// a[i] = act(z[i]) for count values (z and a may alias); the bits of activate() (activation.h).
+void activate_array(Simd simd, Activation act, const float* z, float* a, long count);
 // a[i] = act(z[i]) and slope[i] = act'(z[i]) for count values (z and a may
 // alias): the bits of activate() and activate_grad(). Training's forward pass
 // keeps the slope, so the backward pass is one multiply per value.
-void activate_with_slope(Activation act, const float* z, float* a, float* slope, long count);
+void activate_array_with_slope(Simd simd, Activation act, const float* z, float* a, float* slope, long count);
 
-// ---- optimiser loops (the trainer's per-parameter work) ----
+// ---- optimiser loops (the trainer's per-parameter work; elementwise.cpp) ----
 // Σ x[q]² in a fixed order, the same on every target (the one kernel that
 // vectorises across a summed index, by definition): 16 running sums, sum l
 // adding the x[q] with q ≡ l (mod 16) in index order, then combined pairwise
 // (sum l + sum l+8, then +4, +2, +1). Vectorised; count may be 0.
-float sum_squares(const float* x, long count);
+float sum_squares(Simd simd, const float* x, long count);
 
 // Adam with bias correction, for each q < count:
 //   m = β1·m + (1 − β1)·g;  v = β2·v + (1 − β2)·g·g;
@@ -87,12 +88,12 @@ struct AdamCoeffs {
   float c1, c2;  // 1/(1 − β1^t), 1/(1 − β2^t)
   float lr, eps;
 };
-void adam_update(const AdamCoeffs& a, const float* g, float* m, float* v, float* p, long count);
+void adam_update(Simd simd, const AdamCoeffs& a, const float* g, float* m, float* v, float* p, long count);
 
-// ---- the backward pass's element-wise loops ----
+// ---- the backward pass's element-wise loops (elementwise.cpp) ----
 // g[q] = g[q]·s[q] for q < count (through the activation: g ⊙ act'(z)).
-void mul_elementwise(float* g, const float* s, long count);
+void mul_elementwise(Simd simd, float* g, const float* s, long count);
 // sums[j] = sums[j] + x[r·ld + j] for r = 0 .. rows−1 in order, j < cols (bias gradients).
-void add_rows(const float* x, std::ptrdiff_t ld, int rows, int cols, float* sums);
+void add_rows(Simd simd, const float* x, std::ptrdiff_t ld, int rows, int cols, float* sums);
 
 }  // namespace rill

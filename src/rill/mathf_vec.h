@@ -1,7 +1,7 @@
 // mathf_vec: the activations' exp, SiLU and its derivative, written once for
 // a float or a vector of floats.
 //
-// Internal to the core. mlp.cpp instantiates silu/silu_grad with float
+// Internal to the core. activation.cpp instantiates silu/silu_grad with float
 // (activate(), activate_grad()); the activation kernels (kernels.cpp)
 // instantiate silu/silu_with_slope with
 // GCC/Clang vector types: 4 lanes (SSE2, WebAssembly SIMD128, NEON), 8 (AVX2)

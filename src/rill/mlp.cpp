@@ -1,4 +1,4 @@
-// Mlp forward and backward passes, activations, time embedding, initialisation.
+// Mlp forward and backward passes, time embedding, initialisation.
 //
 // Forward runs the batch in tiles of kTile rows that pass through all layers
 // while they are in cache, so scratch is independent of the batch size and a
@@ -9,7 +9,6 @@
 
 #include "rill/kernels.h"
 #include "rill/mathf.h"
-#include "rill/mathf_vec.h"
 #include "rill/parallel.h"
 #include "rill/rng.h"
 
@@ -17,71 +16,7 @@ namespace rill {
 
 namespace {
 constexpr int kTile = 64;
-constexpr float kSqrtHalf = 0.70710678118654752f;
-constexpr float kInvSqrt2Pi = 0.39894228040143268f;
-constexpr float kSqrt2OverPi = 0.79788456080286536f;
-constexpr float kGeluC = 0.044715f;
 }  // namespace
-
-float activate(Activation a, float z) {
-  switch (a) {
-    case Activation::silu: return mathf::vec::silu<float, std::uint32_t>(z);
-    case Activation::relu: return z > 0.0f ? z : 0.0f;
-    case Activation::tanh: return mathf::tanh(z);
-    case Activation::gelu: return 0.5f * z * (1.0f + mathf::erf(z * kSqrtHalf));
-    case Activation::gelu_tanh: {
-      const float u = kSqrt2OverPi * (z + kGeluC * z * z * z);
-      return 0.5f * z * (1.0f + mathf::tanh(u));
-    }
-  }
-  return z;
-}
-
-float activate_grad(Activation a, float z) {
-  switch (a) {
-    case Activation::silu: return mathf::vec::silu_grad<float, std::uint32_t>(z);
-    case Activation::relu: return z > 0.0f ? 1.0f : 0.0f;
-    case Activation::tanh: {
-      const float t = mathf::tanh(z);
-      return 1.0f - t * t;
-    }
-    case Activation::gelu:
-      return 0.5f * (1.0f + mathf::erf(z * kSqrtHalf)) + z * kInvSqrt2Pi * mathf::exp(-0.5f * z * z);
-    case Activation::gelu_tanh: {
-      const float u = kSqrt2OverPi * (z + kGeluC * z * z * z);
-      const float t = mathf::tanh(u);
-      return 0.5f * (1.0f + t) + 0.5f * z * (1.0f - t * t) * kSqrt2OverPi * (1.0f + 3.0f * kGeluC * z * z);
-    }
-  }
-  return 1.0f;
-}
-
-float activate_with_slope(Activation a, float z, float* slope) {
-  // Each case shares its tanh / erf between the two, with the operations of
-  // activate() and activate_grad() in their order (the same bits).
-  switch (a) {
-    case Activation::silu: return mathf::vec::silu_with_slope<float, std::uint32_t>(z, slope);
-    case Activation::tanh: {
-      const float t = mathf::tanh(z);
-      *slope = 1.0f - t * t;
-      return t;
-    }
-    case Activation::gelu: {
-      const float e = 1.0f + mathf::erf(z * kSqrtHalf);
-      *slope = 0.5f * e + z * kInvSqrt2Pi * mathf::exp(-0.5f * z * z);
-      return 0.5f * z * e;
-    }
-    case Activation::gelu_tanh: {
-      const float u = kSqrt2OverPi * (z + kGeluC * z * z * z);
-      const float t = mathf::tanh(u);
-      *slope = 0.5f * (1.0f + t) + 0.5f * z * (1.0f - t * t) * kSqrt2OverPi * (1.0f + 3.0f * kGeluC * z * z);
-      return 0.5f * z * (1.0f + t);
-    }
-    default:
-      *slope = activate_grad(a, z);
-      return activate(a, z);
-  }
-}
 
 void TimeEmbedding::embed(float t, float* out) const {
   if (k == 0) {
@@ -115,7 +50,7 @@ Status mlp_pack(Mlp& mlp, Arena& arena) {
   for (int i = 0; i < s.n_layers; ++i) {
     float* p = arena.alloc_array<float>(packed_floats(s.sizes[i], s.sizes[i + 1]));
     if (p == nullptr) return Status::out_of_memory;
-    pack_weights(mlp.weight[i], s.sizes[i], s.sizes[i + 1], p);
+    pack_weights(mlp.simd, mlp.weight[i], s.sizes[i], s.sizes[i + 1], p);
     mlp.packed[i] = p;
   }
   return Status::ok;
@@ -125,7 +60,7 @@ void mlp_repack(Mlp& mlp) {
   const MlpSpec& s = mlp.spec;
   for (int i = 0; i < s.n_layers; ++i)
     if (mlp.packed[i] != nullptr)
-      pack_weights(mlp.weight[i], s.sizes[i], s.sizes[i + 1], const_cast<float*>(mlp.packed[i]));
+      pack_weights(mlp.simd, mlp.weight[i], s.sizes[i], s.sizes[i + 1], const_cast<float*>(mlp.packed[i]));
 }
 
 namespace {
@@ -145,7 +80,8 @@ void assemble_input(const MlpSpec& s, const float* x, int x_stride, const float*
 
 inline void linear(const Mlp& m, int i, const float* in, int in_stride, int n, float* out, int out_stride) {
   const int fin = m.spec.sizes[i], fout = m.spec.sizes[i + 1];
-  if (m.packed[i] != nullptr) linear_packed(in, in_stride, n, m.packed[i], m.bias[i], fin, fout, out, out_stride);
+  if (m.packed[i] != nullptr)
+    linear_packed(m.simd, in, in_stride, n, m.packed[i], m.bias[i], fin, fout, out, out_stride);
   else linear_ref(in, in_stride, n, m.weight[i], m.bias[i], fin, fout, out, out_stride);
 }
 }  // namespace
@@ -184,7 +120,7 @@ Status mlp_forward(const Mlp& mlp, const float* x, int x_stride, const float* t,
       } else {
         float* dst = (cur == a) ? b : a;
         linear(mlp, i, cur, cur_stride, m, dst, fout);
-        activate_array(s.activation, dst, dst, static_cast<long>(m) * fout);
+        activate_array(mlp.simd, s.activation, dst, dst, static_cast<long>(m) * fout);
         cur = dst;
         cur_stride = fout;
       }
@@ -236,7 +172,8 @@ void mlp_forward_train(const Mlp& mlp, const float* x, int x_stride, const float
       float* post = tape.post[i] + r0 * fout;
       linear(mlp, i, cur, s.sizes[i], m, post, fout);
       if (i < s.n_layers - 1)
-        activate_with_slope(s.activation, post, post, tape.slope[i] + r0 * fout, static_cast<long>(m) * fout);
+        activate_array_with_slope(mlp.simd, s.activation, post, post, tape.slope[i] + r0 * fout,
+                                  static_cast<long>(m) * fout);
       cur = post;
     }
   });
@@ -282,12 +219,12 @@ Status mlp_backward(const Mlp& mlp, const Tape& tape, const float* dout, float* 
         float* g = gW + j0 * fin + k0;
         const float* dzr = dz + static_cast<std::ptrdiff_t>(r0) * fout + j0;
         const float* ar = a + static_cast<std::ptrdiff_t>(r0) * fin + k0;
-        gemm(mj, nk, kc, dzr, 1, fout, ar, fin, (r0 == 0 && !accumulate) ? nullptr : g, fin, g, fin);
+        gemm(mlp.simd, mj, nk, kc, dzr, 1, fout, ar, fin, (r0 == 0 && !accumulate) ? nullptr : g, fin, g, fin);
       }
       if (p0 != 0 && split_k) return;  // the first range of k also sums the biases
       if (!accumulate)
         for (long j = j0; j < j1; ++j) gb[j] = 0.0f;
-      add_rows(dz + j0, fout, n, mj, gb + j0);
+      add_rows(mlp.simd, dz + j0, fout, n, mj, gb + j0);
     });
     if (i == 0 && dx == nullptr && dt == nullptr) break;
     // da[r][k] = Σ_j dz[r][j]·W[j][k] (j in order, from +0), then, below the
@@ -296,9 +233,9 @@ Status mlp_backward(const Mlp& mlp, const Tape& tape, const float* dout, float* 
     float* da = (dz == bufa) ? bufb : bufa;
     const float* slope = i > 0 ? tape.slope[i - 1] : nullptr;
     parallel_for(ex, n, [&](long r0, long r1) {
-      gemm(static_cast<int>(r1 - r0), fin, fout, dz + r0 * fout, fout, 1, mlp.weight[i], fin, nullptr, 0,
-           da + r0 * fin, fin);
-      if (slope != nullptr) mul_elementwise(da + r0 * fin, slope + r0 * fin, (r1 - r0) * fin);
+      gemm(mlp.simd, static_cast<int>(r1 - r0), fin, fout, dz + r0 * fout, fout, 1, mlp.weight[i], fin, nullptr,
+           0, da + r0 * fin, fin);
+      if (slope != nullptr) mul_elementwise(mlp.simd, da + r0 * fin, slope + r0 * fin, (r1 - r0) * fin);
     });
     if (i > 0) {
       dz = da;

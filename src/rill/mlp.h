@@ -14,17 +14,12 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "rill/activation.h"
 #include "rill/arena.h"
+#include "rill/kernels.h"
 #include "rill/status.h"
 
 namespace rill {
-
-enum class Activation : std::uint8_t { silu, relu, tanh, gelu, gelu_tanh };
-const char* activation_name(Activation a);                 // "silu", ... as in model files
-bool parse_activation(const char* s, std::size_t len, Activation* out);
-float activate(Activation a, float z);                    // the activation itself
-float activate_grad(Activation a, float z);               // its derivative at z
-float activate_with_slope(Activation a, float z, float* slope);  // both: returns act(z), *slope = act'(z)
 
 // Time embedding: k == 0 is the raw t; k >= 1 is `sin:K`.
 struct TimeEmbedding {
@@ -72,6 +67,9 @@ struct Mlp {
   // made by mlp_pack. When absent the reference kernel runs on [out, in]
   // directly (what a microcontroller does from flash); the bits are the same.
   const float* packed[kMaxLayers] = {};
+  // The instruction set its kernels run (kernels.h), chosen by whoever sets
+  // the Mlp up: every level gives the same bits, they differ in speed.
+  Simd simd = simd_best();
 
   // Points every layer into one canonical block (W0 b0 W1 b1 ..., param_count() floats).
   // Clears any packed weights (they would be stale).

@@ -1,29 +1,9 @@
-// MlpSpec: architecture arithmetic and validation; activation and time-embedding names.
+// MlpSpec: architecture arithmetic and validation; time-embedding names.
 #include <cstring>
 
 #include "rill/mlp.h"
 
 namespace rill {
-
-namespace {
-constexpr const char* kActNames[] = {"silu", "relu", "tanh", "gelu", "gelu_tanh"};
-constexpr int kActivations = sizeof kActNames / sizeof kActNames[0];
-}
-
-const char* activation_name(Activation a) {
-  const int i = static_cast<int>(a);
-  return (i >= 0 && i < kActivations) ? kActNames[i] : "?";
-}
-
-bool parse_activation(const char* s, std::size_t len, Activation* out) {
-  for (int i = 0; i < kActivations; ++i) {
-    if (std::strlen(kActNames[i]) == len && std::memcmp(kActNames[i], s, len) == 0) {
-      *out = static_cast<Activation>(i);
-      return true;
-    }
-  }
-  return false;
-}
 
 bool parse_time_embedding(const char* s, std::size_t len, TimeEmbedding* out) {
   if (len == 3 && std::memcmp(s, "raw", 3) == 0) {
@@ -115,7 +95,7 @@ Status MlpSpec::validate(Message* msg) const {
     return fail(msg, Status::bad_shape, "%d linear layers; rill supports 1..%d", n_layers, kMaxLayers);
   if (time.k < 0 || time.k > TimeEmbedding::kMaxK)
     return fail(msg, Status::bad_metadata, "time embedding sin:%d; K must be 1..%d", time.k, TimeEmbedding::kMaxK);
-  if (static_cast<int>(activation) >= kActivations)
+  if (static_cast<int>(activation) >= kActivationCount)
     return fail(msg, Status::bad_metadata, "unknown activation");
   for (int i = 0; i <= n_layers; ++i)
     if (sizes[i] < 1 || sizes[i] > kMaxWidth)

@@ -16,8 +16,8 @@ enum class Purpose : std::uint32_t {
   train_data = 2,      // minibatches drawn from a dataset or a user's array
   train_noise = 3,     // x0 and t of the CFM loss
   init = 4,            // MLP parameter initialisation
-  eval_reference = 5,  // reference draws of `rill eval`
-  dataset = 6,         // `rill data` draws
+  eval_reference = 5,  // reference points drawn to evaluate a model against its data (metrics)
+  dataset_draw = 6,    // points drawn from a dataset for display or export
   user = 7,            // anything else (tests, examples)
 };
 

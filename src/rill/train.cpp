@@ -24,7 +24,7 @@ inline bool finite(float v) { return v - v == 0.0f; }
 // pass to the weight gradients, with one hand-over per chunk instead of two
 // per layer. (Up to kGradBlock rows, the batch is one block.)
 constexpr int kGradBlock = 256;
-// Rows forward and backward at a time (see Trainer::step): bounds the
+// Rows forward and backward at a time (see Trainer::loss_and_gradient): bounds the
 // trainer's memory for any batch; a whole number of blocks.
 constexpr int kTrainChunk = 4 * kGradBlock;
 constexpr int kMaxBlocks = kTrainChunk / kGradBlock;
@@ -177,11 +177,13 @@ Status Trainer::init(const MlpSpec& spec, const TrainConfig& cfg, const DataSour
         return fail(msg, Status::non_finite, "initial parameter %zu is NaN or Inf", q);
       }
     mlp_.spec = spec;
+    mlp_.simd = cfg.simd;
     mlp_.bind(params_);
     ok = mlp_pack(mlp_, arena) == Status::ok;
     if (ok && ema_ != nullptr) {
       std::memcpy(ema_, params_, sizeof(float) * nparams_);
       ema_mlp_.spec = spec;
+      ema_mlp_.simd = cfg.simd;
       ema_mlp_.bind(ema_);
       ok = mlp_pack(ema_mlp_, arena) == Status::ok;
     }
@@ -275,7 +277,7 @@ Status Trainer::couple_ot() {
       cost_[static_cast<std::size_t>(i) * n + j] = c;
     }
   const std::size_t mark = arena_->mark();
-  const Status st = assignment_solve(cost_, n, perm_, *arena_);
+  const Status st = assignment_solve(cost_, n, perm_, *arena_, cfg_.simd);
   if (st == Status::ok) {
     // xt_ is free until the path is sampled: use it to permute.
     std::memcpy(xt_, x1_, sizeof(float) * static_cast<std::size_t>(n) * d);
@@ -287,101 +289,130 @@ Status Trainer::couple_ot() {
   return st;
 }
 
+// One step: the minibatch, its loss and gradient, then the update. A
+// non-finite loss stops before any update: the weights stay as they were.
 Status Trainer::step(float* loss_out) {
   if (arena_ == nullptr) return Status::invalid_argument;
-  const int n = cfg_.batch, d = mlp_.spec.dim;
-  const long nd = static_cast<long>(n) * d;
+  Status st = draw_pairs();
+  if (st != Status::ok) return st;
+  float loss = 0.0f;
+  st = loss_and_gradient(&loss);
+  if (st != Status::ok) return st;
+  if (!finite(loss)) return Status::non_finite;
+  clip_gradient();
+  update_weights();
+  last_loss_ = loss;
+  if (loss_out != nullptr) *loss_out = loss;
+  return Status::ok;
+}
+
+// The minibatch: x1 from the data, x0 and t from the noise stream, re-paired
+// by OT when asked, then the path's x_t and target.
+Status Trainer::draw_pairs() {
   draw_batch();
   if (cfg_.coupling == Coupling::ot) {
     // Fails only on non-finite costs (data too large to square) or a short arena.
     const Status st = couple_ot();
     if (st != Status::ok) return st == Status::invalid_argument ? Status::non_finite : st;
   }
-  path_.sample(x0_, x1_, t_, n, d, xt_, target_);
+  path_.sample(x0_, x1_, t_, cfg_.batch, mlp_.spec.dim, xt_, target_);
+  return Status::ok;
+}
 
-  // Forward and backward a chunk of rows at a time, so that the activations
-  // kept for the backward pass are bounded. Up to kGradBlock rows the batch
-  // is one block: its gradient goes straight into grad_, each layer's work
-  // split over the executor's workers. Larger batches go by blocks (see
-  // kGradBlock): each block's gradient into its own buffer (whole blocks to
-  // each worker when the chunk has a block for each), then added to grad_ in
-  // block order. Either way the bits do not depend on the workers.
+// Forward and backward a chunk of rows at a time, so that the activations
+// kept for the backward pass are bounded. Up to kGradBlock rows the batch is
+// one block: its gradient goes straight into grad_, each layer's work split
+// over the executor's workers. Larger batches go by blocks (see kGradBlock,
+// chunk_by_blocks). Either way the bits do not depend on the workers.
+// *loss: the mean over the batch and coordinates, summed in row order.
+Status Trainer::loss_and_gradient(float* loss_out) {
+  const int n = cfg_.batch, d = mlp_.spec.dim, chunk = tape_capacity_;
+  const float* pred = tape_.post[mlp_.spec.n_layers - 1];
   float loss = 0.0f;
-  const float scale = 2.0f / static_cast<float>(nd);
-  const int chunk = tape_capacity_;
-  const int L = mlp_.spec.n_layers;
-  const int workers = executor_ != nullptr ? executor_->workers() : 1;
   for (int r0 = 0; r0 < n; r0 += chunk) {
     const int m = n - r0 < chunk ? n - r0 : chunk;
-    // Forward, dL/dout and backward for `rows` rows from row r0 + off of the batch (off within the chunk).
-    auto run_block = [&](int off, int rows, float* grad, Arena& scratch, Executor* ex) {
-      const long row = r0 + off;
-      Tape view = tape_rows(tape_, mlp_.spec, off, rows);
-      mlp_forward_train(mlp_, xt_ + row * d, d, t_ + row, rows, view, ex);
-      const float* pred = view.post[L - 1];
-      const float* target = target_ + row * d;
-      float* dout = dout_ + static_cast<long>(off) * d;
-      for (long q = 0, md = static_cast<long>(rows) * d; q < md; ++q) dout[q] = scale * (pred[q] - target[q]);
-      return mlp_backward(mlp_, view, dout, grad, nullptr, nullptr, scratch, ex, false);
-    };
-    if (!by_blocks(n)) {
-      const Status st = run_block(0, m, grad_, *arena_, executor_);
-      if (st != Status::ok) return st;
-    } else {
-      const int blocks = (m + kGradBlock - 1) / kGradBlock;
-      Status status[kMaxBlocks];
-      auto block = [&](int b, Executor* ex) {
-        const int off = b * kGradBlock, rows = m - off < kGradBlock ? m - off : kGradBlock;
-        Arena scratch(block_scratch_[b], block_scratch_bytes(mlp_.spec));
-        status[b] = run_block(off, rows, block_grad_[b], scratch, ex);
-      };
-      if (workers > 1 && m >= workers * kGradBlock) {
-        parallel_for(executor_, blocks, [&](long b0, long b1) {
-          for (long b = b0; b < b1; ++b) block(static_cast<int>(b), nullptr);
-        });
-      } else {
-        for (int b = 0; b < blocks; ++b) block(b, executor_);
-      }
-      for (int b = 0; b < blocks; ++b)
-        if (status[b] != Status::ok) return status[b];
-      // grad_ = (((grad_ + g0) + g1) + ...), the first block of the batch starting it.
-      const bool first = r0 == 0;
-      parallel_for(executor_, static_cast<long>(nparams_), [&](long q0, long q1) {
-        for (long q = q0; q < q1; ++q) {
-          float g = first ? block_grad_[0][q] : grad_[q] + block_grad_[0][q];
-          for (int b = 1; b < blocks; ++b) g = g + block_grad_[b][q];
-          grad_[q] = g;
-        }
-      });
-    }
+    const Status st = by_blocks(n) ? chunk_by_blocks(r0, m) : block_pass(r0, 0, m, grad_, *arena_, executor_);
+    if (st != Status::ok) return st;
     // The loss over the chunk's rows in order.
-    const float* pred = tape_.post[L - 1];
     const float* target = target_ + static_cast<long>(r0) * d;
     for (long q = 0, md = static_cast<long>(m) * d; q < md; ++q) {
       const float e = pred[q] - target[q];
       loss = loss + e * e;
     }
   }
-  loss = loss / static_cast<float>(nd);
-  if (!finite(loss)) return Status::non_finite;  // before any update: the weights stay as they were
+  *loss_out = loss / static_cast<float>(static_cast<long>(n) * d);
+  return Status::ok;
+}
 
-  const float norm = mathf::sqrt(sum_squares(grad_, static_cast<long>(nparams_)));
-  grad_norm_ = norm;
-  if (cfg_.clip > 0.0f) {
-    if (norm > cfg_.clip) {
-      const float c = cfg_.clip / norm;
-      for (std::size_t q = 0; q < nparams_; ++q) grad_[q] = grad_[q] * c;
-    }
+// Forward, dL/dout and backward for `rows` rows from row r0 + off of the
+// batch (off within the chunk starting at r0, which the tape holds): the
+// gradient of those rows into `grad`, scratch from `scratch`.
+Status Trainer::block_pass(int r0, int off, int rows, float* grad, Arena& scratch, Executor* ex) {
+  const int d = mlp_.spec.dim;
+  const float scale = 2.0f / static_cast<float>(static_cast<long>(cfg_.batch) * d);
+  const long row = r0 + off;
+  Tape view = tape_rows(tape_, mlp_.spec, off, rows);
+  mlp_forward_train(mlp_, xt_ + row * d, d, t_ + row, rows, view, ex);
+  const float* pred = view.post[mlp_.spec.n_layers - 1];
+  const float* target = target_ + row * d;
+  float* dout = dout_ + static_cast<long>(off) * d;
+  for (long q = 0, md = static_cast<long>(rows) * d; q < md; ++q) dout[q] = scale * (pred[q] - target[q]);
+  return mlp_backward(mlp_, view, dout, grad, nullptr, nullptr, scratch, ex, false);
+}
+
+// A chunk of m rows from r0, by blocks: each block's gradient into its own
+// buffer (whole blocks to each worker when the chunk has a block for each),
+// then added to grad_ in block order.
+Status Trainer::chunk_by_blocks(int r0, int m) {
+  const int blocks = (m + kGradBlock - 1) / kGradBlock;
+  const int workers = executor_ != nullptr ? executor_->workers() : 1;
+  Status status[kMaxBlocks];
+  auto block = [&](int b, Executor* ex) {
+    const int off = b * kGradBlock, rows = m - off < kGradBlock ? m - off : kGradBlock;
+    Arena scratch(block_scratch_[b], block_scratch_bytes(mlp_.spec));
+    status[b] = block_pass(r0, off, rows, block_grad_[b], scratch, ex);
+  };
+  if (workers > 1 && m >= workers * kGradBlock) {
+    parallel_for(executor_, blocks, [&](long b0, long b1) {
+      for (long b = b0; b < b1; ++b) block(static_cast<int>(b), nullptr);
+    });
+  } else {
+    for (int b = 0; b < blocks; ++b) block(b, executor_);
   }
+  for (int b = 0; b < blocks; ++b)
+    if (status[b] != Status::ok) return status[b];
+  // grad_ = (((grad_ + g0) + g1) + ...), the first block of the batch starting it.
+  const bool first = r0 == 0;
+  parallel_for(executor_, static_cast<long>(nparams_), [&](long q0, long q1) {
+    for (long q = q0; q < q1; ++q) {
+      float g = first ? block_grad_[0][q] : grad_[q] + block_grad_[0][q];
+      for (int b = 1; b < blocks; ++b) g = g + block_grad_[b][q];
+      grad_[q] = g;
+    }
+  });
+  return Status::ok;
+}
 
-  // Adam with bias correction.
+// The global gradient norm (last_grad_norm), then clipping to cfg.clip.
+void Trainer::clip_gradient() {
+  const float norm = mathf::sqrt(sum_squares(cfg_.simd, grad_, static_cast<long>(nparams_)));
+  grad_norm_ = norm;
+  if (cfg_.clip > 0.0f && norm > cfg_.clip) {
+    const float c = cfg_.clip / norm;
+    for (std::size_t q = 0; q < nparams_; ++q) grad_[q] = grad_[q] * c;
+  }
+}
+
+// Adam with bias correction at this step's learning rate, the packed weights
+// refreshed, the step counted; then the EMA.
+void Trainer::update_weights() {
   const float lr = lr_at(step_);
   const float b1 = cfg_.beta1, b2 = cfg_.beta2;
   pow1_ = pow1_ * b1;
   pow2_ = pow2_ * b2;
   const AdamCoeffs coeffs = {b1, b2, 1.0f / (1.0f - pow1_), 1.0f / (1.0f - pow2_), lr, cfg_.eps};
   parallel_for(executor_, static_cast<long>(nparams_), [&](long q0, long q1) {
-    adam_update(coeffs, grad_ + q0, m_ + q0, v_ + q0, params_ + q0, q1 - q0);
+    adam_update(cfg_.simd, coeffs, grad_ + q0, m_ + q0, v_ + q0, params_ + q0, q1 - q0);
   });
   mlp_repack(mlp_);
   ++step_;
@@ -395,9 +426,6 @@ Status Trainer::step(float* loss_out) {
     });
     ema_stale_ = true;
   }
-  last_loss_ = loss;
-  if (loss_out != nullptr) *loss_out = loss;
-  return Status::ok;
 }
 
 const Mlp& Trainer::model() const {

@@ -40,6 +40,9 @@ struct TrainConfig {
   Coupling coupling = Coupling::independent;
   float sigma_min = 0.0f;
   std::uint32_t seed = 0;
+  // The instruction set of every kernel the training runs (kernels.h), the
+  // models' included: each level gives the same bits, they differ in speed.
+  Simd simd = simd_best();
   static constexpr int kMaxBatch = 1 << 20;
   static constexpr int kMaxOtBatch = 4096;  // O(n³) assignment and n² doubles of cost
 };
@@ -103,8 +106,15 @@ class Trainer {
   const float* gradient() const { return grad_; }
 
  private:
+  // The named parts of step(), in order.
+  Status draw_pairs();  // draw_batch, couple_ot (with OT), the path's x_t and targets
   void draw_batch();
   Status couple_ot();
+  Status loss_and_gradient(float* loss);  // forward and backward, chunk by chunk
+  Status block_pass(int r0, int off, int rows, float* grad, Arena& scratch, Executor* ex);
+  Status chunk_by_blocks(int r0, int m);
+  void clip_gradient();
+  void update_weights();  // Adam, repack, EMA
 
   TrainConfig cfg_;
   DataSource data_;
