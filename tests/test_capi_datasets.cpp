@@ -18,7 +18,7 @@ TEST_CASE("rill_dataset_draw gives dataset_sample's points on the dataset stream
     const int n = 300;
     std::vector<float> got(2 * n, -7.0f), want(2 * n);
     REQUIRE(rill_dataset_draw(d, n, 4000000000u, got.data()) == RILL_OK);
-    Rng rng = Rng::derive(4000000000u, Purpose::dataset);
+    Rng rng = Rng::derive(4000000000u, Purpose::dataset_draw);
     dataset_sample(static_cast<Dataset>(d), rng, want.data(), n);
     CHECK(std::memcmp(got.data(), want.data(), want.size() * sizeof(float)) == 0);
     // The first points of a longer draw are the points of a shorter one.

@@ -7,7 +7,7 @@
 
 extern "C" int rill_dataset_draw(int dataset, int n, uint32_t seed, float* out) {
   if (dataset < 0 || dataset >= rill::kDatasetCount || n < 0 || (out == nullptr && n > 0)) return RILL_INVALID_ARGUMENT;
-  rill::Rng rng = rill::Rng::derive(seed, rill::Purpose::dataset);
+  rill::Rng rng = rill::Rng::derive(seed, rill::Purpose::dataset_draw);
   rill::dataset_sample(static_cast<rill::Dataset>(dataset), rng, out, n);
   return RILL_OK;
 }
