@@ -5,8 +5,7 @@
 #include <cstring>
 #include <new>
 
-#include "rill/capi.h"
-#include "rill/train.h"
+#include "rill/capi_heap.h"
 
 using namespace rill;
 
@@ -190,7 +189,7 @@ int rill_trainer_new(const rill_train_config* c, int dataset, const float* point
   }
   const std::size_t need = Trainer::memory_bytes(spec, cfg);
   t->mem = aligned_block(need);
-  const std::size_t view_need = model_scratch_bytes(spec, kHeapChunk);
+  const std::size_t view_need = Runner::scratch_bytes(spec, kHeapChunk);
   t->view_mem = aligned_block(view_need);
   if (t->mem == nullptr || t->view_mem == nullptr) {
     rill_trainer_free(t);
@@ -202,8 +201,7 @@ int rill_trainer_new(const rill_train_config* c, int dataset, const float* point
     rill_trainer_free(t);
     return refuse(st);
   }
-  t->view.scratch = Arena(t->view_mem, view_need);
-  t->view.chunk = kHeapChunk;
+  t->view.runner = Runner(t->view.model.mlp, kHeapChunk, Arena(t->view_mem, view_need));
   t->view.model.sigma_min = cfg.sigma_min;
   t->view.model.has_rill_metadata = true;
   *out = t;
