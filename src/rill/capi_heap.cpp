@@ -6,6 +6,7 @@
 #include <new>
 
 #include "rill/capi_heap.h"
+#include "rill/train_facts.h"
 
 using namespace rill;
 
@@ -49,17 +50,7 @@ constexpr int kHeapChunk = 256;
 // The last activation: Activation is a uint8_t, so the C int is checked
 // before the conversion could wrap it onto another one.
 constexpr int kLastActivation = num(Activation::gelu_tanh);
-
-// Decimal for an unsigned integer, without printf.
-void utoa(unsigned long long v, char* out) {
-  char buf[24];
-  int n = 0;
-  do { buf[n++] = static_cast<char>('0' + v % 10); v /= 10; } while (v != 0);
-  for (int i = 0; i < n; ++i) out[i] = buf[n - 1 - i];
-  out[n] = '\0';
-}
 }  // namespace
-
 
 extern "C" {
 
@@ -244,44 +235,20 @@ rill_model* rill_trainer_model(rill_trainer* t) {
   return &t->view;
 }
 
-namespace {
-// The training facts of formats.md, as strings.
-struct Facts {
-  char dataset[16], steps[24], batch[24], lr[16], seed[24], ema[16], final_loss[16];
-  KeyValue kv[8];
-  int n = 0;
-  explicit Facts(const rill_trainer* t) {
-    const TrainConfig& c = t->trainer.config();
-    const DataSource& data = t->trainer.data();
-    std::strcpy(dataset, data.is_builtin ? dataset_name(data.dataset) : "points");
-    utoa(static_cast<unsigned long long>(t->trainer.step_count()), steps);
-    utoa(static_cast<unsigned long long>(c.batch), batch);
-    float_to_decimal(c.lr, lr, sizeof lr);
-    utoa(c.seed, seed);
-    float_to_decimal(c.ema, ema, sizeof ema);
-    float_to_decimal(t->trainer.last_loss(), final_loss, sizeof final_loss);
-    kv[n++] = {"dataset", dataset};
-    kv[n++] = {"steps", steps};
-    kv[n++] = {"batch", batch};
-    kv[n++] = {"lr", lr};
-    kv[n++] = {"seed", seed};
-    kv[n++] = {"coupling", coupling_name(c.coupling)};
-    kv[n++] = {"ema", ema};
-    kv[n++] = {"final_loss", final_loss};
-  }
-};
-}  // namespace
-
+// The training facts are those of `rill train` (train_facts.h), without train_seconds.
 size_t rill_trainer_file_size(rill_trainer* t) {
   if (t == nullptr) return 0;
-  const Facts f(t);
-  return model_file_size(t->trainer.model(), t->trainer.config().sigma_min, f.kv, f.n);
+  TrainingFacts f;
+  training_facts(t->trainer, nullptr, -1.0, &f);
+  return model_file_size(t->trainer.model(), t->trainer.config().sigma_min, f.kv, f.count);
 }
 
 int rill_trainer_write(rill_trainer* t, unsigned char* out, size_t cap, size_t* written) {
   if (t == nullptr || out == nullptr || written == nullptr) return RILL_INVALID_ARGUMENT;
-  const Facts f(t);
-  const Status st = model_write(t->trainer.model(), t->trainer.config().sigma_min, f.kv, f.n, out, cap, written, &t->error);
+  TrainingFacts f;
+  training_facts(t->trainer, nullptr, -1.0, &f);
+  const Status st =
+      model_write(t->trainer.model(), t->trainer.config().sigma_min, f.kv, f.count, out, cap, written, &t->error);
   return static_cast<int>(st);
 }
 

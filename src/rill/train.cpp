@@ -396,6 +396,7 @@ Status Trainer::step(float* loss_out) {
     ema_stale_ = true;
   }
   last_loss_ = loss;
+  recent_losses_[(step_ - 1) % kLossWindow] = loss;
   if (loss_out != nullptr) *loss_out = loss;
   return Status::ok;
 }
