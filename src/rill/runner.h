@@ -39,7 +39,8 @@ class Runner {
  public:
   // Bytes of one scratch arena for `chunk` rows of a model of this shape:
   // enough for integrate() with any solver (RK4 needs the most) and for
-  // field(). The Runner needs one arena of this size, and each worker one more.
+  // field(). The Runner needs one arena of this size; with W workers, W such
+  // arenas (worker 0's may be the Runner's own, see set_workers).
   // Exact for 64-byte aligned memory; add Arena::kAlign for memory of any alignment.
   static std::size_t scratch_bytes(const MlpSpec& spec, int chunk);
 
@@ -64,8 +65,8 @@ class Runner {
   // Preconditions of the three calls (checked by the caller): the Runner was
   // constructed; n >= 0; the buffers hold n × d floats (non-null when n > 0);
   // options.solver is a Solver, options.steps >= 1; t, options.t0 and t1 are numbers.
-  // They fail only as the core does (out_of_memory if the scratch is short;
-  // non_finite never: NaN and Inf pass through to the caller's check).
+  // They return the status of the core's first failure (out_of_memory if an
+  // arena is short of scratch_bytes); NaN or Inf in the results is not one.
 
   // x (n × d, in place) integrated from options.t0 to options.t1.
   Status integrate(const RunOptions& options, float* x, long n);
