@@ -4,6 +4,7 @@
 // its facts with training_facts from its Trainer).
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -115,6 +116,14 @@ TEST_CASE("training_facts: the formats.md keys, in order; dataset as named; trai
   training_facts(arr.trainer, nullptr, 0.0, &h);
   CHECK(std::string(value(h, "dataset")) == "points");
   CHECK(std::string(value(h, "train_seconds")) == "0.000");
+  // Three decimals, rounded, as printf's %.3f writes them (no printf: the firmware links none).
+  for (double secs : {25.021, 59.9996, 3600.0, 0.0004, 123456.7891}) {
+    TrainingFacts k;
+    training_facts(arr.trainer, nullptr, secs, &k);
+    char want[32];
+    std::snprintf(want, sizeof want, "%.3f", secs);
+    CHECK(std::string(value(k, "train_seconds")) == want);
+  }
 }
 
 TEST_CASE("the C API's file and the CLI's facts carry the same final_loss: the hand-computed mean") {

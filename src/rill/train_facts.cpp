@@ -1,8 +1,6 @@
 // Training facts for a model's metadata. See train_facts.h.
 #include "rill/train_facts.h"
 
-#include <cstdio>
-
 namespace rill {
 
 namespace {
@@ -13,6 +11,22 @@ void utoa(unsigned long long v, char* out) {
   do { buf[n++] = static_cast<char>('0' + v % 10); v /= 10; } while (v != 0);
   for (int i = 0; i < n; ++i) out[i] = buf[n - 1 - i];
   out[n] = '\0';
+}
+
+// Seconds with three decimals ("25.021"), without printf (the firmware's
+// library links no printf): rounded to the millisecond, half up.
+void seconds_text(double seconds, char* out) {
+  const double ms = seconds * 1000.0 + 0.5;
+  const unsigned long long v = ms < 1e18 ? static_cast<unsigned long long>(ms) : 999999999999999999ull;
+  utoa(v / 1000, out);
+  char* p = out;
+  while (*p != '\0') ++p;
+  const unsigned frac = static_cast<unsigned>(v % 1000);
+  p[0] = '.';
+  p[1] = static_cast<char>('0' + frac / 100);
+  p[2] = static_cast<char>('0' + frac / 10 % 10);
+  p[3] = static_cast<char>('0' + frac % 10);
+  p[4] = '\0';
 }
 }  // namespace
 
@@ -36,7 +50,7 @@ void training_facts(const Trainer& trainer, const char* dataset, double seconds,
   out->kv[n++] = {"ema", out->ema};
   out->kv[n++] = {"final_loss", out->final_loss};
   if (seconds >= 0.0) {
-    std::snprintf(out->seconds, sizeof out->seconds, "%.3f", seconds);
+    seconds_text(seconds, out->seconds);
     out->kv[n++] = {"train_seconds", out->seconds};
   }
   out->count = n;
