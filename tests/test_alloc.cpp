@@ -18,6 +18,8 @@
 
 #include "rill/model_io.h"
 #include "rill/rill.h"
+#include "rill/runner.h"
+#include "rill/thread_pool.h"
 #include "test_util.h"
 
 namespace {
@@ -71,4 +73,35 @@ TEST_CASE("sampling, integrating and evaluating the field allocate nothing after
   { std::vector<int> v(10); }
   CHECK(g_news.load() > before);
   rill_model_free(m);
+}
+
+TEST_CASE("a Runner in caller memory allocates nothing while it runs, with workers too") {
+  const MlpSpec spec = MlpSpec::make(2, 32, 2);
+  std::vector<float> params;
+  rill_test::model_bytes(spec, &params);
+  Mlp mlp;
+  mlp.spec = spec;
+  mlp.bind(params.data());
+  const int chunk = 64, n = 500, steps = 3;
+  const std::size_t bytes = Runner::scratch_bytes(spec, chunk) + Arena::kAlign;
+  std::vector<unsigned char> mem(3 * bytes);
+  Arena arenas[3] = {Arena(mem.data(), bytes), Arena(mem.data() + bytes, bytes), Arena(mem.data() + 2 * bytes, bytes)};
+  ThreadPool pool(2);
+  std::vector<float> x(size_t(n) * 2), u(x.size()), traj(size_t(steps + 1) * x.size());
+  for (int workers : {1, 2}) {
+    INFO("workers " << workers);
+    Runner runner(mlp, chunk, arenas[0]);
+    if (workers > 1) runner.set_workers(&pool, &arenas[1]);
+    const long before = g_news.load();
+    RunOptions o;
+    o.solver = Solver::rk4;
+    o.steps = steps;
+    o.trajectory = traj.data();
+    REQUIRE(runner.sample(o, 5, x.data(), n) == Status::ok);
+    o.t0 = 1.0f;
+    o.t1 = 0.0f;
+    REQUIRE(runner.integrate(o, x.data(), n) == Status::ok);
+    REQUIRE(runner.field(x.data(), n, 0.25f, u.data()) == Status::ok);
+    CHECK(g_news.load() == before);
+  }
 }

@@ -105,6 +105,12 @@ TEST_CASE("rill_field equals the Mlp field; rill_integrate runs backwards") {
   Arena a(mem.data(), mem.size());
   REQUIRE(MlpField(mlp).eval(x.data(), 300, 0.4f, ref.data(), a) == Status::ok);
   CHECK(std::memcmp(out.data(), ref.data(), out.size() * 4) == 0);
+  // With threads, 300 rows (over the chunk of 256) are split: the same bits.
+  REQUIRE(rill_model_set_threads(m, 3) == RILL_OK);
+  std::fill(out.begin(), out.end(), 0.0f);
+  REQUIRE(rill_field(m, x.data(), 300, 0.4f, out.data()) == RILL_OK);
+  CHECK(std::memcmp(out.data(), ref.data(), out.size() * 4) == 0);
+  REQUIRE(rill_model_set_threads(m, 1) == RILL_OK);
   auto y = x;
   REQUIRE(rill_integrate(m, y.data(), 300, 50, RILL_RK4, 0.0f, 1.0f, nullptr) == RILL_OK);
   REQUIRE(rill_integrate(m, y.data(), 300, 50, RILL_RK4, 1.0f, 0.0f, nullptr) == RILL_OK);
@@ -141,6 +147,15 @@ TEST_CASE("errors: damaged bytes, bad arguments, readable messages") {
   CHECK(rill_sample(m, 10, 4, 9, 1, out.data(), nullptr) == RILL_INVALID_ARGUMENT);
   CHECK(rill_sample(m, -1, 4, RILL_EULER, 1, out.data(), nullptr) == RILL_INVALID_ARGUMENT);
   CHECK(rill_sample(m, 0, 4, RILL_EULER, 1, out.data(), nullptr) == RILL_OK);
+  CHECK(std::string(rill_model_error(m)).empty());  // a good call clears the last error
+  CHECK(rill_integrate(m, out.data(), 10, 4, RILL_EULER, 0.0f, NAN, nullptr) == RILL_INVALID_ARGUMENT);
+  CHECK(std::string(rill_model_error(m)) == "t0 and t1 must be numbers");
+  CHECK(rill_integrate(m, nullptr, 10, 4, RILL_EULER, 0.0f, 1.0f, nullptr) == RILL_INVALID_ARGUMENT);
+  CHECK(std::string(rill_model_error(m)) == "x must hold n >= 0 points");
+  CHECK(rill_sample(m, 10, 4, RILL_RK4 + 1, 1, out.data(), nullptr) == RILL_INVALID_ARGUMENT);
+  CHECK(std::string(rill_model_error(m)) == "unknown solver");
+  CHECK(rill_field(m, nullptr, 10, 0.5f, out.data()) == RILL_INVALID_ARGUMENT);
+  CHECK(std::string(rill_model_error(m)) == "bad buffers");
   CHECK(rill_sample(nullptr, 10, 4, RILL_EULER, 1, out.data(), nullptr) == RILL_INVALID_ARGUMENT);
   CHECK(rill_field(m, out.data(), 10, NAN, out.data()) == RILL_INVALID_ARGUMENT);
   char meta[32];
@@ -243,7 +258,7 @@ TEST_CASE("rill_train_config_default gives the defaults rill.h documents") {
   rill_train_config_default(&c);
   CHECK(c.width == 128);
   CHECK(c.depth == 3);
-  CHECK(c.activation == 0);
+  CHECK(c.activation == RILL_SILU);
   CHECK(c.time_k == 0);
   CHECK(c.steps == 20000);
   CHECK(c.batch == 256);

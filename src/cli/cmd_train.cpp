@@ -14,18 +14,11 @@
 #include "rill/decimal.h"
 #include "rill/thread_pool.h"
 #include "rill/train.h"
+#include "rill/train_facts.h"
 
 namespace cli {
 
 namespace {
-
-constexpr int kFinalLossWindow = 100;  // final_loss: mean minibatch loss of the last steps
-
-std::string decimal(float v) {
-  char buf[32];
-  rill::float_to_decimal(v, buf, sizeof buf);
-  return buf;
-}
 
 rill::TimeEmbedding parse_time(const Args& args) {
   const std::string v = args.text("--time");
@@ -108,7 +101,6 @@ int run_train(const Args& args) {
   }
 
   Progress progress("rill train", cfg.steps);
-  std::vector<float> recent(static_cast<std::size_t>(cfg.steps < kFinalLossWindow ? cfg.steps : kFinalLossWindow));
   for (int s = 1; s <= cfg.steps; ++s) {
     float loss = 0;
     st = trainer.step(&loss);
@@ -118,35 +110,16 @@ int run_train(const Args& args) {
         runtime_error("training diverged at step %d (the loss is NaN or Inf); try a smaller --lr or --clip", s);
       runtime_error("training failed at step %d: %s", s, rill::status_message(st));
     }
-    recent[static_cast<std::size_t>(s - 1) % recent.size()] = loss;
     progress.update(s, loss);
   }
   progress.finish();
   const double seconds = progress.seconds();
-  double sum = 0;
-  for (float l : recent) sum += static_cast<double>(l);
-  const float final_loss = static_cast<float>(sum / static_cast<double>(recent.size()));
-
-  char secs[32];
-  std::snprintf(secs, sizeof secs, "%.3f", seconds);
-  const std::string facts[] = {data_arg,
-                               std::to_string(cfg.steps),
-                               std::to_string(cfg.batch),
-                               decimal(cfg.lr),
-                               std::to_string(cfg.seed),
-                               rill::coupling_name(cfg.coupling),
-                               decimal(cfg.ema),
-                               decimal(final_loss),
-                               secs};
-  const rill::KeyValue extra[] = {
-      {"dataset", facts[0].c_str()},    {"steps", facts[1].c_str()}, {"batch", facts[2].c_str()},
-      {"lr", facts[3].c_str()},         {"seed", facts[4].c_str()},  {"coupling", facts[5].c_str()},
-      {"ema", facts[6].c_str()},        {"final_loss", facts[7].c_str()}, {"train_seconds", facts[8].c_str()},
-  };
+  rill::TrainingFacts facts;
+  rill::training_facts(trainer, data_arg.c_str(), seconds, &facts);
   // Through an OutputFile, so that Ctrl-C while the file is written removes the temporary file.
-  write_model(out, trainer.model(), cfg.sigma_min, extra, static_cast<int>(sizeof extra / sizeof extra[0]));
+  write_model(out, trainer.model(), cfg.sigma_min, facts.kv, facts.count);
   std::fprintf(stderr, "rill train: wrote %s (%zu parameters), final loss %s, %s\n", out.c_str(),
-               spec.param_count(), facts[7].c_str(), format_duration(seconds).c_str());
+               spec.param_count(), facts.final_loss, format_duration(seconds).c_str());
   return 0;
 }
 
@@ -159,8 +132,9 @@ const Command& train_command() {
       "train --data NAME|FILE --out MODEL [flags]",
       "Fits an MLP vector field u(x, t) with the CondOT conditional flow-matching loss and Adam,\n"
       "then writes MODEL (safetensors) atomically. The metadata records dataset, steps, batch,\n"
-      "lr, seed, coupling, ema, final_loss (mean minibatch loss of the last 100 steps) and\n"
-      "train_seconds. Progress goes to stderr: a bar on a terminal, a line every 10% otherwise.\n"
+      "lr, seed, coupling, ema, final_loss (mean minibatch loss of the last 100 steps, or of\n"
+      "all steps if fewer) and train_seconds. Progress goes to stderr: a bar on a terminal, a\n"
+      "line every 10% otherwise.\n"
       "\n"
       "NAME is a built-in 2-D dataset: gaussian, 8gaussians, moons, checkerboard, circles,\n"
       "spirals, swissroll. FILE is a .npy or .csv of points of any dimension (- for stdin).\n",

@@ -1,19 +1,19 @@
 // model: locating model files, loading them through model_file.h, and
-// running sampling and field evaluation in fixed-size chunks (see model.h).
+// running them through a rill::Runner (see model.h).
 #include "cli/model.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/fail.h"
-#include "rill/field.h"
+#include "rill/runner.h"
 #include "rill/thread_pool.h"
 
 namespace cli {
 
 namespace {
 
-constexpr int kChunk = 1024;  // points per integrate() call: bounded scratch, any n
+constexpr int kChunk = 1024;  // the Runner's chunk: bounded scratch, any n
 
 bool is_file(const std::string& p) {
   struct stat st;
@@ -68,36 +68,56 @@ std::unique_ptr<LoadedModel> load_model(const std::string& name, bool pack) {
   return m;
 }
 
+namespace {
+
+// A Runner over m's weights for `chunk` rows at a time and `threads` workers,
+// with its memory: one scratch arena per worker (the first also the Runner's own).
+class HeapRunner {
+ public:
+  HeapRunner(const LoadedModel& m, int chunk, int threads) {
+    const std::size_t bytes = rill::Runner::scratch_bytes(m.mlp.spec, chunk) + rill::Arena::kAlign;  // any alignment
+    mem_.assign(static_cast<std::size_t>(threads), std::vector<unsigned char>(bytes));
+    for (auto& block : mem_) arenas_.emplace_back(block.data(), block.size());
+    runner_ = rill::Runner(m.mlp, chunk, arenas_[0]);
+    if (threads > 1) {
+      pool_.reset(new rill::ThreadPool(threads));
+      runner_.set_workers(pool_.get(), arenas_.data());
+    }
+  }
+  rill::Runner& operator*() { return runner_; }
+  rill::Runner* operator->() { return &runner_; }
+
+ private:
+  std::vector<std::vector<unsigned char>> mem_;
+  std::vector<rill::Arena> arenas_;
+  std::unique_ptr<rill::ThreadPool> pool_;
+  rill::Runner runner_;
+};
+
+}  // namespace
+
 void integrate_points(const LoadedModel& m, rill::Solver solver, int steps, float* x, long n, float t0, float t1,
                       float* trajectory, int threads) {
-  const rill::MlpField field(m.mlp);
   if (threads < 1) threads = 1;
   // Chunks of at most kChunk rows, and at least one per thread.
   const long per_thread = (n + threads - 1) / threads;
   const int chunk = static_cast<int>(per_thread < 1 ? 1 : per_thread < kChunk ? per_thread : kChunk);
-  const std::size_t bytes = rill::integrate_scratch(field, solver, chunk) + rill::Arena::kAlign;
-  std::vector<std::vector<unsigned char>> mem(static_cast<std::size_t>(threads), std::vector<unsigned char>(bytes));
-  std::vector<rill::Arena> arenas;
-  for (auto& block : mem) arenas.emplace_back(block.data(), block.size());
-  std::unique_ptr<rill::ThreadPool> pool(threads > 1 ? new rill::ThreadPool(threads) : nullptr);
-  const rill::Status st = rill::integrate_batch(field, solver, steps, x, n, t0, t1, chunk, arenas.data(), pool.get(),
-                                                trajectory);
+  HeapRunner runner(m, chunk, threads);
+  rill::RunOptions run;
+  run.solver = solver;
+  run.steps = steps;
+  run.t0 = t0;
+  run.t1 = t1;
+  run.trajectory = trajectory;
+  const rill::Status st = runner->integrate(run, x, n);
   if (st != rill::Status::ok) runtime_error("integration failed: %s", rill::status_message(st));
 }
 
 void eval_field(const LoadedModel& m, float t, const float* x, long n, float* out) {
-  const rill::MlpField field(m.mlp);
-  const int d = m.dim();
-  const int chunk = n < kChunk ? static_cast<int>(n) : kChunk;
-  std::vector<unsigned char> scratch(field.scratch_bytes(chunk < 1 ? 1 : chunk) + rill::Arena::kAlign);
-  rill::Arena arena(scratch.data(), scratch.size());
-  for (long r0 = 0; r0 < n; r0 += chunk) {
-    const int c = n - r0 < chunk ? static_cast<int>(n - r0) : chunk;
-    const std::size_t off = static_cast<std::size_t>(r0) * static_cast<std::size_t>(d);
-    arena.reset();
-    const rill::Status st = field.eval(x + off, c, t, out + off, arena);
-    if (st != rill::Status::ok) runtime_error("field evaluation failed: %s", rill::status_message(st));
-  }
+  const int chunk = n < 1 ? 1 : n < kChunk ? static_cast<int>(n) : kChunk;
+  HeapRunner runner(m, chunk, 1);
+  const rill::Status st = runner->field(x, n, t, out);
+  if (st != rill::Status::ok) runtime_error("field evaluation failed: %s", rill::status_message(st));
 }
 
 }  // namespace cli

@@ -4,8 +4,9 @@
 // (`moons` means web/models/moons.safetensors), looked up in ./web/models/
 // and then next to the executable (<exe dir>/../web/models/, or
 // <exe dir>/../share/rill/models/ for an installed rill). The model runs
-// through the core's C++ API: an MlpField over the packed Mlp, integrated
-// chunk by chunk (the bits do not depend on the chunk size).
+// through the core's rill::Runner over the packed Mlp, as the C API's models
+// do: chunk by chunk, on threads if asked (the bits depend on neither).
+// The commands check their arguments; these functions take them as valid.
 #pragma once
 #include <memory>
 #include <string>
@@ -31,9 +32,10 @@ std::string find_model(const std::string& name);
 // errors carry the core's reason.
 std::unique_ptr<LoadedModel> load_model(const std::string& name, bool pack = true);
 
-// Integrates x (n × d, in place) from t0 to t1. trajectory (optional):
-// (steps + 1) × n × d. threads > 1 integrates ranges of rows side by side
-// (rows are independent: the same bits). Runtime error if the core fails.
+// Integrates x (n × d, in place) from t0 to t1 (steps >= 1, n >= 0).
+// trajectory (optional): (steps + 1) × n × d. threads > 1 integrates ranges
+// of rows side by side (rows are independent: the same bits). Runtime error
+// if the core fails.
 void integrate_points(const LoadedModel& m, rill::Solver solver, int steps, float* x, long n, float t0, float t1,
                       float* trajectory, int threads = 1);
 // out = u_t(x) for n points.

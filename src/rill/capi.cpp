@@ -6,7 +6,6 @@
 #include <new>
 
 #include "rill/capi.h"
-#include "rill/parallel.h"
 #include "rill/solver.h"
 
 using namespace rill;
@@ -25,7 +24,7 @@ void copy_error(const Message& m, Status s, char* err, std::size_t cap) {
 std::size_t model_place_bytes(const Model& m, int chunk, int flags) {
   std::size_t total = Arena::padded(sizeof(rill_model));
   if (flags & RILL_PACK) total += mlp_pack_bytes(m.mlp.spec);
-  return total + model_scratch_bytes(m.mlp.spec, chunk);
+  return total + Runner::scratch_bytes(m.mlp.spec, chunk);
 }
 
 int model_place(void* mem, std::size_t mem_size, const void* file, std::size_t len, int chunk, int flags,
@@ -46,12 +45,11 @@ int model_place(void* mem, std::size_t mem_size, const void* file, std::size_t l
   void* slot = arena.alloc(sizeof(rill_model));
   rill_model* h = new (slot) rill_model();
   h->model = model;
-  h->chunk = chunk;
   if (flags & RILL_PACK) {
     st = mlp_pack(h->model.mlp, arena);
     if (st != Status::ok) return static_cast<int>(fail(msg, st, "no room to pack the weights"));
   }
-  h->scratch = arena.take_rest();
+  h->runner = Runner(h->model.mlp, chunk, arena.take_rest());
   *out = h;
   return RILL_OK;
 }
@@ -64,6 +62,19 @@ int set_error(rill_model* m, Status s, const char* what) {
   return static_cast<int>(s);
 }
 bool valid_solver(int s) { return s >= RILL_EULER && s <= RILL_RK4; }
+RunOptions options(int solver, int steps, float t0, float t1, float* trajectory) {
+  RunOptions o;
+  o.solver = static_cast<Solver>(solver);
+  o.steps = steps;
+  o.t0 = t0;
+  o.t1 = t1;
+  o.trajectory = trajectory;
+  return o;
+}
+// A run's status as the C API returns it, its message kept on the model.
+int run_status(rill_model* m, Status st) {
+  return st == Status::ok ? RILL_OK : set_error(m, st, status_message(st));
+}
 
 }  // namespace
 
@@ -128,6 +139,7 @@ int rill_model_metadata(const rill_model* m, const char* key, char* out, size_t 
 
 const char* rill_model_error(const rill_model* m) { return m == nullptr ? "no model" : m->error.text; }
 
+// The checks of the run functions, here and nowhere below: the Runner assumes them.
 int rill_integrate(rill_model* m, float* x, int n, int steps, int solver, float t0, float t1, float* trajectory) {
   if (m == nullptr) return RILL_INVALID_ARGUMENT;
   m->error.text[0] = '\0';
@@ -135,22 +147,17 @@ int rill_integrate(rill_model* m, float* x, int n, int steps, int solver, float 
   if (steps < 1) return set_error(m, Status::invalid_argument, "steps must be >= 1");
   if (!valid_solver(solver)) return set_error(m, Status::invalid_argument, "unknown solver");
   if (!(t0 == t0) || !(t1 == t1)) return set_error(m, Status::invalid_argument, "t0 and t1 must be numbers");
-  // Rows are independent: chunks (and threads) give the bits of one batch.
-  Arena* scratch = m->executor != nullptr ? m->worker_scratch : &m->scratch;
-  const Status st = integrate_batch(MlpField(m->model.mlp), static_cast<Solver>(solver), steps, x, n, t0, t1,
-                                    m->chunk, scratch, m->executor, trajectory);
-  if (st != Status::ok) return set_error(m, st, status_message(st));
-  return RILL_OK;
+  return run_status(m, m->runner.integrate(options(solver, steps, t0, t1, trajectory), x, n));
 }
 
 int rill_sample(rill_model* m, int n, int steps, int solver, uint32_t seed, float* out, float* trajectory) {
   if (m == nullptr) return RILL_INVALID_ARGUMENT;
+  m->error.text[0] = '\0';
   if (out == nullptr || n < 0) return set_error(m, Status::invalid_argument, "out must hold n >= 0 points");
   if (steps < 1) return set_error(m, Status::invalid_argument, "steps must be >= 1");
   if (!valid_solver(solver)) return set_error(m, Status::invalid_argument, "unknown solver");
   // The same draws as rill::sample(): all of x0 first, from the sampling stream of `seed`.
-  sample_noise(seed, out, static_cast<long>(n) * m->model.mlp.spec.dim);
-  return rill_integrate(m, out, n, steps, solver, 0.0f, 1.0f, trajectory);
+  return run_status(m, m->runner.sample(options(solver, steps, 0.0f, 1.0f, trajectory), seed, out, n));
 }
 
 int rill_field(rill_model* m, const float* x, int n, float t, float* out) {
@@ -158,16 +165,7 @@ int rill_field(rill_model* m, const float* x, int n, float t, float* out) {
   m->error.text[0] = '\0';
   if (x == nullptr || out == nullptr || n < 0) return set_error(m, Status::invalid_argument, "bad buffers");
   if (!(t == t)) return set_error(m, Status::invalid_argument, "t must be a number");
-  const MlpField field(m->model.mlp);
-  const int d = field.dim();
-  for (int r0 = 0; r0 < n; r0 += m->chunk) {
-    const int c = n - r0 < m->chunk ? n - r0 : m->chunk;
-    const std::size_t off = static_cast<std::size_t>(r0) * static_cast<std::size_t>(d);
-    m->scratch.reset();
-    const Status st = field.eval(x + off, c, t, out + off, m->scratch);
-    if (st != Status::ok) return set_error(m, st, status_message(st));
-  }
-  return RILL_OK;
+  return run_status(m, m->runner.field(x, n, t, out));
 }
 
 }  // extern "C"

@@ -5,9 +5,9 @@
 #include <cstring>
 #include <new>
 
-#include "rill/capi.h"
+#include "rill/capi_heap.h"
 #include "rill/decimal.h"
-#include "rill/train.h"
+#include "rill/train_facts.h"
 
 using namespace rill;
 
@@ -31,9 +31,7 @@ static_assert(RILL_GAUSSIAN == num(Dataset::gaussian) && RILL_8GAUSSIANS == num(
               RILL_CIRCLES == num(Dataset::circles) && RILL_SPIRALS == num(Dataset::spirals) &&
               RILL_SWISSROLL == num(Dataset::swissroll) && kDatasetCount == RILL_SWISSROLL + 1,
               "rill.h datasets");
-// The numbers in rill.h's comments (rill_model_info, rill_train_config).
-static_assert(num(Activation::silu) == 0 && num(Activation::relu) == 1 && num(Activation::tanh) == 2 &&
-              num(Activation::gelu) == 3 && num(Activation::gelu_tanh) == 4, "rill.h activations");
+// (rill.h's RILL_SILU ... RILL_GELU_TANH are held to rill::Activation in capi_layout.cpp.)
 static_assert(num(Schedule::constant) == 0 && num(Schedule::cosine) == 1, "rill.h schedules");
 static_assert(num(Coupling::independent) == 0 && num(Coupling::ot) == 1, "rill.h couplings");
 
@@ -51,17 +49,7 @@ constexpr int kHeapChunk = 256;
 // The last activation: Activation is a uint8_t, so the C int is checked
 // before the conversion could wrap it onto another one.
 constexpr int kLastActivation = num(Activation::gelu_tanh);
-
-// Decimal for an unsigned integer, without printf.
-void utoa(unsigned long long v, char* out) {
-  char buf[24];
-  int n = 0;
-  do { buf[n++] = static_cast<char>('0' + v % 10); v /= 10; } while (v != 0);
-  for (int i = 0; i < n; ++i) out[i] = buf[n - 1 - i];
-  out[n] = '\0';
-}
 }  // namespace
-
 
 extern "C" {
 
@@ -191,7 +179,7 @@ int rill_trainer_new(const rill_train_config* c, int dataset, const float* point
   }
   const std::size_t need = Trainer::memory_bytes(spec, cfg);
   t->mem = aligned_block(need);
-  const std::size_t view_need = model_scratch_bytes(spec, kHeapChunk);
+  const std::size_t view_need = Runner::scratch_bytes(spec, kHeapChunk);
   t->view_mem = aligned_block(view_need);
   if (t->mem == nullptr || t->view_mem == nullptr) {
     rill_trainer_free(t);
@@ -203,8 +191,7 @@ int rill_trainer_new(const rill_train_config* c, int dataset, const float* point
     rill_trainer_free(t);
     return refuse(st);
   }
-  t->view.scratch = Arena(t->view_mem, view_need);
-  t->view.chunk = kHeapChunk;
+  t->view.runner = Runner(t->view.model.mlp, kHeapChunk, Arena(t->view_mem, view_need));
   t->view.model.sigma_min = cfg.sigma_min;
   t->view.model.has_rill_metadata = true;
   *out = t;
@@ -247,44 +234,20 @@ rill_model* rill_trainer_model(rill_trainer* t) {
   return &t->view;
 }
 
-namespace {
-// The training facts of formats.md, as strings.
-struct Facts {
-  char dataset[16], steps[24], batch[24], lr[16], seed[24], ema[16], final_loss[16];
-  KeyValue kv[8];
-  int n = 0;
-  explicit Facts(const rill_trainer* t) {
-    const TrainConfig& c = t->trainer.config();
-    const DataSource& data = t->trainer.data();
-    std::strcpy(dataset, data.is_builtin ? dataset_name(data.dataset) : "points");
-    utoa(static_cast<unsigned long long>(t->trainer.step_count()), steps);
-    utoa(static_cast<unsigned long long>(c.batch), batch);
-    float_to_decimal(c.lr, lr, sizeof lr);
-    utoa(c.seed, seed);
-    float_to_decimal(c.ema, ema, sizeof ema);
-    float_to_decimal(t->trainer.last_loss(), final_loss, sizeof final_loss);
-    kv[n++] = {"dataset", dataset};
-    kv[n++] = {"steps", steps};
-    kv[n++] = {"batch", batch};
-    kv[n++] = {"lr", lr};
-    kv[n++] = {"seed", seed};
-    kv[n++] = {"coupling", coupling_name(c.coupling)};
-    kv[n++] = {"ema", ema};
-    kv[n++] = {"final_loss", final_loss};
-  }
-};
-}  // namespace
-
+// The training facts are those of `rill train` (train_facts.h), without train_seconds.
 size_t rill_trainer_file_size(rill_trainer* t) {
   if (t == nullptr) return 0;
-  const Facts f(t);
-  return model_file_size(t->trainer.model(), t->trainer.config().sigma_min, f.kv, f.n);
+  TrainingFacts f;
+  training_facts(t->trainer, nullptr, -1.0, &f);
+  return model_file_size(t->trainer.model(), t->trainer.config().sigma_min, f.kv, f.count);
 }
 
 int rill_trainer_write(rill_trainer* t, unsigned char* out, size_t cap, size_t* written) {
   if (t == nullptr || out == nullptr || written == nullptr) return RILL_INVALID_ARGUMENT;
-  const Facts f(t);
-  const Status st = model_write(t->trainer.model(), t->trainer.config().sigma_min, f.kv, f.n, out, cap, written, &t->error);
+  TrainingFacts f;
+  training_facts(t->trainer, nullptr, -1.0, &f);
+  const Status st =
+      model_write(t->trainer.model(), t->trainer.config().sigma_min, f.kv, f.count, out, cap, written, &t->error);
   return static_cast<int>(st);
 }
 

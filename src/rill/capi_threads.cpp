@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <new>
 
-#include "rill/capi.h"
+#include "rill/capi_heap.h"
 #include "rill/thread_pool.h"
 
 using namespace rill;
@@ -11,7 +11,7 @@ using namespace rill;
 namespace {
 constexpr int kMaxThreads = 64;
 
-// One per threaded model: the pool (or a borrowed one), and each worker's stage buffers.
+// One per threaded model: the pool (or a borrowed one), and each worker's scratch arena.
 struct Threads {
   ThreadPool* own = nullptr;
   Arena arenas[kMaxThreads];
@@ -25,12 +25,11 @@ struct Threads {
 void release_model(rill_model* m) {
   delete static_cast<Threads*>(m->threads);
   m->threads = nullptr;
-  m->executor = nullptr;
-  m->worker_scratch = nullptr;
+  m->runner.set_workers(nullptr, nullptr);
   m->release_threads = nullptr;
 }
 
-// Gives m one scratch arena per worker of `pool` (owned by m when own is true).
+// Attaches `pool` to m's Runner with one scratch arena per worker (the pool is owned by m when own is true).
 int attach(rill_model* m, ThreadPool* pool, bool own) {
   Threads* t = new (std::nothrow) Threads();
   if (t == nullptr) {
@@ -38,7 +37,7 @@ int attach(rill_model* m, ThreadPool* pool, bool own) {
     return RILL_OUT_OF_MEMORY;
   }
   if (own) t->own = pool;
-  const std::size_t bytes = model_scratch_bytes(m->model.mlp.spec, m->chunk);
+  const std::size_t bytes = Runner::scratch_bytes(m->model.mlp.spec, m->runner.chunk());
   for (int p = 0; p < pool->workers(); ++p) {
     t->mem[p] = aligned_block(bytes);
     if (t->mem[p] == nullptr) {
@@ -48,8 +47,7 @@ int attach(rill_model* m, ThreadPool* pool, bool own) {
     t->arenas[p] = Arena(t->mem[p], bytes);
   }
   m->threads = t;
-  m->executor = pool;
-  m->worker_scratch = t->arenas;
+  m->runner.set_workers(pool, t->arenas);
   m->release_threads = release_model;
   return RILL_OK;
 }

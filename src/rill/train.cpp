@@ -300,8 +300,9 @@ Status Trainer::step(float* loss_out) {
   if (st != Status::ok) return st;
   if (!finite(loss)) return Status::non_finite;
   clip_gradient();
-  update_weights();
+  update_weights();  // counts the step
   last_loss_ = loss;
+  recent_losses_[(step_ - 1) % kLossWindow] = loss;
   if (loss_out != nullptr) *loss_out = loss;
   return Status::ok;
 }

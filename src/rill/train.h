@@ -89,6 +89,15 @@ class Trainer {
 
   int step_count() const { return step_; }
   float last_loss() const { return last_loss_; }
+  // Mean minibatch loss of the last kLossWindow steps (of all, if fewer were
+  // run; 0 before the first): a trained model's final_loss (train_facts.h).
+  static constexpr int kLossWindow = 100;
+  float recent_loss() const {
+    const int count = step_ < kLossWindow ? step_ : kLossWindow;
+    double sum = 0.0;  // in ring order, in double: the bits `rill train` always wrote
+    for (int i = 0; i < count; ++i) sum += static_cast<double>(recent_losses_[i]);
+    return count == 0 ? 0.0f : static_cast<float>(sum / static_cast<double>(count));
+  }
   float last_grad_norm() const { return grad_norm_; }  // global gradient norm of the last step, before clipping
   float lr_at(int step) const;  // learning rate of 0-based step `step`
   const TrainConfig& config() const { return cfg_; }
@@ -137,6 +146,7 @@ class Trainer {
   float pow1_ = 1.0f, pow2_ = 1.0f;
   int step_ = 0;
   float last_loss_ = 0.0f;
+  float recent_losses_[kLossWindow] = {};  // a ring: step s's loss at (s - 1) % kLossWindow
   float grad_norm_ = 0.0f;
 };
 

@@ -163,6 +163,7 @@ check "train 300 steps, width 32 (exit 0)" test $RC -eq 0 -a -s m.safetensors
 check "train prints a progress line every 10% when stderr is not a terminal" \
   test "$(grep -c '^rill train: step [0-9]*/300 ([0-9]*%)  loss [0-9.]*  [0-9]* steps/s  ETA' "$T/err")" -eq 10
 check "train reports the file written" grep -q "^rill train: wrote m.safetensors" "$T/err"
+FINAL_LOSS=$(sed -n 's/^rill train: wrote .*, final loss \([^,]*\), .*/\1/p' "$T/err")
 check "train leaves no temporary file" no_tmp .
 expect_ok "info on the trained model" info --model m.safetensors
 check "info: layer sizes" grep -q "^layers  *3 -> 32 -> 32 -> 32 -> 2 (4 linear layers)" "$T/out"
@@ -176,6 +177,10 @@ for kv in "rill.format 1" "dim 2" "dataset moons" "steps 300" "batch 256" "lr 0.
 done
 check "info: metadata final_loss is a number" grep -Eq "^  final_loss  *[0-9.]+(e-?[0-9]+)?$" "$T/out"
 check "info: metadata train_seconds is a number" grep -Eq "^  train_seconds  *[0-9]+\.[0-9]{3}$" "$T/out"
+check "info: metadata final_loss is the final loss train reported" \
+  test -n "$FINAL_LOSS" -a "$(awk '$1 == "final_loss" { print $2 }' "$T/out")" = "$FINAL_LOSS"
+rill train --help
+check "train --help says what final_loss is" grep -q "final_loss (mean minibatch loss of the last 100 steps, or of" "$T/out"
 
 expect_ok "train with every knob (cosine, warm-up, floor, clip, EMA, OT, sin:2, gelu, sigma_min)" \
   train --data 8gaussians --out k.safetensors --steps 40 --batch 64 --width 16 --depth 2 --lr 2e-3 \

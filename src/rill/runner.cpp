@@ -1,0 +1,93 @@
+// Runner: chunked, optionally threaded runs of a model's field. See runner.h.
+#include "rill/runner.h"
+
+// The preconditions are the caller's to check; the sanitizer build (make
+// asan) asserts them. Other builds do not pay for assert (the firmware's
+// footprint would carry its message printing).
+#if defined(RILL_SANITIZE)
+#include <cassert>
+#define RILL_EXPECT(cond) assert(cond)
+#else
+#define RILL_EXPECT(cond) ((void)0)
+#endif
+
+namespace rill {
+
+namespace {
+constexpr int kMaxParts = 64;  // as integrate_batch: workers used at most
+
+[[maybe_unused]] bool valid_options(const RunOptions& o) {
+  return static_cast<unsigned>(o.solver) <= static_cast<unsigned>(Solver::rk4) && o.steps >= 1 && o.t0 == o.t0 &&
+         o.t1 == o.t1;
+}
+}  // namespace
+
+std::size_t Runner::scratch_bytes(const MlpSpec& spec, int chunk) {
+  Mlp shape;  // the scratch depends on the shape alone
+  shape.spec = spec;
+  return integrate_scratch(MlpField(shape), Solver::rk4, chunk);
+}
+
+Status Runner::integrate(const RunOptions& o, float* x, long n) {
+  RILL_EXPECT(mlp_ != nullptr && n >= 0 && (x != nullptr || n == 0) && valid_options(o));
+  // integrate_batch hands worker w scratch[w]; without workers, scratch[0] is ours.
+  Arena* scratch = executor_ != nullptr ? worker_scratch_ : &scratch_;
+  return integrate_batch(MlpField(*mlp_), o.solver, o.steps, x, n, o.t0, o.t1, chunk_, scratch, executor_,
+                         o.trajectory);
+}
+
+Status Runner::sample(const RunOptions& o, std::uint32_t seed, float* out, long n) {
+  RILL_EXPECT(mlp_ != nullptr && n >= 0 && (out != nullptr || n == 0));
+  sample_noise(seed, out, n * mlp_->spec.dim);
+  return integrate(o, out, n);
+}
+
+Status Runner::field(const float* x, long n, float t, float* out) {
+  RILL_EXPECT(mlp_ != nullptr && n >= 0 && ((x != nullptr && out != nullptr) || n == 0) && t == t);
+  const MlpField f(*mlp_);
+  if (executor_ != nullptr && executor_->workers() > 1 && n > chunk_) return field_parts(f, x, n, t, out);
+  return field_range(f, x, 0, n, t, out, solo());
+}
+
+// Rows [begin, end), chunk by chunk, in one arena.
+Status Runner::field_range(const MlpField& f, const float* x, long begin, long end, float t, float* out,
+                           Arena& arena) const {
+  const std::size_t d = static_cast<std::size_t>(f.dim());
+  for (long r0 = begin; r0 < end; r0 += chunk_) {
+    const int rows = static_cast<int>(end - r0 < chunk_ ? end - r0 : chunk_);
+    const std::size_t off = static_cast<std::size_t>(r0) * d;
+    arena.reset();
+    const Status st = f.eval(x + off, rows, t, out + off, arena);
+    if (st != Status::ok) return st;
+  }
+  return Status::ok;
+}
+
+// Worker w evaluates the w-th of W contiguous ranges of rows in its own arena
+// (the split of integrate_batch). Out of line so that its status array costs
+// the single-threaded path (firmware) no stack.
+__attribute__((noinline)) Status Runner::field_parts(const MlpField& f, const float* x, long n, float t,
+                                                     float* out) {
+  Status part_status[kMaxParts];
+  const int parts = executor_->workers() < kMaxParts ? executor_->workers() : kMaxParts;
+  struct Ctx {
+    const Runner& runner;
+    const MlpField& f;
+    const float* x;
+    long n;
+    float t;
+    float* out;
+    int parts;
+    Status* status;
+  } ctx{*this, f, x, n, t, out, parts, part_status};
+  executor_->run(parts, [](void* p, int task) {
+    const Ctx& c = *static_cast<const Ctx*>(p);
+    c.status[task] = c.runner.field_range(c.f, c.x, c.n * task / c.parts, c.n * (task + 1) / c.parts, c.t, c.out,
+                                          c.runner.worker_scratch_[task]);
+  }, &ctx);
+  for (int p = 0; p < parts; ++p)
+    if (part_status[p] != Status::ok) return part_status[p];
+  return Status::ok;
+}
+
+}  // namespace rill

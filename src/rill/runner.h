@@ -1,0 +1,98 @@
+// Runner: a model's field run over batches of any size — sampling,
+// integration and field evaluation — in chunks of rows, in caller memory.
+//
+// Why: every front end (the C API, the CLI) needs the same thing: bounded
+// scratch however many points come, optional worker threads, and the bits of
+// one big batch. Rows are independent, so neither the chunk size nor the
+// number of workers changes a single bit (integrate_batch in solver.h does
+// the chunk/worker split; the Runner adds the model, its memory and the
+// per-call options). Like a tflite-micro op, it plans its memory up front
+// (scratch_bytes) and runs without checks the boundary already made: the C
+// API's functions and the CLI's argument parsing validate, the Runner
+// assumes valid arguments (its preconditions below; debug builds assert).
+// No heap: the firmware uses it with caller memory.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "rill/arena.h"
+#include "rill/field.h"
+#include "rill/mlp.h"
+#include "rill/parallel.h"
+#include "rill/solver.h"
+#include "rill/status.h"
+
+namespace rill {
+
+// How one integration runs (the defaults are `rill sample`'s). Per-call
+// options of later issues (conditions and guidance, sources, step inputs,
+// log-density) join here as members whose defaults keep today's behaviour,
+// so no signature below changes (formats.md: one options struct).
+struct RunOptions {
+  Solver solver = Solver::heun;
+  int steps = 20;               // >= 1
+  float t0 = 0.0f, t1 = 1.0f;   // from t0 to t1 (t1 < t0: backwards, data to noise)
+  float* trajectory = nullptr;  // optional output: x at t0 and after each step, (steps + 1) × n × d
+};
+
+class Runner {
+ public:
+  // Bytes of one scratch arena for `chunk` rows of a model of this shape:
+  // enough for integrate() with any solver (RK4 needs the most) and for
+  // field(). The Runner needs one arena of this size; with W workers, W such
+  // arenas (worker 0's may be the Runner's own, see set_workers).
+  // Exact for 64-byte aligned memory; add Arena::kAlign for memory of any alignment.
+  static std::size_t scratch_bytes(const MlpSpec& spec, int chunk);
+
+  Runner() = default;
+  // Runs `mlp` (not owned: it must outlive the Runner, and may change in place
+  // between calls, e.g. while training) in chunks of at most `chunk` >= 1 rows;
+  // scratch: an arena of at least scratch_bytes(mlp.spec, chunk) bytes.
+  Runner(const Mlp& mlp, int chunk, Arena scratch) : mlp_(&mlp), chunk_(chunk), scratch_(scratch) {}
+
+  // Workers: with an executor of W > 1 workers, a batch of more than `chunk`
+  // rows is split into W ranges of rows run side by side, worker w in
+  // worker_scratch[w] (W arenas of scratch_bytes each; at most 64 workers are
+  // used); a smaller batch runs on the calling thread in worker_scratch[0].
+  // So while workers are attached the Runner's own scratch is not used, and
+  // worker_scratch[0] may be an arena over the same memory.
+  // (nullptr, nullptr): the calling thread alone. Same bits either way.
+  void set_workers(Executor* ex, Arena* worker_scratch) {
+    executor_ = ex;
+    worker_scratch_ = worker_scratch;
+  }
+
+  // Preconditions of the three calls (checked by the caller): the Runner was
+  // constructed; n >= 0; the buffers hold n × d floats (non-null when n > 0);
+  // options.solver is a Solver, options.steps >= 1; t, options.t0 and t1 are numbers.
+  // They return the status of the core's first failure (out_of_memory if an
+  // arena is short of scratch_bytes); NaN or Inf in the results is not one.
+
+  // x (n × d, in place) integrated from options.t0 to options.t1.
+  Status integrate(const RunOptions& options, float* x, long n);
+  // x0 = sample_noise(seed) into out (n × d), then integrate(options): with
+  // t0 = 0, t1 = 1 the flow model, the bits of rill::sample() with that seed.
+  Status sample(const RunOptions& options, std::uint32_t seed, float* out, long n);
+  // out = u_t(x), both n × d.
+  Status field(const float* x, long n, float t, float* out);
+
+  const Mlp& mlp() const { return *mlp_; }
+  int dim() const { return mlp_->spec.dim; }
+  int chunk() const { return chunk_; }
+  Executor* executor() const { return executor_; }
+
+ private:
+  Status field_range(const MlpField& f, const float* x, long begin, long end, float t, float* out,
+                     Arena& arena) const;
+  // The arena of a run on the calling thread.
+  Arena& solo() { return executor_ != nullptr ? worker_scratch_[0] : scratch_; }
+  Status field_parts(const MlpField& f, const float* x, long n, float t, float* out);
+
+  const Mlp* mlp_ = nullptr;
+  int chunk_ = 1;
+  Arena scratch_;
+  Executor* executor_ = nullptr;
+  Arena* worker_scratch_ = nullptr;
+};
+
+}  // namespace rill
