@@ -41,6 +41,16 @@ class LinearField final : public VectorField {
   int d_;
 };
 
+// exp(t·A) for a 2 × 2 matrix A (row-major) in closed form, in float32 with
+// rill's mathf (the same bits on every target): with τ = (a + d)/2,
+// M = A − τI and q = ((a − d)/2)² + b·c (so M² = q·I),
+//   exp(tA) = e^{τt}·(C·I + S·M),  C, S = cosh(√q t), sinh(√q t)/√q   (q > 0)
+//                                  C, S = cos(√−q t), sin(√−q t)/√−q   (q < 0)
+//                                  C, S = 1, t                         (q = 0),
+// with S from its series where √|q|·|t| is small (no cancellation). The
+// seed's linear autonomous field: its flow is ψ_t(x0) = exp(tA)·x0.
+void matrix_exp_2x2(const float A[4], float t, float E[4]);
+
 // The marginal field of p_data = Σ_k π_k N(μ_k, s_k² I) under the CondOT path
 // x_t = t·x1 + (1 − (1 − σmin)·t)·x0, x0 ~ N(0, I):
 //   u_t(x) = Σ_k w_k(x)·[μ_k + (t·s_k² − c·β)/(t²·s_k² + β²)·(x − t·μ_k)],
