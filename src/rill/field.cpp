@@ -19,6 +19,13 @@ Status LinearField::eval(const float* x, int n, float, float* out, Arena&) const
   return Status::ok;
 }
 
+Status LinearField::eval_divergence(const float* x, int n, float t, float* out, float* div, Arena& arena) const {
+  float tr = 0.0f;
+  for (int i = 0; i < d_; ++i) tr = tr + A_[i * d_ + i];
+  for (int r = 0; r < n; ++r) div[r] = tr;
+  return eval(x, n, t, out, arena);
+}
+
 void LinearField::flow(double t, const double* x0, double* out) const {
   constexpr int kMax = 16;
   const int d = d_ <= kMax ? d_ : kMax;
@@ -109,6 +116,18 @@ void matrix_exp_2x2(const float A[4], float t, float E[4]) {
 }
 
 Status GaussianMixtureField::eval(const float* x, int n, float t, float* out, Arena&) const {
+  return eval_rows(x, n, t, out, nullptr);
+}
+
+Status GaussianMixtureField::eval_divergence(const float* x, int n, float t, float* out, float* div,
+                                             Arena&) const {
+  if (d_ > kMaxDivDim) return Status::unsupported;
+  return eval_rows(x, n, t, out, div);
+}
+
+// u (and, when div is non-null, its divergence) row by row. out's bits do not
+// depend on div: the divergence only reads what u's sums already computed.
+Status GaussianMixtureField::eval_rows(const float* x, int n, float t, float* out, float* div) const {
   if (k_ < 1 || k_ > kMaxComponents) return Status::invalid_argument;
   const float c = 1.0f - sigma_min_;
   const float beta = 1.0f - c * t;
@@ -146,8 +165,33 @@ Status GaussianMixtureField::eval(const float* x, int n, float t, float* out, Ar
       const float* mu = means_ + k * d_;
       for (int i = 0; i < d_; ++i) o[i] = o[i] + w * (mu[i] + gain[k] * (xr[i] - t * mu[i]));
     }
+    if (div != nullptr) div[r] = mixture_divergence(xr, t, lw, total, var, gain, o);
   }
   return Status::ok;
+}
+
+// div u at one point (see field.h): d·Σ_k w_k g_k + Σ_k w_k a_k·m_k − ā·u, with
+// w_k = lw[k]/total, a_k = −(x − tμ_k)/var_k, m_k = μ_k + g_k (x − tμ_k).
+float GaussianMixtureField::mixture_divergence(const float* xr, float t, const float* lw, float total,
+                                               const float* var, const float* gain, const float* u) const {
+  float abar[kMaxDivDim] = {};
+  float wg = 0.0f, wam = 0.0f;
+  for (int k = 0; k < k_; ++k) {
+    const float w = lw[k] / total;
+    const float* mu = means_ + k * d_;
+    wg = wg + w * gain[k];
+    float am = 0.0f;
+    for (int i = 0; i < d_; ++i) {
+      const float e = xr[i] - t * mu[i];
+      const float a = -e / var[k];
+      am = am + a * (mu[i] + gain[k] * e);
+      abar[i] = abar[i] + w * a;
+    }
+    wam = wam + w * am;
+  }
+  float au = 0.0f;
+  for (int i = 0; i < d_; ++i) au = au + abar[i] * u[i];
+  return static_cast<float>(d_) * wg + (wam - au);
 }
 
 EightGaussians::EightGaussians() {

@@ -20,6 +20,14 @@ class VectorField {
   virtual std::size_t scratch_bytes(int n) const = 0;
   // out[n × d] = u_t(x[n × d]), both contiguous and not aliased.
   virtual Status eval(const float* x, int n, float t, float* out, Arena& arena) const = 0;
+  // The same out (bit for bit), and div[n] = div u_t(x) = Σ_i ∂u_i/∂x_i, exact
+  // (density.h integrates it). Status::unsupported for a field that has no
+  // divergence. Scratch: divergence_scratch_bytes(n).
+  virtual Status eval_divergence(const float* x, int n, float t, float* out, float* div, Arena& arena) const {
+    (void)x, (void)n, (void)t, (void)out, (void)div, (void)arena;
+    return Status::unsupported;
+  }
+  virtual std::size_t divergence_scratch_bytes(int n) const { return scratch_bytes(n); }
 
  protected:
   ~VectorField() = default;
@@ -32,6 +40,8 @@ class LinearField final : public VectorField {
   int dim() const override { return d_; }
   std::size_t scratch_bytes(int) const override { return 0; }
   Status eval(const float* x, int n, float t, float* out, Arena& arena) const override;
+  // div A·x = trace A (summed in index order), the same at every point.
+  Status eval_divergence(const float* x, int n, float t, float* out, float* div, Arena& arena) const override;
   // The exact flow: out = exp(t·A)·x0 for one point (double precision; scaling
   // and squaring of a Taylor series). d ≤ 16.
   void flow(double t, const double* x0, double* out) const;
@@ -58,6 +68,7 @@ void matrix_exp_2x2(const float A[4], float t, float E[4]);
 class GaussianMixtureField final : public VectorField {
  public:
   static constexpr int kMaxComponents = 16;
+  static constexpr int kMaxDivDim = 64;  // eval_divergence: d up to this (else unsupported)
   // means: k × d, stds and weights: k (weights need not be normalised). Not owned.
   GaussianMixtureField(const float* means, const float* stds, const float* weights, int k, int d,
                        float sigma_min = 0.0f)
@@ -65,8 +76,15 @@ class GaussianMixtureField final : public VectorField {
   int dim() const override { return d_; }
   std::size_t scratch_bytes(int) const override { return 0; }
   Status eval(const float* x, int n, float t, float* out, Arena& arena) const override;
+  // In closed form: with w_k(x) the posterior weights, a_k = −(x − tμ_k)/var_k,
+  // ā = Σ_k w_k a_k and m_k = μ_k + g_k·(x − tμ_k) (so u = Σ_k w_k m_k),
+  //   div u = d·Σ_k w_k g_k + Σ_k w_k (a_k − ā)·m_k.
+  Status eval_divergence(const float* x, int n, float t, float* out, float* div, Arena& arena) const override;
 
  private:
+  Status eval_rows(const float* x, int n, float t, float* out, float* div) const;
+  float mixture_divergence(const float* xr, float t, const float* lw, float total, const float* var,
+                           const float* gain, const float* u) const;
   const float* means_;
   const float* stds_;
   const float* weights_;
