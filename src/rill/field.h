@@ -9,6 +9,7 @@
 
 #include "rill/arena.h"
 #include "rill/mlp.h"
+#include "rill/mlp_divergence.h"
 #include "rill/status.h"
 
 namespace rill {
@@ -110,6 +111,11 @@ class MlpField final : public VectorField {
   Status eval(const float* x, int n, float t, float* out, Arena& arena) const override {
     return mlp_forward(*mlp_, x, mlp_->spec.dim, &t, false, n, out, mlp_->spec.dim, arena);
   }
+  // Exact, by forward mode (mlp_divergence.h); out keeps eval's bits.
+  Status eval_divergence(const float* x, int n, float t, float* out, float* div, Arena& arena) const override {
+    return mlp_divergence(*mlp_, x, n, t, out, div, arena);
+  }
+  std::size_t divergence_scratch_bytes(int n) const override { return mlp_divergence_scratch(mlp_->spec, n); }
 
  private:
   const Mlp* mlp_;
