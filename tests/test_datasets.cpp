@@ -606,3 +606,59 @@ TEST_CASE("datasets: one-class draws of moons, circles and spirals follow their 
     CHECK((b == 0 ? sx > 0 : sx < 0));                              // σ = +1 for arm 0, −1 for arm 1
   }
 }
+
+// ---- finite sets (digits) ----
+
+TEST_CASE("datasets: a finite set draws rows by (u · count) >> 32, one draw per point; one class from its own rows") {
+  // Ten rows of 3 values; row r holds (r, 10r, 100r); labels r mod 3.
+  const long count = 10;
+  std::vector<float> rows(30);
+  std::vector<std::int32_t> labels(count);
+  for (long r = 0; r < count; ++r) {
+    rows[3 * r] = float(r), rows[3 * r + 1] = 10.0f * r, rows[3 * r + 2] = 100.0f * r;
+    labels[r] = static_cast<std::int32_t>(r % 3);
+  }
+  std::vector<std::int32_t> by_class(count);
+  long start[4];
+  REQUIRE(rill::finite_set_index(labels.data(), count, 3, by_class.data(), start));
+  CHECK(start[0] == 0);
+  CHECK(start[1] == 4);  // rows 0, 3, 6, 9
+  CHECK(start[2] == 7);  // 1, 4, 7
+  CHECK(start[3] == 10); // 2, 5, 8
+  const std::int32_t want_order[] = {0, 3, 6, 9, 1, 4, 7, 2, 5, 8};
+  for (long i = 0; i < count; ++i) CHECK(by_class[i] == want_order[i]);
+  rill::FiniteSet s;
+  s.rows = rows.data(), s.labels = labels.data(), s.count = count, s.dim = 3, s.classes = 3;
+  s.by_class = by_class.data(), s.class_start = start;
+
+  const long n = 2000;
+  std::vector<float> out(3 * n);
+  std::vector<std::int32_t> got(n);
+  rill::DatasetDraw how;
+  how.labels = got.data();
+  rill::Rng rng(5, 5), check = rng;
+  REQUIRE(rill::finite_set_draw(s, rng, out.data(), n, how));
+  std::vector<long> hits(count, 0);
+  for (long i = 0; i < n; ++i) {
+    const std::uint64_t u = check.next_u32();
+    const long row = static_cast<long>((u * count) >> 32);
+    REQUIRE(out[3 * i] == float(row));
+    REQUIRE(out[3 * i + 2] == 100.0f * row);
+    REQUIRE(got[i] == labels[row]);
+    ++hits[row];
+  }
+  CHECK(rng.next_u32() == check.next_u32());  // exactly one draw per point
+  for (long h : hits) CHECK(std::fabs(h - 200.0) < 5 * std::sqrt(200.0));
+
+  how.cls = 1;  // rows 1, 4, 7 only
+  rill::Rng r1(6, 6), r1check = r1;
+  REQUIRE(rill::finite_set_draw(s, r1, out.data(), n, how));
+  for (long i = 0; i < n; ++i) {
+    const std::uint64_t u = r1check.next_u32();
+    const long row = want_order[4 + static_cast<long>((u * 3) >> 32)];
+    REQUIRE(out[3 * i] == float(row));
+    REQUIRE(got[i] == 1);
+  }
+  labels[3] = 7;  // out of range
+  CHECK_FALSE(rill::finite_set_index(labels.data(), count, 3, by_class.data(), start));
+}

@@ -229,4 +229,39 @@ void dataset_draw(Dataset d, Rng& rng, float* out, long n, const DatasetDraw& ho
   for (long i = 0; i < 2 * n; ++i) out[i] = 0.0f;
 }
 
+bool finite_set_index(const std::int32_t* labels, long count, int classes, std::int32_t* by_class, long* class_start) {
+  for (int c = 0; c <= classes; ++c) class_start[c] = 0;
+  for (long i = 0; i < count; ++i) {
+    if (labels[i] < 0 || labels[i] >= classes) return false;
+    ++class_start[labels[i] + 1];
+  }
+  for (int c = 0; c < classes; ++c) class_start[c + 1] += class_start[c];
+  // A second pass in file order keeps each class's rows in file order.
+  for (int c = 0; c < classes; ++c) {
+    long k = class_start[c];
+    for (long i = 0; i < count; ++i)
+      if (labels[i] == c) by_class[k++] = static_cast<std::int32_t>(i);
+  }
+  return true;
+}
+
+bool finite_set_draw(const FiniteSet& s, Rng& rng, float* out, long n, const DatasetDraw& how) {
+  long base = 0, size = s.count;
+  if (how.cls >= 0) {
+    base = s.class_start[how.cls];
+    size = s.class_start[how.cls + 1] - base;
+  }
+  if (size < 1) return false;
+  const std::size_t dim = static_cast<std::size_t>(s.dim);
+  for (long i = 0; i < n; ++i) {
+    const std::uint64_t u = rng.next_u32();
+    const long pick = static_cast<long>((u * static_cast<std::uint64_t>(size)) >> 32);
+    const long row = how.cls >= 0 ? static_cast<long>(s.by_class[base + pick]) : pick;
+    std::memcpy(out + static_cast<std::size_t>(i) * dim, s.rows + static_cast<std::size_t>(row) * dim,
+                sizeof(float) * dim);
+    if (how.labels != nullptr) how.labels[i] = s.labels != nullptr ? s.labels[row] : -1;
+  }
+  return true;
+}
+
 }  // namespace rill

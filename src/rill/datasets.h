@@ -52,6 +52,29 @@ struct DatasetDraw {
 // how.cls must be < dataset_classes(d) (the caller checks; unchecked here).
 void dataset_draw(Dataset d, Rng& rng, float* out, long n, const DatasetDraw& how);
 
+// A finite data set (datasets.md's `digits`: 1,797 rows of 64 values): the
+// caller's rows, labels and a by-class index (finite_set_index). "Drawing"
+// picks rows uniformly with replacement, one 32-bit draw u per point,
+// row = (u · count) >> 32 (no rejection: every point takes one draw, so ranges
+// of points can be drawn side by side); for one class K, the same formula
+// over that class's rows in file order. Not owned.
+struct FiniteSet {
+  const float* rows = nullptr;          // count × dim
+  const std::int32_t* labels = nullptr; // count labels in [0, classes), or null (unlabelled)
+  long count = 0;
+  int dim = 0;
+  int classes = 0;
+  const std::int32_t* by_class = nullptr;  // the row indices, class by class, each class in file order
+  const long* class_start = nullptr;       // classes + 1 offsets into by_class
+};
+// Fills by_class[count] and class_start[classes + 1] from labels (each in
+// [0, classes); returns false, filling nothing useful, if one is not).
+bool finite_set_index(const std::int32_t* labels, long count, int classes, std::int32_t* by_class, long* class_start);
+// n points of s into out (n × dim), with labels / a fixed class as in
+// dataset_draw (how.condition is not used). A class with no rows draws nothing
+// and returns false.
+bool finite_set_draw(const FiniteSet& s, Rng& rng, float* out, long n, const DatasetDraw& how);
+
 // 8gaussians' mixture: centres (cx[k], cy[k]) = 4·(cos(k·π/4), sin(k·π/4)) with
 // rill's mathf, k = 0..7, each with standard deviation kEightGaussiansStd.
 // dataset_sample and the analytic field (field.h's EightGaussians) both take
