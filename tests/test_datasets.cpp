@@ -451,3 +451,214 @@ TEST_CASE("datasets: checkerboard bits are pinned (integer RNG and exact float o
   }
   CHECK(h == 0x5863E2C804DD3A6EULL);
 }
+
+// ---- labels and one-class draws (datasets.md, "Labels") ----
+
+namespace {
+
+// The label the geometry of a point says, for the labelled targets with
+// well-separated classes: the nearest centre, the moon, the ring, the arm, the
+// square (checkerboard: column floor(x1) and the b of x2').
+int label_from_point(Dataset d, float x, float y) {
+  switch (d) {
+    case Dataset::eight_gaussians: {
+      int best = 0;
+      double bd = 1e30;
+      for (int k = 0; k < 8; ++k) {
+        const double dx = x - 4 * std::cos(k * kPi / 4), dy = y - 4 * std::sin(k * kPi / 4);
+        if (dx * dx + dy * dy < bd) bd = dx * dx + dy * dy, best = k;
+      }
+      return best;
+    }
+    case Dataset::checkerboard: {
+      const int col = static_cast<int>(std::floor(x / 2.0));          // floor(x1), x1 = x / 2 exactly
+      const int parity = ((col % 2) + 2) % 2;
+      const int b = (y / 2.0 - parity) < 0 ? 1 : 0;                   // x2' < 0 iff b = 1
+      return 2 * (col + 2) + b;
+    }
+    case Dataset::circles: return std::sqrt(double(x) * x + double(y) * y) > 2.25 ? 0 : 1;
+    default: return -1;
+  }
+}
+
+std::vector<float> draw_with(Dataset d, std::uint32_t seed, long n, const rill::DatasetDraw& how) {
+  std::vector<float> out(static_cast<std::size_t>(2 * n));
+  rill::Rng rng = rill::Rng::derive(seed, rill::Purpose::user);
+  rill::dataset_draw(d, rng, out.data(), n, how);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("datasets: class counts and condition widths are those of the spec") {
+  const int classes[] = {0, 8, 2, 8, 2, 2, 0};  // gaussian, 8gaussians, moons, checkerboard, circles, spirals, swissroll
+  for (int i = 0; i < rill::kDatasetCount; ++i) {
+    const Dataset d = static_cast<Dataset>(i);
+    INFO(rill::dataset_name(d));
+    CHECK(rill::dataset_classes(d) == classes[i]);
+    CHECK(rill::dataset_condition_dim(d) == (d == Dataset::swissroll ? 1 : 0));
+  }
+}
+
+TEST_CASE("datasets: a labelled draw gives the points of an unlabelled one, and labels that fit the points") {
+  const long n = 20000;
+  for (int i = 0; i < rill::kDatasetCount; ++i) {
+    const Dataset d = static_cast<Dataset>(i);
+    INFO(rill::dataset_name(d));
+    std::vector<std::int32_t> labels(static_cast<std::size_t>(n), -7);
+    std::vector<float> cond(static_cast<std::size_t>(n), -7.0f);
+    rill::DatasetDraw how;
+    how.labels = labels.data();
+    how.condition = cond.data();
+    const std::vector<float> plain = draw(d, 5, n), labelled = draw_with(d, 5, n, how);
+    CHECK(std::memcmp(plain.data(), labelled.data(), plain.size() * sizeof(float)) == 0);
+    const int C = rill::dataset_classes(d);
+    std::vector<long> count(static_cast<std::size_t>(C > 0 ? C : 1), 0);
+    long agree = 0;
+    for (long p = 0; p < n; ++p) {
+      const std::int32_t l = labels[static_cast<std::size_t>(p)];
+      if (C == 0) {
+        CHECK(l == -7);  // unlabelled: untouched
+        continue;
+      }
+      REQUIRE(l >= 0);
+      REQUIRE(l < C);
+      ++count[static_cast<std::size_t>(l)];
+      const int g = label_from_point(d, plain[2 * p], plain[2 * p + 1]);
+      agree += g < 0 || g == l;
+    }
+    if (C > 0) {
+      for (long c : count) CHECK(std::fabs(c - double(n) / C) < 5 * std::sqrt(double(n) / C));  // uniform classes
+      // checkerboard's squares are exact; the Gaussians and rings overlap a little
+      if (d == Dataset::checkerboard) CHECK(agree == n);
+      else CHECK(agree >= n * 0.99);
+    }
+    if (d == Dataset::swissroll) {
+      // s is the position along the roll: the point lies at angle θ = 1.5π(1 + 2s) up to its noise
+      double err = 0;
+      for (long p = 0; p < n; ++p) {
+        const double s = cond[static_cast<std::size_t>(p)];
+        REQUIRE(s >= 0.0);
+        REQUIRE(s < 1.0);
+        const double th = 1.5 * kPi * (1 + 2 * s);
+        err += std::hypot(5 * plain[2 * p] - th * std::cos(th), 5 * plain[2 * p + 1] - th * std::sin(th));
+      }
+      CHECK(err / n == doctest::Approx(std::sqrt(kPi / 2)).epsilon(0.05));  // E|N(0, I₂)| = √(π/2)
+    } else {
+      for (float v : cond) CHECK(v == -7.0f);
+    }
+  }
+}
+
+TEST_CASE("datasets: a one-class draw takes the same draws, and keeps the bits of the points that had that class") {
+  const long n = 4000;
+  for (int i = 0; i < rill::kDatasetCount; ++i) {
+    const Dataset d = static_cast<Dataset>(i);
+    const int C = rill::dataset_classes(d);
+    for (int k = 0; k < C; ++k) {
+      INFO(rill::dataset_name(d) << " class " << k);
+      std::vector<std::int32_t> free_labels(static_cast<std::size_t>(n)), labels(static_cast<std::size_t>(n), -1);
+      rill::DatasetDraw free_how, how;
+      free_how.labels = free_labels.data();
+      how.cls = k;
+      how.labels = labels.data();
+      const std::vector<float> all = draw_with(d, 9, n, free_how), one = draw_with(d, 9, n, how);
+      long same = 0, had = 0;
+      for (long p = 0; p < n; ++p) {
+        REQUIRE(labels[static_cast<std::size_t>(p)] == k);
+        const int g = label_from_point(d, one[2 * p], one[2 * p + 1]);
+        if (d == Dataset::checkerboard) REQUIRE(g == k);  // the square of class k, exactly
+        if (free_labels[static_cast<std::size_t>(p)] == k) {
+          ++had;
+          same += std::memcmp(&all[2 * p], &one[2 * p], 2 * sizeof(float)) == 0;
+        }
+      }
+      CHECK(had > 0);
+      if (d != Dataset::checkerboard) CHECK(same == had);  // checkerboard redraws x1 within the column
+      // and the stream ends where an unlabelled draw leaves it
+      rill::Rng a = rill::Rng::derive(9, rill::Purpose::user), b = a;
+      std::vector<float> tmp(static_cast<std::size_t>(2 * n));
+      rill::dataset_draw(d, a, tmp.data(), n, how);
+      rill::dataset_sample(d, b, tmp.data(), n);
+      CHECK(a.next_u32() == b.next_u32());
+    }
+  }
+}
+
+TEST_CASE("datasets: one-class draws of moons, circles and spirals follow their component") {
+  const long n = 20000;
+  for (int b = 0; b < 2; ++b) {
+    rill::DatasetDraw how;
+    how.cls = b;
+    const std::vector<float> m = draw_with(Dataset::moons, 3, n, how);
+    const std::vector<float> c = draw_with(Dataset::circles, 3, n, how);
+    const std::vector<float> s = draw_with(Dataset::spirals, 3, n, how);
+    double my = 0, r = 0, sx = 0;
+    for (long p = 0; p < n; ++p) {
+      my += m[2 * p + 1];
+      r += std::hypot(c[2 * p], c[2 * p + 1]);
+      sx += s[2 * p] + s[2 * p + 1];
+    }
+    my /= n, r /= n, sx /= n;
+    // moons: E[y] = 2·(2/π − 0.25) for the upper moon, 2·(0.5 − 2/π − 0.25) for the lower
+    CHECK(my == doctest::Approx(b == 0 ? 2 * (2 / kPi - 0.25) : 2 * (0.25 - 2 / kPi)).epsilon(0.02));
+    CHECK(r == doctest::Approx(b == 0 ? 3.0 : 1.5).epsilon(0.02));  // the ring's radius (+ a little noise)
+    CHECK((b == 0 ? sx > 0 : sx < 0));                              // σ = +1 for arm 0, −1 for arm 1
+  }
+}
+
+// ---- finite sets (digits) ----
+
+TEST_CASE("datasets: a finite set draws rows by (u · count) >> 32, one draw per point; one class from its own rows") {
+  // Ten rows of 3 values; row r holds (r, 10r, 100r); labels r mod 3.
+  const long count = 10;
+  std::vector<float> rows(30);
+  std::vector<std::int32_t> labels(count);
+  for (long r = 0; r < count; ++r) {
+    rows[3 * r] = float(r), rows[3 * r + 1] = 10.0f * r, rows[3 * r + 2] = 100.0f * r;
+    labels[r] = static_cast<std::int32_t>(r % 3);
+  }
+  std::vector<std::int32_t> by_class(count);
+  long start[4];
+  REQUIRE(rill::finite_set_index(labels.data(), count, 3, by_class.data(), start));
+  CHECK(start[0] == 0);
+  CHECK(start[1] == 4);  // rows 0, 3, 6, 9
+  CHECK(start[2] == 7);  // 1, 4, 7
+  CHECK(start[3] == 10); // 2, 5, 8
+  const std::int32_t want_order[] = {0, 3, 6, 9, 1, 4, 7, 2, 5, 8};
+  for (long i = 0; i < count; ++i) CHECK(by_class[i] == want_order[i]);
+  rill::FiniteSet s;
+  s.rows = rows.data(), s.labels = labels.data(), s.count = count, s.dim = 3, s.classes = 3;
+  s.by_class = by_class.data(), s.class_start = start;
+
+  const long n = 2000;
+  std::vector<float> out(3 * n);
+  std::vector<std::int32_t> got(n);
+  rill::DatasetDraw how;
+  how.labels = got.data();
+  rill::Rng rng(5, 5), check = rng;
+  REQUIRE(rill::finite_set_draw(s, rng, out.data(), n, how));
+  std::vector<long> hits(count, 0);
+  for (long i = 0; i < n; ++i) {
+    const std::uint64_t u = check.next_u32();
+    const long row = static_cast<long>((u * count) >> 32);
+    REQUIRE(out[3 * i] == float(row));
+    REQUIRE(out[3 * i + 2] == 100.0f * row);
+    REQUIRE(got[i] == labels[row]);
+    ++hits[row];
+  }
+  CHECK(rng.next_u32() == check.next_u32());  // exactly one draw per point
+  for (long h : hits) CHECK(std::fabs(h - 200.0) < 5 * std::sqrt(200.0));
+
+  how.cls = 1;  // rows 1, 4, 7 only
+  rill::Rng r1(6, 6), r1check = r1;
+  REQUIRE(rill::finite_set_draw(s, r1, out.data(), n, how));
+  for (long i = 0; i < n; ++i) {
+    const std::uint64_t u = r1check.next_u32();
+    const long row = want_order[4 + static_cast<long>((u * 3) >> 32)];
+    REQUIRE(out[3 * i] == float(row));
+    REQUIRE(got[i] == 1);
+  }
+  labels[3] = 7;  // out of range
+  CHECK_FALSE(rill::finite_set_index(labels.data(), count, 3, by_class.data(), start));
+}

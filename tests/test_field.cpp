@@ -2,11 +2,14 @@
 // the one-Gaussian formula of datasets.md and by sampling 8gaussians with it.
 #include <doctest/doctest.h>
 
+#include <array>
 #include <cmath>
 #include <vector>
 
 #include "rill/datasets.h"
 #include "rill/field.h"
+#include "rill/mathf.h"
+#include "rill/rng.h"
 #include "rill/solver.h"
 
 using namespace rill;
@@ -122,4 +125,57 @@ TEST_CASE("the exact 8gaussians field with RK4/50 reproduces each mode's mean an
     CHECK(within(s[k][2] / cnt[k], var, 0.05));
     CHECK(std::fabs(s[k][1] / cnt[k]) < 0.05 * var);
   }
+}
+
+TEST_CASE("matrix_exp_2x2: the closed form equals the Taylor series of exp(tA) within 1e-6") {
+  // The seed's presets (rotation, spiral sink, saddle, shear), the cases where a
+  // formula changes branch (q = 0, tiny q of either sign, diagonal), and random
+  // matrices; each against LinearField::flow (double precision, scaling and squaring).
+  std::vector<std::array<float, 4>> As = {
+      {0, -1, 1, 0}, {-0.5f, -2, 2, -0.5f}, {1, 0, 0, -1}, {0, 1, 0, 0},   {2, 0, 0, -3}, {0, 0, 0, 0},
+      {1, 1e-7f, 1e-7f, 1}, {1, 1e-7f, -1e-7f, 1}, {-1, 3, 0, 2}, {0.3f, -0.2f, 0.45f, -0.3f}};
+  Rng rng(11, 3);
+  for (int i = 0; i < 300; ++i) As.push_back({rng.uniform(-3, 3), rng.uniform(-3, 3), rng.uniform(-3, 3), rng.uniform(-3, 3)});
+  double worst = 0;
+  for (const auto& A : As) {
+    const LinearField lin(A.data(), 2);
+    for (float t : {-1.0f, -0.37f, -1e-4f, 0.0f, 1e-4f, 0.25f, 0.5f, 1.0f}) {
+      float E[4];
+      matrix_exp_2x2(A.data(), t, E);
+      double col[2][2];
+      const double e0[2] = {1, 0}, e1[2] = {0, 1};
+      lin.flow(t, e0, col[0]);
+      lin.flow(t, e1, col[1]);
+      const double ref[4] = {col[0][0], col[1][0], col[0][1], col[1][1]};  // E[i][j] = column j's i-th value
+      double scale = 0;
+      for (double r : ref) scale = std::fmax(scale, std::fabs(r));
+      for (int k = 0; k < 4; ++k) {
+        const double err = std::fabs(E[k] - ref[k]) / std::fmax(scale, 1.0);
+        worst = std::fmax(worst, err);
+        INFO("A = " << A[0] << " " << A[1] << " " << A[2] << " " << A[3] << ", t = " << t << ", entry " << k);
+        CHECK(err < 1e-6);
+      }
+    }
+  }
+  MESSAGE("matrix_exp_2x2: largest error against the series, relative to max(1, max |exp(tA)|): " << worst);
+}
+
+TEST_CASE("matrix_exp_2x2: exp(0·A) = I exactly; diagonal A gives e^{at} and e^{dt}; a rotation by t") {
+  const float rot[4] = {0, -1, 1, 0}, diag[4] = {2, 0, 0, -3};
+  float E[4];
+  matrix_exp_2x2(rot, 0.0f, E);
+  CHECK(E[0] == 1.0f);
+  CHECK(E[1] == 0.0f);
+  CHECK(E[2] == 0.0f);
+  CHECK(E[3] == 1.0f);
+  matrix_exp_2x2(diag, 0.75f, E);
+  CHECK(E[0] == doctest::Approx(std::exp(1.5)).epsilon(3e-7));
+  CHECK(E[3] == doctest::Approx(std::exp(-2.25)).epsilon(3e-7));  // e^{dt} ≪ e^{at}: no cancellation
+  CHECK(E[1] == 0.0f);
+  CHECK(E[2] == 0.0f);
+  matrix_exp_2x2(rot, 1.0f, E);  // [[cos 1, −sin 1], [sin 1, cos 1]]
+  CHECK(E[0] == doctest::Approx(std::cos(1.0)).epsilon(1e-7));
+  CHECK(E[1] == doctest::Approx(-std::sin(1.0)).epsilon(1e-7));
+  CHECK(E[2] == doctest::Approx(std::sin(1.0)).epsilon(1e-7));
+  CHECK(E[3] == doctest::Approx(std::cos(1.0)).epsilon(1e-7));
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <limits>
 #include <numeric>
+#include <string>
 #include <vector>
 
 #include "rill/arena.h"
@@ -269,4 +270,112 @@ TEST_CASE("metrics: W2 refuses bad input and a short arena") {
     CHECK(rill::w2_exact(a.data(), b.data(), n, 2, arena, &v) == rill::Status::out_of_memory);
     CHECK(arena.used() == 0);
   }
+}
+
+// ---- class agreement, memorisation, closed-form densities (issues 12 and 13) ----
+
+namespace {
+std::vector<float> draw(rill::Dataset d, std::uint32_t seed, long n) {
+  std::vector<float> x(static_cast<std::size_t>(2 * n));
+  rill::Rng rng(seed, 7);
+  rill::dataset_sample(d, rng, x.data(), n);
+  return x;
+}
+}  // namespace
+
+TEST_CASE("metrics: mmd2_bandwidths with formats.md's five bandwidths is mmd2") {
+  const std::vector<float> a = draw(rill::Dataset::moons, 1, 300), b = draw(rill::Dataset::moons, 2, 250);
+  const double h[5] = {0.1, 0.2, 0.5, 1, 2};
+  CHECK(rill::mmd2_bandwidths(a.data(), 300, b.data(), 250, 2, h, 5) ==
+        doctest::Approx(rill::mmd2(a.data(), 300, b.data(), 250, 2)).epsilon(1e-12));
+  const double wide[3] = {2, 4, 8};
+  const std::vector<float> far = draw(rill::Dataset::circles, 3, 250);
+  CHECK(rill::mmd2_bandwidths(a.data(), 300, far.data(), 250, 2, wide, 3) > 0.01);
+  CHECK(std::isnan(rill::mmd2_bandwidths(a.data(), 300, b.data(), 250, 2, h, 0)));
+}
+
+TEST_CASE("metrics: nearest_distances and the k-NN classifier, by hand") {
+  const float ref[] = {0, 0, 1, 0, 5, 5, 6, 5, 5, 6};
+  const std::int32_t labels[] = {0, 0, 1, 1, 2};
+  const float x[] = {0.2f, 0.1f, 5.4f, 5.6f};
+  double dist[2];
+  rill::nearest_distances(ref, 5, x, 2, 2, dist);
+  CHECK(dist[0] == doctest::Approx(std::sqrt(0.05)));
+  CHECK(dist[1] == doctest::Approx(std::sqrt(0.4 * 0.4 + 0.4 * 0.4)));  // (5, 6)
+  const std::int32_t want[] = {0, 1};
+  // 1-NN: label 0, then (5, 6)'s label 2: one of two asked labels agrees
+  CHECK(rill::knn_agreement(ref, labels, 5, x, 2, 2, 1, want, false) == 0.5);
+  // 3-NN of (5.4, 5.6): (5, 6) label 2, (5, 5) label 1 at 0.72, (6, 5) label 1 at 0.85: two votes for 1
+  CHECK(rill::knn_agreement(ref, labels, 5, x + 2, 1, 2, 3, want + 1, true) == 1.0);
+  // 2-NN: one vote each for 2 and 1: the tie goes to the nearer, (5, 6)'s label 2
+  const std::int32_t two = 2;
+  CHECK(rill::knn_agreement(ref, labels, 5, x + 2, 1, 2, 2, &two, true) == 1.0);
+  CHECK(std::isnan(rill::knn_agreement(ref, labels, 2, x, 2, 2, 3, want, false)));
+}
+
+TEST_CASE("metrics: a k-NN classifier on a labelled draw recovers the labels of another") {
+  const long n = 4000;
+  std::vector<float> ref(2 * n), test(2 * n);
+  std::vector<std::int32_t> ref_labels(n), test_labels(n);
+  for (rill::Dataset d : {rill::Dataset::eight_gaussians, rill::Dataset::checkerboard, rill::Dataset::moons}) {
+    INFO(std::string(rill::dataset_name(d)));
+    rill::DatasetDraw a, b;
+    a.labels = ref_labels.data();
+    b.labels = test_labels.data();
+    rill::Rng r1(1, 1), r2(2, 1);
+    rill::dataset_draw(d, r1, ref.data(), n, a);
+    rill::dataset_draw(d, r2, test.data(), 1000, b);
+    const double acc = rill::knn_agreement(ref.data(), ref_labels.data(), n, test.data(), 1000, 2, 5,
+                                           test_labels.data(), false);
+    MESSAGE(std::string(rill::dataset_name(d)) << ": 5-NN agreement on true draws " << acc);
+    CHECK(acc > 0.98);
+    const std::int32_t wrong = 1;  // everything asked for one class: only that class's share agrees
+    CHECK(rill::knn_agreement(ref.data(), ref_labels.data(), n, test.data(), 1000, 2, 5, &wrong, true) < 0.6);
+  }
+}
+
+TEST_CASE("metrics: closed-form target densities integrate to 1 and give the known entropies") {
+  const int g = 400;
+  const double lo = -8, cell = 16.0 / g;
+  std::vector<float> grid(static_cast<std::size_t>(2 * g * g));
+  for (int i = 0; i < g; ++i)
+    for (int j = 0; j < g; ++j) {
+      grid[2 * (static_cast<std::size_t>(i) * g + j)] = static_cast<float>(lo + (i + 0.5) * cell);
+      grid[2 * (static_cast<std::size_t>(i) * g + j) + 1] = static_cast<float>(lo + (j + 0.5) * cell);
+    }
+  std::vector<double> lp(static_cast<std::size_t>(g * g));
+  const double pi = 3.14159265358979323846;
+  struct Case {
+    rill::Dataset d;
+    double entropy;
+  } cases[] = {{rill::Dataset::gaussian, std::log(2 * pi * std::exp(1.0))},
+               {rill::Dataset::checkerboard, std::log(32.0)},
+               // eight well-separated modes: log 8 + the entropy of one N(0, 0.35² I)
+               {rill::Dataset::eight_gaussians, std::log(8.0) + std::log(2 * pi * std::exp(1.0) * 0.35 * 0.35)}};
+  for (const Case& c : cases) {
+    INFO(std::string(rill::dataset_name(c.d)));
+    REQUIRE(rill::target_log_density(c.d, grid.data(), g * g, lp.data()));
+    double mass = 0;
+    for (double v : lp) mass += std::exp(v) * cell * cell;
+    CHECK(mass == doctest::Approx(1.0).epsilon(1e-3));
+    const long n = 200000;
+    const std::vector<float> x = draw(c.d, 5, n);
+    std::vector<double> l(static_cast<std::size_t>(n));
+    REQUIRE(rill::target_log_density(c.d, x.data(), n, l.data()));
+    double h = 0;
+    for (double v : l) {
+      REQUIRE(std::isfinite(v));  // every drawn point is where the density is
+      h -= v / n;
+    }
+    CHECK(h == doctest::Approx(c.entropy).epsilon(5e-3));
+  }
+  double out = 7;
+  CHECK_FALSE(rill::target_log_density(rill::Dataset::moons, grid.data(), 1, &out));
+  CHECK(out == 7);
+  const float outside[2] = {1.0f, 1.0f};  // x1 = 0.5: column 0, parity 0, x2 = 0.5 ∈ [0, 1): inside
+  const float hole[2] = {3.0f, 1.0f};     // x1 = 1.5: column 1, parity 1, x2 − 1 = −0.5: a hole
+  REQUIRE(rill::target_log_density(rill::Dataset::checkerboard, outside, 1, &out));
+  CHECK(out == doctest::Approx(-std::log(32.0)));
+  REQUIRE(rill::target_log_density(rill::Dataset::checkerboard, hole, 1, &out));
+  CHECK(std::isinf(out));
 }

@@ -31,9 +31,21 @@ constexpr float kTwoPi = 2.0f * mathf::kPi;  // exact: a power-of-two multiple
 constexpr float kThreePi = 9.42477796076937971538f;
 constexpr float kOneAndHalfPi = 4.71238898038468985769f;
 
+// A labelled draw: the label's own draw is always consumed (so every point
+// takes the same draws), then replaced by the class when one is fixed.
+std::uint32_t chosen(std::uint32_t drawn, const DatasetDraw& how) {
+  return how.cls < 0 ? drawn : static_cast<std::uint32_t>(how.cls);
+}
+std::uint32_t chosen_bit(std::uint32_t drawn, const DatasetDraw& how) {
+  return how.cls < 0 ? drawn : static_cast<std::uint32_t>(how.cls % 2);
+}
+void put_label(const DatasetDraw& how, long i, std::uint32_t label) {
+  if (how.labels != nullptr) how.labels[i] = static_cast<std::int32_t>(label);
+}
+
 // gaussian: x = N(0, 1), y = N(0, 1).
 // Draws: normal (x), normal (y).
-void gaussian(Rng& rng, float* out, long n) {
+void gaussian(Rng& rng, float* out, long n, const DatasetDraw&) {
   for (long i = 0; i < n; ++i) {
     out[2 * i] = rng.normal();
     out[2 * i + 1] = rng.normal();
@@ -43,11 +55,12 @@ void gaussian(Rng& rng, float* out, long n) {
 // 8gaussians: k = U{0..7}; x = 4·(cos(kπ/4), sin(kπ/4)) + N(0, 0.35²).
 // Draws: below(8) (k), normal (x noise), normal (y noise).
 // The centres come from eight_gaussians_centres, as the analytic field's do.
-void eight_gaussians(Rng& rng, float* out, long n) {
+void eight_gaussians(Rng& rng, float* out, long n, const DatasetDraw& how) {
   float cx[8], cy[8];
   eight_gaussians_centres(cx, cy);
   for (long i = 0; i < n; ++i) {
-    const std::uint32_t k = rng.below(8);
+    const std::uint32_t k = chosen(rng.below(8), how);
+    put_label(how, i, k);
     const float zx = rng.normal();
     const float zy = rng.normal();
     out[2 * i] = cx[k] + kEightGaussiansStd * zx;
@@ -58,9 +71,10 @@ void eight_gaussians(Rng& rng, float* out, long n) {
 // moons: b = U{0,1}; u = U(0, π); p = (cos u, sin u) if b = 0, else
 // (1 − cos u, 0.5 − sin u); p = p + N(0, 0.1²); x = 2·(p − (0.5, 0.25)).
 // Draws: below(2) (b), uniform (u), normal (x noise), normal (y noise).
-void moons(Rng& rng, float* out, long n) {
+void moons(Rng& rng, float* out, long n, const DatasetDraw& how) {
   for (long i = 0; i < n; ++i) {
-    const std::uint32_t b = rng.below(2);
+    const std::uint32_t b = chosen(rng.below(2), how);
+    put_label(how, i, b);
     const float u = rng.uniform(0.0f, kPi);
     const float zx = rng.normal();
     const float zy = rng.normal();
@@ -76,26 +90,30 @@ void moons(Rng& rng, float* out, long n) {
 // x2 = x2' + (floor(x1) mod 2) with the mod in {0, 1}; x = 2·(x1, x2).
 // Draws: uniform (x1), uniform (the U(0, 1) of x2'), below(2) (the U{0,1} of x2').
 // Every operation here is exact in float32 (uniforms are multiples of 2^-24).
-void checkerboard(Rng& rng, float* out, long n) {
+// Label 2·(floor(x1) + 2) + b. Class K: x1 = (⌊K/2⌋ − 2) + U(0, 1) from the
+// same first draw, and b = K mod 2 (datasets.md).
+void checkerboard(Rng& rng, float* out, long n, const DatasetDraw& how) {
   for (long i = 0; i < n; ++i) {
-    const float x1 = rng.uniform(-2.0f, 2.0f);
+    const float x1 = how.cls < 0 ? rng.uniform(-2.0f, 2.0f) : static_cast<float>(how.cls / 2 - 2) + rng.uniform();
     const float u = rng.uniform();
-    const std::uint32_t b = rng.below(2);
+    const std::uint32_t b = chosen_bit(rng.below(2), how);
     int fl = static_cast<int>(x1);  // truncates toward zero; x1 is in [-2, 2)
     if (static_cast<float>(fl) > x1) --fl;
     const float parity = (fl & 1) != 0 ? 1.0f : 0.0f;  // two's complement: (-1 & 1) == 1, (-2 & 1) == 0
     const float x2 = (u - 2.0f * static_cast<float>(b)) + parity;
     out[2 * i] = 2.0f * x1;
     out[2 * i + 1] = 2.0f * x2;
+    put_label(how, i, how.cls >= 0 ? static_cast<std::uint32_t>(how.cls) : static_cast<std::uint32_t>(2 * (fl + 2)) + b);
   }
 }
 
 // circles: b = U{0,1}; θ = U(0, 2π); r = 3 if b = 0, else 1.5;
 // x = r·(cos θ, sin θ) + N(0, 0.24²).
 // Draws: below(2) (b), uniform (θ), normal (x noise), normal (y noise).
-void circles(Rng& rng, float* out, long n) {
+void circles(Rng& rng, float* out, long n, const DatasetDraw& how) {
   for (long i = 0; i < n; ++i) {
-    const std::uint32_t b = rng.below(2);
+    const std::uint32_t b = chosen(rng.below(2), how);
+    put_label(how, i, b);
     const float theta = rng.uniform(0.0f, kTwoPi);
     const float zx = rng.normal();
     const float zy = rng.normal();
@@ -108,10 +126,11 @@ void circles(Rng& rng, float* out, long n) {
 // spirals: s = U(0, 1); n = sqrt(s)·3π; b = U{0,1}; σ = +1 if b = 0, else −1;
 // p = σ·(−n·cos n + U(0, 0.5), n·sin n + U(0, 0.5)); x = p / 3.
 // Draws: uniform (s), below(2) (b), uniform (x jitter), uniform (y jitter).
-void spirals(Rng& rng, float* out, long n) {
+void spirals(Rng& rng, float* out, long n, const DatasetDraw& how) {
   for (long i = 0; i < n; ++i) {
     const float s = rng.uniform();
-    const std::uint32_t b = rng.below(2);
+    const std::uint32_t b = chosen(rng.below(2), how);
+    put_label(how, i, b);
     const float jx = rng.uniform(0.0f, 0.5f);
     const float jy = rng.uniform(0.0f, 0.5f);
     const float t = mathf::sqrt(s) * kThreePi;
@@ -124,10 +143,12 @@ void spirals(Rng& rng, float* out, long n) {
 }
 
 // swissroll: s = U(0, 1); θ = 1.5π·(1 + 2s); p = (θ·cos θ, θ·sin θ) + N(0, 1²); x = p / 5.
-// Draws: uniform (s), normal (x noise), normal (y noise).
-void swissroll(Rng& rng, float* out, long n) {
+// Draws: uniform (s), normal (x noise), normal (y noise). Unlabelled; s is its
+// 1-value vector condition (how.condition).
+void swissroll(Rng& rng, float* out, long n, const DatasetDraw& how) {
   for (long i = 0; i < n; ++i) {
     const float s = rng.uniform();
+    if (how.condition != nullptr) how.condition[i] = s;
     const float zx = rng.normal();
     const float zy = rng.normal();
     const float theta = kOneAndHalfPi * (1.0f + 2.0f * s);
@@ -176,19 +197,71 @@ int dataset_draws_per_point(Dataset d) {
   return 0;
 }
 
-void dataset_sample(Dataset d, Rng& rng, float* out, long n) {
+int dataset_classes(Dataset d) {
+  switch (d) {
+    case Dataset::eight_gaussians: return 8;
+    case Dataset::moons: return 2;
+    case Dataset::checkerboard: return 8;
+    case Dataset::circles: return 2;
+    case Dataset::spirals: return 2;
+    case Dataset::gaussian:
+    case Dataset::swissroll: return 0;
+  }
+  return 0;
+}
+
+int dataset_condition_dim(Dataset d) { return d == Dataset::swissroll ? 1 : 0; }
+
+void dataset_sample(Dataset d, Rng& rng, float* out, long n) { dataset_draw(d, rng, out, n, DatasetDraw()); }
+
+void dataset_draw(Dataset d, Rng& rng, float* out, long n, const DatasetDraw& how) {
   if (n <= 0 || out == nullptr) return;
   switch (d) {
-    case Dataset::gaussian: gaussian(rng, out, n); return;
-    case Dataset::eight_gaussians: eight_gaussians(rng, out, n); return;
-    case Dataset::moons: moons(rng, out, n); return;
-    case Dataset::checkerboard: checkerboard(rng, out, n); return;
-    case Dataset::circles: circles(rng, out, n); return;
-    case Dataset::spirals: spirals(rng, out, n); return;
-    case Dataset::swissroll: swissroll(rng, out, n); return;
+    case Dataset::gaussian: gaussian(rng, out, n, how); return;
+    case Dataset::eight_gaussians: eight_gaussians(rng, out, n, how); return;
+    case Dataset::moons: moons(rng, out, n, how); return;
+    case Dataset::checkerboard: checkerboard(rng, out, n, how); return;
+    case Dataset::circles: circles(rng, out, n, how); return;
+    case Dataset::spirals: spirals(rng, out, n, how); return;
+    case Dataset::swissroll: swissroll(rng, out, n, how); return;
   }
   // Not a Dataset value: zeros rather than whatever the buffer held.
   for (long i = 0; i < 2 * n; ++i) out[i] = 0.0f;
+}
+
+bool finite_set_index(const std::int32_t* labels, long count, int classes, std::int32_t* by_class, long* class_start) {
+  for (int c = 0; c <= classes; ++c) class_start[c] = 0;
+  for (long i = 0; i < count; ++i) {
+    if (labels[i] < 0 || labels[i] >= classes) return false;
+    ++class_start[labels[i] + 1];
+  }
+  for (int c = 0; c < classes; ++c) class_start[c + 1] += class_start[c];
+  // A second pass in file order keeps each class's rows in file order.
+  for (int c = 0; c < classes; ++c) {
+    long k = class_start[c];
+    for (long i = 0; i < count; ++i)
+      if (labels[i] == c) by_class[k++] = static_cast<std::int32_t>(i);
+  }
+  return true;
+}
+
+bool finite_set_draw(const FiniteSet& s, Rng& rng, float* out, long n, const DatasetDraw& how) {
+  long base = 0, size = s.count;
+  if (how.cls >= 0) {
+    base = s.class_start[how.cls];
+    size = s.class_start[how.cls + 1] - base;
+  }
+  if (size < 1) return false;
+  const std::size_t dim = static_cast<std::size_t>(s.dim);
+  for (long i = 0; i < n; ++i) {
+    const std::uint64_t u = rng.next_u32();
+    const long pick = static_cast<long>((u * static_cast<std::uint64_t>(size)) >> 32);
+    const long row = how.cls >= 0 ? static_cast<long>(s.by_class[base + pick]) : pick;
+    std::memcpy(out + static_cast<std::size_t>(i) * dim, s.rows + static_cast<std::size_t>(row) * dim,
+                sizeof(float) * dim);
+    if (how.labels != nullptr) how.labels[i] = s.labels != nullptr ? s.labels[row] : -1;
+  }
+  return true;
 }
 
 }  // namespace rill

@@ -19,6 +19,13 @@ Status LinearField::eval(const float* x, int n, float, float* out, Arena&) const
   return Status::ok;
 }
 
+Status LinearField::eval_divergence(const float* x, int n, float t, float* out, float* div, Arena& arena) const {
+  float tr = 0.0f;
+  for (int i = 0; i < d_; ++i) tr = tr + A_[i * d_ + i];
+  for (int r = 0; r < n; ++r) div[r] = tr;
+  return eval(x, n, t, out, arena);
+}
+
 void LinearField::flow(double t, const double* x0, double* out) const {
   constexpr int kMax = 16;
   const int d = d_ <= kMax ? d_ : kMax;
@@ -58,7 +65,69 @@ void LinearField::flow(double t, const double* x0, double* out) const {
   }
 }
 
+namespace {
+// sinh(z)/z (hyperbolic) or sin(z)/z from the series Σ (±z²)^k / (2k + 1)!, for z² ≤ 0.25:
+// ten terms leave less than 1e-20 (the first omitted term).
+float sinc_series(float z2, float sign) {
+  float term = 1.0f, sum = 1.0f;
+  for (int k = 1; k <= 10; ++k) {
+    term = term * (sign * z2) / static_cast<float>((2 * k) * (2 * k + 1));
+    sum = sum + term;
+  }
+  return sum;
+}
+}  // namespace
+
+void matrix_exp_2x2(const float A[4], float t, float E[4]) {
+  const float tau = 0.5f * (A[0] + A[3]);
+  const float p = 0.5f * (A[0] - A[3]);
+  const float bc = A[1] * A[2];
+  const float q = p * p + bc;
+  const float w = mathf::sqrt(q > 0.0f ? q : -q);
+  const float z = w * t;
+  if (q > 0.0f && z * z > 0.25f) {
+    // Real eigenvalues τ ± w, far enough apart: exp(tA) = (e1·(M + wI) − e2·(M − wI)) / 2w,
+    // e1,2 = e^{(τ ± w)t}. No cosh − sinh cancellation (a diagonal A gives e^{at} and e^{dt}
+    // to a few ulp, however far apart), and p ± w without cancellation: (p + w)(p − w) = −bc.
+    const float e1 = mathf::exp((tau + w) * t), e2 = mathf::exp((tau - w) * t);
+    const float ppw = p >= 0.0f ? p + w : bc / (w - p);
+    const float pmw = p >= 0.0f ? -bc / (p + w) : p - w;
+    const float inv = 0.5f / w;
+    E[0] = (e1 * ppw - e2 * pmw) * inv;
+    E[3] = (e2 * ppw - e1 * pmw) * inv;
+    const float s = (e1 - e2) * inv;
+    E[1] = s * A[1];
+    E[2] = s * A[2];
+    return;
+  }
+  float C = 1.0f, S = t;  // q = 0: exp(tM) = I + tM (M² = 0)
+  if (q != 0.0f && z * z <= 0.25f) {
+    S = t * sinc_series(z * z, q > 0.0f ? 1.0f : -1.0f);
+    C = q > 0.0f ? 0.5f * (mathf::exp(z) + mathf::exp(-z)) : mathf::cos(z);
+  } else if (q < 0.0f) {
+    C = mathf::cos(z);  // complex eigenvalues τ ± iw: a rotation-like part
+    S = mathf::sin(z) / w;
+  }
+  const float g = mathf::exp(tau * t);
+  E[0] = g * (C + S * p);
+  E[1] = g * (S * A[1]);
+  E[2] = g * (S * A[2]);
+  E[3] = g * (C - S * p);
+}
+
 Status GaussianMixtureField::eval(const float* x, int n, float t, float* out, Arena&) const {
+  return eval_rows(x, n, t, out, nullptr);
+}
+
+Status GaussianMixtureField::eval_divergence(const float* x, int n, float t, float* out, float* div,
+                                             Arena&) const {
+  if (d_ > kMaxDivDim) return Status::unsupported;
+  return eval_rows(x, n, t, out, div);
+}
+
+// u (and, when div is non-null, its divergence) row by row. out's bits do not
+// depend on div: the divergence only reads what u's sums already computed.
+Status GaussianMixtureField::eval_rows(const float* x, int n, float t, float* out, float* div) const {
   if (k_ < 1 || k_ > kMaxComponents) return Status::invalid_argument;
   const float c = 1.0f - sigma_min_;
   const float beta = 1.0f - c * t;
@@ -96,8 +165,33 @@ Status GaussianMixtureField::eval(const float* x, int n, float t, float* out, Ar
       const float* mu = means_ + k * d_;
       for (int i = 0; i < d_; ++i) o[i] = o[i] + w * (mu[i] + gain[k] * (xr[i] - t * mu[i]));
     }
+    if (div != nullptr) div[r] = mixture_divergence(xr, t, lw, total, var, gain, o);
   }
   return Status::ok;
+}
+
+// div u at one point (see field.h): d·Σ_k w_k g_k + Σ_k w_k a_k·m_k − ā·u, with
+// w_k = lw[k]/total, a_k = −(x − tμ_k)/var_k, m_k = μ_k + g_k (x − tμ_k).
+float GaussianMixtureField::mixture_divergence(const float* xr, float t, const float* lw, float total,
+                                               const float* var, const float* gain, const float* u) const {
+  float abar[kMaxDivDim] = {};
+  float wg = 0.0f, wam = 0.0f;
+  for (int k = 0; k < k_; ++k) {
+    const float w = lw[k] / total;
+    const float* mu = means_ + k * d_;
+    wg = wg + w * gain[k];
+    float am = 0.0f;
+    for (int i = 0; i < d_; ++i) {
+      const float e = xr[i] - t * mu[i];
+      const float a = -e / var[k];
+      am = am + a * (mu[i] + gain[k] * e);
+      abar[i] = abar[i] + w * a;
+    }
+    wam = wam + w * am;
+  }
+  float au = 0.0f;
+  for (int i = 0; i < d_; ++i) au = au + abar[i] * u[i];
+  return static_cast<float>(d_) * wg + (wam - au);
 }
 
 EightGaussians::EightGaussians() {

@@ -9,6 +9,7 @@
 
 #include "rill/arena.h"
 #include "rill/mlp.h"
+#include "rill/mlp_divergence.h"
 #include "rill/status.h"
 
 namespace rill {
@@ -20,6 +21,14 @@ class VectorField {
   virtual std::size_t scratch_bytes(int n) const = 0;
   // out[n × d] = u_t(x[n × d]), both contiguous and not aliased.
   virtual Status eval(const float* x, int n, float t, float* out, Arena& arena) const = 0;
+  // The same out (bit for bit), and div[n] = div u_t(x) = Σ_i ∂u_i/∂x_i, exact
+  // (density.h integrates it). Status::unsupported for a field that has no
+  // divergence. Scratch: divergence_scratch_bytes(n).
+  virtual Status eval_divergence(const float* x, int n, float t, float* out, float* div, Arena& arena) const {
+    (void)x, (void)n, (void)t, (void)out, (void)div, (void)arena;
+    return Status::unsupported;
+  }
+  virtual std::size_t divergence_scratch_bytes(int n) const { return scratch_bytes(n); }
 
  protected:
   ~VectorField() = default;
@@ -32,6 +41,8 @@ class LinearField final : public VectorField {
   int dim() const override { return d_; }
   std::size_t scratch_bytes(int) const override { return 0; }
   Status eval(const float* x, int n, float t, float* out, Arena& arena) const override;
+  // div A·x = trace A (summed in index order), the same at every point.
+  Status eval_divergence(const float* x, int n, float t, float* out, float* div, Arena& arena) const override;
   // The exact flow: out = exp(t·A)·x0 for one point (double precision; scaling
   // and squaring of a Taylor series). d ≤ 16.
   void flow(double t, const double* x0, double* out) const;
@@ -41,6 +52,16 @@ class LinearField final : public VectorField {
   int d_;
 };
 
+// exp(t·A) for a 2 × 2 matrix A (row-major) in closed form, in float32 with
+// rill's mathf (the same bits on every target): with τ = (a + d)/2,
+// M = A − τI and q = ((a − d)/2)² + b·c (so M² = q·I),
+//   exp(tA) = e^{τt}·(C·I + S·M),  C, S = cosh(√q t), sinh(√q t)/√q   (q > 0)
+//                                  C, S = cos(√−q t), sin(√−q t)/√−q   (q < 0)
+//                                  C, S = 1, t                         (q = 0),
+// with S from its series where √|q|·|t| is small (no cancellation). The
+// seed's linear autonomous field: its flow is ψ_t(x0) = exp(tA)·x0.
+void matrix_exp_2x2(const float A[4], float t, float E[4]);
+
 // The marginal field of p_data = Σ_k π_k N(μ_k, s_k² I) under the CondOT path
 // x_t = t·x1 + (1 − (1 − σmin)·t)·x0, x0 ~ N(0, I):
 //   u_t(x) = Σ_k w_k(x)·[μ_k + (t·s_k² − c·β)/(t²·s_k² + β²)·(x − t·μ_k)],
@@ -48,6 +69,7 @@ class LinearField final : public VectorField {
 class GaussianMixtureField final : public VectorField {
  public:
   static constexpr int kMaxComponents = 16;
+  static constexpr int kMaxDivDim = 64;  // eval_divergence: d up to this (else unsupported)
   // means: k × d, stds and weights: k (weights need not be normalised). Not owned.
   GaussianMixtureField(const float* means, const float* stds, const float* weights, int k, int d,
                        float sigma_min = 0.0f)
@@ -55,8 +77,15 @@ class GaussianMixtureField final : public VectorField {
   int dim() const override { return d_; }
   std::size_t scratch_bytes(int) const override { return 0; }
   Status eval(const float* x, int n, float t, float* out, Arena& arena) const override;
+  // In closed form: with w_k(x) the posterior weights, a_k = −(x − tμ_k)/var_k,
+  // ā = Σ_k w_k a_k and m_k = μ_k + g_k·(x − tμ_k) (so u = Σ_k w_k m_k),
+  //   div u = d·Σ_k w_k g_k + Σ_k w_k (a_k − ā)·m_k.
+  Status eval_divergence(const float* x, int n, float t, float* out, float* div, Arena& arena) const override;
 
  private:
+  Status eval_rows(const float* x, int n, float t, float* out, float* div) const;
+  float mixture_divergence(const float* xr, float t, const float* lw, float total, const float* var,
+                           const float* gain, const float* u) const;
   const float* means_;
   const float* stds_;
   const float* weights_;
@@ -82,6 +111,11 @@ class MlpField final : public VectorField {
   Status eval(const float* x, int n, float t, float* out, Arena& arena) const override {
     return mlp_forward(*mlp_, x, mlp_->spec.dim, &t, false, n, out, mlp_->spec.dim, arena);
   }
+  // Exact, by forward mode (mlp_divergence.h); out keeps eval's bits.
+  Status eval_divergence(const float* x, int n, float t, float* out, float* div, Arena& arena) const override {
+    return mlp_divergence(*mlp_, x, n, t, out, div, arena);
+  }
+  std::size_t divergence_scratch_bytes(int n) const override { return mlp_divergence_scratch(mlp_->spec, n); }
 
  private:
   const Mlp* mlp_;

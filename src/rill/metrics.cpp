@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "rill/assignment.h"
 
@@ -131,6 +132,21 @@ double mmd2(const float* x, long n, const float* y, long m, int d) {
   return kxx + kyy - 2.0 * kxy;
 }
 
+double mmd2_bandwidths(const float* x, long n, const float* y, long m, int d, const double* bandwidths, int nh) {
+  if (!valid_sets(x, n, y, m, d) || bandwidths == nullptr || nh < 1) return std::numeric_limits<double>::quiet_NaN();
+  double inv[16];
+  if (nh > 16) return std::numeric_limits<double>::quiet_NaN();
+  for (int i = 0; i < nh; ++i) inv[i] = -0.5 / (bandwidths[i] * bandwidths[i]);
+  const auto k = [&](double r) {
+    double s = 0.0;
+    for (int i = 0; i < nh; ++i) s += std::exp(inv[i] * r);
+    return s;
+  };
+  double kxx, kyy, kxy;
+  pair_means_any(x, n, y, m, d, k, &kxx, &kyy, &kxy);
+  return kxx + kyy - 2.0 * kxy;
+}
+
 double energy_distance(const float* x, long n, const float* y, long m, int d) {
   if (!valid_sets(x, n, y, m, d)) return std::numeric_limits<double>::quiet_NaN();
   double dxx, dyy, dxy;
@@ -175,6 +191,102 @@ Status w2_exact(const float* x, const float* y, int n, int d, Arena& arena, doub
   }
   arena.release(mark);
   return st;
+}
+
+void nearest_distances(const float* ref, long nref, const float* x, long n, int d, double* dist) {
+  for (long i = 0; i < n; ++i) {
+    double best = std::numeric_limits<double>::infinity();
+    for (long j = 0; j < nref; ++j) {
+      const double r = sqdist(x + i * d, ref + j * d, d);
+      if (r < best) best = r;
+    }
+    dist[i] = std::sqrt(best);
+  }
+}
+
+namespace {
+// The k nearest reference points of one point (indices, nearest first; ties by index).
+void k_nearest(const float* ref, long nref, const float* p, int d, int k, long* idx, double* dist) {
+  int have = 0;
+  for (long j = 0; j < nref; ++j) {
+    const double r = sqdist(p, ref + j * d, d);
+    if (have == k && r >= dist[k - 1]) continue;
+    int q = have < k ? have++ : k - 1;
+    while (q > 0 && dist[q - 1] > r) {
+      dist[q] = dist[q - 1];
+      idx[q] = idx[q - 1];
+      --q;
+    }
+    dist[q] = r;
+    idx[q] = j;
+  }
+}
+}  // namespace
+
+double knn_agreement(const float* ref, const std::int32_t* ref_labels, long nref, const float* x, long n, int d,
+                     int k, const std::int32_t* want, bool want_all) {
+  if (n < 1 || k < 1 || nref < k || ref == nullptr || x == nullptr || ref_labels == nullptr || want == nullptr)
+    return std::numeric_limits<double>::quiet_NaN();
+  std::vector<long> idx(static_cast<std::size_t>(k));
+  std::vector<double> dist(static_cast<std::size_t>(k));
+  long agree = 0;
+  for (long i = 0; i < n; ++i) {
+    k_nearest(ref, nref, x + i * d, d, k, idx.data(), dist.data());
+    // Votes in order of nearness: the first label to reach the top count among
+    // the tied ones is the one whose nearest member is closest.
+    std::int32_t best = ref_labels[idx[0]];
+    int best_votes = 0;
+    for (int a = 0; a < k; ++a) {
+      const std::int32_t label = ref_labels[idx[static_cast<std::size_t>(a)]];
+      int votes = 0;
+      for (int b = 0; b < k; ++b) votes += ref_labels[idx[static_cast<std::size_t>(b)]] == label;
+      if (votes > best_votes) best_votes = votes, best = label;
+    }
+    agree += best == (want_all ? want[0] : want[i]);
+  }
+  return static_cast<double>(agree) / static_cast<double>(n);
+}
+
+bool target_log_density(Dataset d, const float* x, long n, double* out) {
+  const double log2pi = std::log(2.0 * 3.14159265358979323846);
+  switch (d) {
+    case Dataset::gaussian:
+      for (long i = 0; i < n; ++i) {
+        const double a = x[2 * i], b = x[2 * i + 1];
+        out[i] = -0.5 * (a * a + b * b) - log2pi;
+      }
+      return true;
+    case Dataset::eight_gaussians: {
+      float cx[8], cy[8];
+      eight_gaussians_centres(cx, cy);
+      const double s2 = static_cast<double>(kEightGaussiansStd) * kEightGaussiansStd;
+      for (long i = 0; i < n; ++i) {
+        double l[8], best = -std::numeric_limits<double>::infinity();
+        for (int k = 0; k < 8; ++k) {
+          const double ex = x[2 * i] - static_cast<double>(cx[k]), ey = x[2 * i + 1] - static_cast<double>(cy[k]);
+          l[k] = -std::log(8.0) - log2pi - std::log(s2) - 0.5 * (ex * ex + ey * ey) / s2;
+          best = std::fmax(best, l[k]);
+        }
+        double sum = 0.0;
+        for (double v : l) sum += std::exp(v - best);
+        out[i] = best + std::log(sum);
+      }
+      return true;
+    }
+    case Dataset::checkerboard:
+      for (long i = 0; i < n; ++i) {
+        // x = 2·(x1, x2): column floor(x1) ∈ {−2..1}, and x2 − parity ∈ [0, 1) or [−2, −1).
+        const double x1 = x[2 * i] / 2.0, x2 = x[2 * i + 1] / 2.0;
+        const double col = std::floor(x1);
+        const double parity = col - 2.0 * std::floor(col / 2.0);
+        const double v = x2 - parity;
+        const bool inside = x1 >= -2.0 && x1 < 2.0 && ((v >= 0.0 && v < 1.0) || (v >= -2.0 && v < -1.0));
+        out[i] = inside ? -std::log(32.0) : -std::numeric_limits<double>::infinity();
+      }
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace rill

@@ -1,0 +1,118 @@
+// mlp_divergence: forward-mode divergence of an Mlp. See mlp_divergence.h.
+#include "rill/mlp_divergence.h"
+
+#include <cstring>
+
+#include "rill/kernels.h"
+
+namespace rill {
+
+namespace {
+
+constexpr int kTangentRows = 64;  // tangent rows per tile (points × d)
+
+// Points per tile: enough that their d tangents fill about kTangentRows rows.
+int tile_points(const MlpSpec& s, int n) {
+  int p = kTangentRows / s.dim;
+  if (p < 1) p = 1;
+  return n < p ? (n < 1 ? 1 : n) : p;
+}
+
+// A layer without its bias (the tangent of z = W·a + b is W·da), through the
+// same kernel choice as the forward pass.
+void linear_no_bias(const Mlp& m, int i, const float* in, int n, float* out, const float* zeros) {
+  const int fin = m.spec.sizes[i], fout = m.spec.sizes[i + 1];
+  if (m.packed[i] != nullptr) linear_packed(in, fin, n, m.packed[i], zeros, fin, fout, out, fout);
+  else linear_ref(in, fin, n, m.weight[i], zeros, fin, fout, out, fout);
+}
+
+struct Buffers {
+  Tape tape;
+  float* t = nullptr;      // the time, once per point of a tile
+  float* tan_a = nullptr;  // tangents: (points × d) rows of the widest layer
+  float* tan_b = nullptr;
+  float* zeros = nullptr;  // a zero bias of the widest layer
+};
+
+Status take_buffers(const MlpSpec& s, int pts, Arena& arena, Buffers* b) {
+  const std::size_t rows = static_cast<std::size_t>(pts) * static_cast<std::size_t>(s.dim);
+  const std::size_t w = static_cast<std::size_t>(s.max_size());
+  if (tape_init(s, pts, arena, &b->tape) != Status::ok) return Status::out_of_memory;
+  b->t = arena.alloc_array<float>(static_cast<std::size_t>(pts));
+  b->tan_a = arena.alloc_array<float>(rows * w);
+  b->tan_b = arena.alloc_array<float>(rows * w);
+  b->zeros = arena.alloc_array<float>(w);
+  if (b->t == nullptr || b->tan_a == nullptr || b->tan_b == nullptr || b->zeros == nullptr) return Status::out_of_memory;
+  for (std::size_t j = 0; j < w; ++j) b->zeros[j] = 0.0f;
+  return Status::ok;
+}
+
+// The tangents of one tile of m points, already through the forward pass in
+// b.tape: div[r] = Σ_i ∂u_i/∂x_i for r < m.
+void tile_divergence(const Mlp& mlp, int m, Buffers& b, float* div) {
+  const MlpSpec& s = mlp.spec;
+  const int d = s.dim, L = s.n_layers;
+  // Layer 0: direction i of point r moves z_0 by column i of W_0.
+  const int f1 = s.sizes[1], fin0 = s.sizes[0];
+  float* cur = b.tan_a;
+  for (int r = 0; r < m; ++r)
+    for (int i = 0; i < d; ++i) {
+      float* row = cur + (static_cast<std::size_t>(r) * d + i) * f1;
+      for (int j = 0; j < f1; ++j) row[j] = mlp.weight[0][static_cast<std::size_t>(j) * fin0 + i];
+    }
+  // Hidden layers: through act'(z) of the point, then the next weights.
+  for (int l = 0; l + 1 < L; ++l) {
+    const int f = s.sizes[l + 1];
+    for (int r = 0; r < m; ++r) {
+      const float* slope = b.tape.slope[l] + static_cast<std::size_t>(r) * f;
+      for (int i = 0; i < d; ++i) {
+        float* row = cur + (static_cast<std::size_t>(r) * d + i) * f;
+        for (int j = 0; j < f; ++j) row[j] = row[j] * slope[j];
+      }
+    }
+    float* next = cur == b.tan_a ? b.tan_b : b.tan_a;
+    linear_no_bias(mlp, l + 1, cur, m * d, next, b.zeros);
+    cur = next;
+  }
+  // The output tangent of direction i: its i-th value is ∂u_i/∂x_i.
+  for (int r = 0; r < m; ++r) {
+    float sum = 0.0f;
+    for (int i = 0; i < d; ++i) sum = sum + cur[(static_cast<std::size_t>(r) * d + i) * d + i];
+    div[r] = sum;
+  }
+}
+
+}  // namespace
+
+std::size_t mlp_divergence_scratch(const MlpSpec& spec, int n) {
+  const int pts = tile_points(spec, n);
+  const std::size_t rows = static_cast<std::size_t>(pts) * static_cast<std::size_t>(spec.dim);
+  const std::size_t w = static_cast<std::size_t>(spec.max_size());
+  return tape_bytes(spec, pts) + scratch_floats(static_cast<std::size_t>(pts)) + 2 * scratch_floats(rows * w) +
+         scratch_floats(w);
+}
+
+Status mlp_divergence(const Mlp& mlp, const float* x, int n, float t, float* out, float* div, Arena& arena) {
+  const MlpSpec& s = mlp.spec;
+  if (n < 1) return n == 0 ? Status::ok : Status::invalid_argument;
+  const std::size_t mark = arena.mark();
+  const int pts = tile_points(s, n);
+  Buffers b;
+  if (take_buffers(s, pts, arena, &b) != Status::ok) {
+    arena.release(mark);
+    return Status::out_of_memory;
+  }
+  for (int r = 0; r < pts; ++r) b.t[r] = t;
+  const int d = s.dim, L = s.n_layers;
+  for (int r0 = 0; r0 < n; r0 += pts) {
+    const int m = n - r0 < pts ? n - r0 : pts;
+    const float* xr = x + static_cast<std::size_t>(r0) * d;
+    mlp_forward_train(mlp, xr, d, b.t, m, b.tape);
+    std::memcpy(out + static_cast<std::size_t>(r0) * d, b.tape.post[L - 1], sizeof(float) * static_cast<std::size_t>(m) * d);
+    tile_divergence(mlp, m, b, div + r0);
+  }
+  arena.release(mark);
+  return Status::ok;
+}
+
+}  // namespace rill

@@ -1,0 +1,27 @@
+// mlp_divergence: the exact divergence of the Mlp field, div u^θ_t(x) = Σ_i ∂u_i/∂x_i,
+// by forward mode (Jacobian-vector products) through the layers.
+//
+// For direction e_i the tangent of the first layer's pre-activation is the
+// column i of W_0 (time and condition inputs do not move); each hidden layer
+// multiplies the tangent by act'(z) of that point and the next layer's W (no
+// bias); the output tangent's i-th value is ∂u_i/∂x_i. The d tangents of a
+// point travel as d extra rows through the same kernels as the forward pass,
+// so the divergence costs about d forward passes more (2-D: 3× one field
+// evaluation), and every sum keeps the fixed order of the kernels (the same
+// bits on every target). div = Σ_i in index order.
+#pragma once
+#include <cstddef>
+
+#include "rill/arena.h"
+#include "rill/mlp.h"
+#include "rill/status.h"
+
+namespace rill {
+
+// Scratch mlp_divergence takes for n points (independent of n above a tile).
+std::size_t mlp_divergence_scratch(const MlpSpec& spec, int n);
+// out[n × d] = u_t(x) (the bits of mlp_forward) and div[n] = div u_t(x), for n
+// contiguous points x (n × d) at one time t.
+Status mlp_divergence(const Mlp& mlp, const float* x, int n, float t, float* out, float* div, Arena& arena);
+
+}  // namespace rill
