@@ -22,7 +22,7 @@ int tile_points(const MlpSpec& s, int n) {
 // same kernel choice as the forward pass.
 void linear_no_bias(const Mlp& m, int i, const float* in, int n, float* out, const float* zeros) {
   const int fin = m.spec.sizes[i], fout = m.spec.sizes[i + 1];
-  if (m.packed[i] != nullptr) linear_packed(in, fin, n, m.packed[i], zeros, fin, fout, out, fout);
+  if (m.packed[i] != nullptr) linear_packed(m.simd, in, fin, n, m.packed[i], zeros, fin, fout, out, fout);
   else linear_ref(in, fin, n, m.weight[i], zeros, fin, fout, out, fout);
 }
 
