@@ -1,23 +1,45 @@
-# --- microcontroller (issue 5) -----------------------------------------------
-# Cortex-M libraries, demo firmware, QEMU tests (the golden vectors: mk/golden.mk):
+# --- microcontroller (issues 5 and 16) --------------------------------------
+# Cortex-M and RISC-V libraries, demo firmware, QEMU tests (the golden vectors: mk/golden.mk):
 # src/mcu/, tests/mcu/.
 #   make mcu          $(B)/mcu/librill.a (Cortex-M4F; also $(B)/mcu/m4f/) and the variants
-#                     $(B)/mcu/{m7,m3,m0plus}/librill.a; the demo firmware $(B)/mcu/<variant>/demo.elf
+#                     $(B)/mcu/{m7,m3,m0plus,rv32imac,rv32imafc}/librill.a; the demo firmware
+#                     $(B)/mcu/<variant>/demo.elf
 #   make mcu-size     footprint table (code, RAM, flash, instructions) -> $(B)/mcu/footprint.md
-#   make mcu-test     nm checks of every library + QEMU runs on M4F, M7, M3 and M0+ (golden vectors,
-#                     field, loader on damaged files, API, negative controls); `N passed, M failed`
+#   make mcu-test     nm checks of every library + QEMU runs on M4F, M7, M3, M0+, rv32imac and
+#                     rv32imafc (golden vectors, field, loader on damaged files, API, negative
+#                     controls); `N passed, M failed`
 #   make mcu-run MCU_VARIANT=m4f   run the demo firmware in QEMU
-MCU_DEB_PKGS := gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-dev qemu-system-arm
+MCU_DEB_PKGS := gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-dev qemu-system-arm \
+  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc
 DEB_PKGS += $(MCU_DEB_PKGS)
-MCU_CC := arm-none-eabi-gcc
-MCU_CXX := arm-none-eabi-g++
-MCU_AR := arm-none-eabi-ar
-MCU_QEMU := qemu-system-arm
+# Per variant family: Cortex-M (arm-none-eabi + newlib nano) and RISC-V (riscv64-unknown-elf +
+# picolibc; Debian ships no libstdc++ headers for it, so src/mcu/cxx/ stands in for the few the core uses).
+MCU_CC_arm := arm-none-eabi-gcc
+MCU_CXX_arm := arm-none-eabi-g++
+MCU_AR_arm := arm-none-eabi-ar
+MCU_QEMU_arm := qemu-system-arm
+MCU_CC_rv := riscv64-unknown-elf-gcc
+MCU_CXX_rv := riscv64-unknown-elf-g++
+MCU_AR_rv := riscv64-unknown-elf-ar
+MCU_QEMU_rv := qemu-system-riscv32 -bios none
+MCU_SYS_arm :=
+MCU_SYS_rv := --specs=picolibc.specs -isystem src/mcu/cxx
+MCU_LIBC_arm := --specs=nano.specs
+MCU_LIBC_rv := --specs=picolibc.specs
+MCU_STARTUP_arm := src/mcu/startup.o
+MCU_STARTUP_rv := src/mcu/startup_riscv.o
 # Host-only core files (malloc, stdio, double libm, threads): not in the firmware library.
 MCU_EXCLUDE := src/rill/capi_heap.cpp src/rill/model_file.cpp src/rill/metrics.cpp \
   src/rill/thread_pool.cpp src/rill/capi_threads.cpp
 MCU_SRCS := $(filter-out $(MCU_EXCLUDE),$(CORE_SRCS))
-MCU_VARIANTS := m4f m7 m3 m0plus
+MCU_VARIANTS := m4f m7 m3 m0plus rv32imac rv32imafc
+family = $(if $(filter rv%,$(1)),rv,arm)
+MCU_ARCH_rv32imac := -march=rv32imac -mabi=ilp32
+MCU_ARCH_rv32imafc := -march=rv32imafc -mabi=ilp32f
+MCU_BOARD_rv32imac := virt
+MCU_BOARD_rv32imafc := virt
+MCU_LD_rv32imac := src/mcu/riscv.ld
+MCU_LD_rv32imafc := src/mcu/riscv.ld
 MCU_ARCH_m4f := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16
 MCU_ARCH_m7 := -mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16
 MCU_ARCH_m3 := -mcpu=cortex-m3 -mthumb -mfloat-abi=soft
@@ -42,18 +64,21 @@ MCU_KERNEL_OPT ?= $(MCU_OPT)
 MCU_CXXFLAGS = -std=c++17 $(MCU_OPT) $(CORE_FLAGS) $(NUMFLAGS) -DRILL_NO_SIMD -ffunction-sections -fdata-sections $(WARN) -Isrc -MMD -MP
 MCU_CFLAGS = -std=c11 $(MCU_OPT) $(NUMFLAGS) -ffunction-sections -fdata-sections $(WARN) -Isrc -MMD -MP
 # No rdimon/nosys: nothing provides _sbrk, so a firmware that needed malloc would not link.
-MCU_LDFLAGS = --specs=nano.specs -nostartfiles -Lsrc/mcu -Wl,--gc-sections
+MCU_LDFLAGS = -nostartfiles -Lsrc/mcu -Wl,--gc-sections
 # tests/mcu/run_tests.sh adds `-M BOARD -semihosting-config arg=...` (QEMU merges the two -semihosting-config).
-MCU_QEMU_RUN = timeout 60 $(MCU_QEMU) -nographic -monitor none -serial none -semihosting-config enable=on,target=native
+MCU_QEMU_OPTS = -nographic -monitor none -serial none -semihosting-config enable=on,target=native
+MCU_QEMU_RUN = timeout 60 $(MCU_QEMU_arm) $(MCU_QEMU_OPTS)
+qemu_run = timeout 60 $(MCU_QEMU_$(call family,$(1))) $(MCU_QEMU_OPTS)
 # The demo's model (and bare.cpp's), and the run whose hash the demo prints (src/mcu/demo_settings.h).
 MCU_MODEL := web/models/moons.safetensors
 MCU_DEMO_HASH_ARGS := heun 10 42 8
-MCU_FW_OBJS = src/mcu/startup.o src/mcu/print.o
+MCU_FW_OBJS = $(MCU_STARTUP_$(call family,$(1))) src/mcu/print.o
 
 .PHONY: mcu mcu-size mcu-test mcu-run
 mcu: $(B)/mcu/librill.a $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/librill.a $(B)/mcu/$(v)/demo.elf)
-	@for v in $(MCU_VARIANTS); do printf '%-7s %s: %s bytes of code (all objects; a firmware keeps what it calls)\n' $$v $(B)/mcu/$$v/librill.a \
-	  "$$(arm-none-eabi-size $(B)/mcu/$$v/librill.a | awk 'NR > 1 { t += $$1 } END { print t }')"; done
+	@for v in $(MCU_VARIANTS); do case $$v in rv*) sz=riscv64-unknown-elf-size;; *) sz=arm-none-eabi-size;; esac; \
+	  printf '%-9s %s: %s bytes of code (all objects; a firmware keeps what it calls)\n' $$v $(B)/mcu/$$v/librill.a \
+	  "$$($$sz $(B)/mcu/$$v/librill.a | awk 'NR > 1 { t += $$1 } END { print t }')"; done
 
 $(B)/mcu/librill.a: $(B)/mcu/m4f/librill.a
 	cp $< $@
@@ -62,13 +87,13 @@ $(B)/mcu/librill.a: $(B)/mcu/m4f/librill.a
 # One compile line per variant. MCU_OBJ_FLAGS (target-specific, as MCU_OPT for kernels.o) come
 # before -I$(B)/mcu/gen, so their -I wins: the micro:bit's small golden data, a footprint model.
 define MCU_VARIANT_RULES
-MCU_COMPILE_$(1) = $(MCU_CXX) $(MCU_ARCH_$(1)) $$(MCU_CXXFLAGS) $$(MCU_OBJ_FLAGS) -I$(B)/mcu/gen -c $$< -o $$@
+MCU_COMPILE_$(1) = $(MCU_CXX_$(call family,$(1))) $(MCU_ARCH_$(1)) $(MCU_SYS_$(call family,$(1))) $$(MCU_CXXFLAGS) $$(MCU_OBJ_FLAGS) -I$(B)/mcu/gen -c $$< -o $$@
 $(B)/mcu/$(1)/obj/%.o: %.cpp
 	@mkdir -p $$(dir $$@)
 	$$(MCU_COMPILE_$(1))
 $(B)/mcu/$(1)/obj/%.o: %.c
 	@mkdir -p $$(dir $$@)
-	$(MCU_CC) $(MCU_ARCH_$(1)) $$(MCU_CFLAGS) -c $$< -o $$@
+	$(MCU_CC_$(call family,$(1))) $(MCU_ARCH_$(1)) $(MCU_SYS_$(call family,$(1))) $$(MCU_CFLAGS) -c $$< -o $$@
 # The demo with stubs for the rill calls (footprint.py subtracts it).
 $(B)/mcu/$(1)/obj/src/mcu/main_base.o: src/mcu/main.cpp $(B)/mcu/gen/demo_model.h
 	@mkdir -p $$(dir $$@)
@@ -77,28 +102,28 @@ $(B)/mcu/$(1)/obj/src/mcu/main_base.o: MCU_OBJ_FLAGS := -DRILL_DEMO_BASELINE
 $(B)/mcu/$(1)/obj/tests/mcu/mcu_tests.o: MCU_OBJ_FLAGS := $(MCU_TEST_FLAGS_$(1))
 $(B)/mcu/$(1)/librill.a: $(patsubst %.cpp,$(B)/mcu/$(1)/obj/%.o,$(MCU_SRCS))
 	@rm -f $$@
-	$(MCU_AR) rcs $$@ $$^
+	$(MCU_AR_$(call family,$(1))) rcs $$@ $$^
 # The nm check's negative control: host-only code that must fail it.
 $(B)/mcu/$(1)/nm_control.a: $(B)/mcu/$(1)/obj/src/rill/metrics.o
 	@rm -f $$@
-	$(MCU_AR) rcs $$@ $$^
+	$(MCU_AR_$(call family,$(1))) rcs $$@ $$^
 # Firmware: its program object (and librill.a); every one links startup + print with the board's
 # linker script and writes a map file (footprint.py reads the code per object from it).
 $(B)/mcu/$(1)/demo.elf: $(B)/mcu/$(1)/obj/src/mcu/main.o $(B)/mcu/$(1)/librill.a
 $(B)/mcu/$(1)/demo_base.elf: $(B)/mcu/$(1)/obj/src/mcu/main_base.o
 $(B)/mcu/$(1)/bare.elf: $(B)/mcu/$(1)/obj/src/mcu/bare.o $(B)/mcu/$(1)/librill.a
 $(B)/mcu/$(1)/mcu_tests.elf: $(B)/mcu/$(1)/obj/tests/mcu/mcu_tests.o $(B)/mcu/$(1)/librill.a
-$(B)/mcu/$(1)/%.elf: $(addprefix $(B)/mcu/$(1)/obj/,$(MCU_FW_OBJS)) $(MCU_LD_$(1))
-	$(MCU_CC) $(MCU_ARCH_$(1)) $(MCU_LDFLAGS) -T $(MCU_LD_$(1)) -Wl,-Map=$$(@:.elf=.map) $$(filter %.o %.a,$$^) -o $$@
+$(B)/mcu/$(1)/%.elf: $(addprefix $(B)/mcu/$(1)/obj/,$(call MCU_FW_OBJS,$(1))) $(MCU_LD_$(1))
+	$(MCU_CC_$(call family,$(1))) $(MCU_ARCH_$(1)) $(MCU_LIBC_$(call family,$(1))) $(MCU_LDFLAGS) -T $(MCU_LD_$(1)) -Wl,-Map=$$(@:.elf=.map) $$(filter %.o %.a,$$^) -o $$@
 # bare.elf must sample the demo's bits (the native library's hash, which the demo is held to),
 # or the code it measures is not the sampling path of the demo's model.
 $(B)/mcu/$(1)/bare.hash: $(B)/mcu/$(1)/bare.elf $(B)/golden/golden $(MCU_MODEL)
 	@want=$$$$($(B)/golden/golden --sample-hash $(MCU_MODEL) $(MCU_DEMO_HASH_ARGS)); \
-	got=$$$$($(MCU_QEMU_RUN) -M $(MCU_BOARD_$(1)) -kernel $$< 2>&1 | sed -n 's/^hash //p'); \
+	got=$$$$($(call qemu_run,$(1)) -M $(MCU_BOARD_$(1)) -kernel $$< 2>&1 | sed -n 's/^hash //p'); \
 	if [ -n "$$$$got" ] && [ "$$$$got" = "$$$$want" ]; then echo "$(1) bare.elf: hash $$$$got = the demo's"; echo "$$$$got" > $$@; \
 	else echo "$(1) bare.elf: hash '$$$$got', the demo's (native) '$$$$want': bare.cpp does not sample $(MCU_MODEL)"; exit 1; fi
 -include $(patsubst %.cpp,$(B)/mcu/$(1)/obj/%.d,$(MCU_SRCS) src/mcu/main.cpp src/mcu/bare.cpp tests/mcu/mcu_tests.cpp) \
-  $(patsubst %.c,$(B)/mcu/$(1)/obj/%.d,src/mcu/startup.c src/mcu/print.c) \
+  $(patsubst %.c,$(B)/mcu/$(1)/obj/%.d,src/mcu/startup.c src/mcu/startup_riscv.c src/mcu/print.c) \
   $(B)/mcu/$(1)/obj/src/mcu/main_base.d $(wildcard $(B)/mcu/$(1)/obj/footprint-*.d)
 endef
 $(foreach v,$(MCU_VARIANTS),$(eval $(call MCU_VARIANT_RULES,$(v))))
@@ -129,17 +154,18 @@ mcu-test: $(B)/mcu/m4f/nm_control.a $(B)/golden/golden \
           $(foreach v,$(MCU_VARIANTS),$(addprefix $(B)/mcu/$(v)/,librill.a mcu_tests.elf demo.elf bare.elf))
 	@MCU_VARIANTS="$(MCU_VARIANTS)" MCU_BOARDS="$(foreach v,$(MCU_VARIANTS),$(v)=$(MCU_BOARD_$(v)))" \
 	  MCU_MODEL=$(MCU_MODEL) MCU_DEMO_HASH_ARGS="$(MCU_DEMO_HASH_ARGS)" MCU_QEMU_RUN="$(MCU_QEMU_RUN)" \
-	  bash tests/mcu/run_tests.sh $(B)
+	  MCU_QEMU_RUN_RV="$(call qemu_run,rv32imac)" bash tests/mcu/run_tests.sh $(B)
 
 mcu-run: $(B)/mcu/$(or $(MCU_VARIANT),m4f)/demo.elf
-	$(MCU_QEMU_RUN) -M $(MCU_BOARD_$(or $(MCU_VARIANT),m4f)) -kernel $<
+	$(call qemu_run,$(or $(MCU_VARIANT),m4f)) -M $(MCU_BOARD_$(or $(MCU_VARIANT),m4f)) -kernel $<
 
 # Footprint: the demo linked with and without rill, and bare.elf (code; map files); footprint.cpp
 # per model under QEMU (RAM, time). `default` is MCU_MODEL; the others are stand-ins for the
 # smaller rows of src/mcu/README.md's model table: the shipped models' sin:4 time and silu
 # (MODELS_RECIPE) with another width and depth.
 MCU_SIZE_MODELS := default w64 w64d2 w32 w32d2
-MCU_SIZE_RUNS := $(foreach m,$(MCU_SIZE_MODELS),m4f-$(m)) m7-default m3-default m0plus-default
+MCU_SIZE_RUNS := $(foreach m,$(MCU_SIZE_MODELS),m4f-$(m)) m7-default m3-default m0plus-default rv32imac-default \
+  rv32imafc-default
 MCU_MODEL_default := $(MCU_MODEL)
 $(foreach m,$(filter-out default,$(MCU_SIZE_MODELS)),$(eval MCU_MODEL_$(m) := $(B)/mcu/standin_$(m).safetensors))
 MCU_TRAIN_w64 := --time sin:4 --width 64 --depth 3
@@ -159,7 +185,7 @@ $(B)/mcu/$(1)/obj/footprint-$(2).o: src/mcu/footprint.cpp $(B)/mcu/models/$(2)/d
 $(B)/mcu/$(1)/obj/footprint-$(2).o: MCU_OBJ_FLAGS := $(MCU_FOOTPRINT_FLAGS_$(1)) -I$(B)/mcu/models/$(2)
 $(B)/mcu/$(1)/footprint-$(2).elf: $(B)/mcu/$(1)/obj/footprint-$(2).o $(B)/mcu/$(1)/librill.a
 $(B)/mcu/footprint-$(1)-$(2).txt: $(B)/mcu/$(1)/footprint-$(2).elf
-	$(MCU_QEMU_RUN) -icount shift=0 -M $(MCU_BOARD_$(1)) -kernel $$< > $$@ 2>&1 || { cat $$@; rm -f $$@; exit 1; }
+	$(call qemu_run,$(1)) -icount shift=0 -M $(MCU_BOARD_$(1)) -kernel $$< > $$@ 2>&1 || { cat $$@; rm -f $$@; exit 1; }
 endef
 $(foreach r,$(MCU_SIZE_RUNS),$(eval $(call MCU_FOOTPRINT_RULES,$(word 1,$(subst -, ,$(r))),$(word 2,$(subst -, ,$(r))))))
 

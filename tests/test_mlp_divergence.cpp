@@ -132,13 +132,15 @@ TEST_CASE("mlp_divergence: u has mlp_forward's bits; packed, unpacked and any ba
     const std::vector<float> d1 = divergence(net.packed, one, 1, t, &u1);
     CHECK(std::memcmp(&d1[0], &div[static_cast<std::size_t>(r)], sizeof(float)) == 0);
   }
-  // and through the field interface
-  const MlpField field(net.packed);
+  // and through the field interface, whose eval keeps MlpField's bits
+  const MlpDivergenceField field(net.packed);
   std::vector<unsigned char> fmem(field.divergence_scratch_bytes(n));
   Arena fa(fmem.data(), fmem.size());
   std::vector<float> fu(x.size()), fdiv(static_cast<std::size_t>(n));
   REQUIRE(field.eval_divergence(x.data(), n, t, fu.data(), fdiv.data(), fa) == Status::ok);
   CHECK(std::memcmp(fdiv.data(), div.data(), div.size() * sizeof(float)) == 0);
+  REQUIRE(field.eval(x.data(), n, t, fu.data(), fa) == Status::ok);
+  CHECK(std::memcmp(fu.data(), u_ref.data(), u_ref.size() * sizeof(float)) == 0);
 }
 
 TEST_CASE("mlp_divergence: too little scratch is out_of_memory, n = 0 is nothing") {

@@ -54,7 +54,7 @@ def section_sizes(map_path):
 
 
 def is_flash(section):
-    return section.startswith((".text", ".rodata", ".ARM.exidx", ".data"))
+    return section.startswith((".text", ".rodata", ".srodata", ".ARM.exidx", ".data", ".sdata"))
 
 
 def owner(path):
@@ -69,11 +69,12 @@ def owner(path):
 
 
 def elf_text(elf):
-    out = subprocess.run(["arm-none-eabi-size", "-A", elf], capture_output=True, text=True, check=True).stdout
+    tool = "riscv64-unknown-elf-size" if os.path.basename(os.path.dirname(elf)).startswith("rv") else "arm-none-eabi-size"
+    out = subprocess.run([tool, "-A", elf], capture_output=True, text=True, check=True).stdout
     total = 0
     for line in out.splitlines():
         parts = line.split()
-        if len(parts) >= 3 and parts[0].startswith((".text", ".ARM.exidx", ".data", ".rodata")):
+        if len(parts) >= 3 and parts[0].startswith((".text", ".ARM.exidx", ".data", ".rodata", ".srodata", ".sdata")):
             total += int(parts[1])
     return total
 
@@ -91,7 +92,7 @@ def kept_code(map_path, base_sections):
         if o.startswith("rill:"):
             rill += size
             objs[o[5:]] = objs.get(o[5:], 0) + size
-        elif o in ("libgcc", "libc_nano", "libc", "libm") and (o, s) not in base_sections:
+        elif o in ("libgcc", "libc_nano", "libc", "libm", "libc_picolibc") and (o, s) not in base_sections:
             helpers += size
             m = re.search(r"\(([^)]+)\.o\)$", f)
             names.add(m.group(1) if m else o)
@@ -165,7 +166,8 @@ def main():
     if runs:
         out.append("")
         out.append("RAM and time per model (QEMU; heun, 10 steps; arena = rill_model_memory; stacks painted;")
-        out.append("instructions per point: SysTick under -icount shift=0, calibrated on a 40,000-instruction loop;")
+        out.append("instructions per point: SysTick (Cortex-M) or minstret (RISC-V) under -icount shift=0, calibrated on a")
+        out.append("40,000-instruction loop;")
         out.append("QEMU counts instructions, not cycles):")
         out.append("")
         out.append("| target | model | flash (model) | n | chunk | arena | stack: init | stack: sample | RAM to sample (arena + sample stack) | peak RAM (arena + init stack) | instructions / point / field eval |")

@@ -75,17 +75,23 @@ uint32_t board_stack_used(uintptr_t top) {
 }
 
 /* ---- time: minstret, instructions retired ------------------------------
- * QEMU counts retired instructions exactly under `-icount shift=0`; board_ticks
- * returns them mod 2^24, so that callers subtract as on Cortex-M's SysTick. */
+ * QEMU counts retired instructions exactly under `-icount shift=0`. A tick is
+ * 64 instructions, returned mod 2^24 (so 2^30 instructions fit, and callers
+ * subtract as with Cortex-M's SysTick); footprint.cpp calibrates ticks on a
+ * loop of known length either way. */
 
-static uint32_t ticks0;
-static uint32_t instret(void) {
-  uint32_t v;
-  __asm__ volatile(".option push\n .option arch, +zicsr\n csrr %0, minstret\n .option pop" : "=r"(v));
-  return v;
+static uint64_t ticks0;
+static uint64_t instret(void) {
+  uint32_t hi, lo, again;
+  do {
+    __asm__ volatile(".option push\n .option arch, +zicsr\n csrr %0, minstreth\n .option pop" : "=r"(hi));
+    __asm__ volatile(".option push\n .option arch, +zicsr\n csrr %0, minstret\n .option pop" : "=r"(lo));
+    __asm__ volatile(".option push\n .option arch, +zicsr\n csrr %0, minstreth\n .option pop" : "=r"(again));
+  } while (hi != again);
+  return ((uint64_t)hi << 32) | lo;
 }
 void board_ticks_start(void) { ticks0 = instret(); }
-uint32_t board_ticks(void) { return (instret() - ticks0) & 0x00FFFFFFu; }
+uint32_t board_ticks(void) { return (uint32_t)((instret() - ticks0) >> 6) & 0x00FFFFFFu; }
 
 /* ---- reset and traps ---------------------------------------------------- */
 

@@ -50,13 +50,13 @@ float log_normal_density(const float* x, int d) {
   return -0.5f * q - 0.5f * static_cast<float>(d) * kLog2Pi;
 }
 
-std::size_t log_prob_scratch(const VectorField& field, Solver solver, int n) {
+std::size_t log_prob_scratch(const DivergenceField& field, Solver solver, int n) {
   const DivergenceAugmentedField aug(field);
   return scratch_floats(static_cast<std::size_t>(n) * static_cast<std::size_t>(aug.dim())) +
          integrate_scratch(aug, solver, n);
 }
 
-Status log_prob(const VectorField& field, Solver solver, int steps, const float* x, int n, float t, float* logp,
+Status log_prob(const DivergenceField& field, Solver solver, int steps, const float* x, int n, float t, float* logp,
                 Arena& arena) {
   const DivergenceAugmentedField aug(field);
   const int d = field.dim();

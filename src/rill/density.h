@@ -16,30 +16,28 @@
 
 namespace rill {
 
-// The field [x | ℓ] ↦ [u_t(x) | div u_t(x)] of dimension d + 1, over a field
-// that has eval_divergence (not owned).
+// The field [x | ℓ] ↦ [u_t(x) | div u_t(x)] of dimension d + 1 (inner not owned).
 class DivergenceAugmentedField final : public VectorField {
  public:
-  explicit DivergenceAugmentedField(const VectorField& inner) : inner_(&inner) {}
+  explicit DivergenceAugmentedField(const DivergenceField& inner) : inner_(&inner) {}
   int dim() const override { return inner_->dim() + 1; }
   std::size_t scratch_bytes(int n) const override;
   Status eval(const float* x, int n, float t, float* out, Arena& arena) const override;
 
  private:
-  const VectorField* inner_;
+  const DivergenceField* inner_;
 };
 
 // log N(x; 0, I) = −‖x‖²/2 − (d/2)·log 2π, summed in index order.
 float log_normal_density(const float* x, int d);
 
 // Scratch log_prob() takes for n points.
-std::size_t log_prob_scratch(const VectorField& field, Solver solver, int n);
+std::size_t log_prob_scratch(const DivergenceField& field, Solver solver, int n);
 // logp[i] = log p_t(x_i) in nats for n points x (n × d, not changed), by
 // `steps` steps of `solver` from t back to 0 (h = −t/steps). A point whose
 // integration overflows or gives NaN gets a non-finite logp (callers report
-// which, see non_finite_count). Status::unsupported if the field has no
-// divergence.
-Status log_prob(const VectorField& field, Solver solver, int steps, const float* x, int n, float t, float* logp,
+// which, see non_finite_count).
+Status log_prob(const DivergenceField& field, Solver solver, int steps, const float* x, int n, float t, float* logp,
                 Arena& arena);
 
 // How many of v[0..n) are not finite; the first up to `cap` of their indices into first[].

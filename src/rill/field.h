@@ -21,21 +21,27 @@ class VectorField {
   virtual std::size_t scratch_bytes(int n) const = 0;
   // out[n × d] = u_t(x[n × d]), both contiguous and not aliased.
   virtual Status eval(const float* x, int n, float t, float* out, Arena& arena) const = 0;
-  // The same out (bit for bit), and div[n] = div u_t(x) = Σ_i ∂u_i/∂x_i, exact
-  // (density.h integrates it). Status::unsupported for a field that has no
-  // divergence. Scratch: divergence_scratch_bytes(n).
-  virtual Status eval_divergence(const float* x, int n, float t, float* out, float* div, Arena& arena) const {
-    (void)x, (void)n, (void)t, (void)out, (void)div, (void)arena;
-    return Status::unsupported;
-  }
-  virtual std::size_t divergence_scratch_bytes(int n) const { return scratch_bytes(n); }
 
  protected:
   ~VectorField() = default;
 };
 
+// A field that also gives its divergence, for log-likelihoods (density.h).
+// A separate interface, so that a firmware that only samples links no
+// divergence code (a virtual function is always linked with its class).
+class DivergenceField : public VectorField {
+ public:
+  // The same out as eval (bit for bit), and div[n] = div u_t(x) = Σ_i ∂u_i/∂x_i,
+  // exact. Scratch: divergence_scratch_bytes(n).
+  virtual Status eval_divergence(const float* x, int n, float t, float* out, float* div, Arena& arena) const = 0;
+  virtual std::size_t divergence_scratch_bytes(int n) const = 0;
+
+ protected:
+  ~DivergenceField() = default;
+};
+
 // u_t(x) = A·x with A a d × d row-major matrix (not owned).
-class LinearField final : public VectorField {
+class LinearField final : public DivergenceField {
  public:
   LinearField(const float* A, int d) : A_(A), d_(d) {}
   int dim() const override { return d_; }
@@ -43,6 +49,7 @@ class LinearField final : public VectorField {
   Status eval(const float* x, int n, float t, float* out, Arena& arena) const override;
   // div A·x = trace A (summed in index order), the same at every point.
   Status eval_divergence(const float* x, int n, float t, float* out, float* div, Arena& arena) const override;
+  std::size_t divergence_scratch_bytes(int) const override { return 0; }
   // The exact flow: out = exp(t·A)·x0 for one point (double precision; scaling
   // and squaring of a Taylor series). d ≤ 16.
   void flow(double t, const double* x0, double* out) const;
@@ -66,7 +73,7 @@ void matrix_exp_2x2(const float A[4], float t, float E[4]);
 // x_t = t·x1 + (1 − (1 − σmin)·t)·x0, x0 ~ N(0, I):
 //   u_t(x) = Σ_k w_k(x)·[μ_k + (t·s_k² − c·β)/(t²·s_k² + β²)·(x − t·μ_k)],
 // with c = 1 − σmin, β = 1 − c·t and w_k(x) ∝ π_k N(x; t·μ_k, (t²s_k² + β²) I).
-class GaussianMixtureField final : public VectorField {
+class GaussianMixtureField final : public DivergenceField {
  public:
   static constexpr int kMaxComponents = 16;
   static constexpr int kMaxDivDim = 64;  // eval_divergence: d up to this (else unsupported)
@@ -81,6 +88,7 @@ class GaussianMixtureField final : public VectorField {
   // ā = Σ_k w_k a_k and m_k = μ_k + g_k·(x − tμ_k) (so u = Σ_k w_k m_k),
   //   div u = d·Σ_k w_k g_k + Σ_k w_k (a_k − ā)·m_k.
   Status eval_divergence(const float* x, int n, float t, float* out, float* div, Arena& arena) const override;
+  std::size_t divergence_scratch_bytes(int) const override { return 0; }
 
  private:
   Status eval_rows(const float* x, int n, float t, float* out, float* div) const;
@@ -111,7 +119,21 @@ class MlpField final : public VectorField {
   Status eval(const float* x, int n, float t, float* out, Arena& arena) const override {
     return mlp_forward(*mlp_, x, mlp_->spec.dim, &t, false, n, out, mlp_->spec.dim, arena);
   }
-  // Exact, by forward mode (mlp_divergence.h); out keeps eval's bits.
+
+ private:
+  const Mlp* mlp_;
+};
+
+// The learned field with its exact divergence by forward mode (mlp_divergence.h);
+// eval and eval_divergence's out have MlpField's bits.
+class MlpDivergenceField final : public DivergenceField {
+ public:
+  explicit MlpDivergenceField(const Mlp& mlp) : mlp_(&mlp) {}
+  int dim() const override { return mlp_->spec.dim; }
+  std::size_t scratch_bytes(int n) const override { return mlp_forward_scratch(mlp_->spec, n); }
+  Status eval(const float* x, int n, float t, float* out, Arena& arena) const override {
+    return mlp_forward(*mlp_, x, mlp_->spec.dim, &t, false, n, out, mlp_->spec.dim, arena);
+  }
   Status eval_divergence(const float* x, int n, float t, float* out, float* div, Arena& arena) const override {
     return mlp_divergence(*mlp_, x, n, t, out, div, arena);
   }

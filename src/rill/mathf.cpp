@@ -413,8 +413,8 @@ float sqrt_soft(float x) {
 }  // namespace detail
 
 float sqrt(float x) {
-#if defined(__arm__) && !(defined(__ARM_FP) && (__ARM_FP & 4))
-  // AArch32 without a single-precision FPU (Cortex-M0/M0+/M3, soft-float).
+#if (defined(__arm__) && !(defined(__ARM_FP) && (__ARM_FP & 4))) || (defined(__riscv) && !defined(__riscv_flen))
+  // AArch32 without a single-precision FPU (Cortex-M0/M0+/M3, soft-float), RISC-V without F (rv32imac).
   return detail::sqrt_soft(x);
 #elif defined(__arm__) && !defined(__NO_MATH_ERRNO__)
   // With math-errno on, __builtin_sqrtf would keep a call to libm's sqrtf for
@@ -425,7 +425,7 @@ float sqrt(float x) {
 #elif defined(RILL_MATHF_SSE_SQRT)
   return _mm_cvtss_f32(_mm_sqrt_ss(_mm_set_ss(x)));
 #else
-  // x86 SSE, wasm f32.sqrt, AArch64 fsqrt, ARM vsqrt (with -fno-math-errno).
+  // x86 SSE, wasm f32.sqrt, AArch64 fsqrt, ARM vsqrt, RISC-V fsqrt.s (with -fno-math-errno).
   return __builtin_sqrtf(x);
 #endif
 }

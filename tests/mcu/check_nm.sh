@@ -16,7 +16,8 @@ heap='^(_?malloc|calloc|realloc|free|aligned_alloc|posix_memalign|memalign|vallo
 exceptions='^(__cxa_.*|__gxx_personality.*|_Unwind_.*|__aeabi_unwind_cpp_pr[0-9]|_ZTI.*|_ZTS.*|__dynamic_cast|_ZSt9terminatev|_ZSt[0-9]+__throw_.*)$'
 libm='^(sqrt|cbrt|hypot|exp|exp2|expm1|log|log2|log10|log1p|logb|pow|sin|cos|tan|asin|acos|atan|atan2|sinh|cosh|tanh|asinh|acosh|atanh|erf|erfc|lgamma|tgamma|floor|ceil|round|lround|llround|trunc|rint|lrint|nearbyint|fmod|remainder|remquo|fabs|ldexp|frexp|modf|scalbn|ilogb|copysign|nan|fma|fmax|fmin|fdim|sincos)[fl]?$|^__ieee754_.*'
 host='^(printf|sprintf|snprintf|vprintf|vsprintf|vsnprintf|fprintf|vfprintf|iprintf|siprintf|fiprintf|puts|putchar|fopen|fclose|fread|fwrite|fflush|fputs|fputc|fseek|ftell|open|close|read|write|abort|exit|_exit|atexit|__aeabi_atexit|__assert_func|rand|srand|time|clock|getentropy|strtod|strtof|strtol|atof|atoi|_impure_ptr|__errno|_reent.*)$'
-allowed='^(memcpy|memmove|memset|memcmp|strlen|strcmp|strncmp|strchr|__aeabi_.*|__gnu_.*|__(clz|ctz|popcount|ffs|bswap)[sd]i2)$'
+# libgcc's helpers: ARM's __aeabi_*, and the generic soft-float and integer ones (RISC-V without F or M).
+allowed='^(memcpy|memmove|memset|memcmp|strlen|strcmp|strncmp|strchr|__aeabi_.*|__gnu_.*|__(clz|ctz|popcount|ffs|bswap)[sd]i2|__(add|sub|mul|div|neg)[sd]f3|__(eq|ne|lt|le|gt|ge|un|cmp)[sd]f2|__(fix|fixuns)[sd]f[sd]i|__float(un)?[sd]i[sd]f|__extendsfdf2|__truncdfsf2|__(u?div|u?mod|mul)[sd]i3|__(ashl|ashr|lshr)di3)$'
 
 fail=0
 if [ "${1:-}" = "--elf" ]; then

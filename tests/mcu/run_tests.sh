@@ -25,12 +25,17 @@ qemu() {  # qemu VARIANT ELF [ARG...] -> output in $out, exit status in $rc
   local v=$1 elf=$2; shift 2
   local args=""
   for a in "$@"; do args="$args,arg=$a"; done  # MCU_QEMU_RUN's -semihosting-config enables; QEMU merges the two
-  out=$($MCU_QEMU_RUN -M "$(board_of "$v")" -semihosting-config "arg=$(basename "$elf")$args" -kernel "$elf" 2>&1)
+  local run=$MCU_QEMU_RUN
+  case $v in rv*) run=$MCU_QEMU_RUN_RV ;; esac
+  out=$($run -M "$(board_of "$v")" -semihosting-config "arg=$(basename "$elf")$args" -kernel "$elf" 2>&1)
   rc=$?
 }
 
+# The binutils of a variant's toolchain (check_nm.sh reads NM and SIZE).
+tools_of() { case $1 in rv*) echo "NM=riscv64-unknown-elf-nm SIZE=riscv64-unknown-elf-size" ;;
+                        *) echo "NM=arm-none-eabi-nm SIZE=arm-none-eabi-size" ;; esac; }
 for v in $MCU_VARIANTS; do
-  if r=$("$here/check_nm.sh" "$B/mcu/$v/librill.a"); then pass "nm $v: ${r#ok }"; else fail "nm $v: $r"; fi
+  if r=$(env $(tools_of "$v") "$here/check_nm.sh" "$B/mcu/$v/librill.a"); then pass "nm $v: ${r#ok }"; else fail "nm $v: $r"; fi
 done
 if r=$("$here/check_nm.sh" "$B/mcu/m4f/nm_control.a"); then
   fail "nm negative control: host-only metrics.o passed the check"
@@ -42,7 +47,7 @@ read -r demo_solver demo_steps _ demo_n <<< "$MCU_DEMO_HASH_ARGS"
 model_hash=$("$B/golden/golden" --sample-hash "$MCU_MODEL" $MCU_DEMO_HASH_ARGS) || fail "native hash of $MCU_MODEL"
 for v in $MCU_VARIANTS; do
   for elf in "$B/mcu/$v/mcu_tests.elf" "$B/mcu/$v/demo.elf" "$B/mcu/$v/bare.elf"; do
-    if r=$("$here/check_nm.sh" --elf "$elf"); then pass "$v ${r#ok }"; else fail "$v $r"; fi
+    if r=$(env $(tools_of "$v") "$here/check_nm.sh" --elf "$elf"); then pass "$v ${r#ok }"; else fail "$v $r"; fi
   done
   start=$(date +%s.%N)
   qemu "$v" "$B/mcu/$v/mcu_tests.elf"
