@@ -4,12 +4,13 @@
 #   make                        build/librill.a and build/rill                         Makefile
 #   make test                   every suite below (starts with `make deps`)            mk/test.mk
 #   make unit | cli-test        doctest unit tests | the `rill` command end to end     mk/test.mk
+#   make pytorch-test           models saved by tools/pytorch, read by rill            mk/test.mk
 #   make install-test           `make install` into a temporary DESTDIR, used by C     mk/install.mk
 #   make asan | tsan | fuzz     sanitizers (ASan+UBSan, TSan) and libFuzzer            mk/test.mk
 #   make deps                   install missing Debian / npm packages                  Makefile
 #   make wasm | serve | demo    the WebAssembly module and the demo page               mk/web.mk
 #   make wasm-test | browser-test   rill.mjs under Node | the page in Chromium         mk/web.mk
-#   make mcu | mcu-size | mcu-test | mcu-run   Cortex-M libraries, footprint, QEMU     mk/mcu.mk
+#   make mcu | mcu-size | mcu-test | mcu-run   Cortex-M and RISC-V, footprint, QEMU    mk/mcu.mk
 #   make golden-test | golden-json | golden    the golden vectors                      mk/golden.mk
 #   make bench | bench-fma | bench-torch       speed figures (not tests)               mk/bench.mk
 #   make models | models-eval | models-ot      the shipped models                      mk/models.mk

@@ -5,11 +5,12 @@
 #   make asan       the unit tests under ASan + UBSan (build-asan/)
 #   make tsan       the thread pool and threaded sampling/training under TSan (build-tsan/)
 #   make fuzz       libFuzzer on the model loader for FUZZ_SECONDS, then the CLI's array readers
+#   make pytorch-test  tools/pytorch/rill_torch.py: models trained in PyTorch, read by rill, same field
 FUZZ_SECONDS ?= 60
 TEST_SRCS := $(wildcard tests/test_*.cpp)
 TEST_OBJS := $(patsubst %.cpp,$(B)/%.o,$(TEST_SRCS))
 
-.PHONY: test unit cli-test asan tsan fuzz
+.PHONY: test unit cli-test asan tsan fuzz pytorch-test
 
 cli-test: $(B)/rill
 	bash tests/cli/run_tests.sh $(B)/rill
@@ -29,9 +30,15 @@ unit: $(B)/unit_tests
 # Every suite there is; each ends with its own count line (doctest's, or
 # `N passed, M failed`), which .ci/run adds up. -k: one failing suite does
 # not hide the others.
-CHECKS := unit cli-test install-test golden-test wasm-test browser-test mcu-test
+CHECKS := unit cli-test install-test golden-test wasm-test browser-test mcu-test pytorch-test
 test: deps
 	$(MAKE) -k $(CHECKS)
+
+# PyTorch → rill (tools/pytorch/): Debian's python3-torch runs under /usr/bin/python3 (the
+# python3 first on PATH may be another interpreter); the test says so and counts nothing without it.
+DEB_PKGS += python3-torch python3-numpy
+pytorch-test: $(B)/rill
+	/usr/bin/python3 tests/pytorch/test_pytorch.py $(B)/rill
 
 # UBSan's vptr check needs RTTI, which the core is built without.
 asan:
