@@ -182,3 +182,31 @@ TEST_CASE("Runner::scratch_bytes is enough for every solver and the field, and n
     }
   }
 }
+
+TEST_CASE("Runner over any field: a formula model's flow, and copies keep running their own Mlp") {
+  const float A[4] = {-0.5f, -2.0f, 1.5f, 0.3f};
+  const LinearField lin(A, 2);
+  std::vector<unsigned char> mem(Runner::scratch_bytes(lin, 16) + Arena::kAlign);
+  Runner r(lin, 16, Arena(mem.data(), mem.size()));
+  CHECK(r.dim() == 2);
+  std::vector<float> x = points(40, 2, 3), want = x;
+  RunOptions o;
+  o.solver = Solver::rk4;
+  o.steps = 64;
+  REQUIRE(r.integrate(o, x.data(), 40) == Status::ok);
+  std::vector<unsigned char> one(integrate_scratch(lin, Solver::rk4, 40));
+  Arena a(one.data(), one.size());
+  REQUIRE(integrate(lin, Solver::rk4, 64, want.data(), 40, 0.0f, 1.0f, a) == Status::ok);
+  CHECK(same(x, want));
+  // copying a Runner made from an Mlp: the copy's field is its own, and equal
+  const Net net(MlpSpec::make(2, 16, 2));
+  std::vector<unsigned char> m2(Runner::scratch_bytes(net.mlp.spec, 8) + Arena::kAlign);
+  Runner original(net.mlp, 8, Arena(m2.data(), m2.size()));
+  Runner copy = original;
+  CHECK(&copy.field() != &original.field());
+  std::vector<float> u1(20), u2(20);
+  const std::vector<float> p = points(10, 2, 4);
+  REQUIRE(original.field(p.data(), 10, 0.3f, u1.data()) == Status::ok);
+  REQUIRE(copy.field(p.data(), 10, 0.3f, u2.data()) == Status::ok);
+  CHECK(same(u1, u2));
+}

@@ -28,29 +28,33 @@ std::size_t Runner::scratch_bytes(const MlpSpec& spec, int chunk) {
   return integrate_scratch(MlpField(shape), Solver::rk4, chunk);
 }
 
+std::size_t Runner::scratch_bytes(const VectorField& field, int chunk) {
+  return integrate_scratch(field, Solver::rk4, chunk);
+}
+
 Status Runner::integrate(const RunOptions& o, float* x, long n) {
-  RILL_EXPECT(mlp_ != nullptr && n >= 0 && (x != nullptr || n == 0) && valid_options(o));
+  RILL_EXPECT(field_ != nullptr && n >= 0 && (x != nullptr || n == 0) && valid_options(o));
   // integrate_batch hands worker w scratch[w]; without workers, scratch[0] is ours.
   Arena* scratch = executor_ != nullptr ? worker_scratch_ : &scratch_;
-  return integrate_batch(MlpField(*mlp_), o.solver, o.steps, x, n, o.t0, o.t1, chunk_, scratch, executor_,
+  return integrate_batch(*field_, o.solver, o.steps, x, n, o.t0, o.t1, chunk_, scratch, executor_,
                          o.trajectory);
 }
 
 Status Runner::sample(const RunOptions& o, std::uint32_t seed, float* out, long n) {
-  RILL_EXPECT(mlp_ != nullptr && n >= 0 && (out != nullptr || n == 0));
-  sample_noise(seed, out, n * mlp_->spec.dim);
+  RILL_EXPECT(field_ != nullptr && n >= 0 && (out != nullptr || n == 0));
+  sample_noise(seed, out, n * field_->dim());
   return integrate(o, out, n);
 }
 
 Status Runner::field(const float* x, long n, float t, float* out) {
-  RILL_EXPECT(mlp_ != nullptr && n >= 0 && ((x != nullptr && out != nullptr) || n == 0) && t == t);
-  const MlpField f(*mlp_);
+  RILL_EXPECT(field_ != nullptr && n >= 0 && ((x != nullptr && out != nullptr) || n == 0) && t == t);
+  const VectorField& f = *field_;
   if (executor_ != nullptr && executor_->workers() > 1 && n > chunk_) return field_parts(f, x, n, t, out);
   return field_range(f, x, 0, n, t, out, solo());
 }
 
 // Rows [begin, end), chunk by chunk, in one arena.
-Status Runner::field_range(const MlpField& f, const float* x, long begin, long end, float t, float* out,
+Status Runner::field_range(const VectorField& f, const float* x, long begin, long end, float t, float* out,
                            Arena& arena) const {
   const std::size_t d = static_cast<std::size_t>(f.dim());
   for (long r0 = begin; r0 < end; r0 += chunk_) {
@@ -66,13 +70,13 @@ Status Runner::field_range(const MlpField& f, const float* x, long begin, long e
 // Worker w evaluates the w-th of W contiguous ranges of rows in its own arena
 // (the split of integrate_batch). Out of line so that its status array costs
 // the single-threaded path (firmware) no stack.
-__attribute__((noinline)) Status Runner::field_parts(const MlpField& f, const float* x, long n, float t,
+__attribute__((noinline)) Status Runner::field_parts(const VectorField& f, const float* x, long n, float t,
                                                      float* out) {
   Status part_status[kMaxParts];
   const int parts = executor_->workers() < kMaxParts ? executor_->workers() : kMaxParts;
   struct Ctx {
     const Runner& runner;
-    const MlpField& f;
+    const VectorField& f;
     const float* x;
     long n;
     float t;

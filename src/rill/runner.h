@@ -1,5 +1,7 @@
 // Runner: a model's field run over batches of any size — sampling,
 // integration and field evaluation — in chunks of rows, in caller memory.
+// The field is an Mlp's (a model file) or any VectorField (the formula
+// models of formula.h).
 //
 // Why: every front end (the C API, the CLI) needs the same thing: bounded
 // scratch however many points come, optional worker threads, and the bits of
@@ -36,6 +38,11 @@ struct RunOptions {
 };
 
 class Runner {
+  static const Mlp& empty_mlp() {
+    static const Mlp none;
+    return none;
+  }
+
  public:
   // Bytes of one scratch arena for `chunk` rows of a model of this shape:
   // enough for integrate() with any solver (RK4 needs the most) and for
@@ -43,12 +50,27 @@ class Runner {
   // arenas (worker 0's may be the Runner's own, see set_workers).
   // Exact for 64-byte aligned memory; add Arena::kAlign for memory of any alignment.
   static std::size_t scratch_bytes(const MlpSpec& spec, int chunk);
+  static std::size_t scratch_bytes(const VectorField& field, int chunk);
 
   Runner() = default;
   // Runs `mlp` (not owned: it must outlive the Runner, and may change in place
   // between calls, e.g. while training) in chunks of at most `chunk` >= 1 rows;
   // scratch: an arena of at least scratch_bytes(mlp.spec, chunk) bytes.
-  Runner(const Mlp& mlp, int chunk, Arena scratch) : mlp_(&mlp), chunk_(chunk), scratch_(scratch) {}
+  Runner(const Mlp& mlp, int chunk, Arena scratch)
+      : mlp_field_(mlp), field_(&mlp_field_), chunk_(chunk), scratch_(scratch) {}
+  // The same for any field (not owned); scratch_bytes(field, chunk) bytes.
+  Runner(const VectorField& field, int chunk, Arena scratch) : field_(&field), chunk_(chunk), scratch_(scratch) {}
+  // A copy runs the same field (its own MlpField when it was made from an Mlp).
+  Runner(const Runner& o) { *this = o; }
+  Runner& operator=(const Runner& o) {
+    mlp_field_ = o.mlp_field_;
+    field_ = o.field_ == &o.mlp_field_ ? &mlp_field_ : o.field_;
+    chunk_ = o.chunk_;
+    scratch_ = o.scratch_;
+    executor_ = o.executor_;
+    worker_scratch_ = o.worker_scratch_;
+    return *this;
+  }
 
   // Workers: with an executor of W > 1 workers, a batch of more than `chunk`
   // rows is split into W ranges of rows run side by side, worker w in
@@ -76,19 +98,20 @@ class Runner {
   // out = u_t(x), both n × d.
   Status field(const float* x, long n, float t, float* out);
 
-  const Mlp& mlp() const { return *mlp_; }
-  int dim() const { return mlp_->spec.dim; }
+  const VectorField& field() const { return *field_; }
+  int dim() const { return field_->dim(); }
   int chunk() const { return chunk_; }
   Executor* executor() const { return executor_; }
 
  private:
-  Status field_range(const MlpField& f, const float* x, long begin, long end, float t, float* out,
+  Status field_range(const VectorField& f, const float* x, long begin, long end, float t, float* out,
                      Arena& arena) const;
   // The arena of a run on the calling thread.
   Arena& solo() { return executor_ != nullptr ? worker_scratch_[0] : scratch_; }
-  Status field_parts(const MlpField& f, const float* x, long n, float t, float* out);
+  Status field_parts(const VectorField& f, const float* x, long n, float t, float* out);
 
-  const Mlp* mlp_ = nullptr;
+  MlpField mlp_field_{empty_mlp()};  // the field of a Runner made from an Mlp
+  const VectorField* field_ = nullptr;
   int chunk_ = 1;
   Arena scratch_;
   Executor* executor_ = nullptr;
