@@ -4,13 +4,14 @@
 //
 // 1. the tarball: exactly the package's files, package.json's fields, its sizes (printed);
 // 2. `npm install --offline TARBALL` into a fresh temporary project, then tests/npm/use_package.mjs
-//    and the package README's Node example run there against the installed package;
+//    and the package README's Node example run there against the installed package, and its page
+//    example in headless Chromium (playwright-core and chromium from `make deps`);
 // 3. tests/npm/consumer.ts type-checks there with `tsc --strict --noEmit` (the pinned TypeScript of
 //    `make deps`, never installed into the project or shipped);
 // 4. tests/npm/check_types.mjs: rill.d.ts against rill.mjs, name by name.
 // Ends with `N passed, M failed`. The temporary project is removed unless something failed.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -82,6 +83,46 @@ else {
     ran.rc === 0 && /^2 /m.test(ran.out) ? '' : tail(ran.out));
 }
 
+// The README's page example, served from the project (node_modules/ and all) to headless Chromium.
+const page = readme.match(/## In a browser page[\s\S]*?```html\n([\s\S]*?)```/);
+if (!page) check('the package README has a page example', 'no "## In a browser page" ```html block');
+else check(`the package README's page example runs in Chromium (${page[1].trim().split('\n').length} lines)`,
+  await runPage(`<!doctype html><meta charset="utf-8"><title>rill-flow</title>\n${page[1]}`));
+
+async function runPage(html) {
+  let chromium;
+  try { ({ chromium } = await import('playwright-core')); } catch { return 'playwright-core is missing: run make deps'; }
+  writeFileSync(join(project, 'index.html'), html);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', project],
+    { stdio: 'ignore' });
+  const profile = mkdtempSync(join(tmpdir(), 'rill-npm-chromium-'));
+  const errors = [];
+  let ctx;
+  try {
+    for (let i = 0; i < 50; i++) {
+      try { await fetch(`http://127.0.0.1:${port}/`); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
+    }
+    ctx = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    const tab = ctx.pages()[0] ?? await ctx.newPage();
+    tab.on('pageerror', (e) => errors.push(String(e)));
+    await tab.goto(`http://127.0.0.1:${port}/index.html`);
+    await tab.waitForFunction(() => /samples/.test(document.body.textContent), null, { timeout: 20000 })
+      .catch((e) => errors.push(e.message.split('\n')[0]));
+    const text = await tab.evaluate(() => document.body.textContent);
+    console.log(`     the page says: ${text}`);
+    if (errors.length) return errors.join('; ');
+    return text === '2000 samples, 84000 floats of trajectory' ? '' : `the page says "${text}"`;
+  } catch (e) {
+    return String(e.message ?? e).split('\n')[0];
+  } finally {
+    if (ctx) await ctx.close();
+    server.kill();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
 // ---- 3. a strict TypeScript consumer ----------------------------------------------------------------
 copyFileSync(join(here, 'consumer.ts'), join(project, 'consumer.ts'));
 const tsc = run('node', [join(tsDir, 'bin', 'tsc'), '--strict', '--noEmit', '--target', 'es2022', '--module', 'nodenext',
@@ -93,7 +134,7 @@ const drift = run('node', [join(here, 'check_types.mjs'), pkgDir, tsDir, model],
 for (const l of drift.out.split('\n')) if (/^check .*: FAIL|^  - /.test(l)) console.log(`  ${l}`);
 const counts = drift.out.match(/^(\d+) passed, (\d+) failed$/m);
 check(`rill.d.ts declares exactly rill.mjs (${counts ? `${counts[1]} checks, ${counts[2]} failed` : 'did not finish'})`,
-  drift.rc === 0 && counts ? '' : (counts ? ' ' : tail(drift.out)));
+  drift.rc === 0 && counts ? '' : (counts ? 'the differences are listed above' : tail(drift.out)));
 
 if (failed === 0) rmSync(project, { recursive: true, force: true });
 else console.log(`the temporary project is kept for a look: ${project}`);
