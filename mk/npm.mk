@@ -46,6 +46,7 @@ $(NPM_DIR)/rill.d.ts $(NPM_DIR)/rill.mjs $(NPM_DIR)/rill_loader.mjs: $(NPM_DIR)/
 	cp $< $@
 
 npm-tools: $(TYPESCRIPT)/.rill-$(TYPESCRIPT_VERSION)
+	@:
 $(TYPESCRIPT)/.rill-$(TYPESCRIPT_VERSION):
 	@mkdir -p $(NPM_TOOLS)
 	@[ -f $(NPM_TOOLS)/package.json ] || echo '{ "private": true, "description": "dev-only tools of make npm-test" }' > $(NPM_TOOLS)/package.json
