@@ -10,6 +10,7 @@
 #   make deps                   install missing Debian / npm packages                  Makefile
 #   make wasm | serve | demo    the WebAssembly module and the demo page               mk/web.mk
 #   make wasm-test | browser-test   rill.mjs under Node | the page in Chromium         mk/web.mk
+#   make npm | npm-test         the npm package rill-flow (build/npm/, .tgz) | its test  mk/npm.mk
 #   make mcu | mcu-size | mcu-test | mcu-run   Cortex-M and RISC-V, footprint, QEMU    mk/mcu.mk
 #   make golden-test | golden-json | golden    the golden vectors                      mk/golden.mk
 #   make bench | bench-fma | bench-torch       speed figures (not tests)               mk/bench.mk
@@ -61,8 +62,9 @@ deps:
 	if [ -n "$$missing" ]; then echo "installing: $$missing"; apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi
 	@[ -d node_modules/playwright-core ] || npm install --no-audit --no-fund --no-save playwright-core@1.65.1
+	@$(MAKE) --no-print-directory npm-tools
 
-include mk/test.mk mk/web.mk mk/golden.mk mk/mcu.mk mk/bench.mk mk/models.mk mk/install.mk
+include mk/test.mk mk/web.mk mk/npm.mk mk/golden.mk mk/mcu.mk mk/bench.mk mk/models.mk mk/install.mk
 
 clean:
 	rm -rf $(B) build-asan $(TSAN_B) $(FUZZ_B) build-fma

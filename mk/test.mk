@@ -30,7 +30,7 @@ unit: $(B)/unit_tests
 # Every suite there is; each ends with its own count line (doctest's, or
 # `N passed, M failed`), which .ci/run adds up. -k: one failing suite does
 # not hide the others.
-CHECKS := unit cli-test install-test golden-test wasm-test browser-test mcu-test pytorch-test
+CHECKS := unit cli-test install-test golden-test wasm-test browser-test mcu-test pytorch-test npm-test
 test: deps
 	$(MAKE) -k $(CHECKS)
 
