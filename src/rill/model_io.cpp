@@ -16,6 +16,7 @@
 
 #include <cstring>
 
+#include "rill/datasets.h"
 #include "rill/decimal.h"
 
 #if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -44,9 +45,13 @@ bool is_digit(u8 c) { return c >= '0' && c <= '9'; }
 // ---------------------------------------------------------------------------
 // Metadata values
 
-enum MetaKey { kFormat, kDim, kActivation, kTime, kPath, kSigma, kNumMetaKeys };
-static_assert(kNumMetaKeys == kNumRillMetadataKeys, "one MetaKey per key rill writes");
-const char* const* const kMetaNames = kRillMetadataKeys;
+// rill's own keys, then the checked extra keys.
+enum MetaKey { kFormat, kDim, kActivation, kTime, kPath, kSigma, kCondition, kClassNames, kSource, kNumMetaKeys };
+static_assert(kCondition + 1 == kNumRillMetadataKeys && kNumMetaKeys == kNumRillMetadataKeys + kNumCheckedExtraKeys,
+              "one MetaKey per key rill reads");
+constexpr const char* kMetaNames[kNumMetaKeys] = {"rill.format",    "dim",       "activation",  "time_embedding",
+                                                  "path",           "sigma_min", "condition",   "class_names",
+                                                  "source"};
 
 // Strict decimal integer: digits only, no sign, no leading zero; false if > max.
 bool parse_uint(const char* s, std::size_t n, u32 max, u32* out) {
@@ -73,7 +78,57 @@ struct Declared {
   Activation activation = Activation::silu;
   TimeEmbedding time;
   float sigma_min = 0.0f;
+  ConditionSpec condition;
+  int source = -1;  // -1: gaussian
+  int format = 1;
+  Str class_names;  // checked against the condition once the shapes are known
+  bool has_class_names = false;
 };
+
+// Counts the comma-separated names of class_names; false if one is empty.
+bool count_names(const u8* header, Str value, int* count) {
+  char v[kMaxKeyBytes + 1];
+  if (!decode(header, value, v, sizeof v)) return false;
+  const std::size_t n = value.decoded;
+  int c = 1;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= n; ++i) {
+    if (i < n && v[i] != ',') continue;
+    if (i == start) return false;
+    if (i < n) ++c;
+    start = i + 1;
+  }
+  *count = c;
+  return true;
+}
+
+// The keys of format 2: condition, class_names, source.
+Status check_format2_keys(const u8* header, const Meta& meta, Declared* d, Message* msg) {
+  char v[64] = {0};
+  std::size_t n = 0;
+  auto get = [&](int key) {
+    const bool fits = decode(header, meta.value[key], v, sizeof v);
+    n = fits ? meta.value[key].decoded : sizeof v;
+    return meta.present[key];
+  };
+  if (get(kCondition) && !parse_condition(v, n, &d->condition))
+    return fail(msg, Status::bad_metadata, "unknown condition %s (rill reads none, class:C or vector:M, C and M in 1..%d)",
+                v, ConditionSpec::kMaxCount);
+  if (get(kSource) && !str_is(v, n, "gaussian")) {
+    Dataset ds;
+    if (n >= sizeof v || !parse_dataset(v, &ds))
+      return fail(msg, Status::bad_metadata, "unknown source %s (gaussian or a built-in dataset)", v);
+    d->source = static_cast<int>(ds);
+  }
+  if (meta.present[kClassNames]) {
+    d->class_names = meta.value[kClassNames];
+    d->has_class_names = true;
+  }
+  const bool uses2 = d->condition.kind != ConditionSpec::Kind::none || d->source >= 0;
+  if (uses2 && d->format < 2)
+    return fail(msg, Status::bad_metadata, "a model with a condition or a source is rill.format 2, not %d", d->format);
+  return Status::ok;
+}
 
 Status check_metadata(const u8* header, const Meta& meta, Declared* d, Message* msg) {
   *d = Declared{};
@@ -87,9 +142,12 @@ Status check_metadata(const u8* header, const Meta& meta, Declared* d, Message* 
     return meta.present[key];
   };
   get(kFormat);
-  if (!str_is(v, n, "1"))
-    return fail(msg, Status::bad_metadata, "rill.format %s is not supported (this rill reads format %d)", v,
-                kFormatVersion);
+  u32 format = 0;
+  if (!parse_uint(v, n, 1000000u, &format) || format < 1)
+    return fail(msg, Status::bad_metadata, "rill.format %s is not a format number", v);
+  if (format > static_cast<u32>(kFormatVersion))
+    return fail(msg, Status::bad_metadata, "model format %s is newer than this rill (reads 1 and 2)", v);
+  d->format = static_cast<int>(format);
   if (get(kDim)) {
     u32 dim;
     if (!parse_uint(v, n, static_cast<u32>(kMaxDim), &dim) || dim < 1)
@@ -113,7 +171,7 @@ Status check_metadata(const u8* header, const Meta& meta, Declared* d, Message* 
       return fail(msg, Status::bad_metadata, "sigma_min %s is not a decimal in [0, 1)", v);
     d->sigma_min = s + 0.0f;  // -0 -> +0
   }
-  return Status::ok;
+  return check_format2_keys(header, meta, d, msg);
 }
 
 // ---------------------------------------------------------------------------
@@ -349,6 +407,24 @@ Status order_layers(Loader& L) {
 
 // Step 4: the shapes within range, bias = weight rows, chaining layer to
 // layer, and agreeing with the declared architecture; gives the MlpSpec.
+// class_names against the condition, the source against the dimension; then the spec's ranges.
+Status check_declared_extras(Loader& L, const Declared& decl, const MlpSpec& spec) {
+  if (decl.has_class_names) {
+    int names = 0;
+    if (spec.condition.kind != ConditionSpec::Kind::cls)
+      return fail(L.msg, Status::bad_metadata, "class_names given for a model without a class condition");
+    if (!count_names(L.header, decl.class_names, &names))
+      return fail(L.msg, Status::bad_metadata, "class_names holds an empty name");
+    if (names != spec.condition.count)
+      return fail(L.msg, Status::bad_metadata, "class_names has %d names; the condition has %d classes", names,
+                  spec.condition.count);
+  }
+  if (decl.source >= 0 && spec.dim != kDatasetDim)
+    return fail(L.msg, Status::bad_metadata, "source %s is %d-dimensional; the model's dimension is %d",
+                dataset_name(static_cast<Dataset>(decl.source)), kDatasetDim, spec.dim);
+  return spec.validate(L.msg);
+}
+
 Status check_shapes(Loader& L, const Declared& decl, MlpSpec* spec) {
   KeyBuffer& a = L.a;
   KeyBuffer& b = L.b;
@@ -380,17 +456,22 @@ Status check_shapes(Loader& L, const Declared& decl, MlpSpec* spec) {
   spec->dim = decl.dim != 0 ? decl.dim : spec->sizes[L.n_layers];
   spec->activation = decl.activation;
   spec->time = decl.time;
+  spec->condition = decl.condition;
   if (spec->sizes[L.n_layers] != spec->dim) {
     L.name_of(L.layers[last].w, a);
     return fail(msg, Status::bad_shape, "layer %d: %s gives %d outputs; the data dimension (dim) is %d", last, a,
                 spec->sizes[L.n_layers], spec->dim);
   }
-  if (spec->sizes[0] != spec->dim + spec->time.features()) {
+  if (spec->sizes[0] != spec->expected_inputs()) {
     L.name_of(L.layers[0].w, a);
-    return fail(msg, Status::bad_shape, "layer 0: %s takes %d inputs; dimension %d + %d time features needs %d", a,
-                spec->sizes[0], spec->dim, spec->time.features(), spec->dim + spec->time.features());
+    if (spec->condition.features() == 0)
+      return fail(msg, Status::bad_shape, "layer 0: %s takes %d inputs; dimension %d + %d time features needs %d", a,
+                  spec->sizes[0], spec->dim, spec->time.features(), spec->expected_inputs());
+    return fail(msg, Status::bad_shape,
+                "layer 0: %s takes %d inputs; dimension %d + %d time features + %d condition features needs %d", a,
+                spec->sizes[0], spec->dim, spec->time.features(), spec->condition.features(), spec->expected_inputs());
   }
-  return spec->validate(msg);
+  return check_declared_extras(L, decl, *spec);
 }
 
 // Step 5: every weight finite; *aligned tells whether all can be read in place as floats.
@@ -459,6 +540,8 @@ Status load(const u8* bytes, std::size_t len, Arena* arena, Model* out, Message*
   Model m;
   if ((st = bind_layers(L, spec, aligned, arena, &m.mlp)) != Status::ok) return st;
   m.sigma_min = decl.sigma_min;
+  m.source = decl.source;
+  m.format = decl.format;
   m.has_rill_metadata = decl.rill;
   m.in_place = aligned;
   m.header = reinterpret_cast<const char*>(L.header);
