@@ -474,6 +474,15 @@ TEST_CASE("model_io: a vector condition, and a plain model stays rill.format 1 w
   CHECK(std::string(b3.begin(), b3.end()).find("\"rill.format\":\"1\"") != std::string::npos);
 }
 
+TEST_CASE("model_io: in a format-1 file, source and class_names are free text, as before format 2") {
+  const Bytes f = tiny_file("\"rill.format\":\"1\",\"source\":\"my lab\",\"class_names\":\"\"");
+  Model m;
+  Message msg;
+  REQUIRE(model_load(f.data(), f.size(), nullptr, &m, &msg) == Status::ok);
+  CHECK(m.source == -1);
+  CHECK(m.format == 1);
+}
+
 TEST_CASE("model_io: model_write refuses class names that do not fit, and unknown sources") {
   MlpSpec spec = MlpSpec::make(2, 4, 1, Activation::silu, TimeEmbedding{}, ConditionSpec::classes(2));
   std::vector<float> params(spec.param_count(), 0.1f);

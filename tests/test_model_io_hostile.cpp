@@ -251,9 +251,7 @@ void hostile_metadata(Table& t) {
   add(t, "rill.format 0", tiny_file("\"rill.format\":\"0\""), Status::bad_metadata, "rill.format 0 is not a format");
   const std::string meta2 = "\"rill.format\":\"2\"";
   add(t, "condition in format 1", tiny_file(kMeta1 + ",\"condition\":\"class:2\""), Status::bad_metadata,
-      "a model with a condition or a source is rill.format 2, not 1");
-  add(t, "source in format 1", tiny_file(kMeta1 + ",\"source\":\"moons\""), Status::bad_metadata,
-      "is rill.format 2, not 1");
+      "a model with a condition is rill.format 2, not 1");
   add(t, "condition class:0", tiny_file(meta2 + ",\"condition\":\"class:0\""), Status::bad_metadata,
       "unknown condition class:0");
   add(t, "condition colour:2", tiny_file(meta2 + ",\"condition\":\"colour:2\""), Status::bad_metadata,
