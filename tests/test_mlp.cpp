@@ -267,3 +267,93 @@ TEST_CASE("backward over two chunks with accumulate gives the bits of one pass")
           Status::ok);
   CHECK(std::memcmp(whole.data(), parts.data(), whole.size() * 4) == 0);
 }
+
+TEST_CASE("conditions: the condition follows the time features; class, vector and none encode as formats.md says") {
+  const ConditionSpec cls = ConditionSpec::classes(3), vec = ConditionSpec::vector(2);
+  float c[4];
+  cls.encode_class(1, c);
+  CHECK((c[0] == 0.0f && c[1] == 1.0f && c[2] == 0.0f));
+  const float values[2] = {0.25f, -2.0f};
+  vec.encode_vector(values, c);
+  CHECK((c[0] == 0.25f && c[1] == -2.0f && c[2] == 1.0f));  // then a 1: zeros differ from none
+  vec.encode_none(c);
+  CHECK((c[0] == 0.0f && c[1] == 0.0f && c[2] == 0.0f));
+  char name[16];
+  condition_name(cls, name, sizeof name);
+  CHECK(std::string(name) == "class:3");
+  ConditionSpec back;
+  REQUIRE(parse_condition("vector:12", 9, &back));
+  CHECK((back.kind == ConditionSpec::Kind::vector && back.count == 12));
+  CHECK_FALSE(parse_condition("class:0", 7, &back));
+  CHECK_FALSE(parse_condition("class:01", 8, &back));
+  CHECK_FALSE(parse_condition("class:", 6, &back));
+  CHECK(parse_condition("none", 4, &back));
+
+  // One linear layer: out = W·[x, t, cond] + b, by hand.
+  Net net(MlpSpec::make(2, 0, 0, Activation::silu, TimeEmbedding{}, cls), 3);
+  REQUIRE(net.spec.sizes[0] == 6);
+  const std::vector<float> x = {0.5f, -1.5f, 2.0f, 0.25f}, t = {0.3f, 0.7f};
+  float rows[6];
+  cls.encode_class(2, rows);
+  cls.encode_class(0, rows + 3);
+  std::vector<unsigned char> mem(mlp_forward_scratch(net.spec, 2));
+  Arena a(mem.data(), mem.size());
+  float out[4], broadcast[4], none[4];
+  REQUIRE(mlp_forward(net.mlp, x.data(), 2, t.data(), true, 2, out, 2, a, MlpCondition{rows, 3}) == Status::ok);
+  for (int r = 0; r < 2; ++r)
+    for (int j = 0; j < 2; ++j) {
+      const float* w = net.mlp.weight[0] + j * 6;
+      const float* cr = rows + 3 * r;
+      double want = net.mlp.bias[0][j];
+      want += double(w[0]) * x[2 * r] + double(w[1]) * x[2 * r + 1] + double(w[2]) * t[r];
+      want += double(w[3]) * cr[0] + double(w[4]) * cr[1] + double(w[5]) * cr[2];
+      CHECK(out[2 * r + j] == doctest::Approx(want).epsilon(1e-6));
+    }
+  // stride 0: one condition for every row; no condition: zeros
+  REQUIRE(mlp_forward(net.mlp, x.data(), 2, t.data(), true, 2, broadcast, 2, a, MlpCondition{rows, 0}) == Status::ok);
+  CHECK(std::memcmp(broadcast, out, 2 * sizeof(float)) == 0);  // row 0 had class 2 in both
+  float zeros[3] = {0, 0, 0};
+  float with_zeros[4];
+  REQUIRE(mlp_forward(net.mlp, x.data(), 2, t.data(), true, 2, none, 2, a) == Status::ok);
+  REQUIRE(mlp_forward(net.mlp, x.data(), 2, t.data(), true, 2, with_zeros, 2, a, MlpCondition{zeros, 0}) ==
+          Status::ok);
+  CHECK(std::memcmp(none, with_zeros, sizeof none) == 0);
+}
+
+TEST_CASE("conditions: the training forward and the gradients with a condition input") {
+  const int d = 2, n = 3;
+  Net net(MlpSpec::make(d, 6, 2, Activation::tanh, TimeEmbedding{2}, ConditionSpec::vector(2)), 4);
+  Rng rng(3, 3);
+  std::vector<float> x(n * d), t(n), c(n * d), cond(n * 3);
+  for (auto& v : x) v = rng.normal();
+  for (auto& v : t) v = rng.uniform();
+  for (auto& v : c) v = rng.normal();
+  for (int r = 0; r < n; ++r) {
+    const float vals[2] = {rng.normal(), rng.normal()};
+    net.spec.condition.encode_vector(vals, cond.data() + 3 * r);
+  }
+  const MlpCondition mc{cond.data(), 3};
+  std::vector<unsigned char> mem(tape_bytes(net.spec, n) + mlp_backward_scratch(net.spec, n) +
+                                 mlp_forward_scratch(net.spec, n));
+  Arena arena(mem.data(), mem.size());
+  Tape tape;
+  REQUIRE(tape_init(net.spec, n, arena, &tape) == Status::ok);
+  mlp_forward_train(net.mlp, x.data(), d, t.data(), n, tape, nullptr, mc);
+  std::vector<float> out(n * d);
+  REQUIRE(mlp_forward(net.mlp, x.data(), d, t.data(), true, n, out.data(), d, arena, mc) == Status::ok);
+  CHECK(std::memcmp(out.data(), tape.post[net.spec.n_layers - 1], out.size() * sizeof(float)) == 0);
+  // dL/dx of L = Σ c ⊙ out against central differences, with the condition held fixed
+  std::vector<float> grad(net.spec.param_count()), dx(n * d);
+  REQUIRE(mlp_backward(net.mlp, tape, c.data(), grad.data(), dx.data(), nullptr, arena) == Status::ok);
+  for (int q = 0; q < n * d; ++q) {
+    std::vector<float> xp = x, xm = x, op(n * d), om(n * d);
+    xp[q] += 1e-2f;
+    xm[q] -= 1e-2f;
+    REQUIRE(mlp_forward(net.mlp, xp.data(), d, t.data(), true, n, op.data(), d, arena, mc) == Status::ok);
+    REQUIRE(mlp_forward(net.mlp, xm.data(), d, t.data(), true, n, om.data(), d, arena, mc) == Status::ok);
+    double fd = 0;
+    for (int i = 0; i < n * d; ++i) fd += double(c[i]) * (double(op[i]) - om[i]);
+    fd /= double(xp[q]) - xm[q];
+    CHECK(dx[q] == doctest::Approx(fd).epsilon(2e-3).scale(1.0));
+  }
+}

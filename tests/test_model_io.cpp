@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "rill/datasets.h"
 #include "rill/model_io.h"
+#include "rill/rng.h"
 #include "safetensors_files.h"
 
 using namespace rill;
@@ -403,4 +405,104 @@ TEST_CASE("time embedding names: raw and sin:K round-trip; anything else is refu
   t.k = 12;
   CHECK(time_embedding_name(t, buf, 4) == 6);  // truncated, terminated
   CHECK(std::string(buf) == "sin");
+}
+
+// ---------------------------------------------------------------------------
+// Conditions and sources (formats.md: rill.format 2)
+
+TEST_CASE("model_io: a class-conditioned model with class names and a source round-trips as rill.format 2") {
+  MlpSpec spec = MlpSpec::make(2, 8, 2, Activation::silu, TimeEmbedding{2}, ConditionSpec::classes(3));
+  CHECK(spec.sizes[0] == 2 + 4 + 3);
+  std::vector<float> params(spec.param_count());
+  Rng rng(1, 1);
+  mlp_init(spec, params.data(), rng);
+  Mlp mlp;
+  mlp.spec = spec;
+  mlp.bind(params.data());
+  const KeyValue extra[] = {{"class_names", "red,green,blue"}, {"source", "8gaussians"}, {"dataset", "moons"}};
+  std::vector<unsigned char> bytes(model_file_size(mlp, 0.0f, extra, 3));
+  REQUIRE(!bytes.empty());
+  std::size_t written = 0;
+  Message msg;
+  REQUIRE(model_write(mlp, 0.0f, extra, 3, bytes.data(), bytes.size(), &written, &msg) == Status::ok);
+  Model m;
+  REQUIRE(model_load(bytes.data(), bytes.size(), nullptr, &m, &msg) == Status::ok);
+  CHECK(m.format == 2);
+  CHECK(m.mlp.spec.condition.kind == ConditionSpec::Kind::cls);
+  CHECK(m.mlp.spec.condition.count == 3);
+  CHECK(m.source == static_cast<int>(Dataset::eight_gaussians));
+  char v[64];
+  REQUIRE(model_metadata(m, "rill.format", v, sizeof v));
+  CHECK(std::string(v) == "2");
+  REQUIRE(model_metadata(m, "condition", v, sizeof v));
+  CHECK(std::string(v) == "class:3");
+  REQUIRE(model_metadata(m, "class_names", v, sizeof v));
+  CHECK(std::string(v) == "red,green,blue");
+  for (int i = 0; i < spec.n_layers; ++i)
+    CHECK(std::memcmp(m.mlp.weight[i], mlp.weight[i], sizeof(float) * spec.sizes[i] * spec.sizes[i + 1]) == 0);
+}
+
+TEST_CASE("model_io: a vector condition, and a plain model stays rill.format 1 with no condition key") {
+  MlpSpec spec = MlpSpec::make(2, 8, 1, Activation::relu, TimeEmbedding{}, ConditionSpec::vector(1));
+  CHECK(spec.sizes[0] == 2 + 1 + 2);  // s, then the 1
+  std::vector<float> params(spec.param_count(), 0.25f);
+  Mlp mlp;
+  mlp.spec = spec;
+  mlp.bind(params.data());
+  std::vector<unsigned char> bytes(model_file_size(mlp, 0.0f, nullptr, 0));
+  std::size_t written = 0;
+  REQUIRE(model_write(mlp, 0.0f, nullptr, 0, bytes.data(), bytes.size(), &written, nullptr) == Status::ok);
+  Model m;
+  REQUIRE(model_load(bytes.data(), bytes.size(), nullptr, &m, nullptr) == Status::ok);
+  CHECK(m.mlp.spec.condition.kind == ConditionSpec::Kind::vector);
+  CHECK(m.mlp.spec.condition.count == 1);
+  CHECK(m.source == -1);
+
+  MlpSpec plain = MlpSpec::make(2, 8, 1);
+  std::vector<float> p2(plain.param_count(), 0.5f);
+  Mlp m2;
+  m2.spec = plain;
+  m2.bind(p2.data());
+  std::vector<unsigned char> b2(model_file_size(m2, 0.0f, nullptr, 0));
+  REQUIRE(model_write(m2, 0.0f, nullptr, 0, b2.data(), b2.size(), &written, nullptr) == Status::ok);
+  const std::string text(b2.begin(), b2.end());
+  CHECK(text.find("\"rill.format\":\"1\"") != std::string::npos);
+  CHECK(text.find("condition") == std::string::npos);
+  const KeyValue gauss[] = {{"source", "gaussian"}};  // the default source keeps format 1
+  std::vector<unsigned char> b3(model_file_size(m2, 0.0f, gauss, 1));
+  REQUIRE(model_write(m2, 0.0f, gauss, 1, b3.data(), b3.size(), &written, nullptr) == Status::ok);
+  CHECK(std::string(b3.begin(), b3.end()).find("\"rill.format\":\"1\"") != std::string::npos);
+}
+
+TEST_CASE("model_io: in a format-1 file, source and class_names are free text, as before format 2") {
+  const Bytes f = tiny_file("\"rill.format\":\"1\",\"source\":\"my lab\",\"class_names\":\"\"");
+  Model m;
+  Message msg;
+  REQUIRE(model_load(f.data(), f.size(), nullptr, &m, &msg) == Status::ok);
+  CHECK(m.source == -1);
+  CHECK(m.format == 1);
+}
+
+TEST_CASE("model_io: model_write refuses class names that do not fit, and unknown sources") {
+  MlpSpec spec = MlpSpec::make(2, 4, 1, Activation::silu, TimeEmbedding{}, ConditionSpec::classes(2));
+  std::vector<float> params(spec.param_count(), 0.1f);
+  Mlp mlp;
+  mlp.spec = spec;
+  mlp.bind(params.data());
+  struct Case {
+    KeyValue kv;
+    const char* reason;
+  } cases[] = {{{"class_names", "a,b,c"}, "class_names has 3 names; the condition has 2 classes"},
+               {{"class_names", "a,"}, "class_names holds an empty name"},
+               {{"source", "mnist"}, "unknown source mnist"},
+               {{"condition", "class:2"}, "one rill writes itself"}};
+  for (const Case& c : cases) {
+    INFO(c.kv.key << "=" << c.kv.value);
+    Message msg;
+    std::vector<unsigned char> out(4096);
+    std::size_t written = 0;
+    CHECK(model_file_size(mlp, 0.0f, &c.kv, 1) == 0);
+    CHECK(model_write(mlp, 0.0f, &c.kv, 1, out.data(), out.size(), &written, &msg) == Status::invalid_argument);
+    CHECK(std::string(msg.text).find(c.reason) != std::string::npos);
+  }
 }

@@ -246,7 +246,23 @@ void hostile_values(Table& t) {
 
 // Metadata
 void hostile_metadata(Table& t) {
-  add(t, "rill.format 2", tiny_file("\"rill.format\":\"2\""), Status::bad_metadata, "rill.format 2 is not supported");
+  add(t, "rill.format 3", tiny_file("\"rill.format\":\"3\""), Status::bad_metadata,
+      "model format 3 is newer than this rill (reads 1 and 2)");
+  add(t, "rill.format 0", tiny_file("\"rill.format\":\"0\""), Status::bad_metadata, "rill.format 0 is not a format");
+  const std::string meta2 = "\"rill.format\":\"2\"";
+  add(t, "condition in format 1", tiny_file(kMeta1 + ",\"condition\":\"class:2\""), Status::bad_metadata,
+      "a model with a condition is rill.format 2, not 1");
+  add(t, "condition class:0", tiny_file(meta2 + ",\"condition\":\"class:0\""), Status::bad_metadata,
+      "unknown condition class:0");
+  add(t, "condition colour:2", tiny_file(meta2 + ",\"condition\":\"colour:2\""), Status::bad_metadata,
+      "unknown condition colour:2");
+  add(t, "condition without its inputs", tiny_file(meta2 + ",\"condition\":\"class:2\""), Status::bad_shape,
+      "dimension 2 + 1 time features + 2 condition features needs 5");
+  add(t, "vector condition without its inputs", tiny_file(meta2 + ",\"condition\":\"vector:1\""), Status::bad_shape,
+      "+ 2 condition features needs 5");
+  add(t, "unknown source", tiny_file(meta2 + ",\"source\":\"mnist\""), Status::bad_metadata, "unknown source mnist");
+  add(t, "class_names without classes", tiny_file(meta2 + ",\"class_names\":\"a,b\""), Status::bad_metadata,
+      "class_names given for a model without a class condition");
   add(t, "rill.format 1.0", tiny_file("\"rill.format\":\"1.0\""), Status::bad_metadata, "rill.format 1.0");
   add(t, "unknown activation", tiny_file(kMeta1 + ",\"activation\":\"swish\""), Status::bad_metadata,
       "unknown activation swish");

@@ -207,4 +207,24 @@ EightGaussians::EightGaussians() {
   }
 }
 
+std::size_t GuidedField::scratch_bytes(int n) const {
+  const std::size_t a = u0_->scratch_bytes(n), b = uc_->scratch_bytes(n);
+  return scratch_floats(static_cast<std::size_t>(n) * static_cast<std::size_t>(dim())) + (a > b ? a : b);
+}
+
+Status GuidedField::eval_rows(long row0, const float* x, int n, float t, float* out, Arena& arena) const {
+  if (w_ == 1.0f) return uc_->eval_rows(row0, x, n, t, out, arena);
+  if (w_ == 0.0f) return u0_->eval_rows(row0, x, n, t, out, arena);
+  const std::size_t m = static_cast<std::size_t>(n) * static_cast<std::size_t>(dim());
+  const std::size_t mark = arena.mark();
+  float* u0 = arena.alloc_array<float>(m);
+  if (u0 == nullptr && m > 0) return Status::out_of_memory;
+  Status st = u0_->eval_rows(row0, x, n, t, u0, arena);
+  if (st == Status::ok) st = uc_->eval_rows(row0, x, n, t, out, arena);
+  if (st == Status::ok)
+    for (std::size_t q = 0; q < m; ++q) out[q] = u0[q] + w_ * (out[q] - u0[q]);
+  arena.release(mark);
+  return st;
+}
+
 }  // namespace rill

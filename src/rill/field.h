@@ -21,9 +21,35 @@ class VectorField {
   virtual std::size_t scratch_bytes(int n) const = 0;
   // out[n × d] = u_t(x[n × d]), both contiguous and not aliased.
   virtual Status eval(const float* x, int n, float t, float* out, Arena& arena) const = 0;
+  // The same for rows row0 .. row0 + n − 1 of a larger batch: a field whose
+  // inputs differ by row (an Mlp with one condition per point) reads row
+  // row0's; any other field ignores row0. integrate_batch calls it per chunk.
+  virtual Status eval_rows(long row0, const float* x, int n, float t, float* out, Arena& arena) const {
+    (void)row0;
+    return eval(x, n, t, out, arena);
+  }
 
  protected:
   ~VectorField() = default;
+};
+
+// The rows from row0 on of another field's batch, as a field of their own
+// (eval(x, n) is inner.eval_rows(row0, x, n)): how a chunk of a batch is integrated.
+class RowsOfField final : public VectorField {
+ public:
+  RowsOfField(const VectorField& inner, long row0) : inner_(&inner), row0_(row0) {}
+  int dim() const override { return inner_->dim(); }
+  std::size_t scratch_bytes(int n) const override { return inner_->scratch_bytes(n); }
+  Status eval(const float* x, int n, float t, float* out, Arena& arena) const override {
+    return inner_->eval_rows(row0_, x, n, t, out, arena);
+  }
+  Status eval_rows(long row0, const float* x, int n, float t, float* out, Arena& arena) const override {
+    return inner_->eval_rows(row0_ + row0, x, n, t, out, arena);
+  }
+
+ private:
+  const VectorField* inner_;
+  long row0_;
 };
 
 // A field that also gives its divergence, for log-likelihoods (density.h).
@@ -110,18 +136,46 @@ struct EightGaussians {
   GaussianMixtureField field(float sigma_min = 0.0f) const { return {means, stds, weights, 8, 2, sigma_min}; }
 };
 
-// The learned field: an Mlp (pack it with mlp_pack for speed; not owned).
+// The learned field: an Mlp (pack it with mlp_pack for speed; not owned),
+// with its condition rows if it has a condition (none: zeros; a row for every
+// point: stride 0; one per point of the batch: eval_rows reads row row0 on).
 class MlpField final : public VectorField {
  public:
-  explicit MlpField(const Mlp& mlp) : mlp_(&mlp) {}
+  explicit MlpField(const Mlp& mlp, MlpCondition cond = {}) : mlp_(&mlp), cond_(cond) {}
   int dim() const override { return mlp_->spec.dim; }
   std::size_t scratch_bytes(int n) const override { return mlp_forward_scratch(mlp_->spec, n); }
   Status eval(const float* x, int n, float t, float* out, Arena& arena) const override {
-    return mlp_forward(*mlp_, x, mlp_->spec.dim, &t, false, n, out, mlp_->spec.dim, arena);
+    return mlp_forward(*mlp_, x, mlp_->spec.dim, &t, false, n, out, mlp_->spec.dim, arena, cond_);
+  }
+  Status eval_rows(long row0, const float* x, int n, float t, float* out, Arena& arena) const override {
+    return mlp_forward(*mlp_, x, mlp_->spec.dim, &t, false, n, out, mlp_->spec.dim, arena, cond_.offset(row0));
   }
 
  private:
   const Mlp* mlp_;
+  MlpCondition cond_;
+};
+
+// Classifier-free guidance (formats.md, "Guidance"): with the unconditional
+// field u0 (the model with no condition) and the conditional uc, w ≠ 0, 1:
+//   u = u0 + w·(uc − u0), computed in that order (two evaluations).
+// w = 1 is uc alone and w = 0 is u0 alone (one evaluation each; the same bits
+// as those fields). Neither field is owned.
+class GuidedField final : public VectorField {
+ public:
+  GuidedField(const VectorField& unconditional, const VectorField& conditional, float w)
+      : u0_(&unconditional), uc_(&conditional), w_(w) {}
+  int dim() const override { return uc_->dim(); }
+  std::size_t scratch_bytes(int n) const override;
+  Status eval(const float* x, int n, float t, float* out, Arena& arena) const override {
+    return eval_rows(0, x, n, t, out, arena);
+  }
+  Status eval_rows(long row0, const float* x, int n, float t, float* out, Arena& arena) const override;
+
+ private:
+  const VectorField* u0_;
+  const VectorField* uc_;
+  float w_;
 };
 
 // The learned field with its exact divergence by forward mode (mlp_divergence.h);

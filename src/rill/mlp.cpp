@@ -64,17 +64,24 @@ void mlp_repack(Mlp& mlp) {
 }
 
 namespace {
-// Assembles input rows [x, embed(t)] for n rows.
+// Assembles input rows [x, embed(t), condition] for n rows.
 void assemble_input(const MlpSpec& s, const float* x, int x_stride, const float* t, bool t_per_row, int n,
-                    float* in) {
-  const int d = s.dim, f = s.sizes[0];
+                    float* in, MlpCondition cond) {
+  const int d = s.dim, f = s.sizes[0], tfn = s.time.features(), cf = s.condition.features();
   float tf[2 * TimeEmbedding::kMaxK];
   if (!t_per_row) s.time.embed(t[0], tf);
   for (int r = 0; r < n; ++r) {
     float* row = in + static_cast<std::ptrdiff_t>(r) * f;
     std::memcpy(row, x + static_cast<std::ptrdiff_t>(r) * x_stride, sizeof(float) * static_cast<std::size_t>(d));
     if (t_per_row) s.time.embed(t[r], row + d);
-    else std::memcpy(row + d, tf, sizeof(float) * static_cast<std::size_t>(f - d));
+    else std::memcpy(row + d, tf, sizeof(float) * static_cast<std::size_t>(tfn));
+    if (cf == 0) continue;
+    float* c = row + d + tfn;
+    if (cond.rows == nullptr) {
+      for (int q = 0; q < cf; ++q) c[q] = 0.0f;
+    } else {
+      std::memcpy(c, cond.rows + static_cast<std::ptrdiff_t>(r) * cond.stride, sizeof(float) * static_cast<std::size_t>(cf));
+    }
   }
 }
 
@@ -93,7 +100,7 @@ std::size_t mlp_forward_scratch(const MlpSpec& spec, int n) {
 }
 
 Status mlp_forward(const Mlp& mlp, const float* x, int x_stride, const float* t, bool t_per_row, int n, float* out,
-                   int out_stride, Arena& arena) {
+                   int out_stride, Arena& arena, MlpCondition cond) {
   const MlpSpec& s = mlp.spec;
   if (n < 1) return n == 0 ? Status::ok : Status::invalid_argument;
   const std::size_t mark = arena.mark();
@@ -110,7 +117,7 @@ Status mlp_forward(const Mlp& mlp, const float* x, int x_stride, const float* t,
   for (int r0 = 0; r0 < n; r0 += kTile) {
     const int m = n - r0 < kTile ? n - r0 : kTile;
     assemble_input(s, x + static_cast<std::ptrdiff_t>(r0) * x_stride, x_stride, t_per_row ? t + r0 : t, t_per_row, m,
-                   in);
+                   in, cond.offset(r0));
     const float* cur = in;
     int cur_stride = s.sizes[0];
     for (int i = 0; i < L; ++i) {
@@ -159,13 +166,13 @@ Status tape_init(const MlpSpec& spec, int n, Arena& arena, Tape* tape) {
 }
 
 void mlp_forward_train(const Mlp& mlp, const float* x, int x_stride, const float* t, int n, Tape& tape,
-                       Executor* ex) {
+                       Executor* ex, MlpCondition cond) {
   const MlpSpec& s = mlp.spec;
   // Row ranges through all layers: each row is computed as one thread would.
   parallel_for(ex, n, [&](long r0, long r1) {
     const int m = static_cast<int>(r1 - r0);
     float* in = tape.input + r0 * s.sizes[0];
-    assemble_input(s, x + r0 * x_stride, x_stride, t + r0, true, m, in);
+    assemble_input(s, x + r0 * x_stride, x_stride, t + r0, true, m, in, cond.offset(r0));
     const float* cur = in;
     for (int i = 0; i < s.n_layers; ++i) {
       const int fout = s.sizes[i + 1];

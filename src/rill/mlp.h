@@ -1,8 +1,10 @@
 // Mlp: the learned vector field u^θ_t(x), a multilayer perceptron.
 //
-// Input row: [x (d values), time features], where the time features are
-// either the raw t (TimeEmbedding k = 0) or sin(ω_k t)..., cos(ω_k t)... with
-// ω_k = 2^k·π, k = 0..K-1 (shared/spec/formats.md). Hidden layers apply the
+// Input row: [x (d values), time features, condition], where the time
+// features are either the raw t (TimeEmbedding k = 0) or sin(ω_k t)...,
+// cos(ω_k t)... with ω_k = 2^k·π, k = 0..K-1, and the condition is a class's
+// one-hot vector, M caller values and a 1, or nothing (shared/spec/formats.md,
+// "The first layer's input, in order"). Hidden layers apply the
 // activation; the last layer is linear. Weights are [out, in] (PyTorch), each
 // layer's weight and bias are separate pointers so a model file can be used
 // in place (e.g. from flash) whatever the order of its tensors.
@@ -34,6 +36,37 @@ bool parse_time_embedding(const char* s, std::size_t len, TimeEmbedding* out);
 // Writes the name ("raw", "sin:4") into buf (NUL-terminated, truncated to cap); returns its length.
 std::size_t time_embedding_name(TimeEmbedding t, char* buf, std::size_t cap);
 
+// The condition input: none; class:C (the class's one-hot vector, C values;
+// classes are 0-based); vector:M (the M values, then a 1, so that a condition
+// of zeros differs from none). "No condition" is all zeros (C, or M + 1, of
+// them): the unconditional field that guidance and cfg dropout use.
+struct ConditionSpec {
+  enum class Kind : std::uint8_t { none, cls, vector };
+  Kind kind = Kind::none;
+  int count = 0;  // C or M
+  static constexpr int kMaxCount = 4096;
+  static ConditionSpec classes(int c) { return {Kind::cls, c}; }
+  static ConditionSpec vector(int m) { return {Kind::vector, m}; }
+  int features() const { return kind == Kind::none ? 0 : kind == Kind::cls ? count : count + 1; }
+  // features() values: class k's one-hot (0 <= k < count); values[0..M) then 1; all zeros.
+  void encode_class(int k, float* out) const;
+  void encode_vector(const float* values, float* out) const;
+  void encode_none(float* out) const;
+};
+// "none", "class:C" or "vector:M" (C, M = 1..kMaxCount in decimal, no leading zeros).
+bool parse_condition(const char* s, std::size_t len, ConditionSpec* out);
+// Writes the name ("none", "class:8", "vector:1") into buf (NUL-terminated, truncated to cap); returns its length.
+std::size_t condition_name(ConditionSpec c, char* buf, std::size_t cap);
+
+// The condition rows of a call: `rows` holds features() encoded values per row
+// (stride `stride` floats between rows; stride 0: the same row for every point);
+// rows == nullptr is no condition (zeros).
+struct MlpCondition {
+  const float* rows = nullptr;
+  std::ptrdiff_t stride = 0;
+  MlpCondition offset(long r) const { return {rows != nullptr ? rows + r * stride : nullptr, stride}; }
+};
+
 constexpr int kMaxLayers = 16;    // linear layers
 constexpr int kMaxDim = 4096;     // data dimension d
 constexpr int kMaxWidth = 65536;  // any layer's size
@@ -41,13 +74,16 @@ constexpr int kMaxWidth = 65536;  // any layer's size
 struct MlpSpec {
   int dim = 2;                    // d
   int n_layers = 0;               // number of linear layers L (>= 1)
-  int sizes[kMaxLayers + 1] = {}; // sizes[0] = d + time features, sizes[L] = d
+  int sizes[kMaxLayers + 1] = {}; // sizes[0] = d + time features + condition features, sizes[L] = d
   Activation activation = Activation::silu;
   TimeEmbedding time;
+  ConditionSpec condition;
 
-  // d inputs + time features -> `depth` hidden layers of `width` -> d.
+  // d inputs + time features + condition -> `depth` hidden layers of `width` -> d.
   static MlpSpec make(int dim, int width = 128, int depth = 3, Activation a = Activation::silu,
-                      TimeEmbedding time = {});
+                      TimeEmbedding time = {}, ConditionSpec condition = {});
+  // The first layer's input size the architecture implies: d + time features + condition features.
+  int expected_inputs() const { return dim + time.features() + condition.features(); }
   int in_features() const { return sizes[0]; }
   int max_size() const;                         // widest layer, inputs included
   std::size_t param_count() const;              // all weights and biases
@@ -85,9 +121,10 @@ void mlp_repack(Mlp& mlp);
 // Forward pass over a batch. x: n rows of d (stride x_stride); t: one time per
 // row if t_per_row, else t[0] for all rows. out: n rows of d (stride out_stride).
 // Scratch: mlp_forward_scratch(spec, n) bytes from `arena` (released on return).
+// cond: the condition rows (none by default).
 std::size_t mlp_forward_scratch(const MlpSpec& spec, int n);
 Status mlp_forward(const Mlp& mlp, const float* x, int x_stride, const float* t, bool t_per_row, int n,
-                   float* out, int out_stride, Arena& arena);
+                   float* out, int out_stride, Arena& arena, MlpCondition cond = {});
 
 class Executor;
 
@@ -103,7 +140,7 @@ Status tape_init(const MlpSpec& spec, int n, Arena& arena, Tape* tape);
 // Forward, keeping activations. Output is tape.post[L-1] (n × d).
 // With an Executor, rows are split over its workers (same bits as one thread).
 void mlp_forward_train(const Mlp& mlp, const float* x, int x_stride, const float* t, int n, Tape& tape,
-                       Executor* ex = nullptr);
+                       Executor* ex = nullptr, MlpCondition cond = {});
 // Backward: given dL/dout (n × d, contiguous), writes dL/dθ into grad
 // (canonical block layout, param_count() floats) — or, with accumulate, goes
 // on with the sums already in grad, as if these rows followed the earlier

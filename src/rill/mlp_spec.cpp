@@ -40,17 +40,88 @@ std::size_t time_embedding_name(TimeEmbedding t, char* buf, std::size_t cap) {
   return len;
 }
 
-MlpSpec MlpSpec::make(int dim, int width, int depth, Activation a, TimeEmbedding time) {
+namespace {
+// Reads a count 1..max in decimal without leading zeros; false otherwise.
+bool parse_count(const char* s, std::size_t len, int max, int* out) {
+  if (len == 0 || s[0] == '0') return false;
+  int v = 0;
+  for (std::size_t i = 0; i < len; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = 10 * v + (s[i] - '0');
+    if (v > max) return false;
+  }
+  *out = v;
+  return true;
+}
+
+std::size_t copy_name(const char* name, char* buf, std::size_t cap) {
+  const std::size_t len = std::strlen(name);
+  if (cap > 0) {
+    const std::size_t c = len < cap - 1 ? len : cap - 1;
+    std::memcpy(buf, name, c);
+    buf[c] = '\0';
+  }
+  return len;
+}
+}  // namespace
+
+void ConditionSpec::encode_class(int k, float* out) const {
+  for (int q = 0; q < count; ++q) out[q] = q == k ? 1.0f : 0.0f;
+}
+
+void ConditionSpec::encode_vector(const float* values, float* out) const {
+  for (int q = 0; q < count; ++q) out[q] = values[q];
+  out[count] = 1.0f;
+}
+
+void ConditionSpec::encode_none(float* out) const {
+  for (int q = 0; q < features(); ++q) out[q] = 0.0f;
+}
+
+bool parse_condition(const char* s, std::size_t len, ConditionSpec* out) {
+  int c = 0;
+  if (len == 4 && std::memcmp(s, "none", 4) == 0) {
+    *out = ConditionSpec();
+    return true;
+  }
+  if (len > 6 && std::memcmp(s, "class:", 6) == 0 && parse_count(s + 6, len - 6, ConditionSpec::kMaxCount, &c)) {
+    *out = ConditionSpec::classes(c);
+    return true;
+  }
+  if (len > 7 && std::memcmp(s, "vector:", 7) == 0 && parse_count(s + 7, len - 7, ConditionSpec::kMaxCount, &c)) {
+    *out = ConditionSpec::vector(c);
+    return true;
+  }
+  return false;
+}
+
+std::size_t condition_name(ConditionSpec c, char* buf, std::size_t cap) {
+  if (c.kind == ConditionSpec::Kind::none) return copy_name("none", buf, cap);
+  char tmp[24];
+  const char* prefix = c.kind == ConditionSpec::Kind::cls ? "class:" : "vector:";
+  std::size_t n = std::strlen(prefix);
+  std::memcpy(tmp, prefix, n);
+  char digits[12];
+  int k = 0;
+  unsigned v = static_cast<unsigned>(c.count);
+  do { digits[k++] = static_cast<char>('0' + v % 10); v /= 10; } while (v != 0);
+  while (k > 0) tmp[n++] = digits[--k];
+  tmp[n] = '\0';
+  return copy_name(tmp, buf, cap);
+}
+
+MlpSpec MlpSpec::make(int dim, int width, int depth, Activation a, TimeEmbedding time, ConditionSpec condition) {
   MlpSpec s;
   s.dim = dim;
   s.activation = a;
   s.time = time;
+  s.condition = condition;
   s.n_layers = depth + 1;
   if (depth < 0 || depth + 1 > kMaxLayers) {  // invalid: validate() reports it
     s.n_layers = depth + 1 < 1 ? 0 : kMaxLayers + 1;
     return s;
   }
-  s.sizes[0] = dim + time.features();
+  s.sizes[0] = dim + time.features() + condition.features();
   for (int i = 1; i <= depth; ++i) s.sizes[i] = width;
   s.sizes[depth + 1] = dim;
   return s;
@@ -100,9 +171,13 @@ Status MlpSpec::validate(Message* msg) const {
   for (int i = 0; i <= n_layers; ++i)
     if (sizes[i] < 1 || sizes[i] > kMaxWidth)
       return fail(msg, Status::bad_shape, "layer size %d is outside 1..%d", sizes[i], kMaxWidth);
-  if (sizes[0] != dim + time.features())
-    return fail(msg, Status::bad_shape, "layer 0 takes %d inputs; dimension %d + %d time features needs %d",
-                sizes[0], dim, time.features(), dim + time.features());
+  if (condition.kind != ConditionSpec::Kind::none && (condition.count < 1 || condition.count > ConditionSpec::kMaxCount))
+    return fail(msg, Status::bad_metadata, "condition count %d is outside 1..%d", condition.count,
+                ConditionSpec::kMaxCount);
+  if (sizes[0] != expected_inputs())
+    return fail(msg, Status::bad_shape,
+                "layer 0 takes %d inputs; dimension %d + %d time features + %d condition features needs %d",
+                sizes[0], dim, time.features(), condition.features(), expected_inputs());
   if (sizes[n_layers] != dim)
     return fail(msg, Status::bad_shape, "layer %d gives %d outputs; the data dimension is %d", n_layers - 1,
                 sizes[n_layers], dim);

@@ -16,7 +16,9 @@
 
 #include <cstring>
 
+#include "rill/datasets.h"
 #include "rill/decimal.h"
+#include "rill/model_meta.h"
 
 #if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "rill model_io uses the little-endian floats of a safetensors file in place; big-endian hosts are not supported"
@@ -38,83 +40,14 @@ using safetensors::Span;
 using safetensors::Str;
 using safetensors::str_is;
 using safetensors::Visitor;
+using model_meta::Declared;
+using model_meta::Meta;
+using model_meta::kMetaNames;
+using model_meta::kNumMetaKeys;
+using model_meta::check_metadata;
+using model_meta::count_names;
 
 bool is_digit(u8 c) { return c >= '0' && c <= '9'; }
-
-// ---------------------------------------------------------------------------
-// Metadata values
-
-enum MetaKey { kFormat, kDim, kActivation, kTime, kPath, kSigma, kNumMetaKeys };
-static_assert(kNumMetaKeys == kNumRillMetadataKeys, "one MetaKey per key rill writes");
-const char* const* const kMetaNames = kRillMetadataKeys;
-
-// Strict decimal integer: digits only, no sign, no leading zero; false if > max.
-bool parse_uint(const char* s, std::size_t n, u32 max, u32* out) {
-  if (n == 0 || n > 10 || (n > 1 && s[0] == '0')) return false;
-  u64 v = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!is_digit(static_cast<u8>(s[i]))) return false;
-    v = v * 10 + static_cast<u64>(s[i] - '0');
-  }
-  if (v > max) return false;
-  *out = static_cast<u32>(v);
-  return true;
-}
-
-struct Meta {
-  bool present[kNumMetaKeys] = {};
-  Str value[kNumMetaKeys];
-};
-
-// The architecture the metadata declares (or the defaults).
-struct Declared {
-  bool rill = false;
-  int dim = 0;  // 0: infer from the last layer
-  Activation activation = Activation::silu;
-  TimeEmbedding time;
-  float sigma_min = 0.0f;
-};
-
-Status check_metadata(const u8* header, const Meta& meta, Declared* d, Message* msg) {
-  *d = Declared{};
-  if (!meta.present[kFormat]) return Status::ok;  // a foreign file: defaults, architecture from the shapes
-  d->rill = true;
-  char v[64] = {0};
-  std::size_t n = 0;
-  auto get = [&](int key) {
-    const bool fits = decode(header, meta.value[key], v, sizeof v);
-    n = fits ? meta.value[key].decoded : sizeof v;  // too long: never equals a valid value
-    return meta.present[key];
-  };
-  get(kFormat);
-  if (!str_is(v, n, "1"))
-    return fail(msg, Status::bad_metadata, "rill.format %s is not supported (this rill reads format %d)", v,
-                kFormatVersion);
-  if (get(kDim)) {
-    u32 dim;
-    if (!parse_uint(v, n, static_cast<u32>(kMaxDim), &dim) || dim < 1)
-      return fail(msg, Status::bad_metadata, "dim %s is not an integer in 1..%d", v, kMaxDim);
-    d->dim = static_cast<int>(dim);
-  }
-  if (get(kActivation) && !parse_activation(v, n, &d->activation))
-    return fail(msg, Status::bad_metadata, "unknown activation %s (rill reads silu, relu, tanh, gelu, gelu_tanh)",
-                v);
-  if (get(kTime) && !parse_time_embedding(v, n, &d->time)) {
-    if (n > 4 && std::memcmp(v, "sin:", 4) == 0)
-      return fail(msg, Status::bad_metadata, "time_embedding %s: K must be an integer in 1..%d", v,
-                  TimeEmbedding::kMaxK);
-    return fail(msg, Status::bad_metadata, "unknown time_embedding %s (rill reads raw or sin:K)", v);
-  }
-  if (get(kPath) && !str_is(v, n, "condot"))
-    return fail(msg, Status::bad_metadata, "path %s is not supported (rill reads condot)", v);
-  if (get(kSigma)) {
-    float s = 0.0f;
-    if (n >= sizeof v || !decimal_to_float(v, n, &s) || !(s >= 0.0f && s < 1.0f))
-      return fail(msg, Status::bad_metadata, "sigma_min %s is not a decimal in [0, 1)", v);
-    d->sigma_min = s + 0.0f;  // -0 -> +0
-  }
-  return Status::ok;
-}
 
 // ---------------------------------------------------------------------------
 // Loading
@@ -349,6 +282,24 @@ Status order_layers(Loader& L) {
 
 // Step 4: the shapes within range, bias = weight rows, chaining layer to
 // layer, and agreeing with the declared architecture; gives the MlpSpec.
+// class_names against the condition, the source against the dimension; then the spec's ranges.
+Status check_declared_extras(Loader& L, const Declared& decl, const MlpSpec& spec) {
+  if (decl.has_class_names) {
+    int names = 0;
+    if (spec.condition.kind != ConditionSpec::Kind::cls)
+      return fail(L.msg, Status::bad_metadata, "class_names given for a model without a class condition");
+    if (!count_names(L.header, decl.class_names, &names))
+      return fail(L.msg, Status::bad_metadata, "class_names holds an empty name");
+    if (names != spec.condition.count)
+      return fail(L.msg, Status::bad_metadata, "class_names has %d names; the condition has %d classes", names,
+                  spec.condition.count);
+  }
+  if (decl.source >= 0 && spec.dim != kDatasetDim)
+    return fail(L.msg, Status::bad_metadata, "source %s is %d-dimensional; the model's dimension is %d",
+                dataset_name(static_cast<Dataset>(decl.source)), kDatasetDim, spec.dim);
+  return spec.validate(L.msg);
+}
+
 Status check_shapes(Loader& L, const Declared& decl, MlpSpec* spec) {
   KeyBuffer& a = L.a;
   KeyBuffer& b = L.b;
@@ -380,17 +331,22 @@ Status check_shapes(Loader& L, const Declared& decl, MlpSpec* spec) {
   spec->dim = decl.dim != 0 ? decl.dim : spec->sizes[L.n_layers];
   spec->activation = decl.activation;
   spec->time = decl.time;
+  spec->condition = decl.condition;
   if (spec->sizes[L.n_layers] != spec->dim) {
     L.name_of(L.layers[last].w, a);
     return fail(msg, Status::bad_shape, "layer %d: %s gives %d outputs; the data dimension (dim) is %d", last, a,
                 spec->sizes[L.n_layers], spec->dim);
   }
-  if (spec->sizes[0] != spec->dim + spec->time.features()) {
+  if (spec->sizes[0] != spec->expected_inputs()) {
     L.name_of(L.layers[0].w, a);
-    return fail(msg, Status::bad_shape, "layer 0: %s takes %d inputs; dimension %d + %d time features needs %d", a,
-                spec->sizes[0], spec->dim, spec->time.features(), spec->dim + spec->time.features());
+    if (spec->condition.features() == 0)
+      return fail(msg, Status::bad_shape, "layer 0: %s takes %d inputs; dimension %d + %d time features needs %d", a,
+                  spec->sizes[0], spec->dim, spec->time.features(), spec->expected_inputs());
+    return fail(msg, Status::bad_shape,
+                "layer 0: %s takes %d inputs; dimension %d + %d time features + %d condition features needs %d", a,
+                spec->sizes[0], spec->dim, spec->time.features(), spec->condition.features(), spec->expected_inputs());
   }
-  return spec->validate(msg);
+  return check_declared_extras(L, decl, *spec);
 }
 
 // Step 5: every weight finite; *aligned tells whether all can be read in place as floats.
@@ -459,6 +415,8 @@ Status load(const u8* bytes, std::size_t len, Arena* arena, Model* out, Message*
   Model m;
   if ((st = bind_layers(L, spec, aligned, arena, &m.mlp)) != Status::ok) return st;
   m.sigma_min = decl.sigma_min;
+  m.source = decl.source;
+  m.format = decl.format;
   m.has_rill_metadata = decl.rill;
   m.in_place = aligned;
   m.header = reinterpret_cast<const char*>(L.header);

@@ -25,18 +25,28 @@
 
 namespace rill {
 
-constexpr int kFormatVersion = 1;  // `rill.format`
+// `rill.format`: 1 for a file that uses none of condition, source (or the
+// later step_embedding and narrow dtypes), 2 otherwise; rill reads both.
+constexpr int kFormatVersion = 2;
 constexpr int kMaxMetadata = 64;   // `__metadata__` entries
-// The metadata keys rill writes itself, in file order; `extra` may not use them.
-constexpr int kNumRillMetadataKeys = 6;
-inline constexpr const char* kRillMetadataKeys[kNumRillMetadataKeys] = {"rill.format",    "dim",  "activation",
-                                                                        "time_embedding", "path", "sigma_min"};
+// The metadata keys rill writes itself from the architecture, in file order
+// (`condition` only when there is one); `extra` may not use them.
+constexpr int kNumRillMetadataKeys = 7;
+inline constexpr const char* kRillMetadataKeys[kNumRillMetadataKeys] = {
+    "rill.format", "dim", "activation", "time_embedding", "path", "sigma_min", "condition"};
+// Keys a writer passes in `extra` that rill checks (formats.md): `class_names`
+// (C comma-separated, non-empty names for a class:C model) and `source`
+// (`gaussian` or a built-in dataset of the model's dimension; format 2 when not gaussian).
+constexpr int kNumCheckedExtraKeys = 2;
+inline constexpr const char* kCheckedExtraKeys[kNumCheckedExtraKeys] = {"class_names", "source"};
 
 // A loaded model: the Mlp (pointing into the file bytes, or into the arena when
 // the bytes are not aligned for float access) and the metadata it declares.
 struct Model {
-  Mlp mlp;
+  Mlp mlp;                       // mlp.spec.condition: the model's condition
   float sigma_min = 0.0f;        // CondOT path parameter
+  int source = -1;               // -1: N(0, I); else the built-in dataset (datasets.h's Dataset) X0 is drawn from
+  int format = 1;                // the file's rill.format (1 for a file without rill metadata)
   bool has_rill_metadata = false;
   bool in_place = false;         // weights are read straight from the caller's bytes
   const char* header = nullptr;  // the JSON header (not zero-terminated), inside the caller's bytes

@@ -9,6 +9,7 @@
 // rill reads. The header is padded with trailing spaces only.
 #include <cstring>
 
+#include "rill/datasets.h"
 #include "rill/decimal.h"
 #include "rill/model_io.h"
 #include "rill/safetensors_header.h"
@@ -31,6 +32,50 @@ void layer_name(char* name, int i, const char* suffix) {
   s.putu(static_cast<u64>(i));
   s.puts(suffix);
   name[s.n < 31 ? s.n : 31] = '\0';
+}
+
+// The value of extra key `key`, or null.
+const char* extra_value(const KeyValue* extra, int n_extra, const char* key) {
+  for (int i = 0; i < n_extra; ++i)
+    if (std::strcmp(extra[i].key, key) == 0) return extra[i].value;
+  return nullptr;
+}
+
+// The extra keys formats.md gives a meaning: class_names and source.
+Status check_meaningful_extras(const MlpSpec& spec, const KeyValue* extra, int n_extra, Message* msg) {
+  if (const char* names = extra_value(extra, n_extra, "class_names")) {
+    if (spec.condition.kind != ConditionSpec::Kind::cls)
+      return fail(msg, Status::invalid_argument, "class_names given for a model without a class condition");
+    int count = 1;
+    const char* start = names;
+    for (const char* p = names;; ++p) {
+      if (*p != ',' && *p != '\0') continue;
+      if (p == start) return fail(msg, Status::invalid_argument, "class_names holds an empty name");
+      if (*p == '\0') break;
+      ++count;
+      start = p + 1;
+    }
+    if (count != spec.condition.count)
+      return fail(msg, Status::invalid_argument, "class_names has %d names; the condition has %d classes", count,
+                  spec.condition.count);
+  }
+  if (const char* source = extra_value(extra, n_extra, "source")) {
+    Dataset d;
+    if (std::strcmp(source, "gaussian") != 0 && !parse_dataset(source, &d))
+      return fail(msg, Status::invalid_argument, "unknown source %s (gaussian or a built-in dataset)", source);
+    if (std::strcmp(source, "gaussian") != 0 && spec.dim != kDatasetDim)
+      return fail(msg, Status::invalid_argument, "source %s is %d-dimensional; the model's dimension is %d", source,
+                  kDatasetDim, spec.dim);
+  }
+  return Status::ok;
+}
+
+// 2 when the file uses a condition or a source other than gaussian, else 1 (formats.md).
+u64 format_of(const Mlp& mlp, const KeyValue* extra, int n_extra) {
+  const char* source = extra_value(extra, n_extra, "source");
+  const bool v2 = mlp.spec.condition.kind != ConditionSpec::Kind::none ||
+                  (source != nullptr && std::strcmp(source, "gaussian") != 0);
+  return v2 ? 2 : 1;
 }
 
 Status check_write(const Mlp& mlp, float sigma_min, const KeyValue* extra, int n_extra, Message* msg) {
@@ -59,6 +104,7 @@ Status check_write(const Mlp& mlp, float sigma_min, const KeyValue* extra, int n
       if (std::strcmp(k, extra[j].key) == 0)
         return fail(msg, Status::invalid_argument, "extra metadata key %s appears twice", k);
   }
+  if ((st = check_meaningful_extras(mlp.spec, extra, n_extra, msg)) != Status::ok) return st;
   for (int i = 0; i < mlp.spec.n_layers; ++i) {
     if (mlp.weight[i] == nullptr || mlp.bias[i] == nullptr)
       return fail(msg, Status::invalid_argument, "layer %d has no weights", i);
@@ -80,7 +126,7 @@ void emit_header(Sink& s, const Mlp& mlp, float sigma_min, const KeyValue* extra
   char sigma[32];
   float_to_decimal(sigma_min + 0.0f, sigma, sizeof sigma);
   s.puts("{\"__metadata__\":{\"rill.format\":\"");
-  s.putu(static_cast<u64>(kFormatVersion));
+  s.putu(format_of(mlp, extra, n_extra));
   s.puts("\",\"dim\":\"");
   s.putu(static_cast<u64>(spec.dim));
   s.puts("\",\"activation\":\"");
@@ -92,6 +138,13 @@ void emit_header(Sink& s, const Mlp& mlp, float sigma_min, const KeyValue* extra
   s.puts("\",\"path\":\"condot\",\"sigma_min\":\"");
   s.puts(sigma);
   s.put('"');
+  if (spec.condition.kind != ConditionSpec::Kind::none) {
+    char cond[24];
+    condition_name(spec.condition, cond, sizeof cond);
+    s.puts(",\"condition\":\"");
+    s.puts(cond);
+    s.put('"');
+  }
   for (int i = 0; i < n_extra; ++i) {
     s.put(',');
     s.put_json(extra[i].key);

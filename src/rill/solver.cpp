@@ -115,7 +115,8 @@ Status integrate_range(const VectorField& field, Solver solver, int steps, float
     const int rows = static_cast<int>(end - r0 < chunk ? end - r0 : chunk);
     const std::size_t off = static_cast<std::size_t>(r0) * static_cast<std::size_t>(d);
     scratch.reset();
-    const Status st = integrate(field, solver, steps, x + off, rows, t0, t1, scratch,
+    const RowsOfField chunk_field(field, r0);  // a field that differs by row reads this chunk's rows
+    const Status st = integrate(chunk_field, solver, steps, x + off, rows, t0, t1, scratch,
                                 trajectory != nullptr ? trajectory + off : nullptr, stride);
     if (st != Status::ok) return st;
   }

@@ -1,0 +1,137 @@
+// model_meta: the metadata keys rill reads, checked. See model_meta.h.
+#include "rill/model_meta.h"
+
+#include <cstring>
+
+#include "rill/datasets.h"
+#include "rill/decimal.h"
+#include "rill/model_io.h"
+
+namespace rill {
+namespace model_meta {
+
+using u8 = unsigned char;
+using u32 = std::uint32_t;
+using u64 = std::uint64_t;
+using safetensors::decode;
+using safetensors::Str;
+using safetensors::str_is;
+
+static_assert(kCondition + 1 == kNumRillMetadataKeys && kNumMetaKeys == kNumRillMetadataKeys + kNumCheckedExtraKeys,
+              "one MetaKey per key rill reads");
+const char* const kMetaNames[kNumMetaKeys] = {"rill.format", "dim",       "activation",  "time_embedding", "path",
+                                              "sigma_min",   "condition", "class_names", "source"};
+
+namespace {
+bool is_digit(u8 c) { return c >= '0' && c <= '9'; }
+}  // namespace
+
+// Strict decimal integer: digits only, no sign, no leading zero; false if > max.
+bool parse_uint(const char* s, std::size_t n, u32 max, u32* out) {
+  if (n == 0 || n > 10 || (n > 1 && s[0] == '0')) return false;
+  u64 v = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!is_digit(static_cast<u8>(s[i]))) return false;
+    v = v * 10 + static_cast<u64>(s[i] - '0');
+  }
+  if (v > max) return false;
+  *out = static_cast<u32>(v);
+  return true;
+}
+
+// Counts the comma-separated names of class_names; false if one is empty.
+bool count_names(const u8* header, Str value, int* count) {
+  char v[kMaxKeyBytes + 1];
+  if (!decode(header, value, v, sizeof v)) return false;
+  const std::size_t n = value.decoded;
+  int c = 1;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= n; ++i) {
+    if (i < n && v[i] != ',') continue;
+    if (i == start) return false;
+    if (i < n) ++c;
+    start = i + 1;
+  }
+  *count = c;
+  return true;
+}
+
+// The keys of format 2: condition, class_names, source. In a format-1 file
+// `source` and `class_names` are free text, as they were before format 2 gave
+// them a meaning (files in use carry e.g. "source": "my lab"); a condition
+// changes the shapes, so it needs format 2.
+static Status check_format2_keys(const u8* header, const Meta& meta, Declared* d, Message* msg) {
+  if (d->format < 2) {
+    if (meta.present[kCondition])
+      return fail(msg, Status::bad_metadata, "a model with a condition is rill.format 2, not %d", d->format);
+    return Status::ok;
+  }
+  char v[64] = {0};
+  std::size_t n = 0;
+  auto get = [&](int key) {
+    const bool fits = decode(header, meta.value[key], v, sizeof v);
+    n = fits ? meta.value[key].decoded : sizeof v;
+    return meta.present[key];
+  };
+  if (get(kCondition) && !parse_condition(v, n, &d->condition))
+    return fail(msg, Status::bad_metadata, "unknown condition %s (rill reads none, class:C or vector:M, C and M in 1..%d)",
+                v, ConditionSpec::kMaxCount);
+  if (get(kSource) && !str_is(v, n, "gaussian")) {
+    Dataset ds;
+    if (n >= sizeof v || !parse_dataset(v, &ds))
+      return fail(msg, Status::bad_metadata, "unknown source %s (gaussian or a built-in dataset)", v);
+    d->source = static_cast<int>(ds);
+  }
+  if (meta.present[kClassNames]) {
+    d->class_names = meta.value[kClassNames];
+    d->has_class_names = true;
+  }
+  return Status::ok;
+}
+
+Status check_metadata(const u8* header, const Meta& meta, Declared* d, Message* msg) {
+  *d = Declared{};
+  if (!meta.present[kFormat]) return Status::ok;  // a foreign file: defaults, architecture from the shapes
+  d->rill = true;
+  char v[64] = {0};
+  std::size_t n = 0;
+  auto get = [&](int key) {
+    const bool fits = decode(header, meta.value[key], v, sizeof v);
+    n = fits ? meta.value[key].decoded : sizeof v;  // too long: never equals a valid value
+    return meta.present[key];
+  };
+  get(kFormat);
+  u32 format = 0;
+  if (!parse_uint(v, n, 1000000u, &format) || format < 1)
+    return fail(msg, Status::bad_metadata, "rill.format %s is not a format number", v);
+  if (format > static_cast<u32>(kFormatVersion))
+    return fail(msg, Status::bad_metadata, "model format %s is newer than this rill (reads 1 and 2)", v);
+  d->format = static_cast<int>(format);
+  if (get(kDim)) {
+    u32 dim;
+    if (!parse_uint(v, n, static_cast<u32>(kMaxDim), &dim) || dim < 1)
+      return fail(msg, Status::bad_metadata, "dim %s is not an integer in 1..%d", v, kMaxDim);
+    d->dim = static_cast<int>(dim);
+  }
+  if (get(kActivation) && !parse_activation(v, n, &d->activation))
+    return fail(msg, Status::bad_metadata, "unknown activation %s (rill reads silu, relu, tanh, gelu, gelu_tanh)",
+                v);
+  if (get(kTime) && !parse_time_embedding(v, n, &d->time)) {
+    if (n > 4 && std::memcmp(v, "sin:", 4) == 0)
+      return fail(msg, Status::bad_metadata, "time_embedding %s: K must be an integer in 1..%d", v,
+                  TimeEmbedding::kMaxK);
+    return fail(msg, Status::bad_metadata, "unknown time_embedding %s (rill reads raw or sin:K)", v);
+  }
+  if (get(kPath) && !str_is(v, n, "condot"))
+    return fail(msg, Status::bad_metadata, "path %s is not supported (rill reads condot)", v);
+  if (get(kSigma)) {
+    float s = 0.0f;
+    if (n >= sizeof v || !decimal_to_float(v, n, &s) || !(s >= 0.0f && s < 1.0f))
+      return fail(msg, Status::bad_metadata, "sigma_min %s is not a decimal in [0, 1)", v);
+    d->sigma_min = s + 0.0f;  // -0 -> +0
+  }
+  return check_format2_keys(header, meta, d, msg);
+}
+
+}  // namespace model_meta
+}  // namespace rill
