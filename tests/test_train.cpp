@@ -10,6 +10,7 @@
 #include "rill/field.h"
 #include "rill/metrics.h"
 #include "rill/solver.h"
+#include "rill/thread_pool.h"
 #include "rill/train.h"
 
 using namespace rill;
@@ -364,4 +365,142 @@ TEST_CASE("a batch over 256 rows: its gradient is the sum of its 256-row blocks'
       CHECK(std::memcmp(one_pass.data(), run.trainer.gradient(), one_pass.size() * sizeof(float)) != 0);
     }
   }
+}
+
+// ---- conditions, cfg dropout and sources (issue 12) ----
+
+namespace {
+std::vector<float> draw_class(const Mlp& mlp, int n, uint32_t seed, int k, float w) {
+  float c[16];
+  mlp.spec.condition.encode_class(k, c);
+  const MlpField uc(mlp, MlpCondition{c, 0}), u0(mlp);
+  const GuidedField g(u0, uc, w);
+  std::vector<unsigned char> mem(sample_scratch(g, Solver::rk4, n));
+  Arena arena(mem.data(), mem.size());
+  std::vector<float> x(size_t(n) * mlp.spec.dim);
+  REQUIRE(sample(g, Solver::rk4, 24, n, seed, x.data(), arena) == Status::ok);
+  return x;
+}
+}  // namespace
+
+TEST_CASE("class-conditioned moons: each class's samples land on its moon; w = 0 gives both") {
+  const MlpSpec spec = MlpSpec::make(2, 64, 3, Activation::silu, TimeEmbedding{3}, ConditionSpec::classes(2));
+  TrainConfig cfg;
+  cfg.steps = kSanitized ? 300 : 2500;
+  cfg.lr = 3e-3f;
+  cfg.schedule = Schedule::cosine;
+  cfg.lr_floor = 0.05f;
+  cfg.seed = 2;
+  Run run(spec, cfg, DataSource::builtin(Dataset::moons));
+  REQUIRE(run.status == Status::ok);
+  REQUIRE(run.trainer.run(cfg.steps) == Status::ok);
+  if (kSanitized) return;
+  // A labelled reference draw and a 5-NN vote.
+  const long nref = 4000;
+  std::vector<float> ref(2 * nref);
+  std::vector<std::int32_t> labels(nref);
+  DatasetDraw how;
+  how.labels = labels.data();
+  Rng rr(99, 1);
+  dataset_draw(Dataset::moons, rr, ref.data(), nref, how);
+  for (int k = 0; k < 2; ++k) {
+    const std::vector<float> x = draw_class(run.trainer.model(), 1000, 5, k, 1.0f);
+    const std::int32_t want = k;
+    const double agree = knn_agreement(ref.data(), labels.data(), nref, x.data(), 1000, 2, 5, &want, true);
+    MESSAGE("moons class " << k << ": 5-NN agreement " << agree);
+    CHECK(agree > 0.95);
+  }
+  const std::vector<float> both = draw_class(run.trainer.model(), 1000, 6, 0, 0.0f);
+  const std::int32_t zero = 0;
+  const double share = knn_agreement(ref.data(), labels.data(), nref, both.data(), 1000, 2, 5, &zero, true);
+  MESSAGE("unconditional (w = 0): share of class 0 " << share);
+  CHECK(share > 0.35);
+  CHECK(share < 0.65);
+}
+
+TEST_CASE("cfg dropout replaces a share of the conditions by none; conditioned training keeps its bits on threads") {
+  const MlpSpec spec = MlpSpec::make(2, 16, 2, Activation::silu, TimeEmbedding{}, ConditionSpec::classes(8));
+  TrainConfig cfg;
+  cfg.batch = 600;  // drawn side by side on two threads
+  cfg.cfg_dropout = 0.25f;
+  Run a(spec, cfg, DataSource::builtin(Dataset::eight_gaussians));
+  REQUIRE(a.status == Status::ok);
+  REQUIRE(a.trainer.run(5) == Status::ok);
+  ThreadPool pool(2);
+  Run b(spec, cfg, DataSource::builtin(Dataset::eight_gaussians));
+  b.trainer.set_executor(&pool);
+  REQUIRE(b.trainer.run(5) == Status::ok);
+  CHECK(std::memcmp(a.trainer.params(), b.trainer.params(), sizeof(float) * spec.param_count()) == 0);
+  // a wider check of the dropout share, over many rows of the stream it uses
+  Rng drop = Rng::derive(cfg.seed, Purpose::cfg_dropout);
+  long dropped = 0;
+  for (int i = 0; i < 100000; ++i) dropped += drop.uniform() < 0.25f;
+  CHECK(std::fabs(dropped / 100000.0 - 0.25) < 0.005);
+}
+
+TEST_CASE("conditions and sources are checked against the data") {
+  struct Case {
+    MlpSpec spec;
+    TrainConfig cfg;
+    DataSource data;
+    const char* reason;
+  };
+  TrainConfig base;
+  TrainConfig drop = base;
+  drop.cfg_dropout = 1.0f;
+  TrainConfig src = base;
+  src.source = 99;
+  const float pts[6] = {0, 0, 1, 1, 2, 2};
+  const std::int32_t bad_labels[3] = {0, 1, 5};
+  DataSource arr = DataSource::array(pts, 3, 2);
+  DataSource arr_labels = arr;
+  arr_labels.labels = bad_labels;
+  const MlpSpec cls2 = MlpSpec::make(2, 8, 1, Activation::silu, TimeEmbedding{}, ConditionSpec::classes(2));
+  const MlpSpec cls3 = MlpSpec::make(2, 8, 1, Activation::silu, TimeEmbedding{}, ConditionSpec::classes(3));
+  const MlpSpec vec1 = MlpSpec::make(2, 8, 1, Activation::silu, TimeEmbedding{}, ConditionSpec::vector(1));
+  const Case cases[] = {
+      {cls2, base, DataSource::builtin(Dataset::gaussian), "dataset gaussian has no labels"},
+      {cls3, base, DataSource::builtin(Dataset::moons), "dataset moons has 2 classes; the model's condition has 3"},
+      {vec1, base, DataSource::builtin(Dataset::moons), "dataset moons has no vector condition"},
+      {cls2, base, arr, "a class condition needs labels"},
+      {cls3, base, arr_labels, "label 2 is 5; the model has classes 0..2"},
+      {vec1, base, arr, "a vector condition needs condition values"},
+      {cls2, drop, DataSource::builtin(Dataset::moons), "cfg_dropout must be in [0, 1)"},
+      {MlpSpec::make(2, 8, 1), src, DataSource::builtin(Dataset::moons), "unknown source dataset 99"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.reason);
+    Message msg;
+    CHECK(Trainer::check(c.spec, c.cfg, c.data, &msg) != Status::ok);
+    CHECK(std::string(msg.text).find(c.reason) != std::string::npos);
+  }
+  Message msg;
+  CHECK(Trainer::check(vec1, base, DataSource::builtin(Dataset::swissroll), &msg) == Status::ok);  // its s
+}
+
+TEST_CASE("a source dataset: x0 is drawn from it, and a model trained from 8gaussians carries it to moons") {
+  const MlpSpec spec = MlpSpec::make(2, 64, 3, Activation::silu, TimeEmbedding{3});
+  TrainConfig cfg;
+  cfg.steps = kSanitized ? 200 : 2500;
+  cfg.lr = 3e-3f;
+  cfg.schedule = Schedule::cosine;
+  cfg.lr_floor = 0.05f;
+  cfg.source = static_cast<int>(Dataset::eight_gaussians);
+  Run run(spec, cfg, DataSource::builtin(Dataset::moons));
+  REQUIRE(run.status == Status::ok);
+  REQUIRE(run.trainer.run(cfg.steps) == Status::ok);
+  if (kSanitized) return;
+  // integrate 8gaussians points to t = 1 and compare with moons
+  const int n = 2000;
+  std::vector<float> x(2 * n), ref(2 * n);
+  Rng r0(3, 3), r1(4, 4);
+  dataset_sample(Dataset::eight_gaussians, r0, x.data(), n);
+  dataset_sample(Dataset::moons, r1, ref.data(), n);
+  const MlpField f(run.trainer.model());
+  std::vector<unsigned char> mem(integrate_scratch(f, Solver::rk4, n));
+  Arena a(mem.data(), mem.size());
+  REQUIRE(integrate(f, Solver::rk4, 24, x.data(), n, 0.0f, 1.0f, a) == Status::ok);
+  const double m = mmd2(x.data(), n, ref.data(), n, 2);
+  MESSAGE("8gaussians -> moons after " << cfg.steps << " steps: MMD² " << m);
+  CHECK(m < 0.02);
 }

@@ -19,6 +19,7 @@ enum class Purpose : std::uint32_t {
   eval_reference = 5,  // reference points drawn to evaluate a model against its data (metrics)
   dataset_draw = 6,    // points drawn from a dataset for display or export
   user = 7,            // anything else (tests, examples)
+  cfg_dropout = 8,     // which training rows lose their condition (classifier-free guidance)
 };
 
 class Rng {

@@ -68,6 +68,11 @@ std::size_t Trainer::memory_bytes(const MlpSpec& spec, const TrainConfig& cfg) {
   if (cfg.ema > 0.0f) total += scratch_floats(P);         // EMA copy
   total += mlp_pack_bytes(spec) + (cfg.ema > 0.0f ? mlp_pack_bytes(spec) : 0);
   total += 4 * scratch_floats(nd) + scratch_floats(static_cast<std::size_t>(cfg.batch));  // x0 x1 xt target, t
+  const int cf = spec.condition.features();
+  if (cf > 0) {  // labels or values, and the encoded rows
+    const std::size_t b = static_cast<std::size_t>(cfg.batch);
+    total += Arena::padded(b * sizeof(std::int32_t)) + scratch_floats(b * static_cast<std::size_t>(cf)) * 2;
+  }
   total += scratch_floats(static_cast<std::size_t>(train_chunk(cfg.batch)) * static_cast<std::size_t>(spec.dim));
   total += tape_bytes(spec, train_chunk(cfg.batch));
   if (cfg.coupling == Coupling::ot) {
@@ -83,6 +88,46 @@ std::size_t Trainer::memory_bytes(const MlpSpec& spec, const TrainConfig& cfg) {
     total += mlp_backward_scratch(spec, train_chunk(cfg.batch));
   }
   return total;
+}
+
+// The condition, its data and the source (formats.md: conditions, sources).
+Status Trainer::check_condition(const MlpSpec& spec, const TrainConfig& cfg, const DataSource& data, Message* msg) {
+  if (!(cfg.cfg_dropout >= 0.0f && cfg.cfg_dropout < 1.0f))
+    return fail(msg, Status::invalid_argument, "cfg_dropout must be in [0, 1)");
+  if (cfg.source != -1) {
+    if (cfg.source < 0 || cfg.source >= kDatasetCount)
+      return fail(msg, Status::invalid_argument, "unknown source dataset %d", cfg.source);
+    if (spec.dim != kDatasetDim)
+      return fail(msg, Status::bad_shape, "source %s is %d-dimensional, the model is %d-dimensional",
+                  dataset_name(static_cast<Dataset>(cfg.source)), kDatasetDim, spec.dim);
+  }
+  const ConditionSpec& c = spec.condition;
+  if (c.kind == ConditionSpec::Kind::none) return Status::ok;
+  if (data.is_builtin) {
+    const int have = c.kind == ConditionSpec::Kind::cls ? dataset_classes(data.dataset)
+                                                        : dataset_condition_dim(data.dataset);
+    if (have == 0)
+      return fail(msg, Status::invalid_argument, "dataset %s has no %s", dataset_name(data.dataset),
+                  c.kind == ConditionSpec::Kind::cls ? "labels" : "vector condition");
+    if (have != c.count)
+      return fail(msg, Status::invalid_argument, "dataset %s has %d %s; the model's condition has %d",
+                  dataset_name(data.dataset), have, c.kind == ConditionSpec::Kind::cls ? "classes" : "values",
+                  c.count);
+    return Status::ok;
+  }
+  if (c.kind == ConditionSpec::Kind::cls) {
+    if (data.labels == nullptr) return fail(msg, Status::invalid_argument, "a class condition needs labels");
+    for (long i = 0; i < data.count; ++i)
+      if (data.labels[i] < 0 || data.labels[i] >= c.count)
+        return fail(msg, Status::invalid_argument, "label %ld is %d; the model has classes 0..%d", i, data.labels[i],
+                    c.count - 1);
+    return Status::ok;
+  }
+  if (data.cond == nullptr) return fail(msg, Status::invalid_argument, "a vector condition needs condition values");
+  for (long q = 0; q < data.count * c.count; ++q)
+    if (!finite(data.cond[q]))
+      return fail(msg, Status::non_finite, "condition of point %ld has a NaN or Inf value", q / c.count);
+  return Status::ok;
 }
 
 Status Trainer::check(const MlpSpec& spec, const TrainConfig& cfg, const DataSource& data, Message* msg) {
@@ -107,6 +152,8 @@ Status Trainer::check(const MlpSpec& spec, const TrainConfig& cfg, const DataSou
     return fail(msg, Status::invalid_argument, "sigma_min must be in [0, 1)");
   if (!(cfg.beta1 >= 0.0f && cfg.beta1 < 1.0f && cfg.beta2 >= 0.0f && cfg.beta2 < 1.0f && cfg.eps > 0.0f))
     return fail(msg, Status::invalid_argument, "Adam parameters out of range");
+  const Status cs = check_condition(spec, cfg, data, msg);
+  if (cs != Status::ok) return cs;
   if (data.is_builtin) {
     if (spec.dim != kDatasetDim)
       return fail(msg, Status::bad_shape, "dataset %s is %d-dimensional, the model is %d-dimensional",
@@ -122,6 +169,19 @@ Status Trainer::check(const MlpSpec& spec, const TrainConfig& cfg, const DataSou
         return fail(msg, Status::non_finite, "training point %ld has a NaN or Inf coordinate", q / data.dim);
   }
   return Status::ok;
+}
+
+// The batch's labels or values and its encoded condition rows (conditioned models only).
+bool Trainer::take_condition_buffers(const MlpSpec& spec, const TrainConfig& cfg, Arena& arena) {
+  const int cf = spec.condition.features();
+  labels_ = nullptr;
+  cvals_ = cond_ = nullptr;
+  if (cf == 0) return true;
+  const std::size_t b = static_cast<std::size_t>(cfg.batch);
+  labels_ = arena.alloc_array<std::int32_t>(b);
+  cvals_ = arena.alloc_array<float>(b * static_cast<std::size_t>(cf));
+  cond_ = arena.alloc_array<float>(b * static_cast<std::size_t>(cf));
+  return labels_ != nullptr && cvals_ != nullptr && cond_ != nullptr;
 }
 
 Status Trainer::init(const MlpSpec& spec, const TrainConfig& cfg, const DataSource& data, Arena& arena,
@@ -150,6 +210,7 @@ Status Trainer::init(const MlpSpec& spec, const TrainConfig& cfg, const DataSour
   x0_ = take(nd); x1_ = take(nd); xt_ = take(nd); target_ = take(nd);
   dout_ = take(static_cast<std::size_t>(tape_capacity_) * static_cast<std::size_t>(spec.dim));
   t_ = take(static_cast<std::size_t>(cfg.batch));
+  ok = ok && take_condition_buffers(spec, cfg, arena);
   if (ok && cfg.coupling == Coupling::ot) {
     const std::size_t b = static_cast<std::size_t>(cfg.batch);
     cost_ = arena.alloc_array<double>(b * b);
@@ -196,6 +257,7 @@ Status Trainer::init(const MlpSpec& spec, const TrainConfig& cfg, const DataSour
   std::memset(v_, 0, sizeof(float) * nparams_);
   data_rng_ = Rng::derive(cfg.seed, Purpose::train_data);
   noise_rng_ = Rng::derive(cfg.seed, Purpose::train_noise);
+  drop_rng_ = Rng::derive(cfg.seed, Purpose::cfg_dropout);
   pow1_ = pow2_ = 1.0f;
   step_ = 0;
   last_loss_ = 0.0f;
@@ -229,6 +291,25 @@ void draw_side_by_side(Executor* ex, Rng& stream, long count, std::uint64_t per,
 }
 }  // namespace
 
+// Rows [r0, r1) of x1 from the data stream r, with their labels or condition values.
+void Trainer::draw_data(long r0, long r1, Rng& r) {
+  const int d = mlp_.spec.dim, m = mlp_.spec.condition.count;
+  const ConditionSpec::Kind kind = mlp_.spec.condition.kind;
+  if (data_.is_builtin) {
+    DatasetDraw how;
+    if (kind == ConditionSpec::Kind::cls) how.labels = labels_ + r0;
+    if (kind == ConditionSpec::Kind::vector) how.condition = cvals_ + r0 * m;
+    dataset_draw(data_.dataset, r, x1_ + r0 * d, r1 - r0, how);
+    return;
+  }
+  for (long q = r0; q < r1; ++q) {
+    const long idx = static_cast<long>(r.below(static_cast<std::uint32_t>(data_.count)));
+    std::memcpy(x1_ + q * d, data_.points + idx * d, sizeof(float) * d);
+    if (kind == ConditionSpec::Kind::cls) labels_[q] = data_.labels[idx];
+    if (kind == ConditionSpec::Kind::vector) std::memcpy(cvals_ + q * m, data_.cond + idx * m, sizeof(float) * m);
+  }
+}
+
 void Trainer::draw_batch() {
   const int n = cfg_.batch, d = mlp_.spec.dim;
   const long nd = static_cast<long>(n) * d;
@@ -239,18 +320,16 @@ void Trainer::draw_batch() {
   const bool side_by_side = executor_ != nullptr && executor_->workers() > 1 && n >= 512;
   if (data_.is_builtin && side_by_side && !data_rng_.has_spare()) {
     const std::uint64_t per = static_cast<std::uint64_t>(dataset_draws_per_point(data_.dataset));
-    draw_side_by_side(executor_, data_rng_, n, per, [&](Rng& r, long r0, long r1) {
-      dataset_sample(data_.dataset, r, x1_ + r0 * d, r1 - r0);
-    });
-  } else if (data_.is_builtin) {
-    dataset_sample(data_.dataset, data_rng_, x1_, n);
+    draw_side_by_side(executor_, data_rng_, n, per, [&](Rng& r, long r0, long r1) { draw_data(r0, r1, r); });
   } else {
-    for (int r = 0; r < n; ++r) {
-      const long idx = static_cast<long>(data_rng_.below(static_cast<std::uint32_t>(data_.count)));
-      std::memcpy(x1_ + static_cast<std::ptrdiff_t>(r) * d, data_.points + idx * d, sizeof(float) * d);
-    }
+    draw_data(0, n, data_rng_);
   }
-  // x0: nd normals (one draw each, in pairs), then t: n uniforms (one draw each).
+  // x0: nd normals (one draw each, in pairs), or the source dataset's points; then t: n uniforms (one draw each).
+  if (cfg_.source >= 0) {
+    dataset_sample(static_cast<Dataset>(cfg_.source), noise_rng_, x0_, n);
+    for (int r = 0; r < n; ++r) t_[r] = noise_rng_.uniform();
+    return;
+  }
   if (side_by_side && !noise_rng_.has_spare() && nd % 2 == 0) {
     draw_side_by_side(executor_, noise_rng_, nd / 2, 2, [&](Rng& r, long p0, long p1) {
       r.fill_normal(x0_ + 2 * p0, 2 * (p1 - p0));
@@ -262,6 +341,38 @@ void Trainer::draw_batch() {
   }
   noise_rng_.fill_normal(x0_, nd);
   for (int r = 0; r < n; ++r) t_[r] = noise_rng_.uniform();
+}
+
+// The condition rows the model sees: each row's class or values, or — with
+// probability cfg_dropout, one uniform draw per row from its own stream —
+// none (zeros), so that one network learns u(·|c) and u(·|0).
+void Trainer::condition_rows() {
+  const ConditionSpec& c = mlp_.spec.condition;
+  const int f = c.features();
+  for (int r = 0; r < cfg_.batch; ++r) {
+    float* row = cond_ + static_cast<std::ptrdiff_t>(r) * f;
+    const bool dropped = drop_rng_.uniform() < cfg_.cfg_dropout;
+    if (dropped) c.encode_none(row);
+    else if (c.kind == ConditionSpec::Kind::cls) c.encode_class(labels_[r], row);
+    else c.encode_vector(cvals_ + static_cast<std::ptrdiff_t>(r) * c.count, row);
+  }
+}
+
+// The labels or condition values follow their x1 through OT's re-pairing
+// (target_ is free until the path is sampled).
+void Trainer::permute_conditions() {
+  const ConditionSpec& c = mlp_.spec.condition;
+  const int n = cfg_.batch;
+  if (c.kind == ConditionSpec::Kind::cls) {
+    std::int32_t* tmp = reinterpret_cast<std::int32_t*>(target_);
+    std::memcpy(tmp, labels_, sizeof(std::int32_t) * static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) labels_[i] = tmp[perm_[i]];
+  } else if (c.kind == ConditionSpec::Kind::vector && mlp_.spec.dim >= c.count) {
+    std::memcpy(target_, cvals_, sizeof(float) * static_cast<std::size_t>(n) * c.count);
+    for (int i = 0; i < n; ++i)
+      std::memcpy(cvals_ + static_cast<std::ptrdiff_t>(i) * c.count,
+                  target_ + static_cast<std::ptrdiff_t>(perm_[i]) * c.count, sizeof(float) * c.count);
+  }
 }
 
 // Minibatch OT: re-pair x1 so that Σ ‖x0_i − x1_π(i)‖² is minimal.
@@ -284,6 +395,7 @@ Status Trainer::couple_ot() {
     for (int i = 0; i < n; ++i)
       std::memcpy(x1_ + static_cast<std::ptrdiff_t>(i) * d, xt_ + static_cast<std::ptrdiff_t>(perm_[i]) * d,
                   sizeof(float) * d);
+    permute_conditions();
   }
   arena_->release(mark);
   return st;
@@ -316,6 +428,7 @@ Status Trainer::draw_pairs() {
     const Status st = couple_ot();
     if (st != Status::ok) return st == Status::invalid_argument ? Status::non_finite : st;
   }
+  if (cond_ != nullptr) condition_rows();
   path_.sample(x0_, x1_, t_, cfg_.batch, mlp_.spec.dim, xt_, target_);
   return Status::ok;
 }
@@ -353,7 +466,9 @@ Status Trainer::block_pass(int r0, int off, int rows, float* grad, Arena& scratc
   const float scale = 2.0f / static_cast<float>(static_cast<long>(cfg_.batch) * d);
   const long row = r0 + off;
   Tape view = tape_rows(tape_, mlp_.spec, off, rows);
-  mlp_forward_train(mlp_, xt_ + row * d, d, t_ + row, rows, view, ex);
+  const int cf = mlp_.spec.condition.features();
+  mlp_forward_train(mlp_, xt_ + row * d, d, t_ + row, rows, view, ex,
+                    MlpCondition{cond_ != nullptr ? cond_ + row * cf : nullptr, cf});
   const float* pred = view.post[mlp_.spec.n_layers - 1];
   const float* target = target_ + row * d;
   float* dout = dout_ + static_cast<long>(off) * d;

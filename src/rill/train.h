@@ -40,6 +40,13 @@ struct TrainConfig {
   Coupling coupling = Coupling::independent;
   float sigma_min = 0.0f;
   std::uint32_t seed = 0;
+  // Conditioned models (spec.condition): the probability that a row's
+  // condition is replaced by "none" (zeros), so the model also learns the
+  // unconditional field guidance needs (Ho & Salimans 2022). In [0, 1).
+  float cfg_dropout = 0.1f;
+  // X0: -1 for N(0, I), else a built-in Dataset of the model's dimension
+  // (formats.md `source`), drawn from the CFM noise stream.
+  int source = -1;
   // The instruction set of every kernel the training runs (kernels.h), the
   // models' included: each level gives the same bits, they differ in speed.
   Simd simd = simd_best();
@@ -48,13 +55,18 @@ struct TrainConfig {
 };
 
 // Where minibatches come from: a built-in dataset, or n points of dimension d
-// (contiguous, finite, not owned: they must outlive the Trainer).
+// (contiguous, finite, not owned: they must outlive the Trainer). For a
+// conditioned model: a built-in dataset gives its labels (class:C with C its
+// class count) or its own vector condition (swissroll's s, vector:1); an
+// array gives `labels` (count values in [0, C)) or `cond` (count × M values).
 struct DataSource {
   bool is_builtin = true;
   Dataset dataset = Dataset::moons;
   const float* points = nullptr;
   long count = 0;
   int dim = 2;
+  const std::int32_t* labels = nullptr;
+  const float* cond = nullptr;
   static DataSource builtin(Dataset d) { DataSource s; s.dataset = d; return s; }
   static DataSource array(const float* points, long count, int dim) {
     DataSource s; s.is_builtin = false; s.points = points; s.count = count; s.dim = dim; return s;
@@ -118,7 +130,12 @@ class Trainer {
   // The named parts of step(), in order.
   Status draw_pairs();  // draw_batch, couple_ot (with OT), the path's x_t and targets
   void draw_batch();
+  void draw_data(long r0, long r1, Rng& r);  // rows [r0, r1) of x1 (and their labels or conditions)
+  void condition_rows();                     // the batch's condition rows, with cfg dropout
   Status couple_ot();
+  void permute_conditions();
+  bool take_condition_buffers(const MlpSpec& spec, const TrainConfig& cfg, Arena& arena);
+  static Status check_condition(const MlpSpec& spec, const TrainConfig& cfg, const DataSource& data, Message* msg);
   Status loss_and_gradient(float* loss);  // forward and backward, chunk by chunk
   Status block_pass(int r0, int off, int rows, float* grad, Arena& scratch, Executor* ex);
   Status chunk_by_blocks(int r0, int m);
@@ -137,6 +154,10 @@ class Trainer {
   Executor* executor_ = nullptr;
   float *params_ = nullptr, *grad_ = nullptr, *m_ = nullptr, *v_ = nullptr, *ema_ = nullptr;
   float *x0_ = nullptr, *x1_ = nullptr, *t_ = nullptr, *xt_ = nullptr, *target_ = nullptr, *dout_ = nullptr;
+  std::int32_t* labels_ = nullptr;  // conditioned: the batch's labels (class), or
+  float* cvals_ = nullptr;          // its condition values (vector: batch × M)
+  float* cond_ = nullptr;           // the encoded condition rows the model sees (batch × features)
+  Rng drop_rng_;
   float* block_grad_[4] = {};               // by blocks (batch > 256): a chunk's block gradients
   unsigned char* block_scratch_[4] = {};    // and the scratch of their backward passes
   double* cost_ = nullptr;
