@@ -38,12 +38,21 @@ struct RunOptions {
   float* trajectory = nullptr;  // optional output: x at t0 and after each step, (steps + 1) × n × d
 };
 
-class Runner {
-  static const Mlp& empty_mlp() {
-    static const Mlp none;
-    return none;
+// The field of a Runner made from an Mlp: MlpField's (the same call of
+// mlp_forward), but with a state before any Mlp is given, so that a default
+// Runner needs no static empty Mlp (its dynamic initialisation, simd_best(),
+// would need a thread-safe guard, __cxa_guard_*, which firmware does not have).
+class RunnerMlpField final : public VectorField {
+ public:
+  const Mlp* mlp = nullptr;  // set before any call
+  int dim() const override { return mlp->spec.dim; }
+  std::size_t scratch_bytes(int n) const override { return mlp_forward_scratch(mlp->spec, n); }
+  Status eval(const float* x, int n, float t, float* out, Arena& arena) const override {
+    return mlp_forward(*mlp, x, mlp->spec.dim, &t, false, n, out, mlp->spec.dim, arena);
   }
+};
 
+class Runner {
  public:
   // Bytes of one scratch arena for `chunk` rows of a model of this shape:
   // enough for integrate() with any solver (RK4 needs the most) and for
@@ -64,7 +73,9 @@ class Runner {
   // between calls, e.g. while training) in chunks of at most `chunk` >= 1 rows;
   // scratch: an arena of at least scratch_bytes(mlp.spec, chunk) bytes.
   Runner(const Mlp& mlp, int chunk, Arena scratch)
-      : mlp_field_(mlp), field_(&mlp_field_), chunk_(chunk), scratch_(scratch) {}
+      : field_(&mlp_field_), chunk_(chunk), scratch_(scratch) {
+    mlp_field_.mlp = &mlp;
+  }
   // The same for any field (not owned); scratch_bytes(field, chunk) bytes.
   Runner(const VectorField& field, int chunk, Arena scratch) : field_(&field), chunk_(chunk), scratch_(scratch) {}
   // A copy runs the same field (its own MlpField when it was made from an Mlp).
@@ -127,7 +138,7 @@ class Runner {
                         float* logp, Arena& arena) const;
   Status log_prob_parts(const DivergenceField& f, const RunOptions& o, const float* x, long n, float* logp);
 
-  MlpField mlp_field_{empty_mlp()};  // the field of a Runner made from an Mlp
+  RunnerMlpField mlp_field_;  // the field of a Runner made from an Mlp
   const VectorField* field_ = nullptr;
   int chunk_ = 1;
   Arena scratch_;
