@@ -24,7 +24,7 @@ TEST_CASE("rill_version is RILL_VERSION_MAJOR.MINOR.PATCH") {
   CHECK(std::string(rill_version()) == want);
 }
 
-TEST_CASE("rill_layout_fields/offset describe rill_model_info and rill_train_config as compiled") {
+TEST_CASE("rill_layout_fields/offset describe rill_model_info, rill_train_config and rill_run_options as compiled") {
   CHECK(words(rill_layout_fields(RILL_LAYOUT_MODEL_INFO)) ==
         std::vector<std::string>{"dim:i", "layers:i", "width:i", "activation:i", "time_k:i", "in_place:i", "params:u",
                                  "flops:f", "sigma_min:f"});
@@ -52,7 +52,16 @@ TEST_CASE("rill_layout_fields/offset describe rill_model_info and rill_train_con
   CHECK(rill_layout_offset(RILL_LAYOUT_TRAIN_CONFIG, 15) == -1);
   CHECK(rill_layout_offset(RILL_LAYOUT_TRAIN_CONFIG, -2) == -1);
 
-  CHECK(rill_layout_fields(2) == nullptr);
-  CHECK(rill_layout_offset(2, 0) == -1);
+  CHECK(words(rill_layout_fields(RILL_LAYOUT_RUN_OPTIONS)) ==
+        std::vector<std::string>{"solver:i", "steps:i", "t0:f", "t1:f", "t:f"});
+  const std::size_t options[] = {offsetof(rill_run_options, solver), offsetof(rill_run_options, steps),
+                                 offsetof(rill_run_options, t0), offsetof(rill_run_options, t1),
+                                 offsetof(rill_run_options, t)};
+  for (int i = 0; i < 5; ++i) CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, i) == static_cast<int>(options[i]));
+  CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, -1) == static_cast<int>(sizeof(rill_run_options)));
+  CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, 5) == -1);
+
+  CHECK(rill_layout_fields(3) == nullptr);
+  CHECK(rill_layout_offset(3, 0) == -1);
   CHECK(rill_layout_offset(-1, -1) == -1);
 }

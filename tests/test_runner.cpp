@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "rill/density.h"
 #include "rill/field.h"
 #include "rill/rng.h"
 #include "rill/runner.h"
@@ -38,8 +39,9 @@ struct Rig {
   std::vector<Arena> arenas;
   std::unique_ptr<ThreadPool> pool;
   Runner runner;
-  Rig(const Mlp& mlp, int chunk, int workers) {
-    const std::size_t bytes = Runner::scratch_bytes(mlp.spec, chunk) + Arena::kAlign;  // vectors: any alignment
+  Rig(const Mlp& mlp, int chunk, int workers, std::size_t scratch = 0) {
+    // vectors: any alignment
+    const std::size_t bytes = (scratch != 0 ? scratch : Runner::scratch_bytes(mlp.spec, chunk)) + Arena::kAlign;
     mem.assign(static_cast<std::size_t>(workers) + 1, std::vector<unsigned char>(bytes));
     for (auto& m : mem) arenas.emplace_back(m.data(), m.size());
     runner = Runner(mlp, chunk, arenas[0]);
@@ -209,4 +211,53 @@ TEST_CASE("Runner over any field: a formula model's flow, and copies keep runnin
   REQUIRE(original.field(p.data(), 10, 0.3f, u1.data()) == Status::ok);
   REQUIRE(copy.field(p.data(), 10, 0.3f, u2.data()) == Status::ok);
   CHECK(same(u1, u2));
+}
+
+TEST_CASE("Runner::log_prob: chunks of 1, 7, 256 rows on 1, 2, 3 workers give the bits of one log_prob") {
+  const Net net(MlpSpec::make(2, 24, 2, Activation::silu, TimeEmbedding{2}));
+  const MlpDivergenceField f(net.mlp);
+  const long n = 300;
+  const std::vector<float> x = points(n, 2, 11);
+  for (Solver solver : {Solver::euler, Solver::rk4}) {
+    std::vector<unsigned char> mem(log_prob_scratch(f, solver, static_cast<int>(n)) + Arena::kAlign);
+    Arena a(mem.data(), mem.size());
+    std::vector<float> ref(static_cast<std::size_t>(n));
+    REQUIRE(log_prob(f, solver, 5, x.data(), static_cast<int>(n), 0.8f, ref.data(), a) == Status::ok);
+    for (int chunk : {1, 7, 256})
+      for (int workers : {1, 2, 3}) {
+        INFO(solver_name(solver) << " chunk " << chunk << " workers " << workers);
+        Rig rig(net.mlp, chunk, workers, Runner::density_scratch_bytes(net.mlp.spec, chunk));
+        RunOptions o;
+        o.solver = solver;
+        o.steps = 5;
+        o.t = 0.8f;
+        std::vector<float> logp(ref.size());
+        REQUIRE(rig.runner.log_prob(f, o, x.data(), n, logp.data()) == Status::ok);
+        CHECK(same(logp, ref));
+      }
+  }
+}
+
+TEST_CASE("Runner::log_prob: density_scratch_bytes fits chunk rows; a smaller arena runs fewer rows, same bits") {
+  const Net net(MlpSpec::make(2, 32, 3));
+  const MlpDivergenceField f(net.mlp);
+  // The shape-only plan equals the plan of the field itself.
+  for (int chunk : {1, 5, 64, 256})
+    CHECK(Runner::density_scratch_bytes(net.mlp.spec, chunk) == Runner::density_scratch_bytes(f, chunk));
+  const long n = 90;
+  const std::vector<float> x = points(n, 2, 3);
+  RunOptions o;
+  o.solver = Solver::rk4;
+  o.steps = 4;
+  std::vector<float> ref(static_cast<std::size_t>(n)), logp(ref.size());
+  Rig full(net.mlp, 64, 1, Runner::density_scratch_bytes(net.mlp.spec, 64));
+  REQUIRE(full.runner.log_prob(f, o, x.data(), n, ref.data()) == Status::ok);
+  // Scratch for sampling 64 rows holds fewer rows of log-density: still the same bits.
+  Rig small(net.mlp, 64, 1);
+  REQUIRE(small.runner.log_prob(f, o, x.data(), n, logp.data()) == Status::ok);
+  CHECK(same(logp, ref));
+  // Not even one row: out_of_memory, nothing run.
+  std::vector<unsigned char> tiny(256);
+  Runner none(net.mlp, 64, Arena(tiny.data(), tiny.size()));
+  CHECK(none.log_prob(f, o, x.data(), n, logp.data()) == Status::out_of_memory);
 }

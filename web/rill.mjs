@@ -13,7 +13,11 @@
 //   const { x, trajectory } = model.sample({ n: 2000, steps: 20, solver: 'heun', seed: 1, trajectory: true });
 //                                                         // x: n×d floats; trajectory: (steps+1)×n×d (or null)
 //   const u = model.field(points, 0.5);                   // u_t at n points (n×d in, n×d out)
+//   const logp = model.logProb(points, { steps: 32, solver: 'rk4', t: 1 });  // log p_t in nats, n values
 //   model.free();
+//   const exact = rill.loadModel('exact:8gaussians');      // a model that is a formula, by name
+//   rill.loadModel('linear:0,1,-1,0');                      // u = A·x, A row-major
+//   rill.matrixExp2x2([0, 1, -1, 0], 0.5);                 // exp(tA) for a 2×2 A: Float32Array(4), row-major
 //   rill.drawDataset('moons', 1000, 7);                    // Float32Array of 1000 (x, y): `rill data`'s points
 //
 //   const trainer = rill.trainer({ dataset: 'moons', width: 128, depth: 3, lr: 1e-3, seed: 1 });
@@ -43,16 +47,17 @@ const MAX_BYTES = 2 ** 31 - 2 ** 24;  // wasm32 here: 2 GiB of memory at most, l
 
 // The two C structs this file reads or writes (rill.h): their layouts come from the module itself
 // (rill_layout_fields / rill_layout_offset) at load time, never copied here. Fields by name.
-const LAYOUT_INFO = 0, LAYOUT_CONFIG = 1;  // RILL_LAYOUT_MODEL_INFO, RILL_LAYOUT_TRAIN_CONFIG
+const LAYOUT_INFO = 0, LAYOUT_CONFIG = 1, LAYOUT_OPTIONS = 2;  // RILL_LAYOUT_MODEL_INFO, _TRAIN_CONFIG, _RUN_OPTIONS
 const INFO_FIELDS = ['dim', 'layers', 'width', 'activation', 'time_k', 'params', 'flops', 'sigma_min'];
 const CONFIG_FIELDS = ['width', 'depth', 'activation', 'time_k', 'steps', 'batch', 'lr', 'schedule', 'warmup',
   'lr_floor', 'clip', 'ema', 'coupling', 'sigma_min', 'seed'];
+const OPTIONS_FIELDS = ['solver', 'steps', 't'];
 
 // Scratch block reserved at load time (the module is single-threaded).
 const SLOT_PTR = 0;      // an out-pointer (rill_model**, rill_trainer**) or size_t
 const SLOT_ERR = 16;     // err buffer for the functions that take one
 const ERR_CAP = 512;
-const SLOT_STRUCT = SLOT_ERR + ERR_CAP;  // rill_model_info or rill_train_config (size from the layouts)
+const SLOT_STRUCT = SLOT_ERR + ERR_CAP;  // rill_model_info, rill_train_config or rill_run_options (sizes from the layouts)
 
 /** An error from rill: `message` is the core's reason; `status` its name ('bad_header'); `code` the number. */
 export class RillError extends Error {
@@ -109,9 +114,14 @@ export class Rill {
   constructor(wasm) {
     this.wasm = wasm;
     this.c = wasm.exports;
-    /** The layouts of rill_model_info and rill_train_config: { size, fields: { name: { offset, type } } }. */
-    this.layouts = { info: this.readLayout(LAYOUT_INFO, INFO_FIELDS), config: this.readLayout(LAYOUT_CONFIG, CONFIG_FIELDS) };
-    this.scratch = this.c.rill_alloc(SLOT_STRUCT + Math.max(this.layouts.info.size, this.layouts.config.size));
+    /** The layouts of rill_model_info, rill_train_config and rill_run_options: { size, fields: { name: { offset, type } } }. */
+    this.layouts = {
+      info: this.readLayout(LAYOUT_INFO, INFO_FIELDS),
+      config: this.readLayout(LAYOUT_CONFIG, CONFIG_FIELDS),
+      options: this.readLayout(LAYOUT_OPTIONS, OPTIONS_FIELDS),
+    };
+    const structBytes = Math.max(this.layouts.info.size, this.layouts.config.size, this.layouts.options.size);
+    this.scratch = this.c.rill_alloc(SLOT_STRUCT + structBytes);
     if (!this.scratch) fail('cannot allocate the binding scratch block');
   }
 
@@ -193,9 +203,14 @@ export class Rill {
     });
   }
 
-  /** Opens a model from the bytes of a .safetensors file (copied). Throws RillError with the reason. */
-  loadModel(bytes) {
-    const data = asBytes(bytes);
+  /**
+   * Opens a model from the bytes of a .safetensors file (copied), or a model that is a formula by
+   * its name: 'exact:8gaussians' (the closed-form marginal field of the 8gaussians mixture) or
+   * 'linear:a,b,c,d' (u = A·x, A row-major, d² values). Throws RillError with the reason.
+   */
+  loadModel(source) {
+    if (typeof source === 'string') return this.openName(source);
+    const data = asBytes(source);
     return this.withBlock(Math.max(data.length, 1), (file) => {
       this.putBytes(file, data);
       const out = this.scratch + SLOT_PTR;
@@ -203,6 +218,33 @@ export class Rill {
       const rc = this.c.rill_model_open(file, data.length, out, this.errBuffer(), ERR_CAP);
       if (rc !== 0) throw this.statusError(rc, this.errText());
       return new Model(this, this.view().getUint32(out, true), true);
+    });
+  }
+
+  openName(name) {
+    if (!/^(exact|linear):/.test(name))
+      fail(`a model is the bytes of a .safetensors file (Uint8Array or ArrayBuffer) or a formula name (exact:8gaussians, linear:a,b,...), not ${JSON.stringify(name.slice(0, 40))}`);
+    const text = new TextEncoder().encode(name);
+    return this.withBlock(text.length + 1, (p) => {
+      this.putBytes(p, text);
+      this.u8()[p + text.length] = 0;
+      const out = this.scratch + SLOT_PTR;
+      this.view().setUint32(out, 0, true);
+      const rc = this.c.rill_model_open_name(p, out, this.errBuffer(), ERR_CAP);
+      if (rc !== 0) throw this.statusError(rc, this.errText());
+      return new Model(this, this.view().getUint32(out, true), true, null, name);
+    });
+  }
+
+  /** exp(t·A) for a 2×2 matrix A (4 numbers, row-major), in closed form: a Float32Array(4), row-major. */
+  matrixExp2x2(A, t) {
+    const a = asFloat32('A', A);
+    if (a.length !== 4) fail(`A must hold 4 values (a 2×2 matrix, row-major; got ${a.length})`);
+    checkNumber('t', t, -1e30, 1e30);
+    return this.withBlock(32, (p) => {
+      this.putFloats(p, a);
+      this.c.rill_matrix_exp_2x2(p, t, p + 16);
+      return this.getFloats(p + 16, 4);
     });
   }
 
@@ -270,11 +312,12 @@ const registry = typeof FinalizationRegistry === 'function'
 
 /** A model: sample, integrate, evaluate the field. From Rill.loadModel (owned) or Trainer.model (borrowed). */
 export class Model {
-  constructor(rill, ptr, owned, owner = null) {
+  constructor(rill, ptr, owned, owner = null, formula = null) {
     this.rill = rill;
     this.ptr = ptr;
     this.owned = owned;
     this.owner = owner;            // the Trainer of a borrowed model
+    this.formula = formula;        // the name of a model that is a formula ('exact:8gaussians'), else null
     this.generation = owner ? owner.generation : 0;
     this.info = this.readInfo();
     if (owned && registry) registry.register(this, { rill, ptr, kind: 'model' }, this);
@@ -301,10 +344,11 @@ export class Model {
       params: get('params'),
       flops: get('flops'),
       sigmaMin: get('sigma_min'),
+      formula: this.formula,  // a formula model's name (then layers, width, params and flops are 0), else null
       metadata: {},
     };
     info.depth = Math.max(0, info.layers - 1);
-    if (!this.owner) info.metadata = this.readMetadata();
+    if (!this.owner && !this.formula) info.metadata = this.readMetadata();
     return info;
   }
 
@@ -403,6 +447,35 @@ export class Model {
     } finally {
       r.free(buf);
     }
+  }
+
+  /**
+   * log p_t(x) in nats at n points (n×d floats): a Float32Array of n. The points are integrated
+   * back from t to 0 with the exact divergence as one more state (steps ≥ 1, solver, t in 0..1);
+   * the same bits as the native library. A point whose way back overflows or gives NaN throws a
+   * RillError with status 'non_finite' naming up to ten indices and the count.
+   */
+  logProb(points, { steps = 20, solver = 'heun', t = 1 } = {}) {
+    const r = this.rill, d = this.info.dim;
+    const x = asFloat32('points', points);
+    if (x.length % d !== 0) fail(`points must hold n × ${d} values (got ${x.length})`);
+    const n = x.length / d;
+    checkInt('steps', steps, 1, INT_MAX);
+    const s = pick('solver', solver, SOLVERS);
+    checkNumber('t', t, 0, 1);
+    const bytes = floatBytes(x.length + n, `${n} points`);
+    const h = this.handle();
+    const o = r.scratch + SLOT_STRUCT, L = r.layouts.options;
+    r.c.rill_run_options_default(o);
+    r.field(L, o, 'solver', s);
+    r.field(L, o, 'steps', steps);
+    r.field(L, o, 't', t);
+    return r.withBlock(Math.max(bytes, 4), (buf) => {
+      r.putFloats(buf, x);
+      const rc = r.c.rill_log_prob(h, buf, n, o, buf + 4 * x.length);
+      if (rc !== 0) throw this.lastError(rc);
+      return r.getFloats(buf + 4 * x.length, n);
+    });
   }
 
   /** Releases the model's memory (owned models; a trainer's model lives as long as the trainer). */

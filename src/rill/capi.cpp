@@ -21,10 +21,17 @@ void copy_error(const Message& m, Status s, char* err, std::size_t cap) {
   err[n] = '\0';
 }
 
+std::size_t model_scratch_bytes(const MlpSpec& spec, int chunk, int flags) {
+  const std::size_t run = Runner::scratch_bytes(spec, chunk);
+  if ((flags & RILL_DENSITY) == 0) return run;
+  const std::size_t density = Runner::density_scratch_bytes(spec, chunk);
+  return density > run ? density : run;
+}
+
 std::size_t model_place_bytes(const Model& m, int chunk, int flags) {
   std::size_t total = Arena::padded(sizeof(rill_model));
   if (flags & RILL_PACK) total += mlp_pack_bytes(m.mlp.spec);
-  return total + Runner::scratch_bytes(m.mlp.spec, chunk);
+  return total + model_scratch_bytes(m.mlp.spec, chunk, flags);
 }
 
 int model_place(void* mem, std::size_t mem_size, const void* file, std::size_t len, int chunk, int flags,
@@ -49,6 +56,7 @@ int model_place(void* mem, std::size_t mem_size, const void* file, std::size_t l
     st = mlp_pack(h->model.mlp, arena);
     if (st != Status::ok) return static_cast<int>(fail(msg, st, "no room to pack the weights"));
   }
+  h->scratch_bytes = model_scratch_bytes(model.mlp.spec, chunk, flags);
   h->runner = Runner(h->model.mlp, chunk, arena.take_rest());
   *out = h;
   return RILL_OK;
@@ -62,14 +70,26 @@ int set_error(rill_model* m, Status s, const char* what) {
   return static_cast<int>(s);
 }
 bool valid_solver(int s) { return s >= RILL_EULER && s <= RILL_RK4; }
-RunOptions options(int solver, int steps, float t0, float t1, float* trajectory) {
-  RunOptions o;
-  o.solver = static_cast<Solver>(solver);
-  o.steps = steps;
-  o.t0 = t0;
-  o.t1 = t1;
-  o.trajectory = trajectory;
+RunOptions to_run(const rill_run_options& o, float* trajectory) {
+  RunOptions r;
+  r.solver = static_cast<Solver>(o.solver);
+  r.steps = o.steps;
+  r.t0 = o.t0;
+  r.t1 = o.t1;
+  r.t = o.t;
+  r.trajectory = trajectory;
+  return r;
+}
+rill_run_options defaults() {
+  rill_run_options o;
+  rill_run_options_default(&o);
   return o;
+}
+// The checks of solver and steps; the caller checks the times it uses.
+int check_steps(rill_model* m, const rill_run_options& o) {
+  if (o.steps < 1) return set_error(m, Status::invalid_argument, "steps must be >= 1");
+  if (!valid_solver(o.solver)) return set_error(m, Status::invalid_argument, "unknown solver");
+  return RILL_OK;
 }
 // A run's status as the C API returns it, its message kept on the model.
 int run_status(rill_model* m, Status st) {
@@ -113,10 +133,25 @@ int rill_model_init(void* mem, size_t mem_size, const void* file, size_t len, in
   return st;
 }
 
-int rill_model_dim(const rill_model* m) { return m == nullptr ? 0 : m->model.mlp.spec.dim; }
+void rill_run_options_default(rill_run_options* o) {
+  if (o == nullptr) return;
+  const RunOptions d;
+  o->solver = static_cast<int32_t>(d.solver);
+  o->steps = d.steps;
+  o->t0 = d.t0;
+  o->t1 = d.t1;
+  o->t = d.t;
+}
+
+int rill_model_dim(const rill_model* m) { return m == nullptr ? 0 : m->runner.dim(); }
 
 int rill_model_get_info(const rill_model* m, rill_model_info* info) {
   if (m == nullptr || info == nullptr) return RILL_INVALID_ARGUMENT;
+  if (m->formula != nullptr) {  // no layers, no weights (rill.h)
+    *info = rill_model_info{};
+    info->dim = m->runner.dim();
+    return RILL_OK;
+  }
   const MlpSpec& s = m->model.mlp.spec;
   info->dim = s.dim;
   info->layers = s.n_layers;
@@ -140,32 +175,58 @@ int rill_model_metadata(const rill_model* m, const char* key, char* out, size_t 
 const char* rill_model_error(const rill_model* m) { return m == nullptr ? "no model" : m->error.text; }
 
 // The checks of the run functions, here and nowhere below: the Runner assumes them.
-int rill_integrate(rill_model* m, float* x, int n, int steps, int solver, float t0, float t1, float* trajectory) {
+int rill_integrate_with(rill_model* m, float* x, int n, const rill_run_options* options, float* trajectory) {
   if (m == nullptr) return RILL_INVALID_ARGUMENT;
   m->error.text[0] = '\0';
+  const rill_run_options o = options != nullptr ? *options : defaults();
   if (x == nullptr || n < 0) return set_error(m, Status::invalid_argument, "x must hold n >= 0 points");
-  if (steps < 1) return set_error(m, Status::invalid_argument, "steps must be >= 1");
-  if (!valid_solver(solver)) return set_error(m, Status::invalid_argument, "unknown solver");
-  if (!(t0 == t0) || !(t1 == t1)) return set_error(m, Status::invalid_argument, "t0 and t1 must be numbers");
-  return run_status(m, m->runner.integrate(options(solver, steps, t0, t1, trajectory), x, n));
+  if (const int rc = check_steps(m, o)) return rc;
+  if (!(o.t0 == o.t0) || !(o.t1 == o.t1)) return set_error(m, Status::invalid_argument, "t0 and t1 must be numbers");
+  return run_status(m, m->runner.integrate(to_run(o, trajectory), x, n));
+}
+
+int rill_integrate(rill_model* m, float* x, int n, int steps, int solver, float t0, float t1, float* trajectory) {
+  rill_run_options o = defaults();
+  o.steps = steps;
+  o.solver = solver;
+  o.t0 = t0;
+  o.t1 = t1;
+  return rill_integrate_with(m, x, n, &o, trajectory);
+}
+
+int rill_sample_with(rill_model* m, int n, uint32_t seed, const rill_run_options* options, float* out,
+                     float* trajectory) {
+  if (m == nullptr) return RILL_INVALID_ARGUMENT;
+  m->error.text[0] = '\0';
+  rill_run_options o = options != nullptr ? *options : defaults();
+  if (out == nullptr || n < 0) return set_error(m, Status::invalid_argument, "out must hold n >= 0 points");
+  if (const int rc = check_steps(m, o)) return rc;
+  o.t0 = 0.0f;  // the flow model: noise at t = 0 to data at t = 1
+  o.t1 = 1.0f;
+  // The same draws as rill::sample(): all of x0 first, from the sampling stream of `seed`.
+  return run_status(m, m->runner.sample(to_run(o, trajectory), seed, out, n));
 }
 
 int rill_sample(rill_model* m, int n, int steps, int solver, uint32_t seed, float* out, float* trajectory) {
-  if (m == nullptr) return RILL_INVALID_ARGUMENT;
-  m->error.text[0] = '\0';
-  if (out == nullptr || n < 0) return set_error(m, Status::invalid_argument, "out must hold n >= 0 points");
-  if (steps < 1) return set_error(m, Status::invalid_argument, "steps must be >= 1");
-  if (!valid_solver(solver)) return set_error(m, Status::invalid_argument, "unknown solver");
-  // The same draws as rill::sample(): all of x0 first, from the sampling stream of `seed`.
-  return run_status(m, m->runner.sample(options(solver, steps, 0.0f, 1.0f, trajectory), seed, out, n));
+  rill_run_options o = defaults();
+  o.steps = steps;
+  o.solver = solver;
+  return rill_sample_with(m, n, seed, &o, out, trajectory);
 }
 
-int rill_field(rill_model* m, const float* x, int n, float t, float* out) {
+int rill_field_with(rill_model* m, const float* x, int n, const rill_run_options* options, float* out) {
   if (m == nullptr) return RILL_INVALID_ARGUMENT;
   m->error.text[0] = '\0';
+  const float t = options != nullptr ? options->t : defaults().t;
   if (x == nullptr || out == nullptr || n < 0) return set_error(m, Status::invalid_argument, "bad buffers");
   if (!(t == t)) return set_error(m, Status::invalid_argument, "t must be a number");
   return run_status(m, m->runner.field(x, n, t, out));
+}
+
+int rill_field(rill_model* m, const float* x, int n, float t, float* out) {
+  rill_run_options o = defaults();
+  o.t = t;
+  return rill_field_with(m, x, n, &o, out);
 }
 
 }  // extern "C"

@@ -8,11 +8,19 @@
 #include "rill/rill.h"
 #include "rill/runner.h"
 
+namespace rill {
+class FormulaModel;
+}
+
 struct rill_model {
   rill::Model model;
   // Runs model.mlp in chunks in the scratch arena placed after this struct;
   // capi_threads.cpp attaches workers (an executor and one arena each) to it.
   rill::Runner runner;
+  std::size_t scratch_bytes = 0;  // of each scratch arena (the Runner's, and each worker's)
+  // A formula model's field (rill_model_open_name; heap, owned): then model.mlp is empty
+  // and runner runs formula->field().
+  rill::FormulaModel* formula = nullptr;
   void* threads = nullptr;  // what capi_threads.cpp allocated for the workers
   void (*release_threads)(rill_model*) = nullptr;
   rill::Message error;
@@ -26,6 +34,8 @@ void copy_error(const Message& m, Status s, char* err, std::size_t cap);
 int model_place(void* mem, std::size_t mem_size, const void* file, std::size_t len, int chunk, int flags,
                 rill_model** out, Message* msg);
 std::size_t model_place_bytes(const Model& m, int chunk, int flags);
+// Bytes of one scratch arena of a model of this shape (RILL_DENSITY in flags: log-densities too).
+std::size_t model_scratch_bytes(const MlpSpec& spec, int chunk, int flags);
 
 // 64-byte aligned heap memory (any size, 0 included), freed with std::free;
 // null on failure. Heap builds only: defined in capi_heap.cpp.

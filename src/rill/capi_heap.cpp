@@ -7,6 +7,7 @@
 
 #include "rill/capi_heap.h"
 #include "rill/decimal.h"
+#include "rill/formula.h"
 #include "rill/train_facts.h"
 
 using namespace rill;
@@ -46,6 +47,8 @@ void* aligned_block(std::size_t bytes) {
 namespace {
 // Points a heap model (and a trainer's model view) integrates at a time (rill.h: "chunk 256").
 constexpr int kHeapChunk = 256;
+// Heap models plan for sampling and log-densities alike (rill.h).
+constexpr int kHeapFlags = RILL_PACK | RILL_DENSITY;
 // The last activation: Activation is a uint8_t, so the C int is checked
 // before the conversion could wrap it onto another one.
 constexpr int kLastActivation = num(Activation::gelu_tanh);
@@ -78,10 +81,10 @@ int rill_model_open(const void* file, size_t len, rill_model** out, char* err, s
     return static_cast<int>(st);
   }
   const int chunk = kHeapChunk;
-  const std::size_t need = model_place_bytes(probe, chunk, RILL_PACK);
+  const std::size_t need = model_place_bytes(probe, chunk, kHeapFlags);
   void* mem = aligned_block(need);
   rill_model* h = nullptr;
-  const int rc = mem == nullptr ? RILL_OUT_OF_MEMORY : model_place(mem, need, copy, len, chunk, RILL_PACK, &h, &msg);
+  const int rc = mem == nullptr ? RILL_OUT_OF_MEMORY : model_place(mem, need, copy, len, chunk, kHeapFlags, &h, &msg);
   if (rc != RILL_OK) {
     std::free(mem);
     std::free(copy);
@@ -94,11 +97,49 @@ int rill_model_open(const void* file, size_t len, rill_model** out, char* err, s
   return RILL_OK;
 }
 
+int rill_model_open_name(const char* name, rill_model** out, char* err, size_t err_cap) {
+  Message msg;
+  if (out == nullptr || name == nullptr) {
+    copy_error(msg, Status::invalid_argument, err, err_cap);
+    return RILL_INVALID_ARGUMENT;
+  }
+  *out = nullptr;
+  FormulaModel* formula = new (std::nothrow) FormulaModel();
+  if (formula == nullptr) {
+    copy_error(msg, Status::out_of_memory, err, err_cap);
+    return RILL_OUT_OF_MEMORY;
+  }
+  const Status st = formula->parse(name, &msg);
+  std::size_t scratch = 0;  // the larger of the sampling and the log-density scratch
+  if (st == Status::ok) {
+    const std::size_t run = Runner::scratch_bytes(formula->field(), kHeapChunk);
+    const std::size_t density = Runner::density_scratch_bytes(formula->field(), kHeapChunk);
+    scratch = density > run ? density : run;
+  }
+  const std::size_t need = Arena::padded(sizeof(rill_model)) + scratch;
+  void* mem = st == Status::ok ? aligned_block(need) : nullptr;
+  if (mem == nullptr) {
+    delete formula;
+    if (st == Status::ok) fail(&msg, Status::out_of_memory, "cannot allocate %zu bytes for the model", need);
+    copy_error(msg, st == Status::ok ? Status::out_of_memory : st, err, err_cap);
+    return st == Status::ok ? RILL_OUT_OF_MEMORY : static_cast<int>(st);
+  }
+  Arena arena(mem, need);
+  rill_model* h = new (arena.alloc(sizeof(rill_model))) rill_model();
+  h->formula = formula;
+  h->scratch_bytes = scratch;
+  h->runner = Runner(formula->field(), kHeapChunk, arena.take_rest());
+  *out = h;
+  return RILL_OK;
+}
+
 void rill_model_free(rill_model* m) {
   if (m == nullptr) return;
   void* copy = m->owned;
+  FormulaModel* formula = m->formula;
   if (m->release_threads != nullptr) m->release_threads(m);
   m->~rill_model();
+  delete formula;
   std::free(m);  // the handle sits at the start of its aligned block
   std::free(copy);
 }
@@ -192,6 +233,7 @@ int rill_trainer_new(const rill_train_config* c, int dataset, const float* point
     return refuse(st);
   }
   t->view.runner = Runner(t->view.model.mlp, kHeapChunk, Arena(t->view_mem, view_need));
+  t->view.scratch_bytes = view_need;
   t->view.model.sigma_min = cfg.sigma_min;
   t->view.model.has_rill_metadata = true;
   *out = t;

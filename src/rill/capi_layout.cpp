@@ -27,38 +27,57 @@ constexpr const char* kVersion =
 #define RILL_CONFIG_FIELDS(X)                                                                                  \
   X(width, i) X(depth, i) X(activation, i) X(time_k, i) X(steps, i) X(batch, i) X(lr, f) X(schedule, i)      \
   X(warmup, i) X(lr_floor, f) X(clip, f) X(ema, f) X(coupling, i) X(sigma_min, f) X(seed, u)
+#define RILL_OPTIONS_FIELDS(X) X(solver, i) X(steps, i) X(t0, f) X(t1, f) X(t, f)
 
 #define RILL_NAME(field, type) #field ":" #type " "
 #define RILL_INFO_OFFSET(field, type) static_cast<short>(offsetof(rill_model_info, field)),
 #define RILL_CONFIG_OFFSET(field, type) static_cast<short>(offsetof(rill_train_config, field)),
+#define RILL_OPTIONS_OFFSET(field, type) static_cast<short>(offsetof(rill_run_options, field)),
 #define RILL_ONE(field, type) +1
 
 constexpr const char kInfoNames[] = RILL_INFO_FIELDS(RILL_NAME);
 constexpr const char kConfigNames[] = RILL_CONFIG_FIELDS(RILL_NAME);
 constexpr short kInfoOffsets[] = {RILL_INFO_FIELDS(RILL_INFO_OFFSET)};
 constexpr short kConfigOffsets[] = {RILL_CONFIG_FIELDS(RILL_CONFIG_OFFSET)};
+constexpr const char kOptionsNames[] = RILL_OPTIONS_FIELDS(RILL_NAME);
+constexpr short kOptionsOffsets[] = {RILL_OPTIONS_FIELDS(RILL_OPTIONS_OFFSET)};
 constexpr int kInfoCount = 0 RILL_INFO_FIELDS(RILL_ONE);
 constexpr int kConfigCount = 0 RILL_CONFIG_FIELDS(RILL_ONE);
+constexpr int kOptionsCount = 0 RILL_OPTIONS_FIELDS(RILL_ONE);
 // Every field is 4 bytes with no padding: a field missing from a list fails here.
 static_assert(sizeof(rill_model_info) == 4 * kInfoCount, "RILL_INFO_FIELDS lists every field of rill_model_info");
 static_assert(sizeof(rill_train_config) == 4 * kConfigCount,
               "RILL_CONFIG_FIELDS lists every field of rill_train_config");
+static_assert(sizeof(rill_run_options) == 4 * kOptionsCount, "RILL_OPTIONS_FIELDS lists every field of rill_run_options");
+
+// The three structs, by rill.h's RILL_LAYOUT_* number.
+struct Layout {
+  const char* names;
+  const short* offsets;
+  int count;
+  int size;
+};
+constexpr Layout kLayouts[] = {
+    {kInfoNames, kInfoOffsets, kInfoCount, static_cast<int>(sizeof(rill_model_info))},
+    {kConfigNames, kConfigOffsets, kConfigCount, static_cast<int>(sizeof(rill_train_config))},
+    {kOptionsNames, kOptionsOffsets, kOptionsCount, static_cast<int>(sizeof(rill_run_options))},
+};
+static_assert(RILL_LAYOUT_MODEL_INFO == 0 && RILL_LAYOUT_TRAIN_CONFIG == 1 && RILL_LAYOUT_RUN_OPTIONS == 2,
+              "kLayouts is in RILL_LAYOUT_* order");
+constexpr int kLayoutCount = sizeof kLayouts / sizeof kLayouts[0];
 
 }  // namespace
 
 extern "C" const char* rill_version(void) { return kVersion; }
 
 extern "C" const char* rill_layout_fields(int which) {
-  if (which == RILL_LAYOUT_MODEL_INFO) return kInfoNames;
-  if (which == RILL_LAYOUT_TRAIN_CONFIG) return kConfigNames;
-  return nullptr;
+  return which >= 0 && which < kLayoutCount ? kLayouts[which].names : nullptr;
 }
 
 extern "C" int rill_layout_offset(int which, int field) {
-  const bool info = which == RILL_LAYOUT_MODEL_INFO;
-  if (!info && which != RILL_LAYOUT_TRAIN_CONFIG) return -1;
-  const int count = info ? kInfoCount : kConfigCount;
-  if (field == -1) return info ? static_cast<int>(sizeof(rill_model_info)) : static_cast<int>(sizeof(rill_train_config));
-  if (field < 0 || field >= count) return -1;
-  return info ? kInfoOffsets[field] : kConfigOffsets[field];
+  if (which < 0 || which >= kLayoutCount) return -1;
+  const Layout& l = kLayouts[which];
+  if (field == -1) return l.size;
+  if (field < 0 || field >= l.count) return -1;
+  return l.offsets[field];
 }

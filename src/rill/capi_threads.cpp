@@ -37,7 +37,8 @@ int attach(rill_model* m, ThreadPool* pool, bool own) {
     return RILL_OUT_OF_MEMORY;
   }
   if (own) t->own = pool;
-  const std::size_t bytes = Runner::scratch_bytes(m->model.mlp.spec, m->runner.chunk());
+  const std::size_t bytes =
+      m->scratch_bytes != 0 ? m->scratch_bytes : Runner::scratch_bytes(m->model.mlp.spec, m->runner.chunk());
   for (int p = 0; p < pool->workers(); ++p) {
     t->mem[p] = aligned_block(bytes);
     if (t->mem[p] == nullptr) {

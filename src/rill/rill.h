@@ -81,8 +81,13 @@ enum {
   RILL_GAUSSIAN = 0, RILL_8GAUSSIANS = 1, RILL_MOONS = 2, RILL_CHECKERBOARD = 3,
   RILL_CIRCLES = 4, RILL_SPIRALS = 5, RILL_SWISSROLL = 6, RILL_DATA_POINTS = -1
 };
-/* Flags of rill_model_init. */
-enum { RILL_PACK = 1 /* pack weights for the SIMD kernel: faster, needs RAM for a copy */ };
+/* Flags of rill_model_memory / rill_model_init. */
+enum {
+  RILL_PACK = 1,    /* pack weights for the SIMD kernel: faster, needs RAM for a copy */
+  RILL_DENSITY = 2  /* also plan scratch for rill_log_prob over `chunk` points (without it, rill_log_prob
+                       runs as many points at a time as the sampling scratch holds: same bits, or
+                       RILL_OUT_OF_MEMORY if not even one fits) */
+};
 
 typedef struct rill_model rill_model;
 
@@ -99,6 +104,20 @@ typedef struct rill_model_info {
   float sigma_min;
 } rill_model_info;
 
+/* Per-call options of rill_sample_with, rill_integrate_with, rill_field_with and rill_log_prob, in
+ * one struct so that later options (conditions, guidance, Hutchinson probes) join at its end and
+ * no signature changes. Always fill it with rill_run_options_default first, then set what you
+ * need; a function ignores the fields it has no use for. Bindings read its layout with
+ * rill_layout_fields(RILL_LAYOUT_RUN_OPTIONS). */
+typedef struct rill_run_options {
+  int32_t solver; /* RILL_HEUN */
+  int32_t steps;  /* 20 fixed steps (>= 1) */
+  float t0;       /* 0: rill_integrate_with runs from t0 ... */
+  float t1;       /* 1: ... to t1 (t1 < t0: backwards, data to noise) */
+  float t;        /* 1: the time of rill_field_with's u_t and of rill_log_prob's log p_t (0..1) */
+} rill_run_options;
+void rill_run_options_default(rill_run_options* options);
+
 /* ---- heap-free ---------------------------------------------------------- */
 
 /* Bytes rill_model_init needs for this file, processing up to `chunk` points
@@ -111,8 +130,14 @@ int rill_model_init(void* mem, size_t mem_size, const void* file, size_t len, in
 
 /* ---- heap --------------------------------------------------------------- */
 
-/* Copies the bytes; chunk 256 and RILL_PACK. */
+/* Copies the bytes; chunk 256, RILL_PACK and RILL_DENSITY. */
 int rill_model_open(const void* file, size_t len, rill_model** out, char* err, size_t err_cap);
+/* A model that is a formula, by name (formats.md, "Models that are formulas"): "exact:8gaussians"
+ * (the closed-form CondOT marginal field of the 8gaussians mixture) or "linear:a,b,c,d" (u = A·x,
+ * A row-major, d² decimals, d = 1..8). It samples, integrates, gives fields and log-densities like a
+ * file model (chunk 256); rill_model_get_info gives its dim, layers 0, width 0, params 0, flops 0,
+ * sigma_min 0, in_place 0; it has no metadata. Any other name: RILL_INVALID_ARGUMENT and the reason. */
+int rill_model_open_name(const char* name, rill_model** out, char* err, size_t err_cap);
 void rill_model_free(rill_model* model); /* only for rill_model_open; NULL is fine */
 
 /* ---- using a model ------------------------------------------------------ */
@@ -132,6 +157,28 @@ int rill_integrate(rill_model* model, float* x, int n, int steps, int solver, fl
                    float* trajectory);
 /* The vector field u_t at n points: out = u_t(x), both n × d. */
 int rill_field(rill_model* model, const float* x, int n, float t, float* out);
+
+/* The same three with their per-call options (NULL: the defaults). rill_sample_with runs from
+ * t = 0 to 1 with options->solver and steps; rill_integrate_with from options->t0 to t1;
+ * rill_field_with at options->t. The bits of the calls above with the same values. */
+int rill_sample_with(rill_model* model, int n, uint32_t seed, const rill_run_options* options, float* out,
+                     float* trajectory);
+int rill_integrate_with(rill_model* model, float* x, int n, const rill_run_options* options, float* trajectory);
+int rill_field_with(rill_model* model, const float* x, int n, const rill_run_options* options, float* out);
+
+/* logp[i] = log p_t(x_i) in nats (t = options->t, default 1) for n points x (n × d, not changed):
+ * x integrated back from t to 0 by options->solver in options->steps steps, the divergence exact
+ * and carried as one more state (formats.md, "Log-likelihood"). NULL options: the defaults. In
+ * chunks of the model's chunk (bounded memory), on the model's threads where it has them; any
+ * chunking or number of threads gives the same bits. Refused with RILL_INVALID_ARGUMENT: a
+ * non-finite point, t outside 0..1. RILL_NON_FINITE: some points' integration overflowed or
+ * gave NaN; rill_model_error names up to ten 0-based indices and the count (logp is written,
+ * those points non-finite). */
+int rill_log_prob(rill_model* model, const float* x, int n, const rill_run_options* options, float* logp);
+
+/* exp(t·A) for a 2 × 2 matrix A (row-major) in closed form, into E (row-major): the flow of the
+ * linear field u = A·x is x_t = exp(tA)·x_0. The same bits on every target. */
+void rill_matrix_exp_2x2(const float A[4], float t, float E[4]);
 
 /* ---- training (heap) ---------------------------------------------------- */
 
@@ -184,7 +231,7 @@ int rill_dataset_draw(int dataset, int n, uint32_t seed, float* out);
 /* ---- struct layouts, for bindings that cannot include this header --------- */
 
 /* Which struct: */
-enum { RILL_LAYOUT_MODEL_INFO = 0, RILL_LAYOUT_TRAIN_CONFIG = 1 };
+enum { RILL_LAYOUT_MODEL_INFO = 0, RILL_LAYOUT_TRAIN_CONFIG = 1, RILL_LAYOUT_RUN_OPTIONS = 2 };
 /* The struct's fields in order, as "name:type" separated by spaces, type i (int32_t), u (uint32_t)
  * or f (float): "dim:i layers:i ...". NULL for another `which`. */
 const char* rill_layout_fields(int which);

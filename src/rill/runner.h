@@ -34,15 +34,25 @@ struct RunOptions {
   Solver solver = Solver::heun;
   int steps = 20;               // >= 1
   float t0 = 0.0f, t1 = 1.0f;   // from t0 to t1 (t1 < t0: backwards, data to noise)
+  float t = 1.0f;               // log_prob: the time of log p_t (integrated from t back to 0)
   float* trajectory = nullptr;  // optional output: x at t0 and after each step, (steps + 1) × n × d
 };
 
-class Runner {
-  static const Mlp& empty_mlp() {
-    static const Mlp none;
-    return none;
+// The field of a Runner made from an Mlp: MlpField's (the same call of
+// mlp_forward), but with a state before any Mlp is given, so that a default
+// Runner needs no static empty Mlp (its dynamic initialisation, simd_best(),
+// would need a thread-safe guard, __cxa_guard_*, which firmware does not have).
+class RunnerMlpField final : public VectorField {
+ public:
+  const Mlp* mlp = nullptr;  // set before any call
+  int dim() const override { return mlp->spec.dim; }
+  std::size_t scratch_bytes(int n) const override { return mlp_forward_scratch(mlp->spec, n); }
+  Status eval(const float* x, int n, float t, float* out, Arena& arena) const override {
+    return mlp_forward(*mlp, x, mlp->spec.dim, &t, false, n, out, mlp->spec.dim, arena);
   }
+};
 
+class Runner {
  public:
   // Bytes of one scratch arena for `chunk` rows of a model of this shape:
   // enough for integrate() with any solver (RK4 needs the most) and for
@@ -51,13 +61,21 @@ class Runner {
   // Exact for 64-byte aligned memory; add Arena::kAlign for memory of any alignment.
   static std::size_t scratch_bytes(const MlpSpec& spec, int chunk);
   static std::size_t scratch_bytes(const VectorField& field, int chunk);
+  // Bytes of one arena in which log_prob() runs `chunk` rows of `field` at once
+  // (any solver). For an Mlp's divergence field, from its shape alone (so that a
+  // firmware that plans for densities but never asks for one links none of the
+  // divergence code).
+  static std::size_t density_scratch_bytes(const DivergenceField& field, int chunk);
+  static std::size_t density_scratch_bytes(const MlpSpec& spec, int chunk);
 
   Runner() = default;
   // Runs `mlp` (not owned: it must outlive the Runner, and may change in place
   // between calls, e.g. while training) in chunks of at most `chunk` >= 1 rows;
   // scratch: an arena of at least scratch_bytes(mlp.spec, chunk) bytes.
   Runner(const Mlp& mlp, int chunk, Arena scratch)
-      : mlp_field_(mlp), field_(&mlp_field_), chunk_(chunk), scratch_(scratch) {}
+      : field_(&mlp_field_), chunk_(chunk), scratch_(scratch) {
+    mlp_field_.mlp = &mlp;
+  }
   // The same for any field (not owned); scratch_bytes(field, chunk) bytes.
   Runner(const VectorField& field, int chunk, Arena scratch) : field_(&field), chunk_(chunk), scratch_(scratch) {}
   // A copy runs the same field (its own MlpField when it was made from an Mlp).
@@ -97,6 +115,13 @@ class Runner {
   Status sample(const RunOptions& options, std::uint32_t seed, float* out, long n);
   // out = u_t(x), both n × d.
   Status field(const float* x, long n, float t, float* out);
+  // logp[i] = log p_t(x_i), t = options.t in [0, 1] (density.h's log_prob with
+  // options.solver and steps), for n points x (n × d, not changed); `f` is
+  // this Runner's field with its divergence (not owned). In chunks of at most
+  // chunk() rows, fewer where an arena is smaller than density_scratch_bytes
+  // (out_of_memory if it holds not even one row); on the workers like field().
+  // Same bits for any chunking and workers. Non-finite results are not a failure.
+  Status log_prob(const DivergenceField& f, const RunOptions& options, const float* x, long n, float* logp);
 
   const VectorField& field() const { return *field_; }
   int dim() const { return field_->dim(); }
@@ -109,8 +134,11 @@ class Runner {
   // The arena of a run on the calling thread.
   Arena& solo() { return executor_ != nullptr ? worker_scratch_[0] : scratch_; }
   Status field_parts(const VectorField& f, const float* x, long n, float t, float* out);
+  Status log_prob_range(const DivergenceField& f, const RunOptions& o, const float* x, long begin, long end,
+                        float* logp, Arena& arena) const;
+  Status log_prob_parts(const DivergenceField& f, const RunOptions& o, const float* x, long n, float* logp);
 
-  MlpField mlp_field_{empty_mlp()};  // the field of a Runner made from an Mlp
+  RunnerMlpField mlp_field_;  // the field of a Runner made from an Mlp
   const VectorField* field_ = nullptr;
   int chunk_ = 1;
   Arena scratch_;

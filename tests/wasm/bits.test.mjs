@@ -1,6 +1,7 @@
 // rill.mjs gives the same bits as the native library: training (losses and the
 // saved file), sampling for every solver (samples and trajectories), the field,
-// and the same refusal message for each damaged file. The native side is
+// the log-density, formula models opened by name, and the same refusal message
+// for each damaged file. The native side is
 // tests/wasm/native_vectors.cpp, run here into a temporary directory.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,6 +33,8 @@ if (!helper) {
 const { rill } = await loadRill();
 const file = (name) => readFileSync(join(dir, name));
 const cases = (kind) => manifest.filter((c) => c.kind === kind);
+// A case's model: a formula by its name, or a file of the native helper.
+const open = (c) => rill.loadModel(c.formula ? c.model : file(c.model));
 
 function sameBits(actual, expected, what) {
   const at = firstDiff(actual, expected);
@@ -40,7 +43,9 @@ function sameBits(actual, expected, what) {
 
 test('the native helper ran and wrote every kind of case', () => {
   assert.equal(setupError, null);
-  for (const kind of ['train', 'sample', 'field', 'damaged']) assert.ok(cases(kind).length > 0, `no ${kind} cases`);
+  for (const kind of ['train', 'sample', 'field', 'logp', 'damaged']) assert.ok(cases(kind).length > 0, `no ${kind} cases`);
+  for (const kind of ['sample', 'field', 'logp'])
+    assert.ok(cases(kind).some((c) => c.formula), `no ${kind} case of a formula model`);
   if (shipped.length) assert.ok(manifest.some((c) => c.model?.startsWith('shipped_')), 'shipped models were not used');
 });
 
@@ -66,7 +71,7 @@ test('sampling: the same samples and trajectories as native, for every solver', 
   const models = new Map();
   try {
     for (const c of cases('sample')) {
-      if (!models.has(c.model)) models.set(c.model, rill.loadModel(file(c.model)));
+      if (!models.has(c.model)) models.set(c.model, open(c));
       const out = models.get(c.model).sample({ n: c.n, steps: c.steps, solver: c.solver, seed: c.seed,
         trajectory: !!c.trajectory });
       const what = `${c.model} ${c.solver} steps=${c.steps} seed=${c.seed}`;
@@ -82,9 +87,22 @@ test('sampling: the same samples and trajectories as native, for every solver', 
 test('field: u_t on a grid equals native', () => {
   assert.ok(cases('field').length > 0);
   for (const c of cases('field')) {
-    const model = rill.loadModel(file(c.model));
+    const model = open(c);
     try {
       sameBits(model.field(f32(file(c.points)), c.t), f32(file(c.u)), `${c.model} field at t=${c.t}`);
+    } finally {
+      model.free();
+    }
+  }
+});
+
+test('logProb: log p_t on a grid equals native, for file and formula models', () => {
+  assert.ok(cases('logp').length > 0);
+  for (const c of cases('logp')) {
+    const model = open(c);
+    try {
+      const logp = model.logProb(f32(file(c.points)), { steps: c.steps, solver: c.solver, t: c.t });
+      sameBits(logp, f32(file(c.logp)), `${c.model} logProb ${c.solver} steps=${c.steps} t=${c.t}`);
     } finally {
       model.free();
     }

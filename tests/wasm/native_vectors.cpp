@@ -7,7 +7,9 @@
 // models (writing their files and per-step losses), samples every model —
 // the ones it trained and any given on the command line — for each solver,
 // a few step counts and seeds (with and without a trajectory), evaluates the
-// field on a grid, and opens damaged copies of a model file. Every output is
+// field and the log-density on a grid, and opens damaged copies of a model
+// file. The formula models (exact:8gaussians, linear:...) are sampled, and
+// their fields and log-densities evaluated, the same way. Every output is
 // raw little-endian float32 (or the model file's bytes); OUTDIR/manifest.json
 // lists the cases. tests/wasm/bits.test.mjs repeats each case through rill.mjs
 // and compares the bytes.
@@ -159,11 +161,44 @@ std::string train(const TrainCase& c) {
   return base + ".safetensors";
 }
 
-// Samples and fields of one model file (its name inside OUTDIR).
+// log p_t on the grid (more points than the heap model's chunk) for two solvers and two times.
+void logp_of(rill_model* m, const std::string& name, const std::string& tag, const std::vector<float>& grid,
+             int count) {
+  struct Case {
+    int solver, steps;
+    float t;
+  };
+  const Case cases[] = {{RILL_EULER, 3, 1.0f}, {RILL_RK4, 5, 0.6f}};
+  for (const Case& c : cases) {
+    rill_run_options o;
+    rill_run_options_default(&o);
+    o.solver = c.solver;
+    o.steps = c.steps;
+    o.t = c.t;
+    std::vector<float> logp(static_cast<std::size_t>(count));
+    if (rill_log_prob(m, grid.data(), count, &o, logp.data()) != RILL_OK) {
+      std::fprintf(stderr, "%s: log_prob: %s\n", name.c_str(), rill_model_error(m));
+      ++g_failures;
+      continue;
+    }
+    const std::string out = name + ".logp." + kSolvers[c.solver] + "." + num(c.t) + ".f32";
+    write_file(out, logp.data(), logp.size() * sizeof(float));
+    note("{\"kind\": \"logp\", \"model\": " + quote(name) + tag + ", \"solver\": " + quote(kSolvers[c.solver]) +
+         ", \"steps\": " + num(c.steps) + ", \"t\": " + num(c.t) + ", \"points\": " + quote(name + ".grid.f32") +
+         ", \"logp\": " + quote(out) + "}");
+  }
+}
+
+// Samples, fields and log-densities of one model file (its name inside OUTDIR), or of a
+// formula model (no bytes: `name` is its name, and the cases say "formula": true).
 void vectors_of(const std::string& name, const std::vector<unsigned char>& bytes, bool many) {
   rill_model* m = nullptr;
   char err[256];
-  if (rill_model_open(bytes.data(), bytes.size(), &m, err, sizeof err) != RILL_OK) {
+  const bool formula = bytes.empty();
+  const int rc = formula ? rill_model_open_name(name.c_str(), &m, err, sizeof err)
+                         : rill_model_open(bytes.data(), bytes.size(), &m, err, sizeof err);
+  const std::string tag = formula ? ", \"formula\": true" : "";
+  if (rc != RILL_OK) {
     std::fprintf(stderr, "%s: %s\n", name.c_str(), err);
     ++g_failures;
     return;
@@ -187,7 +222,7 @@ void vectors_of(const std::string& name, const std::vector<unsigned char>& bytes
         }
         const std::string stem = name + "." + kSolvers[s] + "." + std::to_string(steps) + "." + std::to_string(seed);
         write_file(stem + ".x.f32", out.data(), out.size() * sizeof(float));
-        std::string entry = "{\"kind\": \"sample\", \"model\": " + quote(name) + ", \"n\": " + num(n) +
+        std::string entry = "{\"kind\": \"sample\", \"model\": " + quote(name) + tag + ", \"n\": " + num(n) +
                             ", \"steps\": " + num(steps) + ", \"solver\": " + quote(kSolvers[s]) + ", \"seed\": " +
                             num(seed) + ", \"x\": " + quote(stem + ".x.f32");
         if (with_traj) {
@@ -215,9 +250,10 @@ void vectors_of(const std::string& name, const std::vector<unsigned char>& bytes
     }
     const std::string out = name + ".field." + num(t) + ".f32";
     write_file(out, u.data(), u.size() * sizeof(float));
-    note("{\"kind\": \"field\", \"model\": " + quote(name) + ", \"t\": " + num(t) + ", \"points\": " +
+    note("{\"kind\": \"field\", \"model\": " + quote(name) + tag + ", \"t\": " + num(t) + ", \"points\": " +
          quote(name + ".grid.f32") + ", \"u\": " + quote(out) + "}");
   }
+  logp_of(m, name, tag, grid, k * k);
   rill_model_free(m);
 }
 
@@ -283,7 +319,10 @@ int layout(int argc, char** argv) {
          FIELD(rill_train_config, schedule) + ", " + FIELD(rill_train_config, warmup) + ", " +
          FIELD(rill_train_config, lr_floor) + ", " + FIELD(rill_train_config, clip) + ", " +
          FIELD(rill_train_config, ema) + ", " + FIELD(rill_train_config, coupling) + ", " +
-         FIELD(rill_train_config, sigma_min) + ", " + FIELD(rill_train_config, seed) + "},\n \"models\": {";
+         FIELD(rill_train_config, sigma_min) + ", " + FIELD(rill_train_config, seed) + "},\n";
+  out += " \"options\": {\"size\": " + num(sizeof(rill_run_options)) + ", " + FIELD(rill_run_options, solver) + ", " +
+         FIELD(rill_run_options, steps) + ", " + FIELD(rill_run_options, t0) + ", " + FIELD(rill_run_options, t1) +
+         ", " + FIELD(rill_run_options, t) + "},\n \"models\": {";
   for (int i = 2; i < argc; ++i) {
     std::vector<unsigned char> bytes;
     rill_model* m = nullptr;
@@ -353,6 +392,8 @@ int main(int argc, char** argv) {
     write_file(base, bytes.data(), bytes.size());
     vectors_of(base, bytes, false);
   }
+  // The formula models, opened by name.
+  for (const char* name : {"exact:8gaussians", "linear:-0.5,1,-1,-0.25"}) vectors_of(name, {}, false);
   const std::string manifest = "[\n" + g_manifest + "\n]\n";
   write_file("manifest.json", manifest.data(), manifest.size());
   return g_failures == 0 ? 0 : 1;

@@ -58,7 +58,8 @@ test('struct layouts: the module describes every field, at the native offsetof a
   const run = spawnSync(helper, ['--layout', ...(existsSync(model) ? [model] : [])], { encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
   const native = JSON.parse(run.stdout);
-  for (const [key, layout] of [['info', rill.layouts.info], ['config', rill.layouts.config]]) {
+  for (const [key, layout] of [['info', rill.layouts.info], ['config', rill.layouts.config],
+    ['options', rill.layouts.options]]) {
     const { size, ...fields } = native[key];
     assert.equal(layout.size, size, `sizeof ${key}`);
     assert.deepEqual(Object.keys(layout.fields).sort(), Object.keys(fields).sort(), `the fields of ${key}`);
@@ -71,8 +72,9 @@ test('struct layouts: the module describes every field, at the native offsetof a
   for (const [file, want] of Object.entries(native.models)) {
     const m = rill.loadModel(readFileSync(file));
     try {
-      const { metadata, depth, ...info } = m.info;
+      const { metadata, depth, formula, ...info } = m.info;
       assert.deepEqual(info, want, file);
+      assert.equal(formula, null);
       assert.equal(depth, want.layers - 1);
     } finally {
       m.free();

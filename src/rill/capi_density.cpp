@@ -1,0 +1,89 @@
+// The log-density half of the C API (rill.h): rill_log_prob, and exp(tA) for
+// the page's lessons. In every build, firmware included; a firmware that
+// never calls rill_log_prob links none of the divergence code (its own
+// sections, --gc-sections).
+#include <cstring>
+
+#include "rill/capi.h"
+#include "rill/density.h"
+#include "rill/formula.h"
+
+using namespace rill;
+
+namespace {
+constexpr int kNamed = 10;  // indices a non-finite refusal names
+
+int refuse(rill_model* m, Status s, const char* what) {
+  fail(&m->error, s, "%s", what);
+  return static_cast<int>(s);
+}
+
+// "3 points have no finite log-density (...): 0, 5, 17", up to kNamed indices and the count.
+int report_non_finite(rill_model* m, const float* logp, int n) {
+  long first[kNamed];
+  const long count = non_finite_count(logp, n, first, kNamed);
+  if (count == 0) return RILL_OK;
+  char list[kNamed * 12 + 8] = "";
+  std::size_t len = 0;
+  for (int i = 0; i < kNamed && i < count; ++i) {
+    char digits[12];
+    int k = 0;
+    for (unsigned long v = static_cast<unsigned long>(first[i]); k == 0 || v > 0; v /= 10) digits[k++] = char('0' + v % 10);
+    if (i > 0) list[len++] = ',', list[len++] = ' ';
+    while (k > 0) list[len++] = digits[--k];
+  }
+  if (count > kNamed) std::memcpy(list + len, ", ...", 6), len += 5;
+  list[len] = '\0';
+  fail(&m->error, Status::non_finite,
+       "%ld of %d points have no finite log-density (the way back to t = 0 overflowed or gave NaN): %s", count, n,
+       list);
+  return RILL_NON_FINITE;
+}
+
+// Index of the first non-finite value of x[0..count), or -1.
+long first_non_finite(const float* x, long count) {
+  for (long i = 0; i < count; ++i)
+    if (x[i] - x[i] != 0.0f) return i;
+  return -1;
+}
+}  // namespace
+
+extern "C" {
+
+// The checks of rill_log_prob, here and nowhere below: the Runner assumes them.
+int rill_log_prob(rill_model* m, const float* x, int n, const rill_run_options* options, float* logp) {
+  if (m == nullptr) return RILL_INVALID_ARGUMENT;
+  m->error.text[0] = '\0';
+  rill_run_options o;
+  rill_run_options_default(&o);
+  if (options != nullptr) o = *options;
+  if (n < 0 || (n > 0 && (x == nullptr || logp == nullptr)))
+    return refuse(m, Status::invalid_argument, "x and logp must hold n >= 0 points");
+  if (o.steps < 1) return refuse(m, Status::invalid_argument, "steps must be >= 1");
+  if (o.solver < RILL_EULER || o.solver > RILL_RK4) return refuse(m, Status::invalid_argument, "unknown solver");
+  if (!(o.t >= 0.0f && o.t <= 1.0f)) return refuse(m, Status::invalid_argument, "t must be in 0..1");
+  const int d = m->runner.dim();
+  const long bad = first_non_finite(x, static_cast<long>(n) * d);
+  if (bad >= 0) {
+    fail(&m->error, Status::invalid_argument, "point %ld is not finite (value %ld of its %d)", bad / d, bad % d, d);
+    return RILL_INVALID_ARGUMENT;
+  }
+  RunOptions run;
+  run.solver = static_cast<Solver>(o.solver);
+  run.steps = o.steps;
+  run.t = o.t;
+  const MlpDivergenceField mlp_field(m->model.mlp);
+  const DivergenceField& f = m->formula != nullptr ? m->formula->field() : mlp_field;
+  const Status st = m->runner.log_prob(f, run, x, n, logp);
+  if (st == Status::out_of_memory)
+    return refuse(m, st, "not enough scratch for one point's log-density (place the model with RILL_DENSITY)");
+  if (st != Status::ok) return refuse(m, st, status_message(st));
+  return report_non_finite(m, logp, n);
+}
+
+void rill_matrix_exp_2x2(const float A[4], float t, float E[4]) {
+  if (A == nullptr || E == nullptr) return;
+  matrix_exp_2x2(A, t, E);
+}
+
+}  // extern "C"
