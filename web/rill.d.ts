@@ -103,8 +103,20 @@ export interface ModelInfo {
   readonly flops: number;
   /** σ_min of the probability path the model was trained for. */
   readonly sigmaMin: number;
-  /** The file's metadata; empty for a trainer's model. */
+  /** The file's metadata; empty for a trainer's model and a formula model. */
   readonly metadata: ModelMetadata;
+  /** A formula model's name ('exact:8gaussians', 'linear:…'; then layers, width, params and flops are 0), else null. */
+  readonly formula: string | null;
+}
+
+/** Options of {@link Model.logProb}. */
+export interface LogProbOptions {
+  /** Solver steps from t back to 0 (default 20). */
+  steps?: number;
+  /** The solver (default 'heun'). */
+  solver?: Solver;
+  /** The time of the density log p_t, in [0, 1] (default 1: the data). */
+  t?: number;
 }
 
 /** Options of {@link Model.sample}. */
@@ -225,8 +237,16 @@ export declare class Rill {
    * pairs, bit for bit the points `rill data --data NAME --n N --seed SEED` writes.
    */
   drawDataset(name: Dataset | number, n: number, seed?: number): Float32Array;
-  /** Opens a model from the bytes of a .safetensors file. Throws {@link RillError} with the reason. */
-  loadModel(bytes: ModelBytes): Model;
+  /**
+   * Opens a model from the bytes of a .safetensors file (copied), or a model that is a formula by its
+   * name: 'exact:8gaussians' (the closed-form marginal field of the 8gaussians mixture) or
+   * 'linear:a,b,c,d' (u = A·x, A row-major, d² values). Throws {@link RillError} with the reason.
+   */
+  loadModel(source: ModelBytes | string): Model;
+  /** A formula model by name (what loadModel does with a string). */
+  openName(name: string): Model;
+  /** exp(t·A) for a 2×2 matrix A (4 numbers, row-major), in closed form: a Float32Array(4), row-major. */
+  matrixExp2x2(A: ArrayLike<number>, t: number): Float32Array;
   /** A fresh trainer: on a dataset (default 'moons') or on `points` + `dim`. */
   trainer(opts?: TrainerOptions): Trainer;
 
@@ -234,8 +254,8 @@ export declare class Rill {
   readonly wasm: RillWasm;
   /** Low-level: the module's exports (the C API by its C names). */
   readonly c: RillExports;
-  /** Low-level: the layouts of rill_model_info and rill_train_config, read from the module. */
-  readonly layouts: { readonly info: StructLayout; readonly config: StructLayout };
+  /** Low-level: the layouts of rill_model_info, rill_train_config and rill_run_options, read from the module. */
+  readonly layouts: { readonly info: StructLayout; readonly config: StructLayout; readonly options: StructLayout };
   /** Low-level: address of the binding's scratch block in wasm memory. */
   readonly scratch: number;
   /** Low-level: a fresh byte view of wasm memory (stale once memory grows). */
@@ -276,10 +296,12 @@ export declare class Rill {
  */
 export declare class Model {
   /** Low-level: wraps a rill_model*; use {@link Rill.loadModel} or {@link Trainer.model}. */
-  constructor(rill: Rill, ptr: number, owned: boolean, owner?: Trainer | null);
+  constructor(rill: Rill, ptr: number, owned: boolean, owner?: Trainer | null, formula?: string | null);
 
   /** The model's architecture and metadata. */
   readonly info: ModelInfo;
+  /** A formula model's name ('exact:8gaussians', 'linear:…'), else null. */
+  readonly formula: string | null;
 
   /**
    * Draws n samples: x0 ~ N(0, I) from `seed`, integrated from t = 0 to 1. The same model, n, steps,
@@ -290,6 +312,12 @@ export declare class Model {
   integrate(points: Points, opts?: IntegrateOptions): SampleResult;
   /** The vector field u_t at n points (n×d values in, n×d floats out). */
   field(points: Points, t: number): Float32Array;
+  /**
+   * log p_t(x) in nats at n points (n×d values): a Float32Array of n, with the exact divergence carried
+   * back from t to 0 as one more solver state; the same bits as the native library. A point whose way
+   * back overflows or gives NaN throws a {@link RillError} with status 'non_finite' naming the points.
+   */
+  logProb(points: Points, opts?: LogProbOptions): Float32Array;
   /** Releases the model's memory (an owned model; a trainer's model lives as long as the trainer). */
   free(): void;
 
