@@ -119,8 +119,8 @@ Status Trainer::check_condition(const MlpSpec& spec, const TrainConfig& cfg, con
     if (data.labels == nullptr) return fail(msg, Status::invalid_argument, "a class condition needs labels");
     for (long i = 0; i < data.count; ++i)
       if (data.labels[i] < 0 || data.labels[i] >= c.count)
-        return fail(msg, Status::invalid_argument, "label %ld is %d; the model has classes 0..%d", i, data.labels[i],
-                    c.count - 1);
+        return fail(msg, Status::invalid_argument, "label %ld is %d; the model has classes 0..%d", i,
+                    static_cast<int>(data.labels[i]), c.count - 1);
     return Status::ok;
   }
   if (data.cond == nullptr) return fail(msg, Status::invalid_argument, "a vector condition needs condition values");
