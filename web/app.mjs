@@ -12,6 +12,7 @@ import { Rill, EVALUATIONS, DATASETS } from './rill.mjs';
 import { Plot, HUES, THEME } from './plot.mjs';
 import { drawDataset, LISTED_DATASETS, looksLikeSafetensors, targetOf } from './datasets.mjs';
 import { TrainPanel } from './train_panel.mjs';
+import { fieldGrid, traceStreamlines } from './field.mjs';
 import { readInt, downloadBytes } from './ui.mjs';
 
 const $ = (id) => document.getElementById(id);
@@ -24,7 +25,7 @@ const TARGET_POINTS = 3000;
 // FIELD_DT (so a field of 0.01 looks weak and one of 3 strong), cut at MAX_ARROW_CELLS grid cells.
 const FIELD_DT = 0.1;
 const MAX_ARROW_CELLS = 1.6;
-const LEGEND_SPEED = 2;
+const LEGEND_SPEED = 4;
 const STREAM_FULL_SPEED = 4;             // streamlines are fully bright at this speed and above
 
 const state = {
@@ -291,6 +292,8 @@ async function sampleNow({ stop = false, reveal = false } = {}) {
     if (!trajectory) showMessage(`${n} samples × ${steps} steps is too much to animate: showing the final samples only.`, 'note');
   } catch (e) {
     if (!e.cancelled) showMessage(`sampling: ${e.message}`);
+    // A cancel terminates the worker, and with it the timing of the run still shown.
+    if ($('stat-rate').textContent === 'timing…') $('stat-rate').textContent = 'not timed';
   } finally {
     if (mine === ticket) setBusy(false);
   }
@@ -451,15 +454,6 @@ function target() {
   return e.dataset ? drawDataset(state.rill, e.dataset, TARGET_POINTS, 12345) : null;
 }
 
-/** A k × k grid over the view (pairs) and its cell size, for the field overlays. */
-function fieldGrid(k) {
-  const ext = state.extent * 0.92, cell = (2 * ext) / (k - 1);
-  const grid = new Float32Array(2 * k * k);
-  for (let i = 0; i < k; i++)
-    for (let j = 0; j < k; j++) { grid[2 * (i * k + j)] = -ext + i * cell; grid[2 * (i * k + j) + 1] = -ext + j * cell; }
-  return { grid, cell };
-}
-
 function evalField(points) {
   try {
     return state.model.field(points, state.t);
@@ -475,7 +469,7 @@ function fieldArrows() {
   const k = Math.max(9, Math.min(25, Math.round(plot.canvas.clientWidth / FIELD_SPACING)));
   const key = `arrows@${state.entry.value}@${state.t}@${state.extent}@${k}`;
   if (state.fieldCache.key !== key) {
-    const { grid, cell } = fieldGrid(k);
+    const { grid, cell } = fieldGrid(state.extent * 0.92, k);
     state.fieldCache = { key, grid, cell, u: evalField(grid) };
   }
   const f = state.fieldCache;
@@ -484,38 +478,15 @@ function fieldArrows() {
   plot.legend(LEGEND_SPEED * FIELD_DT, `speed ${LEGEND_SPEED} (arrow = motion in Δt = ${FIELD_DT})`);
 }
 
-/**
- * Streamlines of the field frozen at t: from a grid of seeds, steps of fixed length along the
- * direction of u_t both ways (all lines advance together, one field evaluation per step).
- */
+/** Streamlines of the field frozen at t (field.mjs), brightness by speed on a fixed scale. */
 function fieldStreamlines() {
   const m = state.model;
   if (!m || m.info.dim !== 2) return;
   const k = Math.max(8, Math.min(16, Math.round(plot.canvas.clientWidth / 44)));
   const key = `streams@${state.entry.value}@${state.t}@${state.extent}@${k}`;
   if (state.fieldCache.key !== key) {
-    const { grid, cell } = fieldGrid(k), n = k * k, STEPS = 7, h = 0.3 * cell;
-    const lines = [], alphas = new Float32Array(n);
-    const u0 = evalField(grid);
-    if (!u0) { state.fieldCache = { key, lines: [] }; return; }
-    for (let i = 0; i < n; i++) alphas[i] = Math.min(1, Math.hypot(u0[2 * i], u0[2 * i + 1]) / STREAM_FULL_SPEED) * 0.85 + 0.12;
-    for (const dir of [1, -1]) {
-      const x = grid.slice(), u = u0.slice(), traces = Array.from({ length: n }, (_, i) => [grid[2 * i], grid[2 * i + 1]]);
-      for (let s = 0; s < STEPS; s++) {
-        for (let i = 0; i < n; i++) {
-          const l = Math.hypot(u[2 * i], u[2 * i + 1]);
-          if (!(l > 1e-6)) continue;
-          x[2 * i] += (dir * h * u[2 * i]) / l;
-          x[2 * i + 1] += (dir * h * u[2 * i + 1]) / l;
-          traces[i].push(x[2 * i], x[2 * i + 1]);
-        }
-        const next = evalField(x);
-        if (!next) break;
-        u.set(next);
-      }
-      traces.forEach((tr, i) => { lines[dir > 0 ? i : n + i] = tr; });
-    }
-    state.fieldCache = { key, lines, alphas: Float32Array.from({ length: 2 * n }, (_, i) => alphas[i % n]) };
+    const { grid, cell } = fieldGrid(state.extent * 0.92, k);
+    state.fieldCache = { key, ...traceStreamlines(evalField, grid, cell, STREAM_FULL_SPEED) };
   }
   const f = state.fieldCache;
   if (f.lines.length) plot.lines(f.lines, f.alphas);

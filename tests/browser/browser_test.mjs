@@ -30,7 +30,7 @@ const started = Date.now();
 let passed = 0, failed = 0;
 function check(name, ok, detail = '') {
   if (ok) passed++; else failed++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ` — ${detail}` : ''}`);
+  console.log(`${ok ? "ok  " : "FAIL"} ${name}${detail ? ` — ${detail}` : ""} [${((Date.now() - started) / 1000).toFixed(1)} s]`);
   return ok;
 }
 
@@ -351,6 +351,9 @@ try {
   check('the page stayed responsive while training', worstFrame < 250, `slowest frame ${worstFrame.toFixed(0)} ms`);
   const [first, last] = [mean(losses.slice(0, 25)), mean(losses.slice(-50))];
   check('the training loss fell', last < 0.9 * first, `${first.toFixed(3)} → ${last.toFixed(3)}`);
+  const lossNote = await page.textContent('#explain-loss');
+  check('the page explains why the loss levels off near 2, and it does', /levels off near 2/.test(lossNote) && last > 1.5 && last < 2.5,
+    `moons loss after 400 steps ${last.toFixed(3)}`);
   await page.waitForFunction(() => window.rillDemo.lastRun?.model?.startsWith('user:'), null, { timeout: 20000 });
   check('the trained model is sampled in the main view', (await lastRun()).model.startsWith('user:'));
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#train-download')]);
