@@ -241,7 +241,7 @@ export class LossChart {
     c.fillStyle = '#64748b';
     const v = this.values;
     if (v.length < 2) {
-      c.fillText('loss appears here while training', pad.l, h / 2);
+      c.fillText('loss: appears while training', 8, h / 2);
       return;
     }
     // Robust range: ignore the first few steps' spike when choosing the top.

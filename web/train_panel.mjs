@@ -19,13 +19,17 @@ const STOP_GRACE_MS = 400;        // then the worker is terminated
 const WARN_SECONDS = 120;         // estimates beyond this ask for a second click
 const DEFAULT_FLOPS_PER_S = 3e9;  // a conservative guess for WebAssembly until a run measures it
 
-// Settings that work: built-in data trains cleanly in 3000 steps; painted shapes (thin,
-// off-centre, many modes) need OT coupling, sin/cos time features and more steps.
+// Settings that work. Built-in data trains cleanly in 3000 steps. Painted shapes (thin strokes,
+// off-centre, far from N(0, I)) get more steps and sin/cos time features; measured on a painted
+// "HT" (960 points over ±4, width 128, depth 3): the share of samples within 0.25 of a painted
+// point was 0.929 for 3000 plain steps, 0.939 for 5000 steps with sin/cos, 0.843 for 3000 steps
+// with OT coupling and sin/cos — so OT is offered, not preset (here it costs ~3× per step).
 const PRESETS = {
   builtin: { steps: 3000, coupling: 'independent', time: '0',
     note: 'Built-in data: these settings train a clean model in about 3000 steps.' },
-  drawing: { steps: 6000, coupling: 'ot', time: '4',
-    note: 'Painted data: 6000 steps, OT coupling and sin/cos time features (straighter paths, sharper shapes) — a plain 3000-step run gives a blurred disc.' },
+  drawing: { steps: 6000, coupling: 'independent', time: '4',
+    note: 'Painted data: 6000 steps and sin/cos time features for thin, off-centre shapes. OT coupling gives straighter paths ' +
+      'and a lower loss, but costs about 3× per step here.' },
 };
 
 /** Rough network cost: FLOP per point per field evaluation of an MLP d+time → width × depth → d. */

@@ -372,8 +372,10 @@ try {
     timeK: document.getElementById('train-time').value }));
   check('switching the data to "your drawing" clears the last run\'s loss, preview and status',
     cleared.losses === 0 && cleared.preview === null && !/done/.test(cleared.status) && cleared.progress === 0, JSON.stringify(cleared.status));
-  check('painted data gets settings that work: more steps, OT coupling, sin/cos time features',
-    Number(cleared.steps) > 3000 && cleared.coupling === 'ot' && cleared.timeK === '4', `${cleared.steps} steps, ${cleared.coupling}, K = ${cleared.timeK}`);
+  const couplings = await page.evaluate(() => Array.from(document.getElementById('train-coupling').options, (o) => o.value));
+  check('painted data gets settings that work (more steps, sin/cos time features), OT coupling offered',
+    Number(cleared.steps) >= 5000 && cleared.timeK === '4' && couplings.includes('ot'), `${cleared.steps} steps, ${cleared.coupling}, K = ${cleared.timeK}`);
+  await page.selectOption('#train-coupling', 'ot');  // the run below uses it: OT trains, and its file says so
 
   // Painting with the keyboard alone; a bad learning rate is refused in view with the focus.
   await page.focus('#paint');
@@ -399,9 +401,13 @@ try {
   const kept = targetOf(new Uint8Array(drawnFile));
   const sameAs = (a, b) => !!a && !!b && a.length === b.length && Array.from(a).every((v, i) => Math.fround(v) === Math.fround(b[i]));
   let opens = false;
-  try { rill.loadModel(drawnFile).free(); opens = true; } catch { /* opens stays false */ }
+  try {
+    const m = rill.loadModel(drawnFile);
+    opens = m.info.timeK === 4 && m.info.metadata.coupling === 'ot';  // the chosen settings reached the trainer
+    m.free();
+  } catch { /* opens stays false */ }
   check('the painted target is shown under the samples and kept in the downloaded model (tensor rill.target)',
-    paintedPoints.length >= 80 && sameAs(kept, paintedPoints) && opens, `${paintedPoints.length / 2} points; the file opens in rill: ${opens}`);
+    paintedPoints.length >= 80 && sameAs(kept, paintedPoints) && opens, `${paintedPoints.length / 2} points; the file opens in rill with sin:4 and OT coupling: ${opens}`);
   await page.setInputFiles('#file', { name: 'drawing.safetensors', mimeType: 'application/octet-stream', buffer: drawnFile });
   await page.waitForFunction(() => /file: drawing/.test(document.getElementById('stat-model').textContent), null, { timeout: 20000 });
   const reopened = await page.evaluate(() => Array.from(window.rillDemo.targetPoints() ?? []));
