@@ -10,8 +10,9 @@
 
 import { Rill, EVALUATIONS, DATASETS } from './rill.mjs';
 import { Plot, HUES, THEME } from './plot.mjs';
-import { drawDataset } from './datasets.mjs';
+import { drawDataset, LISTED_DATASETS, looksLikeSafetensors, targetOf } from './datasets.mjs';
 import { TrainPanel } from './train_panel.mjs';
+import { fieldGrid, traceStreamlines } from './field.mjs';
 import { readInt, downloadBytes } from './ui.mjs';
 
 const $ = (id) => document.getElementById(id);
@@ -20,6 +21,12 @@ const MAX_TRAJECTORY_FLOATS = 1 << 24;  // 64 MB of trajectory; beyond it only t
 const PATH_COUNT = 120;                  // particles whose trajectories are drawn
 const FIELD_SPACING = 34;                // CSS pixels between arrows (so phones get fewer)
 const TARGET_POINTS = 3000;
+// The field is drawn at one fixed scale, whatever the model or t: an arrow is the motion over
+// FIELD_DT (so a field of 0.01 looks weak and one of 3 strong), cut at MAX_ARROW_CELLS grid cells.
+const FIELD_DT = 0.1;
+const MAX_ARROW_CELLS = 1.6;
+const LEGEND_SPEED = 4;
+const STREAM_FULL_SPEED = 4;             // streamlines are fully bright at this speed and above
 
 const state = {
   rill: null,
@@ -38,14 +45,29 @@ const state = {
 const plot = new Plot($('plot'), 5);
 
 // ---- messages ----
-function showMessage(text, kind = 'error') {
+// A toast fixed at the bottom of the viewport (so it is in view wherever the user is), role=alert
+// for screen readers, and it takes the focus; dismissing it (✕ or Escape) returns the focus to
+// `near` (the control the message is about) or to where it was.
+let returnFocus = null;
+function showMessage(text, kind = 'error', near = null) {
   const box = $('message');
   $('message-text').textContent = text;
   box.classList.toggle('note', kind !== 'error');
   box.hidden = false;
+  const active = document.activeElement;
+  returnFocus = near ?? (active && active !== box && !box.contains(active) ? active : returnFocus);
+  box.focus({ preventScroll: true });
 }
-function clearMessage() { $('message').hidden = true; }
+function clearMessage() {
+  const box = $('message');
+  if (box.hidden) return;
+  const hadFocus = box.contains(document.activeElement);
+  box.hidden = true;
+  if (hadFocus && returnFocus?.isConnected) returnFocus.focus({ preventScroll: true });
+  returnFocus = null;
+}
 $('message-close').addEventListener('click', clearMessage);
+$('message').addEventListener('keydown', (e) => { if (e.key === 'Escape') clearMessage(); });
 
 // ---- the sampling worker ----
 class Sampler {
@@ -95,6 +117,7 @@ class Sampler {
   }
 
   message(m) {
+    if (m.type === 'timed') { if (m.id === this.id) showRate(m); return; }
     if (m.type === 'sampled' && this.pending?.id === m.id) this.settle(m);
     else if (m.type === 'error' && (m.id === null || this.pending?.id === m.id)) this.settle(null, new Error(m.message));
   }
@@ -122,7 +145,7 @@ async function setupModels() {
   const select = $('model');
   const group = document.createElement('optgroup');
   group.label = 'Shipped models';
-  for (const name of DATASETS) {
+  for (const name of LISTED_DATASETS) {
     const value = `shipped:${name}`;
     addOption(group, value, shipped.has(name) ? name : `${name} (not built)`, !shipped.has(name));
     state.entries.set(value, { value, label: name, url: `models/${name}.safetensors`, dataset: name, fileName: name });
@@ -185,9 +208,12 @@ async function addUserModel(bytes, { label, dataset = null, points = null, fileN
   try {
     model = state.rill.loadModel(bytes);
   } catch (e) {
-    showMessage(`${label}: ${e.message}`);
+    // Say first what the file is; the core's reason is the detail.
+    const what = looksLikeSafetensors(bytes) ? 'a damaged or unsupported model file' : 'not a rill/safetensors model file';
+    showMessage(`${label}: ${what} (${e.message})`, 'error', $('file').closest('.button'));
     return false;
   }
+  points ??= targetOf(bytes);  // a painted target kept in the file
   const own = model.info.metadata.dataset;
   if (dataset === null && points === null && DATASETS.includes(own)) dataset = own;
   const value = `user:${++state.userCount}`;
@@ -240,18 +266,21 @@ function setBusy(on) {
 }
 
 /** Samples the current model with the form's settings; `stop` (the button while busy) cancels instead. */
-async function sampleNow({ stop = false } = {}) {
+async function sampleNow({ stop = false, reveal = false } = {}) {
   if (busy && stop) { sampler.cancel(); return; }
   if (!state.model) { showMessage('choose a model first (or train one below, or open a file)'); return; }
   let n, steps, seed;
+  const inputs = { n: $('n'), steps: $('steps'), seed: $('seed') };
+  let input = null;
   try {
-    n = readInt($('n'), 'samples', 1, 200000);
-    steps = readInt($('steps'), 'steps', 1, 10000);
-    seed = readInt($('seed'), 'seed', 0, 4294967295);
+    input = inputs.n; n = readInt(input, 'samples', 1, 200000);
+    input = inputs.steps; steps = readInt(input, 'steps', 1, 10000);
+    input = inputs.seed; seed = readInt(input, 'seed', 0, 4294967295);
   } catch (e) {
-    showMessage(e.message);
+    showMessage(e.message, 'error', input);
     return;
   }
+  if (reveal) revealPlot();
   const solver = $('solver').value, d = state.model.info.dim;
   const trajectory = (steps + 1) * n * d <= MAX_TRAJECTORY_FLOATS;
   clearMessage();
@@ -259,10 +288,12 @@ async function sampleNow({ stop = false } = {}) {
   setBusy(true);
   try {
     const r = await sampler.sample({ n, steps, solver, seed, trajectory });
-    setResult({ x: r.x, traj: r.trajectory, n, d, steps, solver, seed, ms: r.ms });
+    setResult({ x: r.x, traj: r.trajectory, n, d, steps, solver, seed, ms: r.ms, id: r.id });
     if (!trajectory) showMessage(`${n} samples × ${steps} steps is too much to animate: showing the final samples only.`, 'note');
   } catch (e) {
     if (!e.cancelled) showMessage(`sampling: ${e.message}`);
+    // A cancel terminates the worker, and with it the timing of the run still shown.
+    if ($('stat-rate').textContent === 'timing…') $('stat-rate').textContent = 'not timed';
   } finally {
     if (mine === ticket) setBusy(false);
   }
@@ -298,11 +329,75 @@ function setResult(run) {
   state.result = r;
   const evals = EVALUATIONS[r.solver];
   $('stat-nfe').textContent = `${(r.steps * evals).toLocaleString('en')} (${r.steps} × ${evals})`;
-  $('stat-time').textContent = r.ms < 1000 ? `${r.ms.toFixed(0)} ms` : `${(r.ms / 1000).toFixed(2)} s`;
-  $('stat-rate').textContent = Math.round(r.n / (r.ms / 1000)).toLocaleString('en');
+  $('stat-time').textContent = r.ms < 1000 ? `${r.ms.toFixed(r.ms < 10 ? 1 : 0)} ms` : `${(r.ms / 1000).toFixed(2)} s`;
+  $('stat-rate').textContent = 'timing…';  // the worker times ≥ 100 ms of work and reports it (showRate)
   window.rillDemo.lastSamples = run.x;
-  window.rillDemo.lastRun = { model: state.entry.value, n: r.n, steps: r.steps, solver: r.solver, seed: r.seed, ms: r.ms };
+  window.rillDemo.lastRun = { id: r.id, model: state.entry.value, n: r.n, steps: r.steps, solver: r.solver, seed: r.seed, ms: r.ms };
+  markStale();
+  explain();
   play(r.traj ? 0 : 1);
+}
+
+/**
+ * The samples/s read-out: the worker repeats the run until it has timed at least 100 ms of work
+ * (m.reps runs in m.timedMs); a run too quick for that is "too fast to time", not a noisy number.
+ */
+function showRate(m) {
+  const run = window.rillDemo.lastRun;
+  if (!run || run.id !== m.id) return;
+  run.timedMs = m.timedMs;
+  run.reps = m.reps;
+  const el = $('stat-rate');
+  if (m.timedMs < 100) {
+    el.textContent = 'too fast to time';
+    el.title = `${m.reps} runs took only ${m.timedMs.toFixed(1)} ms`;
+  } else {
+    el.textContent = Math.round((m.reps * run.n) / (m.timedMs / 1000)).toLocaleString('en');
+    el.title = `${m.reps} run${m.reps > 1 ? 's' : ''} of ${run.n} samples timed over ${m.timedMs.toFixed(0)} ms`;
+  }
+}
+
+/** On a phone the plot is above the form: bring it into view when the user asks for samples. */
+function revealPlot() {
+  const r = $('drop-zone').getBoundingClientRect();
+  if (r.top >= 0 && r.bottom <= window.innerHeight) return;
+  const smooth = !window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+  $('drop-zone').scrollIntoView({ block: 'start', behavior: smooth ? 'smooth' : 'auto' });
+}
+
+/** The read-outs describe the last run: mark them while the form asks for something else. */
+function markStale() {
+  const r = state.result;
+  const stale = !!r && ($('solver').value !== r.solver || $('steps').value.trim() !== String(r.steps) ||
+    $('n').value.trim() !== String(r.n) || $('seed').value.trim() !== String(r.seed));
+  $('stats').classList.toggle('stale', stale);
+  $('stale-note').hidden = !stale;
+}
+
+/** The lines under the plot that say what is on it, for the current run, t and overlays. */
+function explain() {
+  const r = state.result, hint = $('explain-hint'), fieldNote = $('explain-field');
+  if (r && r.solver === 'euler' && r.steps === 1) {
+    hint.hidden = false;
+    hint.className = 'hint';
+    hint.textContent = 'One Euler step collapses everything to the mean: it moves each x₀ by u₀(x₀), and at t = 0 the noise ' +
+      'tells nothing about which data point it will become, so u₀(x) = E[x₁] − x and every sample lands on E[x₁], the data\'s mean. ' +
+      'More steps let the field bend the paths.';
+  } else {
+    hint.hidden = true;
+  }
+  const field = $('show-field').checked && !$('show-field').disabled;
+  fieldNote.hidden = !field;
+  if (!field) return;
+  const streams = $('field-style').value === 'streamlines';
+  let text = streams
+    ? `Streamlines of u_t frozen at t = ${state.t.toFixed(2)}; brightness is speed on a fixed scale (full at speed ${STREAM_FULL_SPEED}).`
+    : `Arrows: u_t at a fixed scale — each is the motion over Δt = ${FIELD_DT} (legend: speed ${LEGEND_SPEED}); amber arrows are cut short.`;
+  const coupling = state.model?.info.metadata.coupling;
+  if (state.t >= 0.9 && coupling !== 'ot')
+    text += ' Near t = 1 the field points away from the data, outwards: with independent coupling the noise x₀ at a data point x ' +
+      'could be anything, so the average velocity there is u₁(x) = x − E[x₀] = x. It is the mean motion of the pairs passing x, not a pull towards data.';
+  fieldNote.textContent = text;
 }
 
 /** The view: [-5, 5]² unless the samples reach further. */
@@ -316,9 +411,11 @@ function viewExtent(r) {
 
 // ---- time and animation ----
 function setTime(t) {
+  const before = state.t >= 0.9;
   state.t = Math.max(0, Math.min(1, t));
-  $('time').value = String(Math.round(state.t * 1000));
+  $('time').value = state.t.toFixed(2);
   $('time-label').textContent = `t = ${state.t.toFixed(2)}`;
+  if ((state.t >= 0.9) !== before || $('field-style').value === 'streamlines') explain();
   draw();
 }
 
@@ -357,30 +454,42 @@ function target() {
   return e.dataset ? drawDataset(state.rill, e.dataset, TARGET_POINTS, 12345) : null;
 }
 
+function evalField(points) {
+  try {
+    return state.model.field(points, state.t);
+  } catch (e) {
+    showMessage(`field: ${e.message}`);
+    return null;
+  }
+}
+
 function fieldArrows() {
   const m = state.model;
   if (!m || m.info.dim !== 2) return;
   const k = Math.max(9, Math.min(25, Math.round(plot.canvas.clientWidth / FIELD_SPACING)));
-  const key = `${state.entry.value}@${state.t}@${state.extent}@${k}`;
+  const key = `arrows@${state.entry.value}@${state.t}@${state.extent}@${k}`;
   if (state.fieldCache.key !== key) {
-    // A k × k grid over the view, the field on it, and the 90th-percentile arrow length.
-    const ext = state.extent * 0.92, cell = (2 * ext) / (k - 1);
-    const grid = new Float32Array(2 * k * k);
-    for (let i = 0; i < k; i++)
-      for (let j = 0; j < k; j++) { grid[2 * (i * k + j)] = -ext + i * cell; grid[2 * (i * k + j) + 1] = -ext + j * cell; }
-    let u = null;
-    try {
-      u = m.field(grid, state.t);
-    } catch (e) {
-      showMessage(`field: ${e.message}`);
-    }
-    const norms = [];
-    for (let i = 0; u && i < u.length; i += 2) norms.push(Math.hypot(u[i], u[i + 1]));
-    norms.sort((a, b) => a - b);
-    state.fieldCache = { key, grid, u, cell, typical: norms[Math.floor(0.9 * (norms.length - 1))] || 1 };
+    const { grid, cell } = fieldGrid(state.extent * 0.92, k);
+    state.fieldCache = { key, grid, cell, u: evalField(grid) };
   }
   const f = state.fieldCache;
-  if (f.u) plot.arrows(f.grid, f.u, (0.9 * f.cell) / f.typical);
+  if (!f.u) return;
+  plot.arrows(f.grid, f.u, FIELD_DT, { maxLen: MAX_ARROW_CELLS * f.cell });
+  plot.legend(LEGEND_SPEED * FIELD_DT, `speed ${LEGEND_SPEED} (arrow = motion in Δt = ${FIELD_DT})`);
+}
+
+/** Streamlines of the field frozen at t (field.mjs), brightness by speed on a fixed scale. */
+function fieldStreamlines() {
+  const m = state.model;
+  if (!m || m.info.dim !== 2) return;
+  const k = Math.max(8, Math.min(16, Math.round(plot.canvas.clientWidth / 44)));
+  const key = `streams@${state.entry.value}@${state.t}@${state.extent}@${k}`;
+  if (state.fieldCache.key !== key) {
+    const { grid, cell } = fieldGrid(state.extent * 0.92, k);
+    state.fieldCache = { key, ...traceStreamlines(evalField, grid, cell, STREAM_FULL_SPEED) };
+  }
+  const f = state.fieldCache;
+  if (f.lines.length) plot.lines(f.lines, f.alphas);
 }
 
 function draw() {
@@ -389,9 +498,11 @@ function draw() {
   const r = state.result;
   if ($('show-target').checked) {
     const tg = target();
-    if (tg) plot.points(tg, 2, THEME.target, 1.5);
+    if (tg) plot.points(tg, 2, THEME.target, 2);
   }
-  if ($('show-field').checked) fieldArrows();
+  if ($('show-field').checked) {
+    if ($('field-style').value === 'streamlines') fieldStreamlines(); else fieldArrows();
+  }
   if (!r) return;
   let xy = r.x, dim = r.d;
   if (r.traj) {
@@ -417,6 +528,11 @@ window.rillDemo = {
   lastRun: null,
   /** CSS-pixel position of world point (x, y) inside #plot. */
   toScreen: (x, y) => plot.toScreen(x, y),
+  /** The field overlay's fixed scale: world units of arrow per unit of speed. */
+  fieldScale: FIELD_DT,
+  /** The scale (world units per unit of speed) of the arrows last drawn. */
+  get drawnArrowScale() { return plot.arrowScale; },
+  get trainPreview() { return train?.previewX ?? null; },
   /** The target overlay's points (rill.drawDataset, cached), or null. */
   targetPoints: () => target(),
   setTime,
@@ -427,17 +543,24 @@ window.rillDemo = {
 let train = null;
 
 async function main() {
-  $('sample-form').addEventListener('submit', (e) => { e.preventDefault(); sampleNow({ stop: true }); });
+  $('sample-form').addEventListener('submit', (e) => { e.preventDefault(); sampleNow({ stop: true, reveal: true }); });
+  for (const id of ['solver', 'steps', 'n', 'seed']) $(id).addEventListener('input', markStale);
+  $('solver').addEventListener('change', markStale);
   $('reseed').addEventListener('click', () => {
     $('seed').value = String(Math.floor(Math.random() * 4294967296));
     sampleNow();
   });
   $('play').addEventListener('click', () => (state.playing ? pause() : play()));
-  $('time').addEventListener('input', () => { pause(); setTime(Number($('time').value) / 1000); });
-  for (const id of ['show-target', 'show-field', 'show-paths']) $(id).addEventListener('change', draw);
+  $('time').addEventListener('input', () => { pause(); setTime(Number($('time').value)); });
+  for (const id of ['show-target', 'show-field', 'show-paths']) $(id).addEventListener('change', () => { explain(); draw(); });
+  $('field-style').addEventListener('change', () => {
+    if (!$('show-field').checked) $('show-field').checked = true;  // choosing a style means showing the field
+    explain();
+    draw();
+  });
   new ResizeObserver(() => draw()).observe($('plot'));
   document.addEventListener('keydown', (e) => {
-    if (e.key === ' ' && !e.target.closest('input, select, textarea, button')) {
+    if (e.key === ' ' && !e.target.closest('input, select, textarea, button, [role=application], [role=alert]')) {
       e.preventDefault();
       if (state.playing) pause(); else play();
     }
@@ -470,13 +593,14 @@ async function main() {
     form: $('train-form'), data: $('train-data'), paintBox: $('paint-box'), paint: $('paint'),
     paintCount: $('paint-count'), paintClear: $('paint-clear'), steps: $('train-steps'), width: $('train-width'),
     depth: $('train-depth'), lr: $('train-lr'), batch: $('train-batch'), seed: $('train-seed'),
+    coupling: $('train-coupling'), timeK: $('train-time'), preset: $('train-preset'),
     train: $('train'), stop: $('train-stop'), download: $('train-download'), progress: $('train-progress'),
     status: $('train-status'), loss: $('loss'), preview: $('preview'),
   }, {
     rill: state.rill,
     module: state.rill.wasm.module,
     onModel: (bytes, meta) => addUserModel(bytes, meta),
-    onError: (text) => showMessage(text),
+    onError: (text, kind, near) => showMessage(text, kind, near),
   });
 
   const first = await setupModels();

@@ -11,8 +11,10 @@ export const THEME = {
   grid: 'rgba(255,255,255,0.06)',
   axis: 'rgba(255,255,255,0.16)',
   label: 'rgba(255,255,255,0.45)',
-  target: 'rgba(226,232,240,0.30)',
-  arrow: 'rgba(125,211,252,0.55)',
+  target: 'rgba(203,213,225,0.62)',   // the data behind the samples: visible even on the checkerboard
+  arrow: 'rgba(125,211,252,0.7)',
+  arrowClipped: 'rgba(251,191,36,0.85)', // arrows cut to the maximum length
+  legend: 'rgba(226,232,240,0.9)',
   path: 'rgba(255,255,255,0.24)',
 };
 
@@ -116,27 +118,84 @@ export class Plot {
     }
   }
 
-  /** Arrows from grid points (pairs) along vectors u (pairs), scaled by `len` world units per unit of u. */
-  arrows(grid, u, len, colour = THEME.arrow) {
-    const c = this.ctx;
-    c.strokeStyle = colour;
-    c.fillStyle = colour;
+  /**
+   * Arrows from grid points (pairs) along vectors u (pairs), `len` world units per unit of u (a
+   * fixed scale: the caller keeps it across frames and models). Arrows longer than `maxLen`
+   * world units are cut to it and drawn in `clipped` so a cut arrow does not pass for a short one.
+   */
+  arrows(grid, u, len, { maxLen = Infinity, colour = THEME.arrow, clipped = THEME.arrowClipped } = {}) {
+    const c = this.ctx, s = this.scale;
+    this.arrowScale = len;  // for the browser test: the scale of the last arrows drawn
     c.lineWidth = 1;
-    c.beginPath();
-    for (let i = 0; i < grid.length; i += 2) {
-      const [x0, y0] = this.toScreen(grid[i], grid[i + 1]);
-      const [x1, y1] = this.toScreen(grid[i] + u[i] * len, grid[i + 1] + u[i + 1] * len);
-      const dx = x1 - x0, dy = y1 - y0, l = Math.hypot(dx, dy);
-      if (!(l > 0.5)) continue;
-      c.moveTo(x0, y0);
-      c.lineTo(x1, y1);
-      const head = Math.min(5, l * 0.4), ux = dx / l, uy = dy / l;
-      c.moveTo(x1, y1);
-      c.lineTo(x1 - head * (ux + 0.5 * uy), y1 - head * (uy - 0.5 * ux));
-      c.moveTo(x1, y1);
-      c.lineTo(x1 - head * (ux - 0.5 * uy), y1 - head * (uy + 0.5 * ux));
+    for (const pass of [false, true]) {
+      c.strokeStyle = pass ? clipped : colour;
+      c.beginPath();
+      for (let i = 0; i < grid.length; i += 2) {
+        const wl = Math.hypot(u[i], u[i + 1]) * len, cut = wl > maxLen;
+        if (cut !== pass) continue;
+        const k = cut ? maxLen / wl : 1;
+        const [x0, y0] = this.toScreen(grid[i], grid[i + 1]);
+        this.arrowPath(x0, y0, x0 + u[i] * len * k * s, y0 - u[i + 1] * len * k * s);
+      }
+      c.stroke();
     }
+  }
+
+  arrowPath(x0, y0, x1, y1) {
+    const c = this.ctx, dx = x1 - x0, dy = y1 - y0, l = Math.hypot(dx, dy);
+    if (!(l > 0.5)) return;
+    c.moveTo(x0, y0);
+    c.lineTo(x1, y1);
+    const head = Math.min(5, l * 0.4), ux = dx / l, uy = dy / l;
+    c.moveTo(x1, y1);
+    c.lineTo(x1 - head * (ux + 0.5 * uy), y1 - head * (uy - 0.5 * ux));
+    c.moveTo(x1, y1);
+    c.lineTo(x1 - head * (ux - 0.5 * uy), y1 - head * (uy + 0.5 * ux));
+  }
+
+  /** A legend box in the bottom-left corner: an arrow of `worldLen` world units and its caption. */
+  legend(worldLen, text) {
+    const c = this.ctx, px = worldLen * this.scale, h = this.canvas.clientHeight;
+    c.font = '12px system-ui, sans-serif';
+    const w = px + c.measureText(text).width + 30;
+    c.fillStyle = 'rgba(15,21,34,0.85)';
+    c.fillRect(6, h - 30, w, 24);
+    c.strokeStyle = THEME.legend;
+    c.lineWidth = 1.5;
+    c.beginPath();
+    this.arrowPath(14, h - 18, 14 + px, h - 18);
     c.stroke();
+    c.lineWidth = 1;
+    c.fillStyle = THEME.legend;
+    c.fillText(text, 22 + px, h - 14);
+  }
+
+  /** Polylines (arrays of world x, y pairs), each with its opacity in [0, 1]. */
+  lines(polylines, alphas, rgb = '125,211,252') {
+    const c = this.ctx;
+    c.lineWidth = 1.2;
+    polylines.forEach((line, k) => {
+      if (line.length < 4) return;
+      c.strokeStyle = `rgba(${rgb},${alphas[k].toFixed(3)})`;
+      c.beginPath();
+      for (let i = 0; i < line.length; i += 2) {
+        const [x, y] = this.toScreen(line[i], line[i + 1]);
+        if (i === 0) c.moveTo(x, y); else c.lineTo(x, y);
+      }
+      c.stroke();
+    });
+  }
+
+  /** A cross-hair at world (x, y) (the keyboard painting cursor). */
+  cursor(x, y) {
+    const c = this.ctx, [px, py] = this.toScreen(x, y);
+    c.strokeStyle = '#ffffff';
+    c.lineWidth = 1.5;
+    c.beginPath();
+    c.moveTo(px - 8, py); c.lineTo(px + 8, py);
+    c.moveTo(px, py - 8); c.lineTo(px, py + 8);
+    c.stroke();
+    c.lineWidth = 1;
   }
 
   /** Paths of particles `ids` through snapshots 0..upto (fractional) of a (steps+1)×n×dim trajectory. */
@@ -182,7 +241,7 @@ export class LossChart {
     c.fillStyle = '#64748b';
     const v = this.values;
     if (v.length < 2) {
-      c.fillText('loss appears here while training', pad.l, h / 2);
+      c.fillText('loss: appears while training', 8, h / 2);
       return;
     }
     // Robust range: ignore the first few steps' spike when choosing the top.

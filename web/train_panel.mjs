@@ -1,21 +1,54 @@
 // train_panel.mjs — the "Train a model here" card: choose a dataset or paint
 // your own points, train in a Web Worker (train_worker.mjs) with a live loss
 // curve and sample preview, then hand the model to the main view and offer it
-// as a .safetensors download.
+// as a .safetensors download (a painted target travels in the file as the
+// reserved tensor `rill.target`, datasets.mjs).
+//
+// Stop is honoured within a second at any size: the worker stops between
+// slices of steps; if it is inside one long step, the worker is terminated
+// and the last snapshot (sent every ~2 s) is kept. A configuration estimated
+// to take minutes asks for a second click first.
 
-import { DATASETS } from './rill.mjs';
 import { Plot, LossChart, THEME } from './plot.mjs';
-import { drawDataset } from './datasets.mjs';
+import { drawDataset, withTarget, LISTED_DATASETS } from './datasets.mjs';
 import { readInt, readNumber, downloadBytes } from './ui.mjs';
 
 const DRAWING = 'drawing';
 const MAX_PAINT = 20000;
+const STOP_GRACE_MS = 400;        // then the worker is terminated
+const WARN_SECONDS = 120;         // estimates beyond this ask for a second click
+const DEFAULT_FLOPS_PER_S = 3e9;  // a conservative guess for WebAssembly until a run measures it
+
+// Settings that work. Built-in data trains cleanly in 3000 steps. Painted shapes (thin strokes,
+// off-centre, far from N(0, I)) get more steps and sin/cos time features; measured on a painted
+// "HT" (960 points over ±4, width 128, depth 3): the share of samples within 0.25 of a painted
+// point was 0.929 for 3000 plain steps, 0.939 for 5000 steps with sin/cos, 0.843 for 3000 steps
+// with OT coupling and sin/cos — so OT is offered, not preset (here it costs ~3× per step).
+const PRESETS = {
+  builtin: { steps: 3000, coupling: 'independent', time: '0',
+    note: 'Built-in data: these settings train a clean model in about 3000 steps.' },
+  drawing: { steps: 6000, coupling: 'independent', time: '4',
+    note: 'Painted data: 6000 steps and sin/cos time features for thin, off-centre shapes. OT coupling gives straighter paths ' +
+      'and a lower loss, but costs about 3× per step here.' },
+};
+
+/** Rough network cost: FLOP per point per field evaluation of an MLP d+time → width × depth → d. */
+function flopsOf({ width, depth, timeK }, dim = 2) {
+  const input = dim + (timeK ? 2 * timeK : 1);
+  return 2 * (input * width + (depth - 1) * width * width + width * dim);
+}
+
+function duration(s) {
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 5400) return `${Math.round(s / 60)} minutes`;
+  return `${(s / 3600).toFixed(s < 36000 ? 1 : 0)} hours`;
+}
 
 export class TrainPanel {
   /**
    * els: the elements of the card (by id); rill: the page's Rill (target points);
    * module: the compiled rill.wasm (for the worker);
-   * onModel(bytes, meta) receives each finished model; onError(text) shows a message.
+   * onModel(bytes, meta) receives each finished model; onError(text) shows a message (kind: 'error' | 'note').
    */
   constructor(els, { rill, module, onModel, onError }) {
     this.els = els;
@@ -24,19 +57,23 @@ export class TrainPanel {
     this.onModel = onModel;
     this.onError = onError;
     this.painted = [];
-    this.run = null;          // { id, steps, dataset, points }
+    this.cursor = [0, 0];     // the keyboard painting cursor (world units)
+    this.run = null;          // { id, steps, dataset, points, done, started, snapshot, perStep }
     this.lastFile = null;
     this.lastLabel = 'model';
     this.nextId = 1;
+    this.flopsPerS = DEFAULT_FLOPS_PER_S;
+    this.confirmed = '';      // the heavy configuration the user has confirmed
     this.loss = new LossChart(els.loss);
     this.preview = new Plot(els.preview, 5);
     this.paint = new Plot(els.paint, 5);
 
-    for (const name of DATASETS) els.data.add(new Option(name, name));
+    for (const name of LISTED_DATASETS) els.data.add(new Option(name, name));
     els.data.add(new Option('✎ your drawing', DRAWING));
     els.data.value = 'moons';
     els.data.addEventListener('change', () => this.dataChanged());
     els.form.addEventListener('submit', (e) => { e.preventDefault(); this.start(); });
+    els.form.addEventListener('input', () => { if (!this.run) this.els.train.textContent = 'Train'; });
     els.stop.addEventListener('click', () => this.stop());
     els.download.addEventListener('click', () => {
       if (this.lastFile) downloadBytes(this.lastFile, `${this.lastLabel}.safetensors`);
@@ -57,40 +94,74 @@ export class TrainPanel {
     return w;
   }
 
+  /** New data: the last run's preview, loss and status belong to the old data; the settings to its kind. */
   dataChanged() {
     const drawing = this.els.data.value === DRAWING;
     this.els.paintBox.hidden = !drawing;
     if (drawing) requestAnimationFrame(() => this.drawPaint());
-    if (!this.run) this.drawPreview();
+    const preset = PRESETS[drawing ? 'drawing' : 'builtin'];
+    this.els.steps.value = String(preset.steps);
+    this.els.coupling.value = preset.coupling;
+    this.els.timeK.value = preset.time;
+    this.els.preset.textContent = preset.note;
+    if (this.run) return;
+    this.previewX = null;
+    this.loss.reset();
+    this.els.progress.value = 0;
+    this.els.train.textContent = 'Train';
+    this.status(drawing ? 'Paint some points (at least 20), then Train.' : 'Cosine learning-rate schedule, EMA 0.99, on a Web Worker.');
+    delete document.body.dataset.train;
+    this.drawPreview();
   }
 
   // ---- painting your own distribution ----
+  spray(x, y) {
+    // A little spray around the point: painted strokes become thin distributions, not lines.
+    for (let k = 0; k < 4 && this.painted.length < 2 * MAX_PAINT; k++) {
+      const r = 0.12 * Math.sqrt(-2 * Math.log(1 - Math.random())), a = 2 * Math.PI * Math.random();
+      this.painted.push(x + r * Math.cos(a), y + r * Math.sin(a));
+    }
+    this.drawPaint();
+  }
+
   setupPainting() {
     const cv = this.els.paint;
     let down = false;
     const add = (e) => {
       const rect = cv.getBoundingClientRect();
-      const [x, y] = this.paint.toWorld(e.clientX - rect.left, e.clientY - rect.top);
-      // A little spray around the pointer: painted strokes become thin distributions, not lines.
-      for (let k = 0; k < 4 && this.painted.length < 2 * MAX_PAINT; k++) {
-        const r = 0.12 * Math.sqrt(-2 * Math.log(1 - Math.random())), a = 2 * Math.PI * Math.random();
-        this.painted.push(x + r * Math.cos(a), y + r * Math.sin(a));
-      }
-      this.drawPaint();
+      this.cursor = this.paint.toWorld(e.clientX - rect.left, e.clientY - rect.top);
+      this.spray(...this.cursor);
     };
     cv.addEventListener('pointerdown', (e) => { down = true; cv.setPointerCapture(e.pointerId); add(e); });
     cv.addEventListener('pointermove', (e) => { if (down) add(e); });
     const up = () => { down = false; };
     cv.addEventListener('pointerup', up);
     cv.addEventListener('pointercancel', up);
+    // Keyboard painting: the arrow keys move a cursor (painting as they go with Shift), Space paints.
+    const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
+    cv.addEventListener('keydown', (e) => {
+      if (moves[e.key]) {
+        const [dx, dy] = moves[e.key];
+        this.cursor = [Math.max(-4.8, Math.min(4.8, this.cursor[0] + 0.2 * dx)), Math.max(-4.8, Math.min(4.8, this.cursor[1] + 0.2 * dy))];
+        if (e.shiftKey) this.spray(...this.cursor); else this.drawPaint();
+      } else if (e.key === ' ' || e.key === 'Enter') {
+        this.spray(...this.cursor);
+      } else {
+        return;
+      }
+      e.preventDefault();
+    });
+    cv.addEventListener('focus', () => this.drawPaint());
+    cv.addEventListener('blur', () => this.drawPaint());
   }
 
   drawPaint() {
     if (this.els.paintBox.hidden) return;
     this.paint.clear();
     this.paint.points(this.painted, 2, '#fbbf24', 2);
+    if (document.activeElement === this.els.paint) this.paint.cursor(...this.cursor);
     const n = this.painted.length / 2;
-    this.els.paintCount.textContent = n ? `${n} points` : 'drag to paint points';
+    this.els.paintCount.textContent = n ? `${n} points` : 'drag (or arrow keys + Space) to paint points';
   }
 
   // ---- a run ----
@@ -103,11 +174,13 @@ export class TrainPanel {
       lr: readNumber(e.lr, 'learning rate', 1e-6, 0.1),
       batch: readInt(e.batch, 'batch', 8, 4096),
       seed: readInt(e.seed, 'training seed', 0, 4294967295),
+      coupling: e.coupling.value,
+      timeK: Number(e.timeK.value),
       steps, schedule: 'cosine', ema: 0.99,
     };
     const data = e.data.value;
     if (data === DRAWING) {
-      if (this.painted.length / 2 < 20) throw new Error('paint at least 20 points first (drag on the drawing area)');
+      if (this.painted.length / 2 < 20) throw Object.assign(new Error('paint at least 20 points first (drag on the drawing area)'), { input: e.paint });
       cfg.points = new Float32Array(this.painted);
       cfg.dim = 2;
     } else {
@@ -116,23 +189,74 @@ export class TrainPanel {
     return cfg;
   }
 
+  /** Estimated seconds for a configuration: 3 network passes (forward, backward) per point per step. */
+  estimate(cfg) {
+    const perStep = (3 * flopsOf(cfg) * cfg.batch) / this.flopsPerS;
+    return { perStep, total: perStep * cfg.steps };
+  }
+
   start() {
     let cfg;
-    try { cfg = this.readConfig(); } catch (e) { this.onError(e.message); return; }
+    try { cfg = this.readConfig(); } catch (e) { this.onError(e.message, 'error', e.input); return; }
+    const est = this.estimate(cfg), key = JSON.stringify({ ...cfg, points: cfg.points?.length });
+    if (est.total > WARN_SECONDS && this.confirmed !== key) {
+      this.confirmed = key;
+      this.els.train.textContent = 'Train anyway';
+      this.onError(`This configuration will take about ${duration(est.total)} here (${duration(Math.max(1, est.perStep))} per step). ` +
+        'Smaller width, depth, batch or steps train faster. Press "Train anyway" to start it.', 'note', this.els.train);
+      return;
+    }
+    this.confirmed = '';
+    this.els.train.textContent = 'Train';
     const id = this.nextId++;
     const dataset = cfg.dataset ?? DRAWING;
-    this.run = { id, steps: cfg.steps, dataset, points: cfg.points ? cfg.points.slice() : null };
+    this.run = { id, steps: cfg.steps, dataset, points: cfg.points ? cfg.points.slice() : null, done: 0,
+      started: performance.now(), snapshot: null, estPerStep: est.perStep, cfg };
     this.loss.reset();
     this.previewX = null;
     this.els.progress.value = 0;
     this.setRunning(true);
-    this.status(`training ${dataset === DRAWING ? 'your drawing' : dataset}: starting…`);
+    this.status(`training ${this.runName()}: starting…`);
     document.body.dataset.train = 'running';
     this.worker.postMessage({ type: 'start', id, options: cfg, steps: cfg.steps, previewEvery: 250, previewN: 1000 });
+    clearInterval(this.ticker);
+    this.ticker = setInterval(() => this.heartbeat(), 500);
+  }
+
+  runName(run = this.run) { return run.dataset === DRAWING ? 'your drawing' : run.dataset; }
+
+  /** While a step is in flight: elapsed time and the estimate, so a slow step is not silent. */
+  heartbeat() {
+    const run = this.run;
+    if (!run) { clearInterval(this.ticker); return; }
+    if (run.stopping) return;
+    const since = (performance.now() - (run.lastProgress ?? run.started)) / 1000;
+    if (since < 1) return;
+    const per = run.perStep ?? run.estPerStep;
+    const eta = per * (run.steps - run.done);
+    this.status(`training ${this.runName()}: step ${run.done} / ${run.steps} done, step ${run.done + 1} running for ${since.toFixed(0)} s ` +
+      `(about ${duration(Math.max(1, per))} per step, ${duration(eta)} to go) — Stop keeps the model so far`);
   }
 
   stop() {
-    if (this.run) this.worker.postMessage({ type: 'stop', id: this.run.id });
+    const run = this.run;
+    if (!run) return;
+    this.worker.postMessage({ type: 'stop', id: run.id });
+    run.stopping = true;
+    this.status(`stopping ${this.runName()}…`);
+    this.els.stop.disabled = true;
+    // A step in flight cannot be interrupted: past the grace time the worker goes, the last snapshot stays.
+    setTimeout(() => {
+      if (this.run !== run) return;
+      this.worker.terminate();
+      this.worker = this.makeWorker();
+      const snap = run.snapshot;
+      if (snap) this.finish(run, snap.file, snap.done, snap.seconds, ' (stopped; the step in progress was dropped)');
+      else {
+        this.end('stopped');
+        this.status(`stopped before the first step finished: nothing to keep (${this.runName(run)})`);
+      }
+    }, STOP_GRACE_MS);
   }
 
   setRunning(on) {
@@ -142,39 +266,56 @@ export class TrainPanel {
 
   status(text) { this.els.status.textContent = text; }
 
-  fail(text) {
+  end(state) {
     this.run = null;
+    clearInterval(this.ticker);
     this.setRunning(false);
-    document.body.dataset.train = 'error';
+    document.body.dataset.train = state;
+  }
+
+  fail(text) {
+    this.end('error');
     this.status('training stopped');
     this.onError(text);
+  }
+
+  finish(run, file, done, seconds, note = '') {
+    this.end('done');
+    if (run.points) file = withTarget(file, run.points);  // the painted target travels with the model
+    this.lastFile = file;
+    this.lastLabel = `${run.dataset}-${done}steps`;
+    this.els.download.disabled = false;
+    this.els.progress.value = done / run.steps;
+    this.status(`done: ${done} steps in ${seconds.toFixed(1)} s${note} — now in the main view`);
+    this.onModel(file.slice(), { label: `trained: ${this.runName(run)} (${done} steps)`,
+      dataset: run.dataset === DRAWING ? null : run.dataset, points: run.points, fileName: this.lastLabel });
   }
 
   message(m) {
     if (m.type === 'error' && m.id === null) { this.fail(m.message); return; }
     if (!this.run || m.id !== this.run.id) return;  // a stale run
     const run = this.run;
-    if (m.type === 'progress') {
+    if (m.type === 'started') {
+      run.flopsPerPoint = m.flopsPerPoint;
+    } else if (m.type === 'progress') {
       this.loss.push(m.losses);
       this.loss.draw();
+      run.done = m.done;
+      run.lastProgress = performance.now();
+      run.perStep = m.ms / 1000 / m.done;
+      // The network's speed, for later estimates (OT coupling adds an assignment per batch: not a network speed).
+      if (run.flopsPerPoint && run.cfg.coupling === 'independent') this.flopsPerS = (3 * run.flopsPerPoint * run.cfg.batch) / run.perStep;
       this.els.progress.value = m.done / run.steps;
       const rate = m.done / (m.ms / 1000);
       const last = this.loss.values.slice(-50), mean = last.reduce((s, v) => s + v, 0) / last.length;
-      this.status(`step ${m.done} / ${run.steps} · loss ${mean.toFixed(3)} · ${rate.toFixed(0)} steps/s`);
+      this.status(`step ${m.done} / ${run.steps} · loss ${mean.toFixed(3)} · ${rate < 10 ? rate.toFixed(2) : rate.toFixed(0)} steps/s`);
     } else if (m.type === 'preview') {
       this.previewX = m.x;
       this.drawPreview();
+    } else if (m.type === 'snapshot') {
+      run.snapshot = m;
     } else if (m.type === 'done') {
-      this.run = null;
-      this.setRunning(false);
-      this.lastFile = m.file;
-      this.lastLabel = `${run.dataset}-${m.done}steps`;
-      this.els.download.disabled = false;
-      this.els.progress.value = 1;
-      this.status(`done: ${m.done} steps in ${m.seconds.toFixed(1)} s — now in the main view`);
-      document.body.dataset.train = 'done';
-      this.onModel(m.file.slice(), { label: `trained: ${run.dataset === DRAWING ? 'your drawing' : run.dataset} (${m.done} steps)`,
-        dataset: run.dataset === DRAWING ? null : run.dataset, points: run.points, fileName: this.lastLabel });
+      this.finish(run, m.file, m.done, m.seconds);
     } else if (m.type === 'error') {
       this.fail(`training: ${m.message}`);
     }

@@ -3,16 +3,23 @@
 // Messages in:  { type: 'init', module }                                       rill.wasm, compiled once by the page
 //               { type: 'start', id, options, steps, previewEvery, previewN }   options: Rill.trainer's
 //               { type: 'stop', id }                                          finish early, keep the model
-// Messages out: { type: 'progress', id, done, losses, ms }                    losses of the steps just run
+// Messages out: { type: 'started', id, flopsPerPoint }                         the trainer exists; its model's cost
+//               { type: 'progress', id, done, losses, ms }                    losses of the steps just run
 //               { type: 'preview', id, done, x }                              samples of the current model
+//               { type: 'snapshot', id, done, file, seconds }                 the model so far (every ~2 s)
 //               { type: 'done', id, done, file, seconds }                     file: .safetensors bytes
 //               { type: 'error', id, message }
-// Steps run in slices of about 40 ms, with a turn of the event loop between
-// slices so that a 'stop' gets through.
+// Steps run in slices of about 40 ms (the first slice is one step, so a heavy configuration reports
+// progress after its first step, not after a guessed batch of them), with a turn of the event loop
+// between slices so that a 'stop' gets through. One optimisation step cannot be interrupted: for a
+// step that takes longer than the page will wait, the page terminates this worker and keeps the
+// last snapshot.
 
 import { Rill } from './rill.mjs';
 
 const SLICE_MS = 40;
+const SNAPSHOT_MS = 2000;
+const PREVIEW_FLOP_BUDGET = 4e8;  // about 0.1 s of preview sampling at most
 let rill = null;
 let current = null;  // { id, stop }
 let loaded = Promise.resolve();  // replaced by the 'init' message's load
@@ -27,20 +34,29 @@ async function train({ id, options, steps, previewEvery = 250, previewN = 1000 }
   let trainer = null;
   try {
     trainer = rill.trainer(options);
+    const flopsPerPoint = trainer.model().info.flops;
+    postMessage({ type: 'started', id, flopsPerPoint });
+    // Preview samples cost 24 evaluations each (12 Heun steps): fewer points for big networks, none past the budget.
+    const nPreview = Math.min(previewN, Math.floor(PREVIEW_FLOP_BUDGET / (24 * flopsPerPoint)));
     const started = performance.now();
-    let done = 0, perStep = 5, nextPreview = previewEvery;
+    let done = 0, perStep = 0, nextPreview = previewEvery, lastSnapshot = started;
     while (done < steps && !job.stop) {
-      const k = Math.max(1, Math.min(steps - done, nextPreview - done, Math.round(SLICE_MS / perStep)));
+      const k = perStep === 0 ? 1 : Math.max(1, Math.min(steps - done, nextPreview - done, Math.round(SLICE_MS / perStep)));
       const t0 = performance.now();
       const losses = trainer.step(k);
       const ms = performance.now() - t0;
-      perStep = 0.7 * perStep + 0.3 * (ms / k);
+      perStep = perStep === 0 ? ms / k : 0.7 * perStep + 0.3 * (ms / k);
       done += k;
       postMessage({ type: 'progress', id, done, losses, ms: performance.now() - started }, [losses.buffer]);
-      if (done >= nextPreview || done === steps) {
-        nextPreview += previewEvery;
-        const { x } = trainer.model().sample({ n: previewN, steps: 12, solver: 'heun', seed: 7 });
+      if ((done >= nextPreview || done === steps) && nPreview >= 100) {
+        const { x } = trainer.model().sample({ n: nPreview, steps: 12, solver: 'heun', seed: 7 });
         postMessage({ type: 'preview', id, done, x }, [x.buffer]);
+      }
+      if (done >= nextPreview) nextPreview = (Math.floor(done / previewEvery) + 1) * previewEvery;
+      if (performance.now() - lastSnapshot > SNAPSHOT_MS && done < steps) {
+        lastSnapshot = performance.now();
+        const file = trainer.save();
+        postMessage({ type: 'snapshot', id, done, file, seconds: (lastSnapshot - started) / 1000 }, [file.buffer]);
       }
       await tick();
     }
