@@ -229,6 +229,9 @@ int run_bench(const Args& args) {
   std::string model_name = "default (width 128, depth 3, raw t, random weights)";
   if (args.has("--model")) {
     const auto m = load_model(args.text("--model"), false);  // found, read and validated (not packed: the C API does)
+    if (m->is_formula())
+      runtime_error("'%s' is a formula model; bench measures model files (formula models have no weights)",
+                    m->path.c_str());
     bytes.assign(m->file.bytes, m->file.bytes + m->file.size);
     model_name = m->path;
   } else {
