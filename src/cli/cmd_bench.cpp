@@ -217,8 +217,9 @@ struct LogpVsSample {
 // On a shared machine the load drifts between two timings and only ever adds
 // time, so the two are timed in alternation, `reps` rounds, and each keeps its
 // fastest round.
-LogpVsSample time_logp(rill_model* model, int reps, double min_s) {
+LogpVsSample time_logp(rill_model* model, int steps, int reps, double min_s) {
   LogpVsSample r;
+  r.steps = steps;
   const int d = model->model.mlp.spec.dim;
   std::vector<float> x(static_cast<size_t>(r.batch) * d), logp(static_cast<size_t>(r.batch));
   rill_model_set_threads(model, 1);
@@ -305,7 +306,7 @@ int run_bench(const Args& args) {
       rows.push_back({"sample", batch, threads, evals, evals * flops / 1e9});
     }
   }
-  const LogpVsSample lp = time_logp(model, reps, min_s);
+  const LogpVsSample lp = time_logp(model, quick ? 4 : 32, reps, min_s);
   rill_model_set_threads(model, 1);
 
   // Training: default model, CFM + Adam on moons (the C API's rill_trainer_new
@@ -365,8 +366,9 @@ const Command& bench_command() {
       "vec4 (SSE2 / SIMD128 / NEON), scalar. In the default build every level gives the\n"
       "same bits; in a RILL_FMA build the fused levels (avx512, avx2) differ from the rest.\n"
       "Last, log-likelihood (rill logp: exact divergence) against sampling at the same solver\n"
-      "and steps (RK4, 32 steps, batch 256, one thread), timed in alternation (the fastest of\n"
-      "several rounds each): points per second and their ratio, beside the bound d + 1 (3 in 2-D).\n",
+      "and steps (RK4, 32 steps, 4 with --quick; batch 256; one thread), timed in alternation\n"
+      "(the fastest of several rounds each): points per second and their ratio, beside the\n"
+      "bound d + 1 (3 in 2-D).\n",
       {
           {"--model", "MODEL", nullptr, "model file or shipped model name (default: random default-size model)"},
           {"--threads", "N", "2", "largest thread count to measure (1 .. 64)"},

@@ -26,7 +26,8 @@ int run_logp(const Args& args) {
   const auto model = load_model(args.text("--model"));
   check_density_source(*model);
   const Points p = read_points(xpath, "--x");  // NaN and Inf are refused here, with the row
-  if (p.d != model->dim()) runtime_error("--x %s has dimension %d; the model's is %d", xpath.c_str(), p.d, model->dim());
+  if (p.d != model->dim())
+    runtime_error("--x %s has dimension %d; the model's is %d", xpath.c_str(), p.d, model->dim());
   check_output_path(out);
 
   std::vector<float> logp(static_cast<std::size_t>(p.n));

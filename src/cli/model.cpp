@@ -199,7 +199,8 @@ void log_density(const LoadedModel& m, rill::Solver solver, int steps, float t, 
     pool.run(parts, logp_part, &job);
   }
   for (int p = 0; p < parts; ++p)
-    if (job.status[p] != rill::Status::ok) runtime_error("log-likelihood failed: %s", rill::status_message(job.status[p]));
+    if (job.status[p] != rill::Status::ok)
+      runtime_error("log-likelihood failed: %s", rill::status_message(job.status[p]));
 }
 
 void refuse_non_finite(const float* logp, long n, const char* what) {

@@ -141,7 +141,7 @@ assert b["flops_per_eval"] == 66816 and b["peak_gflops_1thread"] > 0 and b["kern
 for r in rows.values():
     assert r["per_second"] > 0 and 0 < r["peak_fraction"] < 1.5, r
 lp = b["logp_vs_sample"]
-assert lp["solver"] == "rk4" and lp["steps"] == 32 and lp["bound"] == 3, lp
+assert lp["solver"] == "rk4" and lp["steps"] == 4 and lp["batch"] == 256 and lp["bound"] == 3, lp
 assert lp["sample_points_per_second"] > 0 and lp["logp_points_per_second"] > 0, lp
 assert abs(lp["ratio"] - lp["sample_points_per_second"] / lp["logp_points_per_second"]) < 1e-3 * lp["ratio"], lp
 PY
