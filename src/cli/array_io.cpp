@@ -74,6 +74,17 @@ void write_points(const std::string& path, Format format, const float* x, long n
   out.commit();
 }
 
+void write_values(const std::string& path, Format format, const float* v, long n, const char* header) {
+  OutputFile out(path);
+  if (format == Format::npy) {
+    npy_write(out.file(), {n}, v, static_cast<std::size_t>(n));
+  } else {
+    std::fprintf(out.file(), "%s\n", header);
+    for (long i = 0; i < n; ++i) std::fprintf(out.file(), "%.9g\n", static_cast<double>(v[i]));
+  }
+  out.commit();
+}
+
 void write_trajectory(const std::string& path, Format format, const float* traj, const float* times, int steps,
                       long n, int d, const std::string& title) {
   OutputFile out(path);

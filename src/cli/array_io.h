@@ -18,6 +18,9 @@ Points read_points(const std::string& path, const char* flag);
 
 // Writes n × d points. `title` is used by the SVG plot.
 void write_points(const std::string& path, Format format, const float* x, long n, int d, const std::string& title);
+// Writes n per-point values (formats.md "Per-point values"): .npy '<f4' shape
+// (n,), or CSV with the one-column header `header` (e.g. "logp"), 9 significant digits.
+void write_values(const std::string& path, Format format, const float* v, long n, const char* header);
 // Writes a trajectory: (steps + 1) × n × d, snapshot s at times[s].
 void write_trajectory(const std::string& path, Format format, const float* traj, const float* times, int steps,
                       long n, int d, const std::string& title);

@@ -18,6 +18,8 @@
 #include "cli/fail.h"
 #include "cli/model.h"
 #include "rill/capi.h"
+#include "rill/density.h"
+#include "rill/field.h"
 #include "rill/kernels.h"
 #include "rill/model_io.h"
 #include "rill/rill.h"
@@ -203,6 +205,44 @@ double time_training(rill::Simd level, int batch, int threads, int reps, double 
   return median_time([&] { trainer.step(); }, reps, min_s);
 }
 
+// Log-likelihood against sampling at the same solver, steps and batch, one
+// thread (issue 13: log p should cost at most (d + 1)× a sample, the exact
+// divergence being d Jacobian-vector products per field evaluation).
+struct LogpVsSample {
+  int batch = 256, steps = 32;
+  double sample_per_s = 0, logp_per_s = 0;  // points per second
+  double ratio() const { return sample_per_s / logp_per_s; }  // time of log p over time of a sample
+};
+
+// On a shared machine the load drifts between two timings and only ever adds
+// time, so the two are timed in alternation, `reps` rounds, and each keeps its
+// fastest round.
+LogpVsSample time_logp(rill_model* model, int steps, int reps, double min_s) {
+  LogpVsSample r;
+  r.steps = steps;
+  const int d = model->model.mlp.spec.dim;
+  std::vector<float> x(static_cast<size_t>(r.batch) * d), logp(static_cast<size_t>(r.batch));
+  rill_model_set_threads(model, 1);
+  const rill::MlpDivergenceField field(model->model.mlp);
+  std::vector<unsigned char> mem(rill::log_prob_scratch(field, rill::Solver::rk4, r.batch) + rill::Arena::kAlign);
+  rill::Arena arena(mem.data(), mem.size());
+  rill::Status st = rill::Status::ok;
+  double sample_best = 1e300, logp_best = 1e300;
+  for (int i = 0; i < reps; ++i) {
+    const double sample_s = median_time(
+        [&] { rill_sample(model, r.batch, r.steps, RILL_RK4, 1, x.data(), nullptr); }, 1, min_s);
+    const double logp_s = median_time(
+        [&] { st = rill::log_prob(field, rill::Solver::rk4, r.steps, x.data(), r.batch, 1.0f, logp.data(), arena); },
+        1, min_s);
+    sample_best = std::min(sample_best, sample_s);
+    logp_best = std::min(logp_best, logp_s);
+  }
+  if (st != rill::Status::ok) runtime_error("log-likelihood failed: %s", rill::status_message(st));
+  r.sample_per_s = r.batch / sample_best;
+  r.logp_per_s = r.batch / logp_best;
+  return r;
+}
+
 struct Row {
   std::string what;
   int batch, threads;
@@ -229,6 +269,9 @@ int run_bench(const Args& args) {
   std::string model_name = "default (width 128, depth 3, raw t, random weights)";
   if (args.has("--model")) {
     const auto m = load_model(args.text("--model"), false);  // found, read and validated (not packed: the C API does)
+    if (m->is_formula())
+      runtime_error("'%s' is a formula model; bench measures model files (formula models have no weights)",
+                    m->path.c_str());
     bytes.assign(m->file.bytes, m->file.bytes + m->file.size);
     model_name = m->path;
   } else {
@@ -263,6 +306,7 @@ int run_bench(const Args& args) {
       rows.push_back({"sample", batch, threads, evals, evals * flops / 1e9});
     }
   }
+  const LogpVsSample lp = time_logp(model, quick ? 4 : 32, reps, min_s);
   rill_model_set_threads(model, 1);
 
   // Training: default model, CFM + Adam on moons (the C API's rill_trainer_new
@@ -285,7 +329,10 @@ int run_bench(const Args& args) {
                   "\"peak_fraction\": %.4f}",
                   i ? "," : "", rows[i].what.c_str(), rows[i].batch, rows[i].threads, rows[i].per_second,
                   rows[i].gflops, rows[i].gflops / (peak * rows[i].threads));
-    std::printf("\n]}\n");
+    std::printf("\n], \"logp_vs_sample\": {\"solver\": \"rk4\", \"steps\": %d, \"batch\": %d, \"threads\": 1, "
+                "\"sample_points_per_second\": %.1f, \"logp_points_per_second\": %.1f, \"ratio\": %.3f, "
+                "\"bound\": %d}}\n",
+                lp.steps, lp.batch, lp.sample_per_s, lp.logp_per_s, lp.ratio(), info.dim + 1);
     return 0;
   }
   std::printf("model      %s, %.0f FLOP per field evaluation\n", model_name.c_str(), flops);
@@ -296,6 +343,9 @@ int run_bench(const Args& args) {
     std::printf("%-8s %7d %7d %13.0f %-2s %9.2f %7.1f%%\n", r.what.c_str(), r.batch, r.threads, r.per_second,
                 r.what == "sample" ? "ev" : "st", r.gflops, 100.0 * r.gflops / (peak * r.threads));
   std::printf("\nsample: field evaluations per second (Euler); train: CFM + Adam steps per second on moons.\n");
+  std::printf("\nlog p vs sample (rk4, %d steps, batch %d, 1 thread): %.0f points/s against %.0f: log p costs %.2fx a "
+              "sample (bound d + 1 = %d)\n",
+              lp.steps, lp.batch, lp.logp_per_s, lp.sample_per_s, lp.ratio(), info.dim + 1);
   return 0;
 }
 
@@ -314,7 +364,11 @@ const Command& bench_command() {
       "in one run. The model defaults to the default architecture with random weights.\n"
       "--simd sets the kernels' instruction set, to compare them: avx512, avx2 (x86-64),\n"
       "vec4 (SSE2 / SIMD128 / NEON), scalar. In the default build every level gives the\n"
-      "same bits; in a RILL_FMA build the fused levels (avx512, avx2) differ from the rest.\n",
+      "same bits; in a RILL_FMA build the fused levels (avx512, avx2) differ from the rest.\n"
+      "Last, log-likelihood (rill logp: exact divergence) against sampling at the same solver\n"
+      "and steps (RK4, 32 steps, 4 with --quick; batch 256; one thread), timed in alternation\n"
+      "(the fastest of several rounds each): points per second and their ratio, beside the\n"
+      "bound d + 1 (3 in 2-D).\n",
       {
           {"--model", "MODEL", nullptr, "model file or shipped model name (default: random default-size model)"},
           {"--threads", "N", "2", "largest thread count to measure (1 .. 64)"},

@@ -7,6 +7,7 @@
 // be expected to score better than that.
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,74 @@ std::string ratio_text(double v, double floor) {
   return buf;
 }
 
+// The density figures of a model against the reference draw (formats.md
+// "Metrics"): nll = −mean log p_model, and for a target whose density has a
+// closed form, entropy = −mean log p_data and kl = nll − entropy.
+struct Density {
+  double nll = NAN, entropy = NAN, kl = NAN;
+  bool has_entropy = false;
+};
+
+Density density_figures(const LoadedModel& model, rill::Dataset dataset, const Sampling& opt, const float* ref, int n,
+                        int threads) {
+  Density r;
+  check_density_source(model);
+  std::vector<float> logp(static_cast<std::size_t>(n));
+  log_density(model, opt.solver, opt.steps, 1.0f, ref, n, logp.data(), threads);
+  refuse_non_finite(logp.data(), n, "log p of the reference draw");
+  double sum = 0;
+  for (float v : logp) sum += v;
+  r.nll = -sum / n;
+  std::vector<double> truth(static_cast<std::size_t>(n));
+  if (rill::target_log_density(dataset, ref, n, truth.data())) {
+    double s = 0;
+    for (double v : truth) s += v;
+    r.has_entropy = true;
+    r.entropy = -s / n;
+    r.kl = r.nll - r.entropy;
+  }
+  return r;
+}
+
+// Samples of the model for --model, or the first n points of --samples; `source` says which.
+std::vector<float> points_to_judge(const Args& args, const LoadedModel* model, const Sampling& opt, int n,
+                                   int threads, std::string* source) {
+  const std::string name = rill::dataset_name(dataset_flag(args, "--data"));
+  std::vector<float> x;
+  if (model != nullptr) {
+    x.resize(static_cast<std::size_t>(n) * rill::kDatasetDim);
+    rill::sample_noise(opt.seed, x.data(), static_cast<long>(x.size()));
+    integrate_points(*model, opt.solver, opt.steps, x.data(), n, 0.0f, 1.0f, nullptr, threads);
+    *source = "model " + model->path + " (" + rill::solver_name(opt.solver) + ", " + std::to_string(opt.steps) +
+              " steps, seed " + std::to_string(opt.seed) + ")";
+  } else {
+    const std::string path = args.text("--samples");
+    Points p = read_points(path, "--samples");
+    if (p.d != rill::kDatasetDim)
+      runtime_error("--samples %s has dimension %d; dataset %s is %d-dimensional", path.c_str(), p.d, name.c_str(),
+                    rill::kDatasetDim);
+    if (p.n < n) runtime_error("--samples %s holds %ld points; --n %d needs at least %d", path.c_str(), p.n, n, n);
+    p.values.resize(static_cast<std::size_t>(n) * rill::kDatasetDim);
+    x.swap(p.values);
+    *source = "samples " + path;
+  }
+  for (float v : x)
+    if (!std::isfinite(v)) runtime_error("the samples have NaN or Inf coordinates (the model diverged?)");
+  return x;
+}
+
+void print_json(const std::string& name, int n, const double (&m)[6], bool with_model, const Density& den) {
+  std::printf("{\"dataset\": \"%s\", \"n\": %d, \"w2\": %s, \"w2_floor\": %s, \"w2_ratio\": %s, \"mmd2\": %s, "
+              "\"mmd2_floor\": %s, \"energy\": %s, \"energy_floor\": %s",
+              name.c_str(), n, json_number(m[0]).c_str(), json_number(m[1]).c_str(),
+              json_number(m[1] > 0 ? m[0] / m[1] : NAN).c_str(), json_number(m[2]).c_str(),
+              json_number(m[3]).c_str(), json_number(m[4]).c_str(), json_number(m[5]).c_str());
+  if (with_model) std::printf(", \"nll\": %s", json_number(den.nll).c_str());
+  if (den.has_entropy)
+    std::printf(", \"entropy\": %s, \"kl\": %s", json_number(den.entropy).c_str(), json_number(den.kl).c_str());
+  std::printf("}\n");
+}
+
 int run_eval(const Args& args) {
   const rill::Dataset dataset = dataset_flag(args, "--data");
   const std::string name = rill::dataset_name(dataset);
@@ -68,54 +137,40 @@ int run_eval(const Args& args) {
   const Sampling opt = parse_sampling(args);
   const int threads = parse_threads(args);
 
-  std::vector<float> x;
-  std::string source;
+  std::unique_ptr<LoadedModel> model;
   if (use_model) {
-    const auto model = load_model(args.text("--model"));
+    model = load_model(args.text("--model"));
     if (model->dim() != rill::kDatasetDim)
       runtime_error("the model %s is %d-dimensional; dataset %s is %d-dimensional", model->path.c_str(),
                     model->dim(), name.c_str(), rill::kDatasetDim);
-    x.resize(static_cast<std::size_t>(n) * rill::kDatasetDim);
-    rill::sample_noise(opt.seed, x.data(), static_cast<long>(x.size()));
-    integrate_points(*model, opt.solver, opt.steps, x.data(), n, 0.0f, 1.0f, nullptr, threads);
-    source = "model " + model->path + " (" + rill::solver_name(opt.solver) + ", " + std::to_string(opt.steps) +
-             " steps, seed " + std::to_string(opt.seed) + ")";
-  } else {
-    const std::string path = args.text("--samples");
-    Points p = read_points(path, "--samples");
-    if (p.d != rill::kDatasetDim)
-      runtime_error("--samples %s has dimension %d; dataset %s is %d-dimensional", path.c_str(), p.d, name.c_str(),
-                    rill::kDatasetDim);
-    if (p.n < n) runtime_error("--samples %s holds %ld points; --n %d needs at least %d", path.c_str(), p.n, n, n);
-    p.values.resize(static_cast<std::size_t>(n) * rill::kDatasetDim);
-    x.swap(p.values);
-    source = "samples " + path;
   }
-  for (float v : x)
-    if (!std::isfinite(v)) runtime_error("the samples have NaN or Inf coordinates (the model diverged?)");
-
+  std::string source;
+  const std::vector<float> x = points_to_judge(args, model.get(), opt, n, threads, &source);
   const std::vector<float> ref = reference_draw(dataset, kReferenceSeed, n);
   const std::vector<float> other = reference_draw(dataset, kFloorSeed, n);
   const int d = rill::kDatasetDim;
-  const double w2_v = w2(x, ref, n), w2_f = w2(other, ref, n);
-  const double mmd_v = rill::mmd2(x.data(), n, ref.data(), n, d), mmd_f = rill::mmd2(other.data(), n, ref.data(), n, d);
-  const double en_v = rill::energy_distance(x.data(), n, ref.data(), n, d);
-  const double en_f = rill::energy_distance(other.data(), n, ref.data(), n, d);
+  const double m[6] = {w2(x, ref, n), w2(other, ref, n), rill::mmd2(x.data(), n, ref.data(), n, d),
+                       rill::mmd2(other.data(), n, ref.data(), n, d),
+                       rill::energy_distance(x.data(), n, ref.data(), n, d),
+                       rill::energy_distance(other.data(), n, ref.data(), n, d)};
+  const Density den = use_model ? density_figures(*model, dataset, opt, ref.data(), n, threads) : Density();
 
   if (json) {
-    std::printf("{\"dataset\": \"%s\", \"n\": %d, \"w2\": %s, \"w2_floor\": %s, \"w2_ratio\": %s, \"mmd2\": %s, "
-                "\"mmd2_floor\": %s, \"energy\": %s, \"energy_floor\": %s}\n",
-                name.c_str(), n, json_number(w2_v).c_str(), json_number(w2_f).c_str(),
-                json_number(w2_f > 0 ? w2_v / w2_f : NAN).c_str(), json_number(mmd_v).c_str(),
-                json_number(mmd_f).c_str(), json_number(en_v).c_str(), json_number(en_f).c_str());
-  } else {
-    std::printf("rill eval: %s, n = %d, %s\n", name.c_str(), n, source.c_str());
-    std::printf("%-8s %12s %12s %8s\n", "metric", "value", "floor", "ratio");
-    std::printf("%-8s %12.6g %12.6g %8s\n", "w2", w2_v, w2_f, ratio_text(w2_v, w2_f).c_str());
-    std::printf("%-8s %12.6g %12.6g %8s\n", "mmd2", mmd_v, mmd_f, ratio_text(mmd_v, mmd_f).c_str());
-    std::printf("%-8s %12.6g %12.6g %8s\n", "energy", en_v, en_f, ratio_text(en_v, en_f).c_str());
-    std::printf("floor: the same distance between two independent reference draws (seeds %u and %u)\n",
-                kReferenceSeed, kFloorSeed);
+    print_json(name, n, m, use_model, den);
+    return 0;
+  }
+  std::printf("rill eval: %s, n = %d, %s\n", name.c_str(), n, source.c_str());
+  std::printf("%-8s %12s %12s %8s\n", "metric", "value", "floor", "ratio");
+  std::printf("%-8s %12.6g %12.6g %8s\n", "w2", m[0], m[1], ratio_text(m[0], m[1]).c_str());
+  std::printf("%-8s %12.6g %12.6g %8s\n", "mmd2", m[2], m[3], ratio_text(m[2], m[3]).c_str());
+  std::printf("%-8s %12.6g %12.6g %8s\n", "energy", m[4], m[5], ratio_text(m[4], m[5]).c_str());
+  std::printf("floor: the same distance between two independent reference draws (seeds %u and %u)\n",
+              kReferenceSeed, kFloorSeed);
+  if (use_model) std::printf("%-8s %12.6g  nats: -mean log p_model of the reference draw\n", "nll", den.nll);
+  if (den.has_entropy) {
+    std::printf("%-8s %12.6g  nats: -mean log p_data of the reference draw (closed form)\n", "entropy", den.entropy);
+    std::printf("%-8s %12.6g  nats: nll - entropy, KL(p_data || p_model) estimated on the reference draw\n", "kl",
+                den.kl);
   }
   return 0;
 }
@@ -132,12 +187,17 @@ const Command& eval_command() {
       "MMD^2 (kernel summed over bandwidths 0.1, 0.2, 0.5, 1, 2) and energy distance. Each is shown\n"
       "beside its floor, the same distance between the reference and an independent draw\n"
       "(seed 1000002), and their ratio (- when the floor is not positive).\n"
+      "With --model it also gives nll, -mean log p_model of the reference draw in nats (the\n"
+      "exact divergence integrated back by the same --solver and --steps as the samples), and\n"
+      "for gaussian, 8gaussians and checkerboard, whose density has a closed form, entropy\n"
+      "(-mean log p_data of the same points) and kl = nll - entropy, an estimate of\n"
+      "KL(p_data || p_model) >= 0. A reference point whose log p is not finite is an error.\n"
       "--json prints one object: dataset, n, w2, w2_floor, w2_ratio, mmd2, mmd2_floor, energy,\n"
-      "energy_floor.\n",
+      "energy_floor, and where they apply nll, entropy and kl.\n",
       [] {
         std::vector<Flag> f = {
             {"--data", "NAME", nullptr, "the dataset (required): gaussian, 8gaussians, moons, ..."},
-            {"--model", "MODEL", nullptr, "sample from this model"},
+            {"--model", "MODEL", nullptr, "sample from this model (a file, shipped name or formula)"},
         };
         for (const Flag& s : sampling_flags()) f.push_back(s);
         f.push_back({"--samples", "FILE", nullptr, "or evaluate these points (.npy or .csv, n x 2)"});

@@ -47,6 +47,8 @@ int run_export_c(const Args& args) {
   if (args.has("--name") && !is_identifier(name))
     args.fail("--name '%s' is not a C identifier (letters, digits and _, not starting with a digit)", name.c_str());
   const auto model = load_model(args.text("--model"), false);  // validates every byte
+  if (model->is_formula())
+    runtime_error("'%s' is a formula model; formula models have no weights to export", model->path.c_str());
   if (name.empty()) name = default_name(model->path);
   const rill::MlpSpec& s = model->mlp.spec;
   const unsigned char* bytes = model->file.bytes;
@@ -112,7 +114,7 @@ const Command& export_c_command() {
       "NAME_WIDTH (equal hidden widths only), NAME_TIME_K and NAME_ACTIVATION (silu, relu, ...).\n"
       "Compiles as C11 or C++11 and later.\n",
       {
-          {"--model", "MODEL", nullptr, "model file or shipped model name (required)"},
+          {"--model", "MODEL", nullptr, "model file or shipped model name (required; not a formula)"},
           {"--out", "FILE", nullptr, "the header to write (required)"},
           {"--name", "NAME", nullptr, "C name of the array (default: the model file's name + _model)"},
       },

@@ -35,7 +35,7 @@ const Command& field_command() {
       "field --model MODEL --t T --x FILE --out FILE",
       "Writes u_t(x), one row per row of --x (n x d), as .npy, .csv or - (CSV on stdout).\n",
       {
-          {"--model", "MODEL", nullptr, "model file or shipped model name (required)"},
+          {"--model", "MODEL", nullptr, "model file, shipped model name or formula (required)"},
           {"--t", "T", nullptr, "the time, in [0, 1] (required)"},
           {"--x", "FILE", nullptr, "the points (.npy or .csv, n x d; - for stdin) (required)"},
           {"--out", "FILE", nullptr, "where to write: .npy, .csv or - (required)"},

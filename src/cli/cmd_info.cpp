@@ -19,8 +19,38 @@ void print_meta(const char* key, const char* value, void* ctx) {
   std::printf("  %-14s %s\n", key, value);
 }
 
+std::string decimal(float v) {
+  char buf[32];
+  rill::float_to_decimal(v, buf, sizeof buf);
+  return buf;
+}
+
+// A formula model: what it is, its dimension, and for linear:… the matrix.
+int print_formula(const LoadedModel& model) {
+  const rill::FormulaModel& f = model.formula;
+  const int d = f.dim();
+  std::printf("model          %s (a formula: no weights, no file)\n", model.path.c_str());
+  std::printf("field          %s\n", f.description());
+  std::printf("dimension      %d\n", d);
+  if (f.kind() == rill::FormulaModel::Kind::linear) {
+    float trace = 0.0f;
+    for (int i = 0; i < d; ++i) {
+      std::string row;
+      for (int j = 0; j < d; ++j) row += (j ? ", " : "") + decimal(f.matrix()[i * d + j]);
+      std::printf("%-14s [%s]\n", i == 0 ? "A" : "", row.c_str());
+      trace = trace + f.matrix()[i * d + i];
+    }
+    std::printf("divergence     trace A = %s at every point\n", decimal(trace).c_str());
+  } else {
+    std::printf("target         8gaussians (shared/spec/datasets.md); log p_1 is the mixture's log-density\n");
+  }
+  std::printf("source         gaussian (N(0, I) at t = 0)\n");
+  return 0;
+}
+
 int run_info(const Args& args) {
   const auto model = load_model(args.text("--model"), false);
+  if (model->is_formula()) return print_formula(*model);
   const rill::Model& m = model->file.model;
   const rill::MlpSpec& s = m.mlp.spec;
   std::printf("model          %s (%zu bytes)\n", model->path.c_str(), model->file.size);
@@ -56,9 +86,11 @@ const Command& info_command() {
       "describe a model: architecture, parameters, FLOPs, metadata",
       "info --model MODEL",
       "Validates the model file and prints its layer sizes, activation, time embedding,\n"
-      "parameter count, FLOPs per field evaluation of one point, and every metadata entry.\n",
+      "parameter count, FLOPs per field evaluation of one point, and every metadata entry.\n"
+      "For a formula model (exact:8gaussians, linear:a,b,...) prints what the field is, its\n"
+      "dimension and, for linear:, the matrix A and its trace (the divergence).\n",
       {
-          {"--model", "MODEL", nullptr, "model file or shipped model name (required)"},
+          {"--model", "MODEL", nullptr, "model file, shipped model name or formula (required)"},
       },
       run_info};
   return c;

@@ -15,16 +15,6 @@ namespace cli {
 
 namespace {
 
-constexpr double kMaxFloats = 1u << 30;  // 4 GB: samples or trajectory
-
-std::string stem(const std::string& path) {
-  std::size_t a = path.rfind('/');
-  a = a == std::string::npos ? 0 : a + 1;
-  std::size_t b = path.rfind('.');
-  if (b == std::string::npos || b < a) b = path.size();
-  return path.substr(a, b - a);
-}
-
 int run_sample(const Args& args) {
   const Format format = output_format(args, "--out", true);
   const std::string out = args.text("--out");
@@ -73,13 +63,11 @@ int run_sample(const Args& args) {
       }
   if (bad > 0) std::fprintf(stderr, "rill: warning: %ld of %ld samples have NaN or Inf coordinates\n", bad, n);
 
-  std::string title = "rill sample: " + stem(model->path) + ", n = " + std::to_string(n) + ", " +
+  std::string title = "rill sample: " + model_label(*model) + ", n = " + std::to_string(n) + ", " +
                       rill::solver_name(opt.solver) + ", " + std::to_string(opt.steps) + " steps";
   title += from_file ? ", x0 from " + args.text("--x0") : ", seed " + std::to_string(opt.seed);
   if (want_traj) {
-    std::vector<float> times(static_cast<std::size_t>(opt.steps) + 1);
-    const float h = 1.0f / static_cast<float>(opt.steps);
-    for (int s = 0; s <= opt.steps; ++s) times[static_cast<std::size_t>(s)] = s == opt.steps ? 1.0f : static_cast<float>(s) * h;
+    const std::vector<float> times = trajectory_times(0.0f, 1.0f, opt.steps);
     write_trajectory(out, format, traj.data(), times.data(), opt.steps, n, d, title);
   } else {
     write_points(out, format, x.data(), n, d, title);
@@ -103,7 +91,7 @@ const Command& sample_command() {
       "  -     CSV on standard output\n",
       [] {
         std::vector<Flag> f = {
-            {"--model", "MODEL", nullptr, "model file or shipped model name (required)"},
+            {"--model", "MODEL", nullptr, "model file, shipped model name or formula (required)"},
             {"--out", "FILE", nullptr, "where to write: .npy, .csv, .svg or - (required)"},
             {"--n", "N", "1000", "number of samples"},
         };

@@ -8,7 +8,8 @@ namespace cli {
 const std::vector<const Command*>& all_commands() {
   static const std::vector<const Command*> kCommandTable = {
       &train_command(), &sample_command(),   &field_command(), &data_command(),
-      &eval_command(),  &info_command(),     &export_c_command(), &bench_command(),
+      &integrate_command(), &logp_command(), &eval_command(), &info_command(), &export_c_command(),
+      &bench_command(),
   };
   return kCommandTable;
 }
@@ -24,10 +25,23 @@ std::vector<Flag> sampling_flags() {
 Sampling parse_sampling(const Args& args) {
   Sampling s;
   s.steps = static_cast<int>(args.integer("--steps", 1, kMaxSampleSteps));
-  const std::string name = args.choice("--solver", {"euler", "midpoint", "heun", "rk4"});
-  rill::parse_solver(name.c_str(), &s.solver);
+  s.solver = parse_solver_flag(args);
   s.seed = args.seed("--seed");
   return s;
+}
+
+rill::Solver parse_solver_flag(const Args& args) {
+  const std::string name = args.choice("--solver", {"euler", "midpoint", "heun", "rk4"});
+  rill::Solver solver = rill::Solver::heun;
+  rill::parse_solver(name.c_str(), &solver);
+  return solver;
+}
+
+std::vector<float> trajectory_times(float t0, float t1, int steps) {
+  std::vector<float> times(static_cast<std::size_t>(steps) + 1);
+  const float h = (t1 - t0) / static_cast<float>(steps);
+  for (int s = 0; s <= steps; ++s) times[static_cast<std::size_t>(s)] = s == steps ? t1 : t0 + static_cast<float>(s) * h;
+  return times;
 }
 
 std::string dataset_list() {

@@ -20,6 +20,8 @@ const Command& eval_command();
 const Command& info_command();
 const Command& export_c_command();
 const Command& bench_command();
+const Command& integrate_command();
+const Command& logp_command();
 
 // Every command, in the order `rill --help` lists them.
 const std::vector<const Command*>& all_commands();
@@ -34,6 +36,13 @@ struct Sampling {
 };
 Sampling parse_sampling(const Args& args);
 constexpr long kMaxSampleSteps = 1000000;
+// --solver alone (a usage error unless euler, midpoint, heun or rk4).
+rill::Solver parse_solver_flag(const Args& args);
+// The time of each snapshot of a trajectory from t0 to t1 in `steps` steps:
+// t0 + s·h as the solver steps (h = (t1 − t0)/steps), the last exactly t1.
+std::vector<float> trajectory_times(float t0, float t1, int steps);
+// Floats one command may hold for samples or a trajectory (4 GB).
+constexpr double kMaxFloats = 1u << 30;
 
 // A built-in dataset named by flag `name` (one of dataset_list(), else a usage error).
 rill::Dataset dataset_flag(const Args& args, const char* name);

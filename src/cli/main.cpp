@@ -15,7 +15,8 @@ void print_overview() {
               "rill trains and samples flow-matching generative models.\n\ncommands:\n");
   for (const cli::Command* c : cli::all_commands()) std::printf("  %-10s %s\n", c->name, c->summary);
   std::printf("\n'rill COMMAND --help' describes a command's flags.\n"
-              "MODEL is a .safetensors file or the name of a shipped model (moons = web/models/moons.safetensors).\n");
+              "MODEL is a .safetensors file or the name of a shipped model (moons = web/models/moons.safetensors),\n"
+              "or a formula: exact:8gaussians (the exact field of that target) or linear:a,b,c,d (u = A x).\n");
 }
 
 bool wants_help(int argc, char** argv) {

@@ -1,17 +1,23 @@
-// model: finding, loading and running a model file for the commands.
+// model: finding, loading and running a model for the commands.
 //
-// MODEL on the command line is a path or the name of a shipped model
-// (`moons` means web/models/moons.safetensors), looked up in ./web/models/
-// and then next to the executable (<exe dir>/../web/models/, or
-// <exe dir>/../share/rill/models/ for an installed rill). The model runs
-// through the core's rill::Runner over the packed Mlp, as the C API's models
-// do: chunk by chunk, on threads if asked (the bits depend on neither).
+// MODEL on the command line is a formula, a path or the name of a shipped
+// model. A name starting `exact:` or `linear:` is a formula model
+// (rill::FormulaModel: `exact:8gaussians`, `linear:a,b,...`; formats.md
+// "Models that are formulas") and is never looked up as a file. Anything else
+// is a path, or a shipped model's name (`moons` means
+// web/models/moons.safetensors), looked up in ./web/models/ and then next to
+// the executable (<exe dir>/../web/models/, or <exe dir>/../share/rill/models/
+// for an installed rill). Both kinds run through the core's rill::Runner over
+// the model's VectorField, as the C API's models do: chunk by chunk, on
+// threads if asked (the bits depend on neither).
 // The commands check their arguments; these functions take them as valid.
 #pragma once
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "rill/field.h"
+#include "rill/formula.h"
 #include "rill/mlp.h"
 #include "rill/model_file.h"
 #include "rill/solver.h"
@@ -19,18 +25,36 @@
 namespace cli {
 
 struct LoadedModel {
-  std::string path;       // where it was found
+  std::string path;       // where it was found; for a formula, its name
+  rill::FormulaModel formula;  // kind() != none: a formula model (file, mlp and pack stay empty)
   rill::ModelFile file;   // the validated bytes and the Model pointing into them
   rill::Mlp mlp;          // file.model.mlp, packed for the fast kernel
   std::vector<unsigned char> pack;  // memory of the packed weights
-  int dim() const { return mlp.spec.dim; }
+  rill::MlpDivergenceField mlp_field{mlp};  // the Mlp's field with its exact divergence
+
+  bool is_formula() const { return formula.kind() != rill::FormulaModel::Kind::none; }
+  int dim() const { return is_formula() ? formula.dim() : mlp.spec.dim; }
+  // u_t(x) with its exact divergence: the formula's, or the Mlp's by forward mode.
+  const rill::DivergenceField& field() const {
+    if (is_formula()) return formula.field();
+    return mlp_field;
+  }
 };
 
 // The file a MODEL argument names; a runtime error listing the places looked at.
 std::string find_model(const std::string& name);
-// Finds, reads, validates and (for sampling; `pack`) packs the weights; runtime
-// errors carry the core's reason.
+// A formula model is parsed (a usage error with FormulaModel's reason if it is
+// malformed); a file is found, read, validated and (for sampling; `pack`)
+// packed, with runtime errors carrying the core's reason.
 std::unique_ptr<LoadedModel> load_model(const std::string& name, bool pack = true);
+
+// A short name for titles: a formula's name, or the file name without directory and extension.
+std::string model_label(const LoadedModel& m);
+
+// The density checks of log-likelihood (formats.md "Source"): log p needs a
+// source with a density, N(0, I). Models have no `source` yet, so every model
+// passes today; a runtime error (exit 1) when a model's source is another.
+void check_density_source(const LoadedModel& m);
 
 // Integrates x (n × d, in place) from t0 to t1 (steps >= 1, n >= 0).
 // trajectory (optional): (steps + 1) × n × d. threads > 1 integrates ranges
@@ -40,5 +64,14 @@ void integrate_points(const LoadedModel& m, rill::Solver solver, int steps, floa
                       float* trajectory, int threads = 1);
 // out = u_t(x) for n points.
 void eval_field(const LoadedModel& m, float t, const float* x, long n, float* out);
+// logp[i] = log p_t(x_i) in nats for n points (rill::log_prob: exact
+// divergence, integrated back from t to 0 by `steps` steps of `solver`), in
+// chunks of rows, on `threads` threads (the same bits). Non-finite values are
+// left for the caller to report. Runtime error if the core fails.
+void log_density(const LoadedModel& m, rill::Solver solver, int steps, float t, const float* x, long n, float* logp,
+                 int threads = 1);
+// The runtime error for points whose log-density is not finite, naming the
+// first ten 0-based indices and the count; returns if every value is finite.
+void refuse_non_finite(const float* logp, long n, const char* what);
 
 }  // namespace cli

@@ -100,15 +100,30 @@ make_npy() {
 
 # ---- help -------------------------------------------------------------------
 expect_ok "rill --help exits 0" --help
-for c in train sample field data eval info export-c bench; do
+for c in train sample field data integrate logp eval info export-c bench; do
   check "rill --help lists '$c'" grep -q "^  $c " "$T/out"
 done
-for c in train sample field data eval info export-c bench; do
+check "rill --help says MODEL may be a formula" grep -q "exact:8gaussians .* linear:a,b,c,d" "$T/out"
+for c in train sample field data integrate logp eval info export-c bench; do
   rill "$c" --help
   check "rill $c --help prints its usage" test $RC -eq 0 -a -n "$(grep "^usage: rill $c" "$T/out")"
 done
 rill sample --help
 check "sample --help shows defaults" grep -q -- "--n N .*(default 1000)" "$T/out"
+rill logp --help
+check "logp --help: defaults rk4, 32 steps, t 1" \
+  test -n "$(grep -- "--solver NAME .*(default rk4)" "$T/out")" -a -n "$(grep -- "--steps N .*(default 32)" "$T/out")" \
+  -a -n "$(grep -- "--t T .*(default 1)" "$T/out")"
+check "logp --help: exact divergence, no Hutchinson flags yet" \
+  test -n "$(grep "The divergence is exact for every model" "$T/out")" -a -n "$(grep "no --probes or --exact flags" "$T/out")"
+check "logp --help: per-point output formats (.npy (n,), CSV header logp)" \
+  test -n "$(grep "float32, shape (n,)" "$T/out")" -a -n "$(grep "header logp" "$T/out")"
+rill integrate --help
+check "integrate --help: forward or backward, required t0 and t1" \
+  test -n "$(grep "t1 < t0 runs backward" "$T/out")" -a -n "$(grep -- "--t0 T0 .*(required)" "$T/out")"
+rill eval --help
+check "eval --help explains nll, entropy and kl" \
+  test -n "$(grep "nll, -mean log p_model" "$T/out")" -a -n "$(grep "kl = nll - entropy" "$T/out")"
 rill
 check "rill without a command exits 2" test $RC -eq 2
 
@@ -125,9 +140,14 @@ assert sorted(rows) == sorted(want), sorted(rows)
 assert b["flops_per_eval"] == 66816 and b["peak_gflops_1thread"] > 0 and b["kernel"], b
 for r in rows.values():
     assert r["per_second"] > 0 and 0 < r["peak_fraction"] < 1.5, r
+lp = b["logp_vs_sample"]
+assert lp["solver"] == "rk4" and lp["steps"] == 4 and lp["batch"] == 256 and lp["bound"] == 3, lp
+assert lp["sample_points_per_second"] > 0 and lp["logp_points_per_second"] > 0, lp
+assert abs(lp["ratio"] - lp["sample_points_per_second"] / lp["logp_points_per_second"]) < 1e-3 * lp["ratio"], lp
 PY
 }
-check "bench --json: every batch and thread count, positive rates, peak fractions below 1.5" bench_sane
+check "bench --json: every batch and thread count, positive rates, peak fractions below 1.5, log p against sampling" \
+  bench_sane
 rill bench --simd wide
 check "bench --simd with an unknown level exits 2 and names the levels" \
   test $RC -eq 2 -a -n "$(grep "one of best, avx512, avx2, vec4, scalar" "$T/err")"
@@ -292,7 +312,7 @@ cp "$T/out" eval.json
 check "eval --json is one object with exactly the contract's keys" python3 -c '
 import json, sys
 o = json.load(open("eval.json"))
-keys = {"dataset", "n", "w2", "w2_floor", "w2_ratio", "mmd2", "mmd2_floor", "energy", "energy_floor"}
+keys = {"dataset", "n", "w2", "w2_floor", "w2_ratio", "mmd2", "mmd2_floor", "energy", "energy_floor", "nll"}
 sys.exit(0 if set(o) == keys and o["dataset"] == "moons" and o["n"] == 2000 else 1)'
 check "eval: w2_ratio = w2 / w2_floor, floor > 0" python3 -c '
 import json, sys
@@ -306,11 +326,174 @@ expect_ok "data: 2000 true points" data --data moons --n 2500 --seed 5 --out tru
 expect_ok "eval --samples of true points (first 2000 of 2500)" eval --data moons --samples true.npy --json
 check "eval: true points score near the floor (w2_ratio < 1.5)" \
   python3 -c 'import json, sys; o = json.loads(sys.stdin.read()); sys.exit(0 if o["w2_ratio"] < 1.5 else 1)' <"$T/out"
+check "eval --samples has no nll, entropy or kl (no model)" \
+  python3 -c 'import json, sys; o = json.loads(sys.stdin.read()); sys.exit(0 if not {"nll", "entropy", "kl"} & set(o) else 1)' <"$T/out"
 expect_ok "eval table" eval --data moons --samples true.npy --n 500
 check "eval table shows w2, mmd2, energy with floors" \
   test -n "$(grep '^metric  *value  *floor  *ratio' "$T/out")" -a -n "$(grep '^w2 ' "$T/out")" \
   -a -n "$(grep '^mmd2 ' "$T/out")" -a -n "$(grep '^energy ' "$T/out")"
 expect_ok "eval with sampling options" eval --data moons --model m.safetensors --n 300 --steps 4 --solver rk4 --seed 2
+check "eval table with a model shows nll (moons: no entropy, no kl)" \
+  test -n "$(grep '^nll  *[-0-9.e]*  nats: -mean log p_model' "$T/out")" -a -z "$(grep '^entropy\|^kl ' "$T/out")"
+
+# ---- formula models, integrate, logp ------------------------------------------
+# The formula models (exact:8gaussians, linear:a,b,...) go through every command
+# that takes a MODEL; integrate and logp are checked against closed forms.
+expect_ok "info exact:8gaussians" info --model exact:8gaussians
+check "info exact:8gaussians: a formula, the exact 8gaussians field, dimension 2" \
+  test -n "$(grep '^model  *exact:8gaussians (a formula: no weights' "$T/out")" \
+  -a -n "$(grep '^field  *the exact CondOT marginal field of 8gaussians' "$T/out")" -a -n "$(grep '^dimension  *2$' "$T/out")"
+expect_ok "info linear:1,-2.5,0,0.25" info --model linear:1,-2.5,0,0.25
+check "info linear: the matrix by rows and its trace" \
+  test -n "$(grep '^A  *\[1, -2.5\]$' "$T/out")" -a -n "$(grep '^  *\[0, 0.25\]$' "$T/out")" \
+  -a -n "$(grep '^divergence  *trace A = 1.25 at every point' "$T/out")"
+expect_ok "info linear:2 (d = 1)" info --model linear:2
+check "info linear:2 has dimension 1" grep -q '^dimension  *1$' "$T/out"
+
+expect_ok "sample exact:8gaussians" sample --model exact:8gaussians --n 500 --steps 16 --solver rk4 --out fx8.csv
+check "exact:8gaussians samples lie near the eight centres (radius 4)" \
+  awk -F, 'NR > 1 { r = sqrt($1 * $1 + $2 * $2); if (r < 2 || r > 6) bad++ } END { exit bad > 5 }' fx8.csv
+expect_ok "sample exact:8gaussians to .svg (titled by the formula)" sample --model exact:8gaussians --n 50 --out fx8.svg
+check "the .svg title names the formula" grep -q "exact:8gaussians" fx8.svg
+expect_ok "eval exact:8gaussians on 8gaussians (rk4, 32 steps)" \
+  eval --data 8gaussians --model exact:8gaussians --solver rk4 --steps 32 --json
+cp "$T/out" eval8.json
+check "eval exact:8gaussians: keys nll, entropy, kl; kl = nll - entropy; |kl| < 1e-3 (the exact field)" python3 -c '
+import json, sys
+o = json.load(open("eval8.json"))
+keys = {"dataset", "n", "w2", "w2_floor", "w2_ratio", "mmd2", "mmd2_floor", "energy", "energy_floor", "nll", "entropy", "kl"}
+ok = set(o) == keys and abs(o["kl"] - (o["nll"] - o["entropy"])) < 1e-6 and abs(o["kl"]) < 1e-3
+sys.exit(0 if ok and o["mmd2"] < 0.002 else 1)'
+check "eval: the entropy of 8gaussians is the mixture's (about log 8 + log(2 pi e 0.35^2) = 2.82)" python3 -c '
+import json, sys
+o = json.load(open("eval8.json"))
+sys.exit(0 if abs(o["entropy"] - 2.82) < 0.05 else 1)'
+expect_ok "eval exact:8gaussians table" eval --data 8gaussians --model exact:8gaussians --n 300 --solver rk4 --steps 16
+check "eval table: nll, entropy and kl lines" \
+  test -n "$(grep '^nll ' "$T/out")" -a -n "$(grep '^entropy ' "$T/out")" -a -n "$(grep '^kl ' "$T/out")"
+expect_ok "eval a linear model on gaussian (linear:0,0,0,0 is the identity flow: p = N(0, I))" \
+  eval --data gaussian --model linear:0,0,0,0 --json --n 500
+check "eval linear:0,0,0,0 on gaussian: nll = entropy exactly (kl 0)" \
+  python3 -c 'import json, sys; o = json.loads(sys.stdin.read()); sys.exit(0 if abs(o["kl"]) < 1e-5 else 1)' <"$T/out"
+expect_ok "eval checkerboard with a model: the entropy is log 32 on the board" \
+  eval --data checkerboard --model linear:0,0,0,0 --json --n 200
+check "eval checkerboard: entropy = log 32, nll finite" python3 -c '
+import json, math, sys
+o = json.loads(sys.stdin.read())
+sys.exit(0 if abs(o["entropy"] - math.log(32)) < 1e-5 and o["nll"] > 0 and o["kl"] > 0 else 1)' <"$T/out"
+
+# field and integrate of a linear model: u = A x; the flow of a rotation is exact.
+printf 'x0,x1\n1,0\n0,2\n-1.5,0.5\n' >lx.csv
+expect_ok "field of linear:1,2,3,4" field --model linear:1,2,3,4 --t 0.3 --x lx.csv --out lu.csv
+check "field of linear: u = A x" test "$(tail -n +2 lu.csv | tr '\n' ' ')" = "1,3 4,8 -0.5,-2.5 "
+expect_ok "integrate linear:0,-1,1,0 (rotation) from t 0 to 1, rk4 64 steps" \
+  integrate --model linear:0,-1,1,0 --x lx.csv --t0 0 --t1 1 --solver rk4 --steps 64 --out lr.csv
+check "integrate rotation = exp(tA) x = (x cos 1 - y sin 1, x sin 1 + y cos 1) within 1e-5" \
+  awk -F, 'FNR == 1 { next } FILENAME == ARGV[1] { a[FNR] = $1; b[FNR] = $2; next }
+           { c = cos(1); s = sin(1); e1 = a[FNR] * c - b[FNR] * s - $1; e2 = a[FNR] * s + b[FNR] * c - $2;
+             if (e1 < 0) e1 = -e1; if (e2 < 0) e2 = -e2; if (e1 > 1e-5 || e2 > 1e-5) bad = 1 } END { exit bad }' lx.csv lr.csv
+expect_ok "integrate backwards (t 1 to 0.25) with a trajectory to .csv" \
+  integrate --model linear:0,-1,1,0 --x lx.csv --t0 1 --t1 0.25 --steps 3 --trajectory --out ltr.csv
+check "backward trajectory .csv: step,t,i header, times from 1 down to 0.25" \
+  test "$(head -n 1 ltr.csv)" = "step,t,i,x0,x1" -a "$(sed -n 2p ltr.csv | cut -d, -f1-3)" = "0,1,0" \
+  -a "$(sed -n 5p ltr.csv | cut -d, -f1-3)" = "1,0.75,0" -a "$(tail -n 1 ltr.csv | cut -d, -f1-3)" = "3,0.25,2"
+check "the trajectory starts at --x" cmp -s <(sed -n 2,4p ltr.csv | cut -d, -f4-) <(tail -n +2 lx.csv)
+expect_ok "integrate --trajectory to .npy" integrate --model exact:8gaussians --x lx.csv --t0 0 --t1 1 --steps 5 \
+  --trajectory --out ltr.npy
+check "integrate trajectory .npy shape (6, 3, 2)" grep -q "'shape': (6, 3, 2), }" <(npy_header ltr.npy)
+expect_ok "integrate to .svg" integrate --model exact:8gaussians --x lx.csv --t0 0 --t1 1 --trajectory --out ltr.svg
+check "integrate .svg draws the paths and the title" \
+  test "$(grep -c '<polyline' ltr.svg)" -eq 3 -a -n "$(grep 'rill integrate: exact:8gaussians' ltr.svg)"
+expect_ok "integrate from t 0 to 1 equals sample --x0 (the same flow)" \
+  integrate --model m.safetensors --x x0.csv --t0 0 --t1 1 --steps 5 --out ix.csv
+check "integrate 0 -> 1 = sample --x0, bit for bit" cmp -s ix.csv t5b.csv
+expect_ok "integrate --threads 2" integrate --model m.safetensors --x x0.csv --t0 0 --t1 1 --steps 5 --threads 2 --out ix2.csv
+check "integrate --threads 2 gives the bits of one thread" cmp -s ix.csv ix2.csv
+
+# Round trip (issue 15): a shipped model, forward then backward with RK4/64, returns the points within 1e-3.
+max_abs_diff() {
+  paste -d, "$1" "$2" | awk -F, -v d="$3" 'NR > 1 { for (j = 1; j <= d; ++j) { e = $j - $(j + d); if (e < 0) e = -e; if (e > m) m = e } }
+    END { printf "%.3g\n", m }'
+}
+expect_ok "data: 1000 noise points" data --data gaussian --n 1000 --seed 11 --out rt0.csv
+expect_ok "integrate moons forward 0 -> 1 (rk4, 64)" integrate --model moons --x rt0.csv --t0 0 --t1 1 --solver rk4 --steps 64 --out rt1.npy
+expect_ok "integrate moons backward 1 -> 0 (rk4, 64)" integrate --model moons --x rt1.npy --t0 1 --t1 0 --solver rk4 --steps 64 --out rt2.csv
+RT=$(max_abs_diff rt0.csv rt2.csv 2)
+check "round trip noise -> data -> noise: largest error $RT <= 1e-3" awk -v e="$RT" 'BEGIN { exit !(e <= 1e-3) }'
+expect_ok "data: 1000 moons points" data --data moons --n 1000 --seed 12 --out rd0.csv
+expect_ok "integrate moons backward 1 -> 0" integrate --model moons --x rd0.csv --t0 1 --t1 0 --solver rk4 --steps 64 --out rd1.csv
+expect_ok "integrate moons forward 0 -> 1" integrate --model moons --x rd1.csv --t0 0 --t1 1 --solver rk4 --steps 64 --out rd2.csv
+RT=$(max_abs_diff rd0.csv rd2.csv 2)
+check "round trip data -> noise -> data: largest error $RT <= 1e-3" awk -v e="$RT" 'BEGIN { exit !(e <= 1e-3) }'
+
+# logp of exact:8gaussians against the mixture's closed-form log-density (issue 13: RK4/64 within 1e-3 nats).
+expect_ok "data: 1000 points of 8gaussians" data --data 8gaussians --n 1000 --seed 13 --out g8.csv
+expect_ok "logp exact:8gaussians (rk4, 64 steps) to .csv" logp --model exact:8gaussians --x g8.csv --steps 64 --out g8lp.csv
+check "logp .csv: header logp and one value per point" test "$(head -n 1 g8lp.csv)" = logp -a "$(lines g8lp.csv)" -eq 1001
+mixture_err() {
+  python3 - g8.csv g8lp.csv <<'PY'
+import math, sys
+pts = [tuple(map(float, l.split(","))) for l in open(sys.argv[1]).read().split()[1:]]
+lp = [float(v) for v in open(sys.argv[2]).read().split()[1:]]
+s = 0.35
+def logmix(x, y):
+    t = [math.log(1 / 8) - ((x - 4 * math.cos(k * math.pi / 4)) ** 2 + (y - 4 * math.sin(k * math.pi / 4)) ** 2) / (2 * s * s)
+         - math.log(2 * math.pi * s * s) for k in range(8)]
+    m = max(t)
+    return m + math.log(sum(math.exp(v - m) for v in t))
+assert len(pts) == len(lp) == 1000
+print("%.3g" % max(abs(logmix(x, y) - v) for (x, y), v in zip(pts, lp)))
+PY
+}
+ME=$(mixture_err)
+check "logp exact:8gaussians = the mixture's log-density within 1e-3 nats at 1000 points (largest error $ME)" \
+  awk -v e="$ME" 'BEGIN { exit !(e != "" && e <= 1e-3) }'
+
+# logp of a linear model: log p_t(x) = log N(exp(-tA) x; 0, I) - t trace A, exact.
+printf 'x0,x1\n0.5,-1\n2,0.25\n-1,-1\n0,0\n' >llx.csv
+expect_ok "logp linear:0.3,-1,0.8,-0.5 at t 0.7 (rk4, 64) to .npy" \
+  logp --model linear:0.3,-1,0.8,-0.5 --x llx.csv --t 0.7 --steps 64 --out llp.npy
+check "logp .npy: '<f4' shape (4,)" grep -q "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }" <(npy_header llp.npy)
+check "logp .npy size = 128 + 4*4" test "$(size_of llp.npy)" -eq 144
+linear_err() {
+  python3 - llx.csv llp.npy <<'PY'
+import math, struct, sys
+A = [[0.3, -1.0], [0.8, -0.5]]
+t = 0.7
+def expm(M, terms=40):  # exp(M) for 2x2 by its series (|M| is small)
+    E = [[1.0, 0.0], [0.0, 1.0]]
+    T = [[1.0, 0.0], [0.0, 1.0]]
+    for k in range(1, terms):
+        T = [[sum(T[i][l] * M[l][j] for l in range(2)) / k for j in range(2)] for i in range(2)]
+        E = [[E[i][j] + T[i][j] for j in range(2)] for i in range(2)]
+    return E
+E = expm([[-t * a for a in row] for row in A])
+pts = [tuple(map(float, l.split(","))) for l in open(sys.argv[1]).read().split()[1:]]
+raw = open(sys.argv[2], "rb").read()[128:]
+lp = struct.unpack("<%df" % (len(raw) // 4), raw)
+err = 0
+for (x, y), v in zip(pts, lp):
+    x0, y0 = E[0][0] * x + E[0][1] * y, E[1][0] * x + E[1][1] * y
+    want = -0.5 * (x0 * x0 + y0 * y0) - math.log(2 * math.pi) - t * (A[0][0] + A[1][1])
+    err = max(err, abs(want - v))
+assert len(lp) == len(pts) == 4
+print("%.3g" % err)
+PY
+}
+LE=$(linear_err)
+check "logp linear = log N(exp(-tA) x) - t trace A within 1e-5 (largest error $LE)" awk -v e="$LE" 'BEGIN { exit !(e != "" && e <= 1e-5) }'
+expect_ok "logp at --t 0 to stdout" logp --model moons --x llx.csv --t 0 --out -
+check "logp at t = 0 is log N(x; 0, I) (the source)" python3 -c '
+import math, sys
+v = [float(s) for s in open(sys.argv[1]).read().split()[1:]]
+pts = [(0.5, -1), (2, 0.25), (-1, -1), (0, 0)]
+want = [-0.5 * (x * x + y * y) - math.log(2 * math.pi) for x, y in pts]
+sys.exit(0 if len(v) == 4 and max(abs(a - b) for a, b in zip(v, want)) < 1e-5 else 1)' "$T/out"
+expect_ok "logp of the trained model, 2500 points, --threads 1" logp --model m.safetensors --x true.npy --steps 4 --out lpt1.npy
+expect_ok "logp --threads 2" logp --model m.safetensors --x true.npy --steps 4 --threads 2 --out lpt2.npy
+check "logp --threads 2 gives the bits of one thread" cmp -s lpt1.npy lpt2.npy
+expect_ok "logp of a 3-D model" logp --model m3.safetensors --x p3.txt --steps 2 --solver euler --out lp3.csv
+check "logp of a 3-D model: one value per point" test "$(lines lp3.csv)" -eq "$(($(lines p3.txt) + 1))"
 
 # ---- export-c -----------------------------------------------------------------
 expect_ok "export-c" export-c --model m.safetensors --out m_model.h --name moons_small
@@ -464,6 +647,56 @@ check "'<f8' .npy gives 2 rows" test "$(lines "$T/out")" -eq 3
 make_npy r1.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }" "$ONE$ONE$ONE"
 refuse "a (n,) .npy is d = 1 (wrong dimension for a 2-D model)" 1 "has dimension 1; the model's is 2" "$O" \
   sample --model m.safetensors --x0 r1.npy --out "$O"
+
+# Formula models: a malformed formula is a malformed argument (exit 2); export-c and bench refuse formulas (exit 1).
+refuse "sample: linear: with 3 values" 2 "--model 'linear:1,2,3': linear: needs d² values for some d from 1 to 8, got 3" "$O" \
+  sample --model linear:1,2,3 --out "$O"
+refuse "field: linear: with a word" 2 "--model 'linear:1,x,0,1': linear: value 2 ('x') is not a decimal number" "$O" \
+  field --model linear:1,x,0,1 --t 0 --x x0.csv --out "$O"
+refuse "integrate: an unknown exact model" 2 "unknown exact model '9gaussians' (rill knows exact:8gaussians)" "$O" \
+  integrate --model exact:9gaussians --x x0.csv --t0 0 --t1 1 --out "$O"
+refuse "logp: linear: with an empty value" 2 "--model 'linear:1,,2,3': linear: value 2 ('') is not a decimal" "$O" \
+  logp --model linear:1,,2,3 --x x0.csv --out "$O"
+refuse "info: linear: with nothing" 2 "--model 'linear:'" "" info --model linear:
+refuse "eval: exact: of nothing" 2 "unknown exact model" "" eval --data moons --model exact:
+refuse "a formula name is never looked up as a file" 2 "unknown exact model 'm.safetensors'" "$O" \
+  sample --model exact:m.safetensors --out "$O"
+refuse "export-c refuses a formula model" 1 "'exact:8gaussians' is a formula model; formula models have no weights" \
+  "$T/o.h" export-c --model exact:8gaussians --out "$T/o.h"
+refuse "export-c refuses a linear model" 1 "formula models have no weights" "$T/o.h" export-c --model linear:1 --out "$T/o.h"
+refuse "bench refuses a formula model" 1 "formula models have no weights" "" bench --quick --model exact:8gaussians
+refuse "eval: a 3-D linear model on a 2-D dataset" 1 "is 3-dimensional; dataset moons is 2-dimensional" "" \
+  eval --data moons --model linear:1,0,0,0,1,0,0,0,1
+
+# integrate
+refuse "integrate: --t0 missing" 2 "--t0" "$O" integrate --model moons --x x0.csv --t1 1 --out "$O"
+refuse "integrate: --t1 out of range" 2 "--t1 must be in \[0, 1\]" "$O" integrate --model moons --x x0.csv --t0 0 --t1 2 --out "$O"
+refuse "integrate: --steps 0" 2 "--steps must be between 1 and" "$O" integrate --model moons --x x0.csv --t0 0 --t1 1 --steps 0 --out "$O"
+refuse "integrate: points of the wrong width" 1 "--x p3.txt has dimension 3; the model's is 2" "$O" \
+  integrate --model moons --x p3.txt --t0 0 --t1 1 --out "$O"
+refuse "integrate: NaN points" 1 "line 2: 'nan' (NaN or Inf) is not allowed" "$O" integrate --model moons --x nan.csv --t0 0 --t1 1 --out "$O"
+refuse "integrate: missing --x file" 1 "cannot open" "$O" integrate --model moons --x none.csv --t0 0 --t1 1 --out "$O"
+
+# logp: exit 2 for the command line, 1 for the data and the model; never an output file.
+refuse "logp: --steps 0" 2 "--steps must be between 1 and 1000000" "$O" logp --model moons --x x0.csv --steps 0 --out "$O"
+refuse "logp: --steps above the range" 2 "--steps must be between 1 and 1000000" "$O" logp --model moons --x x0.csv --steps 1000001 --out "$O"
+refuse "logp: --t out of range" 2 "--t must be in \[0, 1\]" "$O" logp --model moons --x x0.csv --t 1.5 --out "$O"
+refuse "logp: unknown solver" 2 "--solver must be one of" "$O" logp --model moons --x x0.csv --solver rk5 --out "$O"
+refuse "logp: no .svg output" 2 "unknown output format" "$T/o.svg" logp --model moons --x x0.csv --out "$T/o.svg"
+refuse "logp: a Hutchinson flag that does not exist yet" 2 "unknown flag --probes" "$O" logp --model moons --x x0.csv --probes 2 --out "$O"
+refuse "logp: points of the wrong width" 1 "--x p3.txt has dimension 3; the model's is 2" "$O" logp --model moons --x p3.txt --out "$O"
+refuse "logp: NaN in a CSV" 1 "line 2: 'nan' (NaN or Inf) is not allowed" "$O" logp --model moons --x nan.csv --out "$O"
+printf '1 2\n3 inf\n' >inf.csv
+refuse "logp: Inf in a CSV" 1 "line 2: 'inf' (NaN or Inf) is not allowed" "$O" logp --model moons --x inf.csv --out "$O"
+refuse "logp: NaN in a .npy" 1 "x\[1, 0\] is NaN or Inf" "$O" logp --model moons --x nanf.npy --out "$O"
+refuse "logp: a damaged model" 1 "damaged model" "$O" logp --model trunc.safetensors --x x0.csv --out "$O"
+# A flow that overflows on the way back: u = 1e20 x blows up every point but the origin.
+{ echo x0,x1; for i in $(seq 0 14); do if [ $((i % 5)) -eq 2 ]; then echo 0,0; else echo "$i,1"; fi; done; } >blow.csv
+refuse "logp: points whose integration overflows are named (ten indices and the count)" 1 \
+  "--x blow.csv: the integration back to t = 0 overflowed or gave NaN at 12 of 15 points (0-based: 0, 1, 3, 4, 5, 6, 8, 9, 10, 11, ...)" \
+  "$O" logp --model linear:1e20,0,0,1e20 --x blow.csv --out "$O"
+{ echo x0,x1; echo 0,0; echo 1,1; echo 0,0; } >blow2.csv
+refuse "logp: one overflowing point" 1 "at 1 of 3 points (0-based: 1)$" "$O" logp --model linear:1e20,0,0,1e20 --x blow2.csv --out "$O"
 
 # Interrupted while writing (once the temporary file exists): no partial
 # output and no temporary file. `data` computes 5 M points at once, then
