@@ -27,6 +27,8 @@ int run_sample(const Args& args) {
   const int threads = parse_threads(args);
 
   const auto model = load_model(args.text("--model"));
+  const Condition cond = parse_condition(args, *model);
+  const ConditionedField conditioned(*model, cond);
   const int d = model->dim();
   std::vector<float> x;
   long n = n_flag;
@@ -52,7 +54,7 @@ int run_sample(const Args& args) {
   check_output_path(out);
 
   integrate_points(*model, opt.solver, opt.steps, x.data(), n, 0.0f, 1.0f, want_traj ? traj.data() : nullptr,
-                   threads);
+                   threads, conditioned.field());
 
   long bad = 0;
   for (long i = 0; i < n; ++i)
@@ -66,6 +68,7 @@ int run_sample(const Args& args) {
   std::string title = "rill sample: " + model_label(*model) + ", n = " + std::to_string(n) + ", " +
                       rill::solver_name(opt.solver) + ", " + std::to_string(opt.steps) + " steps";
   title += from_file ? ", x0 from " + args.text("--x0") : ", seed " + std::to_string(opt.seed);
+  if (cond.given()) title += ", class " + std::to_string(cond.cls);
   if (want_traj) {
     const std::vector<float> times = trajectory_times(0.0f, 1.0f, opt.steps);
     write_trajectory(out, format, traj.data(), times.data(), opt.steps, n, d, title);
@@ -98,6 +101,8 @@ const Command& sample_command() {
         for (const Flag& s : sampling_flags()) f.push_back(s);
         f.push_back({"--x0", "FILE", nullptr, "starting points (.npy or .csv, n x d) instead of drawing them"});
         f.push_back({"--trajectory", nullptr, nullptr, "write every step, not only the samples"});
+        f.push_back({"--class", "K", nullptr, "for a class-conditioned model: samples of class K (0-based); none: unconditional"});
+        f.push_back({"--guidance", "W", "1", "with --class: u0 + W (u_K - u0), classifier-free guidance (2 evaluations when W != 0, 1)"});
         f.push_back(threads_flag());
         return f;
       }(),

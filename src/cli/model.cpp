@@ -7,6 +7,7 @@
 
 #include <cstdio>
 
+#include "cli/args.h"
 #include "cli/fail.h"
 #include "rill/density.h"
 #include "rill/runner.h"
@@ -84,13 +85,16 @@ namespace {
 // with its memory: one scratch arena per worker (the first also the Runner's own).
 class HeapRunner {
  public:
-  HeapRunner(const LoadedModel& m, int chunk, int threads) {
-    const std::size_t bytes = (m.is_formula() ? rill::Runner::scratch_bytes(m.field(), chunk)
-                                              : rill::Runner::scratch_bytes(m.mlp.spec, chunk)) +
+  HeapRunner(const LoadedModel& m, int chunk, int threads, const rill::VectorField* field = nullptr) {
+    const std::size_t bytes = (field != nullptr  ? rill::Runner::scratch_bytes(*field, chunk)
+                               : m.is_formula() ? rill::Runner::scratch_bytes(m.field(), chunk)
+                                                : rill::Runner::scratch_bytes(m.mlp.spec, chunk)) +
                               rill::Arena::kAlign;  // any alignment
     mem_.assign(static_cast<std::size_t>(threads), std::vector<unsigned char>(bytes));
     for (auto& block : mem_) arenas_.emplace_back(block.data(), block.size());
-    runner_ = m.is_formula() ? rill::Runner(m.field(), chunk, arenas_[0]) : rill::Runner(m.mlp, chunk, arenas_[0]);
+    runner_ = field != nullptr    ? rill::Runner(*field, chunk, arenas_[0])
+              : m.is_formula() ? rill::Runner(m.field(), chunk, arenas_[0])
+                               : rill::Runner(m.mlp, chunk, arenas_[0]);
     if (threads > 1) {
       pool_.reset(new rill::ThreadPool(threads));
       runner_.set_workers(pool_.get(), arenas_.data());
@@ -107,6 +111,32 @@ class HeapRunner {
 };
 
 }  // namespace
+
+Condition parse_condition(const Args& args, const LoadedModel& m) {
+  Condition c;
+  if (args.has("--guidance") && !args.has("--class"))
+    args.fail("--guidance needs a condition (--class K): guidance weighs the conditional field against the unconditional");
+  if (!args.has("--class")) return c;
+  const long long k = args.integer("--class", 0, rill::ConditionSpec::kMaxCount - 1);
+  c.guidance = static_cast<float>(args.real("--guidance", -100.0, 100.0));
+  const rill::ConditionSpec& spec = m.mlp.spec.condition;
+  if (m.is_formula() || spec.kind != rill::ConditionSpec::Kind::cls)
+    runtime_error("--class %lld: the model %s has no class condition (its condition is %s)", k, m.path.c_str(),
+                  m.is_formula() ? "none" : spec.kind == rill::ConditionSpec::Kind::vector ? "a vector" : "none");
+  if (k >= spec.count)
+    runtime_error("--class %lld: the model has classes 0..%d", k, spec.count - 1);
+  c.cls = static_cast<int>(k);
+  return c;
+}
+
+ConditionedField::ConditionedField(const LoadedModel& m, const Condition& c)
+    : given_(c.given()),
+      row_(static_cast<std::size_t>(m.mlp.spec.condition.features() > 0 ? m.mlp.spec.condition.features() : 1)),
+      uc_(m.mlp, rill::MlpCondition{row_.data(), 0}),
+      u0_(m.mlp),
+      guided_(u0_, uc_, c.guidance) {
+  if (given_) m.mlp.spec.condition.encode_class(c.cls, row_.data());
+}
 
 std::string model_label(const LoadedModel& m) {
   if (m.is_formula()) return m.path;
@@ -126,12 +156,12 @@ void check_density_source(const LoadedModel& m) {
 }
 
 void integrate_points(const LoadedModel& m, rill::Solver solver, int steps, float* x, long n, float t0, float t1,
-                      float* trajectory, int threads) {
+                      float* trajectory, int threads, const rill::VectorField* field) {
   if (threads < 1) threads = 1;
   // Chunks of at most kChunk rows, and at least one per thread.
   const long per_thread = (n + threads - 1) / threads;
   const int chunk = static_cast<int>(per_thread < 1 ? 1 : per_thread < kChunk ? per_thread : kChunk);
-  HeapRunner runner(m, chunk, threads);
+  HeapRunner runner(m, chunk, threads, field);
   rill::RunOptions run;
   run.solver = solver;
   run.steps = steps;
@@ -142,9 +172,9 @@ void integrate_points(const LoadedModel& m, rill::Solver solver, int steps, floa
   if (st != rill::Status::ok) runtime_error("integration failed: %s", rill::status_message(st));
 }
 
-void eval_field(const LoadedModel& m, float t, const float* x, long n, float* out) {
+void eval_field(const LoadedModel& m, float t, const float* x, long n, float* out, const rill::VectorField* field) {
   const int chunk = n < 1 ? 1 : n < kChunk ? static_cast<int>(n) : kChunk;
-  HeapRunner runner(m, chunk, 1);
+  HeapRunner runner(m, chunk, 1, field);
   const rill::Status st = runner->field(x, n, t, out);
   if (st != rill::Status::ok) runtime_error("field evaluation failed: %s", rill::status_message(st));
 }

@@ -56,14 +56,46 @@ std::string model_label(const LoadedModel& m);
 // passes today; a runtime error (exit 1) when a model's source is another.
 void check_density_source(const LoadedModel& m);
 
+// The condition of one run (formats.md "Guidance"): --class K (0-based) and
+// --guidance W (default 1). No --class: the model's own field, one evaluation.
+struct Condition {
+  int cls = -1;
+  float guidance = 1.0f;
+  bool given() const { return cls >= 0; }
+};
+class Args;
+// Reads --class and --guidance: a malformed value, or --guidance without
+// --class, is a usage error (exit 2); a class the model does not have, or a
+// class on a model without a class condition, is a runtime error (exit 1).
+Condition parse_condition(const Args& args, const LoadedModel& m);
+
+// The field a run integrates: the model's own, or its class-conditional field
+// with guidance u0 + w·(uc − u0) (w = 1: uc alone, w = 0: u0 alone).
+class ConditionedField {
+ public:
+  ConditionedField(const LoadedModel& m, const Condition& c);
+  ConditionedField(const ConditionedField&) = delete;
+  ConditionedField& operator=(const ConditionedField&) = delete;
+  // null: the model's own field (no condition given).
+  const rill::VectorField* field() const { return given_ ? &guided_ : nullptr; }
+
+ private:
+  bool given_;
+  std::vector<float> row_;  // the class's one-hot row
+  rill::MlpField uc_, u0_;
+  rill::GuidedField guided_;
+};
+
 // Integrates x (n × d, in place) from t0 to t1 (steps >= 1, n >= 0).
 // trajectory (optional): (steps + 1) × n × d. threads > 1 integrates ranges
 // of rows side by side (rows are independent: the same bits). Runtime error
 // if the core fails.
+// field: the conditioned field to run instead of the model's own (null: the model's).
 void integrate_points(const LoadedModel& m, rill::Solver solver, int steps, float* x, long n, float t0, float t1,
-                      float* trajectory, int threads = 1);
+                      float* trajectory, int threads = 1, const rill::VectorField* field = nullptr);
 // out = u_t(x) for n points.
-void eval_field(const LoadedModel& m, float t, const float* x, long n, float* out);
+void eval_field(const LoadedModel& m, float t, const float* x, long n, float* out,
+                const rill::VectorField* field = nullptr);
 // logp[i] = log p_t(x_i) in nats for n points (rill::log_prob: exact
 // divergence, integrated back from t to 0 by `steps` steps of `solver`), in
 // chunks of rows, on `threads` threads (the same bits). Non-finite values are

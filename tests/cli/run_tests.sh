@@ -715,5 +715,15 @@ RC=$?
 interrupted_cleanly() { [ $SEEN = yes ] && [ $RC -ne 0 ] && [ ! -e "$T/big.csv" ] && ! tmp_seen; }
 check "Ctrl-C while writing (temporary file seen: $SEEN): no partial file, no temporary file (exit $RC)" interrupted_cleanly
 
+# --- conditions on the command line (issue 12): --class and --guidance ---
+# (a class-conditioned model's fields against PyTorch: make pytorch-test)
+refuse "sample --class on an unconditioned model" 1 "--class 1: the model .* has no class condition" "$T/cls.npy" \
+  sample --model moons --class 1 --n 5 --out "$T/cls.npy"
+refuse "sample --guidance without --class" 2 "--guidance needs a condition (--class K)" "$T/cls.npy" \
+  sample --model moons --guidance 2 --n 5 --out "$T/cls.npy"
+refuse "field --class -1" 2 "--class" "$T/cls.npy" field --model moons --t 0.5 --x "$T/pts.csv" --out "$T/cls.npy" --class -1
+refuse "field --class on a formula model" 1 "has no class condition" "$T/cls.npy" \
+  field --model exact:8gaussians --t 0.5 --x "$T/pts.csv" --out "$T/cls.npy" --class 0
+
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
