@@ -72,7 +72,7 @@ qemu_run = timeout 60 $(MCU_QEMU_$(call family,$(1))) $(MCU_QEMU_OPTS)
 # The demo's model (and bare.cpp's), and the run whose hash the demo prints (src/mcu/demo_settings.h).
 MCU_MODEL := web/models/moons.safetensors
 MCU_DEMO_HASH_ARGS := heun 10 42 8
-MCU_FW_OBJS = $(MCU_STARTUP_$(call family,$(1))) src/mcu/print.o
+MCU_FW_OBJS = $(MCU_STARTUP_$(call family,$(1))) src/mcu/board_semihost.o src/mcu/print.o
 
 .PHONY: mcu mcu-size mcu-test mcu-run
 mcu: $(B)/mcu/librill.a $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/librill.a $(B)/mcu/$(v)/demo.elf)
@@ -123,7 +123,7 @@ $(B)/mcu/$(1)/bare.hash: $(B)/mcu/$(1)/bare.elf $(B)/golden/golden $(MCU_MODEL)
 	if [ -n "$$$$got" ] && [ "$$$$got" = "$$$$want" ]; then echo "$(1) bare.elf: hash $$$$got = the demo's"; echo "$$$$got" > $$@; \
 	else echo "$(1) bare.elf: hash '$$$$got', the demo's (native) '$$$$want': bare.cpp does not sample $(MCU_MODEL)"; exit 1; fi
 -include $(patsubst %.cpp,$(B)/mcu/$(1)/obj/%.d,$(MCU_SRCS) src/mcu/main.cpp src/mcu/bare.cpp tests/mcu/mcu_tests.cpp) \
-  $(patsubst %.c,$(B)/mcu/$(1)/obj/%.d,src/mcu/startup.c src/mcu/startup_riscv.c src/mcu/print.c) \
+  $(patsubst %.c,$(B)/mcu/$(1)/obj/%.d,src/mcu/startup.c src/mcu/startup_riscv.c src/mcu/board_semihost.c src/mcu/print.c) \
   $(B)/mcu/$(1)/obj/src/mcu/main_base.d $(wildcard $(B)/mcu/$(1)/obj/footprint-*.d)
 endef
 $(foreach v,$(MCU_VARIANTS),$(eval $(call MCU_VARIANT_RULES,$(v))))

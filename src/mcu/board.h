@@ -1,6 +1,7 @@
-/* board.h — what rill's Cortex-M firmware (demo and tests) needs from the board:
- * text out, exit status, stack painting, a cycle counter. startup.c implements
- * it for QEMU's mps2 boards through semihosting. */
+/* board.h — what rill's firmware (demo and tests) needs from the board: text
+ * out, exit status, stack painting, a cycle counter. board_semihost.c holds
+ * what every core shares; startup.c (QEMU's mps2 Cortex-M boards) and
+ * startup_riscv.c (QEMU's RISC-V virt machine) the rest. */
 #ifndef RILL_MCU_BOARD_H
 #define RILL_MCU_BOARD_H
 #include <stddef.h>
@@ -12,6 +13,7 @@ extern "C" {
 
 enum { BOARD_EXIT_FAULT = 99 };
 
+int board_semihost(int op, const void *arg); /* one semihosting call (start-up file: per core) */
 void board_puts(const char *s);            /* semihosting SYS_WRITE0 */
 void board_exit(int code);                 /* qemu's exit status becomes `code` */
 int board_cmdline(char *buf, int cap);     /* semihosting SYS_GET_CMDLINE; returns its length */

@@ -13,7 +13,6 @@
 #include "mcu/board.h"
 
 extern uint32_t __data_load__, __data_start__, __data_end__, __bss_start__, __bss_end__;
-extern uint32_t __StackLimit;
 void __StackTop(void); /* a linker symbol, declared as a function so the vector table can hold it */
 extern void (*__init_array_start[])(void);
 extern void (*__init_array_end[])(void);
@@ -21,58 +20,19 @@ int main(void);
 
 /* ---- semihosting -------------------------------------------------------- */
 
-static int semihost(int op, const void *arg) {
+int board_semihost(int op, const void *arg) {
   register int r0 __asm__("r0") = op;
   register const void *r1 __asm__("r1") = arg;
   __asm__ volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
   return r0;
 }
 
-void board_puts(const char *s) { semihost(0x04 /* SYS_WRITE0 */, s); }
-
-void board_exit(int code) {
-  board_flush();
-  /* SYS_EXIT_EXTENDED with ADP_Stopped_ApplicationExit: qemu exits with `code`. */
-  const uint32_t block[2] = {0x20026u, (uint32_t)code};
-  semihost(0x20, block);
-  for (;;) semihost(0x18 /* SYS_EXIT, if the extended call is missing */, (const void *)0x20026u);
-}
-
-/* The command line qemu passes (-semihosting-config ...,arg=a,arg=b gives "a b"). */
-int board_cmdline(char *buf, int cap) {
-  struct { char *buf; int len; } block = {buf, cap};
-  if (cap < 1) return 0;
-  buf[0] = '\0';
-  if (semihost(0x15 /* SYS_GET_CMDLINE */, &block) != 0) { buf[0] = '\0'; return 0; }
-  if (block.len >= cap) block.len = cap - 1;
-  buf[block.len] = '\0';
-  return block.len;
-}
-
-/* ---- stack painting ----------------------------------------------------- */
-
-#define PAINT 0xC0FFEE11u
+/* ---- the stack pointer (board_semihost.c paints the stack) --------------- */
 
 uintptr_t board_sp(void) {
   uintptr_t sp;
   __asm__ volatile("mov %0, sp" : "=r"(sp));
   return sp;
-}
-
-/* Fills the free stack below the caller's frame with PAINT. noinline: its own
- * frame sits below the caller's and is painted over by the next call. */
-__attribute__((noinline)) uintptr_t board_stack_paint(void) {
-  uintptr_t sp = board_sp();
-  for (volatile uint32_t *p = &__StackLimit; (uintptr_t)p < sp - 16; ++p) *p = PAINT;
-  return sp;
-}
-
-/* Bytes of stack used below `top` since the last paint: the deepest word that
- * no longer holds the paint. */
-uint32_t board_stack_used(uintptr_t top) {
-  const uint32_t *p = &__StackLimit;
-  while ((uintptr_t)p < top && *p == PAINT) ++p;
-  return (uintptr_t)p >= top ? 0u : (uint32_t)(top - (uintptr_t)p);
 }
 
 /* ---- time: SysTick on the processor clock ------------------------------

@@ -12,7 +12,7 @@
 #include "mcu/board.h"
 
 extern uint32_t __data_load__, __data_start__, __data_end__, __bss_start__, __bss_end__;
-extern uint32_t __StackLimit, __StackTop;
+extern uint32_t __StackTop;
 extern void (*__init_array_start[])(void);
 extern void (*__init_array_end[])(void);
 int main(void);
@@ -22,7 +22,7 @@ int main(void);
 /* The RISC-V semihosting call: op in a0, argument in a1, result in a0. The
  * three instructions must be uncompressed and together (the debugger and QEMU
  * recognise ebreak by its neighbours). */
-static int semihost(int op, const void *arg) {
+int board_semihost(int op, const void *arg) {
   register int a0 __asm__("a0") = op;
   register const void *a1 __asm__("a1") = arg;
   __asm__ volatile(
@@ -33,45 +33,12 @@ static int semihost(int op, const void *arg) {
   return a0;
 }
 
-void board_puts(const char *s) { semihost(0x04 /* SYS_WRITE0 */, s); }
-
-void board_exit(int code) {
-  board_flush();
-  const uint32_t block[2] = {0x20026u, (uint32_t)code}; /* SYS_EXIT_EXTENDED, ADP_Stopped_ApplicationExit */
-  semihost(0x20, block);
-  for (;;) semihost(0x18, (const void *)0x20026u);
-}
-
-int board_cmdline(char *buf, int cap) {
-  struct { char *buf; int len; } block = {buf, cap};
-  if (cap < 1) return 0;
-  buf[0] = '\0';
-  if (semihost(0x15 /* SYS_GET_CMDLINE */, &block) != 0) { buf[0] = '\0'; return 0; }
-  if (block.len >= cap) block.len = cap - 1;
-  buf[block.len] = '\0';
-  return block.len;
-}
-
-/* ---- stack painting ----------------------------------------------------- */
-
-#define PAINT 0xC0FFEE11u
+/* ---- the stack pointer (board_semihost.c paints the stack) --------------- */
 
 uintptr_t board_sp(void) {
   uintptr_t sp;
   __asm__ volatile("mv %0, sp" : "=r"(sp));
   return sp;
-}
-
-__attribute__((noinline)) uintptr_t board_stack_paint(void) {
-  uintptr_t sp = board_sp();
-  for (volatile uint32_t *p = &__StackLimit; (uintptr_t)p < sp - 16; ++p) *p = PAINT;
-  return sp;
-}
-
-uint32_t board_stack_used(uintptr_t top) {
-  const uint32_t *p = &__StackLimit;
-  while ((uintptr_t)p < top && *p == PAINT) ++p;
-  return (uintptr_t)p >= top ? 0u : (uint32_t)(top - (uintptr_t)p);
 }
 
 /* ---- time: minstret, instructions retired ------------------------------
