@@ -204,6 +204,7 @@ class Learn {
       this.note('learn-field-note', 'Each entry of A must be a number between −10 and 10.', true);
       return;
     }
+    if (this.preset === 'exact' || v.every((x, i) => x === this.A[i])) return;  // nothing new (a second change on blur)
     this.A = v;
     const match = Object.entries(PRESETS).find(([, p]) => p.A && p.A.every((x, i) => x === v[i]));
     this.preset = match ? match[0] : 'custom';
@@ -438,9 +439,9 @@ class Learn {
       'and RK4 (h⁴) are shown too. The leaf starts at x₀ = (1.5, 1) in the field of part 1 and runs from t = 0 to 1.',
       'Euler: x<sub>k+1</sub> = x<sub>k</sub> + h·u(x<sub>k</sub>) &nbsp;&nbsp; Heun: x<sub>k+1</sub> = x<sub>k</sub> + ' +
       '(h/2)·[u(x<sub>k</sub>) + u(x<sub>k</sub> + h·u(x<sub>k</sub>))] &nbsp;&nbsp; h = 1/n');
-    const cv = canvas('learn-euler-canvas', 'the exact path and the solvers\' polylines');
+    const cv = canvas('learn-euler-canvas', 'the exact path (white, dashed) and the polylines of Euler (red), midpoint (amber), Heun (green) and RK4 (violet)');
     const ll = canvas('learn-loglog-canvas', 'log-log plot of the global error against the step size h for four solvers');
-    this.plots.euler = new Plot(cv, LIN_EXTENT);
+    this.plots.euler = new Plot(cv, 2);
     this.loglog = ll;
     const n = slider('learn-euler-n', 'steps n', 1, 32, 1, 4);
     this.eulerN = n;
@@ -471,12 +472,6 @@ class Learn {
     this.eulerN.out.textContent = `${n} (h = ${n === 1 ? '1' : `1/${n}`})`;
     p.clear();
     const c = p.ctx, K = 100;
-    c.strokeStyle = '#ffffff'; c.lineWidth = 2; c.beginPath();
-    for (let k = 0; k <= K; k++) {
-      const [x, y] = p.toScreen(...apply(this.rill.matrixExp2x2(this.A, k / K), ...EULER_X0));
-      if (k) c.lineTo(x, y); else c.moveTo(x, y);
-    }
-    c.stroke();
     const exact = this.errors.exact, rows = [['solver', 'NFE', 'end-point error']], now = {};
     for (const s of Object.keys(SOLVER_NAMES)) {
       const { trajectory } = model.integrate(EULER_X0, { t0: 0, t1: 1, steps: n, solver: s, trajectory: true });
@@ -487,6 +482,14 @@ class Learn {
       now[s] = Math.hypot(trajectory[2 * n] - exact[0], trajectory[2 * n + 1] - exact[1]);
       rows.push([SOLVER_NAMES[s], String(n * EVALUATIONS[s]), now[s].toExponential(2)]);
     }
+    // The exact path exp(tA)·x₀ last, dashed, so the solvers' lines do not hide it.
+    c.strokeStyle = '#ffffff'; c.lineWidth = 2; c.setLineDash([6, 4]); c.beginPath();
+    for (let k = 0; k <= K; k++) {
+      const [x, y] = p.toScreen(...apply(this.rill.matrixExp2x2(this.A, k / K), ...EULER_X0));
+      if (k) c.lineTo(x, y); else c.moveTo(x, y);
+    }
+    c.stroke();
+    c.setLineDash([]);
     this.errors.now = { n, err: now };
     const table = document.getElementById('learn-euler-table');
     table.replaceChildren(...rows.map((r, i) => el('tr', {}, ...r.map((v, j) => {
