@@ -5,7 +5,7 @@
 #   make demo          wasm, then serve
 #   make wasm-test     rill.mjs under Node: same bits as the native library; every function of
 #                      rill.h exported, no import beyond the loader's two; the struct layouts
-#   make browser-test  the page in headless Chromium (playwright-core)
+#   make browser-test  the page in headless Chromium (playwright-core), then its Learn view (#learn)
 EMXX ?= em++
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -74,6 +74,7 @@ wasm-test: wasm $(B)/tests/wasm/native_vectors $(B)/golden/golden.json $(B)/rill
 browser-test: wasm $(B)/golden/golden.json
 	@[ -d node_modules/playwright-core ] || { echo "playwright-core is missing: run 'make deps'"; exit 1; }
 	node tests/browser/browser_test.mjs $(B)/web $(B)/browser-screenshot.png $(B)/golden
+	node tests/browser/learn_test.mjs $(B)/web $(B)/learn-screenshot.png
 
 # Debian's nodejs/npm only where there is no node/npm at all (a newer one may be installed otherwise).
 DEB_PKGS += emscripten chromium $(if $(shell command -v node),,nodejs) $(if $(shell command -v npm),,npm)

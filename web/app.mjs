@@ -609,4 +609,16 @@ async function main() {
   draw();
 }
 
+// The Learn view (learn.mjs) at #learn, in place of the demo's layout.
+function route() {
+  const learn = location.hash === '#learn';
+  $('learn').hidden = !learn;
+  document.querySelector('main.layout').hidden = learn;
+  document.querySelectorAll('nav.views a').forEach((a) => a.toggleAttribute('aria-current', (a.hash === '#learn') === learn));
+  if (learn) import('./learn.mjs').then((m) => m.showLearn($('learn'))).catch((e) => showMessage(`Learn: ${e.message}`));
+  else draw();
+}
+window.addEventListener('hashchange', route);
+route();
+
 main().finally(() => { document.body.dataset.ready = '1'; });
