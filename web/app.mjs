@@ -14,6 +14,7 @@ import { drawDataset, LISTED_DATASETS, looksLikeSafetensors, targetOf } from './
 import { TrainPanel } from './train_panel.mjs';
 import { fieldGrid, traceStreamlines } from './field.mjs';
 import { readInt, downloadBytes } from './ui.mjs';
+import { DensityView, ReadOut, gridSide } from './density.mjs';
 
 const $ = (id) => document.getElementById(id);
 const ANIMATION_SECONDS = 2.5;
@@ -155,6 +156,15 @@ async function setupModels() {
   yours.label = 'Yours';
   yours.id = 'user-models';
   select.append(yours);
+  // Models that are formulas (rill.loadModel by name): the closed-form field of the 8gaussians mixture.
+  const formulas = document.createElement('optgroup');
+  formulas.label = 'Formulas';
+  for (const name of ['exact:8gaussians']) {
+    const value = `formula:${name}`;
+    addOption(formulas, value, name);
+    state.entries.set(value, { value, label: name, bytes: name, dataset: name.split(':')[1], formula: true });
+  }
+  select.append(formulas);
   select.addEventListener('change', async () => {
     if (await selectEntry(select.value)) await sampleNow();
   });
@@ -185,9 +195,13 @@ async function selectEntry(value, opened = null) {
     state.result = null;
     sampler.cancel();  // samples of the previous model must not arrive late
     sampler.load(entry.bytes);
+    density.load(entry.bytes);
     select.value = value;
-    $('show-field').disabled = model.info.dim !== 2;  // the arrows live in the plane
-    $('show-field').parentElement.title = model.info.dim !== 2 ? 'the field overlay needs a 2-D model' : '';
+    for (const id of ['show-field', 'show-density']) {  // the arrows and the heat map live in the plane
+      $(id).disabled = model.info.dim !== 2;
+      $(id).parentElement.title = model.info.dim !== 2 ? 'this overlay needs a 2-D model' : '';
+    }
+    $('download').disabled = !!entry.formula;
     showInfo();
     draw();
     return true;
@@ -232,8 +246,8 @@ async function openFile(file) {
 
 const ACT_LABEL = { silu: 'SiLU', relu: 'ReLU', tanh: 'tanh', gelu: 'GELU', gelu_tanh: 'GELU (tanh)' };
 function showInfo() {
-  const { info } = state.model, meta = info.metadata, e = state.entry;
-  const rows = [
+  const { info } = state.model, meta = info.metadata ?? {}, e = state.entry;
+  const rows = info.formula ? [['model', e.label], ['formula', 'the closed-form field of the 8gaussians mixture (no network)']] : [
     ['model', e.label],
     ['network', `${info.dim}+${info.timeK ? 2 * info.timeK : 1} → ${info.width} × ${info.depth} → ${info.dim}, ${ACT_LABEL[info.activation] ?? info.activation}`],
     ['time input', info.timeK ? `sin/cos, K = ${info.timeK}` : 'raw t'],
@@ -386,6 +400,7 @@ function explain() {
   } else {
     hint.hidden = true;
   }
+  explainDensity();
   const field = $('show-field').checked && !$('show-field').disabled;
   fieldNote.hidden = !field;
   if (!field) return;
@@ -398,6 +413,26 @@ function explain() {
     text += ' Near t = 1 the field points away from the data, outwards: with independent coupling the noise x₀ at a data point x ' +
       'could be anything, so the average velocity there is u₁(x) = x − E[x₀] = x. It is the mean motion of the pairs passing x, not a pull towards data.';
   fieldNote.textContent = text;
+}
+
+/** What the heat map is, and what it costs, for the current settings. */
+function explainDensity() {
+  const note = $('explain-density'), on = densityOn();
+  note.hidden = !on;
+  if (!on) return;
+  const s = densitySettings(), k = gridSide(s.steps, s.solver), evals = EVALUATIONS[s.solver];
+  note.textContent = `Heat map: log p_t(x) in nats at t = ${s.t.toFixed(2)}, the density of the model's flow, each of ${k} × ${k} grid ` +
+    `points integrated back to t = 0 with the exact divergence (${s.solver}, ${s.steps} steps). It costs about 3 field evaluations ` +
+    `per grid point per step${evals > 1 ? ` and evaluation (${s.solver} makes ${evals} a step)` : ''}: ${(3 * k * k * s.steps * evals).toLocaleString('en')} here. ` +
+    'Grey: no density (the way back is not finite). Hover, or focus the plot and use the arrow keys, to read log p at a point.';
+}
+
+const densityOn = () => $('show-density').checked && !$('show-density').disabled && !!state.model;
+/** The density view's settings: the slider's t and the form's solver and steps (the last valid ones). */
+function densitySettings() {
+  const steps = Number($('steps').value);
+  if (Number.isInteger(steps) && steps >= 1 && steps <= 10000) state.densitySteps = steps;
+  return { t: state.t, steps: state.densitySteps ?? 20, solver: $('solver').value };
 }
 
 /** The view: [-5, 5]² unless the samples reach further. */
@@ -415,7 +450,7 @@ function setTime(t) {
   state.t = Math.max(0, Math.min(1, t));
   $('time').value = state.t.toFixed(2);
   $('time-label').textContent = `t = ${state.t.toFixed(2)}`;
-  if ((state.t >= 0.9) !== before || $('field-style').value === 'streamlines') explain();
+  if ((state.t >= 0.9) !== before || $('field-style').value === 'streamlines' || densityOn()) explain();
   draw();
 }
 
@@ -496,6 +531,13 @@ function draw() {
   plot.extent = state.extent;
   plot.clear();
   const r = state.result;
+  $('plot').tabIndex = densityOn() ? 0 : -1;  // focus the plot to move the read-out's probe
+  if (densityOn()) {
+    density.want({ ...densitySettings(), ext: state.extent });
+    density.draw(plot);
+  }
+  readout?.update();
+  readout?.drawProbe();
   if ($('show-target').checked) {
     const tg = target();
     if (tg) plot.points(tg, 2, THEME.target, 2);
@@ -523,6 +565,7 @@ function draw() {
 
 // ---- wiring ----
 let sampler = null;  // made once rill.wasm is compiled
+let density = null, readout = null;  // the density view (density.mjs), made with the sampler
 window.rillDemo = {
   lastSamples: null,
   lastRun: null,
@@ -535,6 +578,10 @@ window.rillDemo = {
   get trainPreview() { return train?.previewX ?? null; },
   /** The target overlay's points (rill.drawDataset, cached), or null. */
   targetPoints: () => target(),
+  /** The density view: the last heat map ({ k, ext, logp, lo, hi, t, ... }) and the read-out. */
+  get densityGrid() { return density?.grid ?? null; },
+  get densityBusy() { return density?.computing ?? false; },
+  get densityReadout() { return readout?.last ?? null; },
   setTime,
   sample: sampleNow,
   get trainLosses() { return train?.loss.values ?? []; },
@@ -546,13 +593,14 @@ async function main() {
   $('sample-form').addEventListener('submit', (e) => { e.preventDefault(); sampleNow({ stop: true, reveal: true }); });
   for (const id of ['solver', 'steps', 'n', 'seed']) $(id).addEventListener('input', markStale);
   $('solver').addEventListener('change', markStale);
+  for (const id of ['solver', 'steps']) $(id).addEventListener('input', () => { if (densityOn()) { explain(); draw(); } });
   $('reseed').addEventListener('click', () => {
     $('seed').value = String(Math.floor(Math.random() * 4294967296));
     sampleNow();
   });
   $('play').addEventListener('click', () => (state.playing ? pause() : play()));
   $('time').addEventListener('input', () => { pause(); setTime(Number($('time').value)); });
-  for (const id of ['show-target', 'show-field', 'show-paths']) $(id).addEventListener('change', () => { explain(); draw(); });
+  for (const id of ['show-target', 'show-field', 'show-paths', 'show-density']) $(id).addEventListener('change', () => { explain(); draw(); });
   $('field-style').addEventListener('change', () => {
     if (!$('show-field').checked) $('show-field').checked = true;  // choosing a style means showing the field
     explain();
@@ -589,6 +637,9 @@ async function main() {
     return;
   }
   sampler = new Sampler(state.rill.wasm.module);
+  density = new DensityView(state.rill.wasm.module, () => draw(), (text) => showMessage(text));
+  readout = new ReadOut({ canvas: $('plot'), box: $('density-readout'), plot, model: () => state.model,
+    settings: densitySettings, active: densityOn, redraw: () => draw() });
   train = new TrainPanel({
     form: $('train-form'), data: $('train-data'), paintBox: $('paint-box'), paint: $('paint'),
     paintCount: $('paint-count'), paintClear: $('paint-clear'), steps: $('train-steps'), width: $('train-width'),

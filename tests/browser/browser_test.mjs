@@ -99,7 +99,7 @@ try {
   const solverFit = await optionsFit('solver');
   check('at 1280×900 the solver names fit their box', solverFit.fits, `${solverFit.worst} px of text in ${solverFit.room} px`);
   check('moons is listed first and gaussian after the shapes', fold.options[0] === 'shipped:moons' && fold.trainOptions[0] === 'moons' &&
-    fold.options.indexOf('shipped:gaussian') === fold.options.length - 1 && fold.trainOptions.indexOf('gaussian') === fold.trainOptions.length - 2,
+    fold.options.filter((o) => o.startsWith('shipped:')).pop() === 'shipped:gaussian' && fold.trainOptions.indexOf('gaussian') === fold.trainOptions.length - 2,
     fold.options.join(' '));
   const unlabelled = await page.evaluate(() => Array.from(document.querySelectorAll('input, select, button, canvas, [tabindex]'))
     .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.textContent.trim() ||
@@ -271,6 +271,63 @@ try {
   check('the field can be drawn as streamlines', fieldOn && streams > noField * 1.02, `blue sum ${noField} → ${streams}`);
   await page.selectOption('#field-style', 'arrows');
   await page.click('#show-field');
+
+  // 2g. The density view (issue 13): a heat map of log p_t computed in a worker, with a read-out at
+  // the cursor (higher on the data than far away) and at the keyboard probe; the formula model
+  // exact:8gaussians reads its closed-form log-density at a mode's centre.
+  if (run.model === 'shipped:moons') {
+    const densityReady = () => page.waitForFunction(() => { const g = window.rillDemo.densityGrid; return g && !g.coarse && !window.rillDemo.densityBusy; }, null, { timeout: 20000 });
+    const readoutAt = async (x, y) => {
+      const [px, py] = await page.evaluate(([x, y]) => window.rillDemo.toScreen(x, y), [x, y]);
+      const box = await page.locator('#plot').boundingBox();
+      await page.mouse.move(box.x + px, box.y + py);
+      await page.waitForFunction(([x, y]) => { const r = window.rillDemo.densityReadout; return r && Math.abs(r.x - x) < 0.05 && Math.abs(r.y - y) < 0.05; }, [x, y], { timeout: 5000 });
+      return page.evaluate(() => ({ ...window.rillDemo.densityReadout, shown: document.getElementById('density-readout').textContent }));
+    };
+    await page.evaluate(() => window.rillDemo.setTime(1));
+    const plain = await canvasSum();
+    await page.click('#show-density');
+    const computing = await page.evaluate(() => window.rillDemo.densityBusy);
+    await densityReady();
+    const heat = await canvasSum();
+    const g = await page.evaluate(() => { const g = window.rillDemo.densityGrid; return { k: g.k, ext: g.ext, t: g.t, steps: g.steps, solver: g.solver, ms: g.ms, logp: Array.from(g.logp) }; });
+    check('density view: the heat map of log p_1 is drawn (computed in the worker, "computing…" meanwhile)', computing && heat > plain * 1.1 && g.t === 1,
+      `blue sum ${plain} → ${heat}; ${g.k} × ${g.k} grid, ${g.solver} × ${g.steps}, ${g.ms.toFixed(0)} ms`);
+    // The heat map's cells are rill.mjs's logProb at the cells' centres, bit for bit.
+    const cells = [0, (g.k * g.k) >> 1, g.k * 7 + 3, g.k * g.k - 1];
+    const centres = cells.flatMap((c) => { const cell = 2 * g.ext / g.k; return [-g.ext + ((c % g.k) + 0.5) * cell, g.ext - (Math.floor(c / g.k) + 0.5) * cell]; });
+    const dm = rill.loadModel(modelBytes);
+    const want = dm.logProb(Float32Array.from(centres), { t: 1, steps: g.steps, solver: g.solver });
+    dm.free();
+    check('the heat map\'s cells are logProb at their centres, bit for bit', cells.every((c, i) => Math.fround(g.logp[c]) === want[i]),
+      cells.map((c, i) => `${g.logp[c].toFixed(3)}/${want[i].toFixed(3)}`).join(' '));
+    const data = await page.evaluate(() => Array.from(window.rillDemo.targetPoints().slice(0, 20)));
+    const onData = [];
+    for (let i = 0; i < 3; i++) onData.push(await readoutAt(data[2 * i], data[2 * i + 1]));
+    const far = await readoutAt(4.5, -4.5);
+    check('the hover read-out is higher on the data than far away', onData.every((r) => r.value > far.value + 5) && /^log p = −?[\d.]+ nats at \(/.test(onData[0].shown),
+      `${onData.map((r) => r.shown).join('; ')} | ${far.shown}`);
+    await page.mouse.move(0, 0);
+    await page.focus('#plot');
+    await page.keyboard.press('ArrowRight');
+    const probe = await page.evaluate(() => ({ ...window.rillDemo.densityReadout, shown: document.getElementById('density-readout').textContent }));
+    check('keyboard: the read-out follows a probe from the centre, moved with the arrow keys', probe.x === 0.1 && probe.y === 0 && /at \(0\.10, 0\.00\)/.test(probe.shown), probe.shown);
+    const note = await page.textContent('#explain-density');
+    check('the page says what the heat map is and what it costs', /exact divergence/.test(note) && /3 field evaluations/.test(note), note.slice(0, 80));
+    // The formula model: log p_1 at a mode's centre against the mixture's closed form.
+    await page.selectOption('#model', 'formula:exact:8gaussians');
+    await page.waitForFunction(() => window.rillDemo.lastRun?.model === 'formula:exact:8gaussians', null, { timeout: 20000 });
+    await page.evaluate(() => window.rillDemo.setTime(1));
+    await densityReady();
+    const mode = await readoutAt(4, 0);
+    const closed = Math.log(1 / 8) - Math.log(2 * Math.PI * 0.35 ** 2);  // the other modes add < 1e-15
+    check('exact:8gaussians: the read-out at a mode\'s centre is the closed-form log-density within 0.05 nats',
+      Math.abs(mode.value - closed) < 0.05, `${mode.shown}; closed form ${closed.toFixed(4)}`);
+    await page.screenshot({ path: shot.replace(/\.png$/, '-density.png') });
+    await page.selectOption('#model', 'shipped:moons');
+    await page.waitForFunction(() => window.rillDemo.lastRun?.model === 'shipped:moons' && document.getElementById('busy').hidden, null, { timeout: 20000 });
+    await page.click('#show-density');
+  }
 
   // 3. Absurd numbers give a visible message in view with the focus, and sampling still works afterwards.
   for (const [id, value, expect] of [['n', '-5', /samples must be a whole number/], ['steps', '1e9', /steps must be a whole number/],
@@ -486,6 +543,14 @@ try {
   check('on a phone the solver names fit their box', phoneFit.fits, `${phoneFit.worst} px of text in ${phoneFit.room} px`);
   await page.screenshot({ path: shot.replace(/\.png$/, '-phone.png') });
   await page.screenshot({ path: shot.replace(/\.png$/, '-phone-full.png'), fullPage: true });
+  if (!(await page.isDisabled('#show-density'))) {  // the density view on a phone
+    await page.evaluate(() => { for (const id of ['show-field', 'show-paths']) if (document.getElementById(id).checked) document.getElementById(id).click(); });
+    await page.check('#show-density');
+    await page.evaluate(() => window.rillDemo.setTime(1));
+    await page.waitForFunction(() => { const g = window.rillDemo.densityGrid; return g && !g.coarse && !window.rillDemo.densityBusy; }, null, { timeout: 20000 });
+    await page.locator('#drop-zone').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: shot.replace(/\.png$/, '-density-phone.png') });
+  }
   check('no console errors and no requests outside the origin', errors.length === 0, errors.join(' | '));
 } catch (e) {
   check('the browser test ran to the end', false, e.stack ?? String(e));
