@@ -116,18 +116,18 @@ void matrix_exp_2x2(const float A[4], float t, float E[4]) {
 }
 
 Status GaussianMixtureField::eval(const float* x, int n, float t, float* out, Arena&) const {
-  return eval_rows(x, n, t, out, nullptr);
+  return mixture_rows(x, n, t, out, nullptr);
 }
 
 Status GaussianMixtureField::eval_divergence(const float* x, int n, float t, float* out, float* div,
                                              Arena&) const {
   if (d_ > kMaxDivDim) return Status::unsupported;
-  return eval_rows(x, n, t, out, div);
+  return mixture_rows(x, n, t, out, div);
 }
 
 // u (and, when div is non-null, its divergence) row by row. out's bits do not
 // depend on div: the divergence only reads what u's sums already computed.
-Status GaussianMixtureField::eval_rows(const float* x, int n, float t, float* out, float* div) const {
+Status GaussianMixtureField::mixture_rows(const float* x, int n, float t, float* out, float* div) const {
   if (k_ < 1 || k_ > kMaxComponents) return Status::invalid_argument;
   const float c = 1.0f - sigma_min_;
   const float beta = 1.0f - c * t;

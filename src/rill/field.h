@@ -117,7 +117,7 @@ class GaussianMixtureField final : public DivergenceField {
   std::size_t divergence_scratch_bytes(int) const override { return 0; }
 
  private:
-  Status eval_rows(const float* x, int n, float t, float* out, float* div) const;
+  Status mixture_rows(const float* x, int n, float t, float* out, float* div) const;
   float mixture_divergence(const float* xr, float t, const float* lw, float total, const float* var,
                            const float* gain, const float* u) const;
   const float* means_;
