@@ -2,6 +2,7 @@
 #include "cli/array_io.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <vector>
@@ -49,6 +50,42 @@ Points read_points(const std::string& path, const char* flag) {
   if (!ok) runtime_error("%s%s: %s", prefix.c_str(), path.c_str(), why.c_str());
   if (p.n == 0) runtime_error("%s%s holds no points", prefix.c_str(), path.c_str());
   return p;
+}
+
+std::vector<std::int32_t> read_labels(const std::string& path, const char* flag, int max_label) {
+  const std::string prefix = std::string(flag) + ": ";
+  const std::vector<unsigned char> bytes = slurp(path, prefix);
+  Points p;
+  std::string why;
+  bool ok;
+  if (has_npy_magic(bytes.data(), bytes.size()) || named_npy(path)) {
+    ok = npy_parse(bytes.data(), bytes.size(), &p, &why, true);
+  } else {
+    ok = csv_parse(reinterpret_cast<const char*>(bytes.data()), bytes.size(), &p, &why);
+  }
+  if (!ok) runtime_error("%s%s: %s", prefix.c_str(), path.c_str(), why.c_str());
+  if (p.n == 0) runtime_error("%s%s holds no labels", prefix.c_str(), path.c_str());
+  if (p.d != 1) runtime_error("%s%s has %d columns; labels are one column", prefix.c_str(), path.c_str(), p.d);
+  std::vector<std::int32_t> labels(static_cast<std::size_t>(p.n));
+  for (long i = 0; i < p.n; ++i) {
+    const float v = p.values[static_cast<std::size_t>(i)];
+    if (!(v >= 0 && v <= static_cast<float>(max_label)) || v != std::floor(v))
+      runtime_error("%s%s: label %ld is %.9g; labels are whole numbers from 0 to %d", prefix.c_str(), path.c_str(), i,
+                    static_cast<double>(v), max_label);
+    labels[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(v);
+  }
+  return labels;
+}
+
+void write_labels(const std::string& path, Format format, const std::int32_t* labels, long n) {
+  OutputFile out(path);
+  if (format == Format::npy) {
+    npy_write_i32(out.file(), {n}, labels, static_cast<std::size_t>(n));
+  } else {
+    std::fprintf(out.file(), "label\n");
+    for (long i = 0; i < n; ++i) std::fprintf(out.file(), "%d\n", static_cast<int>(labels[i]));
+  }
+  out.commit();
 }
 
 void write_points(const std::string& path, Format format, const float* x, long n, int d, const std::string& title) {

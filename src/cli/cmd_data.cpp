@@ -19,12 +19,37 @@ int run_data(const Args& args) {
   const std::string out = args.text("--out");
   const long n = args.integer("--n", 1, 100000000);
   const std::uint32_t seed = args.seed("--seed");
+  const int classes = rill::dataset_classes(dataset), cdim = rill::dataset_condition_dim(dataset);
+  rill::DatasetDraw how;
+  if (args.has("--class")) {
+    if (classes == 0) args.fail("--class: dataset %s has no labels", name.c_str());
+    how.cls = static_cast<int>(args.integer("--class", 0, classes - 1));
+  }
+  const bool want_labels = args.has("--labels-out");
+  Format label_format = Format::npy;
+  std::string labels_out;
+  if (want_labels) {
+    if (classes == 0 && cdim == 0) args.fail("--labels-out: dataset %s has no labels", name.c_str());
+    label_format = output_format(args, "--labels-out", false);
+    labels_out = args.text("--labels-out");
+    if (labels_out == out) args.fail("--labels-out and --out name the same file");
+    check_output_path(labels_out);
+  }
   check_output_path(out);
   std::vector<float> x(static_cast<std::size_t>(n) * rill::kDatasetDim);
+  std::vector<std::int32_t> labels(want_labels && classes > 0 ? static_cast<std::size_t>(n) : 0);
+  std::vector<float> s(want_labels && cdim > 0 ? static_cast<std::size_t>(n) * cdim : 0);
+  how.labels = labels.empty() ? nullptr : labels.data();
+  how.condition = s.empty() ? nullptr : s.data();
   rill::Rng rng = rill::Rng::derive(seed, rill::Purpose::dataset_draw);
-  rill::dataset_sample(dataset, rng, x.data(), n);
-  write_points(out, format, x.data(), n, rill::kDatasetDim,
-               "rill data: " + name + ", n = " + std::to_string(n) + ", seed " + std::to_string(seed));
+  rill::dataset_draw(dataset, rng, x.data(), n, how);
+  std::string title = "rill data: " + name + ", n = " + std::to_string(n) + ", seed " + std::to_string(seed);
+  if (how.cls >= 0) title += ", class " + std::to_string(how.cls);
+  if (want_labels) {
+    if (!labels.empty()) write_labels(labels_out, label_format, labels.data(), n);
+    else write_values(labels_out, label_format, s.data(), n, "s");
+  }
+  write_points(out, format, x.data(), n, rill::kDatasetDim, title);
   return 0;
 }
 
@@ -42,6 +67,8 @@ const Command& data_command() {
           {"--out", "FILE", nullptr, "where to write: .npy, .csv, .svg or - (required)"},
           {"--n", "N", "1000", "number of points"},
           {"--seed", "SEED", "0", "seed (0 .. 4294967295)"},
+          {"--class", "K", nullptr, "draw class K only (labelled datasets; datasets.md's fixed-label draw)"},
+          {"--labels-out", "FILE", nullptr, "also write each point's label (.npy <i4 or CSV `label`; swissroll: s, <f4 / `s`)"},
       },
       run_data};
   return c;

@@ -26,12 +26,23 @@ namespace {
 constexpr std::uint32_t kReferenceSeed = 1000001;
 constexpr std::uint32_t kFloorSeed = 1000002;
 
-std::vector<float> reference_draw(rill::Dataset ds, std::uint32_t seed, long n) {
+// A reference draw (stream eval-reference): the whole dataset, or for cls >= 0
+// a fixed-label draw of that class (datasets.md), with its labels if asked.
+std::vector<float> reference_draw(rill::Dataset ds, std::uint32_t seed, long n, int cls = -1,
+                                  std::vector<std::int32_t>* labels = nullptr) {
   std::vector<float> x(static_cast<std::size_t>(n) * rill::kDatasetDim);
   rill::Rng rng = rill::Rng::derive(seed, rill::Purpose::eval_reference);
-  rill::dataset_sample(ds, rng, x.data(), n);
+  rill::DatasetDraw how;
+  how.cls = cls;
+  if (labels != nullptr) {
+    labels->assign(static_cast<std::size_t>(n), 0);
+    how.labels = labels->data();
+  }
+  rill::dataset_draw(ds, rng, x.data(), n, how);
   return x;
 }
+
+constexpr int kAgreementK = 5;  // neighbours of the class-agreement classifier
 
 double w2(const std::vector<float>& x, const std::vector<float>& y, int n) {
   std::vector<unsigned char> mem(rill::w2_scratch(n) + rill::Arena::kAlign);
@@ -87,13 +98,14 @@ Density density_figures(const LoadedModel& model, rill::Dataset dataset, const S
 
 // Samples of the model for --model, or the first n points of --samples; `source` says which.
 std::vector<float> points_to_judge(const Args& args, const LoadedModel* model, const Sampling& opt, int n,
-                                   int threads, std::string* source) {
+                                   int threads, const Condition& cond, std::string* source) {
   const std::string name = rill::dataset_name(dataset_flag(args, "--data"));
   std::vector<float> x;
   if (model != nullptr) {
     x.resize(static_cast<std::size_t>(n) * rill::kDatasetDim);
-    rill::sample_noise(opt.seed, x.data(), static_cast<long>(x.size()));
-    integrate_points(*model, opt.solver, opt.steps, x.data(), n, 0.0f, 1.0f, nullptr, threads);
+    draw_x0(*model, opt.seed, x.data(), n);
+    const ConditionedField conditioned(*model, cond);
+    integrate_points(*model, opt.solver, opt.steps, x.data(), n, 0.0f, 1.0f, nullptr, threads, conditioned.field());
     *source = "model " + model->path + " (" + rill::solver_name(opt.solver) + ", " + std::to_string(opt.steps) +
               " steps, seed " + std::to_string(opt.seed) + ")";
   } else {
@@ -112,13 +124,15 @@ std::vector<float> points_to_judge(const Args& args, const LoadedModel* model, c
   return x;
 }
 
-void print_json(const std::string& name, int n, const double (&m)[6], bool with_model, const Density& den) {
+void print_json(const std::string& name, int n, const double (&m)[6], bool with_model, const Density& den, int cls,
+                double agreement) {
   std::printf("{\"dataset\": \"%s\", \"n\": %d, \"w2\": %s, \"w2_floor\": %s, \"w2_ratio\": %s, \"mmd2\": %s, "
               "\"mmd2_floor\": %s, \"energy\": %s, \"energy_floor\": %s",
               name.c_str(), n, json_number(m[0]).c_str(), json_number(m[1]).c_str(),
               json_number(m[1] > 0 ? m[0] / m[1] : NAN).c_str(), json_number(m[2]).c_str(),
               json_number(m[3]).c_str(), json_number(m[4]).c_str(), json_number(m[5]).c_str());
-  if (with_model) std::printf(", \"nll\": %s", json_number(den.nll).c_str());
+  if (cls >= 0) std::printf(", \"class\": %d, \"agreement\": %s", cls, json_number(agreement).c_str());
+  if (with_model && !std::isnan(den.nll)) std::printf(", \"nll\": %s", json_number(den.nll).c_str());
   if (den.has_entropy)
     std::printf(", \"entropy\": %s, \"kl\": %s", json_number(den.entropy).c_str(), json_number(den.kl).c_str());
   std::printf("}\n");
@@ -137,36 +151,62 @@ int run_eval(const Args& args) {
   const Sampling opt = parse_sampling(args);
   const int threads = parse_threads(args);
 
+  const int classes = rill::dataset_classes(dataset);
+  int cls = -1;
+  if (args.has("--class")) {
+    if (classes == 0) args.fail("--class: dataset %s has no labels", name.c_str());
+    cls = static_cast<int>(args.integer("--class", 0, classes - 1));
+  }
+  if (!use_model && args.has("--guidance")) args.fail("--guidance applies to --model, not to --samples");
+
   std::unique_ptr<LoadedModel> model;
+  Condition cond;
   if (use_model) {
     model = load_model(args.text("--model"));
     if (model->dim() != rill::kDatasetDim)
       runtime_error("the model %s is %d-dimensional; dataset %s is %d-dimensional", model->path.c_str(),
                     model->dim(), name.c_str(), rill::kDatasetDim);
+    cond = parse_condition(args, *model);
   }
   std::string source;
-  const std::vector<float> x = points_to_judge(args, model.get(), opt, n, threads, &source);
-  const std::vector<float> ref = reference_draw(dataset, kReferenceSeed, n);
-  const std::vector<float> other = reference_draw(dataset, kFloorSeed, n);
+  const std::vector<float> x = points_to_judge(args, model.get(), opt, n, threads, cond, &source);
+  const std::vector<float> ref = reference_draw(dataset, kReferenceSeed, n, cls);
+  const std::vector<float> other = reference_draw(dataset, kFloorSeed, n, cls);
+  double agreement = NAN;
+  if (cls >= 0) {  // the 5-NN classifier of a labelled reference draw (all classes, the reference seed)
+    std::vector<std::int32_t> labels;
+    const std::vector<float> labelled = reference_draw(dataset, kReferenceSeed, n, -1, &labels);
+    const std::int32_t want = cls;
+    agreement = rill::knn_agreement(labelled.data(), labels.data(), n, x.data(), n, rill::kDatasetDim, kAgreementK,
+                                    &want, true);
+  }
   const int d = rill::kDatasetDim;
   const double m[6] = {w2(x, ref, n), w2(other, ref, n), rill::mmd2(x.data(), n, ref.data(), n, d),
                        rill::mmd2(other.data(), n, ref.data(), n, d),
                        rill::energy_distance(x.data(), n, ref.data(), n, d),
                        rill::energy_distance(other.data(), n, ref.data(), n, d)};
-  const Density den = use_model ? density_figures(*model, dataset, opt, ref.data(), n, threads) : Density();
+  // nll: of the unconditional model, with a density at t = 0 (a gaussian source), against the whole dataset.
+  const bool with_nll = use_model && cls < 0 && !cond.given() && std::string(source_name(*model)) == "gaussian";
+  const Density den = with_nll ? density_figures(*model, dataset, opt, ref.data(), n, threads) : Density();
 
   if (json) {
-    print_json(name, n, m, use_model, den);
+    print_json(name, n, m, use_model, den, cls, agreement);
     return 0;
   }
-  std::printf("rill eval: %s, n = %d, %s\n", name.c_str(), n, source.c_str());
+  std::printf("rill eval: %s%s, n = %d, %s\n", name.c_str(), cls >= 0 ? (", class " + std::to_string(cls)).c_str() : "",
+              n, source.c_str());
   std::printf("%-8s %12s %12s %8s\n", "metric", "value", "floor", "ratio");
   std::printf("%-8s %12.6g %12.6g %8s\n", "w2", m[0], m[1], ratio_text(m[0], m[1]).c_str());
   std::printf("%-8s %12.6g %12.6g %8s\n", "mmd2", m[2], m[3], ratio_text(m[2], m[3]).c_str());
   std::printf("%-8s %12.6g %12.6g %8s\n", "energy", m[4], m[5], ratio_text(m[4], m[5]).c_str());
   std::printf("floor: the same distance between two independent reference draws (seeds %u and %u)\n",
               kReferenceSeed, kFloorSeed);
-  if (use_model) std::printf("%-8s %12.6g  nats: -mean log p_model of the reference draw\n", "nll", den.nll);
+  if (cls >= 0)
+    std::printf("%-8s %12.6g  fraction of samples a %d-NN classifier on a labelled reference draw calls class %d\n",
+                "agreement", agreement, kAgreementK, cls);
+  if (with_nll) std::printf("%-8s %12.6g  nats: -mean log p_model of the reference draw\n", "nll", den.nll);
+  if (use_model && !with_nll && cls < 0 && !cond.given())
+    std::printf("nll      -  (the model's source %s has no density)\n", source_name(*model));
   if (den.has_entropy) {
     std::printf("%-8s %12.6g  nats: -mean log p_data of the reference draw (closed form)\n", "entropy", den.entropy);
     std::printf("%-8s %12.6g  nats: nll - entropy, KL(p_data || p_model) estimated on the reference draw\n", "kl",
@@ -192,8 +232,13 @@ const Command& eval_command() {
       "for gaussian, 8gaussians and checkerboard, whose density has a closed form, entropy\n"
       "(-mean log p_data of the same points) and kl = nll - entropy, an estimate of\n"
       "KL(p_data || p_model) >= 0. A reference point whose log p is not finite is an error.\n"
+      "--class K compares with a fixed-label reference draw of class K (the same seeds) and adds\n"
+      "agreement, the fraction of samples that a 5-nearest-neighbour classifier on a labelled\n"
+      "reference draw (seed 1000001) assigns to K; a class-conditioned --model samples class K\n"
+      "(with --guidance W). nll is left out with --class, and for a model whose source is a\n"
+      "dataset (no density at t = 0).\n"
       "--json prints one object: dataset, n, w2, w2_floor, w2_ratio, mmd2, mmd2_floor, energy,\n"
-      "energy_floor, and where they apply nll, entropy and kl.\n",
+      "energy_floor, and where they apply class, agreement, nll, entropy and kl.\n",
       [] {
         std::vector<Flag> f = {
             {"--data", "NAME", nullptr, "the dataset (required): gaussian, 8gaussians, moons, ..."},
@@ -201,6 +246,8 @@ const Command& eval_command() {
         };
         for (const Flag& s : sampling_flags()) f.push_back(s);
         f.push_back({"--samples", "FILE", nullptr, "or evaluate these points (.npy or .csv, n x 2)"});
+        f.push_back({"--class", "K", nullptr, "compare with class K's fixed-label reference, and add the 5-NN class agreement"});
+        f.push_back({"--guidance", "W", "1", "with --class and --model: classifier-free guidance weight"});
         f.push_back({"--n", "N", "2000", "number of points compared (2 .. 10000)"});
         f.push_back({"--json", nullptr, nullptr, "print one JSON object instead of a table"});
         f.push_back(threads_flag());

@@ -68,6 +68,25 @@ int run_info(const Args& args) {
   char sigma[32];
   rill::float_to_decimal(m.sigma_min, sigma, sizeof sigma);
   std::printf("path           %s, sigma_min %s\n", path, sigma);
+  char cname[32];
+  rill::condition_name(s.condition, cname, sizeof cname);
+  if (s.condition.kind == rill::ConditionSpec::Kind::cls) {
+    char names[4096];
+    if (!rill::model_metadata(m, "class_names", names, sizeof names)) {
+      std::string list;
+      for (int k = 0; k < s.condition.count && k < 64; ++k) list += (k ? "," : "") + std::to_string(k);
+      if (s.condition.count > 64) list += ",...";
+      std::snprintf(names, sizeof names, "%s", list.c_str());
+    }
+    std::printf("condition      %s (one-hot after the time features; --class K), classes %s\n", cname, names);
+  } else if (s.condition.kind == rill::ConditionSpec::Kind::vector) {
+    std::printf("condition      %s (%d values and a 1 after the time features; --cond FILE)\n", cname,
+                s.condition.count);
+  } else {
+    std::printf("condition      none\n");
+  }
+  std::printf("source         %s%s\n", source_name(*model),
+              m.source < 0 ? " (N(0, I) at t = 0)" : " (x0 drawn from the dataset; no log-likelihood)");
   std::printf("parameters     %zu\n", s.param_count());
   std::printf("FLOPs          %.0f per field evaluation of one point\n", s.flops());
   if (!m.has_rill_metadata) std::printf("               (no rill metadata: architecture inferred from the tensor shapes)\n");
@@ -86,6 +105,7 @@ const Command& info_command() {
       "describe a model: architecture, parameters, FLOPs, metadata",
       "info --model MODEL",
       "Validates the model file and prints its layer sizes, activation, time embedding,\n"
+      "condition (none, class:C with its class names, vector:M), source (gaussian or a dataset),\n"
       "parameter count, FLOPs per field evaluation of one point, and every metadata entry.\n"
       "For a formula model (exact:8gaussians, linear:a,b,...) prints what the field is, its\n"
       "dimension and, for linear:, the matrix A and its trace (the divergence).\n",

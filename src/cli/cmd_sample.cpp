@@ -1,4 +1,4 @@
-// `rill sample`: draws x0 ~ N(0, I) (or takes it from a file) and integrates
+// `rill sample`: draws x0 from the model's source (N(0, I), or a dataset), or takes it from a file, and integrates
 // the model's flow from t = 0 to 1; writes the samples or the whole trajectory.
 #include <cmath>
 #include <cstdio>
@@ -32,17 +32,24 @@ int run_sample(const Args& args) {
   const int d = model->dim();
   std::vector<float> x;
   long n = n_flag;
+  if (cond.n_rows > 1) {  // an (n, M) --cond sets n
+    if (args.has("--n") && n_flag != cond.n_rows)
+      args.fail("--n %ld and --cond (%ld rows) disagree; an (n, M) --cond sets n", n_flag, cond.n_rows);
+    n = cond.n_rows;
+  }
   if (from_file) {
     const std::string path = args.text("--x0");
     Points p = read_points(path, "--x0");
     if (p.d != d) runtime_error("--x0 %s has dimension %d; the model's is %d", path.c_str(), p.d, d);
+    if (cond.n_rows > 1 && p.n != cond.n_rows)
+      runtime_error("--x0 %s holds %ld points; --cond holds %ld rows", path.c_str(), p.n, cond.n_rows);
     n = p.n;
     x.swap(p.values);
   } else {
     if (static_cast<double>(n) * d > kMaxFloats)
       runtime_error("%ld samples of dimension %d would take %.1f GB; lower --n", n, d, static_cast<double>(n) * d * 4 / 1e9);
     x.resize(static_cast<std::size_t>(n) * static_cast<std::size_t>(d));
-    rill::sample_noise(opt.seed, x.data(), static_cast<long>(x.size()));
+    draw_x0(*model, opt.seed, x.data(), n);
   }
   std::vector<float> traj;
   if (want_traj) {
@@ -68,7 +75,8 @@ int run_sample(const Args& args) {
   std::string title = "rill sample: " + model_label(*model) + ", n = " + std::to_string(n) + ", " +
                       rill::solver_name(opt.solver) + ", " + std::to_string(opt.steps) + " steps";
   title += from_file ? ", x0 from " + args.text("--x0") : ", seed " + std::to_string(opt.seed);
-  if (cond.given()) title += ", class " + std::to_string(cond.cls);
+  if (cond.cls >= 0) title += ", class " + std::to_string(cond.cls);
+  if (cond.cls < 0 && cond.given()) title += ", condition from " + args.text("--cond");
   if (want_traj) {
     const std::vector<float> times = trajectory_times(0.0f, 1.0f, opt.steps);
     write_trajectory(out, format, traj.data(), times.data(), opt.steps, n, d, title);
@@ -86,7 +94,8 @@ const Command& sample_command() {
       "draw samples from a model",
       "sample --model MODEL --out FILE [flags]",
       "Draws x0 ~ N(0, I) from --seed (or reads it from --x0) and integrates the model's flow\n"
-      "from t = 0 to 1. The output format follows the name of --out:\n"
+      "from t = 0 to 1. A model whose source is a dataset (rill info) draws x0 from that dataset\n"
+      "with the same seed's stream. The output format follows the name of --out:\n"
       "  .npy  float32, shape (n, d); with --trajectory (steps + 1, n, d)\n"
       "  .csv  header x0,x1,...; with --trajectory columns step,t,i,x0,x1,...\n"
       "  .svg  a scatter plot of the first two coordinates; with --trajectory, faint paths of\n"
@@ -102,7 +111,8 @@ const Command& sample_command() {
         f.push_back({"--x0", "FILE", nullptr, "starting points (.npy or .csv, n x d) instead of drawing them"});
         f.push_back({"--trajectory", nullptr, nullptr, "write every step, not only the samples"});
         f.push_back({"--class", "K", nullptr, "for a class-conditioned model: samples of class K (0-based); none: unconditional"});
-        f.push_back({"--guidance", "W", "1", "with --class: u0 + W (u_K - u0), classifier-free guidance (2 evaluations when W != 0, 1)"});
+        f.push_back({"--cond", "FILE", nullptr, "for a vector:M model: an (n, M) condition per sample (sets n), or (1, M) for all"});
+        f.push_back({"--guidance", "W", "1", "with --class/--cond: u0 + W (u_c - u0), classifier-free guidance (2 evaluations when W != 0, 1)"});
         f.push_back(threads_flag());
         return f;
       }(),

@@ -32,6 +32,75 @@ struct Aligned {
   ~Aligned() { std::free(p); }
 };
 
+// The condition of the model and its training data (formats.md "Arrays in and
+// out"): a built-in dataset's labels or vector, or --labels / --cond files
+// whose rows match the points. Usage errors (exit 2) for flags that do not
+// fit together; runtime errors (exit 1) for files that conflict.
+struct Conditioning {
+  rill::ConditionSpec spec;
+  std::vector<std::int32_t> labels;
+  Points cond;
+};
+
+Conditioning parse_conditioning(const Args& args, bool builtin, rill::Dataset dataset, long n_points) {
+  Conditioning c;
+  const bool labels = args.has("--labels"), cond = args.has("--cond");
+  if (labels && cond) args.fail("--labels and --cond exclude each other (a model has one kind of condition)");
+  if (builtin && (labels || cond))
+    args.fail("%s is for file data; a built-in dataset gives its own labels (--condition class|vector)",
+              labels ? "--labels" : "--cond");
+  std::string kind = args.has("--condition") ? args.choice("--condition", {"class", "vector", "none"})
+                     : labels                ? "class"
+                     : cond                  ? "vector"
+                                             : "none";
+  if (kind == "none") {
+    for (const char* f : {"--cfg-dropout", "--classes", "--labels", "--cond"})
+      if (args.has(f)) args.fail("%s needs a conditioned model (--condition class|vector, --labels or --cond)", f);
+    return c;
+  }
+  if (args.has("--classes") && kind != "class") args.fail("--classes applies to --condition class");
+  if (builtin) {
+    const int have = kind == "class" ? rill::dataset_classes(dataset) : rill::dataset_condition_dim(dataset);
+    if (have == 0)
+      args.fail("--condition %s: dataset %s has no %s", kind.c_str(), rill::dataset_name(dataset),
+                kind == "class" ? "labels" : "vector condition (only swissroll has one: its s)");
+    if (kind == "class" && args.has("--classes")) {
+      const long long k = args.integer("--classes", 1, rill::ConditionSpec::kMaxCount);
+      if (k != have) runtime_error("--classes %lld: dataset %s has %d classes", k, rill::dataset_name(dataset), have);
+    }
+    c.spec = kind == "class" ? rill::ConditionSpec::classes(have) : rill::ConditionSpec::vector(have);
+    return c;
+  }
+  if (kind == "class" && !labels) args.fail("--condition class on unlabelled data: give --labels FILE");
+  if (kind == "vector" && !cond) args.fail("--condition vector on file data needs --cond FILE");
+  if (kind == "class") {
+    const std::string path = args.text("--labels");
+    const int max_label = rill::ConditionSpec::kMaxCount - 1;
+    c.labels = read_labels(path, "--labels", max_label);
+    if (static_cast<long>(c.labels.size()) != n_points)
+      runtime_error("--labels %s holds %zu labels; --data has %ld points", path.c_str(), c.labels.size(), n_points);
+    int largest = 0;
+    for (std::int32_t v : c.labels) largest = v > largest ? v : largest;
+    int classes = largest + 1;
+    if (args.has("--classes")) {
+      classes = static_cast<int>(args.integer("--classes", 1, rill::ConditionSpec::kMaxCount));
+      if (largest >= classes)
+        runtime_error("--labels %s has label %d; --classes %d allows 0..%d", path.c_str(), largest, classes, classes - 1);
+    }
+    c.spec = rill::ConditionSpec::classes(classes);
+    return c;
+  }
+  const std::string path = args.text("--cond");
+  c.cond = read_points(path, "--cond");
+  if (c.cond.n != n_points)
+    runtime_error("--cond %s holds %ld conditions; --data has %ld points", path.c_str(), c.cond.n, n_points);
+  if (c.cond.d > rill::ConditionSpec::kMaxCount)
+    runtime_error("--cond %s has %d values per point; rill handles up to %d", path.c_str(), c.cond.d,
+                  rill::ConditionSpec::kMaxCount);
+  c.spec = rill::ConditionSpec::vector(c.cond.d);
+  return c;
+}
+
 int run_train(const Args& args) {
   // Everything the command line says, checked before any work.
   const std::string data_arg = args.text("--data");
@@ -59,7 +128,7 @@ int run_train(const Args& args) {
   const rill::TimeEmbedding time = parse_time(args);
 
   // The data: a built-in dataset, or points from a file.
-  rill::Dataset dataset;
+  rill::Dataset dataset = rill::Dataset::moons;
   rill::DataSource source;
   Points points;
   int dim = rill::kDatasetDim;
@@ -76,9 +145,23 @@ int run_train(const Args& args) {
     if (dim > rill::kMaxDim) runtime_error("--data %s: %d coordinates; rill handles up to %d", data_arg.c_str(), dim, rill::kMaxDim);
     source = rill::DataSource::array(points.values.data(), points.n, dim);
   }
+  const Conditioning cond = parse_conditioning(args, source.is_builtin, dataset, points.n);
+  if (!cond.labels.empty()) source.labels = cond.labels.data();
+  if (cond.cond.n > 0) source.cond = cond.cond.values.data();
+  if (cond.spec.kind != rill::ConditionSpec::Kind::none)
+    cfg.cfg_dropout = static_cast<float>(args.real("--cfg-dropout", 0.0, 0.999999));
+  if (args.has("--source")) {
+    const rill::Dataset from = dataset_flag(args, "--source");
+    if (from != rill::Dataset::gaussian) {
+      if (dim != rill::kDatasetDim)
+        runtime_error("--source %s is %d-dimensional; the data is %d-dimensional", rill::dataset_name(from),
+                      rill::kDatasetDim, dim);
+      cfg.source = static_cast<int>(from);
+    }
+  }
   check_output_path(out);
 
-  const rill::MlpSpec spec = rill::MlpSpec::make(dim, width, depth, act, time);
+  const rill::MlpSpec spec = rill::MlpSpec::make(dim, width, depth, act, time, cond.spec);
   rill::Message msg;
   rill::Status st = spec.validate(&msg);
   if (st != rill::Status::ok) runtime_error("cannot build the model: %s", core_reason(st, msg).c_str());
@@ -137,7 +220,13 @@ const Command& train_command() {
       "line every 10% otherwise.\n"
       "\n"
       "NAME is a built-in 2-D dataset: gaussian, 8gaussians, moons, checkerboard, circles,\n"
-      "spirals, swissroll. FILE is a .npy or .csv of points of any dimension (- for stdin).\n",
+      "spirals, swissroll. FILE is a .npy or .csv of points of any dimension (- for stdin).\n"
+      "\n"
+      "Conditioning (formats.md): --condition class learns u(x, t | class) from a dataset's labels\n"
+      "(class:C), --condition vector from swissroll's s (vector:1); file data takes --labels FILE\n"
+      "or --cond FILE, one row per point. Each row's condition is dropped to none with probability\n"
+      "--cfg-dropout, so the model also learns the unconditional field guidance needs. The file\n"
+      "records condition, cfg_dropout and (with --source) source, as rill.format 2.\n",
       {
           {"--data", "NAME|FILE", nullptr, "what to learn (required)"},
           {"--out", "MODEL", nullptr, "the model file to write (required)"},
@@ -156,6 +245,12 @@ const Command& train_command() {
           {"--coupling", "NAME", "independent", "independent, or ot (minibatch optimal transport, batch <= 4096)"},
           {"--sigma-min", "S", "0", "CondOT path parameter sigma_min in [0, 1)"},
           {"--seed", "SEED", "0", "seed of initialisation, minibatches and noise (0 .. 4294967295)"},
+          {"--condition", "KIND", nullptr, "class (the dataset's labels) or vector (swissroll: its s); none: unconditioned"},
+          {"--labels", "FILE", nullptr, "file data: one label per point (.npy integers or one-column CSV); means --condition class"},
+          {"--cond", "FILE", nullptr, "file data: an (n, M) condition per point; means --condition vector (vector:M)"},
+          {"--classes", "C", nullptr, "class count (default: the dataset's, or 1 + the largest label)"},
+          {"--cfg-dropout", "P", "0.1", "conditioned models: probability a row's condition is dropped to none, in [0, 1)"},
+          {"--source", "NAME", "gaussian", "draw x0 from this built-in dataset instead of N(0, I) (2-D data)"},
           threads_flag(),
       },
       run_train};

@@ -8,8 +8,11 @@
 #include <cstdio>
 
 #include "cli/args.h"
+#include "cli/array_io.h"
 #include "cli/fail.h"
+#include "rill/datasets.h"
 #include "rill/density.h"
+#include "rill/rng.h"
 #include "rill/runner.h"
 #include "rill/thread_pool.h"
 
@@ -112,13 +115,41 @@ class HeapRunner {
 
 }  // namespace
 
+namespace {
+
+// --cond FILE for a vector:M model: its rows encoded (values, then 1).
+void read_vector_condition(const Args& args, const LoadedModel& m, Condition* c) {
+  const std::string path = args.text("--cond");
+  const rill::ConditionSpec& spec = m.mlp.spec.condition;
+  if (m.is_formula() || spec.kind != rill::ConditionSpec::Kind::vector)
+    runtime_error("--cond %s: the model %s has no vector condition (its condition is %s)", path.c_str(),
+                  m.path.c_str(), m.is_formula() || spec.kind == rill::ConditionSpec::Kind::none ? "none" : "a class");
+  const Points p = read_points(path, "--cond");
+  if (p.d != spec.count)
+    runtime_error("--cond %s has %d values per row; the model's condition is vector:%d", path.c_str(), p.d,
+                  spec.count);
+  const int f = spec.features();
+  c->rows.resize(static_cast<std::size_t>(p.n) * static_cast<std::size_t>(f));
+  for (long i = 0; i < p.n; ++i)
+    spec.encode_vector(p.values.data() + static_cast<std::size_t>(i) * p.d, c->rows.data() + static_cast<std::size_t>(i) * f);
+  c->n_rows = p.n;
+}
+
+}  // namespace
+
 Condition parse_condition(const Args& args, const LoadedModel& m) {
   Condition c;
-  if (args.has("--guidance") && !args.has("--class"))
-    args.fail("--guidance needs a condition (--class K): guidance weighs the conditional field against the unconditional");
-  if (!args.has("--class")) return c;
-  const long long k = args.integer("--class", 0, rill::ConditionSpec::kMaxCount - 1);
+  const bool cls = args.has("--class"), vec = args.has("--cond");
+  if (cls && vec) args.fail("--class and --cond exclude each other (a model has one kind of condition)");
+  if (args.has("--guidance") && !cls && !vec)
+    args.fail("--guidance needs a condition (--class K or --cond FILE): guidance weighs the conditional field against the unconditional");
+  if (!cls && !vec) return c;
   c.guidance = static_cast<float>(args.real("--guidance", -100.0, 100.0));
+  if (vec) {
+    read_vector_condition(args, m, &c);
+    return c;
+  }
+  const long long k = args.integer("--class", 0, rill::ConditionSpec::kMaxCount - 1);
   const rill::ConditionSpec& spec = m.mlp.spec.condition;
   if (m.is_formula() || spec.kind != rill::ConditionSpec::Kind::cls)
     runtime_error("--class %lld: the model %s has no class condition (its condition is %s)", k, m.path.c_str(),
@@ -126,17 +157,18 @@ Condition parse_condition(const Args& args, const LoadedModel& m) {
   if (k >= spec.count)
     runtime_error("--class %lld: the model has classes 0..%d", k, spec.count - 1);
   c.cls = static_cast<int>(k);
+  c.rows.resize(static_cast<std::size_t>(spec.features()));
+  spec.encode_class(c.cls, c.rows.data());
+  c.n_rows = 1;
   return c;
 }
 
 ConditionedField::ConditionedField(const LoadedModel& m, const Condition& c)
     : given_(c.given()),
-      row_(static_cast<std::size_t>(m.mlp.spec.condition.features() > 0 ? m.mlp.spec.condition.features() : 1)),
-      uc_(m.mlp, rill::MlpCondition{row_.data(), 0}),
+      uc_(m.mlp, rill::MlpCondition{c.given() ? c.rows.data() : nullptr,
+                                    c.n_rows > 1 ? static_cast<std::ptrdiff_t>(m.mlp.spec.condition.features()) : 0}),
       u0_(m.mlp),
-      guided_(u0_, uc_, c.guidance) {
-  if (given_) m.mlp.spec.condition.encode_class(c.cls, row_.data());
-}
+      guided_(u0_, uc_, c.guidance) {}
 
 std::string model_label(const LoadedModel& m) {
   if (m.is_formula()) return m.path;
@@ -148,11 +180,24 @@ std::string model_label(const LoadedModel& m) {
 }
 
 void check_density_source(const LoadedModel& m) {
-  // Every model's source is N(0, I) today (model files have no `source` yet;
-  // formula models are flows from N(0, I)). When a model can name another
-  // source, refuse it here: "the model's source is NAME; log-likelihood needs
-  // a source with a density (gaussian)".
-  (void)m;
+  // Formula models are flows from N(0, I); a file's `source` is a dataset or -1.
+  if (m.is_formula() || m.file.model.source < 0) return;
+  runtime_error("the model %s draws x0 from %s (its source); log-likelihood needs a source with a density (gaussian)",
+                m.path.c_str(), source_name(m));
+}
+
+const char* source_name(const LoadedModel& m) {
+  if (m.is_formula() || m.file.model.source < 0) return "gaussian";
+  return rill::dataset_name(static_cast<rill::Dataset>(m.file.model.source));
+}
+
+void draw_x0(const LoadedModel& m, std::uint32_t seed, float* x, long n) {
+  if (m.is_formula() || m.file.model.source < 0) {
+    rill::sample_noise(seed, x, n * m.dim());
+    return;
+  }
+  rill::Rng rng = rill::Rng::derive(seed, rill::Purpose::sample_noise);
+  rill::dataset_sample(static_cast<rill::Dataset>(m.file.model.source), rng, x, n);
 }
 
 void integrate_points(const LoadedModel& m, rill::Solver solver, int steps, float* x, long n, float t0, float t1,

@@ -12,6 +12,7 @@
 // threads if asked (the bits depend on neither).
 // The commands check their arguments; these functions take them as valid.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,24 +53,35 @@ std::unique_ptr<LoadedModel> load_model(const std::string& name, bool pack = tru
 std::string model_label(const LoadedModel& m);
 
 // The density checks of log-likelihood (formats.md "Source"): log p needs a
-// source with a density, N(0, I). Models have no `source` yet, so every model
-// passes today; a runtime error (exit 1) when a model's source is another.
+// source with a density, N(0, I); a runtime error (exit 1) naming the model's
+// source when it is a dataset.
 void check_density_source(const LoadedModel& m);
 
-// The condition of one run (formats.md "Guidance"): --class K (0-based) and
-// --guidance W (default 1). No --class: the model's own field, one evaluation.
+// The model's x0 for `seed` (formats.md "Source"): N(0, I) by sample_noise,
+// or, for a model whose source is a dataset, that dataset's points drawn from
+// the same sampling-noise stream (Rng::derive(seed, Purpose::sample_noise)).
+void draw_x0(const LoadedModel& m, std::uint32_t seed, float* x, long n);
+// "gaussian" or the source dataset's name.
+const char* source_name(const LoadedModel& m);
+
+// The condition of one run (formats.md "Guidance"): --class K (0-based) or
+// --cond FILE (vector models: rows of M values, one per point or (1, M) for
+// all), and --guidance W (default 1). None: the model's own field, one evaluation.
 struct Condition {
   int cls = -1;
+  std::vector<float> rows;  // encoded condition rows (features() each): 1 row, or one per point
+  long n_rows = 0;          // rows held (0: no condition)
   float guidance = 1.0f;
-  bool given() const { return cls >= 0; }
+  bool given() const { return n_rows > 0; }
 };
 class Args;
-// Reads --class and --guidance: a malformed value, or --guidance without
-// --class, is a usage error (exit 2); a class the model does not have, or a
-// class on a model without a class condition, is a runtime error (exit 1).
+// Reads --class, --cond (when the command has it) and --guidance: a malformed
+// value, --class with --cond, or --guidance without either, is a usage error
+// (exit 2); a class the model does not have, a condition of the wrong width or
+// a condition on a model without that kind of condition is a runtime error (exit 1).
 Condition parse_condition(const Args& args, const LoadedModel& m);
 
-// The field a run integrates: the model's own, or its class-conditional field
+// The field a run integrates: the model's own, or its conditional field
 // with guidance u0 + w·(uc − u0) (w = 1: uc alone, w = 0: u0 alone).
 class ConditionedField {
  public:
@@ -81,7 +93,6 @@ class ConditionedField {
 
  private:
   bool given_;
-  std::vector<float> row_;  // the class's one-hot row
   rill::MlpField uc_, u0_;
   rill::GuidedField guided_;
 };

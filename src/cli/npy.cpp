@@ -147,7 +147,7 @@ bool has_npy_magic(const unsigned char* bytes, std::size_t len) {
   return len >= 6 && std::memcmp(bytes, kNpyMagic, 6) == 0;
 }
 
-bool npy_parse(const unsigned char* bytes, std::size_t len, Points* out, std::string* why) {
+bool npy_parse(const unsigned char* bytes, std::size_t len, Points* out, std::string* why, bool integers) {
   *out = Points{};
   if (!has_npy_magic(bytes, len)) return refuse(why, "not a .npy file (it does not start with \\x93NUMPY)");
   if (len < 10) return refuse(why, "truncated .npy preamble");
@@ -168,14 +168,22 @@ bool npy_parse(const unsigned char* bytes, std::size_t len, Points* out, std::st
   if (!parse_header(reinterpret_cast<const char*>(bytes + start), hlen, &h, why)) return false;
 
   std::size_t item = 0;
-  if (h.descr == "<f4") {
+  bool is_int = false, is_signed = false;
+  const std::string& t = h.descr;
+  if (integers && t.size() == 3 && (t[0] == '<' || t[0] == '|') && (t[1] == 'i' || t[1] == 'u') &&
+      (t[2] == '1' || t[2] == '2' || t[2] == '4' || t[2] == '8') && (t[0] == '|') == (t[2] == '1')) {
+    is_int = true;
+    is_signed = t[1] == 'i';
+    item = static_cast<std::size_t>(t[2] - '0');
+  } else if (h.descr == "<f4") {
     item = 4;
   } else if (h.descr == "<f8") {
     item = 8;
   } else if (h.descr == ">f4" || h.descr == ">f8") {
     return refuse(why, "big-endian data ('" + h.descr + "') is not supported; rill reads '<f4' and '<f8'");
   } else {
-    return refuse(why, "dtype '" + h.descr + "' is not supported; rill reads '<f4' (float32) and '<f8' (float64)");
+    return refuse(why, "dtype '" + h.descr + "' is not supported; rill reads '<f4' (float32) and '<f8' (float64)" +
+                           (integers ? " and integers ('<i4', '<i8', ...)" : ""));
   }
   if (h.fortran)
     return refuse(why, "Fortran-order arrays are not supported; save a C-order array (np.ascontiguousarray)");
@@ -202,7 +210,12 @@ bool npy_parse(const unsigned char* bytes, std::size_t len, Points* out, std::st
   const unsigned char* p = bytes + start + hlen;
   for (std::size_t q = 0; q < values.size(); ++q) {
     double v;
-    if (item == 4) {
+    if (is_int) {
+      std::uint64_t u = 0;
+      for (std::size_t b = 0; b < item; ++b) u |= static_cast<std::uint64_t>(p[item * q + b]) << (8 * b);
+      if (is_signed && item < 8 && (u >> (8 * item - 1)) != 0) u |= ~0ull << (8 * item);
+      v = is_signed ? static_cast<double>(static_cast<std::int64_t>(u)) : static_cast<double>(u);
+    } else if (item == 4) {
       const std::uint32_t u = le32(p + 4 * q);
       float f;
       std::memcpy(&f, &u, 4);
@@ -225,8 +238,8 @@ bool npy_parse(const unsigned char* bytes, std::size_t len, Points* out, std::st
   return true;
 }
 
-std::string npy_preamble(const std::vector<long>& shape) {
-  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (";
+std::string npy_preamble(const std::vector<long>& shape, const char* descr) {
+  std::string dict = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (";
   for (std::size_t i = 0; i < shape.size(); ++i) {
     if (i > 0) dict += ", ";
     dict += std::to_string(shape[i]);
@@ -246,14 +259,15 @@ std::string npy_preamble(const std::vector<long>& shape) {
   return out + dict;
 }
 
-void npy_write(std::FILE* f, const std::vector<long>& shape, const float* data, std::size_t count) {
-  const std::string pre = npy_preamble(shape);
+namespace {
+
+void write_words(std::FILE* f, const std::string& pre, const void* data, std::size_t count) {
   std::fwrite(pre.data(), 1, pre.size(), f);
   unsigned char buf[4096];
   std::size_t fill = 0;
   for (std::size_t q = 0; q < count; ++q) {
     std::uint32_t u;
-    std::memcpy(&u, data + q, 4);
+    std::memcpy(&u, static_cast<const unsigned char*>(data) + 4 * q, 4);
     buf[fill++] = static_cast<unsigned char>(u);
     buf[fill++] = static_cast<unsigned char>(u >> 8);
     buf[fill++] = static_cast<unsigned char>(u >> 16);
@@ -264,6 +278,16 @@ void npy_write(std::FILE* f, const std::vector<long>& shape, const float* data, 
     }
   }
   if (fill > 0) std::fwrite(buf, 1, fill, f);
+}
+
+}  // namespace
+
+void npy_write(std::FILE* f, const std::vector<long>& shape, const float* data, std::size_t count) {
+  write_words(f, npy_preamble(shape), data, count);
+}
+
+void npy_write_i32(std::FILE* f, const std::vector<long>& shape, const std::int32_t* data, std::size_t count) {
+  write_words(f, npy_preamble(shape, "<i4"), data, count);
 }
 
 }  // namespace cli

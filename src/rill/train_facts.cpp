@@ -55,6 +55,11 @@ void training_facts(const Trainer& trainer, const char* dataset, double seconds,
     seconds_text(seconds, out->seconds);
     out->kv[n++] = {"train_seconds", out->seconds};
   }
+  if (trainer.model().spec.condition.kind != ConditionSpec::Kind::none) {
+    float_to_decimal(c.cfg_dropout, out->cfg_dropout, sizeof out->cfg_dropout);
+    out->kv[n++] = {"cfg_dropout", out->cfg_dropout};
+  }
+  if (c.source >= 0) out->kv[n++] = {"source", dataset_name(static_cast<Dataset>(c.source))};
   out->count = n;
 }
 

@@ -5,7 +5,9 @@
 //   steps       the steps run (Trainer::step_count)
 //   final_loss  the mean minibatch loss of the last 100 steps, or of all of
 //               them if fewer were run (Trainer::recent_loss)
-//   the rest    the Trainer's configuration, numbers as shortest round-trip decimals.
+//   the rest    the Trainer's configuration, numbers as shortest round-trip decimals;
+//   cfg_dropout only for a conditioned model, and `source` (formats.md's
+//               checked extra key) only when X0 is drawn from a dataset.
 #pragma once
 #include "rill/model_io.h"
 #include "rill/train.h"
@@ -15,10 +17,10 @@ namespace rill {
 // The facts as metadata entries (kv[0 .. count)), pointing into the buffers
 // below and to the `dataset` text given: keep both alive while writing.
 struct TrainingFacts {
-  static constexpr int kMaxFacts = 9;
+  static constexpr int kMaxFacts = 11;
   KeyValue kv[kMaxFacts];
   int count = 0;
-  char steps[24], batch[24], lr[32], seed[24], ema[32], final_loss[32], seconds[32];
+  char steps[24], batch[24], lr[32], seed[24], ema[32], final_loss[32], seconds[32], cfg_dropout[32];
 
   TrainingFacts() = default;
   TrainingFacts(const TrainingFacts&) = delete;  // kv points into this object

@@ -722,11 +722,122 @@ check "Ctrl-C while writing (temporary file seen: $SEEN): no partial file, no te
 # (a class-conditioned model's fields against PyTorch: make pytorch-test)
 refuse "sample --class on an unconditioned model" 1 "--class 1: the model .* has no class condition" "$T/cls.npy" \
   sample --model moons --class 1 --n 5 --out "$T/cls.npy"
-refuse "sample --guidance without --class" 2 "--guidance needs a condition (--class K)" "$T/cls.npy" \
+refuse "sample --guidance without --class" 2 "--guidance needs a condition (--class K or --cond FILE)" "$T/cls.npy" \
   sample --model moons --guidance 2 --n 5 --out "$T/cls.npy"
 refuse "field --class -1" 2 "--class" "$T/cls.npy" field --model moons --t 0.5 --x "$T/pts.csv" --out "$T/cls.npy" --class -1
 refuse "field --class on a formula model" 1 "has no class condition" "$T/cls.npy" \
   field --model exact:8gaussians --t 0.5 --x "$T/pts.csv" --out "$T/cls.npy" --class 0
+
+# --- training with conditions and sources (issue 12), and what uses them ---
+expect_ok "train moons --condition class" train --data moons --condition class --steps 1500 --width 64 --depth 2 \
+  --out "$T/mc.safetensors"
+rill info --model "$T/mc.safetensors"
+check "info: condition class:2, classes 0,1, format 2, cfg_dropout 0.1" \
+  bash -c "grep -q '^condition .*class:2.*classes 0,1' '$T/out' && grep -q 'rill.format *2' '$T/out' && grep -q 'cfg_dropout *0.1' '$T/out' && grep -q '^source *gaussian' '$T/out'"
+for k in 0 1; do
+  rill eval --data moons --model "$T/mc.safetensors" --class $k --json
+  AGREE=$(python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); print(o["agreement"] if o["class"]=='$k' else -1)' "$T/out" 2>/dev/null)
+  check "eval --class $k of moons --condition class (1500 steps): 5-NN agreement $AGREE >= 0.9" \
+    python3 -c "import sys; sys.exit(0 if float('$AGREE') >= 0.9 else 1)"
+done
+expect_ok "train --cfg-dropout 0.3" train --data moons --condition class --cfg-dropout 0.3 --steps 3 --out "$T/m3.safetensors"
+rill info --model "$T/m3.safetensors"
+check "cfg_dropout 0.3 recorded" grep -q "cfg_dropout *0.3" "$T/out"
+expect_ok "train swissroll --condition vector" train --data swissroll --condition vector --steps 20 --width 16 --depth 1 \
+  --out "$T/sw.safetensors"
+rill info --model "$T/sw.safetensors"
+check "info: condition vector:1" grep -q "^condition *vector:1" "$T/out"
+printf '0.5\n' >"$T/c1.csv"
+printf 's\n0.1\n0.5\n0.9\n' >"$T/c3.csv"
+expect_ok "sample --cond (1, M) broadcasts over --n" sample --model "$T/sw.safetensors" --cond "$T/c1.csv" --n 7 --out "$T/sc.csv"
+check "7 samples" test "$(lines "$T/sc.csv")" -eq 8
+expect_ok "sample --cond (3, M) sets n, with --guidance 2" sample --model "$T/sw.safetensors" --cond "$T/c3.csv" --guidance 2 --out "$T/sc.csv"
+check "3 samples" test "$(lines "$T/sc.csv")" -eq 4
+printf '1 2\n3 4\n' >"$T/c2w.csv"
+refuse "sample --cond of the wrong width" 1 "has 2 values per row; the model's condition is vector:1" "$T/sc.csv" \
+  sample --model "$T/sw.safetensors" --cond "$T/c2w.csv" --out "$T/sc.csv"
+printf '0.5\nnan\n' >"$T/cnan.csv"
+refuse "sample --cond with NaN" 1 "NaN" "$T/sc.csv" sample --model "$T/sw.safetensors" --cond "$T/cnan.csv" --out "$T/sc.csv"
+refuse "sample --cond on a class model" 1 "has no vector condition" "$T/sc.csv" \
+  sample --model "$T/mc.safetensors" --cond "$T/c1.csv" --out "$T/sc.csv"
+refuse "sample --class with --cond" 2 "exclude each other" "$T/sc.csv" \
+  sample --model "$T/sw.safetensors" --cond "$T/c1.csv" --class 0 --out "$T/sc.csv"
+refuse "sample --n against an (n, M) --cond" 2 "disagree" "$T/sc.csv" \
+  sample --model "$T/sw.safetensors" --cond "$T/c3.csv" --n 5 --out "$T/sc.csv"
+refuse "sample --class 2 of a 2-class model" 1 "classes 0..1" "$T/sc.csv" sample --model "$T/mc.safetensors" --class 2 --out "$T/sc.csv"
+
+# Sources: x0 from a dataset, drawn from the seed's sampling-noise stream.
+expect_ok "train --source 8gaussians" train --data moons --source 8gaussians --steps 5 --width 16 --depth 1 --out "$T/src.safetensors"
+rill info --model "$T/src.safetensors"
+check "info: source 8gaussians, format 2" bash -c "grep -q '^source *8gaussians' '$T/out' && grep -q 'rill.format *2' '$T/out'"
+expect_ok "sample a source model with --steps 1 --solver euler" sample --model "$T/src.safetensors" --n 50 --seed 3 --steps 1 --solver euler --out "$T/s1.csv"
+expect_ok "sample it again" sample --model "$T/src.safetensors" --n 50 --seed 3 --steps 1 --solver euler --out "$T/s2.csv"
+check "the same seed gives the same samples" cmp -s "$T/s1.csv" "$T/s2.csv"
+refuse "logp of a model whose source is a dataset" 1 "draws x0 from 8gaussians" "$T/lp.csv" \
+  logp --model "$T/src.safetensors" --x "$T/pts.csv" --out "$T/lp.csv"
+rill eval --data moons --model "$T/src.safetensors" --n 100 --json
+check "eval of a source model: no nll" bash -c "[ $RC -eq 0 ] && ! grep -q nll '$T/out'"
+expect_ok "train --source gaussian is the default (format 1)" train --data moons --source gaussian --steps 2 --width 8 --depth 1 --out "$T/g.safetensors"
+rill info --model "$T/g.safetensors"
+check "no source key for gaussian" bash -c "! grep -q '^  source' '$T/out' && grep -q 'rill.format *1' '$T/out'"
+
+# File data with labels and conditions.
+expect_ok "data --labels-out (CSV)" data --data moons --n 300 --out "$T/p.csv" --labels-out "$T/l.csv"
+check "labels CSV: header label, 300 rows of 0/1" bash -c "[ \"\$(head -1 '$T/l.csv')\" = label ] && [ \$(tail -n +2 '$T/l.csv' | grep -c '^[01]\$') -eq 300 ]"
+expect_ok "data --labels-out (.npy <i4)" data --data moons --n 300 --out "$T/p.npy" --labels-out "$T/l.npy"
+check "labels .npy is <i4 shape (300,)" bash -c "head -c 80 '$T/l.npy' | grep -q \"'descr': '<i4', 'fortran_order': False, 'shape': (300,)\""
+expect_ok "data swissroll --labels-out writes s" data --data swissroll --n 10 --out "$T/p.csv" --labels-out "$T/s.csv"
+check "s CSV: header s" test "$(head -1 "$T/s.csv")" = s
+expect_ok "data --class 1" data --data moons --n 200 --class 1 --out "$T/p1.csv" --labels-out "$T/l1.csv"
+check "every label is 1" test "$(tail -n +2 "$T/l1.csv" | grep -c '^1$')" -eq 200
+refuse "data --class on unlabelled data" 2 "dataset gaussian has no labels" "$T/p.csv" data --data gaussian --class 0 --out "$T/p.csv"
+refuse "data --class 2 of moons" 2 "--class" "$T/p.csv" data --data moons --class 2 --out "$T/p.csv"
+refuse "data --labels-out on gaussian" 2 "no labels" "$T/p.csv" data --data gaussian --labels-out "$T/l.csv" --out "$T/p.csv"
+data_labels() { "$RILL" data --data moons --n 300 --out "$T/p.csv" --labels-out "$T/l.csv" 2>/dev/null; }
+data_labels
+expect_ok "train on a file with --labels (CSV)" train --data "$T/p.csv" --labels "$T/l.csv" --steps 3 --out "$T/fl.safetensors"
+rill info --model "$T/fl.safetensors"
+check "--labels means class:2" grep -q "^condition *class:2" "$T/out"
+expect_ok "train --labels --classes 5" train --data "$T/p.csv" --labels "$T/l.csv" --classes 5 --steps 2 --out "$T/fl.safetensors"
+rill info --model "$T/fl.safetensors"
+check "--classes 5 gives class:5" grep -q "^condition *class:5" "$T/out"
+make_npy "$T/li8.npy" "{'descr': '|i1', 'fortran_order': False, 'shape': (3,), }" '\x00\x01\x02'
+make_npy "$T/li64.npy" "{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }" '\x02\0\0\0\0\0\0\0\x00\0\0\0\0\0\0\0\x01\0\0\0\0\0\0\0'
+printf '0 0\n1 1\n2 2\n' >"$T/p3.csv"
+expect_ok "train --labels from an |i1 .npy" train --data "$T/p3.csv" --labels "$T/li8.npy" --steps 2 --batch 3 --out "$T/fl.safetensors"
+expect_ok "train --labels from an <i8 .npy" train --data "$T/p3.csv" --labels "$T/li64.npy" --steps 2 --batch 3 --out "$T/fl.safetensors"
+rill info --model "$T/fl.safetensors"
+check "labels 0..2 give class:3" grep -q "^condition *class:3" "$T/out"
+printf '0.5\n1\n0\n' >"$T/lfrac.csv"
+refuse "train --labels not whole numbers" 1 "label 0 is 0.5" "$T/fl.safetensors" train --data "$T/p3.csv" --labels "$T/lfrac.csv" --steps 2 --out "$T/fl.safetensors"
+refuse "train --labels count mismatch" 1 "holds 300 labels; --data has 3 points" "$T/fl.safetensors" \
+  train --data "$T/p3.csv" --labels "$T/l.csv" --steps 2 --out "$T/fl.safetensors"
+refuse "train --labels beyond --classes" 1 "allows 0..1" "$T/fl.safetensors" \
+  train --data "$T/p3.csv" --labels "$T/li8.npy" --classes 2 --steps 2 --out "$T/fl.safetensors"
+refuse "train --condition class on unlabelled file data" 2 "unlabelled data" "$T/fl.safetensors" \
+  train --data "$T/p3.csv" --condition class --steps 2 --out "$T/fl.safetensors"
+refuse "train --condition class on gaussian" 2 "dataset gaussian has no labels" "$T/fl.safetensors" \
+  train --data gaussian --condition class --steps 2 --out "$T/fl.safetensors"
+refuse "train --condition vector on moons" 2 "no vector condition" "$T/fl.safetensors" \
+  train --data moons --condition vector --steps 2 --out "$T/fl.safetensors"
+refuse "train moons --classes 3" 1 "dataset moons has 2 classes" "$T/fl.safetensors" \
+  train --data moons --condition class --classes 3 --steps 2 --out "$T/fl.safetensors"
+refuse "train --cfg-dropout 1" 2 "--cfg-dropout" "$T/fl.safetensors" train --data moons --condition class --cfg-dropout 1 --steps 2 --out "$T/fl.safetensors"
+refuse "train --cfg-dropout without a condition" 2 "needs a conditioned model" "$T/fl.safetensors" train --data moons --cfg-dropout 0.2 --steps 2 --out "$T/fl.safetensors"
+refuse "train --labels with a built-in dataset" 2 "for file data" "$T/fl.safetensors" train --data moons --labels "$T/l.csv" --steps 2 --out "$T/fl.safetensors"
+refuse "train --source unknown" 2 "--source" "$T/fl.safetensors" train --data moons --source blobs --steps 2 --out "$T/fl.safetensors"
+printf '0 0 0\n1 1 1\n2 2 2\n' >"$T/p3d.csv"
+refuse "train --source of another dimension" 1 "--source moons is 2-dimensional; the data is 3-dimensional" "$T/fl.safetensors" \
+  train --data "$T/p3d.csv" --source moons --steps 2 --out "$T/fl.safetensors"
+expect_ok "train --cond (n, M) file" train --data "$T/p3.csv" --cond "$T/p3d.csv" --steps 2 --batch 3 --out "$T/fc.safetensors"
+rill info --model "$T/fc.safetensors"
+check "--cond (3, 3) gives vector:3" grep -q "^condition *vector:3" "$T/out"
+printf '0.1\nnan\n0.3\n' >"$T/cn3.csv"
+refuse "train --cond with NaN" 1 "NaN" "$T/fc.safetensors" train --data "$T/p3.csv" --cond "$T/cn3.csv" --steps 2 --out "$T/fc.safetensors"
+refuse "train --cond count mismatch" 1 "holds 2 conditions; --data has 3 points" "$T/fc.safetensors" \
+  train --data "$T/p3.csv" --cond "$T/c2w.csv" --steps 2 --out "$T/fc.safetensors"
+refuse "eval --class on unlabelled data" 2 "has no labels" "" eval --data swissroll --model moons --class 0
+refuse "eval --class 2 of moons" 2 "--class" "" eval --data moons --model moons --class 2
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
