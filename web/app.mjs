@@ -197,7 +197,7 @@ async function selectEntry(value, opened = null) {
     sampler.load(entry.bytes);
     density.load(entry.bytes);
     select.value = value;
-    for (const id of ['show-field', 'show-density']) {  // the arrows and the heat map live in the plane
+    for (const id of ['show-field', 'show-density', 'show-grid']) {  // the arrows, the heat map and the grid live in the plane
       $(id).disabled = model.info.dim !== 2;
       $(id).parentElement.title = model.info.dim !== 2 ? 'this overlay needs a 2-D model' : '';
     }
@@ -527,6 +527,54 @@ function fieldStreamlines() {
   if (f.lines.length) plot.lines(f.lines, f.alphas);
 }
 
+// The flow ψ_t as a grid: lines of N(0, I)'s region at t = 0 carried by the
+// model's own integrate (the page's solver and steps), drawn at the slider's t.
+// Computed once per model, solver and steps (a few hundred points: milliseconds).
+const GRID_LINES = 13, GRID_POINTS = 41, GRID_HALF = 3;
+function flowGrid() {
+  const steps = Number($('steps').value), solver = $('solver').value, model = state.model;
+  const key = `${state.entry?.value ?? ''}|${solver}|${steps}`;
+  if (state.grid?.key === key && state.grid.model === model) return state.grid;
+  const pts = new Float32Array(2 * GRID_LINES * GRID_POINTS * 2);
+  let q = 0;
+  for (const across of [false, true])
+    for (let l = 0; l < GRID_LINES; l++)
+      for (let p = 0; p < GRID_POINTS; p++) {
+        const u = -GRID_HALF + (2 * GRID_HALF * l) / (GRID_LINES - 1), v = -GRID_HALF + (2 * GRID_HALF * p) / (GRID_POINTS - 1);
+        pts[q++] = across ? v : u;
+        pts[q++] = across ? u : v;
+      }
+  try {
+    const r = model.integrate(pts, { steps, solver, t0: 0, t1: 1, trajectory: true });
+    state.grid = { key, model, steps, traj: r.trajectory, n: pts.length / 2 };
+  } catch (e) {
+    state.grid = { key, model, steps, traj: null, n: 0 };
+    showMessage(`flow grid: ${e.message}`);
+  }
+  return state.grid;
+}
+
+function drawFlowGrid() {
+  if (!state.model || !Number.isInteger(Number($('steps').value)) || Number($('steps').value) < 1) return;
+  const g = flowGrid();
+  if (!g.traj) return;
+  const s = state.t * g.steps, i0 = Math.min(g.steps - 1, Math.floor(s)), f = s - i0;
+  const a = g.traj.subarray(i0 * g.n * 2), b = g.traj.subarray((i0 + 1) * g.n * 2);
+  const lines = [], alphas = [];
+  for (let l = 0; l < 2 * GRID_LINES; l++) {
+    const line = new Float32Array(2 * GRID_POINTS);
+    for (let p = 0; p < GRID_POINTS; p++) {
+      const o = 2 * (l * GRID_POINTS + p);
+      line[2 * p] = a[o] + f * (b[o] - a[o]);
+      line[2 * p + 1] = a[o + 1] + f * (b[o + 1] - a[o + 1]);
+    }
+    lines.push(line);
+    alphas.push(0.55);
+  }
+  state.gridLines = lines;
+  plot.lines(lines, alphas, '250,204,21');
+}
+
 function draw() {
   plot.extent = state.extent;
   plot.clear();
@@ -545,6 +593,7 @@ function draw() {
   if ($('show-field').checked) {
     if ($('field-style').value === 'streamlines') fieldStreamlines(); else fieldArrows();
   }
+  if ($('show-grid').checked && !$('show-grid').disabled) drawFlowGrid();
   if (!r) return;
   let xy = r.x, dim = r.d;
   if (r.traj) {
@@ -582,6 +631,9 @@ window.rillDemo = {
   get densityGrid() { return density?.grid ?? null; },
   get densityBusy() { return density?.computing ?? false; },
   get densityReadout() { return readout?.last ?? null; },
+  /** The flow grid overlay: its lines as last drawn (2·13 polylines of 41 points), and the grid's trajectory. */
+  get gridLines() { return state.gridLines ?? null; },
+  get grid() { return state.grid ?? null; },
   setTime,
   sample: sampleNow,
   get trainLosses() { return train?.loss.values ?? []; },
@@ -600,7 +652,7 @@ async function main() {
   });
   $('play').addEventListener('click', () => (state.playing ? pause() : play()));
   $('time').addEventListener('input', () => { pause(); setTime(Number($('time').value)); });
-  for (const id of ['show-target', 'show-field', 'show-paths', 'show-density']) $(id).addEventListener('change', () => { explain(); draw(); });
+  for (const id of ['show-target', 'show-field', 'show-paths', 'show-density', 'show-grid']) $(id).addEventListener('change', () => { explain(); draw(); });
   $('field-style').addEventListener('change', () => {
     if (!$('show-field').checked) $('show-field').checked = true;  // choosing a style means showing the field
     explain();

@@ -272,6 +272,30 @@ try {
   await page.selectOption('#field-style', 'arrows');
   await page.click('#show-field');
 
+  // 2f'. The flow grid overlay (issue 15): lines of the noise region carried by the model's own
+  // integrate, drawn at the slider's t: at t = 0 the straight grid, later deformed, and the drawn
+  // vertices are rill.mjs's integrate of the same grid, bit for bit, at a solver step.
+  if (run.model === 'shipped:moons') {
+    await page.evaluate(() => window.rillDemo.setTime(0));
+    await page.click('#show-grid');
+    const at0 = await page.evaluate(() => window.rillDemo.gridLines.map((l) => Array.from(l)));
+    await page.evaluate(() => window.rillDemo.setTime(1));
+    const at1 = await page.evaluate(() => window.rillDemo.gridLines.map((l) => Array.from(l)));
+    const straight = at0[0].every((v, i) => i % 2 === 1 || v === -3);  // line 0 is x = −3 at t = 0
+    let moved = 0;
+    for (let l = 0; l < at0.length; l++) for (let i = 0; i < at0[l].length; i++) moved = Math.max(moved, Math.abs(at1[l][i] - at0[l][i]));
+    const gm = rill.loadModel(modelBytes);
+    const start = Float32Array.from(at0.flat());
+    const steps = await page.evaluate(() => Number(document.getElementById('steps').value));
+    const solver = await page.evaluate(() => document.getElementById('solver').value);
+    const ref = gm.integrate(start, { steps, solver, t0: 0, t1: 1 }).x;
+    gm.free();
+    const same = at1.flat().every((v, i) => Object.is(Math.fround(v), ref[i]));
+    check('flow grid overlay: the straight grid at t = 0 is carried by the model\'s flow (t = 1 equals integrate, bit for bit)',
+      straight && moved > 0.5 && same, `${at0.length} lines; largest move ${moved.toFixed(2)}`);
+    await page.click('#show-grid');
+  }
+
   // 2g. The density view (issue 13): a heat map of log p_t computed in a worker, with a read-out at
   // the cursor (higher on the data than far away) and at the keyboard probe; the formula model
   // exact:8gaussians reads its closed-form log-density at a mode's centre.
