@@ -12,22 +12,17 @@ import { Rill, EVALUATIONS, DATASETS } from './rill.mjs';
 import { Plot, HUES, THEME } from './plot.mjs';
 import { drawDataset, LISTED_DATASETS, looksLikeSafetensors, targetOf } from './datasets.mjs';
 import { TrainPanel } from './train_panel.mjs';
-import { fieldGrid, traceStreamlines } from './field.mjs';
+import { drawFieldArrows, drawFieldStreamlines, drawFlowGrid, FIELD_DT, LEGEND_SPEED, STREAM_FULL_SPEED } from './overlays.mjs';
 import { readInt, downloadBytes } from './ui.mjs';
 import { DensityView, ReadOut, gridSide } from './density.mjs';
+import { showMessage, clearMessage } from './messages.mjs';
+import { Sampler } from './sampler.mjs';
 
 const $ = (id) => document.getElementById(id);
 const ANIMATION_SECONDS = 2.5;
 const MAX_TRAJECTORY_FLOATS = 1 << 24;  // 64 MB of trajectory; beyond it only the final samples are shown
 const PATH_COUNT = 120;                  // particles whose trajectories are drawn
-const FIELD_SPACING = 34;                // CSS pixels between arrows (so phones get fewer)
 const TARGET_POINTS = 3000;
-// The field is drawn at one fixed scale, whatever the model or t: an arrow is the motion over
-// FIELD_DT (so a field of 0.01 looks weak and one of 3 strong), cut at MAX_ARROW_CELLS grid cells.
-const FIELD_DT = 0.1;
-const MAX_ARROW_CELLS = 1.6;
-const LEGEND_SPEED = 4;
-const STREAM_FULL_SPEED = 4;             // streamlines are fully bright at this speed and above
 
 const state = {
   rill: null,
@@ -44,85 +39,6 @@ const state = {
 };
 
 const plot = new Plot($('plot'), 5);
-
-// ---- messages ----
-// A toast fixed at the bottom of the viewport (so it is in view wherever the user is), role=alert
-// for screen readers, and it takes the focus; dismissing it (✕ or Escape) returns the focus to
-// `near` (the control the message is about) or to where it was.
-let returnFocus = null;
-function showMessage(text, kind = 'error', near = null) {
-  const box = $('message');
-  $('message-text').textContent = text;
-  box.classList.toggle('note', kind !== 'error');
-  box.hidden = false;
-  const active = document.activeElement;
-  returnFocus = near ?? (active && active !== box && !box.contains(active) ? active : returnFocus);
-  box.focus({ preventScroll: true });
-}
-function clearMessage() {
-  const box = $('message');
-  if (box.hidden) return;
-  const hadFocus = box.contains(document.activeElement);
-  box.hidden = true;
-  if (hadFocus && returnFocus?.isConnected) returnFocus.focus({ preventScroll: true });
-  returnFocus = null;
-}
-$('message-close').addEventListener('click', clearMessage);
-$('message').addEventListener('keydown', (e) => { if (e.key === 'Escape') clearMessage(); });
-
-// ---- the sampling worker ----
-class Sampler {
-  /** module: the compiled rill.wasm, handed to each worker (compiled once per page). */
-  constructor(module) { this.module = module; this.bytes = null; this.id = 0; this.pending = null; this.spawn(); }
-
-  spawn() {
-    this.worker = new Worker(new URL('./sample_worker.mjs', import.meta.url), { type: 'module' });
-    this.worker.onmessage = (e) => this.message(e.data);
-    this.worker.onerror = (e) => {
-      e.preventDefault();
-      this.settle(null, new Error(`the sampling worker failed: ${e.message || 'cannot start'}`));
-    };
-    this.worker.postMessage({ type: 'init', module: this.module });
-    if (this.bytes) this.worker.postMessage({ type: 'load', bytes: this.bytes });  // postMessage copies
-  }
-
-  load(bytes) {
-    this.bytes = bytes;
-    this.worker.postMessage({ type: 'load', bytes });
-  }
-
-  sample(opts) {
-    this.cancel();
-    const id = ++this.id;
-    return new Promise((resolve, reject) => {
-      this.pending = { id, resolve, reject };
-      this.worker.postMessage({ type: 'sample', id, ...opts });
-    });
-  }
-
-  /** Stops a running request (the worker is replaced; the model is sent to the new one). */
-  cancel() {
-    if (!this.pending) return;
-    this.worker.terminate();
-    const err = new Error('cancelled');
-    err.cancelled = true;
-    this.settle(null, err);
-    this.spawn();
-  }
-
-  settle(value, error) {
-    const p = this.pending;
-    this.pending = null;
-    if (!p) { if (error) showMessage(error.message); return; }
-    if (error) p.reject(error); else p.resolve(value);
-  }
-
-  message(m) {
-    if (m.type === 'timed') { if (m.id === this.id) showRate(m); return; }
-    if (m.type === 'sampled' && this.pending?.id === m.id) this.settle(m);
-    else if (m.type === 'error' && (m.id === null || this.pending?.id === m.id)) this.settle(null, new Error(m.message));
-  }
-}
 
 // ---- models ----
 function addOption(group, value, label, disabled = false) {
@@ -489,92 +405,6 @@ function target() {
   return e.dataset ? drawDataset(state.rill, e.dataset, TARGET_POINTS, 12345) : null;
 }
 
-function evalField(points) {
-  try {
-    return state.model.field(points, state.t);
-  } catch (e) {
-    showMessage(`field: ${e.message}`);
-    return null;
-  }
-}
-
-function fieldArrows() {
-  const m = state.model;
-  if (!m || m.info.dim !== 2) return;
-  const k = Math.max(9, Math.min(25, Math.round(plot.canvas.clientWidth / FIELD_SPACING)));
-  const key = `arrows@${state.entry.value}@${state.t}@${state.extent}@${k}`;
-  if (state.fieldCache.key !== key) {
-    const { grid, cell } = fieldGrid(state.extent * 0.92, k);
-    state.fieldCache = { key, grid, cell, u: evalField(grid) };
-  }
-  const f = state.fieldCache;
-  if (!f.u) return;
-  plot.arrows(f.grid, f.u, FIELD_DT, { maxLen: MAX_ARROW_CELLS * f.cell });
-  plot.legend(LEGEND_SPEED * FIELD_DT, `speed ${LEGEND_SPEED} (arrow = motion in Δt = ${FIELD_DT})`);
-}
-
-/** Streamlines of the field frozen at t (field.mjs), brightness by speed on a fixed scale. */
-function fieldStreamlines() {
-  const m = state.model;
-  if (!m || m.info.dim !== 2) return;
-  const k = Math.max(8, Math.min(16, Math.round(plot.canvas.clientWidth / 44)));
-  const key = `streams@${state.entry.value}@${state.t}@${state.extent}@${k}`;
-  if (state.fieldCache.key !== key) {
-    const { grid, cell } = fieldGrid(state.extent * 0.92, k);
-    state.fieldCache = { key, ...traceStreamlines(evalField, grid, cell, STREAM_FULL_SPEED) };
-  }
-  const f = state.fieldCache;
-  if (f.lines.length) plot.lines(f.lines, f.alphas);
-}
-
-// The flow ψ_t as a grid: lines of N(0, I)'s region at t = 0 carried by the
-// model's own integrate (the page's solver and steps), drawn at the slider's t.
-// Computed once per model, solver and steps (a few hundred points: milliseconds).
-const GRID_LINES = 13, GRID_POINTS = 41, GRID_HALF = 3;
-function flowGrid() {
-  const steps = Number($('steps').value), solver = $('solver').value, model = state.model;
-  const key = `${state.entry?.value ?? ''}|${solver}|${steps}`;
-  if (state.grid?.key === key && state.grid.model === model) return state.grid;
-  const pts = new Float32Array(2 * GRID_LINES * GRID_POINTS * 2);
-  let q = 0;
-  for (const across of [false, true])
-    for (let l = 0; l < GRID_LINES; l++)
-      for (let p = 0; p < GRID_POINTS; p++) {
-        const u = -GRID_HALF + (2 * GRID_HALF * l) / (GRID_LINES - 1), v = -GRID_HALF + (2 * GRID_HALF * p) / (GRID_POINTS - 1);
-        pts[q++] = across ? v : u;
-        pts[q++] = across ? u : v;
-      }
-  try {
-    const r = model.integrate(pts, { steps, solver, t0: 0, t1: 1, trajectory: true });
-    state.grid = { key, model, steps, traj: r.trajectory, n: pts.length / 2 };
-  } catch (e) {
-    state.grid = { key, model, steps, traj: null, n: 0 };
-    showMessage(`flow grid: ${e.message}`);
-  }
-  return state.grid;
-}
-
-function drawFlowGrid() {
-  if (!state.model || !Number.isInteger(Number($('steps').value)) || Number($('steps').value) < 1) return;
-  const g = flowGrid();
-  if (!g.traj) return;
-  const s = state.t * g.steps, i0 = Math.min(g.steps - 1, Math.floor(s)), f = s - i0;
-  const a = g.traj.subarray(i0 * g.n * 2), b = g.traj.subarray((i0 + 1) * g.n * 2);
-  const lines = [], alphas = [];
-  for (let l = 0; l < 2 * GRID_LINES; l++) {
-    const line = new Float32Array(2 * GRID_POINTS);
-    for (let p = 0; p < GRID_POINTS; p++) {
-      const o = 2 * (l * GRID_POINTS + p);
-      line[2 * p] = a[o] + f * (b[o] - a[o]);
-      line[2 * p + 1] = a[o + 1] + f * (b[o + 1] - a[o + 1]);
-    }
-    lines.push(line);
-    alphas.push(0.55);
-  }
-  state.gridLines = lines;
-  plot.lines(lines, alphas, '250,204,21');
-}
-
 function draw() {
   plot.extent = state.extent;
   plot.clear();
@@ -591,9 +421,9 @@ function draw() {
     if (tg) plot.points(tg, 2, THEME.target, 2);
   }
   if ($('show-field').checked) {
-    if ($('field-style').value === 'streamlines') fieldStreamlines(); else fieldArrows();
+    if ($('field-style').value === 'streamlines') drawFieldStreamlines(state, plot); else drawFieldArrows(state, plot);
   }
-  if ($('show-grid').checked && !$('show-grid').disabled) drawFlowGrid();
+  if ($('show-grid').checked && !$('show-grid').disabled) drawFlowGrid(state, plot, Number($('steps').value), $('solver').value);
   if (!r) return;
   let xy = r.x, dim = r.d;
   if (r.traj) {
@@ -688,7 +518,7 @@ async function main() {
     showMessage(`cannot load rill.wasm: ${e.message}`);
     return;
   }
-  sampler = new Sampler(state.rill.wasm.module);
+  sampler = new Sampler(state.rill.wasm.module, { onRate: showRate, onError: (text) => showMessage(text) });
   density = new DensityView(state.rill.wasm.module, () => draw(), (text) => showMessage(text));
   readout = new ReadOut({ canvas: $('plot'), box: $('density-readout'), plot, model: () => state.model,
     settings: densitySettings, active: densityOn, redraw: () => draw() });

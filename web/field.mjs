@@ -40,3 +40,20 @@ export function traceStreamlines(field, grid, cell, fullSpeed, STEPS = 7) {
   }
   return { lines, alphas };
 }
+
+/**
+ * The vertices of a grid of lines over [−e, e]²: `lines` lines each way of `points` points, the
+ * lines of constant y first (x runs along each), then those of constant x — 2·lines·points (x, y)
+ * pairs. The main view's flow grid and the Learn view's carry them along a model's flow.
+ */
+export function gridLineVertices(e, lines, points) {
+  const v = new Float32Array(2 * 2 * lines * points);
+  let o = 0;
+  for (const dir of [0, 1])
+    for (let i = 0; i < lines; i++)
+      for (let j = 0; j < points; j++) {
+        const a = -e + (2 * e * i) / (lines - 1), b = -e + (2 * e * j) / (points - 1);
+        v[o++] = dir ? a : b; v[o++] = dir ? b : a;
+      }
+  return v;
+}

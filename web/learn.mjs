@@ -10,45 +10,11 @@
 
 import { Rill, EVALUATIONS } from './rill.mjs';
 import { Plot, THEME, HUES } from './plot.mjs';
-import { fieldGrid } from './field.mjs';
+import { fieldGrid, gridLineVertices } from './field.mjs';
+import {
+  SOLVER_NAMES, SOLVER_COLOURS, PRESETS, LIN_EXTENT, MODEL_EXTENT, ARROW_DT, LEAF_T_MAX, FLOW_LINES, FLOW_POINTS, ERROR_NS, EULER_X0, el, fmt, apply, fitSlope, lesson, canvas, slider, button,
+} from './learn_kit.mjs';
 
-const SOLVER_NAMES = { euler: 'Euler', midpoint: 'midpoint', heun: 'Heun', rk4: 'RK4' };
-const SOLVER_COLOURS = { euler: '#f87171', midpoint: '#fbbf24', heun: '#34d399', rk4: '#a78bfa' };
-const PRESETS = {
-  rotation: { label: 'rotation', A: [0, -1, 1, 0] },
-  spiral: { label: 'spiral sink', A: [-0.5, -1, 1, -0.5] },
-  saddle: { label: 'saddle', A: [1, 0, 0, -1] },
-  shear: { label: 'shear', A: [0, 1, 0, 0] },
-  exact: { label: 'time-dependent: exact:8gaussians', A: null },
-};
-const LIN_EXTENT = 3;         // the linear lessons show [-3, 3]²
-const MODEL_EXTENT = 5;       // the flow-model lessons show [-5, 5]²
-const ARROW_DT = 0.25;        // arrows: the motion over Δt = 0.25 (one fixed scale)
-const LEAF_T_MAX = 2 * Math.PI;
-const FLOW_LINES = 9, FLOW_POINTS = 24;   // grid lines each way, points per line
-const ERROR_NS = [1, 2, 4, 8, 16, 32, 64];
-const EULER_X0 = [1.5, 1];
-
-const el = (tag, attrs = {}, ...kids) => {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'html') e.innerHTML = v; else if (k === 'text') e.textContent = v; else e.setAttribute(k, v);
-  }
-  for (const k of kids) if (k) e.append(k);
-  return e;
-};
-const fmt = (v, d = 3) => (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(1) : v.toFixed(d));
-const apply = (M, x, y) => [M[0] * x + M[1] * y, M[2] * x + M[3] * y];
-
-/** Least-squares slope of log(err) against log(h) over the points above the float floor. */
-export function fitSlope(hs, errs, floor) {
-  const pts = hs.map((h, i) => [Math.log(h), Math.log(errs[i])]).filter((p, i) => errs[i] > floor && hs[i] < 1);
-  if (pts.length < 2) return null;
-  const mx = pts.reduce((s, p) => s + p[0], 0) / pts.length, my = pts.reduce((s, p) => s + p[1], 0) / pts.length;
-  let sxy = 0, sxx = 0;
-  for (const [x, y] of pts) { sxy += (x - mx) * (y - my); sxx += (x - mx) ** 2; }
-  return sxy / sxx;
-}
 
 let mounted = null;
 /** Builds the Learn view inside `root` the first time (loads its own rill.wasm instance). */
@@ -67,22 +33,6 @@ async function mount(root) {
   await L.start();
   root.dataset.ready = '1';
 }
-
-/** A lesson: heading, two or three sentences, the formula, a canvas row and its controls. */
-function lesson(root, id, title, text, formula) {
-  const body = el('div', { class: 'lesson-body' });
-  const sec = el('section', { class: 'lesson card', id, 'aria-labelledby': `${id}-h` },
-    el('h2', { id: `${id}-h`, text: title }), el('p', { html: text }), el('p', { class: 'formula', html: formula }), body);
-  root.append(sec);
-  return body;
-}
-function canvas(id, label) { return el('canvas', { id, role: 'img', 'aria-label': label, class: 'learn-canvas' }); }
-function slider(id, label, min, max, step, value) {
-  const input = el('input', { id, type: 'range', min, max, step, value });
-  const out = el('output', { for: id });
-  return { input, out, box: el('label', { class: 'learn-range' }, el('span', { text: label }), input, out) };
-}
-function button(id, text, label) { return el('button', { id, type: 'button', ...(label ? { 'aria-label': label } : {}), text }); }
 
 class Learn {
   constructor(rill, root) {
@@ -368,20 +318,8 @@ class Learn {
   }
 
   /** Vertices of FLOW_LINES lines each way over [-e, e]², FLOW_POINTS points per line. */
-  gridVertices(e) {
-    const v = new Float32Array(2 * 2 * FLOW_LINES * FLOW_POINTS);
-    let o = 0;
-    for (const dir of [0, 1])
-      for (let i = 0; i < FLOW_LINES; i++)
-        for (let j = 0; j < FLOW_POINTS; j++) {
-          const a = -e + (2 * e * i) / (FLOW_LINES - 1), b = -e + (2 * e * j) / (FLOW_POINTS - 1);
-          v[o++] = dir ? a : b; v[o++] = dir ? b : a;
-        }
-    return v;
-  }
-
   runFlow(model, name, e, t1, steps, solver, extent) {
-    const vertices = this.gridVertices(e);
+    const vertices = gridLineVertices(e, FLOW_LINES, FLOW_POINTS);
     const { trajectory } = model.integrate(vertices, { t0: 0, t1, steps, solver, trajectory: true });
     this.flow = { source: name, vertices, t0: 0, t1, steps, solver, traj: trajectory, extent };
     const t = this.flowT;

@@ -281,7 +281,7 @@ try {
     const at0 = await page.evaluate(() => window.rillDemo.gridLines.map((l) => Array.from(l)));
     await page.evaluate(() => window.rillDemo.setTime(1));
     const at1 = await page.evaluate(() => window.rillDemo.gridLines.map((l) => Array.from(l)));
-    const straight = at0[0].every((v, i) => i % 2 === 1 || v === -3);  // line 0 is x = −3 at t = 0
+    const straight = at0[0].every((v, i) => i % 2 === 0 || v === -3);  // line 0 is y = −3 at t = 0
     let moved = 0;
     for (let l = 0; l < at0.length; l++) for (let i = 0; i < at0[l].length; i++) moved = Math.max(moved, Math.abs(at1[l][i] - at0[l][i]));
     const gm = rill.loadModel(modelBytes);

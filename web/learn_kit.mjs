@@ -1,0 +1,56 @@
+// learn_kit.mjs — the Learn view's constants and small building blocks (DOM helpers, formatting,
+// the global-error slope fit), kept apart from learn.mjs's lessons so each file reads in one sitting.
+
+export const SOLVER_NAMES = { euler: 'Euler', midpoint: 'midpoint', heun: 'Heun', rk4: 'RK4' };
+export const SOLVER_COLOURS = { euler: '#f87171', midpoint: '#fbbf24', heun: '#34d399', rk4: '#a78bfa' };
+export const PRESETS = {
+  rotation: { label: 'rotation', A: [0, -1, 1, 0] },
+  spiral: { label: 'spiral sink', A: [-0.5, -1, 1, -0.5] },
+  saddle: { label: 'saddle', A: [1, 0, 0, -1] },
+  shear: { label: 'shear', A: [0, 1, 0, 0] },
+  exact: { label: 'time-dependent: exact:8gaussians', A: null },
+};
+export const LIN_EXTENT = 3;         // the linear lessons show [-3, 3]²
+export const MODEL_EXTENT = 5;       // the flow-model lessons show [-5, 5]²
+export const ARROW_DT = 0.25;        // arrows: the motion over Δt = 0.25 (one fixed scale)
+export const LEAF_T_MAX = 2 * Math.PI;
+export const FLOW_LINES = 9, FLOW_POINTS = 24;   // grid lines each way, points per line
+export const ERROR_NS = [1, 2, 4, 8, 16, 32, 64];
+export const EULER_X0 = [1.5, 1];
+
+export const el = (tag, attrs = {}, ...kids) => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'html') e.innerHTML = v; else if (k === 'text') e.textContent = v; else e.setAttribute(k, v);
+  }
+  for (const k of kids) if (k) e.append(k);
+  return e;
+};
+export const fmt = (v, d = 3) => (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(1) : v.toFixed(d));
+export const apply = (M, x, y) => [M[0] * x + M[1] * y, M[2] * x + M[3] * y];
+
+/** Least-squares slope of log(err) against log(h) over the points above the float floor. */
+export function fitSlope(hs, errs, floor) {
+  const pts = hs.map((h, i) => [Math.log(h), Math.log(errs[i])]).filter((p, i) => errs[i] > floor && hs[i] < 1);
+  if (pts.length < 2) return null;
+  const mx = pts.reduce((s, p) => s + p[0], 0) / pts.length, my = pts.reduce((s, p) => s + p[1], 0) / pts.length;
+  let sxy = 0, sxx = 0;
+  for (const [x, y] of pts) { sxy += (x - mx) * (y - my); sxx += (x - mx) ** 2; }
+  return sxy / sxx;
+}
+
+/** A lesson: heading, two or three sentences, the formula, a canvas row and its controls. */
+export function lesson(root, id, title, text, formula) {
+  const body = el('div', { class: 'lesson-body' });
+  const sec = el('section', { class: 'lesson card', id, 'aria-labelledby': `${id}-h` },
+    el('h2', { id: `${id}-h`, text: title }), el('p', { html: text }), el('p', { class: 'formula', html: formula }), body);
+  root.append(sec);
+  return body;
+}
+export function canvas(id, label) { return el('canvas', { id, role: 'img', 'aria-label': label, class: 'learn-canvas' }); }
+export function slider(id, label, min, max, step, value) {
+  const input = el('input', { id, type: 'range', min, max, step, value });
+  const out = el('output', { for: id });
+  return { input, out, box: el('label', { class: 'learn-range' }, el('span', { text: label }), input, out) };
+}
+export function button(id, text, label) { return el('button', { id, type: 'button', ...(label ? { 'aria-label': label } : {}), text }); }
