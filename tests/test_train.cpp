@@ -504,3 +504,39 @@ TEST_CASE("a source dataset: x0 is drawn from it, and a model trained from 8gaus
   MESSAGE("8gaussians -> moons after " << cfg.steps << " steps: MMD² " << m);
   CHECK(m < 0.02);
 }
+
+TEST_CASE("OT coupling keeps each point's condition with it, also a vector condition wider than the data") {
+  // The condition of point (x, y) is (x, y, x + y): after OT re-pairs x1, each row's condition
+  // must still be its own x1's (x1 = x_t + (1 − t)·target on the CondOT path with σmin 0).
+  const long count = 64;
+  std::vector<float> pts(2 * count), cond(3 * count);
+  Rng rng(4, 4);
+  for (long i = 0; i < count; ++i) {
+    pts[2 * i] = rng.normal(), pts[2 * i + 1] = rng.normal();
+    cond[3 * i] = pts[2 * i], cond[3 * i + 1] = pts[2 * i + 1], cond[3 * i + 2] = pts[2 * i] + pts[2 * i + 1];
+  }
+  DataSource data = DataSource::array(pts.data(), count, 2);
+  data.cond = cond.data();
+  const MlpSpec spec = MlpSpec::make(2, 8, 1, Activation::silu, TimeEmbedding{}, ConditionSpec::vector(3));
+  TrainConfig cfg;
+  cfg.batch = 16;
+  cfg.coupling = Coupling::ot;
+  cfg.cfg_dropout = 0.0f;
+  Run run(spec, cfg, data);
+  REQUIRE(run.status == Status::ok);
+  for (int s = 0; s < 3; ++s) {
+    REQUIRE(run.trainer.step() == Status::ok);
+    for (int r = 0; r < cfg.batch; ++r) {
+      const float* c = run.trainer.batch_condition() + 4 * r;
+      const float tt = run.trainer.batch_t()[r];
+      const float* xt = run.trainer.batch_xt() + 2 * r;
+      const float* tg = run.trainer.batch_target() + 2 * r;
+      const double x = xt[0] + (1.0 - tt) * tg[0], y = xt[1] + (1.0 - tt) * tg[1];
+      INFO("step " << s << " row " << r);
+      CHECK(c[0] == doctest::Approx(x).epsilon(1e-4).scale(1.0));
+      CHECK(c[1] == doctest::Approx(y).epsilon(1e-4).scale(1.0));
+      CHECK(c[2] == doctest::Approx(x + y).epsilon(1e-4).scale(1.0));
+      CHECK(c[3] == 1.0f);
+    }
+  }
+}

@@ -358,20 +358,21 @@ void Trainer::condition_rows() {
   }
 }
 
-// The labels or condition values follow their x1 through OT's re-pairing
-// (target_ is free until the path is sampled).
+// The labels or condition values follow their x1 through OT's re-pairing.
+// cond_ (batch × features floats, at least a label or M values per row) is
+// free until condition_rows() fills it, after the coupling.
 void Trainer::permute_conditions() {
   const ConditionSpec& c = mlp_.spec.condition;
   const int n = cfg_.batch;
   if (c.kind == ConditionSpec::Kind::cls) {
-    std::int32_t* tmp = reinterpret_cast<std::int32_t*>(target_);
+    std::int32_t* tmp = reinterpret_cast<std::int32_t*>(cond_);
     std::memcpy(tmp, labels_, sizeof(std::int32_t) * static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) labels_[i] = tmp[perm_[i]];
-  } else if (c.kind == ConditionSpec::Kind::vector && mlp_.spec.dim >= c.count) {
-    std::memcpy(target_, cvals_, sizeof(float) * static_cast<std::size_t>(n) * c.count);
+  } else if (c.kind == ConditionSpec::Kind::vector) {
+    std::memcpy(cond_, cvals_, sizeof(float) * static_cast<std::size_t>(n) * c.count);
     for (int i = 0; i < n; ++i)
-      std::memcpy(cvals_ + static_cast<std::ptrdiff_t>(i) * c.count,
-                  target_ + static_cast<std::ptrdiff_t>(perm_[i]) * c.count, sizeof(float) * c.count);
+      std::memcpy(cvals_ + static_cast<std::ptrdiff_t>(i) * c.count, cond_ + static_cast<std::ptrdiff_t>(perm_[i]) * c.count,
+                  sizeof(float) * c.count);
   }
 }
 

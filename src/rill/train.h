@@ -125,6 +125,8 @@ class Trainer {
   const float* batch_t() const { return t_; }
   const float* batch_target() const { return target_; }
   const float* gradient() const { return grad_; }
+  // A conditioned model's condition rows of the last step (batch × features; dropped rows are zeros).
+  const float* batch_condition() const { return cond_; }
 
  private:
   // The named parts of step(), in order.
