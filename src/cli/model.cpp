@@ -88,11 +88,17 @@ namespace {
 // with its memory: one scratch arena per worker (the first also the Runner's own).
 class HeapRunner {
  public:
-  HeapRunner(const LoadedModel& m, int chunk, int threads, const rill::VectorField* field = nullptr) {
-    const std::size_t bytes = (field != nullptr  ? rill::Runner::scratch_bytes(*field, chunk)
-                               : m.is_formula() ? rill::Runner::scratch_bytes(m.field(), chunk)
-                                                : rill::Runner::scratch_bytes(m.mlp.spec, chunk)) +
-                              rill::Arena::kAlign;  // any alignment
+  // density: arenas big enough for log_prob too.
+  HeapRunner(const LoadedModel& m, int chunk, int threads, const rill::VectorField* field = nullptr,
+             bool density = false) {
+    std::size_t bytes = field != nullptr  ? rill::Runner::scratch_bytes(*field, chunk)
+                        : m.is_formula() ? rill::Runner::scratch_bytes(m.field(), chunk)
+                                         : rill::Runner::scratch_bytes(m.mlp.spec, chunk);
+    if (density) {
+      const std::size_t d = rill::Runner::density_scratch_bytes(m.field(), chunk);
+      bytes = d > bytes ? d : bytes;
+    }
+    bytes += rill::Arena::kAlign;  // any alignment
     mem_.assign(static_cast<std::size_t>(threads), std::vector<unsigned char>(bytes));
     for (auto& block : mem_) arenas_.emplace_back(block.data(), block.size());
     runner_ = field != nullptr    ? rill::Runner(*field, chunk, arenas_[0])
@@ -224,58 +230,21 @@ void eval_field(const LoadedModel& m, float t, const float* x, long n, float* ou
   if (st != rill::Status::ok) runtime_error("field evaluation failed: %s", rill::status_message(st));
 }
 
-namespace {
-
-// One thread's share of log_density: rows [begin, end) in chunks of at most kChunk.
-struct LogpJob {
-  const rill::DivergenceField* field;
-  rill::Solver solver;
-  int steps;
-  float t;
-  const float* x;
-  float* logp;
-  long n;
-  int parts;
-  std::vector<std::vector<unsigned char>>* mem;
-  rill::Status status[64];
-};
-
-void logp_part(void* ctx, int part) {
-  LogpJob& job = *static_cast<LogpJob*>(ctx);
-  const long begin = job.n * part / job.parts, end = job.n * (part + 1) / job.parts;
-  std::vector<unsigned char>& block = (*job.mem)[static_cast<std::size_t>(part)];
-  rill::Arena arena(block.data(), block.size());
-  const int d = job.field->dim();
-  job.status[part] = rill::Status::ok;
-  for (long i = begin; i < end && job.status[part] == rill::Status::ok; i += kChunk) {
-    const int rows = static_cast<int>(end - i < kChunk ? end - i : kChunk);
-    job.status[part] = rill::log_prob(*job.field, job.solver, job.steps, job.x + static_cast<std::size_t>(i) * d, rows,
-                                      job.t, job.logp + i, arena);
-  }
-}
-
-}  // namespace
-
 void log_density(const LoadedModel& m, rill::Solver solver, int steps, float t, const float* x, long n, float* logp,
                  int threads) {
   if (n <= 0) return;
   if (threads < 1) threads = 1;
   if (threads > 64) threads = 64;
-  const int parts = static_cast<int>(n < threads ? n : threads);
-  const long per_part = (n + parts - 1) / parts;
-  const int chunk = static_cast<int>(per_part < kChunk ? per_part : kChunk);
-  const std::size_t bytes = rill::log_prob_scratch(m.field(), solver, chunk) + rill::Arena::kAlign;
-  std::vector<std::vector<unsigned char>> mem(static_cast<std::size_t>(parts), std::vector<unsigned char>(bytes));
-  LogpJob job{&m.field(), solver, steps, t, x, logp, n, parts, &mem, {}};
-  if (parts == 1) {
-    logp_part(&job, 0);
-  } else {
-    rill::ThreadPool pool(parts);
-    pool.run(parts, logp_part, &job);
-  }
-  for (int p = 0; p < parts; ++p)
-    if (job.status[p] != rill::Status::ok)
-      runtime_error("log-likelihood failed: %s", rill::status_message(job.status[p]));
+  // Chunks of at most kChunk rows, and at least one per thread (as integrate_points).
+  const long per_thread = (n + threads - 1) / threads;
+  const int chunk = static_cast<int>(per_thread < kChunk ? per_thread : kChunk);
+  HeapRunner runner(m, chunk, threads, nullptr, true);
+  rill::RunOptions run;
+  run.solver = solver;
+  run.steps = steps;
+  run.t = t;
+  const rill::Status st = runner->log_prob(m.field(), run, x, n, logp);
+  if (st != rill::Status::ok) runtime_error("log-likelihood failed: %s", rill::status_message(st));
 }
 
 void refuse_non_finite(const float* logp, long n, const char* what) {
