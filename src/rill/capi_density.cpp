@@ -40,12 +40,6 @@ int report_non_finite(rill_model* m, const float* logp, int n) {
   return RILL_NON_FINITE;
 }
 
-// Index of the first non-finite value of x[0..count), or -1.
-long first_non_finite(const float* x, long count) {
-  for (long i = 0; i < count; ++i)
-    if (x[i] - x[i] != 0.0f) return i;
-  return -1;
-}
 }  // namespace
 
 extern "C" {
@@ -63,8 +57,8 @@ int rill_log_prob(rill_model* m, const float* x, int n, const rill_run_options* 
   if (o.solver < RILL_EULER || o.solver > RILL_RK4) return refuse(m, Status::invalid_argument, "unknown solver");
   if (!(o.t >= 0.0f && o.t <= 1.0f)) return refuse(m, Status::invalid_argument, "t must be in 0..1");
   const int d = m->runner.dim();
-  const long bad = first_non_finite(x, static_cast<long>(n) * d);
-  if (bad >= 0) {
+  long bad = -1;  // the first non-finite value, by density.h's count
+  if (non_finite_count(x, static_cast<long>(n) * d, &bad, 1) > 0) {
     fail(&m->error, Status::invalid_argument, "point %ld is not finite (value %ld of its %d)", bad / d, bad % d, d);
     return RILL_INVALID_ARGUMENT;
   }
