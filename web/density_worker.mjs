@@ -12,15 +12,10 @@
 // A point whose way back is not finite makes logProb throw for its whole batch ('non_finite'):
 // the batch is split in halves until the bad points stand alone, which get NaN ("no density").
 
-import { Rill } from './rill.mjs';
-
-let r = null;
-let model = null;
-let queue = Promise.resolve();
-self.onmessage = (e) => { queue = queue.then(() => handle(e.data)); };
+import { serveModel } from './model_worker.mjs';
 
 /** log p at the points (pairs); NaN where the core reports the way back as not finite. */
-function logProbOrNaN(pts, opts) {
+function logProbOrNaN(model, pts, opts) {
   try {
     return model.logProb(pts, opts);
   } catch (e) {
@@ -28,36 +23,22 @@ function logProbOrNaN(pts, opts) {
     const n = pts.length / 2;
     if (n === 1) return Float32Array.of(NaN);
     const h = Math.floor(n / 2), out = new Float32Array(n);
-    out.set(logProbOrNaN(pts.subarray(0, 2 * h), opts));
-    out.set(logProbOrNaN(pts.subarray(2 * h), opts), h);
+    out.set(logProbOrNaN(model, pts.subarray(0, 2 * h), opts));
+    out.set(logProbOrNaN(model, pts.subarray(2 * h), opts), h);
     return out;
   }
 }
 
-async function handle(msg) {
-  if (msg.type === 'init') {
-    try { r = await Rill.load(msg.module); } catch (e) { postMessage({ type: 'error', id: null, message: `cannot load rill.wasm: ${e.message}` }); }
-    return;
-  }
-  if (!r) return;
-  try {
-    if (msg.type === 'load') {
-      model?.free();
-      model = null;
-      model = r.loadModel(msg.source);
-    } else if (msg.type === 'grid') {
-      if (!model) throw new Error('no model loaded');
-      const { id, ext, k, t, steps, solver } = msg, cell = (2 * ext) / k;
-      const pts = new Float32Array(2 * k * k);
-      for (let j = 0; j < k; j++)
-        for (let i = 0; i < k; i++) { pts[2 * (j * k + i)] = -ext + (i + 0.5) * cell; pts[2 * (j * k + i) + 1] = ext - (j + 0.5) * cell; }
-      const t0 = performance.now();
-      const logp = logProbOrNaN(pts, { t, steps, solver });
-      let bad = 0;
-      for (let i = 0; i < logp.length; i++) if (!Number.isFinite(logp[i])) { logp[i] = NaN; bad++; }
-      postMessage({ type: 'grid', id, k, ext, logp, bad, ms: performance.now() - t0 }, [logp.buffer]);
-    }
-  } catch (e) {
-    postMessage({ type: 'error', id: msg.id ?? null, message: e.message });
-  }
-}
+serveModel({
+  grid(model, msg) {
+    const { id, ext, k, t, steps, solver } = msg, cell = (2 * ext) / k;
+    const pts = new Float32Array(2 * k * k);
+    for (let j = 0; j < k; j++)
+      for (let i = 0; i < k; i++) { pts[2 * (j * k + i)] = -ext + (i + 0.5) * cell; pts[2 * (j * k + i) + 1] = ext - (j + 0.5) * cell; }
+    const t0 = performance.now();
+    const logp = logProbOrNaN(model, pts, { t, steps, solver });
+    let bad = 0;
+    for (let i = 0; i < logp.length; i++) if (!Number.isFinite(logp[i])) { logp[i] = NaN; bad++; }
+    postMessage({ type: 'grid', id, k, ext, logp, bad, ms: performance.now() - t0 }, [logp.buffer]);
+  },
+});

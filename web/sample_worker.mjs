@@ -14,49 +14,25 @@
 // trajectory) until TIME_MS of work has been timed or MAX_REPS runs; the page shows
 // reps × n / timedMs, or "too fast to time" when even that stays under TIME_MS.
 
-import { Rill } from './rill.mjs';
+import { serveModel } from './model_worker.mjs';
 
 const TIME_MS = 100;
 const MAX_REPS = 200;
-let model = null;
-let r = null;  // the Rill of the 'init' message
 
-// Messages are handled strictly in order (init, then a load before the samples that follow it).
-let queue = Promise.resolve();
-self.onmessage = (e) => { queue = queue.then(() => handle(e.data)); };
-
-async function handle(msg) {
-  if (msg.type === 'init') {
-    try {
-      r = await Rill.load(msg.module);
-    } catch (e) {
-      postMessage({ type: 'error', id: null, message: `cannot load rill.wasm: ${e.message}` });
+serveModel({
+  sample(model, msg) {
+    const t0 = performance.now();
+    const { x, trajectory } = model.sample(msg);
+    const ms = performance.now() - t0;
+    const transfer = trajectory ? [x.buffer, trajectory.buffer] : [x.buffer];
+    postMessage({ type: 'sampled', id: msg.id, x, trajectory, ms }, transfer);
+    let reps = 1, timedMs = ms;
+    if (ms < TIME_MS) {
+      const again = { ...msg, trajectory: false };
+      reps = 0;
+      const start = performance.now();
+      do { model.sample(again); reps++; timedMs = performance.now() - start; } while (timedMs < TIME_MS && reps < MAX_REPS);
     }
-    return;
-  }
-  if (!r) return;
-  try {
-    if (msg.type === 'load') {
-      model?.free();
-      model = null;
-      model = r.loadModel(msg.bytes);
-    } else if (msg.type === 'sample') {
-      if (!model) throw new Error('no model loaded');
-      const t0 = performance.now();
-      const { x, trajectory } = model.sample(msg);
-      const ms = performance.now() - t0;
-      const transfer = trajectory ? [x.buffer, trajectory.buffer] : [x.buffer];
-      postMessage({ type: 'sampled', id: msg.id, x, trajectory, ms }, transfer);
-      let reps = 1, timedMs = ms;
-      if (ms < TIME_MS) {
-        const again = { ...msg, trajectory: false };
-        reps = 0;
-        const start = performance.now();
-        do { model.sample(again); reps++; timedMs = performance.now() - start; } while (timedMs < TIME_MS && reps < MAX_REPS);
-      }
-      postMessage({ type: 'timed', id: msg.id, reps, timedMs });
-    }
-  } catch (e) {
-    postMessage({ type: 'error', id: msg.id ?? null, message: e.message });
-  }
-}
+    postMessage({ type: 'timed', id: msg.id, reps, timedMs });
+  },
+});
