@@ -17,22 +17,13 @@
 // painted target kept in the model file; the target overlay's contrast and the
 // slider's step; the explanations; an honest samples/s; every control labelled
 // and keyboard painting. Ends with `N passed, M failed`.
-import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { check, finish, runInBrowser } from './harness.mjs';
 
 const [dirArg = 'build/web', shot = 'build/browser-screenshot.png', goldenDir] = process.argv.slice(2);
 const dir = resolve(dirArg);
-const started = Date.now();
-let passed = 0, failed = 0;
-function check(name, ok, detail = '') {
-  if (ok) passed++; else failed++;
-  console.log(`${ok ? "ok  " : "FAIL"} ${name}${detail ? ` — ${detail}` : ""} [${((Date.now() - started) / 1000).toFixed(1)} s]`);
-  return ok;
-}
 
 const { Rill } = await import(pathToFileURL(join(dir, 'rill.mjs')).href);
 const { targetOf } = await import(pathToFileURL(join(dir, 'datasets.mjs')).href);
@@ -45,24 +36,7 @@ function standIn() {
   try { t.step(300); return t.save(); } finally { t.free(); }
 }
 
-const port = 20000 + Math.floor(Math.random() * 20000);
-const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir],
-  { stdio: 'ignore' });
-const profile = mkdtempSync(join(tmpdir(), 'rill-chromium-'));
-const errors = [];
-let ctx;
-try {
-  for (let i = 0; i < 50; i++) {
-    try { await fetch(`http://127.0.0.1:${port}/`); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
-  }
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium', headless: true, viewport: { width: 1280, height: 900 }, acceptDownloads: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const page = ctx.pages()[0] ?? await ctx.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(String(e)));
+await runInBrowser(dir, 'the browser test', { acceptDownloads: true }, async ({ page, port, errors }) => {
   page.on('request', (r) => { if (!r.url().startsWith(`http://127.0.0.1:${port}/`) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) errors.push(`request outside the origin: ${r.url()}`); });
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 20000 });
@@ -576,13 +550,5 @@ try {
     await page.screenshot({ path: shot.replace(/\.png$/, '-density-phone.png') });
   }
   check('no console errors and no requests outside the origin', errors.length === 0, errors.join(' | '));
-} catch (e) {
-  check('the browser test ran to the end', false, e.stack ?? String(e));
-} finally {
-  await ctx?.close();
-  server.kill();
-  rmSync(profile, { recursive: true, force: true });
-}
-console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s; screenshot ${shot})`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+});
+finish(`screenshot ${shot}`);

@@ -9,22 +9,13 @@
 // h slider and the log–log plot (fitted slopes within ±0.15 of 1, 2, 2, 4); the flow model beside
 // exact:8gaussians with its heat map; the backwards integration; every control labelled; no console
 // errors. Screenshots at 1280×900 and 390×844. Ends with `N passed, M failed`.
-import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { check, finish, runInBrowser } from './harness.mjs';
 
 const [dirArg = 'build/web', shot = 'build/learn-screenshot.png'] = process.argv.slice(2);
 const dir = resolve(dirArg);
-const started = Date.now();
-let passed = 0, failed = 0;
-function check(name, ok, detail = '') {
-  if (ok) passed++; else failed++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ` — ${detail}` : ''} [${((Date.now() - started) / 1000).toFixed(1)} s]`);
-  return ok;
-}
 
 const { Rill } = await import(pathToFileURL(join(dir, 'rill.mjs')).href);
 const rill = await Rill.load();
@@ -40,23 +31,7 @@ function seriesExp(A, t, x) {
   return sum;
 }
 
-const port = 20000 + Math.floor(Math.random() * 20000);
-const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir], { stdio: 'ignore' });
-const profile = mkdtempSync(join(tmpdir(), 'rill-chromium-'));
-const errors = [];
-let ctx;
-try {
-  for (let i = 0; i < 50; i++) {
-    try { await fetch(`http://127.0.0.1:${port}/`); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
-  }
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium', headless: true, viewport: { width: 1280, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const page = ctx.pages()[0] ?? await ctx.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(String(e)));
+await runInBrowser(dir, 'the Learn test', {}, async ({ page, port, errors }) => {
 
   // 0. The header link leads to #learn; the view replaces the demo and builds itself.
   await page.goto(`http://127.0.0.1:${port}/`);
@@ -246,13 +221,5 @@ try {
   const demoBack = await page.evaluate(() => document.getElementById('learn').hidden && getComputedStyle(document.querySelector('main.layout')).display !== 'none');
   check('the Demo link returns to the demo', demoBack);
   check('no console errors', errors.length === 0, errors.join(' | '));
-} catch (e) {
-  check('the Learn test ran to the end', false, e.stack ?? String(e));
-} finally {
-  await ctx?.close();
-  server.kill();
-  rmSync(profile, { recursive: true, force: true });
-}
-console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s; screenshots ${shot})`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+});
+finish(`screenshots ${shot}`);
