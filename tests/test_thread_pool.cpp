@@ -41,6 +41,17 @@ TEST_CASE("the pool runs every task exactly once, many times over") {
   CHECK(ThreadPool::hardware_threads() >= 1);
 }
 
+TEST_CASE("more tasks than one run's word holds (65,535) run in groups, each exactly once") {
+  ThreadPool pool(2);
+  const int tasks = 3 * 65535 + 17;
+  std::vector<std::atomic<unsigned char>> hits(static_cast<std::size_t>(tasks));
+  pool.run(tasks, [](void* ctx, int task) { ++(*static_cast<std::vector<std::atomic<unsigned char>>*>(ctx))[task]; },
+           &hits);
+  bool once = true;
+  for (auto& h : hits) once = once && h.load() == 1;
+  CHECK(once);
+}
+
 TEST_CASE("ThreadPool::create(n) gives n workers that run every task; a count below 1 the caller alone") {
   for (int n : {1, 2, 3}) {
     ThreadPool* pool = ThreadPool::create(n);

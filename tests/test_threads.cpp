@@ -99,6 +99,26 @@ TEST_CASE("sampling and training through the C API with threads give the bits of
     CHECK(std::memcmp(one.data(), many.data(), one.size() * 4) == 0);
     CHECK(std::memcmp(traj1.data(), traj2.data(), traj1.size() * 4) == 0);
   }
+  // Batches below the chunk (256) are split too, in blocks of 64 rows handed out
+  // one at a time: sample, field and log p keep the bits of one thread.
+  for (int rows : {127, 128, 200, 256}) {
+    std::vector<float> a1(size_t(rows) * 2), a2(a1.size()), f1(a1.size()), f2(a1.size()), l1(static_cast<size_t>(rows)),
+        l2(l1.size());
+    rill_run_options o;
+    rill_run_options_default(&o);
+    o.steps = 2;
+    REQUIRE(rill_model_set_threads(m, 1) == RILL_OK);
+    REQUIRE(rill_sample_with(m, rows, 9, &o, a1.data(), nullptr) == RILL_OK);
+    REQUIRE(rill_field_with(m, a1.data(), rows, &o, f1.data()) == RILL_OK);
+    REQUIRE(rill_log_prob(m, a1.data(), rows, &o, l1.data()) == RILL_OK);
+    REQUIRE(rill_model_set_threads(m, 2) == RILL_OK);
+    REQUIRE(rill_sample_with(m, rows, 9, &o, a2.data(), nullptr) == RILL_OK);
+    REQUIRE(rill_field_with(m, a1.data(), rows, &o, f2.data()) == RILL_OK);
+    REQUIRE(rill_log_prob(m, a1.data(), rows, &o, l2.data()) == RILL_OK);
+    CHECK(std::memcmp(a1.data(), a2.data(), a1.size() * 4) == 0);
+    CHECK(std::memcmp(f1.data(), f2.data(), f1.size() * 4) == 0);
+    CHECK(std::memcmp(l1.data(), l2.data(), l1.size() * 4) == 0);
+  }
   CHECK(rill_model_set_threads(m, 0) == RILL_INVALID_ARGUMENT);
   REQUIRE(rill_model_set_threads(m, 2) == RILL_OK);
   // the trainer's live model samples with the trainer's threads, same bits as the file

@@ -17,6 +17,11 @@ class Executor {
   // Runs fn(ctx, task) for task = 0 .. tasks-1 and returns when all are done.
   // Tasks may run concurrently and in any order.
   virtual void run(int tasks, void (*fn)(void* ctx, int task), void* ctx) = 0;
+  // The same, and each task is told which worker runs it: 0 .. workers()-1,
+  // one task at a time per worker, so `worker` may index per-worker scratch.
+  // Tasks are handed out one at a time, so there may be many more tasks than
+  // workers (a worker that is not scheduled holds back only the task it has).
+  virtual void run_on_workers(int tasks, void (*fn)(void* ctx, int task, int worker), void* ctx) = 0;
 
  protected:
   ~Executor() = default;
@@ -42,6 +47,40 @@ void parallel_for(Executor* ex, long count, F&& fn) {
     const long begin = c.count * task / c.parts, end = c.count * (task + 1) / c.parts;
     if (begin < end) (*c.fn)(begin, end);
   }, &ctx);
+}
+
+
+// Runs fn(worker, begin, end) over [0, count) in blocks of at most `block`
+// rows, one task per block (Executor::run_on_workers). The blocks are fixed by
+// count and block alone, so which worker runs which block changes no bit; and
+// a worker the OS does not schedule holds back at most the one block it has
+// claimed (the others take the rest), where a fixed split into one range per
+// worker would wait for its whole share.
+template <class F>
+void parallel_blocks(Executor* ex, long count, long block, F&& fn) {
+  if (count <= 0) return;
+  if (block < 1) block = 1;
+  using Fn = typename std::remove_reference<F>::type;
+  struct Ctx {
+    Fn* fn;
+    long count, block;
+  } ctx{&fn, count, block};
+  ex->run_on_workers(static_cast<int>((count + block - 1) / block), [](void* p, int task, int worker) {
+    const Ctx& c = *static_cast<const Ctx*>(p);
+    const long b = static_cast<long>(task) * c.block;
+    (*c.fn)(worker, b, c.count - b < c.block ? c.count : b + c.block);
+  }, &ctx);
+}
+
+// Rows per block when `count` rows are split over `workers`: about four
+// blocks per worker (so a late worker's share can be taken by the others),
+// at least kMinSplitRows (below that the kernels lose more to short rows than
+// a second thread gains) and at most `chunk` (the rows a worker's scratch holds).
+constexpr long kMinSplitRows = 64;
+inline long split_block(long count, int workers, int chunk) {
+  long block = (count + 4L * workers - 1) / (4L * workers);
+  if (block < kMinSplitRows) block = kMinSplitRows;
+  return block < chunk ? block : chunk;
 }
 
 }  // namespace rill

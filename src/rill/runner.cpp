@@ -18,6 +18,13 @@ namespace rill {
 namespace {
 constexpr int kMaxParts = 64;  // as integrate_batch: workers used at most
 
+// The first of the workers' statuses that is not ok (ok if none).
+Status first_failure(const Status* status, int workers) {
+  for (int w = 0; w < workers; ++w)
+    if (status[w] != Status::ok) return status[w];
+  return Status::ok;
+}
+
 [[maybe_unused]] bool valid_options(const RunOptions& o) {
   return static_cast<unsigned>(o.solver) <= static_cast<unsigned>(Solver::rk4) && o.steps >= 1 && o.t0 == o.t0 &&
          o.t1 == o.t1;
@@ -89,7 +96,7 @@ Status Runner::sample(const RunOptions& o, std::uint32_t seed, float* out, long 
 Status Runner::field(const float* x, long n, float t, float* out) {
   RILL_EXPECT(field_ != nullptr && n >= 0 && ((x != nullptr && out != nullptr) || n == 0) && t == t);
   const VectorField& f = *field_;
-  if (executor_ != nullptr && executor_->workers() > 1 && n > chunk_) return field_parts(f, x, n, t, out);
+  if (executor_ != nullptr && executor_->workers() > 1 && n >= 2 * kMinSplitRows) return field_parts(f, x, n, t, out);
   return field_range(f, x, 0, n, t, out, solo());
 }
 
@@ -107,37 +114,26 @@ Status Runner::field_range(const VectorField& f, const float* x, long begin, lon
   return Status::ok;
 }
 
-// Worker w evaluates the w-th of W contiguous ranges of rows in its own arena
-// (the split of integrate_batch). Out of line so that its status array costs
-// the single-threaded path (firmware) no stack.
+// Blocks of rows handed out one at a time (parallel_blocks), each evaluated
+// in the arena of the worker that claimed it (the split of integrate_batch).
+// Out of line so that its status array costs the single-threaded path
+// (firmware) no stack.
 __attribute__((noinline)) Status Runner::field_parts(const VectorField& f, const float* x, long n, float t,
                                                      float* out) {
   Status part_status[kMaxParts];
-  const int parts = executor_->workers() < kMaxParts ? executor_->workers() : kMaxParts;
-  struct Ctx {
-    const Runner& runner;
-    const VectorField& f;
-    const float* x;
-    long n;
-    float t;
-    float* out;
-    int parts;
-    Status* status;
-  } ctx{*this, f, x, n, t, out, parts, part_status};
-  executor_->run(parts, [](void* p, int task) {
-    const Ctx& c = *static_cast<const Ctx*>(p);
-    c.status[task] = c.runner.field_range(c.f, c.x, c.n * task / c.parts, c.n * (task + 1) / c.parts, c.t, c.out,
-                                          c.runner.worker_scratch_[task]);
-  }, &ctx);
-  for (int p = 0; p < parts; ++p)
-    if (part_status[p] != Status::ok) return part_status[p];
-  return Status::ok;
+  const int workers = executor_->workers() < kMaxParts ? executor_->workers() : kMaxParts;
+  for (int w = 0; w < workers; ++w) part_status[w] = Status::ok;
+  parallel_blocks(executor_, n, split_block(n, workers, chunk_), [&](int w, long begin, long end) {
+    if (part_status[w] == Status::ok) part_status[w] = field_range(f, x, begin, end, t, out, worker_scratch_[w]);
+  });
+  return first_failure(part_status, workers);
 }
 
 Status Runner::log_prob(const DivergenceField& f, const RunOptions& o, const float* x, long n, float* logp) {
   RILL_EXPECT(n >= 0 && ((x != nullptr && logp != nullptr) || n == 0) && valid_options(o) && o.t >= 0.0f &&
               o.t <= 1.0f && f.dim() == dim());
-  if (executor_ != nullptr && executor_->workers() > 1 && n > chunk_) return log_prob_parts(f, o, x, n, logp);
+  if (executor_ != nullptr && executor_->workers() > 1 && n >= 2 * kMinSplitRows)
+    return log_prob_parts(f, o, x, n, logp);
   return log_prob_range(f, o, x, 0, n, logp, solo());
 }
 
@@ -158,29 +154,16 @@ Status Runner::log_prob_range(const DivergenceField& f, const RunOptions& o, con
   return Status::ok;
 }
 
-// The split of field_parts: worker w runs the w-th of W contiguous ranges of rows.
+// The split of field_parts.
 __attribute__((noinline)) Status Runner::log_prob_parts(const DivergenceField& f, const RunOptions& o,
                                                         const float* x, long n, float* logp) {
   Status part_status[kMaxParts];
-  const int parts = executor_->workers() < kMaxParts ? executor_->workers() : kMaxParts;
-  struct Ctx {
-    const Runner& runner;
-    const DivergenceField& f;
-    const RunOptions& o;
-    const float* x;
-    long n;
-    float* logp;
-    int parts;
-    Status* status;
-  } ctx{*this, f, o, x, n, logp, parts, part_status};
-  executor_->run(parts, [](void* p, int task) {
-    const Ctx& c = *static_cast<const Ctx*>(p);
-    c.status[task] = c.runner.log_prob_range(c.f, c.o, c.x, c.n * task / c.parts, c.n * (task + 1) / c.parts, c.logp,
-                                             c.runner.worker_scratch_[task]);
-  }, &ctx);
-  for (int p = 0; p < parts; ++p)
-    if (part_status[p] != Status::ok) return part_status[p];
-  return Status::ok;
+  const int workers = executor_->workers() < kMaxParts ? executor_->workers() : kMaxParts;
+  for (int w = 0; w < workers; ++w) part_status[w] = Status::ok;
+  parallel_blocks(executor_, n, split_block(n, workers, chunk_), [&](int w, long begin, long end) {
+    if (part_status[w] == Status::ok) part_status[w] = log_prob_range(f, o, x, begin, end, logp, worker_scratch_[w]);
+  });
+  return first_failure(part_status, workers);
 }
 
 }  // namespace rill

@@ -124,34 +124,23 @@ Status integrate_range(const VectorField& field, Solver solver, int steps, float
 }
 
 // The side-by-side case, out of line so that its status array costs
-// callers without an executor (firmware) no stack.
+// callers without an executor (firmware) no stack: blocks of rows handed out
+// one at a time (parallel_blocks), each integrated through every step in the
+// scratch of the worker that claimed it.
 __attribute__((noinline)) Status integrate_parts(const VectorField& field, Solver solver, int steps, float* x,
                                                  long n, float t0, float t1, int chunk, Arena* scratch,
                                                  Executor* ex, float* trajectory, std::size_t stride) {
   constexpr int kMaxParts = 64;
   Status part_status[kMaxParts];
-  const int parts = ex->workers() < kMaxParts ? ex->workers() : kMaxParts;
-  struct Ctx {
-    const VectorField& field;
-    Solver solver;
-    int steps;
-    float* x;
-    long n;
-    float t0, t1;
-    int chunk, parts;
-    Arena* scratch;
-    float* trajectory;
-    std::size_t stride;
-    Status* status;
-  } ctx{field, solver, steps, x, n, t0, t1, chunk, parts, scratch, trajectory, stride, part_status};
-  ex->run(parts, [](void* p, int task) {
-    const Ctx& c = *static_cast<const Ctx*>(p);
-    c.status[task] = integrate_range(c.field, c.solver, c.steps, c.x, c.n * task / c.parts,
-                                     c.n * (task + 1) / c.parts, c.t0, c.t1, c.chunk, c.scratch[task],
-                                     c.trajectory, c.stride);
-  }, &ctx);
-  for (int p = 0; p < parts; ++p)
-    if (part_status[p] != Status::ok) return part_status[p];
+  const int workers = ex->workers() < kMaxParts ? ex->workers() : kMaxParts;
+  for (int w = 0; w < workers; ++w) part_status[w] = Status::ok;
+  parallel_blocks(ex, n, split_block(n, workers, chunk), [&](int w, long begin, long end) {
+    if (part_status[w] != Status::ok) return;  // this worker failed: its first failure stands
+    part_status[w] = integrate_range(field, solver, steps, x, begin, end, t0, t1, chunk, scratch[w], trajectory,
+                                     stride);
+  });
+  for (int w = 0; w < workers; ++w)
+    if (part_status[w] != Status::ok) return part_status[w];
   return Status::ok;
 }
 }  // namespace
@@ -160,7 +149,7 @@ Status integrate_batch(const VectorField& field, Solver solver, int steps, float
                        int chunk, Arena* scratch, Executor* ex, float* trajectory) {
   if (x == nullptr || n < 0 || chunk < 1 || scratch == nullptr) return Status::invalid_argument;
   const std::size_t stride = static_cast<std::size_t>(n) * static_cast<std::size_t>(field.dim());
-  if (ex != nullptr && ex->workers() > 1 && n > chunk)
+  if (ex != nullptr && ex->workers() > 1 && n >= 2 * kMinSplitRows)
     return integrate_parts(field, solver, steps, x, n, t0, t1, chunk, scratch, ex, trajectory, stride);
   return integrate_range(field, solver, steps, x, 0, n, t0, t1, chunk, scratch[0], trajectory, stride);
 }

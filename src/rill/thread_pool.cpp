@@ -1,5 +1,5 @@
 // ThreadPool: a generation-counted work queue over POSIX threads. The caller
-// takes part in the work. Between runs, helpers spin for a while (a training
+// takes part in the work and takes whatever a helper has not started. Between runs, helpers spin for a while (a training
 // step hands out dozens of pieces of work a few hundred µs apart, and waking
 // a sleeping thread costs tens of µs on a busy or virtual machine), then
 // sleep on a condition variable. The caller likewise spins before it sleeps
@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
 #include <new>
 #include <thread>
@@ -40,55 +41,79 @@ bool spin_until(F&& ready) {
       pause();
     }
     if (std::chrono::steady_clock::now() >= deadline) return ready();
+    // On a machine with more runnable threads than cores, the thread this
+    // one waits for may be waiting for this core: let it have it.
+    std::this_thread::yield();
   }
 }
 }  // namespace
 
+// The current run is one 64-bit word, claimed task by task with a
+// compare-and-swap: generation (32 bits) | tasks (16) | next task (16). A
+// worker that claims task i of generation g knows the run is still going (it
+// cannot end before task i is done), so fn and ctx are g's; one that wakes
+// late sees a finished or newer word and claims nothing of the old run. The
+// caller waits for the tasks, never for the helpers: a helper that the OS has
+// not scheduled holds nothing, because the caller takes the tasks it has not
+// started (a busy machine slows two threads to one, not to a fraction of one).
+constexpr std::uint64_t kMaxTasks = 0xFFFF;
+inline std::uint32_t generation_of(std::uint64_t w) { return static_cast<std::uint32_t>(w >> 32); }
+inline int tasks_of(std::uint64_t w) { return static_cast<int>((w >> 16) & kMaxTasks); }
+inline int next_of(std::uint64_t w) { return static_cast<int>(w & kMaxTasks); }
+
 struct ThreadPool::State {
-  std::mutex mu;  // guards the sleeps only; the run's fields are published by `generation`
+  std::mutex mu;  // guards the sleeps only
   std::condition_variable wake, done;
   pthread_t* helpers = nullptr;  // threads - 1 of them
   int started = 0;               // how many are running
-  std::atomic<long> generation{0};
+  std::atomic<std::uint64_t> run{0};
   std::atomic<bool> stop{false};
-  // The current run: written by run() before it bumps `generation` (release)
-  // and left alone until every helper has counted itself out of `busy`.
-  void (*fn)(void*, int) = nullptr;
+  // Written by run() before it publishes `run` (release); read by a worker
+  // only after it has claimed a task of that run (acquire).
+  void (*fn)(void*, int, int) = nullptr;
   void* ctx = nullptr;
-  int tasks = 0;
-  std::atomic<int> next{0};
-  std::atomic<int> busy{0};  // helpers not yet done with this generation
+  std::atomic<int> completed{0};  // tasks of the current run done
+  std::atomic<int> seats{0};      // helpers that have taken their worker number (1, 2, ...)
 
-  void work() {
-    for (int t = next.fetch_add(1); t < tasks; t = next.fetch_add(1)) fn(ctx, t);
+  // Claims and runs tasks of the run in `w` (and of no other) until none is
+  // left, as worker `worker` (0: the caller); returns the generation it worked on.
+  std::uint32_t work(std::uint64_t w, int worker) {
+    const std::uint32_t g = generation_of(w);
+    while (generation_of(w) == g && next_of(w) < tasks_of(w)) {
+      if (!run.compare_exchange_weak(w, w + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+      fn(ctx, next_of(w), worker);
+      const int tasks = tasks_of(w);
+      if (completed.fetch_add(1, std::memory_order_acq_rel) + 1 == tasks && worker != 0) {
+        // The caller may be between its check of `completed` and its sleep:
+        // taking the lock orders this notify after that sleep has begun.
+        { std::lock_guard<std::mutex> lock(mu); }
+        done.notify_one();
+      }
+      w = run.load(std::memory_order_acquire);
+    }
+    return g;
   }
 
-  void helper_loop() {
-    long seen = 0;
+  void helper_loop(int worker) {
+    std::uint32_t seen = 0;
     for (;;) {
-      long g = seen;
+      std::uint64_t w = 0;
       auto ready = [&] {
-        g = generation.load(std::memory_order_acquire);
-        return g != seen || stop.load(std::memory_order_acquire);
+        w = run.load(std::memory_order_acquire);
+        return generation_of(w) != seen || stop.load(std::memory_order_acquire);
       };
       if (!spin_until(ready)) {
         std::unique_lock<std::mutex> lock(mu);
         wake.wait(lock, ready);
       }
       if (stop.load(std::memory_order_acquire)) return;
-      seen = g;
-      work();
-      if (busy.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        // The caller may be between its check of `busy` and its sleep: taking
-        // the lock orders this notify after that sleep has begun.
-        { std::lock_guard<std::mutex> lock(mu); }
-        done.notify_one();
-      }
+      seen = work(w, worker);
     }
   }
 
   static void* entry(void* self) {
-    static_cast<State*>(self)->helper_loop();
+    State* s = static_cast<State*>(self);
+    s->helper_loop(1 + s->seats.fetch_add(1, std::memory_order_relaxed));
     return nullptr;
   }
 };
@@ -129,29 +154,51 @@ ThreadPool::ThreadPool(int threads) : state_(start(threads)), threads_(state_ ==
 
 ThreadPool::~ThreadPool() { stop(state_); }
 
-void ThreadPool::run(int tasks, void (*fn)(void*, int), void* ctx) {
+void ThreadPool::run_on_workers(int tasks, void (*fn)(void*, int, int), void* ctx) {
   if (tasks <= 0) return;
   State* s = state_;
   if (threads_ == 1 || tasks == 1) {
-    for (int t = 0; t < tasks; ++t) fn(ctx, t);
+    for (int t = 0; t < tasks; ++t) fn(ctx, t, 0);
+    return;
+  }
+  if (static_cast<std::uint64_t>(tasks) > kMaxTasks) {  // the word holds 16 bits of tasks: run in groups
+    struct Offset {
+      void (*fn)(void*, int, int);
+      void* ctx;
+      int base;
+    };
+    for (int base = 0; base < tasks; base += static_cast<int>(kMaxTasks)) {
+      Offset o{fn, ctx, base};
+      const int n = tasks - base < static_cast<int>(kMaxTasks) ? tasks - base : static_cast<int>(kMaxTasks);
+      run_on_workers(n, [](void* p, int t, int w) { auto* q = static_cast<Offset*>(p); q->fn(q->ctx, q->base + t, w); },
+                     &o);
+    }
     return;
   }
   s->fn = fn;
   s->ctx = ctx;
-  s->tasks = tasks;
-  s->next.store(0, std::memory_order_relaxed);
-  s->busy.store(threads_ - 1, std::memory_order_relaxed);
-  s->generation.fetch_add(1, std::memory_order_release);
-  // A helper between its check of `generation` and its sleep holds the lock:
-  // taking it here orders the notify after that sleep has begun.
+  s->completed.store(0, std::memory_order_relaxed);
+  const std::uint64_t g = generation_of(s->run.load(std::memory_order_relaxed)) + 1u;
+  const std::uint64_t w = (g << 32) | (static_cast<std::uint64_t>(tasks) << 16);
+  s->run.store(w, std::memory_order_release);
+  // A helper between its check of `run` and its sleep holds the lock: taking
+  // it here orders the notify after that sleep has begun.
   { std::lock_guard<std::mutex> lock(s->mu); }
   s->wake.notify_all();
-  s->work();
-  auto finished = [s] { return s->busy.load(std::memory_order_acquire) == 0; };
+  s->work(w, 0);
+  auto finished = [s, tasks] { return s->completed.load(std::memory_order_acquire) == tasks; };
   if (!spin_until(finished)) {
     std::unique_lock<std::mutex> lock(s->mu);
     s->done.wait(lock, finished);
   }
+}
+
+void ThreadPool::run(int tasks, void (*fn)(void*, int), void* ctx) {
+  struct Plain {
+    void (*fn)(void*, int);
+    void* ctx;
+  } plain{fn, ctx};
+  run_on_workers(tasks, [](void* p, int task, int) { auto* q = static_cast<Plain*>(p); q->fn(q->ctx, task); }, &plain);
 }
 
 int ThreadPool::hardware_threads() {

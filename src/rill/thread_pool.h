@@ -26,6 +26,7 @@ class ThreadPool final : public Executor {
 
   int workers() const override { return threads_; }
   void run(int tasks, void (*fn)(void* ctx, int task), void* ctx) override;
+  void run_on_workers(int tasks, void (*fn)(void* ctx, int task, int worker), void* ctx) override;
 
   // The number of hardware threads (at least 1).
   static int hardware_threads();
