@@ -164,7 +164,7 @@ export interface LabeledPoints {
   readonly labels: Int32Array;
 }
 
-/** Options of {@link Model.logProb} (a condition or guidance is refused: the density is unconditional). */
+/** Options of {@link Model.logProb}: a condition is one for every point (a class index or M values). */
 export interface LogProbOptions extends ConditionOptions {
   /** Solver steps from t back to 0 (default 20). */
   steps?: number;

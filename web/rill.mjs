@@ -577,8 +577,8 @@ export class Model {
    * log p_t(x) in nats at n points (n×d floats): a Float32Array of n. The points are integrated
    * back from t to 0 with the exact divergence as one more state (steps ≥ 1, solver, t in 0..1);
    * the same bits as the native library. A point whose way back overflows or gives NaN throws a
-   * RillError with status 'non_finite' naming up to ten indices and the count. (The unconditional
-   * density: a condition or guidance is refused, RillError 'unsupported'.)
+   * RillError with status 'non_finite' naming up to ten indices and the count. condition, guidance:
+   * as sample(), one condition for every point (a class index or M values).
    */
   logProb(points, { steps = 20, solver = 'heun', t = 1, condition, guidance = 1 } = {}) {
     const r = this.rill, d = this.info.dim;
