@@ -121,7 +121,8 @@ typedef struct rill_run_options {
   /* The condition of the call (formats.md, "Guidance"; rill_model_condition says the model's):
    * class_index for a class:C model, or condition for a vector:M model, never both; neither: the
    * model's own (unconditional) field. rill_sample_with, rill_integrate_with and rill_field_with
-   * honour them with the bits of `rill sample --class K` / `--cond FILE` / `--guidance W`. */
+   * honour them with the bits of `rill sample --class K` / `--cond FILE` / `--guidance W`, and
+   * rill_log_prob with one condition for every point. */
   int32_t class_index;    /* -1: no condition (default); 0..C-1 for a class:C model */
   const float* condition; /* vector:M model: condition_rows × M values (finite), or NULL (default: none) */
   int32_t condition_rows; /* 1 (one condition for every point, the default) or n (one per point) */
