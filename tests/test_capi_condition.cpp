@@ -341,7 +341,8 @@ TEST_CASE("bad conditions are refused with a message naming the value and the li
   CHECK(rill_log_prob(cm, x.data(), 5, &o, logp.data()) == RILL_INVALID_ARGUMENT);
   CHECK(std::string(rill_model_error(cm)).find("class_index 8: the model has classes 0..7") != std::string::npos);
   o = options(RILL_HEUN, 2);
-  o.condition = good;
+  const std::vector<float> five(5 * 2, 0.5f);  // a row per point
+  o.condition = five.data();
   o.condition_rows = 5;
   CHECK(rill_log_prob(vm, x.data(), 5, &o, logp.data()) == RILL_UNSUPPORTED);
   CHECK(std::string(rill_model_error(vm)).find("one condition for every point (condition_rows 1)") != std::string::npos);
