@@ -1,0 +1,112 @@
+// The page's sampling over two workers (web/sampler.mjs, web/sample_worker.mjs) in headless Chromium.
+//
+//   node tests/browser/sampling_test.mjs <web dir> [--bench [reps]]
+//
+// Checks that a request split by rows over two workers (each its own rill.wasm instance) gives the
+// bits of one worker and of model.sample in Node — samples and trajectories, four solvers, odd n
+// (halves of unequal size), the largest seed, and a request too small to split; that navigator.hardwareConcurrency decides
+// how many workers (2 with two cores or more, else 1); and a quick 1-against-2 timing.
+// --bench: the issue-17 figure — 20,000 samples of moons (Heun, 20 steps, seed 1), one worker
+// against two, `reps` runs each (default 3) alternated, wall time on the page from the request to
+// the combined answer; prints the medians, the ratio, the samples/s read-outs and the machine's load.
+// Ends with `N passed, M failed`.
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { check, finish, runInBrowser } from './harness.mjs';
+
+const args = process.argv.slice(2);
+const dir = resolve(args[0] ?? 'build/web');
+const benchAt = args.indexOf('--bench');
+const benchReps = benchAt >= 0 ? Number(args[benchAt + 1] ?? 3) || 3 : 0;
+
+const { Rill } = await import(pathToFileURL(join(dir, 'rill.mjs')).href);
+const rill = await Rill.load();
+const moons = rill.loadModel(readFileSync(join(dir, 'models', 'moons.safetensors')));
+const bitsOf = (a) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
+const differ = (a, b) => (a.length !== b.length ? Infinity : a.filter((v, i) => v !== b[i]).length);
+
+await runInBrowser(dir, 'the sampling test', {}, async ({ page, port, errors }) => {
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 30000 });
+  // A page-side helper: samplers of 1 and 2 workers on the page's own rill.wasm and moons.
+  await page.evaluate(async () => {
+    const { Sampler, defaultWorkers } = await import('/sampler.mjs');
+    const module = await WebAssembly.compile(await (await fetch('rill.wasm')).arrayBuffer());
+    const bytes = new Uint8Array(await (await fetch('models/moons.safetensors')).arrayBuffer());
+    const make = (workers) => {
+      const rates = [];
+      const s = new Sampler(module, { workers, onRate: (m) => rates.push(m), onError: (t) => { throw new Error(t); } });
+      s.load(bytes);
+      s.rates = rates;
+      return s;
+    };
+    window.samplers = { 1: make(1), 2: make(2), auto: new Sampler(module, { onRate() {}, onError() {} }), defaultWorkers };
+    window.bitsOf = (a) => (a ? Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length)) : null);
+  });
+
+  const hw = await page.evaluate(() => ({ cores: navigator.hardwareConcurrency, auto: window.samplers.auto.count, def: window.samplers.defaultWorkers() }));
+  check('navigator.hardwareConcurrency decides the number of workers (2 with two cores or more, else 1)',
+    hw.auto === hw.def && hw.def === (hw.cores >= 2 ? 2 : 1), `${hw.cores} cores → ${hw.auto} worker${hw.auto > 1 ? 's' : ''}`);
+
+  const runs = [
+    { n: 3001, steps: 7, solver: 'rk4', seed: 5, trajectory: true },
+    { n: 1000, steps: 20, solver: 'heun', seed: 0, trajectory: false },
+    { n: 513, steps: 3, solver: 'euler', seed: 4294967295, trajectory: true },
+    { n: 2222, steps: 5, solver: 'midpoint', seed: 77, trajectory: false },
+    { n: 300, steps: 4, solver: 'heun', seed: 9, trajectory: false },   // below 2 × MIN_ROWS: one worker
+  ];
+  const results = [];
+  for (const opts of runs) {
+    const got = await page.evaluate(async (opts) => {
+      const one = await window.samplers[1].sample(opts), two = await window.samplers[2].sample(opts);
+      return { workers: [one.workers, two.workers], x: [bitsOf(one.x), bitsOf(two.x)], traj: [bitsOf(one.trajectory), bitsOf(two.trajectory)] };
+    }, opts);
+    const want = moons.sample(opts);
+    const wx = bitsOf(want.x), wt = want.trajectory ? bitsOf(want.trajectory) : null;
+    const bad = differ(got.x[0], wx) + differ(got.x[1], wx) + (wt ? differ(got.traj[0], wt) + differ(got.traj[1], wt) : (got.traj[0] || got.traj[1] ? 1 : 0));
+    const split = opts.n >= 512 ? 2 : 1;
+    results.push({ opts, ok: bad === 0 && got.workers[0] === 1 && got.workers[1] === split,
+      text: `${opts.solver} n=${opts.n}${opts.trajectory ? '+traj' : ''}: ${got.workers[1]} workers, ${bad} differ` });
+  }
+  check('two workers give one worker\'s bits and model.sample\'s bits in Node (samples and trajectories, four solvers)',
+    results.every((r) => r.ok), results.map((r) => r.text).join('; '));
+
+  // Timing: a quick look always (2,000 samples), the issue's figure with --bench (20,000).
+  const timeRuns = async (n, reps) => page.evaluate(async ({ n, reps }) => {
+    const opts = { n, steps: 20, solver: 'heun', seed: 1, trajectory: false }, ms = { 1: [], 2: [] }, rates = { 1: [], 2: [] };
+    for (let r = 0; r < reps; r++) {
+      for (const k of [1, 2]) {
+        const s = window.samplers[k], t0 = performance.now();
+        const res = await s.sample(opts);
+        ms[k].push(performance.now() - t0);
+        if (res.workers !== k) throw new Error(`asked for ${k} workers, got ${res.workers}`);
+        // the read-out's timing (the workers repeat a run shorter than 100 ms) before the next run
+        const before = s.rates.length;
+        await new Promise((ok) => { const wait = () => (s.rates.length > before || s.rates.at(-1)?.id === res.id ? ok() : setTimeout(wait, 20)); wait(); });
+        rates[k].push(s.rates.at(-1).rate);
+      }
+    }
+    return { ms, rates };
+  }, { n, reps });
+  const median = (a) => a.slice().sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  const report = (label, t) => {
+    const m1 = median(t.ms[1]), m2 = median(t.ms[2]);
+    return { ratio: m1 / m2, text: `${label}: one worker ${m1.toFixed(0)} ms, two ${m2.toFixed(0)} ms (medians of ${t.ms[1].length}; ` +
+      `runs ${t.ms[1].map((v) => v.toFixed(0)).join('/')} and ${t.ms[2].map((v) => v.toFixed(0)).join('/')}) = ${(m1 / m2).toFixed(2)}×; ` +
+      `read-outs ${Math.round(median(t.rates[1])).toLocaleString('en')} and ${Math.round(median(t.rates[2])).toLocaleString('en')} samples/s` };
+  };
+  const load = () => `load average ${loadavg().map((v) => v.toFixed(1)).join(' ')} on ${cpus().length} × ${cpus()[0]?.model ?? '?'}`;
+  const quick = report('2,000 samples', await timeRuns(2000, 1));
+  check('a split request times on both workers (quick look, not a speed claim)', quick.ratio > 0, `${quick.text}; ${load()}`);
+  if (benchReps) {
+    const b = report('20,000 samples of moons, Heun 20', await timeRuns(20000, benchReps));
+    console.log(`bench: ${b.text}; ${load()}`);
+    check('the 20,000-sample bench ran (figure above; goal ≥ 1.8× with two free cores)', b.ratio > 0, `${b.ratio.toFixed(2)}×`);
+  }
+  await page.evaluate(() => { for (const k of [1, 2, 'auto']) window.samplers[k].close(); });
+  check('no console errors', errors.length === 0, errors.join(' | '));
+});
+moons.free();
+finish(benchReps ? 'with the bench' : 'without --bench');
