@@ -43,6 +43,20 @@ function childrenCpu() {
   return sum / 100;   // USER_HZ
 }
 
+// sample_rows.mjs in Node on a 3-dimensional model (a formula, u = A·x with a 3×3 A): a split at an
+// odd row starts inside a Box–Muller pair of the noise stream, and still gives model.sample's bits.
+{
+  const m3 = rill.loadModel('linear:0.1,-1,0,1,0.2,0,0.3,0,-0.5');
+  const opts = { n: 1001, steps: 6, solver: 'rk4', seed: 12, trajectory: true };
+  const want = m3.sample(opts), parts = [[0, 333], [333, 1001]].map(([begin, end]) => sampleRows(m3, rill, { ...opts, begin, end }));
+  const x = bitsOf([...parts[0].x, ...parts[1].x]), wx = bitsOf(want.x);
+  const traj = [];
+  for (let s = 0; s <= opts.steps; s++) for (const [i, [b, e]] of [[0, 333], [333, 1001]].entries()) traj.push(...parts[i].trajectory.subarray(s * (e - b) * 3, (s + 1) * (e - b) * 3));
+  const bad = differ(x, wx) + differ(bitsOf(traj), bitsOf(want.trajectory));
+  check('row ranges keep model.sample\'s bits for d = 3, split at an odd row (inside a Box–Muller pair)', bad === 0, `${bad} differ`);
+  m3.free();
+}
+
 await runInBrowser(dir, 'the sampling test', {}, async ({ page, port, errors }) => {
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 30000 });
