@@ -5,7 +5,9 @@
 #   make demo          wasm, then serve
 #   make wasm-test     rill.mjs under Node: same bits as the native library; every function of
 #                      rill.h exported, no import beyond the loader's two; the struct layouts
-#   make browser-test  the page in headless Chromium (playwright-core), then its Learn view (#learn)
+#   make browser-test  the page in headless Chromium (playwright-core), then its Learn view (#learn),
+#                      then its sampling split over two workers (same bits as one)
+#   make bench-page    the page's sampling, one worker against two (20,000 samples; REPS=3 runs each)
 EMXX ?= em++
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -24,7 +26,7 @@ WASM_LDFLAGS := --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH -sMALLOC=emma
 WEB_FILES := $(patsubst web/%,$(B)/web/%,$(wildcard web/*.html web/*.css web/*.mjs))
 WEB_MODELS := $(patsubst web/%,$(B)/web/%,$(wildcard web/models/*.safetensors))
 
-.PHONY: wasm serve demo wasm-test browser-test
+.PHONY: wasm serve demo wasm-test browser-test bench-page
 wasm: $(B)/web/rill.wasm $(WEB_FILES) $(WEB_MODELS)
 	@mkdir -p $(B)/web/models && cd $(B)/web/models && ls *.safetensors 2>/dev/null | sed 's/\.safetensors$$//' | \
 	  awk 'BEGIN { printf "[" } { printf "%s\"%s\"", (NR > 1 ? ", " : ""), $$0 } END { print "]" }' > index.json
@@ -75,6 +77,13 @@ browser-test: wasm $(B)/golden/golden.json
 	@[ -d node_modules/playwright-core ] || { echo "playwright-core is missing: run 'make deps'"; exit 1; }
 	node tests/browser/browser_test.mjs $(B)/web $(B)/browser-screenshot.png $(B)/golden
 	node tests/browser/learn_test.mjs $(B)/web $(B)/learn-screenshot.png
+	node tests/browser/sampling_test.mjs $(B)/web
+
+# The page's sampling on one worker against two (issue 17, goal 5): 20,000 samples, REPS runs each.
+REPS ?= 3
+bench-page: wasm
+	@[ -d node_modules/playwright-core ] || { echo "playwright-core is missing: run 'make deps'"; exit 1; }
+	node tests/browser/sampling_test.mjs $(B)/web --bench $(REPS)
 
 # Debian's nodejs/npm only where there is no node/npm at all (a newer one may be installed otherwise).
 DEB_PKGS += emscripten chromium $(if $(shell command -v node),,nodejs) $(if $(shell command -v npm),,npm)

@@ -269,21 +269,23 @@ function setResult(run) {
 }
 
 /**
- * The samples/s read-out: the worker repeats the run until it has timed at least 100 ms of work
- * (m.reps runs in m.timedMs); a run too quick for that is "too fast to time", not a noisy number.
+ * The samples/s read-out: each worker repeats its rows until it has timed at least 100 ms of work
+ * (sampler.mjs sums their rates, m.rate, and says how many workers, m.workers); a run too quick for
+ * that is "too fast to time", not a noisy number.
  */
 function showRate(m) {
   const run = window.rillDemo.lastRun;
   if (!run || run.id !== m.id) return;
   run.timedMs = m.timedMs;
   run.reps = m.reps;
-  const el = $('stat-rate');
+  run.workers = m.workers;
+  const el = $('stat-rate'), on = `${m.workers} worker${m.workers > 1 ? 's' : ''}`;
   if (m.timedMs < 100) {
-    el.textContent = 'too fast to time';
+    el.textContent = `too fast to time (${on})`;
     el.title = `${m.reps} runs took only ${m.timedMs.toFixed(1)} ms`;
   } else {
-    el.textContent = Math.round((m.reps * run.n) / (m.timedMs / 1000)).toLocaleString('en');
-    el.title = `${m.reps} run${m.reps > 1 ? 's' : ''} of ${run.n} samples timed over ${m.timedMs.toFixed(0)} ms`;
+    el.textContent = `${Math.round(m.rate).toLocaleString('en')} (${on})`;
+    el.title = `${m.reps} run${m.reps > 1 ? 's' : ''} of ${run.n} samples split over ${on}, timed over ${m.timedMs.toFixed(0)} ms`;
   }
 }
 

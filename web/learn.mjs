@@ -5,15 +5,20 @@
 //
 // Every number is computed by the WebAssembly core through rill.mjs: the field by model.field on
 // a `linear:a,b,c,d` or `exact:8gaussians` formula model, exp(tA) by rill.matrixExp2x2, paths
-// by model.integrate. Nothing is canned. For the browser test (tests/browser/learn_test.mjs),
-// window.rillLearn exposes what each part last computed.
+// by model.integrate. Nothing is canned. The heavy parts (the solver sweep, the flow grid, the
+// backwards run, the flow model and its heat map) run in learn_worker.mjs, so the page never
+// waits for them; the main thread keeps the arrows and exp(tA) (microseconds). For the browser
+// test (tests/browser/learn_test.mjs), window.rillLearn exposes what each part last computed.
 
 import { Rill, EVALUATIONS } from './rill.mjs';
 import { Plot, THEME, HUES } from './plot.mjs';
-import { fieldGrid, gridLineVertices } from './field.mjs';
+import { fieldGrid } from './field.mjs';
 import {
   SOLVER_NAMES, SOLVER_COLOURS, PRESETS, LIN_EXTENT, MODEL_EXTENT, ARROW_DT, LEAF_T_MAX, FLOW_LINES, FLOW_POINTS, ERROR_NS, EULER_X0, el, fmt, apply, fitSlope, lesson, canvas, slider, button,
+  LearnJobs,
 } from './learn_kit.mjs';
+
+const EULER_MAX_N = 32, HEAT_G = 40;
 
 
 let mounted = null;
@@ -28,21 +33,23 @@ export function showLearn(root) {
 
 async function mount(root) {
   const rill = await Rill.load();
-  const L = new Learn(rill, root);
+  const L = new Learn(rill, root, new LearnJobs(rill.wasm.module));
   window.rillLearn = L.api();
   await L.start();
   root.dataset.ready = '1';
 }
 
 class Learn {
-  constructor(rill, root) {
+  constructor(rill, root, jobs) {
     this.rill = rill;
     this.root = root;
+    this.jobs = jobs;           // learn_worker.mjs: the heavy parts
+    this.tickets = {};          // part → number of its latest request (older answers are dropped)
     this.A = PRESETS.rotation.A.slice();
     this.preset = 'rotation';
     this.lin = null; this.linKey = '';
     this.exact = null;
-    this.shipped = new Map();   // name → Model
+    this.shipped = new Map();   // name → the model file's bytes
     this.leaves = [];
     this.leafT = 0;
     this.playing = false;
@@ -58,7 +65,8 @@ class Learn {
       get flow() { return me.flow && { ...me.flow, traj: undefined }; },
       flowPositions: () => me.flow && Array.from(me.flowNow()),
       flowVertices: () => me.flow && Array.from(me.flow.vertices),
-      get errors() { return me.errors; },
+      get errors() { return me.errors && { ...me.errors, paths: undefined }; },
+      jobs: me.jobs,
       get back() { return me.back; },
       get compare() { return me.compare; },
       toScreen: (id, x, y) => me.plots[id].toScreen(x, y),
@@ -75,13 +83,25 @@ class Learn {
     return this.lin;
   }
 
+  /** The bytes of a shipped model, fetched once. */
   async shippedModel(name) {
     if (!this.shipped.has(name)) {
       const res = await fetch(`models/${name}.safetensors`);
       if (!res.ok) throw new Error(`models/${name}.safetensors: HTTP ${res.status}`);
-      this.shipped.set(name, this.rill.loadModel(new Uint8Array(await res.arrayBuffer())));
+      this.shipped.set(name, new Uint8Array(await res.arrayBuffer()));
     }
     return this.shipped.get(name);
+  }
+
+  /**
+   * Request `type` of learn_worker.mjs on `model` (a formula name, or a shipped model's name); null
+   * when a newer request of the same `part` was made meanwhile (its answer is the one to show).
+   */
+  async work(part, model, type, msg) {
+    const ticket = (this.tickets[part] = (this.tickets[part] ?? 0) + 1);
+    const load = /^(linear|exact):/.test(model) ? { source: model } : { bytes: await this.shippedModel(model) };
+    const m = await this.jobs.run(model, load, type, msg);
+    return ticket === this.tickets[part] ? m : null;
   }
 
   async start() {
@@ -317,30 +337,27 @@ class Learn {
       el('p', { class: 'small-print', id: 'learn-flow-note', role: 'status' })));
   }
 
-  /** Vertices of FLOW_LINES lines each way over [-e, e]², FLOW_POINTS points per line. */
-  runFlow(model, name, e, t1, steps, solver, extent) {
-    const vertices = gridLineVertices(e, FLOW_LINES, FLOW_POINTS);
-    const { trajectory } = model.integrate(vertices, { t0: 0, t1, steps, solver, trajectory: true });
-    this.flow = { source: name, vertices, t0: 0, t1, steps, solver, traj: trajectory, extent };
-    const t = this.flowT;
-    t.input.max = String(t1);
-    t.input.step = String(t1 / steps);
-    this.drawFlow();
+  /** Vertices of FLOW_LINES lines each way over [-e, e]², FLOW_POINTS points per line, carried by the worker. */
+  async runFlow(name, e, t1, steps, solver, extent) {
+    try {
+      const m = await this.work('flow', name, 'flow', { e, t1, steps, solver });
+      if (!m) return;
+      this.flow = { source: name, vertices: m.vertices, t0: 0, t1, steps, solver, traj: m.traj, extent, ms: m.ms };
+      const t = this.flowT;
+      t.input.max = String(t1);
+      t.input.step = String(t1 / steps);
+      this.drawFlow();
+    } catch (err) { this.note('learn-flow-note', err.message, true); }
   }
 
   computeLinearFlow() {
     if (this.flowSelect.value !== 'linear') return;
-    try {
-      this.runFlow(this.linear(), `linear:${this.A.join(',')}`, 2, 2, 40, 'rk4', LIN_EXTENT);
-    } catch (e) { this.note('learn-flow-note', e.message, true); }
+    this.runFlow(`linear:${this.A.join(',')}`, 2, 2, 40, 'rk4', LIN_EXTENT);
   }
 
-  async flowSource(value) {
-    if (value === 'linear') { this.computeLinearFlow(); return; }
-    try {
-      const model = await this.shippedModel(value);
-      this.runFlow(model, value, 2.5, 1, 20, 'heun', MODEL_EXTENT);
-    } catch (e) { this.note('learn-flow-note', e.message, true); }
+  flowSource(value) {
+    if (value === 'linear') this.computeLinearFlow();
+    else this.runFlow(value, 2.5, 1, 20, 'heun', MODEL_EXTENT);
   }
 
   /** The grid at the slider's t: snapshot k of the trajectory (t = k·t1/steps). */
@@ -390,29 +407,28 @@ class Learn {
       el('p', { class: 'small-print', id: 'learn-euler-note', role: 'status' })));
   }
 
-  computeErrors() {
-    const model = this.linear(), M = this.rill.matrixExp2x2(this.A, 1), exact = apply(M, ...EULER_X0);
-    const size = Math.max(1, Math.hypot(...exact)), floor = 1e-6 * size;
-    const err = {}, slopes = {};
-    for (const s of Object.keys(SOLVER_NAMES)) {
-      err[s] = ERROR_NS.map((n) => {
-        const { x } = model.integrate(EULER_X0, { t0: 0, t1: 1, steps: n, solver: s });
-        return Math.hypot(x[0] - exact[0], x[1] - exact[1]);
-      });
-      slopes[s] = fitSlope(ERROR_NS.map((n) => 1 / n), err[s], floor);
-    }
-    this.errors = { A: this.A.slice(), x0: EULER_X0, exact, ns: ERROR_NS, err, slopes, floor };
-    this.drawEuler();
+  /** The sweep (4 solvers × ERROR_NS, and every path for the h slider) in the worker; the slopes here. */
+  async computeErrors() {
+    const A = this.A.slice();
+    try {
+      const m = await this.work('errors', `linear:${A.join(',')}`, 'errors', { A, x0: EULER_X0, ns: ERROR_NS, maxN: EULER_MAX_N });
+      if (!m) return;
+      const { exact, err, paths } = m, floor = 1e-6 * Math.max(1, Math.hypot(...exact)), slopes = {};
+      for (const s of Object.keys(SOLVER_NAMES)) slopes[s] = fitSlope(ERROR_NS.map((n) => 1 / n), err[s], floor);
+      this.errors = { A, x0: EULER_X0, exact, ns: ERROR_NS, err, slopes, floor, paths, ms: m.ms };
+      this.drawEuler();
+    } catch (e) { this.note('learn-euler-note', e.message, true); }
   }
 
   drawEuler() {
-    const p = this.plots.euler, n = Number(this.eulerN.input.value), model = this.linear();
+    const p = this.plots.euler, n = Number(this.eulerN.input.value);
     this.eulerN.out.textContent = `${n} (h = ${n === 1 ? '1' : `1/${n}`})`;
     p.clear();
-    const c = p.ctx, K = 100;
+    if (!this.errors) return;
+    const c = p.ctx, K = 100, A = this.errors.A;
     const exact = this.errors.exact, rows = [['solver', 'NFE', 'end-point error']], now = {};
     for (const s of Object.keys(SOLVER_NAMES)) {
-      const { trajectory } = model.integrate(EULER_X0, { t0: 0, t1: 1, steps: n, solver: s, trajectory: true });
+      const trajectory = this.errors.paths[s][n];
       c.strokeStyle = SOLVER_COLOURS[s]; c.fillStyle = SOLVER_COLOURS[s]; c.lineWidth = 1.5; c.beginPath();
       for (let k = 0; k <= n; k++) { const [x, y] = p.toScreen(trajectory[2 * k], trajectory[2 * k + 1]); if (k) c.lineTo(x, y); else c.moveTo(x, y); }
       c.stroke();
@@ -423,7 +439,7 @@ class Learn {
     // The exact path exp(tA)·x₀ last, dashed, so the solvers' lines do not hide it.
     c.strokeStyle = '#ffffff'; c.lineWidth = 2; c.setLineDash([6, 4]); c.beginPath();
     for (let k = 0; k <= K; k++) {
-      const [x, y] = p.toScreen(...apply(this.rill.matrixExp2x2(this.A, k / K), ...EULER_X0));
+      const [x, y] = p.toScreen(...apply(this.rill.matrixExp2x2(A, k / K), ...EULER_X0));
       if (k) c.lineTo(x, y); else c.moveTo(x, y);
     }
     c.stroke();
@@ -499,14 +515,26 @@ class Learn {
     const k = Math.round(t * cmp.steps), n = cmp.n;
     this.plots.net.points(cmp.net.subarray(k * 2 * n, (k + 1) * 2 * n), 2, '#f472b6', 2);
     this.plots.exactS.points(cmp.exact.subarray(k * 2 * n, (k + 1) * 2 * n), 2, '#34d399', 2);
-    const p = this.plots.heat, G = 40, e = MODEL_EXTENT, cells = new Float32Array(2 * G * G);
-    for (let i = 0; i < G; i++) for (let j = 0; j < G; j++) { cells[2 * (i * G + j)] = -e + (2 * e * (i + 0.5)) / G; cells[2 * (i * G + j) + 1] = -e + (2 * e * (j + 0.5)) / G; }
-    const tt = Math.min(t, 0.999);  // the exact field is singular at t = 1
-    const un = cmp.model.field(cells, tt), ue = this.exact.field(cells, tt);
-    const c = p.ctx, s = p.scale, px = (2 * e * s) / G;
+    if (cmp.heatMap) this.drawHeat(cmp.heatMap);   // the last map until the worker answers for this t
+    this.computeHeat(Math.min(t, 0.999));  // the exact field is singular at t = 1
+  }
+
+  /** ‖u^θ_t − u*_t‖ at the cells, from the worker (the newest request wins). */
+  async computeHeat(tt) {
+    try {
+      const m = await this.work('heat', '8gaussians', 'heat', { t: tt, G: HEAT_G, e: MODEL_EXTENT });
+      if (!m || !this.compare) return;
+      this.compare.heatMap = m;
+      this.drawHeat(m);
+    } catch (e) { this.note('learn-model-note', e.message, true); }
+  }
+
+  drawHeat({ t: tt, G, e, cells, dist }) {
+    const cmp = this.compare, p = this.plots.heat, c = p.ctx, px = (2 * e * p.scale) / G;
+    p.clear();
     let sum = 0, max = 0;
     for (let q = 0; q < G * G; q++) {
-      const d = Math.hypot(un[2 * q] - ue[2 * q], un[2 * q + 1] - ue[2 * q + 1]);
+      const d = dist[q];
       sum += d; max = Math.max(max, d);
       const v = Math.min(1, d / 2);
       c.fillStyle = `hsl(${40 - 40 * v} 90% ${8 + 55 * v}%)`;
@@ -514,7 +542,8 @@ class Learn {
       c.fillRect(x - px / 2, y - px / 2, px + 0.5, px + 0.5);
     }
     cmp.heat = { t: tt, mean: sum / (G * G), max };
-    this.note('learn-model-note', `t = ${t.toFixed(2)}: ${n} samples of each from the same noise (seed 1, Heun, ${cmp.steps} steps); ` +
+    const t = Number(this.modelT.input.value);
+    this.note('learn-model-note', `t = ${t.toFixed(2)}: ${cmp.n} samples of each from the same noise (seed 1, Heun, ${cmp.steps} steps); ` +
       `‖u^θ − u*‖ over [−5, 5]² at t = ${tt.toFixed(3)}: mean ${cmp.heat.mean.toFixed(3)}, max ${cmp.heat.max.toFixed(2)}.`);
   }
 
@@ -537,20 +566,13 @@ class Learn {
       el('p', { class: 'small-print', id: 'learn-back-note', role: 'status', text: 'computing…' })));
   }
 
+  /** n points of the dataset back to noise and forward again, in the worker. */
   async computeBack(name) {
     try {
-      const model = await this.shippedModel(name), n = 500, steps = 20;
-      const data = this.rill.drawDataset(name, n, 3);
-      const down = model.integrate(data, { t0: 1, t1: 0, steps, solver: 'rk4', trajectory: true });
-      const up = model.integrate(down.x, { t0: 0, t1: 1, steps, solver: 'rk4' });
-      let worst = 0, mx = 0, my = 0, v = 0;
-      for (let i = 0; i < n; i++) {
-        worst = Math.max(worst, Math.hypot(up.x[2 * i] - data[2 * i], up.x[2 * i + 1] - data[2 * i + 1]));
-        mx += down.x[2 * i] / n; my += down.x[2 * i + 1] / n;
-      }
-      for (let i = 0; i < n; i++) v += ((down.x[2 * i] - mx) ** 2 + (down.x[2 * i + 1] - my) ** 2) / (2 * n);
-      this.back = { model: name, n, steps, solver: 'rk4', data: Array.from(data), noise: Array.from(down.x), traj: down.trajectory,
-        roundTrip: worst, noiseMean: [mx, my], noiseVar: v };
+      const n = 500, steps = 20, m = await this.work('back', name, 'back', { name, n, steps });
+      if (!m) return;
+      this.back = { model: name, n, steps, solver: 'rk4', data: Array.from(m.data), noise: Array.from(m.noise), traj: m.traj,
+        roundTrip: m.roundTrip, noiseMean: m.noiseMean, noiseVar: m.noiseVar, ms: m.ms };
       this.drawBack();
     } catch (e) { this.note('learn-back-note', e.message, true); }
   }
@@ -584,10 +606,9 @@ class Learn {
     } else this.note('learn-back-note', 'This build has no shipped models (make models).', true);
     if (!names.includes('8gaussians')) { this.note('learn-model-note', 'This build has no shipped 8gaussians model (make models).', true); return; }
     try {
-      const model = await this.shippedModel('8gaussians'), n = 600, steps = 20;
-      this.exact ??= this.rill.loadModel('exact:8gaussians');
-      const opts = { n, steps, solver: 'heun', seed: 1, trajectory: true };
-      this.compare = { model, n, steps, net: model.sample(opts).trajectory, exact: this.exact.sample(opts).trajectory };
+      const n = 600, steps = 20, m = await this.work('compare', '8gaussians', 'compare', { n, steps });
+      if (!m) return;
+      this.compare = { n, steps, net: m.net, exact: m.exact, ms: m.ms };
       this.drawCompare();
     } catch (e) { this.note('learn-model-note', e.message, true); }
   }

@@ -54,3 +54,52 @@ export function slider(id, label, min, max, step, value) {
   return { input, out, box: el('label', { class: 'learn-range' }, el('span', { text: label }), input, out) };
 }
 export function button(id, text, label) { return el('button', { id, type: 'button', ...(label ? { 'aria-label': label } : {}), text }); }
+
+/** The heat map's G × G cell centres over [-e, e]² as (x, y) pairs, column by column. */
+export function heatCells(G, e) {
+  const cells = new Float32Array(2 * G * G);
+  for (let i = 0; i < G; i++) for (let j = 0; j < G; j++) { cells[2 * (i * G + j)] = -e + (2 * e * (i + 0.5)) / G; cells[2 * (i * G + j) + 1] = -e + (2 * e * (j + 0.5)) / G; }
+  return cells;
+}
+
+/**
+ * The main thread's side of learn_worker.mjs: run(key, load, type, msg) resolves to the worker's
+ * answer to request `type`, after sending `load` ({ source } or { bytes }) when the worker's model
+ * is not already `key`. Requests are answered in the order they are made.
+ */
+export class LearnJobs {
+  constructor(module) {
+    Object.assign(this, { loaded: null, id: 0, waiting: new Map(), broken: null });
+    this.worker = new Worker(new URL('./learn_worker.mjs', import.meta.url), { type: 'module' });
+    this.worker.onmessage = (e) => this.message(e.data);
+    this.worker.onerror = (e) => { e.preventDefault(); this.fail(`the Learn view's worker failed: ${e.message || 'cannot start'}`); };
+    this.worker.postMessage({ type: 'init', module });
+  }
+
+  run(key, load, type, msg = {}) {
+    if (this.broken) return Promise.reject(new Error(this.broken));
+    if (this.loaded !== key) { this.worker.postMessage({ type: 'load', ...load }); this.loaded = key; }
+    const id = ++this.id;
+    return new Promise((resolve, reject) => { this.waiting.set(id, { resolve, reject }); this.worker.postMessage({ type, id, ...msg }); });
+  }
+
+  fail(message) {
+    this.broken = message;
+    for (const w of this.waiting.values()) w.reject(new Error(message));
+    this.waiting.clear();
+  }
+
+  message(m) {
+    if (m.type === 'error' && m.id === null) {   // a load failed (the requests after it say so), or the module
+      this.loaded = null;
+      this.loadError = m.message;
+      if (m.message.startsWith('cannot load rill.wasm')) this.fail(m.message);
+      return;
+    }
+    const w = this.waiting.get(m.id);
+    if (!w) return;
+    this.waiting.delete(m.id);
+    if (m.type !== 'error') w.resolve(m);
+    else w.reject(new Error(m.message === 'no model loaded' && this.loadError ? this.loadError : m.message));
+  }
+}

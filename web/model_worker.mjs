@@ -4,7 +4,8 @@
 //
 // Messages in:  { type: 'init', module }            rill.wasm, compiled once by the page
 //               { type: 'load', bytes | source }    a model file's bytes, or a formula name
-//               { type: <request>, id, ... }        handled by requests[type](model, msg)
+//               { type: <request>, id, ... }        handled by requests[type](model, msg, rill)
+//                                                   (rill: the worker's Rill, for models of its own)
 // Messages out: { type: 'error', id, message }      and whatever the requests post
 
 import { Rill } from './rill.mjs';
@@ -30,7 +31,7 @@ export function serveModel(requests) {
         model = r.loadModel(msg.source ?? msg.bytes);
       } else if (requests[msg.type]) {
         if (!model) throw new Error('no model loaded');
-        requests[msg.type](model, msg);
+        requests[msg.type](model, msg, r);
       }
     } catch (e) {
       postMessage({ type: 'error', id: msg.id ?? null, message: e.message });

@@ -1,38 +1,46 @@
 // sample_worker.mjs — draws samples off the main thread (a module worker using rill.mjs),
 // so the page stays responsive for big requests and a running request can be cancelled
-// by terminating the worker.
+// by terminating the worker. The page may split one request over several of these workers
+// by rows (sampler.mjs): each answers rows [begin, end) of the n samples, with the bits those
+// rows have in one model.sample({ n, seed }).
 //
 // Messages in:  { type: 'init', module }                                 rill.wasm, compiled once by the page
 //               { type: 'load', bytes }                                  the model to sample from
-//               { type: 'sample', id, n, steps, solver, seed, trajectory }
-// Messages out: { type: 'sampled', id, x, trajectory, ms }                ms: time of model.sample()
-//               { type: 'timed', id, reps, timedMs }                     after 'sampled': the samples/s timing
+//               { type: 'sample', id, n, steps, solver, seed, trajectory, begin?, end? }
+// Messages out: { type: 'sampled', id, x, trajectory, ms, begin, end }   ms: time of the sampling;
+//                                                                        x: rows begin..end only
+//               { type: 'timed', id, reps, timedMs, begin, end }         after 'sampled': the samples/s timing
 //               { type: 'error', id, message }
+//
+// Rows of a range: sample_rows.mjs (how they keep their bits).
 //
 // Timing: one run of a few milliseconds says little about throughput (timer resolution, JIT,
 // caches), so after answering, a run shorter than TIME_MS is repeated (same request, without the
 // trajectory) until TIME_MS of work has been timed or MAX_REPS runs; the page shows
-// reps × n / timedMs, or "too fast to time" when even that stays under TIME_MS.
+// reps × rows / timedMs, summed over its workers, or "too fast to time" when even that stays under TIME_MS.
 
 import { serveModel } from './model_worker.mjs';
+import { sampleRows } from './sample_rows.mjs';
 
 const TIME_MS = 100;
 const MAX_REPS = 200;
 
 serveModel({
-  sample(model, msg) {
+  sample(model, msg, rill) {
+    const range = { ...msg, begin: msg.begin ?? 0, end: msg.end ?? msg.n };
+    const { id, begin, end } = range;
     const t0 = performance.now();
-    const { x, trajectory } = model.sample(msg);
+    const { x, trajectory } = sampleRows(model, rill, range);
     const ms = performance.now() - t0;
     const transfer = trajectory ? [x.buffer, trajectory.buffer] : [x.buffer];
-    postMessage({ type: 'sampled', id: msg.id, x, trajectory, ms }, transfer);
+    postMessage({ type: 'sampled', id, x, trajectory, ms, begin, end }, transfer);
     let reps = 1, timedMs = ms;
     if (ms < TIME_MS) {
-      const again = { ...msg, trajectory: false };
+      const again = { ...range, trajectory: false };
       reps = 0;
       const start = performance.now();
-      do { model.sample(again); reps++; timedMs = performance.now() - start; } while (timedMs < TIME_MS && reps < MAX_REPS);
+      do { sampleRows(model, rill, again); reps++; timedMs = performance.now() - start; } while (timedMs < TIME_MS && reps < MAX_REPS);
     }
-    postMessage({ type: 'timed', id: msg.id, reps, timedMs });
+    postMessage({ type: 'timed', id, reps, timedMs, begin, end });
   },
 });

@@ -162,9 +162,11 @@ await runInBrowser(dir, 'the browser test', { acceptDownloads: true }, async ({ 
     check('the target overlay stands out from the background', contrast >= 250, `median colour distance ${contrast}`);
   }
 
-  // 2c. samples/s: timed over at least 100 ms of work, or "too fast to time".
+  // 2c. samples/s: timed over at least 100 ms of work, or "too fast to time"; and on how many workers
+  // (two where the machine has two cores and the request 512 rows or more: sampler.mjs).
   await page.waitForFunction(() => document.getElementById('stat-rate').textContent !== 'timing…', null, { timeout: 5000 });
-  const rateOf = () => page.evaluate(() => ({ text: document.getElementById('stat-rate').textContent, timedMs: window.rillDemo.lastRun.timedMs }));
+  const rateOf = () => page.evaluate(() => ({ text: document.getElementById('stat-rate').textContent, timedMs: window.rillDemo.lastRun.timedMs,
+    n: window.rillDemo.lastRun.n, want: navigator.hardwareConcurrency >= 2 && window.rillDemo.lastRun.n >= 512 ? 2 : 1 }));
   const rate1 = await rateOf();
   {
     const before = (await lastRun()).id;
@@ -175,8 +177,9 @@ await runInBrowser(dir, 'the browser test', { acceptDownloads: true }, async ({ 
     await page.waitForFunction(() => document.getElementById('stat-rate').textContent !== 'timing…', null, { timeout: 5000 });
   }
   const rate2 = await rateOf();
-  const honest = (r) => r.timedMs >= 100 ? /^[\d,]+$/.test(r.text) : r.text === 'too fast to time';
-  check('samples/s is timed over ≥ 100 ms of work or says "too fast to time"', honest(rate1) && honest(rate2),
+  const honest = (r) => (r.timedMs >= 100 ? /^[\d,]+ \(/.test(r.text) : r.text.startsWith('too fast to time (')) &&
+    r.text.endsWith(`(${r.want} worker${r.want > 1 ? 's' : ''})`);
+  check('samples/s is timed over ≥ 100 ms of work or says "too fast to time", and says on how many workers', honest(rate1) && honest(rate2),
     `${run.n} samples: ${rate1.text} over ${rate1.timedMs?.toFixed(0)} ms; 10 samples × 1 step: ${rate2.text} over ${rate2.timedMs?.toFixed(0)} ms`);
 
   // 2d. One Euler step collapses to the mean, and the page says why; stale read-outs are marked.

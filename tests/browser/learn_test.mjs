@@ -8,7 +8,9 @@
 // 1e-5); the flow grid (its vertices move with t and equal model.integrate's bits in Node); the
 // h slider and the log–log plot (fitted slopes within ±0.15 of 1, 2, 2, 4); the flow model beside
 // exact:8gaussians with its heat map; the backwards integration; every control labelled; no console
-// errors. Screenshots at 1280×900 and 390×844. Ends with `N passed, M failed`.
+// errors. The heavy parts run in learn_worker.mjs: once the view is up, the main thread's rill.mjs
+// is counted and never integrates or samples, and a main-thread heartbeat keeps ticking while the
+// worker runs a job of a second or so. Screenshots at 1280×900 and 390×844. Ends with `N passed, M failed`.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -50,6 +52,26 @@ await runInBrowser(dir, 'the Learn test', {}, async ({ page, port, errors }) => 
       (el.closest('label') && el.closest('label').textContent.trim())))
     .map((el) => el.id || el.outerHTML.slice(0, 40)));
   check('every control and canvas of the Learn view is labelled', unlabelled.length === 0, unlabelled.join(', '));
+
+  // From here on, count what the main thread's rill.mjs (the module learn.mjs imported) is asked to
+  // do: the view's heavy parts must all go to its worker. And watch for long tasks (> 50 ms).
+  await page.evaluate(async () => {
+    const { Model } = await import('/rill.mjs');
+    const calls = { integrate: 0, sample: 0, logProb: 0, fieldPoints: 0 };
+    window.mainCalls = calls;
+    for (const name of ['integrate', 'sample', 'logProb']) {
+      const f = Model.prototype[name];
+      Model.prototype[name] = function (...a) { calls[name]++; return f.apply(this, a); };
+    }
+    const field = Model.prototype.field;
+    Model.prototype.field = function (x, ...a) { calls.fieldPoints = Math.max(calls.fieldPoints, x.length / 2); return field.call(this, x, ...a); };
+    window.longTasks = [];
+    try { new PerformanceObserver((l) => window.longTasks.push(...l.getEntries().map((e) => e.duration))).observe({ type: 'longtask' }); } catch { /* not in this browser */ }
+  });
+  // The worker's answers for a new A: the sweep, and the flow grid while it shows the linear field.
+  const sameA = (A) => page.waitForFunction((A) => window.rillLearn.errors?.A.join(',') === A.join(',') &&
+    (document.getElementById('learn-flow-source').value !== 'linear' || window.rillLearn.flow?.source === `linear:${A.join(',')}`),
+  A, { timeout: 30000 });
 
   // 1. Vector field: each preset's arrows are u = A·x computed by the core (compared with A·x here).
   const fieldMatches = async () => page.evaluate(() => {
@@ -116,6 +138,7 @@ await runInBrowser(dir, 'the Learn test', {}, async ({ page, port, errors }) => 
   check('each leaf\'s position is exp(tA)·x₀ (power series) within 1e-5 at t = 0, 0.7, 2.5, 6',
     leafRuns.every((r) => r.worst < 1e-5), leafRuns.map((r) => r.worst.toExponential(1)).join(', '));
   await page.selectOption('#learn-preset', 'rotation');
+  await sameA([0, -1, 1, 0]);
   const rot = await worstLeaf(Math.PI);
   check('under rotation, leaves follow exp(tA)·x₀ too (half a turn at t = π)', rot.worst < 1e-5, `worst ${rot.worst.toExponential(1)}`);
   await page.click('#learn-leaves-play');
@@ -155,6 +178,7 @@ await runInBrowser(dir, 'the Learn test', {}, async ({ page, port, errors }) => 
 
   // 4. Euler vs Heun: the slopes of the log–log plot, the h slider, the errors against exp(A)·x₀.
   await page.selectOption('#learn-preset', 'spiral');
+  await sameA([-0.5, -1, 1, -0.5]);
   await page.locator('#learn-euler-canvas').scrollIntoViewIfNeeded();
   const errs = await page.evaluate(() => window.rillLearn.errors);
   const wantSlopes = { euler: 1, midpoint: 2, heun: 2, rk4: 4 };
@@ -183,6 +207,7 @@ await runInBrowser(dir, 'the Learn test', {}, async ({ page, port, errors }) => 
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('ArrowRight');
   await page.selectOption('#learn-preset', 'shear');
+  await sameA([0, 1, 0, 0]);
   const shear = await page.evaluate(() => ({ slopes: window.rillLearn.errors.slopes, note: document.getElementById('learn-euler-note').textContent }));
   check('a shear (nilpotent A) is solved exactly by every solver, and the page says so instead of a slope',
     Object.values(shear.slopes).every((v) => v === null) && /exact up to float rounding/.test(shear.note), shear.note.slice(0, 80));
@@ -191,6 +216,7 @@ await runInBrowser(dir, 'the Learn test', {}, async ({ page, port, errors }) => 
   // 5. The flow model beside exact:8gaussians, and the heat map of ‖u^θ − u*‖.
   await page.waitForFunction(() => window.rillLearn.compare?.heat, null, { timeout: 60000 });
   await page.evaluate(() => { const s = document.getElementById('learn-model-t'); s.value = '0.5'; s.dispatchEvent(new Event('input')); });
+  await page.waitForFunction(() => window.rillLearn.compare.heat.t === 0.5, null, { timeout: 30000 });
   const cmp = await page.evaluate(() => window.rillLearn.compare.heat);
   check('the flow model part shows the network beside the exact field, with a finite error heat map', Number.isFinite(cmp.mean) && cmp.max > cmp.mean && cmp.mean > 0,
     `t = ${cmp.t}: mean ‖u^θ − u*‖ ${cmp.mean.toFixed(3)}, max ${cmp.max.toFixed(2)}`);
@@ -204,6 +230,40 @@ await runInBrowser(dir, 'the Learn test', {}, async ({ page, port, errors }) => 
   check('backwards, data becomes noise (mean ≈ 0, variance ≈ 1) with model.integrate\'s bits, and returns forward within 1e-2',
     bitsOf(back.noise).every((b, i) => b === bitsOf(down)[i]) && Math.hypot(...back.noiseMean) < 0.25 && Math.abs(back.noiseVar - 1) < 0.25 && back.roundTrip < 1e-2,
     `${back.model}: mean (${back.noiseMean.map((v) => v.toFixed(2))}), variance ${back.noiseVar.toFixed(2)}, round trip ${back.roundTrip.toExponential(1)}`);
+
+  // 7. Off the main thread: since the view was up (presets, the solver sweep, flow grids, the heat
+  // map, the backwards run), the main thread never integrated or sampled; its field calls were the
+  // arrows (≤ 17 × 17 points). Then a heartbeat (a 4 ms timer) runs while the worker does a job of
+  // at least 300 ms (the flow-model comparison, 2,000 samples and doubled until it takes that long on
+  // this machine): it must keep ticking.
+  await page.selectOption('#learn-back-source', 'spirals');
+  await page.waitForFunction(() => window.rillLearn.back?.model === 'spirals', null, { timeout: 60000 });
+  const main = await page.evaluate(() => window.mainCalls);
+  check('after start-up the main thread never integrates or samples: the solver sweep, flow grids, heat map and backwards run are the worker\'s',
+    main.integrate === 0 && main.sample === 0 && main.logProb === 0 && main.fieldPoints <= 17 * 17,
+    `main thread: ${main.integrate} integrate, ${main.sample} sample, largest field call ${main.fieldPoints} points; ` +
+    `worker: sweep ${(await page.evaluate(() => window.rillLearn.errors.ms)).toFixed(1)} ms, backwards run ${(await page.evaluate(() => window.rillLearn.back.ms)).toFixed(0)} ms`);
+  const beat = await page.evaluate(async () => {
+    const bytes = new Uint8Array(await (await fetch('models/8gaussians.safetensors')).arrayBuffer());
+    for (let n = 2000; ; n *= 2) {
+      const ticks = [];
+      let on = true;
+      const tick = () => { ticks.push(performance.now()); if (on) setTimeout(tick, 4); };
+      tick();
+      const start = performance.now();
+      const m = await window.rillLearn.jobs.run('8gaussians', { bytes }, 'compare', { n, steps: 20 });
+      const end = performance.now();
+      on = false;
+      if (m.ms < 300 && n < 128000) continue;
+      const inside = ticks.filter((t) => t >= start && t <= end);
+      const gaps = inside.slice(1).map((t, i) => t - inside[i]);
+      return { n, workerMs: m.ms, wallMs: end - start, ticks: inside.length, maxGap: Math.max(0, ...gaps), longTasks: window.longTasks };
+    }
+  });
+  check('the page stays responsive: a main-thread heartbeat keeps ticking while the worker computes',
+    beat.workerMs > 150 && beat.ticks >= 10 && beat.maxGap < beat.workerMs / 2,
+    `worker job (${beat.n} samples) ${beat.workerMs.toFixed(0)} ms (${beat.wallMs.toFixed(0)} ms wall): ${beat.ticks} heartbeats, longest gap ${beat.maxGap.toFixed(0)} ms; ` +
+    `long tasks (> 50 ms) on the main thread since start-up: ${beat.longTasks.length ? beat.longTasks.map((d) => d.toFixed(0)).join(', ') + ' ms' : 'none'}`);
 
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: shot });
