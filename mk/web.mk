@@ -23,9 +23,11 @@ WASM_EXPORTS_FILE := $(B)/web/exports.txt
 WASM_LDFLAGS := --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH -sMALLOC=emmalloc
 WEB_FILES := $(patsubst web/%,$(B)/web/%,$(wildcard web/*.html web/*.css web/*.mjs))
 WEB_MODELS := $(patsubst web/%,$(B)/web/%,$(wildcard web/models/*.safetensors))
+# Data files the page fetches (the real digits for the image grid's nearest training image).
+WEB_DATA := $(patsubst web/%,$(B)/web/%,$(wildcard web/data/*.csv.gz))
 
 .PHONY: wasm serve demo wasm-test browser-test
-wasm: $(B)/web/rill.wasm $(WEB_FILES) $(WEB_MODELS)
+wasm: $(B)/web/rill.wasm $(WEB_FILES) $(WEB_MODELS) $(WEB_DATA)
 	@mkdir -p $(B)/web/models && cd $(B)/web/models && ls *.safetensors 2>/dev/null | sed 's/\.safetensors$$//' | \
 	  awk 'BEGIN { printf "[" } { printf "%s\"%s\"", (NR > 1 ? ", " : ""), $$0 } END { print "]" }' > index.json
 	@echo "$(B)/web: rill.wasm $$(wc -c < $(B)/web/rill.wasm) bytes ($$(gzip -9 -c $(B)/web/rill.wasm | wc -c) gzip)," \
