@@ -5,7 +5,8 @@
 #   make demo          wasm, then serve
 #   make wasm-test     rill.mjs under Node: same bits as the native library; every function of
 #                      rill.h exported, no import beyond the loader's two; the struct layouts
-#   make browser-test  the page in headless Chromium (playwright-core), then its Learn view (#learn)
+#   make browser-test  the page in headless Chromium (playwright-core), then its Learn view (#learn),
+#                      then its conditioned models (cond_test.mjs)
 EMXX ?= em++
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -77,6 +78,7 @@ browser-test: wasm $(B)/golden/golden.json
 	@[ -d node_modules/playwright-core ] || { echo "playwright-core is missing: run 'make deps'"; exit 1; }
 	node tests/browser/browser_test.mjs $(B)/web $(B)/browser-screenshot.png $(B)/golden
 	node tests/browser/learn_test.mjs $(B)/web $(B)/learn-screenshot.png
+	node tests/browser/cond_test.mjs $(B)/web $(B)/cond-screenshot.png
 
 # Debian's nodejs/npm only where there is no node/npm at all (a newer one may be installed otherwise).
 DEB_PKGS += emscripten chromium $(if $(shell command -v node),,nodejs) $(if $(shell command -v npm),,npm)
