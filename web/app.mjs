@@ -513,15 +513,24 @@ function explainColours() {
   if (r?.images) { explainImages(); return; }
   const k = r?.condition?.condition, w = r?.condition?.guidance;
   const guided = w !== undefined && w !== 1 ? ` at guidance w = ${w.toFixed(1)}` : '';
-  if (r?.labels) {
-    note.textContent = `Each dot is a sample, coloured by the class it was asked for${guided} (${cond.names.map((n, i) => `${i}: ${n}`).join(', ')}: ` +
-      'the class picker lists them in order). Grey dots: the target data.';
+  if (r?.labels) {  // a legend: a swatch and the name of each class
+    const legend = cond.names.flatMap((name, k) => {
+      const dot = document.createElement('span');
+      dot.className = 'swatch';
+      dot.style.background = classColour(k, cond.width, cond.names);
+      return [' ', dot, ` ${name}`];
+    });
+    note.replaceChildren(`Each dot is a sample, coloured by the class it was asked for${guided}:`, ...legend, '. Grey dots: the target data.');
   } else if (typeof k === 'number' && cond.kind === 'class') {
     note.textContent = `Samples of class ${cond.names[k]}${guided}; grey dots: that class's reference data.`;
   } else if (Array.isArray(k)) {
     note.textContent = `Samples for the condition ${k.map((v) => v.toFixed(2)).join(', ')}${guided}; their colour is the direction of the starting noise. Grey dots: the whole target.`;
   } else {
     note.innerHTML = NOISE_COLOURS;
+  }
+  const source = state.model?.source ?? state.model?.info.metadata?.source;
+  if (source && source !== 'gaussian' && !r?.images) {
+    note.append(` This model's source is ${source}: its x₀ is drawn from that dataset, not from N(0, I), so at t = 0 the particles already have its shape.`);
   }
 }
 
@@ -639,7 +648,7 @@ async function main() {
     explain();
     draw();
   });
-  new ResizeObserver(() => draw()).observe($('plot'));
+  new ResizeObserver(() => draw()).observe($('drop-zone'));  // the plot or the image grid, whichever is shown
   document.addEventListener('keydown', (e) => {
     if (e.key === ' ' && !e.target.closest('input, select, textarea, button, [role=application], [role=alert]')) {
       e.preventDefault();

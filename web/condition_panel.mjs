@@ -34,7 +34,7 @@ export class ConditionPanel {
     $('s-box').hidden = !(cond.kind === 'vector' && cond.width === 1);
     if (cond.kind === 'class') {
       const sel = $('cond-class'), keep = JSON.stringify(before.names) === JSON.stringify(cond.names) ? sel.value : ALL;
-      sel.replaceChildren(new Option(`all ${cond.width} classes, each in its colour`, ALL),
+      sel.replaceChildren(new Option('all classes', ALL),
         ...cond.names.map((name, k) => new Option(name === String(k) ? `class ${k}` : `${k}: ${name}`, String(k))),
         new Option('none (unconditional)', NONE));
       sel.value = keep;

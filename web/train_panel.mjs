@@ -271,6 +271,7 @@ export class TrainPanel {
       started: performance.now(), snapshot: null, estPerStep: est.perStep, cfg };
     this.loss.reset();
     this.previewX = null;
+    this.previewLabels = null;
     this.els.progress.value = 0;
     this.setRunning(true);
     this.status(`training ${this.runName()}: starting…`);
@@ -371,6 +372,7 @@ export class TrainPanel {
     } else if (m.type === 'preview') {
       this.previewX = m.x;
       this.previewLabels = m.labels ?? null;
+      this.previewNames = run.classNames;
       this.drawPreview();
     } else if (m.type === 'snapshot') {
       run.snapshot = m;
@@ -388,7 +390,7 @@ export class TrainPanel {
     const target = data === DRAWING ? (this.run?.points ?? this.painted) : drawDataset(this.rill, data, 1500, 3);
     if (target) p.points(target, 2, THEME.target, 1.5);
     if (this.previewX) {
-      const names = this.run?.classNames;
+      const names = this.previewNames;
       const colours = this.previewLabels && names ? paintColours(Array.from(this.previewLabels, (k) => PAINT_COLOURS.findIndex((c) => c.name === names[k]))) : '#f472b6';
       p.points(this.previewX, 2, colours, 1.5);
     }

@@ -50,7 +50,15 @@ function agreement(points, k, ref) {
   return agree / n;
 }
 
+// A model listed in models/index.json whose file cannot be fetched (the test serves a 404 for it).
+const MISSING = 'checkerboard-class';
+
 await runInBrowser(dir, 'the conditioned page test', {}, async ({ page, port, errors }) => {
+  await page.route('**/models/index.json', async (route) => {
+    const list = await (await route.fetch()).json();
+    await route.fulfill({ json: list.includes(MISSING) ? list : list.concat([MISSING]) });
+  });
+  await page.route(`**/models/${MISSING}.safetensors`, (route) => route.fulfill({ status: 404, body: '' }));
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 20000 });
   const lastRun = () => page.evaluate(() => window.rillDemo.lastRun);
@@ -63,7 +71,7 @@ await runInBrowser(dir, 'the conditioned page test', {}, async ({ page, port, er
   // 0. The models list: every conditioned model of this build, enabled; nothing listed that is not there.
   const listed = await page.evaluate(() => Array.from(document.getElementById('model').options, (o) => ({ v: o.value, off: o.disabled })));
   const conditioned = ['moons-class', '8gaussians-class', 'checkerboard-class', 'swissroll-s', 'moons-from-8gaussians', 'digits'];
-  const want = conditioned.filter((n) => index.includes(n));
+  const want = conditioned.filter((n) => index.includes(n) || n === MISSING);
   const have = listed.filter((o) => conditioned.includes(o.v.replace(/^shipped:/, '')) && !o.off).map((o) => o.v.replace(/^shipped:/, ''));
   check('the page lists the conditioned models this build has, and no other', JSON.stringify(have) === JSON.stringify(want), `${have.join(', ') || 'none'}`);
   const hidden = await page.evaluate(() => document.getElementById('cond-box').hidden);
@@ -106,7 +114,9 @@ await runInBrowser(dir, 'the conditioned page test', {}, async ({ page, port, er
   const counts = [0, 1].map((k) => labelsAll.filter((l) => l === k).length);
   check('"all classes" samples each class, as many of each', counts[0] > 0 && counts[0] === counts[1] && runAll.n === counts[0] + counts[1], `${counts.join(' + ')} samples`);
   const colours = await page.textContent('#explain-colours');
-  check('the page says the colours are the classes', /coloured by the class/.test(colours), colours.slice(0, 80));
+  const swatches = await page.evaluate(() => Array.from(document.querySelectorAll('#explain-colours .swatch'), (e) => e.style.background));
+  check('the page says the colours are the classes, with a legend of their colours', /coloured by the class/.test(colours) && swatches.length === 2 &&
+    swatches[0] !== swatches[1], `${colours.slice(0, 90)} ${swatches.join(' ')}`);
 
   const agree = [];
   for (const k of [0, 1]) {
@@ -144,18 +154,14 @@ await runInBrowser(dir, 'the conditioned page test', {}, async ({ page, port, er
   // A listed model whose file is missing: a message, the page keeps the current model.
   {
     const current = await page.evaluate(() => document.getElementById('model').value);
-    await page.evaluate(() => {
-      const o = new Option('gone', 'shipped:gone');
-      document.getElementById('model').append(o);
-    });
-    await page.route('**/models/gone.safetensors', (r) => r.fulfill({ status: 404, body: '' }));
     const errCount = errors.length;
-    await page.selectOption('#model', 'shipped:gone');
+    await page.selectOption('#model', `shipped:${MISSING}`);
     await page.waitForFunction(() => !document.getElementById('message').hidden, null, { timeout: 10000 });
     const text = await message(), after = await page.evaluate(() => document.getElementById('model').value);
     errors.splice(errCount);  // the browser logs the 404 itself
     await dismiss();
-    check('a model that cannot be fetched gives a message; the page keeps the current model', /gone/.test(text) && after === current, text);
+    check('a listed model whose file is missing gives a message; the page keeps the current model and its controls',
+      text.includes(MISSING) && /HTTP 404/.test(text) && after === current && !(await page.isHidden('#cond-box')), text);
   }
 
   // 2. swissroll-s: the s slider moves the samples along the roll.
@@ -186,6 +192,7 @@ await runInBrowser(dir, 'the conditioned page test', {}, async ({ page, port, er
     return bright / (d.length / 4);
   });
   check('digits: the images are drawn', inked > 0.01, `${(100 * inked).toFixed(1)} % bright pixels`);
+  await page.evaluate(() => { window.rillDemo.setTime(1); scrollTo(0, 0); });
   await page.screenshot({ path: shot.replace(/\.png$/, '-digits.png') });
   await page.check('#show-nearest');
   await page.waitForFunction(() => window.rillDemo.imageGrid?.nearest, null, { timeout: 20000 });
@@ -233,7 +240,7 @@ await runInBrowser(dir, 'the conditioned page test', {}, async ({ page, port, er
     .map((el) => el.id || el.outerHTML.slice(0, 40)));
   check('every control and canvas is labelled', unlabelled.length === 0, unlabelled.join(', '));
   await open('moons-class', { dataset: 'moons', condition: 'class', width: 64, depth: 3, lr: 3e-3, steps: 1500, seed: 3, timeK: 4 });
-  await page.evaluate(() => window.rillDemo.setTime(1));
+  await page.evaluate(() => { window.rillDemo.setTime(1); scrollTo(0, 0); });
   await page.screenshot({ path: shot });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.locator('#cond-box').scrollIntoViewIfNeeded();
