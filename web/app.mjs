@@ -538,7 +538,8 @@ function explainColours() {
 function explainImages() {
   const r = state.result, note = $('explain-colours');
   if (!r?.images) return;
-  let text = 'Each row is a class; each picture is a generated 8×8 image x_t at the slider\'s t (noise at t = 0, digits at t = 1).';
+  let text = 'Each row is a class (or, for one class, 8 of its samples); each picture is a generated 8×8 image x_t at the slider\'s t ' +
+    `(noise at t = 0, digits at t = 1): ${IMAGES_PER_CLASS} samples a row, whatever the Samples field says.`;
   if (state.near && $('show-nearest').checked) {
     text += ` Beside each sample: its nearest training image by L2 distance d (pixels as x = pixel/8 − 1). Median d of these samples: ` +
       `${median(state.near.dist).toFixed(2)}; real images to their nearest other real image: ${state.realNearest.toFixed(2)} — ` +
