@@ -40,26 +40,34 @@ TEST_CASE("rill_layout_fields/offset describe rill_model_info, rill_train_config
   CHECK(words(rill_layout_fields(RILL_LAYOUT_TRAIN_CONFIG)) ==
         std::vector<std::string>{"width:i", "depth:i", "activation:i", "time_k:i", "steps:i", "batch:i", "lr:f",
                                  "schedule:i", "warmup:i", "lr_floor:f", "clip:f", "ema:f", "coupling:i",
-                                 "sigma_min:f", "seed:u"});
+                                 "sigma_min:f", "seed:u", "cfg_dropout:f", "source:i", "condition:i"});
   const std::size_t config[] = {
       offsetof(rill_train_config, width),    offsetof(rill_train_config, depth),  offsetof(rill_train_config, activation),
       offsetof(rill_train_config, time_k),   offsetof(rill_train_config, steps),  offsetof(rill_train_config, batch),
       offsetof(rill_train_config, lr),       offsetof(rill_train_config, schedule), offsetof(rill_train_config, warmup),
       offsetof(rill_train_config, lr_floor), offsetof(rill_train_config, clip),   offsetof(rill_train_config, ema),
-      offsetof(rill_train_config, coupling), offsetof(rill_train_config, sigma_min), offsetof(rill_train_config, seed)};
-  for (int i = 0; i < 15; ++i) CHECK(rill_layout_offset(RILL_LAYOUT_TRAIN_CONFIG, i) == static_cast<int>(config[i]));
+      offsetof(rill_train_config, coupling), offsetof(rill_train_config, sigma_min), offsetof(rill_train_config, seed),
+      offsetof(rill_train_config, cfg_dropout), offsetof(rill_train_config, source),
+      offsetof(rill_train_config, condition)};
+  for (int i = 0; i < 18; ++i) CHECK(rill_layout_offset(RILL_LAYOUT_TRAIN_CONFIG, i) == static_cast<int>(config[i]));
   CHECK(rill_layout_offset(RILL_LAYOUT_TRAIN_CONFIG, -1) == static_cast<int>(sizeof(rill_train_config)));
-  CHECK(rill_layout_offset(RILL_LAYOUT_TRAIN_CONFIG, 15) == -1);
+  CHECK(rill_layout_offset(RILL_LAYOUT_TRAIN_CONFIG, 18) == -1);
   CHECK(rill_layout_offset(RILL_LAYOUT_TRAIN_CONFIG, -2) == -1);
 
   CHECK(words(rill_layout_fields(RILL_LAYOUT_RUN_OPTIONS)) ==
-        std::vector<std::string>{"solver:i", "steps:i", "t0:f", "t1:f", "t:f"});
+        std::vector<std::string>{"solver:i", "steps:i", "t0:f", "t1:f", "t:f", "class_index:i", "condition:p",
+                                 "condition_rows:i", "guidance:f"});
   const std::size_t options[] = {offsetof(rill_run_options, solver), offsetof(rill_run_options, steps),
                                  offsetof(rill_run_options, t0), offsetof(rill_run_options, t1),
-                                 offsetof(rill_run_options, t)};
-  for (int i = 0; i < 5; ++i) CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, i) == static_cast<int>(options[i]));
+                                 offsetof(rill_run_options, t),      offsetof(rill_run_options, class_index),
+                                 offsetof(rill_run_options, condition), offsetof(rill_run_options, condition_rows),
+                                 offsetof(rill_run_options, guidance)};
+  for (int i = 0; i < 9; ++i) CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, i) == static_cast<int>(options[i]));
   CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, -1) == static_cast<int>(sizeof(rill_run_options)));
-  CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, 5) == -1);
+  CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, 9) == -1);
+  // The pointer field is a pointer's size: 8 bytes here (64-bit), 4 in rill.wasm (tests/wasm checks that).
+  CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, 7) - rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, 6) ==
+        static_cast<int>(sizeof(void*)));
 
   CHECK(rill_layout_fields(3) == nullptr);
   CHECK(rill_layout_offset(3, 0) == -1);

@@ -22,6 +22,20 @@ export declare const DATASETS: readonly ['gaussian', '8gaussians', 'moons', 'che
 /** A built-in dataset by name (or its index in {@link DATASETS}, where one is taken). */
 export type Dataset = 'gaussian' | '8gaussians' | 'moons' | 'checkerboard' | 'circles' | 'spirals' | 'swissroll';
 
+/** Classes of each of {@link DATASETS} (datasets.md, "Labels"): 0 for a dataset without labels. */
+export declare const DATASET_CLASSES: readonly [0, 8, 2, 8, 2, 2, 0];
+
+/** The kinds of a model's condition, in the C API's order (RILL_CONDITION_NONE, _CLASS, _VECTOR). */
+export declare const CONDITIONS: readonly ['none', 'class', 'vector'];
+/** A kind of condition by name (or its index in {@link CONDITIONS}, where one is taken). */
+export type ConditionKind = 'none' | 'class' | 'vector';
+
+/**
+ * The condition of one call: a class index (0..C-1) for a class:C model, or the M values of a
+ * vector:M model's condition (one for every point) or n×M values (one per point). Absent: none.
+ */
+export type Condition = number | Points;
+
 /** The MLP's activations, in the C API's order. */
 export declare const ACTIVATIONS: readonly ['silu', 'relu', 'tanh', 'gelu', 'gelu_tanh'];
 /** An activation by name (or its index in {@link ACTIVATIONS}, where one is taken). */
@@ -39,7 +53,8 @@ export type RillStatus = 'ok' | 'invalid_argument' | 'out_of_memory' | 'io_error
 
 /** The `__metadata__` keys of a model file that {@link ModelInfo.metadata} reads (see the format spec). */
 export type MetadataKey = 'rill.format' | 'dim' | 'activation' | 'time_embedding' | 'path' | 'sigma_min'
-  | 'dataset' | 'steps' | 'batch' | 'lr' | 'seed' | 'coupling' | 'ema' | 'final_loss' | 'train_seconds';
+  | 'dataset' | 'steps' | 'batch' | 'lr' | 'seed' | 'coupling' | 'ema' | 'final_loss' | 'train_seconds' | 'condition'
+  | 'class_names' | 'source' | 'cfg_dropout';
 /** A model file's metadata: each key the file has, with its string value as written. */
 export type ModelMetadata = { readonly [K in MetadataKey]?: string };
 
@@ -71,7 +86,7 @@ export interface RillWasm {
   readonly module: WebAssembly.Module;
 }
 
-/** One field of a C struct as the module describes it: byte offset and type ('i' int32, 'u' uint32, 'f' float). */
+/** One field of a C struct as the module describes it: byte offset and type ('i' int32, 'u' uint32, 'f' float, 'p' pointer). */
 export interface StructField {
   readonly offset: number;
   readonly type: string;
@@ -107,10 +122,50 @@ export interface ModelInfo {
   readonly metadata: ModelMetadata;
   /** A formula model's name ('exact:8gaussians', 'linear:…'; then layers, width, params and flops are 0), else null. */
   readonly formula: string | null;
+  /** The model's condition (as {@link Model.condition}). */
+  readonly condition: ModelCondition;
 }
 
-/** Options of {@link Model.logProb}. */
-export interface LogProbOptions {
+/** A model's condition: none, class:C (width C classes) or vector:M (width M values). */
+export interface ModelCondition {
+  readonly kind: ConditionKind;
+  /** C or M; 0 for none. */
+  readonly width: number;
+}
+
+/** The condition and guidance of a call (sample, integrate, field, logProb). */
+export interface ConditionOptions {
+  /** A class index, or a vector model's M (or n×M) values; absent: the unconditional field. */
+  condition?: Condition;
+  /**
+   * Classifier-free guidance weight w (default 1): u(·|0) + w·(u(·|c) − u(·|0)); 1 is u(·|c) alone, 0 the
+   * unconditional field. Needs a condition.
+   */
+  guidance?: number;
+}
+
+/** Options of {@link Model.field} given as an object. */
+export interface FieldOptions extends ConditionOptions {
+  /** The time of u_t. */
+  t: number;
+}
+
+/** Options of {@link Rill.drawDataset}. */
+export interface DrawOptions {
+  /** A labelled dataset's class K alone (`rill data --class K`); -1 (default): every class. */
+  classIndex?: number;
+  /** true: return the points with each one's class (`--labels-out`). */
+  labels?: boolean;
+}
+
+/** Points of a labelled draw, with each point's class. */
+export interface LabeledPoints {
+  readonly points: Float32Array;
+  readonly labels: Int32Array;
+}
+
+/** Options of {@link Model.logProb} (a condition or guidance is refused: the density is unconditional). */
+export interface LogProbOptions extends ConditionOptions {
   /** Solver steps from t back to 0 (default 20). */
   steps?: number;
   /** The solver (default 'heun'). */
@@ -120,7 +175,7 @@ export interface LogProbOptions {
 }
 
 /** Options of {@link Model.sample}. */
-export interface SampleOptions {
+export interface SampleOptions extends ConditionOptions {
   /** Number of samples (default 1000). */
   n?: number;
   /** Solver steps from t = 0 to 1 (default 20). */
@@ -134,7 +189,7 @@ export interface SampleOptions {
 }
 
 /** Options of {@link Model.integrate}. */
-export interface IntegrateOptions {
+export interface IntegrateOptions extends ConditionOptions {
   /** Solver steps (default 20). */
   steps?: number;
   /** The solver (default 'heun'). */
@@ -187,13 +242,22 @@ export interface TrainerSettings {
   sigmaMin?: number;
   /** uint32 seed of initialisation and minibatches (default 0). */
   seed?: number;
+  /** A conditioned model's share of rows trained as "no condition" (default 0.1, 0 <= p < 1). */
+  cfgDropout?: number;
+  /** Where x0 is drawn from: 'gaussian' (default, N(0, I)) or a built-in dataset (2-D data). */
+  source?: Dataset | number;
 }
 
 /** Train on a built-in dataset (default 'moons'). */
 export interface DatasetTrainerOptions extends TrainerSettings {
   dataset?: Dataset | number;
+  /** Condition the model on the dataset's labels ('class') or its vector ('vector': swissroll's s). */
+  condition?: ConditionKind | number;
   points?: undefined;
   dim?: undefined;
+  labels?: undefined;
+  cond?: undefined;
+  condDim?: undefined;
 }
 
 /** Train on your own points: count×dim floats. */
@@ -201,6 +265,14 @@ export interface PointsTrainerOptions extends TrainerSettings {
   points: Points;
   /** Dimension of the points (default 2, 1..4096). */
   dim?: number;
+  /** A class model: each point's class (count values >= 0; C = 1 + the largest). */
+  labels?: Int32Array | readonly number[];
+  /** A vector model: each point's condition, count×condDim values (not with labels). */
+  cond?: Points;
+  /** Values per condition (default 1, 1..4096). */
+  condDim?: number;
+  /** 'none' (default), or the kind labels / cond give. */
+  condition?: ConditionKind | number;
   dataset?: undefined;
 }
 
@@ -234,9 +306,11 @@ export declare class Rill {
 
   /**
    * n points of a built-in dataset drawn with `seed` (uint32, default 0): a Float32Array of n (x, y)
-   * pairs, bit for bit the points `rill data --data NAME --n N --seed SEED` writes.
+   * pairs, bit for bit the points `rill data --data NAME --n N --seed SEED` writes; with
+   * `classIndex`, class K alone (`--class K`); with `labels: true`, the points and their classes.
    */
-  drawDataset(name: Dataset | number, n: number, seed?: number): Float32Array;
+  drawDataset(name: Dataset | number, n: number, seed?: number, opts?: DrawOptions & { labels?: false }): Float32Array;
+  drawDataset(name: Dataset | number, n: number, seed: number, opts: DrawOptions & { labels: true }): LabeledPoints;
   /**
    * Opens a model from the bytes of a .safetensors file (copied), or a model that is a formula by its
    * name: 'exact:8gaussians' (the closed-form marginal field of the 8gaussians mixture) or
@@ -247,8 +321,11 @@ export declare class Rill {
   openName(name: string): Model;
   /** exp(t·A) for a 2×2 matrix A (4 numbers, row-major), in closed form: a Float32Array(4), row-major. */
   matrixExp2x2(A: ArrayLike<number>, t: number): Float32Array;
-  /** A fresh trainer: on a dataset (default 'moons') or on `points` + `dim`. */
+  /** A fresh trainer: on a dataset (default 'moons') or on `points` + `dim` (with labels or cond). */
   trainer(opts?: TrainerOptions): Trainer;
+  /** Low-level: the labels or conditions of a trainer's points, checked against their count. */
+  trainerConditions(opts: PointsTrainerOptions, count: number):
+    { labels: Int32Array | null; cond: Float32Array | null; condDim: number };
 
   /** Low-level: the instantiated module. */
   readonly wasm: RillWasm;
@@ -302,16 +379,23 @@ export declare class Model {
   readonly info: ModelInfo;
   /** A formula model's name ('exact:8gaussians', 'linear:…'), else null. */
   readonly formula: string | null;
+  /** The model's condition: none, class:C or vector:M. */
+  get condition(): ModelCondition;
+  /** Where sample() draws x0: 'gaussian' (N(0, I)) or the dataset of the model's `source`. */
+  get source(): Dataset;
+  /** A class model's class names (metadata class_names), or null. */
+  get classNames(): string[] | null;
 
   /**
-   * Draws n samples: x0 ~ N(0, I) from `seed`, integrated from t = 0 to 1. The same model, n, steps,
-   * solver and seed give the same bits as the native library.
+   * Draws n samples: x0 ~ N(0, I) (or the model's source dataset) from `seed`, integrated from t = 0
+   * to 1, under `condition` and `guidance` if given. The same model, n, steps, solver, seed, condition
+   * and guidance give the same bits as the native library and `rill sample --class K --guidance W`.
    */
   sample(opts?: SampleOptions): SampleResult;
   /** Integrates given points (n×d) from t0 to t1; the input is not modified. */
   integrate(points: Points, opts?: IntegrateOptions): SampleResult;
-  /** The vector field u_t at n points (n×d values in, n×d floats out). */
-  field(points: Points, t: number): Float32Array;
+  /** The vector field u_t at n points (n×d values in, n×d floats out); with options, under a condition. */
+  field(points: Points, t: number | FieldOptions): Float32Array;
   /**
    * log p_t(x) in nats at n points (n×d values): a Float32Array of n, with the exact divergence carried
    * back from t to 0 as one more solver state; the same bits as the native library. A point whose way
@@ -339,12 +423,20 @@ export declare class Model {
   readMetadata(): ModelMetadata;
   /** Low-level: a RillError with the model's last error text. */
   lastError(code: number): RillError;
+  /**
+   * Low-level: fills rill_run_options in the scratch block for n points; returns its address and a block
+   * holding a vector condition (0 if none) for the caller to free.
+   */
+  runOptions(n: number, opts?: { solver?: number; steps?: number; t0?: number; t1?: number; t?: number }
+    & ConditionOptions): [number, number];
 }
 
 /** Trains a fresh model in WebAssembly memory. From {@link Rill.trainer}. */
 export declare class Trainer {
   /** Low-level: wraps a rill_trainer*; use {@link Rill.trainer}. */
-  constructor(rill: Rill, ptr: number);
+  constructor(rill: Rill, ptr: number, source?: Dataset);
+  /** Where its model draws x0: 'gaussian' or a dataset name. */
+  readonly source: Dataset;
 
   /** Runs k optimisation steps (default 1); returns their minibatch losses (k floats). */
   step(k?: number): Float32Array;

@@ -13,15 +13,24 @@
 //   const { x, trajectory } = model.sample({ n: 2000, steps: 20, solver: 'heun', seed: 1, trajectory: true });
 //                                                         // x: n×d floats; trajectory: (steps+1)×n×d (or null)
 //   const u = model.field(points, 0.5);                   // u_t at n points (n×d in, n×d out)
+//   model.condition;                                      // { kind: 'none'|'class'|'vector', width }
+//   model.sample({ n: 500, condition: 3, guidance: 2 });  // class 3 of a class model, guided (w = 2)
+//   model.sample({ n: 500, condition: new Float32Array([0.5]) });  // a vector model: M values (or n×M)
+//   model.field(points, { t: 0.5, condition: 3, guidance: 2 });     // its field
 //   const logp = model.logProb(points, { steps: 32, solver: 'rk4', t: 1 });  // log p_t in nats, n values
 //   model.free();
 //   const exact = rill.loadModel('exact:8gaussians');      // a model that is a formula, by name
 //   rill.loadModel('linear:0,1,-1,0');                      // u = A·x, A row-major
 //   rill.matrixExp2x2([0, 1, -1, 0], 0.5);                 // exp(tA) for a 2×2 A: Float32Array(4), row-major
 //   rill.drawDataset('moons', 1000, 7);                    // Float32Array of 1000 (x, y): `rill data`'s points
+//   rill.drawDataset('moons', 1000, 7, { classIndex: 1 });  // class 1 alone (`rill data --class 1`)
+//   rill.drawDataset('moons', 1000, 7, { labels: true });   // { points, labels: Int32Array } (`--labels-out`)
 //
 //   const trainer = rill.trainer({ dataset: 'moons', width: 128, depth: 3, lr: 1e-3, seed: 1 });
 //   // or { points: Float32Array (count×dim), dim: 2, ... }
+//   // conditioned: { dataset: 'moons', condition: 'class', cfgDropout: 0.1 }, { dataset: 'swissroll',
+//   //   condition: 'vector' }, { points, dim, labels: Int32Array } or { points, dim, cond: Float32Array, condDim };
+//   // source: 'gaussian' (default) or a dataset name x0 is drawn from ({ dataset: 'moons', source: '8gaussians' })
 //   const losses = trainer.step(100);                      // Float32Array of 100 minibatch losses
 //   trainer.model().sample({ n: 500 });                    // the model being trained (EMA if enabled)
 //   const file = trainer.save();                           // Uint8Array: a .safetensors file `rill` reads
@@ -39,8 +48,12 @@ export const DATASETS = ['gaussian', '8gaussians', 'moons', 'checkerboard', 'cir
 export const ACTIVATIONS = ['silu', 'relu', 'tanh', 'gelu', 'gelu_tanh'];
 const SCHEDULES = ['constant', 'cosine'];
 const COUPLINGS = ['independent', 'ot'];
+export const CONDITIONS = ['none', 'class', 'vector'];  // rill.h's RILL_CONDITION_*
+/** Classes of each of DATASETS (datasets.md, "Labels"): 0 for a dataset without labels. */
+export const DATASET_CLASSES = [0, 8, 2, 8, 2, 2, 0];
 const METADATA_KEYS = ['rill.format', 'dim', 'activation', 'time_embedding', 'path', 'sigma_min', 'dataset',
-  'steps', 'batch', 'lr', 'seed', 'coupling', 'ema', 'final_loss', 'train_seconds'];
+  'steps', 'batch', 'lr', 'seed', 'coupling', 'ema', 'final_loss', 'train_seconds', 'condition', 'class_names',
+  'source', 'cfg_dropout'];
 
 const INT_MAX = 0x7fffffff;
 const MAX_BYTES = 2 ** 31 - 2 ** 24;  // wasm32 here: 2 GiB of memory at most, less what the module holds
@@ -50,8 +63,8 @@ const MAX_BYTES = 2 ** 31 - 2 ** 24;  // wasm32 here: 2 GiB of memory at most, l
 const LAYOUT_INFO = 0, LAYOUT_CONFIG = 1, LAYOUT_OPTIONS = 2;  // RILL_LAYOUT_MODEL_INFO, _TRAIN_CONFIG, _RUN_OPTIONS
 const INFO_FIELDS = ['dim', 'layers', 'width', 'activation', 'time_k', 'params', 'flops', 'sigma_min'];
 const CONFIG_FIELDS = ['width', 'depth', 'activation', 'time_k', 'steps', 'batch', 'lr', 'schedule', 'warmup',
-  'lr_floor', 'clip', 'ema', 'coupling', 'sigma_min', 'seed'];
-const OPTIONS_FIELDS = ['solver', 'steps', 't'];
+  'lr_floor', 'clip', 'ema', 'coupling', 'sigma_min', 'seed', 'cfg_dropout', 'source', 'condition'];
+const OPTIONS_FIELDS = ['solver', 'steps', 't0', 't1', 't', 'class_index', 'condition', 'condition_rows', 'guidance'];
 
 // Scratch block reserved at load time (the module is single-threaded).
 const SLOT_PTR = 0;      // an out-pointer (rill_model**, rill_trainer**) or size_t
@@ -178,28 +191,38 @@ export class Rill {
     return layout;
   }
 
-  /** Reads (value === undefined) or writes a field of the struct at p, by name, with its C type. */
+  /** Reads (value === undefined) or writes a field of the struct at p, by name, with its C type (p: a wasm32 pointer). */
   field(layout, p, name, value) {
     const { offset, type } = layout.fields[name], v = this.view();
     if (value === undefined)
-      return type === 'f' ? v.getFloat32(p + offset, true) : type === 'u' ? v.getUint32(p + offset, true) : v.getInt32(p + offset, true);
+      return type === 'f' ? v.getFloat32(p + offset, true) : type === 'u' || type === 'p' ? v.getUint32(p + offset, true) : v.getInt32(p + offset, true);
     if (type === 'f') v.setFloat32(p + offset, value, true);
-    else if (type === 'u') v.setUint32(p + offset, value, true);
+    else if (type === 'u' || type === 'p') v.setUint32(p + offset, value, true);
     else v.setInt32(p + offset, value, true);
   }
 
   /**
    * n points of a built-in dataset (one of DATASETS) drawn with `seed`: a Float32Array of n (x, y)
-   * pairs, the points `rill data --data NAME --n N --seed SEED` writes, bit for bit.
+   * pairs, the points `rill data --data NAME --n N --seed SEED` writes, bit for bit. Options:
+   * classIndex (a labelled dataset's class K alone, `--class K`; -1 or absent: all) and labels
+   * (true: returns { points, labels: Int32Array of n }, `--labels-out`).
    */
-  drawDataset(name, n, seed = 0) {
+  drawDataset(name, n, seed = 0, { classIndex = -1, labels = false } = {}) {
     const dataset = pick('dataset', name, DATASETS);
     checkInt('n', n, 0, INT_MAX);
     checkSeed(seed);
-    return this.withBlock(Math.max(floatBytes(2 * n, `${n} points`), 4), (out) => {
-      const rc = this.c.rill_dataset_draw(dataset, n, seed, out);
+    checkInt('classIndex', classIndex, -1, INT_MAX);
+    const classes = DATASET_CLASSES[dataset];
+    if ((classIndex >= 0 || labels) && classes === 0) fail(`dataset ${DATASETS[dataset]} has no labels`);
+    if (classIndex >= classes) fail(`classIndex ${classIndex}: dataset ${DATASETS[dataset]} has classes 0..${classes - 1}`);
+    const plain = classIndex === -1 && !labels;
+    return this.withBlock(Math.max(floatBytes(3 * n, `${n} points`), 4), (out) => {
+      const lab = labels ? out + 8 * n : 0;
+      const rc = plain ? this.c.rill_dataset_draw(dataset, n, seed, out)
+        : this.c.rill_dataset_draw_labeled(dataset, n, seed, classIndex, out, lab);
       if (rc !== 0) throw this.statusError(rc);
-      return this.getFloats(out, 2 * n);
+      const points = this.getFloats(out, 2 * n);
+      return labels ? { points, labels: new Int32Array(this.c.memory.buffer, lab, n).slice() } : points;
     });
   }
 
@@ -253,7 +276,10 @@ export class Rill {
    * points (count×dim floats) + dim; width 128, depth 3, activation 'silu', timeK 0,
    * steps 20000 (planned length, for the cosine schedule), batch 256, lr 1e-3,
    * schedule 'constant'|'cosine', warmup 0, lrFloor 0, clip 0, ema 0,
-   * coupling 'independent'|'ot', sigmaMin 0, seed 0.
+   * coupling 'independent'|'ot', sigmaMin 0, seed 0. Conditions: condition 'class' | 'vector'
+   * (a built-in dataset's labels, or swissroll's s), or for points labels (Int32Array, count
+   * values >= 0: class:C with C = 1 + the largest) or cond (Float32Array, count × condDim);
+   * cfgDropout 0.1 (conditioned models); source 'gaussian' or a dataset x0 is drawn from.
    */
   trainer(opts = {}) {
     const p = this.scratch + SLOT_STRUCT, L = this.layouts.config;
@@ -277,8 +303,12 @@ export class Rill {
     named('coupling', COUPLINGS);
     f32('sigmaMin', 'sigma_min', 0, 1);
     if (opts.seed !== undefined) set('seed', checkSeed(opts.seed));
+    f32('cfgDropout', 'cfg_dropout', 0, 1);  // the core refuses 1 with its own message
+    const source = opts.source === undefined ? 0 : pick('source', opts.source, DATASETS);  // 0: gaussian
+    set('source', source === 0 ? -1 : source);
+    if (opts.condition !== undefined) set('condition', pick('condition', opts.condition, CONDITIONS));
 
-    let dataset = -1, points = null, count = 0, dim = 0;
+    let dataset = -1, points = null, count = 0, dim = 0, labels = null, cond = null, condDim = 0;
     if (opts.points !== undefined) {
       if (opts.dataset !== undefined) fail('give either dataset or points, not both');
       points = asFloat32('points', opts.points);
@@ -286,21 +316,52 @@ export class Rill {
       if (points.length === 0 || points.length % dim !== 0)
         fail(`points must hold count × dim values (got ${points.length} values for dim ${dim})`);
       count = points.length / dim;
+      ({ labels, cond, condDim } = this.trainerConditions(opts, count));
     } else {
       dataset = pick('dataset', opts.dataset ?? 'moons', DATASETS);
+      if (opts.labels !== undefined || opts.cond !== undefined)
+        fail('labels and cond are for points; a built-in dataset gives its own (condition: \'class\' | \'vector\')');
     }
     // Growing memory for the points keeps every address (p included); only old views go stale.
-    const pts = points ? this.alloc(floatBytes(points.length, 'the training points')) : 0;
+    const blocks = [];
+    const copy = (array) => {
+      const q = this.alloc(Math.max(floatBytes(array.length, 'the training data'), 4));
+      blocks.push(q);
+      this.u8().set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), q);
+      return q;
+    };
     try {
-      if (points) this.putFloats(pts, points);
+      const pts = points ? copy(points) : 0;
       const out = this.scratch + SLOT_PTR;
       this.view().setUint32(out, 0, true);
-      const rc = this.c.rill_trainer_new(p, dataset, pts, count, dim, out, this.errBuffer(), ERR_CAP);
+      const rc = labels || cond
+        ? this.c.rill_trainer_new_labeled(p, pts, count, dim, labels ? copy(labels) : 0, cond ? copy(cond) : 0, condDim,
+          out, this.errBuffer(), ERR_CAP)
+        : this.c.rill_trainer_new(p, dataset, pts, count, dim, out, this.errBuffer(), ERR_CAP);
       if (rc !== 0) throw this.statusError(rc, this.errText());
-      return new Trainer(this, this.view().getUint32(out, true));
+      return new Trainer(this, this.view().getUint32(out, true), DATASETS[source]);
     } finally {
-      this.free(pts);
+      for (const q of blocks) this.free(q);
     }
+  }
+
+  // The labels (Int32Array) or condition vectors (Float32Array, count × condDim) of a trainer's points.
+  trainerConditions(opts, count) {
+    if (opts.labels !== undefined && opts.cond !== undefined) fail('give labels or cond, not both (a model has one kind of condition)');
+    if (opts.labels !== undefined) {
+      const labels = opts.labels instanceof Int32Array ? opts.labels : Int32Array.from(opts.labels);
+      if (labels.length !== count) fail(`labels holds ${labels.length} values; the points are ${count}`);
+      return { labels, cond: null, condDim: 0 };
+    }
+    if (opts.cond === undefined) {
+      if (opts.condDim !== undefined) fail('condDim needs cond (count × condDim values)');
+      return { labels: null, cond: null, condDim: 0 };
+    }
+    const cond = asFloat32('cond', opts.cond);
+    const condDim = checkInt('condDim', opts.condDim ?? 1, 1, 4096);
+    if (cond.length !== count * condDim)
+      fail(`cond holds ${cond.length} values; ${count} points × condDim ${condDim} = ${count * condDim}`);
+    return { labels: null, cond, condDim };
   }
 }
 
@@ -349,7 +410,53 @@ export class Model {
     };
     info.depth = Math.max(0, info.layers - 1);
     if (!this.owner && !this.formula) info.metadata = this.readMetadata();
+    const out = r.scratch + SLOT_PTR;
+    if (r.c.rill_model_condition(this.ptr, out, out + 4) === 0) {
+      const v = r.view();
+      info.condition = { kind: CONDITIONS[v.getInt32(out, true)], width: v.getInt32(out + 4, true) };
+    }
     return info;
+  }
+
+  /** The model's condition: { kind: 'none' | 'class' | 'vector', width: C classes or M values (0 for none) }. */
+  get condition() { return { ...this.info.condition }; }
+  /** Where sample() draws x0: 'gaussian' (N(0, I)) or the dataset of the model's `source`. */
+  get source() { return this.owner ? this.owner.source : this.info.metadata.source ?? 'gaussian'; }
+  /** A class model's class names (metadata class_names), or null. */
+  get classNames() {
+    const names = this.info.metadata.class_names;
+    return names === undefined ? null : names.split(',');
+  }
+
+  // Fills rill_run_options in the scratch block; returns [its address, a block to free (vector conditions) or 0].
+  // condition: a class index (number), or a Float32Array of M values (one condition for every point) or n×M
+  // (one per point), for a vector:M model; guidance: w (default 1; needs a condition).
+  runOptions(n, { solver, steps, t0, t1, t, condition, guidance } = {}) {
+    const r = this.rill, o = r.scratch + SLOT_STRUCT, L = r.layouts.options;
+    r.c.rill_run_options_default(o);
+    const set = (name, v) => { if (v !== undefined) r.field(L, o, name, v); };
+    set('solver', solver);
+    set('steps', steps);
+    set('t0', t0);
+    set('t1', t1);
+    set('t', t);
+    if (guidance !== undefined) set('guidance', checkNumber('guidance', guidance, -1e30, 1e30));
+    if (condition === undefined || condition === null) return [o, 0];
+    if (typeof condition === 'number') {
+      set('class_index', checkInt('condition (a class index)', condition, 0, INT_MAX));
+      return [o, 0];
+    }
+    const values = asFloat32('condition', condition), { kind, width } = this.info.condition;
+    if (kind !== 'vector')
+      fail(`condition: the model has no vector condition (its condition is ${kind === 'class' ? `class:${width}: give a class index` : 'none'})`);
+    if (values.length !== width && values.length !== n * width)
+      fail(`condition holds ${values.length} values; the model's condition is vector:${width} (${width} values, or n × ${width} = ${n * width})`);
+    const rows = values.length === width ? 1 : n;
+    const block = r.alloc(Math.max(4 * values.length, 4));
+    r.putFloats(block, values);
+    set('condition', block);
+    set('condition_rows', rows);
+    return [o, block];
   }
 
   readMetadata() {
@@ -373,11 +480,12 @@ export class Model {
   }
 
   /**
-   * Draws n samples: x0 ~ N(0, I) from `seed`, integrated from t = 0 to 1.
+   * Draws n samples: x0 ~ N(0, I) from `seed` (or the model's source dataset), integrated from t = 0 to 1.
    * Returns { x: Float32Array(n×d), trajectory: Float32Array((steps+1)×n×d) or null }.
-   * The same model, n, steps, solver and seed give the same bits as the native library.
+   * condition: a class index, or a vector model's M (or n×M) values; guidance: w (default 1).
+   * The same model, n, steps, solver, seed, condition and guidance give the same bits as the native library.
    */
-  sample({ n = 1000, steps = 20, solver = 'heun', seed = 0, trajectory = false } = {}) {
+  sample({ n = 1000, steps = 20, solver = 'heun', seed = 0, trajectory = false, condition, guidance } = {}) {
     const r = this.rill, d = this.info.dim;
     checkInt('n', n, 0, INT_MAX);
     checkInt('steps', steps, 1, INT_MAX);
@@ -388,13 +496,16 @@ export class Model {
     if (outBytes + trajBytes > MAX_BYTES) fail('the samples and their trajectory do not fit in WebAssembly memory');
     const h = this.handle();
     const out = r.alloc(Math.max(outBytes, 4));
-    let traj = 0;
+    let traj = 0, cond = 0;
     try {
       if (trajectory) traj = r.alloc(Math.max(trajBytes, 4));
-      const rc = r.c.rill_sample(h, n, steps, s, seed, out, traj);
+      let o;
+      [o, cond] = this.runOptions(n, { solver: s, steps, condition, guidance });
+      const rc = r.c.rill_sample_with(h, n, seed, o, out, traj);
       if (rc !== 0) throw this.lastError(rc);
       return { x: r.getFloats(out, n * d), trajectory: trajectory ? r.getFloats(traj, (steps + 1) * n * d) : null };
     } finally {
+      r.free(cond);
       r.free(traj);
       r.free(out);
     }
@@ -402,9 +513,9 @@ export class Model {
 
   /**
    * Integrates given points (n×d) from t0 to t1 (t1 < t0 runs backwards, data → noise).
-   * Returns { x, trajectory } like sample(); the input is not modified.
+   * Returns { x, trajectory } like sample(); the input is not modified. condition, guidance: as sample().
    */
-  integrate(points, { steps = 20, solver = 'heun', t0 = 0, t1 = 1, trajectory = false } = {}) {
+  integrate(points, { steps = 20, solver = 'heun', t0 = 0, t1 = 1, trajectory = false, condition, guidance } = {}) {
     const r = this.rill, d = this.info.dim;
     const x = asFloat32('points', points);
     if (x.length % d !== 0) fail(`points must hold n × ${d} values (got ${x.length})`);
@@ -417,34 +528,46 @@ export class Model {
     const trajBytes = trajectory ? floatBytes((steps + 1) * x.length, 'the trajectory') : 0;
     const h = this.handle();
     const buf = r.alloc(Math.max(bytes, 4));
-    let traj = 0;
+    let traj = 0, cond = 0;
     try {
       if (trajectory) traj = r.alloc(Math.max(trajBytes, 4));
       r.putFloats(buf, x);
-      const rc = r.c.rill_integrate(h, buf, n, steps, s, t0, t1, traj);
+      let o;
+      [o, cond] = this.runOptions(n, { solver: s, steps, t0, t1, condition, guidance });
+      const rc = r.c.rill_integrate_with(h, buf, n, o, traj);
       if (rc !== 0) throw this.lastError(rc);
       return { x: r.getFloats(buf, x.length), trajectory: trajectory ? r.getFloats(traj, (steps + 1) * x.length) : null };
     } finally {
+      r.free(cond);
       r.free(traj);
       r.free(buf);
     }
   }
 
-  /** The vector field u_t at n points (n×d floats in, n×d floats out). */
-  field(points, t) {
+  /**
+   * The vector field u_t at n points (n×d floats in, n×d floats out): field(points, t), or
+   * field(points, { t, condition, guidance }) for a conditioned field (condition, guidance: as sample()).
+   */
+  field(points, options) {
     const r = this.rill, d = this.info.dim;
+    const { t, condition, guidance } = typeof options === 'object' && options !== null ? options : { t: options };
     const x = asFloat32('points', points);
     if (x.length % d !== 0) fail(`points must hold n × ${d} values (got ${x.length})`);
     checkNumber('t', t, -1e30, 1e30);
-    const bytes = floatBytes(x.length, `${x.length / d} points`);
+    const n = x.length / d;
+    const bytes = floatBytes(x.length, `${n} points`);
     const h = this.handle();
     const buf = r.alloc(Math.max(2 * bytes, 4));
+    let cond = 0;
     try {
       r.putFloats(buf, x);
-      const rc = r.c.rill_field(h, buf, x.length / d, t, buf + bytes);
+      let o;
+      [o, cond] = this.runOptions(n, { t, condition, guidance });
+      const rc = r.c.rill_field_with(h, buf, n, o, buf + bytes);
       if (rc !== 0) throw this.lastError(rc);
       return r.getFloats(buf + bytes, x.length);
     } finally {
+      r.free(cond);
       r.free(buf);
     }
   }
@@ -453,9 +576,10 @@ export class Model {
    * log p_t(x) in nats at n points (n×d floats): a Float32Array of n. The points are integrated
    * back from t to 0 with the exact divergence as one more state (steps ≥ 1, solver, t in 0..1);
    * the same bits as the native library. A point whose way back overflows or gives NaN throws a
-   * RillError with status 'non_finite' naming up to ten indices and the count.
+   * RillError with status 'non_finite' naming up to ten indices and the count. (The unconditional
+   * density: a condition or guidance is refused, RillError 'unsupported'.)
    */
-  logProb(points, { steps = 20, solver = 'heun', t = 1 } = {}) {
+  logProb(points, { steps = 20, solver = 'heun', t = 1, condition, guidance } = {}) {
     const r = this.rill, d = this.info.dim;
     const x = asFloat32('points', points);
     if (x.length % d !== 0) fail(`points must hold n × ${d} values (got ${x.length})`);
@@ -465,15 +589,15 @@ export class Model {
     checkNumber('t', t, 0, 1);
     const bytes = floatBytes(x.length + n, `${n} points`);
     const h = this.handle();
-    const o = r.scratch + SLOT_STRUCT, L = r.layouts.options;
-    r.c.rill_run_options_default(o);
-    r.field(L, o, 'solver', s);
-    r.field(L, o, 'steps', steps);
-    r.field(L, o, 't', t);
     return r.withBlock(Math.max(bytes, 4), (buf) => {
       r.putFloats(buf, x);
-      const rc = r.c.rill_log_prob(h, buf, n, o, buf + 4 * x.length);
-      if (rc !== 0) throw this.lastError(rc);
+      const [o, cond] = this.runOptions(n, { solver: s, steps, t, condition, guidance });
+      try {
+        const rc = r.c.rill_log_prob(h, buf, n, o, buf + 4 * x.length);
+        if (rc !== 0) throw this.lastError(rc);
+      } finally {
+        r.free(cond);
+      }
       return r.getFloats(buf + 4 * x.length, n);
     });
   }
@@ -491,9 +615,10 @@ export class Model {
 
 /** Trains a fresh model in WebAssembly memory. From Rill.trainer(opts). */
 export class Trainer {
-  constructor(rill, ptr) {
+  constructor(rill, ptr, source = 'gaussian') {
     this.rill = rill;
     this.ptr = ptr;
+    this.source = source;  // where its model draws x0: 'gaussian' or a dataset name
     this.generation = 0;
     if (registry) registry.register(this, { rill, ptr, kind: 'trainer' }, this);
   }

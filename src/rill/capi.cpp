@@ -6,6 +6,8 @@
 #include <new>
 
 #include "rill/capi.h"
+#include "rill/datasets.h"
+#include "rill/rng.h"
 #include "rill/solver.h"
 
 using namespace rill;
@@ -22,7 +24,14 @@ void copy_error(const Message& m, Status s, char* err, std::size_t cap) {
 }
 
 std::size_t model_scratch_bytes(const MlpSpec& spec, int chunk, int flags) {
-  const std::size_t run = Runner::scratch_bytes(spec, chunk);
+  std::size_t run = Runner::scratch_bytes(spec, chunk);
+  if (spec.condition.kind != ConditionSpec::Kind::none) {  // the most a call's field takes: guided, a row per point
+    Mlp shape;
+    shape.spec = spec;
+    const CallField call(shape, -1, nullptr, spec.condition.count, 0.5f);
+    const std::size_t guided = Runner::scratch_bytes(call.guided, chunk);
+    run = guided > run ? guided : run;
+  }
   if ((flags & RILL_DENSITY) == 0) return run;
   const std::size_t density = Runner::density_scratch_bytes(spec, chunk);
   return density > run ? density : run;
@@ -76,7 +85,7 @@ RunOptions to_run(const rill_run_options& o, float* trajectory) {
   r.steps = o.steps;
   r.t0 = o.t0;
   r.t1 = o.t1;
-  r.t = o.t;
+  r.t = o.t;  // (the condition fields make the call's field: with_call_field)
   r.trajectory = trajectory;
   return r;
 }
@@ -94,6 +103,18 @@ int check_steps(rill_model* m, const rill_run_options& o) {
 // A run's status as the C API returns it, its message kept on the model.
 int run_status(rill_model* m, Status st) {
   return st == Status::ok ? RILL_OK : set_error(m, st, status_message(st));
+}
+// run(runner) on m's own field, or, when o gives a condition (or guidance), on
+// the call's guided conditional field (after check_condition) with m's chunk,
+// arenas and workers.
+template <class Run>
+int with_call_field(rill_model* m, const rill_run_options& o, long n, Run run) {
+  if (!wants_condition(o)) return run_status(m, run(m->runner));
+  if (const int rc = check_condition(m, o, n)) return rc;
+  const std::ptrdiff_t stride = o.condition_rows > 1 ? m->model.mlp.spec.condition.count : 0;
+  const CallField call(m->model.mlp, o.class_index, o.condition, stride, o.guidance);
+  Runner runner = call_runner(m, call.guided);
+  return run_status(m, run(runner));
 }
 
 }  // namespace
@@ -141,6 +162,10 @@ void rill_run_options_default(rill_run_options* o) {
   o->t0 = d.t0;
   o->t1 = d.t1;
   o->t = d.t;
+  o->class_index = -1;
+  o->condition = nullptr;
+  o->condition_rows = 1;
+  o->guidance = 1.0f;
 }
 
 int rill_model_dim(const rill_model* m) { return m == nullptr ? 0 : m->runner.dim(); }
@@ -182,7 +207,8 @@ int rill_integrate_with(rill_model* m, float* x, int n, const rill_run_options* 
   if (x == nullptr || n < 0) return set_error(m, Status::invalid_argument, "x must hold n >= 0 points");
   if (const int rc = check_steps(m, o)) return rc;
   if (!(o.t0 == o.t0) || !(o.t1 == o.t1)) return set_error(m, Status::invalid_argument, "t0 and t1 must be numbers");
-  return run_status(m, m->runner.integrate(to_run(o, trajectory), x, n));
+  const RunOptions run = to_run(o, trajectory);
+  return with_call_field(m, o, n, [&](Runner& r) { return r.integrate(run, x, n); });
 }
 
 int rill_integrate(rill_model* m, float* x, int n, int steps, int solver, float t0, float t1, float* trajectory) {
@@ -203,8 +229,13 @@ int rill_sample_with(rill_model* m, int n, uint32_t seed, const rill_run_options
   if (const int rc = check_steps(m, o)) return rc;
   o.t0 = 0.0f;  // the flow model: noise at t = 0 to data at t = 1
   o.t1 = 1.0f;
-  // The same draws as rill::sample(): all of x0 first, from the sampling stream of `seed`.
-  return run_status(m, m->runner.sample(to_run(o, trajectory), seed, out, n));
+  // The same draws as rill::sample(): all of x0 first, from the sampling stream of `seed`;
+  // a model with a dataset source draws that dataset's points from it (the CLI's draw_x0).
+  const RunOptions run = to_run(o, trajectory);
+  if (m->model.source < 0) return with_call_field(m, o, n, [&](Runner& r) { return r.sample(run, seed, out, n); });
+  Rng rng = Rng::derive(seed, Purpose::sample_noise);
+  dataset_sample(static_cast<Dataset>(m->model.source), rng, out, n);
+  return with_call_field(m, o, n, [&](Runner& r) { return r.integrate(run, out, n); });
 }
 
 int rill_sample(rill_model* m, int n, int steps, int solver, uint32_t seed, float* out, float* trajectory) {
@@ -217,10 +248,11 @@ int rill_sample(rill_model* m, int n, int steps, int solver, uint32_t seed, floa
 int rill_field_with(rill_model* m, const float* x, int n, const rill_run_options* options, float* out) {
   if (m == nullptr) return RILL_INVALID_ARGUMENT;
   m->error.text[0] = '\0';
-  const float t = options != nullptr ? options->t : defaults().t;
+  const rill_run_options o = options != nullptr ? *options : defaults();
+  const float t = o.t;
   if (x == nullptr || out == nullptr || n < 0) return set_error(m, Status::invalid_argument, "bad buffers");
   if (!(t == t)) return set_error(m, Status::invalid_argument, "t must be a number");
-  return run_status(m, m->runner.field(x, n, t, out));
+  return with_call_field(m, o, n, [&](Runner& r) { return r.field(x, n, t, out); });
 }
 
 int rill_field(rill_model* m, const float* x, int n, float t, float* out) {

@@ -4,6 +4,7 @@
 // (the trainer handle is in capi_heap.h).
 #pragma once
 #include "rill/arena.h"
+#include "rill/field.h"
 #include "rill/model_io.h"
 #include "rill/rill.h"
 #include "rill/runner.h"
@@ -40,4 +41,49 @@ std::size_t model_scratch_bytes(const MlpSpec& spec, int chunk, int flags);
 // 64-byte aligned heap memory (any size, 0 included), freed with std::free;
 // null on failure. Heap builds only: defined in capi_heap.cpp.
 void* aligned_block(std::size_t bytes);
+}  // namespace rill
+
+namespace rill {
+// The conditional field of one C API call (rill_run_options' class_index or
+// condition): the model's Mlp with its condition rows, encoded chunk by chunk
+// in the call's scratch (so a call needs no memory beyond the model's: a
+// class is one row, a vector condition the chunk's rows). The values the
+// model sees are those of the CLI's encoded rows: the same bits.
+class CallConditionField final : public VectorField {
+ public:
+  // cls >= 0: that class; else `values` (M per row; stride M, or 0: one row for all).
+  CallConditionField(const Mlp& mlp, int cls, const float* values, std::ptrdiff_t stride)
+      : mlp_(&mlp), cls_(cls), values_(values), stride_(stride) {}
+  int dim() const override { return mlp_->spec.dim; }
+  std::size_t scratch_bytes(int n) const override;
+  Status eval(const float* x, int n, float t, float* out, Arena& arena) const override {
+    return eval_rows(0, x, n, t, out, arena);
+  }
+  Status eval_rows(long row0, const float* x, int n, float t, float* out, Arena& arena) const override;
+
+ private:
+  const Mlp* mlp_;
+  int cls_;
+  const float* values_;
+  std::ptrdiff_t stride_;
+};
+
+// A call's field: u(·|0) + w·(u(·|c) − u(·|0)) (field.h's GuidedField).
+struct CallField {
+  CallConditionField uc;
+  MlpField u0;
+  GuidedField guided;
+  CallField(const Mlp& mlp, int cls, const float* values, std::ptrdiff_t stride, float w)
+      : uc(mlp, cls, values, stride), u0(mlp), guided(u0, uc, w) {}
+};
+
+// Whether `o` asks for a condition or guidance at all.
+inline bool wants_condition(const rill_run_options& o) {
+  return o.class_index != -1 || o.condition != nullptr || !(o.guidance == 1.0f);
+}
+// Checks o's condition fields against m's condition for a call on n points
+// (rill.h's refusals, the message on the model); RILL_OK or the status.
+int check_condition(rill_model* m, const rill_run_options& o, long n);
+// A run of `field` (a CallField's guided field) on m's runner: its chunk, arenas and workers.
+inline Runner call_runner(const rill_model* m, const VectorField& field) { return m->runner.with_field(field); }
 }  // namespace rill

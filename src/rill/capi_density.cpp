@@ -56,6 +56,13 @@ int rill_log_prob(rill_model* m, const float* x, int n, const rill_run_options* 
   if (o.steps < 1) return refuse(m, Status::invalid_argument, "steps must be >= 1");
   if (o.solver < RILL_EULER || o.solver > RILL_RK4) return refuse(m, Status::invalid_argument, "unknown solver");
   if (!(o.t >= 0.0f && o.t <= 1.0f)) return refuse(m, Status::invalid_argument, "t must be in 0..1");
+  if (wants_condition(o))
+    return refuse(m, Status::unsupported, "rill_log_prob gives the unconditional density: class_index, condition and "
+                                          "guidance are not supported here (leave them at -1, NULL, 1)");
+  if (m->model.source >= 0)
+    return refuse(m, Status::invalid_argument,
+                  "the model draws x0 from a dataset (metadata \"source\"); log-likelihood needs a source with a "
+                  "density (gaussian)");
   const int d = m->runner.dim();
   long bad = -1;  // the first non-finite value, by density.h's count
   if (non_finite_count(x, static_cast<long>(n) * d, &bad, 1) > 0) {

@@ -52,6 +52,119 @@ constexpr int kHeapFlags = RILL_PACK | RILL_DENSITY;
 // The last activation: Activation is a uint8_t, so the C int is checked
 // before the conversion could wrap it onto another one.
 constexpr int kLastActivation = num(Activation::gelu_tanh);
+
+// fail() with RILL_INVALID_ARGUMENT as an int (its printf subset: no floats, see Decimal).
+template <class... A>
+int fail_rc(Message* msg, const char* fmt, A... args) {
+  return static_cast<int>(fail(msg, Status::invalid_argument, fmt, args...));
+}
+struct Decimal {
+  char text[16];
+  explicit Decimal(float f) { float_to_decimal(f, text, sizeof text); }
+};
+
+// Copies n values of `from` into a new block (null for null); false if out of memory.
+template <class T>
+bool copy_of(const T* from, std::size_t n, T** to) {
+  *to = nullptr;
+  if (from == nullptr) return true;
+  *to = static_cast<T*>(aligned_block(n * sizeof(T)));
+  if (*to == nullptr) return false;
+  std::memcpy(*to, from, n * sizeof(T));
+  return true;
+}
+
+TrainConfig train_config(const rill_train_config& c) {
+  TrainConfig cfg;
+  cfg.steps = c.steps;
+  cfg.batch = c.batch;
+  cfg.lr = c.lr;
+  cfg.schedule = static_cast<Schedule>(c.schedule);
+  cfg.warmup = c.warmup;
+  cfg.lr_floor = c.lr_floor;
+  cfg.clip = c.clip;
+  cfg.ema = c.ema;
+  cfg.coupling = static_cast<Coupling>(c.coupling);
+  cfg.sigma_min = c.sigma_min;
+  cfg.seed = c.seed;
+  cfg.cfg_dropout = c.cfg_dropout;
+  cfg.source = c.source == RILL_GAUSSIAN ? -1 : c.source;  // `rill train --source gaussian`: the default
+  return cfg;
+}
+
+// The checks of a configuration the core's enums and MlpSpec::make cannot
+// hold (before converting), and of its source, as RILL_INVALID_ARGUMENT.
+int check_config(const rill_train_config& c, int dim, Message* msg) {
+  if (c.activation < 0 || c.activation > kLastActivation)
+    return fail_rc(msg, "unknown activation %d", static_cast<int>(c.activation));
+  if (c.width < 1 || c.width > kMaxWidth || c.depth < 0 || c.depth >= kMaxLayers)
+    return fail_rc(msg, "width must be 1..%d and depth 0..%d", kMaxWidth, kMaxLayers - 1);
+  if (c.source < -1 || c.source >= kDatasetCount)
+    return fail_rc(msg, "source %d is not -1 (gaussian) or a dataset 0..%d", static_cast<int>(c.source),
+                   kDatasetCount - 1);
+  if (c.source > RILL_GAUSSIAN && dim != kDatasetDim)
+    return fail_rc(msg, "source %s is %d-dimensional; the data is %d-dimensional",
+                   dataset_name(static_cast<Dataset>(c.source)), kDatasetDim, dim);
+  if (!(c.cfg_dropout >= 0.0f && c.cfg_dropout < 1.0f))
+    return fail_rc(msg, "cfg_dropout %s is outside 0 <= p < 1", Decimal(c.cfg_dropout).text);
+  return RILL_OK;
+}
+
+// A trainer on `src` (its arrays copied) for a model with condition `cond`.
+int trainer_make(const rill_train_config& c, DataSource src, ConditionSpec cond, rill_trainer** out, char* err,
+                 size_t err_cap) {
+  Message msg;
+  auto refuse = [&](Status s) {
+    copy_error(msg, s, err, err_cap);
+    return static_cast<int>(s);
+  };
+  *out = nullptr;
+  const int d = src.is_builtin ? kDatasetDim : src.dim;
+  if (check_config(c, d, &msg) != RILL_OK) return refuse(Status::invalid_argument);
+  const MlpSpec spec = MlpSpec::make(d, c.width, c.depth, static_cast<Activation>(c.activation),
+                                     TimeEmbedding{c.time_k}, cond);
+  const TrainConfig cfg = train_config(c);
+  // Everything init() would refuse, before memory_bytes() sizes (and we
+  // allocate) memory for it: an OT batch over the limit would ask for gigabytes.
+  Status st = Trainer::check(spec, cfg, src, &msg);
+  if (st != Status::ok) return refuse(st);
+
+  rill_trainer* t = new (std::nothrow) rill_trainer();
+  if (t == nullptr) return refuse(fail(&msg, Status::out_of_memory, "cannot allocate a trainer"));
+  if (!src.is_builtin) {  // the trainer's own copies
+    const std::size_t n = static_cast<std::size_t>(src.count);
+    if (!copy_of(src.points, n * static_cast<std::size_t>(src.dim), &t->points) || !copy_of(src.labels, n, &t->labels) ||
+        !copy_of(src.cond, n * static_cast<std::size_t>(cond.count), &t->cond)) {
+      rill_trainer_free(t);
+      return refuse(fail(&msg, Status::out_of_memory, "cannot allocate %zu points", n));
+    }
+    src.points = t->points;
+    src.labels = t->labels;
+    src.cond = t->cond;
+  }
+  const std::size_t need = Trainer::memory_bytes(spec, cfg);
+  t->mem = aligned_block(need);
+  const std::size_t view_need = model_scratch_bytes(spec, kHeapChunk, 0);
+  t->view_mem = aligned_block(view_need);
+  if (t->mem == nullptr || t->view_mem == nullptr) {
+    rill_trainer_free(t);
+    return refuse(fail(&msg, Status::out_of_memory, "cannot allocate %zu bytes for training", need));
+  }
+  t->arena = Arena(t->mem, need);
+  st = t->trainer.init(spec, cfg, src, t->arena, &msg);
+  if (st != Status::ok) {
+    rill_trainer_free(t);
+    return refuse(st);
+  }
+  t->view.runner = Runner(t->view.model.mlp, kHeapChunk, Arena(t->view_mem, view_need));
+  t->view.scratch_bytes = view_need;
+  t->view.model.sigma_min = cfg.sigma_min;
+  t->view.model.source = cfg.source;
+  t->view.model.has_rill_metadata = true;
+  *out = t;
+  return RILL_OK;
+}
+
 }  // namespace
 
 extern "C" {
@@ -163,81 +276,86 @@ void rill_train_config_default(rill_train_config* c) {
   c->coupling = num(d.coupling);
   c->sigma_min = d.sigma_min;
   c->seed = d.seed;
+  c->cfg_dropout = d.cfg_dropout;
+  c->source = d.source;
+  c->condition = RILL_CONDITION_NONE;
 }
 
 int rill_trainer_new(const rill_train_config* c, int dataset, const float* points, long count, int dim,
                      rill_trainer** out, char* err, size_t err_cap) {
   Message msg;
-  auto refuse = [&](Status s) {
-    copy_error(msg, s, err, err_cap);
-    return static_cast<int>(s);
-  };
-  if (c == nullptr || out == nullptr) return refuse(fail(&msg, Status::invalid_argument, "null argument"));
-  *out = nullptr;
-  // What the core's enums and MlpSpec::make cannot hold, before converting.
   const bool builtin = dataset != RILL_DATA_POINTS;
-  if (builtin && (dataset < 0 || dataset >= kDatasetCount))
-    return refuse(fail(&msg, Status::invalid_argument, "unknown dataset %d", dataset));
-  if (!builtin && (points == nullptr || count < 1 || dim < 1 || dim > kMaxDim))
-    return refuse(fail(&msg, Status::invalid_argument, "the training points are empty or of a bad dimension"));
-  if (c->activation < 0 || c->activation > kLastActivation)
-    return refuse(fail(&msg, Status::invalid_argument, "unknown activation %d", static_cast<int>(c->activation)));
-  if (c->width < 1 || c->width > kMaxWidth || c->depth < 0 || c->depth >= kMaxLayers)
-    return refuse(fail(&msg, Status::invalid_argument, "width must be 1..%d and depth 0..%d", kMaxWidth, kMaxLayers - 1));
-
-  const int d = builtin ? kDatasetDim : dim;
-  const MlpSpec spec = MlpSpec::make(d, c->width, c->depth, static_cast<Activation>(c->activation),
-                                     TimeEmbedding{c->time_k});
-  TrainConfig cfg;
-  cfg.steps = c->steps;
-  cfg.batch = c->batch;
-  cfg.lr = c->lr;
-  cfg.schedule = static_cast<Schedule>(c->schedule);
-  cfg.warmup = c->warmup;
-  cfg.lr_floor = c->lr_floor;
-  cfg.clip = c->clip;
-  cfg.ema = c->ema;
-  cfg.coupling = static_cast<Coupling>(c->coupling);
-  cfg.sigma_min = c->sigma_min;
-  cfg.seed = c->seed;
-  // Everything init() would refuse, before memory_bytes() sizes (and we
-  // allocate) memory for it: an OT batch over the limit would ask for gigabytes.
+  int rc = RILL_OK;
+  if (c == nullptr || out == nullptr) rc = fail_rc(&msg, "null argument");
+  else if (builtin && (dataset < 0 || dataset >= kDatasetCount)) rc = fail_rc(&msg, "unknown dataset %d", dataset);
+  else if (!builtin && (points == nullptr || count < 1 || dim < 1 || dim > kMaxDim))
+    rc = fail_rc(&msg, "the training points are empty or of a bad dimension");
+  else if (!builtin && c->condition != RILL_CONDITION_NONE)
+    rc = fail_rc(&msg, "condition %d on array data: give labels or conditions with rill_trainer_new_labeled",
+                 static_cast<int>(c->condition));
+  else if (c->condition < RILL_CONDITION_NONE || c->condition > RILL_CONDITION_VECTOR)
+    rc = fail_rc(&msg, "condition %d is not 0 (none), 1 (class) or 2 (vector)", static_cast<int>(c->condition));
+  ConditionSpec cond;
+  if (rc == RILL_OK && builtin && c->condition != RILL_CONDITION_NONE) {
+    const Dataset ds = static_cast<Dataset>(dataset);
+    const bool cls = c->condition == RILL_CONDITION_CLASS;
+    const int have = cls ? dataset_classes(ds) : dataset_condition_dim(ds);
+    if (have == 0)
+      rc = fail_rc(&msg, cls ? "condition 1 (class): dataset %s has no labels"
+                             : "condition 2 (vector): dataset %s has no vector condition (only swissroll: its s)",
+                   dataset_name(ds));
+    else cond = cls ? ConditionSpec::classes(have) : ConditionSpec::vector(have);
+  }
+  if (rc != RILL_OK) {
+    if (out != nullptr) *out = nullptr;
+    copy_error(msg, Status::invalid_argument, err, err_cap);
+    return rc;
+  }
   DataSource src = builtin ? DataSource::builtin(static_cast<Dataset>(dataset)) : DataSource::array(points, count, dim);
-  Status st = Trainer::check(spec, cfg, src, &msg);
-  if (st != Status::ok) return refuse(st);
+  return trainer_make(*c, src, cond, out, err, err_cap);
+}
 
-  rill_trainer* t = new (std::nothrow) rill_trainer();
-  if (t == nullptr) return refuse(fail(&msg, Status::out_of_memory, "cannot allocate a trainer"));
-  if (!builtin) {
-    const std::size_t floats = static_cast<std::size_t>(count) * static_cast<std::size_t>(dim);
-    t->points = static_cast<float*>(aligned_block(floats * sizeof(float)));
-    if (t->points == nullptr) {
-      delete t;
-      return refuse(fail(&msg, Status::out_of_memory, "cannot allocate %zu points", static_cast<std::size_t>(count)));
+int rill_trainer_new_labeled(const rill_train_config* c, const float* points, long count, int dim,
+                             const int32_t* labels, const float* cond, int cond_dim, rill_trainer** out, char* err,
+                             size_t err_cap) {
+  Message msg;
+  int rc = RILL_OK;
+  const int want = labels != nullptr ? RILL_CONDITION_CLASS : RILL_CONDITION_VECTOR;
+  if (c == nullptr || out == nullptr) rc = fail_rc(&msg, "null argument");
+  else if (points == nullptr || count < 1 || dim < 1 || dim > kMaxDim)
+    rc = fail_rc(&msg, "the training points are empty or of a bad dimension");
+  else if ((labels == nullptr) == (cond == nullptr))
+    rc = fail_rc(&msg, "give labels or cond, exactly one (a model has one kind of condition)");
+  else if (c->condition != RILL_CONDITION_NONE && c->condition != want)
+    rc = fail_rc(&msg, "condition %d does not fit the %s given", static_cast<int>(c->condition),
+                 labels != nullptr ? "labels (class)" : "conditions (vector)");
+  else if (cond != nullptr && (cond_dim < 1 || cond_dim > ConditionSpec::kMaxCount))
+    rc = fail_rc(&msg, "cond_dim %d is outside 1..%d", cond_dim, ConditionSpec::kMaxCount);
+  ConditionSpec spec;
+  if (rc == RILL_OK && labels != nullptr) {
+    int largest = 0;
+    for (long i = 0; i < count && rc == RILL_OK; ++i) {
+      if (labels[i] < 0 || labels[i] >= ConditionSpec::kMaxCount)
+        rc = fail_rc(&msg, "label %ld is %d; labels are 0..%d", i, static_cast<int>(labels[i]), ConditionSpec::kMaxCount - 1);
+      largest = labels[i] > largest ? labels[i] : largest;
     }
-    std::memcpy(t->points, points, floats * sizeof(float));
-    src = DataSource::array(t->points, count, dim);  // the trainer's own copy
+    spec = ConditionSpec::classes(largest + 1);
+  } else if (rc == RILL_OK) {
+    for (long q = 0; q < count * cond_dim && rc == RILL_OK; ++q)
+      if (!(cond[q] - cond[q] == 0.0f))
+        rc = fail_rc(&msg, "the condition of point %ld has value %s; conditions must be finite", q / cond_dim,
+                     Decimal(cond[q]).text);
+    spec = ConditionSpec::vector(cond_dim);
   }
-  const std::size_t need = Trainer::memory_bytes(spec, cfg);
-  t->mem = aligned_block(need);
-  const std::size_t view_need = Runner::scratch_bytes(spec, kHeapChunk);
-  t->view_mem = aligned_block(view_need);
-  if (t->mem == nullptr || t->view_mem == nullptr) {
-    rill_trainer_free(t);
-    return refuse(fail(&msg, Status::out_of_memory, "cannot allocate %zu bytes for training", need));
+  if (rc != RILL_OK) {
+    if (out != nullptr) *out = nullptr;
+    copy_error(msg, Status::invalid_argument, err, err_cap);
+    return rc;
   }
-  t->arena = Arena(t->mem, need);
-  st = t->trainer.init(spec, cfg, src, t->arena, &msg);
-  if (st != Status::ok) {
-    rill_trainer_free(t);
-    return refuse(st);
-  }
-  t->view.runner = Runner(t->view.model.mlp, kHeapChunk, Arena(t->view_mem, view_need));
-  t->view.scratch_bytes = view_need;
-  t->view.model.sigma_min = cfg.sigma_min;
-  t->view.model.has_rill_metadata = true;
-  *out = t;
-  return RILL_OK;
+  DataSource src = DataSource::array(points, count, dim);
+  src.labels = labels;
+  src.cond = cond;
+  return trainer_make(*c, src, spec, out, err, err_cap);
 }
 
 void rill_trainer_free(rill_trainer* t) {
@@ -247,6 +365,8 @@ void rill_trainer_free(rill_trainer* t) {
   if (t->view.release_threads != nullptr) t->view.release_threads(&t->view);
   std::free(t->mem);
   std::free(t->points);
+  std::free(t->labels);
+  std::free(t->cond);
   std::free(t->view_mem);
   delete t;
 }

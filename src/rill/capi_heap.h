@@ -11,6 +11,8 @@ struct rill_trainer {
   void* mem = nullptr;       // the memory of the trainer's arena
   rill::Arena arena;         // the Trainer keeps a pointer to it
   float* points = nullptr;   // a copy of the user's points
+  std::int32_t* labels = nullptr;  // ... and of their labels (rill_trainer_new_labeled)
+  float* cond = nullptr;           // ... or condition vectors
   void* view_mem = nullptr;  // scratch for sampling the model being trained
   rill_model view;           // the trained model seen through the model API
   rill::Message error;

@@ -26,14 +26,18 @@ constexpr const char* kVersion =
   X(sigma_min, f)
 #define RILL_CONFIG_FIELDS(X)                                                                                  \
   X(width, i) X(depth, i) X(activation, i) X(time_k, i) X(steps, i) X(batch, i) X(lr, f) X(schedule, i)      \
-  X(warmup, i) X(lr_floor, f) X(clip, f) X(ema, f) X(coupling, i) X(sigma_min, f) X(seed, u)
-#define RILL_OPTIONS_FIELDS(X) X(solver, i) X(steps, i) X(t0, f) X(t1, f) X(t, f)
+  X(warmup, i) X(lr_floor, f) X(clip, f) X(ema, f) X(coupling, i) X(sigma_min, f) X(seed, u) X(cfg_dropout, f) \
+  X(source, i) X(condition, i)
+#define RILL_OPTIONS_FIELDS(X) \
+  X(solver, i) X(steps, i) X(t0, f) X(t1, f) X(t, f) X(class_index, i) X(condition, p) X(condition_rows, i) \
+  X(guidance, f)
 
 #define RILL_NAME(field, type) #field ":" #type " "
 #define RILL_INFO_OFFSET(field, type) static_cast<short>(offsetof(rill_model_info, field)),
 #define RILL_CONFIG_OFFSET(field, type) static_cast<short>(offsetof(rill_train_config, field)),
 #define RILL_OPTIONS_OFFSET(field, type) static_cast<short>(offsetof(rill_run_options, field)),
 #define RILL_ONE(field, type) +1
+#define RILL_TYPE(field, type) #type[0],
 
 constexpr const char kInfoNames[] = RILL_INFO_FIELDS(RILL_NAME);
 constexpr const char kConfigNames[] = RILL_CONFIG_FIELDS(RILL_NAME);
@@ -41,14 +45,34 @@ constexpr short kInfoOffsets[] = {RILL_INFO_FIELDS(RILL_INFO_OFFSET)};
 constexpr short kConfigOffsets[] = {RILL_CONFIG_FIELDS(RILL_CONFIG_OFFSET)};
 constexpr const char kOptionsNames[] = RILL_OPTIONS_FIELDS(RILL_NAME);
 constexpr short kOptionsOffsets[] = {RILL_OPTIONS_FIELDS(RILL_OPTIONS_OFFSET)};
+constexpr char kInfoTypes[] = {RILL_INFO_FIELDS(RILL_TYPE)};
+constexpr char kConfigTypes[] = {RILL_CONFIG_FIELDS(RILL_TYPE)};
+constexpr char kOptionsTypes[] = {RILL_OPTIONS_FIELDS(RILL_TYPE)};
 constexpr int kInfoCount = 0 RILL_INFO_FIELDS(RILL_ONE);
 constexpr int kConfigCount = 0 RILL_CONFIG_FIELDS(RILL_ONE);
 constexpr int kOptionsCount = 0 RILL_OPTIONS_FIELDS(RILL_ONE);
-// Every field is 4 bytes with no padding: a field missing from a list fails here.
-static_assert(sizeof(rill_model_info) == 4 * kInfoCount, "RILL_INFO_FIELDS lists every field of rill_model_info");
-static_assert(sizeof(rill_train_config) == 4 * kConfigCount,
+
+// Each field where the C rules put it after the one before (4 bytes, a pointer
+// sizeof(void*) at its own alignment) and the struct's size the end of the last,
+// rounded to its alignment: a field missing from a list, or listed out of order, fails here.
+constexpr int type_size(char t) { return t == 'p' ? static_cast<int>(sizeof(void*)) : 4; }
+constexpr bool layout_holds(const char* types, const short* offsets, int count, int size, int align) {
+  int end = 0;
+  for (int i = 0; i < count; ++i) {
+    const int s = type_size(types[i]), at = (end + s - 1) / s * s;
+    if (offsets[i] != at) return false;
+    end = at + s;
+  }
+  return (end + align - 1) / align * align == size;
+}
+static_assert(layout_holds(kInfoTypes, kInfoOffsets, kInfoCount, sizeof(rill_model_info), alignof(rill_model_info)),
+              "RILL_INFO_FIELDS lists every field of rill_model_info");
+static_assert(layout_holds(kConfigTypes, kConfigOffsets, kConfigCount, sizeof(rill_train_config),
+                           alignof(rill_train_config)),
               "RILL_CONFIG_FIELDS lists every field of rill_train_config");
-static_assert(sizeof(rill_run_options) == 4 * kOptionsCount, "RILL_OPTIONS_FIELDS lists every field of rill_run_options");
+static_assert(layout_holds(kOptionsTypes, kOptionsOffsets, kOptionsCount, sizeof(rill_run_options),
+                           alignof(rill_run_options)),
+              "RILL_OPTIONS_FIELDS lists every field of rill_run_options");
 
 // The three structs, by rill.h's RILL_LAYOUT_* number.
 struct Layout {

@@ -91,6 +91,9 @@ enum {
 
 typedef struct rill_model rill_model;
 
+/* Conditions of a model (rill_model_condition; formats.md `condition`). */
+enum { RILL_CONDITION_NONE = 0, RILL_CONDITION_CLASS = 1, RILL_CONDITION_VECTOR = 2 };
+
 /* Facts about a model. */
 typedef struct rill_model_info {
   int32_t dim;          /* data dimension d */
@@ -115,6 +118,16 @@ typedef struct rill_run_options {
   float t0;       /* 0: rill_integrate_with runs from t0 ... */
   float t1;       /* 1: ... to t1 (t1 < t0: backwards, data to noise) */
   float t;        /* 1: the time of rill_field_with's u_t and of rill_log_prob's log p_t (0..1) */
+  /* The condition of the call (formats.md, "Guidance"; rill_model_condition says the model's):
+   * class_index for a class:C model, or condition for a vector:M model, never both; neither: the
+   * model's own (unconditional) field. rill_sample_with, rill_integrate_with and rill_field_with
+   * honour them with the bits of `rill sample --class K` / `--cond FILE` / `--guidance W`. */
+  int32_t class_index;    /* -1: no condition (default); 0..C-1 for a class:C model */
+  const float* condition; /* vector:M model: condition_rows × M values (finite), or NULL (default: none) */
+  int32_t condition_rows; /* 1 (one condition for every point, the default) or n (one per point) */
+  float guidance;         /* 1 (default): u(·|0) + w·(u(·|c) − u(·|0)), computed in that order; w = 1 is
+                             u(·|c) alone and w = 0 u(·|0) alone (one evaluation each), any other w two.
+                             Needs a condition (w != 1 without one is refused). */
 } rill_run_options;
 void rill_run_options_default(rill_run_options* options);
 
@@ -146,10 +159,15 @@ int rill_model_dim(const rill_model* model);
 int rill_model_get_info(const rill_model* model, rill_model_info* info);
 /* A `__metadata__` value, zero-terminated into out; RILL_INVALID_ARGUMENT if absent or too long. */
 int rill_model_metadata(const rill_model* model, const char* key, char* out, size_t cap);
+/* The model's condition: *kind RILL_CONDITION_NONE (width 0), RILL_CONDITION_CLASS (width C: classes
+ * 0..C-1; metadata "class_names" may name them) or RILL_CONDITION_VECTOR (width M). Its source (where
+ * rill_sample draws x0: N(0, I) or a built-in dataset) is metadata "source" ("moons"; absent: gaussian). */
+int rill_model_condition(const rill_model* model, int* kind, int* width);
 /* The reason for the last failure on this model ("" if none). */
 const char* rill_model_error(const rill_model* model);
 
-/* Draws n samples: x0 ~ N(0, I) from `seed`, integrated from t = 0 to 1 in
+/* Draws n samples: x0 ~ N(0, I) from `seed` (or, for a model whose source is a dataset, that
+ * dataset's points from the same stream, as `rill sample`), integrated from t = 0 to 1 in
  * `steps` steps. out: n × d. trajectory (optional): (steps + 1) × n × d. */
 int rill_sample(rill_model* model, int n, int steps, int solver, uint32_t seed, float* out, float* trajectory);
 /* Integrates given points x (n × d, in place) from t0 to t1 (t1 < t0: backwards). */
@@ -160,13 +178,20 @@ int rill_field(rill_model* model, const float* x, int n, float t, float* out);
 
 /* The same three with their per-call options (NULL: the defaults). rill_sample_with runs from
  * t = 0 to 1 with options->solver and steps; rill_integrate_with from options->t0 to t1;
- * rill_field_with at options->t. The bits of the calls above with the same values. */
+ * rill_field_with at options->t. The bits of the calls above with the same values. With a
+ * condition (options->class_index, condition, condition_rows, guidance) the bits of the CLI's
+ * conditioned run. Refused with RILL_INVALID_ARGUMENT and a message naming the value and its
+ * limit: a class outside 0..C-1 or on a model without classes, a condition on a model without a
+ * vector condition, both at once, condition_rows other than 1 or n, a non-finite condition
+ * value, guidance not a number or != 1 without a condition. */
 int rill_sample_with(rill_model* model, int n, uint32_t seed, const rill_run_options* options, float* out,
                      float* trajectory);
 int rill_integrate_with(rill_model* model, float* x, int n, const rill_run_options* options, float* trajectory);
 int rill_field_with(rill_model* model, const float* x, int n, const rill_run_options* options, float* out);
 
 /* logp[i] = log p_t(x_i) in nats (t = options->t, default 1) for n points x (n × d, not changed):
+ * (the unconditional density: a condition or guidance in options is refused with RILL_UNSUPPORTED,
+ * and a model whose source is a dataset, which has no density, with RILL_INVALID_ARGUMENT)
  * x integrated back from t to 0 by options->solver in options->steps steps, the divergence exact
  * and carried as one more state (formats.md, "Log-likelihood"). NULL options: the defaults. In
  * chunks of the model's chunk (bounded memory), on the model's threads where it has them; any
@@ -198,6 +223,11 @@ typedef struct rill_train_config {
   int32_t coupling;    /* 0 independent, 1 minibatch OT */
   float sigma_min;     /* 0 */
   uint32_t seed;       /* 0 */
+  float cfg_dropout;   /* 0.1: a conditioned model's rows train as "no condition" with this probability
+                          (the unconditional field guidance needs), 0 <= p < 1 */
+  int32_t source;      /* -1: x0 ~ N(0, I); else a RILL_* dataset X0 is drawn from (d = 2 data) */
+  int32_t condition;   /* RILL_CONDITION_NONE; for a built-in dataset RILL_CONDITION_CLASS (its labels)
+                          or RILL_CONDITION_VECTOR (swissroll's s); array data: rill_trainer_new_labeled */
 } rill_train_config;
 
 typedef struct rill_trainer rill_trainer;
@@ -205,9 +235,19 @@ typedef struct rill_trainer rill_trainer;
 void rill_train_config_default(rill_train_config* cfg);
 /* dataset: a RILL_* dataset (d = 2), or RILL_DATA_POINTS with `count` points of
  * dimension `dim` (copied). The configuration and points are checked before
- * anything is allocated: a refusal (e.g. coupling 1 with batch > 4096) costs no memory. */
+ * anything is allocated: a refusal (e.g. coupling 1 with batch > 4096) costs no memory.
+ * cfg->condition conditions a built-in dataset's model on its labels (class:C, C its classes)
+ * or its vector (swissroll: vector:1); refused for a dataset without them and for array data. */
 int rill_trainer_new(const rill_train_config* cfg, int dataset, const float* points, long count, int dim,
                      rill_trainer** out, char* err, size_t err_cap);
+/* A conditioned trainer on `count` points of dimension `dim` (copied, like the rest): labels (count
+ * values >= 0; the model is class:C with C = 1 + the largest label) or cond (count × cond_dim values;
+ * vector:cond_dim), exactly one of them non-NULL. cfg->condition is RILL_CONDITION_NONE or the kind
+ * given. Refused with RILL_INVALID_ARGUMENT and the reason: both or neither, a negative label, a
+ * non-finite condition value, cond_dim outside 1..4096. */
+int rill_trainer_new_labeled(const rill_train_config* cfg, const float* points, long count, int dim,
+                             const int32_t* labels, const float* cond, int cond_dim, rill_trainer** out, char* err,
+                             size_t err_cap);
 void rill_trainer_free(rill_trainer* trainer);
 /* k steps; losses (optional) receives k values. */
 int rill_trainer_step(rill_trainer* trainer, int k, float* losses);
@@ -227,13 +267,19 @@ const char* rill_trainer_error(const rill_trainer* trainer);
 /* n points of a built-in dataset (RILL_GAUSSIAN .. RILL_SWISSROLL, d = 2) into out (n × 2): the
  * points `rill data --data NAME --n N --seed SEED` writes, bit for bit, on every target. */
 int rill_dataset_draw(int dataset, int n, uint32_t seed, float* out);
+/* The same with labels (datasets.md, "Labels"): class_index -1 draws every class (the points of
+ * rill_dataset_draw), K >= 0 class K alone (`rill data --class K`); labels (optional, n values:
+ * each point's class, `--labels-out`). RILL_INVALID_ARGUMENT for a dataset without labels or a
+ * class outside 0..C-1. */
+int rill_dataset_draw_labeled(int dataset, int n, uint32_t seed, int class_index, float* out, int32_t* labels);
 
 /* ---- struct layouts, for bindings that cannot include this header --------- */
 
 /* Which struct: */
 enum { RILL_LAYOUT_MODEL_INFO = 0, RILL_LAYOUT_TRAIN_CONFIG = 1, RILL_LAYOUT_RUN_OPTIONS = 2 };
-/* The struct's fields in order, as "name:type" separated by spaces, type i (int32_t), u (uint32_t)
- * or f (float): "dim:i layers:i ...". NULL for another `which`. */
+/* The struct's fields in order, as "name:type" separated by spaces, type i (int32_t), u (uint32_t),
+ * f (float) or p (a pointer: 4 bytes in wasm32, 8 in 64-bit builds): "dim:i layers:i ...". NULL for
+ * another `which`. */
 const char* rill_layout_fields(int which);
 /* The byte offset of the struct's field number `field` (0-based, the order of rill_layout_fields);
  * field -1: the struct's size. -1 for a `which` or `field` out of range. */

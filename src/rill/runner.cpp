@@ -101,7 +101,7 @@ Status Runner::field_range(const VectorField& f, const float* x, long begin, lon
     const int rows = static_cast<int>(end - r0 < chunk_ ? end - r0 : chunk_);
     const std::size_t off = static_cast<std::size_t>(r0) * d;
     arena.reset();
-    const Status st = f.eval(x + off, rows, t, out + off, arena);
+    const Status st = f.eval_rows(r0, x + off, rows, t, out + off, arena);  // rows of a per-point condition
     if (st != Status::ok) return st;
   }
   return Status::ok;

@@ -123,6 +123,14 @@ class Runner {
   // Same bits for any chunking and workers. Non-finite results are not a failure.
   Status log_prob(const DivergenceField& f, const RunOptions& options, const float* x, long n, float* logp);
 
+  // A copy that runs `f` instead (not owned; of this Runner's dimension, its
+  // scratch needs within the arenas'), with the same chunk, arenas and workers:
+  // the C API's field of one call (a condition, guidance).
+  Runner with_field(const VectorField& f) const {
+    Runner r(*this);
+    r.field_ = &f;
+    return r;
+  }
   const VectorField& field() const { return *field_; }
   int dim() const { return field_->dim(); }
   int chunk() const { return chunk_; }

@@ -319,10 +319,14 @@ int layout(int argc, char** argv) {
          FIELD(rill_train_config, schedule) + ", " + FIELD(rill_train_config, warmup) + ", " +
          FIELD(rill_train_config, lr_floor) + ", " + FIELD(rill_train_config, clip) + ", " +
          FIELD(rill_train_config, ema) + ", " + FIELD(rill_train_config, coupling) + ", " +
-         FIELD(rill_train_config, sigma_min) + ", " + FIELD(rill_train_config, seed) + "},\n";
+         FIELD(rill_train_config, sigma_min) + ", " + FIELD(rill_train_config, seed) + ", " +
+         FIELD(rill_train_config, cfg_dropout) + ", " + FIELD(rill_train_config, source) + ", " +
+         FIELD(rill_train_config, condition) + "},\n";
   out += " \"options\": {\"size\": " + num(sizeof(rill_run_options)) + ", " + FIELD(rill_run_options, solver) + ", " +
          FIELD(rill_run_options, steps) + ", " + FIELD(rill_run_options, t0) + ", " + FIELD(rill_run_options, t1) +
-         ", " + FIELD(rill_run_options, t) + "},\n \"models\": {";
+         ", " + FIELD(rill_run_options, t) + ", " + FIELD(rill_run_options, class_index) + ", " +
+         FIELD(rill_run_options, condition) + ", " + FIELD(rill_run_options, condition_rows) + ", " +
+         FIELD(rill_run_options, guidance) + "},\n \"models\": {";
   for (int i = 2; i < argc; ++i) {
     std::vector<unsigned char> bytes;
     rill_model* m = nullptr;

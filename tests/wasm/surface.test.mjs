@@ -52,6 +52,20 @@ test('rill_version is rill.h\'s RILL_VERSION_MAJOR.MINOR.PATCH', () => {
   assert.equal(rill.version, `${part('MAJOR')}.${part('MINOR')}.${part('PATCH')}`);
 });
 
+// A struct's offsets and size by the C rules from its fields' types in order: 4 bytes each, a
+// pointer (type 'p') `ptr` bytes at its own alignment. The native offsetof follow them with ptr 8,
+// the module's with ptr 4 (wasm32; capi_layout.cpp's static_asserts hold them to offsetof there).
+function cLayout(types, ptr) {
+  let end = 0, align = 4;
+  const offsets = types.map((t) => {
+    const s = t === 'p' ? ptr : 4, at = Math.ceil(end / s) * s;
+    align = Math.max(align, s);
+    end = at + s;
+    return at;
+  });
+  return { offsets, size: Math.ceil(end / align) * align };
+}
+
 test('struct layouts: the module describes every field, at the native offsetof and sizeof', () => {
   assert.ok(helper, 'RILL_NATIVE_VECTORS is not set (run through `make wasm-test`)');
   const model = resolve('web/models/moons.safetensors');
@@ -61,18 +75,29 @@ test('struct layouts: the module describes every field, at the native offsetof a
   for (const [key, layout] of [['info', rill.layouts.info], ['config', rill.layouts.config],
     ['options', rill.layouts.options]]) {
     const { size, ...fields } = native[key];
-    assert.equal(layout.size, size, `sizeof ${key}`);
     assert.deepEqual(Object.keys(layout.fields).sort(), Object.keys(fields).sort(), `the fields of ${key}`);
-    for (const [name, offset] of Object.entries(fields)) assert.equal(layout.fields[name].offset, offset, `${key}.${name}`);
-    for (const { type } of Object.values(layout.fields)) assert.match(type, /^[iuf]$/);
+    for (const { type } of Object.values(layout.fields)) assert.match(type, /^[iufp]$/);
+    // In declaration order (the module's), with their types: the native offsets are those of the rule
+    // with 8-byte pointers, the module's those with 4-byte ones; without a pointer the two are equal.
+    const names = Object.keys(layout.fields), types = names.map((n) => layout.fields[n].type);
+    const native64 = cLayout(types, 8), wasm32 = cLayout(types, 4);
+    assert.deepEqual(names.map((n) => fields[n]), native64.offsets, `native offsetof of ${key}`);
+    assert.equal(size, native64.size, `native sizeof ${key}`);
+    assert.deepEqual(names.map((n) => layout.fields[n].offset), wasm32.offsets, `wasm32 offsets of ${key}`);
+    assert.equal(layout.size, wasm32.size, `wasm32 sizeof ${key}`);
+    if (!types.includes('p')) assert.deepEqual(wasm32, native64);
   }
+  assert.equal(rill.layouts.options.fields.condition.type, 'p');
+  assert.equal(rill.layouts.options.fields.condition.offset, 24);
+  assert.equal(rill.layouts.options.size, 36);
   assert.equal(rill.c.rill_layout_fields(7), 0);
   assert.equal(rill.c.rill_layout_offset(0, 99), -1);
   // rill_model_info through rill.mjs: the native library's values for the same file.
   for (const [file, want] of Object.entries(native.models)) {
     const m = rill.loadModel(readFileSync(file));
     try {
-      const { metadata, depth, formula, ...info } = m.info;
+      const { metadata, depth, formula, condition, ...info } = m.info;
+      assert.deepEqual(condition, { kind: 'none', width: 0 });
       assert.deepEqual(info, want, file);
       assert.equal(formula, null);
       assert.equal(depth, want.layers - 1);
