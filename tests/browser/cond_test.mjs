@@ -7,7 +7,8 @@
 // samples of class K lie on class K's reference (a nearest-neighbour vote against a labelled
 // draw), with the bits rill.mjs gives in Node; "all classes" samples each class, in its colour;
 // the guidance slider re-samples live with the bits of model.sample({condition, guidance}); the
-// s slider of swissroll-s moves the samples along the roll; the digits grid (10 rows × 8 images)
+// s slider of swissroll-s moves the samples along the roll; a source model (moons-from-8gaussians)
+// is named as such and sampled with Node's bits; the digits grid (10 rows × 8 images)
 // and its "nearest training image" toggle, whose distances are the L2 nearest of the real set;
 // two paint colours train a class model in the worker whose classes are the colours; every control
 // labelled, keyboard use of the condition controls; no console errors; screenshots at 1280×900
@@ -174,6 +175,17 @@ await runInBrowser(dir, 'the conditioned page test', {}, async ({ page, port, er
   const r9 = await radius();
   check('swissroll-s: an s slider (no class picker); s moves the samples along the roll (mean radius grows with s)', sBox && r9 > r1 + 0.5,
     `mean radius ${r1.toFixed(2)} at s = 0.1, ${r9.toFixed(2)} at s = 0.9`);
+
+  // 2b. moons-from-8gaussians: a source model; the page names its source and samples it as Node does.
+  {
+    const m = await open('moons-from-8gaussians', { dataset: 'moons', source: '8gaussians', width: 64, depth: 3, lr: 3e-3, steps: 800, seed: 3, timeK: 4 });
+    const run = await lastRun(), x = await samples(), model = rill.loadModel(m.bytes);
+    const want = model.sample({ n: run.n, steps: run.steps, solver: run.solver, seed: run.seed }).x;
+    model.free();
+    const info = await page.textContent('#model-info'), note = await page.textContent('#explain-colours');
+    check('a source model: the page names its source (model info, the note under the plot) and its samples are model.sample\'s bits',
+      /source8gaussians/.test(info) && /source is 8gaussians/.test(note) && sameBits(x, want) && (await page.isHidden('#cond-box')), note.slice(-120));
+  }
 
   // 3. digits: the grid of images per class, and the nearest training image.
   const lines = gunzipSync(readFileSync(join(dir, 'data', 'digits.csv.gz'))).toString('utf8').trim().split('\n');
