@@ -145,6 +145,7 @@ async function selectEntry(value, opened = null) {
     }
     for (const id of ['show-target', 'show-paths']) $(id).disabled = images;
     $('plot').hidden = images;
+    if (!images) $('drop-zone').classList.remove('tall');
     $('digits').hidden = !images;
     $('nearest-box').hidden = !images;
     conditions.setModel(model);
@@ -598,6 +599,7 @@ function drawImages() {
     for (let j = 0; j < snap; j++) images[j] = a[j] + f * (b[j] - a[j]);
   }
   const near = $('show-nearest').checked ? state.near : null;
+  $('drop-zone').classList.toggle('tall', !!near);  // on a phone the pairs get a taller view (style.css)
   digitGrid.draw({ images, rows: imageRows(r), near, data: near ? state.digitsData : null });
   window.rillDemo.imageGrid = { ...digitGrid.layout, nearest: near ? { index: Array.from(near.index), dist: Array.from(near.dist) } : null };
 }

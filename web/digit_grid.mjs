@@ -83,7 +83,8 @@ export class DigitGrid {
   /**
    * Draws images (n × 64 floats, the samples at the current t) as rows: rows[i] = { name, colour,
    * start, count } (sample indices start .. start + count − 1). near: { index, dist } of each
-   * sample and data (the real images) to show the nearest beside each sample, or null.
+   * sample and data (the real images) to show the nearest beside each sample, or null (then, on
+   * a canvas narrower than 480 CSS pixels, only the first 4 samples of each row are shown).
    */
   draw({ images, rows, near = null, data = null }) {
     const cv = this.canvas, ctx = this.ctx;
@@ -93,7 +94,9 @@ export class DigitGrid {
     ctx.fillStyle = '#0f1522';
     ctx.fillRect(0, 0, W, H);
     if (!images || !rows.length) return;
-    const pair = !!(near && data), cols = Math.max(...rows.map((r) => r.count));
+    const pair = !!(near && data);
+    // On a narrow screen the pairs would be too small to read: the first 4 samples of each row.
+    const cols = Math.min(pair && W < 480 ? 4 : Infinity, Math.max(...rows.map((r) => r.count)));
     const pad = 10, labelW = 30, gap = pair ? 8 : 4, inner = 2, textH = pair ? 13 : 0;
     const perCell = pair ? 2 : 1;
     const sW = (W - 2 * pad - labelW - (cols - 1) * gap - cols * (perCell - 1) * inner) / (cols * perCell);
@@ -110,7 +113,7 @@ export class DigitGrid {
       ctx.font = `600 ${Math.min(16, Math.max(10, s * 0.6))}px system-ui, sans-serif`;
       ctx.textAlign = 'center';
       ctx.fillText(row.name, x0 + labelW / 2 - 3, y + s / 2);
-      for (let c = 0; c < row.count; c++) {
+      for (let c = 0; c < Math.min(cols, row.count); c++) {
         const i = row.start + c, x = x0 + labelW + c * (cellW + gap);
         this.image(images, i, x, y, s, 255);
         ctx.strokeStyle = row.colour;

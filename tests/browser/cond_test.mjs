@@ -190,8 +190,9 @@ await runInBrowser(dir, 'the conditioned page test', {}, async ({ page, port, er
   // 3. digits: the grid of images per class, and the nearest training image.
   const lines = gunzipSync(readFileSync(join(dir, 'data', 'digits.csv.gz'))).toString('utf8').trim().split('\n');
   const digitsRef = lines.map((l) => l.split(',').slice(0, 64).map((v) => Number(v) / 8 - 1));
-  await open('digits', { points: Float32Array.from(digitsRef.flat()), dim: 64, labels: Int32Array.from(lines, (l) => Number(l.split(',')[64])),
-    width: 96, depth: 2, lr: 3e-3, steps: 400, seed: 1, timeK: 4 });
+  const digitsRecipe = { points: Float32Array.from(digitsRef.flat()), dim: 64, labels: Int32Array.from(lines, (l) => Number(l.split(',')[64])),
+    width: 96, depth: 2, lr: 3e-3, steps: 400, seed: 1, timeK: 4 };
+  await open('digits', digitsRecipe);
   await page.waitForFunction(() => window.rillDemo.imageGrid?.rows === 10, null, { timeout: 20000 }).catch(() => {});
   const grid = await page.evaluate(() => ({ grid: window.rillDemo.imageGrid, plot: document.getElementById('plot').hidden, digits: document.getElementById('digits').hidden,
     toggle: !document.getElementById('nearest-box').hidden }));
@@ -262,6 +263,14 @@ await runInBrowser(dir, 'the conditioned page test', {}, async ({ page, port, er
   });
   check('on a phone the condition controls fit the width', fits);
   await page.screenshot({ path: shot.replace(/\.png$/, '-phone.png'), fullPage: true });
+  // The digits grid on a phone, with the nearest images: 4 pairs a row, each image at least 20 px.
+  await open('digits', digitsRecipe);
+  await page.waitForFunction(() => window.rillDemo.imageGrid?.nearest, null, { timeout: 20000 });
+  const phoneGrid = await page.evaluate(() => window.rillDemo.imageGrid);
+  check('on a phone the digits grid with nearest images shows 4 pairs a row, large enough to see', phoneGrid.pair && phoneGrid.cols === 4 && phoneGrid.size >= 20,
+    `${phoneGrid.cols} pairs a row, ${phoneGrid.size} px images`);
+  await page.evaluate(() => { window.rillDemo.setTime(1); document.getElementById('drop-zone').scrollIntoView(); });
+  await page.screenshot({ path: shot.replace(/\.png$/, '-digits-phone.png') });
   check('no console errors', errors.length === 0, errors.join(' | '));
 });
 finish(`screenshots ${shot.replace(/\.png$/, '*.png')}`);
