@@ -72,6 +72,12 @@ qemu_run = timeout 60 $(MCU_QEMU_$(call family,$(1))) $(MCU_QEMU_OPTS)
 # The demo's model (and bare.cpp's), and the run whose hash the demo prints (src/mcu/demo_settings.h).
 MCU_MODEL := web/models/moons.safetensors
 MCU_DEMO_HASH_ARGS := heun 10 42 8
+# The demo's class-conditional model (issue 12): trained here, deterministically, in about a second;
+# the demo prints each class's hash of its guided samples (guidance = demo_settings.h's DEMO_GUIDANCE),
+# which `make mcu-test` holds to `rill sample --class K --guidance W` with MCU_DEMO_HASH_ARGS.
+MCU_CLASS_MODEL := $(B)/mcu/demo_class.safetensors
+MCU_CLASS_TRAIN := --data 8gaussians --condition class --steps 600 --width 32 --depth 2 --time sin:2 --lr 3e-3 --seed 12
+MCU_CLASS_GUIDANCE := 2
 MCU_FW_OBJS = $(MCU_STARTUP_$(call family,$(1))) src/mcu/board_semihost.o src/mcu/print.o
 
 .PHONY: mcu mcu-size mcu-test mcu-run
@@ -131,6 +137,8 @@ $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/rill/kernels.o $(B)/mcu/$(v)/o
 
 # Generated headers (never committed): the demo's model (with its architecture, for bare.cpp), the golden data.
 $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/mcu/main.o $(B)/mcu/$(v)/obj/src/mcu/bare.o): $(B)/mcu/gen/demo_model.h
+$(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/mcu/main.o $(B)/mcu/$(v)/obj/src/mcu/main_base.o): \
+  $(B)/mcu/gen/demo_class_model.h
 $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/tests/mcu/mcu_tests.o): $(B)/mcu/gen/golden_data.h $(B)/mcu/gen-small/golden_data.h
 
 # Stand-ins for the footprint table's smaller rows: 300 steps (the figures depend on the shapes only).
@@ -143,6 +151,13 @@ $(B)/mcu/gen/demo_model.h: $(MCU_MODEL) src/cli/cmd_export_c.cpp | $(B)/rill
 	@mkdir -p $(dir $@)
 	$(B)/rill export-c --model $< --out $@ --name demo_model
 
+$(MCU_CLASS_MODEL): mk/mcu.mk | $(B)/rill
+	@mkdir -p $(dir $@)
+	$(B)/rill train $(MCU_CLASS_TRAIN) --out $@
+$(B)/mcu/gen/demo_class_model.h: $(MCU_CLASS_MODEL) src/cli/cmd_export_c.cpp | $(B)/rill
+	@mkdir -p $(dir $@)
+	$(B)/rill export-c --model $< --out $@ --name demo_class_model
+
 $(B)/mcu/gen/golden_data.h: $(GOLDEN_FILE) $(B)/golden/golden $(wildcard web/models/*.safetensors)
 	@mkdir -p $(dir $@)
 	$(B)/golden/golden --emit-c $@ $(GOLDEN_FILE)
@@ -150,10 +165,11 @@ $(B)/mcu/gen-small/golden_data.h: $(GOLDEN_FILE) $(B)/golden/golden
 	@mkdir -p $(dir $@)
 	$(B)/golden/golden --synthetic-only --emit-c $@ $(GOLDEN_FILE)
 
-mcu-test: $(B)/mcu/m4f/nm_control.a $(B)/golden/golden \
+mcu-test: $(B)/mcu/m4f/nm_control.a $(B)/golden/golden $(B)/rill $(MCU_CLASS_MODEL) \
           $(foreach v,$(MCU_VARIANTS),$(addprefix $(B)/mcu/$(v)/,librill.a mcu_tests.elf demo.elf bare.elf))
 	@MCU_VARIANTS="$(MCU_VARIANTS)" MCU_BOARDS="$(foreach v,$(MCU_VARIANTS),$(v)=$(MCU_BOARD_$(v)))" \
 	  MCU_MODEL=$(MCU_MODEL) MCU_DEMO_HASH_ARGS="$(MCU_DEMO_HASH_ARGS)" MCU_QEMU_RUN="$(MCU_QEMU_RUN)" \
+	  MCU_CLASS_MODEL=$(MCU_CLASS_MODEL) MCU_CLASS_GUIDANCE=$(MCU_CLASS_GUIDANCE) RILL_CLI=$(B)/rill \
 	  MCU_QEMU_RUN_RV="$(call qemu_run,rv32imac)" bash tests/mcu/run_tests.sh $(B)
 
 mcu-run: $(B)/mcu/$(or $(MCU_VARIANT),m4f)/demo.elf

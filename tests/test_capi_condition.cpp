@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "rill/capi.h"
 #include "rill/datasets.h"
+#include "rill/density.h"
 #include "rill/field.h"
 #include "rill/model_io.h"
 #include "rill/rill.h"
@@ -333,10 +335,17 @@ TEST_CASE("bad conditions are refused with a message naming the value and the li
   o = options(RILL_HEUN, 2);
   o.class_index = 0;
   refused(fm, o, "class_index 0: the model has no classes (its condition is none)");
-  // rill_log_prob gives the unconditional density only.
+  // rill_log_prob: the same checks, and one condition for every point only.
   std::vector<float> logp(10);
-  CHECK(rill_log_prob(cm, x.data(), 5, &o, logp.data()) == RILL_UNSUPPORTED);
-  CHECK(std::string(rill_model_error(cm)).find("class_index, condition and guidance") != std::string::npos);
+  o.class_index = 8;
+  CHECK(rill_log_prob(cm, x.data(), 5, &o, logp.data()) == RILL_INVALID_ARGUMENT);
+  CHECK(std::string(rill_model_error(cm)).find("class_index 8: the model has classes 0..7") != std::string::npos);
+  o = options(RILL_HEUN, 2);
+  const std::vector<float> five(5 * 2, 0.5f);  // a row per point
+  o.condition = five.data();
+  o.condition_rows = 5;
+  CHECK(rill_log_prob(vm, x.data(), 5, &o, logp.data()) == RILL_UNSUPPORTED);
+  CHECK(std::string(rill_model_error(vm)).find("one condition for every point (condition_rows 1)") != std::string::npos);
   rill_model_free(fm);
   rill_model_free(cm);
   rill_model_free(vm);
@@ -459,4 +468,68 @@ TEST_CASE("rill_dataset_draw_labeled: rill data's points, its --class and --labe
   CHECK(rill_dataset_draw_labeled(RILL_SWISSROLL, n, 12, 0, one.data(), nullptr) == RILL_INVALID_ARGUMENT);
   CHECK(rill_dataset_draw_labeled(RILL_SWISSROLL, n, 12, -1, one.data(), labels.data()) == RILL_INVALID_ARGUMENT);
   CHECK(rill_dataset_draw_labeled(RILL_SWISSROLL, n, 12, -1, one.data(), nullptr) == RILL_OK);
+}
+
+TEST_CASE("rill_log_prob under a condition: w = 0 is the unconditional density, the guided divergence is exact") {
+  const auto file = class_model_file();
+  rill_model* m = nullptr;
+  REQUIRE(rill_model_open(file.data(), file.size(), &m, nullptr, 0) == RILL_OK);
+  const int n = 300;  // > the heap model's chunk
+  std::vector<float> x(n * 2), plain(n), lp(n), ref(n);
+  Rng r(8, 8);
+  for (auto& v : x) v = 2.0f * r.normal();
+  rill_run_options o = options(RILL_RK4, 8);
+  REQUIRE(rill_log_prob(m, x.data(), n, &o, plain.data()) == RILL_OK);
+  o.class_index = 3;
+  o.guidance = 0.0f;
+  REQUIRE(rill_log_prob(m, x.data(), n, &o, lp.data()) == RILL_OK);
+  CHECK(same(lp, plain));
+  // w = 2.5: rill::log_prob of the call's divergence field, in one batch; chunked (heap, chunk 256) and
+  // placed heap-free with chunk 1 and RILL_DENSITY, the same bits.
+  o.guidance = 2.5f;
+  REQUIRE(rill_log_prob(m, x.data(), n, &o, lp.data()) == RILL_OK);
+  CHECK(!same(lp, plain));
+  Model model = CliField::load(file);
+  const CallDivergenceField f(model.mlp, 3, nullptr, 2.5f);
+  std::vector<unsigned char> mem(log_prob_scratch(f, Solver::rk4, n) + Arena::kAlign);
+  Arena a(mem.data(), mem.size());
+  REQUIRE(log_prob(f, Solver::rk4, 8, x.data(), n, 1.0f, ref.data(), a) == Status::ok);
+  CHECK(same(lp, ref));
+  size_t need = 0;
+  REQUIRE(rill_model_memory(file.data(), file.size(), 1, RILL_DENSITY, &need, nullptr, 0) == RILL_OK);
+  std::vector<unsigned char> placed(need);
+  rill_model* small = nullptr;
+  REQUIRE(rill_model_init(placed.data(), need, file.data(), file.size(), 1, RILL_DENSITY, &small, nullptr, 0) ==
+          RILL_OK);
+  std::vector<float> lp1(n);
+  REQUIRE(rill_log_prob(small, x.data(), n, &o, lp1.data()) == RILL_OK);
+  CHECK(same(lp1, ref));
+  // The divergence against central differences of the guided field (in double, h = 1e-3).
+  std::vector<float> u(n * 2), div(n);
+  std::vector<unsigned char> dmem(f.divergence_scratch_bytes(n) + Arena::kAlign);
+  Arena da(dmem.data(), dmem.size());
+  REQUIRE(f.eval_divergence(x.data(), n, 0.6f, u.data(), div.data(), da) == Status::ok);
+  rill_run_options fo = options(RILL_HEUN, 1);
+  fo.class_index = 3;
+  fo.guidance = 2.5f;
+  fo.t = 0.6f;
+  std::vector<float> same_u(n * 2);
+  REQUIRE(rill_field_with(m, x.data(), n, &fo, same_u.data()) == RILL_OK);
+  CHECK(same(u, same_u));  // eval_divergence's u is the field's
+  double worst = 0.0;
+  for (int i = 0; i < 20; ++i) {
+    double fd = 0.0;
+    for (int j = 0; j < 2; ++j) {
+      float p[2] = {x[i * 2], x[i * 2 + 1]}, q[2] = {x[i * 2], x[i * 2 + 1]}, up[2], uq[2];
+      p[j] += 1e-3f;
+      q[j] -= 1e-3f;
+      REQUIRE(rill_field_with(m, p, 1, &fo, up) == RILL_OK);
+      REQUIRE(rill_field_with(m, q, 1, &fo, uq) == RILL_OK);
+      fd += (static_cast<double>(up[j]) - uq[j]) / (static_cast<double>(p[j]) - q[j]);
+    }
+    const double err = std::fabs(fd - div[i]) / (1.0 + std::fabs(fd));
+    worst = err > worst ? err : worst;
+  }
+  CHECK(worst < 2e-2);
+  rill_model_free(m);
 }

@@ -164,7 +164,7 @@ export interface LabeledPoints {
   readonly labels: Int32Array;
 }
 
-/** Options of {@link Model.logProb} (a condition or guidance is refused: the density is unconditional). */
+/** Options of {@link Model.logProb}: a condition is one for every point (a class index or M values). */
 export interface LogProbOptions extends ConditionOptions {
   /** Solver steps from t back to 0 (default 20). */
   steps?: number;
@@ -309,8 +309,8 @@ export declare class Rill {
    * pairs, bit for bit the points `rill data --data NAME --n N --seed SEED` writes; with
    * `classIndex`, class K alone (`--class K`); with `labels: true`, the points and their classes.
    */
-  drawDataset(name: Dataset | number, n: number, seed?: number, opts?: DrawOptions & { labels?: false }): Float32Array;
-  drawDataset(name: Dataset | number, n: number, seed: number, opts: DrawOptions & { labels: true }): LabeledPoints;
+  drawDataset<L extends boolean = false>(name: Dataset | number, n: number, seed?: number,
+    opts?: DrawOptions & { labels?: L }): L extends true ? LabeledPoints : Float32Array;
   /**
    * Opens a model from the bytes of a .safetensors file (copied), or a model that is a formula by its
    * name: 'exact:8gaussians' (the closed-form marginal field of the 8gaussians mixture) or

@@ -319,8 +319,8 @@ export class Rill {
       ({ labels, cond, condDim } = this.trainerConditions(opts, count));
     } else {
       dataset = pick('dataset', opts.dataset ?? 'moons', DATASETS);
-      if (opts.labels !== undefined || opts.cond !== undefined)
-        fail('labels and cond are for points; a built-in dataset gives its own (condition: \'class\' | \'vector\')');
+      if (opts.labels !== undefined || opts.cond !== undefined || opts.condDim !== undefined)
+        fail('labels, cond and condDim are for points; a built-in dataset gives its own (condition: \'class\' | \'vector\')');
     }
     // Growing memory for the points keeps every address (p included); only old views go stale.
     const blocks = [];
@@ -431,7 +431,7 @@ export class Model {
   // Fills rill_run_options in the scratch block; returns [its address, a block to free (vector conditions) or 0].
   // condition: a class index (number), or a Float32Array of M values (one condition for every point) or n×M
   // (one per point), for a vector:M model; guidance: w (default 1; needs a condition).
-  runOptions(n, { solver, steps, t0, t1, t, condition, guidance } = {}) {
+  runOptions(n, { solver, steps, t0, t1, t, condition, guidance = 1 } = {}) {
     const r = this.rill, o = r.scratch + SLOT_STRUCT, L = r.layouts.options;
     r.c.rill_run_options_default(o);
     const set = (name, v) => { if (v !== undefined) r.field(L, o, name, v); };
@@ -440,7 +440,7 @@ export class Model {
     set('t0', t0);
     set('t1', t1);
     set('t', t);
-    if (guidance !== undefined) set('guidance', checkNumber('guidance', guidance, -1e30, 1e30));
+    set('guidance', checkNumber('guidance', guidance, -1e30, 1e30));
     if (condition === undefined || condition === null) return [o, 0];
     if (typeof condition === 'number') {
       set('class_index', checkInt('condition (a class index)', condition, 0, INT_MAX));
@@ -485,7 +485,7 @@ export class Model {
    * condition: a class index, or a vector model's M (or n×M) values; guidance: w (default 1).
    * The same model, n, steps, solver, seed, condition and guidance give the same bits as the native library.
    */
-  sample({ n = 1000, steps = 20, solver = 'heun', seed = 0, trajectory = false, condition, guidance } = {}) {
+  sample({ n = 1000, steps = 20, solver = 'heun', seed = 0, trajectory = false, condition, guidance = 1 } = {}) {
     const r = this.rill, d = this.info.dim;
     checkInt('n', n, 0, INT_MAX);
     checkInt('steps', steps, 1, INT_MAX);
@@ -515,7 +515,7 @@ export class Model {
    * Integrates given points (n×d) from t0 to t1 (t1 < t0 runs backwards, data → noise).
    * Returns { x, trajectory } like sample(); the input is not modified. condition, guidance: as sample().
    */
-  integrate(points, { steps = 20, solver = 'heun', t0 = 0, t1 = 1, trajectory = false, condition, guidance } = {}) {
+  integrate(points, { steps = 20, solver = 'heun', t0 = 0, t1 = 1, trajectory = false, condition, guidance = 1 } = {}) {
     const r = this.rill, d = this.info.dim;
     const x = asFloat32('points', points);
     if (x.length % d !== 0) fail(`points must hold n × ${d} values (got ${x.length})`);
@@ -548,9 +548,10 @@ export class Model {
    * The vector field u_t at n points (n×d floats in, n×d floats out): field(points, t), or
    * field(points, { t, condition, guidance }) for a conditioned field (condition, guidance: as sample()).
    */
-  field(points, options) {
+  field(points, t) {
     const r = this.rill, d = this.info.dim;
-    const { t, condition, guidance } = typeof options === 'object' && options !== null ? options : { t: options };
+    let condition, guidance;
+    if (typeof t === 'object' && t !== null) ({ t, condition, guidance } = t);
     const x = asFloat32('points', points);
     if (x.length % d !== 0) fail(`points must hold n × ${d} values (got ${x.length})`);
     checkNumber('t', t, -1e30, 1e30);
@@ -576,10 +577,10 @@ export class Model {
    * log p_t(x) in nats at n points (n×d floats): a Float32Array of n. The points are integrated
    * back from t to 0 with the exact divergence as one more state (steps ≥ 1, solver, t in 0..1);
    * the same bits as the native library. A point whose way back overflows or gives NaN throws a
-   * RillError with status 'non_finite' naming up to ten indices and the count. (The unconditional
-   * density: a condition or guidance is refused, RillError 'unsupported'.)
+   * RillError with status 'non_finite' naming up to ten indices and the count. condition, guidance:
+   * as sample(), one condition for every point (a class index or M values).
    */
-  logProb(points, { steps = 20, solver = 'heun', t = 1, condition, guidance } = {}) {
+  logProb(points, { steps = 20, solver = 'heun', t = 1, condition, guidance = 1 } = {}) {
     const r = this.rill, d = this.info.dim;
     const x = asFloat32('points', points);
     if (x.length % d !== 0) fail(`points must hold n × ${d} values (got ${x.length})`);

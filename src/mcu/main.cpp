@@ -5,14 +5,19 @@
 // weights are read straight from flash). The firmware asks rill how much RAM
 // the model needs, places it in a static arena, draws DEMO_N samples and
 // prints them over semihosting with their hash, the RAM it used (arena + the
-// stack high-water mark, measured by painting the stack) and exits with 0, or
-// with the rill status that went wrong.
+// stack high-water mark, measured by painting the stack). Then it places a
+// class-conditional model (demo_class_model.h, trained by the Makefile) in the
+// same arena and prints, for every class K, the hash of DEMO_N samples of K
+// under guidance DEMO_GUIDANCE (`class K hash H`: `rill sample --class K
+// --guidance W` natively gives the same bits). It exits with 0, or with the
+// rill status that went wrong.
 //
 // Built with -DRILL_DEMO_BASELINE, the rill calls are replaced by stubs: the
 // same firmware without rill, to measure the code rill adds (make mcu-size).
 #include <stddef.h>
 #include <stdint.h>
 
+#include "demo_class_model.h"
 #include "demo_model.h"
 #include "mcu/board.h"
 #include "mcu/demo_settings.h"
@@ -54,6 +59,16 @@ int rill_sample(rill_model*, int n, int, int, uint32_t seed, float* out, float*)
   for (int i = 0; i < 2 * n; ++i) out[i] = static_cast<float>(seed + static_cast<uint32_t>(sink));
   return sink;
 }
+int rill_model_condition(const rill_model*, int* kind, int* width) {
+  *kind = sink + RILL_CONDITION_CLASS;
+  *width = sink + 2;
+  return sink;
+}
+void rill_run_options_default(rill_run_options* o) { o->steps = sink; }
+int rill_sample_with(rill_model*, int n, uint32_t seed, const rill_run_options* o, float* out, float*) {
+  for (int i = 0; i < 2 * n; ++i) out[i] = static_cast<float>(seed + static_cast<uint32_t>(o->class_index));
+  return sink;
+}
 const char* rill_status_name(int) { return "stub"; }
 const char* rill_model_error(const rill_model*) { return "stub"; }
 }
@@ -69,6 +84,42 @@ int failed(const char* what, int status, const char* err) {
   board_put(err);
   board_put("\n");
   return status;
+}
+// Places the class-conditional model in the arena (the first model is done with
+// it) and prints the hash of DEMO_N guided samples of each class.
+int demo_classes(char* err, size_t cap) {
+  size_t need = 0;
+  int st = rill_model_memory(demo_class_model, demo_class_model_len, DEMO_CHUNK, 0, &need, err, cap);
+  if (st != RILL_OK) return failed("rill_model_memory (class model)", st, err);
+  rill_model* model = nullptr;
+  st = rill_model_init(arena, sizeof arena, demo_class_model, demo_class_model_len, DEMO_CHUNK, 0, &model, err, cap);
+  if (st != RILL_OK) return failed("rill_model_init (class model)", st, err);
+  int kind = 0, classes = 0;
+  rill_model_condition(model, &kind, &classes);
+  if (kind != RILL_CONDITION_CLASS || rill_model_dim(model) > DEMO_MAX_DIM)
+    return failed("class model", 1, "not a class-conditional model of dimension <= DEMO_MAX_DIM");
+  rill_run_options o;
+  rill_run_options_default(&o);
+  o.solver = DEMO_SOLVER;
+  o.steps = DEMO_STEPS;
+  o.guidance = DEMO_GUIDANCE;
+  const size_t bytes = sizeof(float) * static_cast<size_t>(DEMO_N) * static_cast<size_t>(rill_model_dim(model));
+  for (int k = 0; k < classes; ++k) {
+    o.class_index = k;
+    st = rill_sample_with(model, DEMO_N, DEMO_SEED, &o, samples, nullptr);
+    if (st != RILL_OK) return failed("rill_sample_with (class model)", st, rill_model_error(model));
+    board_put("class ");
+    board_put_u(static_cast<uint32_t>(k));
+    board_put(" hash ");
+    board_put_x64(board_fnv1a(samples, bytes));
+    board_put("\n");
+  }
+  board_put("ram class_arena ");
+  board_put_u(static_cast<uint32_t>(need));
+  board_put(" classes ");
+  board_put_u(static_cast<uint32_t>(classes));
+  board_put("\n");
+  return 0;
 }
 }  // namespace
 
@@ -122,5 +173,5 @@ int main() {
   board_put("\nflash model ");
   board_put_u(static_cast<uint32_t>(demo_model_len));
   board_put("\n");
-  return 0;
+  return demo_classes(err, sizeof err);
 }

@@ -33,7 +33,9 @@ std::size_t model_scratch_bytes(const MlpSpec& spec, int chunk, int flags) {
     run = guided > run ? guided : run;
   }
   if ((flags & RILL_DENSITY) == 0) return run;
-  const std::size_t density = Runner::density_scratch_bytes(spec, chunk);
+  std::size_t density = Runner::density_scratch_bytes(spec, chunk);
+  if (spec.condition.kind != ConditionSpec::Kind::none)  // rill_log_prob's CallDivergenceField
+    density += CallDivergenceField::extra_bytes(spec, chunk);
   return density > run ? density : run;
 }
 

@@ -77,6 +77,32 @@ struct CallField {
       : uc(mlp, cls, values, stride), u0(mlp), guided(u0, uc, w) {}
 };
 
+// The same call's field with its exact divergence, for rill_log_prob: one
+// condition for every point (class, or one vector row), guidance w as
+// GuidedField's (u and div u alike: f0 + w·(fc − f0); w = 1 and 0 one
+// evaluation). eval gives CallField's bits.
+class CallDivergenceField final : public DivergenceField {
+ public:
+  CallDivergenceField(const Mlp& mlp, int cls, const float* values, float w)
+      : call_(mlp, cls, values, 0, w), mlp_(&mlp), cls_(cls), values_(values), w_(w) {}
+  int dim() const override { return mlp_->spec.dim; }
+  std::size_t scratch_bytes(int n) const override { return call_.guided.scratch_bytes(n); }
+  Status eval(const float* x, int n, float t, float* out, Arena& arena) const override {
+    return call_.guided.eval(x, n, t, out, arena);
+  }
+  Status eval_divergence(const float* x, int n, float t, float* out, float* div, Arena& arena) const override;
+  std::size_t divergence_scratch_bytes(int n) const override;
+  // Scratch beyond an unconditioned Mlp's divergence for n rows (model_scratch_bytes plans it).
+  static std::size_t extra_bytes(const MlpSpec& spec, int n);
+
+ private:
+  CallField call_;
+  const Mlp* mlp_;
+  int cls_;
+  const float* values_;
+  float w_;
+};
+
 // Whether `o` asks for a condition or guidance at all.
 inline bool wants_condition(const rill_run_options& o) {
   return o.class_index != -1 || o.condition != nullptr || !(o.guidance == 1.0f);

@@ -6,6 +6,7 @@
 
 #include "rill/capi.h"
 #include "rill/decimal.h"
+#include "rill/mlp_divergence.h"
 
 using namespace rill;
 
@@ -37,6 +38,38 @@ Status CallConditionField::eval_rows(long row0, const float* x, int n, float t, 
   }
   const Status st = mlp_forward(*mlp_, x, mlp_->spec.dim, &t, false, n, out, mlp_->spec.dim, arena,
                                 MlpCondition{enc, rows > 1 ? f : 0});
+  arena.release(mark);
+  return st;
+}
+
+std::size_t CallDivergenceField::extra_bytes(const MlpSpec& spec, int n) {
+  const std::size_t rows = static_cast<std::size_t>(n);
+  return scratch_floats(static_cast<std::size_t>(spec.condition.features())) +
+         scratch_floats(rows * static_cast<std::size_t>(spec.dim)) + scratch_floats(rows);
+}
+
+std::size_t CallDivergenceField::divergence_scratch_bytes(int n) const {
+  return extra_bytes(mlp_->spec, n) + mlp_divergence_scratch(mlp_->spec, n);
+}
+
+Status CallDivergenceField::eval_divergence(const float* x, int n, float t, float* out, float* div,
+                                            Arena& arena) const {
+  if (w_ == 0.0f) return mlp_divergence(*mlp_, x, n, t, out, div, arena);  // u(·|0) alone
+  const ConditionSpec& c = mlp_->spec.condition;
+  const std::size_t m = static_cast<std::size_t>(n) * static_cast<std::size_t>(mlp_->spec.dim);
+  const std::size_t mark = arena.mark();
+  float* enc = arena.alloc_array<float>(static_cast<std::size_t>(c.features()));
+  float* u0 = w_ == 1.0f ? nullptr : arena.alloc_array<float>(m);
+  float* d0 = w_ == 1.0f ? nullptr : arena.alloc_array<float>(static_cast<std::size_t>(n));
+  if (enc == nullptr || (w_ != 1.0f && (u0 == nullptr || d0 == nullptr))) return Status::out_of_memory;
+  if (cls_ >= 0) c.encode_class(cls_, enc);
+  else c.encode_vector(values_, enc);
+  Status st = w_ == 1.0f ? Status::ok : mlp_divergence(*mlp_, x, n, t, u0, d0, arena);
+  if (st == Status::ok) st = mlp_divergence(*mlp_, x, n, t, out, div, arena, MlpCondition{enc, 0});
+  if (st == Status::ok && w_ != 1.0f) {
+    for (std::size_t q = 0; q < m; ++q) out[q] = u0[q] + w_ * (out[q] - u0[q]);
+    for (int r = 0; r < n; ++r) div[r] = d0[r] + w_ * (div[r] - d0[r]);
+  }
   arena.release(mark);
   return st;
 }

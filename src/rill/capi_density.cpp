@@ -56,9 +56,11 @@ int rill_log_prob(rill_model* m, const float* x, int n, const rill_run_options* 
   if (o.steps < 1) return refuse(m, Status::invalid_argument, "steps must be >= 1");
   if (o.solver < RILL_EULER || o.solver > RILL_RK4) return refuse(m, Status::invalid_argument, "unknown solver");
   if (!(o.t >= 0.0f && o.t <= 1.0f)) return refuse(m, Status::invalid_argument, "t must be in 0..1");
-  if (wants_condition(o))
-    return refuse(m, Status::unsupported, "rill_log_prob gives the unconditional density: class_index, condition and "
-                                          "guidance are not supported here (leave them at -1, NULL, 1)");
+  if (wants_condition(o)) {
+    if (const int rc = check_condition(m, o, n)) return rc;
+    if (o.condition != nullptr && o.condition_rows > 1)
+      return refuse(m, Status::unsupported, "rill_log_prob takes one condition for every point (condition_rows 1)");
+  }
   if (m->model.source >= 0)
     return refuse(m, Status::invalid_argument,
                   "the model draws x0 from a dataset (metadata \"source\"); log-likelihood needs a source with a "
@@ -74,7 +76,9 @@ int rill_log_prob(rill_model* m, const float* x, int n, const rill_run_options* 
   run.steps = o.steps;
   run.t = o.t;
   const MlpDivergenceField mlp_field(m->model.mlp);
-  const DivergenceField& f = m->formula != nullptr ? m->formula->field() : mlp_field;
+  const CallDivergenceField call_field(m->model.mlp, o.class_index, o.condition, o.guidance);
+  const DivergenceField& mlp = wants_condition(o) ? static_cast<const DivergenceField&>(call_field) : mlp_field;
+  const DivergenceField& f = m->formula != nullptr ? m->formula->field() : mlp;
   const Status st = m->runner.log_prob(f, run, x, n, logp);
   if (st == Status::out_of_memory)
     return refuse(m, st, "not enough scratch for one point's log-density (place the model with RILL_DENSITY)");

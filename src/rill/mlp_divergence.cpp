@@ -92,7 +92,8 @@ std::size_t mlp_divergence_scratch(const MlpSpec& spec, int n) {
          scratch_floats(w);
 }
 
-Status mlp_divergence(const Mlp& mlp, const float* x, int n, float t, float* out, float* div, Arena& arena) {
+Status mlp_divergence(const Mlp& mlp, const float* x, int n, float t, float* out, float* div, Arena& arena,
+                      MlpCondition cond) {
   const MlpSpec& s = mlp.spec;
   if (n < 1) return n == 0 ? Status::ok : Status::invalid_argument;
   const std::size_t mark = arena.mark();
@@ -107,7 +108,7 @@ Status mlp_divergence(const Mlp& mlp, const float* x, int n, float t, float* out
   for (int r0 = 0; r0 < n; r0 += pts) {
     const int m = n - r0 < pts ? n - r0 : pts;
     const float* xr = x + static_cast<std::size_t>(r0) * d;
-    mlp_forward_train(mlp, xr, d, b.t, m, b.tape);
+    mlp_forward_train(mlp, xr, d, b.t, m, b.tape, nullptr, cond.offset(r0));
     std::memcpy(out + static_cast<std::size_t>(r0) * d, b.tape.post[L - 1], sizeof(float) * static_cast<std::size_t>(m) * d);
     tile_divergence(mlp, m, b, div + r0);
   }

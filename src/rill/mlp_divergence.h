@@ -22,6 +22,8 @@ namespace rill {
 std::size_t mlp_divergence_scratch(const MlpSpec& spec, int n);
 // out[n × d] = u_t(x) (the bits of mlp_forward) and div[n] = div u_t(x), for n
 // contiguous points x (n × d) at one time t.
-Status mlp_divergence(const Mlp& mlp, const float* x, int n, float t, float* out, float* div, Arena& arena);
+// cond: the condition rows (none by default; one row for all with stride 0, or one per point).
+Status mlp_divergence(const Mlp& mlp, const float* x, int n, float t, float* out, float* div, Arena& arena,
+                      MlpCondition cond = {});
 
 }  // namespace rill

@@ -121,7 +121,8 @@ typedef struct rill_run_options {
   /* The condition of the call (formats.md, "Guidance"; rill_model_condition says the model's):
    * class_index for a class:C model, or condition for a vector:M model, never both; neither: the
    * model's own (unconditional) field. rill_sample_with, rill_integrate_with and rill_field_with
-   * honour them with the bits of `rill sample --class K` / `--cond FILE` / `--guidance W`. */
+   * honour them with the bits of `rill sample --class K` / `--cond FILE` / `--guidance W`, and
+   * rill_log_prob with one condition for every point. */
   int32_t class_index;    /* -1: no condition (default); 0..C-1 for a class:C model */
   const float* condition; /* vector:M model: condition_rows × M values (finite), or NULL (default: none) */
   int32_t condition_rows; /* 1 (one condition for every point, the default) or n (one per point) */
@@ -190,8 +191,9 @@ int rill_integrate_with(rill_model* model, float* x, int n, const rill_run_optio
 int rill_field_with(rill_model* model, const float* x, int n, const rill_run_options* options, float* out);
 
 /* logp[i] = log p_t(x_i) in nats (t = options->t, default 1) for n points x (n × d, not changed):
- * (the unconditional density: a condition or guidance in options is refused with RILL_UNSUPPORTED,
- * and a model whose source is a dataset, which has no density, with RILL_INVALID_ARGUMENT)
+ * under options' condition and guidance if given (one condition for every point: class_index, or
+ * condition with condition_rows 1; n rows is RILL_UNSUPPORTED; the divergence guided like the field,
+ * div u0 + w·(div uc − div u0)); a model whose source is a dataset has no density (RILL_INVALID_ARGUMENT);
  * x integrated back from t to 0 by options->solver in options->steps steps, the divergence exact
  * and carried as one more state (formats.md, "Log-likelihood"). NULL options: the defaults. In
  * chunks of the model's chunk (bounded memory), on the model's threads where it has them; any

@@ -8,11 +8,14 @@
 #    for both placements, damaged files, API), whose own counts are added here;
 #    the demo firmware and bare.elf (sampling without the loader, whose code
 #    `make mcu-size` reports), whose sample hashes must equal the native library's;
+#    the demo's class lines (`class K hash H`: guided samples of each class of a
+#    class-conditional model) must equal `rill sample --class K --guidance W`'s;
 #  - negative controls on the first variant: one flipped bit in one expected hash
 #    must fail the run; a fault must end it with exit 99.
 # Ends with `N passed, M failed`; exits non-zero on any failure. From the Makefile's
 # environment: MCU_VARIANTS, MCU_BOARDS (variant=board ...), MCU_MODEL,
-# MCU_DEMO_HASH_ARGS (the demo's solver, steps, seed, n) and MCU_QEMU_RUN.
+# MCU_DEMO_HASH_ARGS (the demo's solver, steps, seed, n), MCU_QEMU_RUN, and for the
+# class demo MCU_CLASS_MODEL, MCU_CLASS_GUIDANCE and RILL_CLI (the native command line).
 set -uo pipefail
 B=${1:?usage: run_tests.sh BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -43,8 +46,30 @@ else
   pass "nm negative control: metrics.o is refused (${r%%$'\n'*})"
 fi
 
-read -r demo_solver demo_steps _ demo_n <<< "$MCU_DEMO_HASH_ARGS"
+read -r demo_solver demo_steps demo_seed demo_n <<< "$MCU_DEMO_HASH_ARGS"
 model_hash=$("$B/golden/golden" --sample-hash "$MCU_MODEL" $MCU_DEMO_HASH_ARGS) || fail "native hash of $MCU_MODEL"
+
+# The class demo's native lines: `class K hash H` for every class K of MCU_CLASS_MODEL, from the CLI's
+# samples (.npy: the FNV-1a 64 of the float32 data after the header, as the firmware's board_fnv1a).
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+classes=$("$RILL_CLI" info --model "$MCU_CLASS_MODEL" | sed -n 's/.*class:\([0-9]*\).*/\1/p' | head -1)
+class_lines=""
+for ((k = 0; k < ${classes:-0}; k++)); do
+  "$RILL_CLI" sample --model "$MCU_CLASS_MODEL" --class "$k" --guidance "$MCU_CLASS_GUIDANCE" --n "$demo_n" \
+    --steps "$demo_steps" --solver "$demo_solver" --seed "$demo_seed" --out "$tmp/class$k.npy" 2>/dev/null ||
+    fail "native samples of class $k of $MCU_CLASS_MODEL"
+  h=$(python3 -c '
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+n = struct.unpack("<H", b[8:10])[0] if b[6] == 1 else struct.unpack("<I", b[8:12])[0]
+data = b[(10 if b[6] == 1 else 12) + n:]
+h = 0xcbf29ce484222325
+for x in data: h = ((h ^ x) * 0x100000001b3) & 0xffffffffffffffff
+print("%016x" % h)' "$tmp/class$k.npy")
+  class_lines="${class_lines}class $k hash $h"$'\n'
+done
+[ -n "$class_lines" ] || fail "no classes in $MCU_CLASS_MODEL (rill info)"
 for v in $MCU_VARIANTS; do
   for elf in "$B/mcu/$v/mcu_tests.elf" "$B/mcu/$v/demo.elf" "$B/mcu/$v/bare.elf"; do
     if r=$(env $(tools_of "$v") "$here/check_nm.sh" --elf "$elf"); then pass "$v ${r#ok }"; else fail "$v $r"; fi
@@ -67,10 +92,18 @@ for v in $MCU_VARIANTS; do
   qemu "$v" "$B/mcu/$v/demo.elf"
   got=$(echo "$out" | sed -n 's/^hash //p')
   if [ "$rc" -eq 0 ] && [ -n "$got" ] && [ "$got" = "$model_hash" ]; then
-    pass "$v demo: $demo_n samples of $(basename "$MCU_MODEL") ($demo_solver, $demo_steps steps) hash $got = native; $(echo "$out" | grep '^ram')"
+    pass "$v demo: $demo_n samples of $(basename "$MCU_MODEL") ($demo_solver, $demo_steps steps) hash $got = native; $(echo "$out" | grep '^ram arena')"
   else
     fail "$v demo: exit $rc, hash '$got', native '$model_hash'"
     echo "$out" | tail -5
+  fi
+
+  got_classes=$(echo "$out" | grep '^class ')$'\n'
+  if [ "$rc" -eq 0 ] && [ "$got_classes" = "$class_lines" ]; then
+    pass "$v demo: $classes classes of $(basename "$MCU_CLASS_MODEL") (guidance $MCU_CLASS_GUIDANCE), every class hash = native; $(echo "$out" | grep '^ram class')"
+  else
+    fail "$v demo: class hashes differ from native (rill sample --class K --guidance $MCU_CLASS_GUIDANCE)"
+    diff <(echo "$got_classes") <(echo "$class_lines") | head -6
   fi
 
   qemu "$v" "$B/mcu/$v/bare.elf"

@@ -88,6 +88,10 @@ test('a class model: sample under every guidance has the CLI\'s bits (rill sampl
     const want = native(['field', '--model', classPath, '--class', '2', '--guidance', '3', '--t', '0.5', '--x', join(dir, 'x.npy')]);
     sameBits(m.field(x, { t: 0.5, condition: 2, guidance: 3 }), want, 'field');
     sameBits(m.field(x, 0.5), m.field(x, { t: 0.5 }), 'field(x, t)');
+    // logProb under a condition: w = 0 is the unconditional density, other w another one.
+    const plainLogp = m.logProb(x, { steps: 8, solver: 'rk4' });
+    sameBits(m.logProb(x, { steps: 8, solver: 'rk4', condition: 2, guidance: 0 }), plainLogp, 'logProb w = 0');
+    assert.notEqual(firstDiff(m.logProb(x, { steps: 8, solver: 'rk4', condition: 2, guidance: 2 }), plainLogp), -1);
     // integrate back and forth under a condition: integrate(sample's x0) = sample.
     const x0 = rill.loadModel('linear:0,0,0,0');
     try {
@@ -128,6 +132,8 @@ test('a vector model (points with cond): one condition for all, or one per point
       'condition holds 3 values; the model\'s condition is vector:2 (2 values, or n × 2 = 20)');
     rillError(() => m.sample({ n: 10, condition: [0.5, NaN] }), 'condition value 1 of row 0 is nan');
     rillError(() => m.sample({ n: 10, condition: 1 }), 'class_index 1: the model has no classes (its condition is vector:2)');
+    rillError(() => m.logProb(new Float32Array(30), { condition: per.subarray(0, 20) }),
+      'rill_log_prob takes one condition for every point (condition_rows 1)');
   } finally {
     m.free();
   }
@@ -179,7 +185,7 @@ test('bad input: each a RillError naming the value and the limit', () => {
     rillError(() => m.sample({ n: 5, condition: new Float32Array([1]) }), 'the model has no vector condition (its condition is class:8');
     rillError(() => plain.sample({ n: 5, guidance: 2 }), 'guidance 2 needs a condition');
     rillError(() => plain.integrate([0, 0], { condition: 0 }), 'class_index 0: the model has no classes (its condition is none)');
-    rillError(() => m.logProb([0, 0], { condition: 1 }), 'class_index, condition and guidance are not supported here');
+    rillError(() => m.logProb([0, 0], { condition: 9 }), 'class_index 9: the model has classes 0..7');
     const pts = new Float32Array(20);
     rillError(() => rill.trainer({ points: pts, dim: 2, labels: new Int32Array(9) }), 'labels holds 9 values; the points are 10');
     rillError(() => rill.trainer({ points: pts, dim: 2, labels: [0, 1, 0, 1, 0, 1, 0, 1, 0, -1] }), 'label 9 is -1');
