@@ -6,7 +6,8 @@
 #   make wasm-test     rill.mjs under Node: same bits as the native library; every function of
 #                      rill.h exported, no import beyond the loader's two; the struct layouts
 #   make browser-test  the page in headless Chromium (playwright-core), then its Learn view (#learn),
-#                      then its sampling split over two workers (same bits as one)
+#                      then its sampling split over two workers (same bits as one), then its
+#                      conditioned models (cond_test.mjs)
 #   make bench-page    the page's sampling, one worker against two (20,000 samples; REPS=3 runs each)
 EMXX ?= em++
 HOST ?= 127.0.0.1
@@ -25,9 +26,11 @@ WASM_EXPORTS_FILE := $(B)/web/exports.txt
 WASM_LDFLAGS := --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH -sMALLOC=emmalloc
 WEB_FILES := $(patsubst web/%,$(B)/web/%,$(wildcard web/*.html web/*.css web/*.mjs))
 WEB_MODELS := $(patsubst web/%,$(B)/web/%,$(wildcard web/models/*.safetensors))
+# Data files the page fetches (the real digits for the image grid's nearest training image).
+WEB_DATA := $(patsubst web/%,$(B)/web/%,$(wildcard web/data/*.csv.gz))
 
 .PHONY: wasm serve demo wasm-test browser-test bench-page
-wasm: $(B)/web/rill.wasm $(WEB_FILES) $(WEB_MODELS)
+wasm: $(B)/web/rill.wasm $(WEB_FILES) $(WEB_MODELS) $(WEB_DATA)
 	@mkdir -p $(B)/web/models && cd $(B)/web/models && ls *.safetensors 2>/dev/null | sed 's/\.safetensors$$//' | \
 	  awk 'BEGIN { printf "[" } { printf "%s\"%s\"", (NR > 1 ? ", " : ""), $$0 } END { print "]" }' > index.json
 	@echo "$(B)/web: rill.wasm $$(wc -c < $(B)/web/rill.wasm) bytes ($$(gzip -9 -c $(B)/web/rill.wasm | wc -c) gzip)," \
@@ -78,6 +81,7 @@ browser-test: wasm $(B)/golden/golden.json
 	node tests/browser/browser_test.mjs $(B)/web $(B)/browser-screenshot.png $(B)/golden
 	node tests/browser/learn_test.mjs $(B)/web $(B)/learn-screenshot.png
 	node tests/browser/sampling_test.mjs $(B)/web
+	node tests/browser/cond_test.mjs $(B)/web $(B)/cond-screenshot.png
 
 # The page's sampling on one worker against two (issue 17, goal 5): 20,000 samples, REPS runs each.
 REPS ?= 3

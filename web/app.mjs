@@ -1,7 +1,9 @@
 // app.mjs — the demo page: pick a model, sample it, watch the particles flow
 // from noise (t = 0) to data (t = 1), scrub t, overlay the field u_t, the
 // trajectories and the target; open or download model files; train new ones
-// (train_panel.mjs).
+// (train_panel.mjs). A conditioned model gets the condition controls (condition_panel.mjs: class,
+// s, guidance) and "all classes" samples each class in its colour; a 64-D model (digits) is drawn as
+// a grid of 8×8 images per class (digit_grid.mjs) in place of the scatter.
 //
 // Sampling runs in a worker (sample_worker.mjs) so the page never freezes and
 // a long request can be stopped; the main thread keeps its own copy of the
@@ -17,12 +19,18 @@ import { readInt, downloadBytes } from './ui.mjs';
 import { DensityView, ReadOut, gridSide } from './density.mjs';
 import { showMessage, clearMessage } from './messages.mjs';
 import { Sampler } from './sampler.mjs';
+import { ConditionPanel } from './condition_panel.mjs';
+import { classColour, conditionOf } from './condition.mjs';
+import { DigitGrid, DIM as IMAGE_DIM, loadDigits, nearest, median, realNearestMedian } from './digit_grid.mjs';
 
 const $ = (id) => document.getElementById(id);
 const ANIMATION_SECONDS = 2.5;
 const MAX_TRAJECTORY_FLOATS = 1 << 24;  // 64 MB of trajectory; beyond it only the final samples are shown
 const PATH_COUNT = 120;                  // particles whose trajectories are drawn
 const TARGET_POINTS = 3000;
+const IMAGES_PER_CLASS = 8;              // the image grid: a row of 8 samples per class (8 rows of one class)
+// The models made with conditions or sources (make models), listed when this build has them.
+const CONDITIONED_MODELS = ['moons-class', '8gaussians-class', 'checkerboard-class', 'swissroll-s', 'moons-from-8gaussians', 'digits'];
 
 const state = {
   rill: null,
@@ -39,6 +47,8 @@ const state = {
 };
 
 const plot = new Plot($('plot'), 5);
+const digitGrid = new DigitGrid($('digits'));
+const conditions = new ConditionPanel({ onChange: () => { if (state.model) sampleNow(); } });
 
 // ---- models ----
 function addOption(group, value, label, disabled = false) {
@@ -68,6 +78,20 @@ async function setupModels() {
     state.entries.set(value, { value, label: name, url: `models/${name}.safetensors`, dataset: name, fileName: name });
   }
   select.append(group);
+  // Models with a condition or a source: those this build has (and any other file in models/).
+  const extra = CONDITIONED_MODELS.filter((name) => shipped.has(name))
+    .concat([...shipped].filter((name) => !LISTED_DATASETS.includes(name) && !CONDITIONED_MODELS.includes(name)).sort());
+  if (extra.length) {
+    const cond = document.createElement('optgroup');
+    cond.label = 'Conditions and sources';
+    for (const name of extra) {
+      const value = `shipped:${name}`;
+      addOption(cond, value, name);
+      // dataset: undefined — the file's own (its metadata), read when it is opened
+      state.entries.set(value, { value, label: name, url: `models/${name}.safetensors`, dataset: undefined, fileName: name });
+    }
+    select.append(cond);
+  }
   const yours = document.createElement('optgroup');
   yours.label = 'Yours';
   yours.id = 'user-models';
@@ -113,10 +137,18 @@ async function selectEntry(value, opened = null) {
     sampler.load(entry.bytes);
     density.load(entry.bytes);
     select.value = value;
+    if (entry.dataset === undefined) entry.dataset = model.info.metadata?.dataset ?? null;
+    const images = isImageModel(model);
     for (const id of ['show-field', 'show-density', 'show-grid']) {  // the arrows, the heat map and the grid live in the plane
       $(id).disabled = model.info.dim !== 2;
       $(id).parentElement.title = model.info.dim !== 2 ? 'this overlay needs a 2-D model' : '';
     }
+    for (const id of ['show-target', 'show-paths']) $(id).disabled = images;
+    $('plot').hidden = images;
+    if (!images) $('drop-zone').classList.remove('tall');
+    $('digits').hidden = !images;
+    $('nearest-box').hidden = !images;
+    conditions.setModel(model);
     $('download').disabled = !!entry.formula;
     showInfo();
     draw();
@@ -133,7 +165,7 @@ async function selectEntry(value, opened = null) {
  * Adds a user model (uploaded or trained) if it opens (a damaged file is refused here, with the
  * core's reason) and makes it current; `dataset` defaults to the file's own training dataset.
  */
-async function addUserModel(bytes, { label, dataset = null, points = null, fileName = 'model' }) {
+async function addUserModel(bytes, { label, dataset = null, points = null, pointLabels = null, fileName = 'model' }) {
   let model;
   try {
     model = state.rill.loadModel(bytes);
@@ -147,7 +179,7 @@ async function addUserModel(bytes, { label, dataset = null, points = null, fileN
   const own = model.info.metadata.dataset;
   if (dataset === null && points === null && DATASETS.includes(own)) dataset = own;
   const value = `user:${++state.userCount}`;
-  state.entries.set(value, { value, label, bytes, dataset, points, fileName });
+  state.entries.set(value, { value, label, bytes, dataset, points, pointLabels, fileName });
   addOption($('user-models'), value, label);
   clearMessage();
   if (await selectEntry(value, model)) await sampleNow();
@@ -160,17 +192,29 @@ async function openFile(file) {
   await addUserModel(bytes, { label: `file: ${file.name}`, fileName: file.name.replace(/\.safetensors$/i, '') });
 }
 
+/** The condition's share of the network's input (formats.md: C one-hot values, or M + 1 for vector:M). */
+function condInputs(model) {
+  const c = conditionOf(model);
+  return c.kind === 'class' ? `+${c.width}` : c.kind === 'vector' ? `+${c.width + 1}` : '';
+}
+
 const ACT_LABEL = { silu: 'SiLU', relu: 'ReLU', tanh: 'tanh', gelu: 'GELU', gelu_tanh: 'GELU (tanh)' };
 function showInfo() {
   const { info } = state.model, meta = info.metadata ?? {}, e = state.entry;
   const rows = info.formula ? [['model', e.label], ['formula', 'the closed-form field of the 8gaussians mixture (no network)']] : [
     ['model', e.label],
-    ['network', `${info.dim}+${info.timeK ? 2 * info.timeK : 1} → ${info.width} × ${info.depth} → ${info.dim}, ${ACT_LABEL[info.activation] ?? info.activation}`],
+    ['network', `${info.dim}+${info.timeK ? 2 * info.timeK : 1}${condInputs(state.model)} → ${info.width} × ${info.depth} → ${info.dim}, ${ACT_LABEL[info.activation] ?? info.activation}`],
     ['time input', info.timeK ? `sin/cos, K = ${info.timeK}` : 'raw t'],
     ['parameters', info.params.toLocaleString('en')],
     ['cost', `${Math.round(info.flops).toLocaleString('en')} FLOP per point per evaluation`],
   ];
   if (meta.dataset) rows.push(['trained on', meta.dataset]);
+  const cond = conditionOf(state.model);
+  if (cond.kind === 'class') rows.push(['condition', `class: ${cond.width} classes (${cond.names.join(', ')})`]);
+  else if (cond.kind === 'vector') rows.push(['condition', `vector of ${cond.width} value${cond.width > 1 ? 's' : ''}${meta.dataset === 'swissroll' ? ' (s, along the roll)' : ''}`]);
+  if (cond.kind !== 'none' && meta.cfg_dropout) rows.push(['condition dropout', meta.cfg_dropout]);
+  const source = state.model.source ?? meta.source;
+  if (source && source !== 'gaussian') rows.push(['source', `${source} (x₀ is drawn from it, not from N(0, I))`]);
   if (meta.steps) rows.push(['training', `${Number(meta.steps).toLocaleString('en')} steps, batch ${meta.batch ?? '?'}, lr ${meta.lr ?? '?'}` +
     (meta.coupling ? `, ${meta.coupling} coupling` : '') + (meta.ema && meta.ema !== '0' ? `, EMA ${meta.ema}` : '')]);
   if (meta.final_loss) rows.push(['final loss', Number(meta.final_loss).toFixed(4)]);
@@ -212,13 +256,18 @@ async function sampleNow({ stop = false, reveal = false } = {}) {
   }
   if (reveal) revealPlot();
   const solver = $('solver').value, d = state.model.info.dim;
-  const trajectory = (steps + 1) * n * d <= MAX_TRAJECTORY_FLOATS;
+  const cond = conditions.request(), asked = n;
+  if (isImageModel(state.model)) n = IMAGES_PER_CLASS * (cond.classes ? 1 : IMAGES_PER_CLASS);  // the grid's rows
+  else if (cond.classes) n = Math.max(1, Math.round(n / cond.classes.length));  // the samples shared by the classes
+  const total = n * (cond.classes?.length ?? 1);
+  const trajectory = (steps + 1) * total * d <= MAX_TRAJECTORY_FLOATS;
   clearMessage();
   const mine = ++ticket;
   setBusy(true);
   try {
-    const r = await sampler.sample({ n, steps, solver, seed, trajectory });
-    setResult({ x: r.x, traj: r.trajectory, n, d, steps, solver, seed, ms: r.ms, id: r.id });
+    const r = await sampler.sample({ n, steps, solver, seed, trajectory, ...cond });
+    setResult({ x: r.x, traj: r.trajectory, labels: r.labels ?? null, n: total, asked, d, steps, solver, seed, ms: r.ms, id: r.id,
+      condition: conditions.describe() });
     if (!trajectory) showMessage(`${n} samples × ${steps} steps is too much to animate: showing the final samples only.`, 'note');
   } catch (e) {
     if (!e.cancelled) showMessage(`sampling: ${e.message}`);
@@ -238,8 +287,10 @@ function plane(a, n, d) {
 }
 
 function setResult(run) {
-  // Drawing works on the plane: models with d != 2 are shown by their first two coordinates.
+  // Drawing works on the plane: models with d != 2 are shown by their first two coordinates
+  // (an image model keeps its full samples for the image grid).
   const r = { ...run, x: plane(run.x, run.n, run.d), d: 2, traj: null };
+  if (isImageModel(state.model)) { r.images = run.x; r.imageTraj = run.traj; }
   if (run.traj) {
     const snap = run.n * run.d;
     r.traj = run.d === 2 ? run.traj : new Float32Array(2 * run.n * (run.steps + 1));
@@ -253,6 +304,14 @@ function setResult(run) {
     buckets[Math.floor(((a + Math.PI) / (2 * Math.PI)) * HUES.length) % HUES.length].push(i);
   }
   r.colours = r.traj ? { buckets, colours: HUES } : '#f472b6';
+  const cond = conditionOf(state.model);
+  if (r.labels) {  // all classes: each class in its colour
+    const byClass = cond.names.map(() => []);
+    for (let i = 0; i < r.n; i++) byClass[r.labels[i]].push(i);
+    r.colours = { buckets: byClass, colours: cond.names.map((_, k) => classColour(k, cond.width, cond.names)) };
+  } else if (typeof r.condition?.condition === 'number') {
+    r.colours = classColour(r.condition.condition, cond.width, cond.names);
+  }
   r.pathIds = Array.from({ length: Math.min(PATH_COUNT, r.n) }, (_, k) => Math.floor((k * r.n) / Math.min(PATH_COUNT, r.n)));
   r.pos = new Float32Array(2 * r.n);
   state.extent = viewExtent(r);
@@ -262,7 +321,11 @@ function setResult(run) {
   $('stat-time').textContent = r.ms < 1000 ? `${r.ms.toFixed(r.ms < 10 ? 1 : 0)} ms` : `${(r.ms / 1000).toFixed(2)} s`;
   $('stat-rate').textContent = 'timing…';  // the worker times ≥ 100 ms of work and reports it (showRate)
   window.rillDemo.lastSamples = run.x;
-  window.rillDemo.lastRun = { id: r.id, model: state.entry.value, n: r.n, steps: r.steps, solver: r.solver, seed: r.seed, ms: r.ms };
+  window.rillDemo.lastLabels = run.labels;
+  window.rillDemo.lastRun = { id: r.id, model: state.entry.value, n: r.n, d: run.d, steps: r.steps, solver: r.solver, seed: r.seed, ms: r.ms,
+    condition: r.condition };
+  state.near = null;
+  if (r.images) updateNearest();
   markStale();
   explain();
   play(r.traj ? 0 : 1);
@@ -301,7 +364,7 @@ function revealPlot() {
 function markStale() {
   const r = state.result;
   const stale = !!r && ($('solver').value !== r.solver || $('steps').value.trim() !== String(r.steps) ||
-    $('n').value.trim() !== String(r.n) || $('seed').value.trim() !== String(r.seed));
+    $('n').value.trim() !== String(r.asked ?? r.n) || $('seed').value.trim() !== String(r.seed));
   $('stats').classList.toggle('stale', stale);
   $('stale-note').hidden = !stale;
 }
@@ -319,6 +382,7 @@ function explain() {
     hint.hidden = true;
   }
   explainDensity();
+  explainColours();
   const field = $('show-field').checked && !$('show-field').disabled;
   fieldNote.hidden = !field;
   if (!field) return;
@@ -402,12 +466,93 @@ function frame(now) {
 // ---- drawing ----
 function target() {
   const e = state.entry;
-  if (!e) return null;
-  if (e.points) return e.points;
-  return e.dataset ? drawDataset(state.rill, e.dataset, TARGET_POINTS, 12345) : null;
+  if (!e || state.model?.info.dim !== 2) return null;
+  const k = state.result?.condition?.condition;  // one class: that class's reference
+  const one = typeof k === 'number' && conditionOf(state.model).kind === 'class';
+  if (e.points) {
+    if (!one || !e.pointLabels) return e.points;
+    return Float32Array.from(e.points.filter((_, j) => e.pointLabels[j >> 1] === k));
+  }
+  if (!e.dataset) return null;
+  return one ? drawDataset(state.rill, e.dataset, TARGET_POINTS, 12345, k) : drawDataset(state.rill, e.dataset, TARGET_POINTS, 12345);
+}
+
+/** A model drawn as images: 64 values, an 8×8 picture (digits). */
+function isImageModel(model) { return model?.info.dim === IMAGE_DIM; }
+
+/** The image grid's rows: one per class (all classes), or rows of IMAGES_PER_CLASS of one class. */
+function imageRows(r) {
+  const cond = conditionOf(state.model), rows = [];
+  for (let start = 0; start < r.n; start += IMAGES_PER_CLASS) {
+    const k = r.labels ? r.labels[start] : r.condition?.condition;
+    const named = typeof k === 'number' && cond.names;
+    rows.push({ start, count: Math.min(IMAGES_PER_CLASS, r.n - start), name: named ? cond.names[k] : '·',
+      colour: named ? classColour(k, cond.width, cond.names) : 'rgba(226,232,240,0.8)' });
+  }
+  return rows;
+}
+
+/** The nearest real image of each sample (when the toggle is on), then a redraw. */
+async function updateNearest() {
+  const r = state.result;
+  if (!r?.images || !$('show-nearest').checked) { explainImages(); draw(); return; }
+  try {
+    const data = state.digitsData ??= await loadDigits();
+    if (state.result !== r) return;
+    state.near = nearest(r.images, r.n, data);
+    state.realNearest ??= realNearestMedian(data);
+  } catch (e) {
+    showMessage(`nearest training image: ${e.message}`);
+    $('show-nearest').checked = false;
+  }
+  explainImages();
+  draw();
+}
+
+const NOISE_COLOURS = $('explain-colours').innerHTML;
+/** What the colours of the dots mean for the current run. */
+function explainColours() {
+  const r = state.result, note = $('explain-colours'), cond = conditionOf(state.model);
+  if (r?.images) { explainImages(); return; }
+  const k = r?.condition?.condition, w = r?.condition?.guidance;
+  const guided = w !== undefined && w !== 1 ? ` at guidance w = ${w.toFixed(1)}` : '';
+  if (r?.labels) {  // a legend: a swatch and the name of each class
+    const legend = cond.names.flatMap((name, k) => {
+      const dot = document.createElement('span');
+      dot.className = 'swatch';
+      dot.style.background = classColour(k, cond.width, cond.names);
+      return [' ', dot, ` ${name}`];
+    });
+    note.replaceChildren(`Each dot is a sample, coloured by the class it was asked for${guided}:`, ...legend, '. Grey dots: the target data.');
+  } else if (typeof k === 'number' && cond.kind === 'class') {
+    note.textContent = `Samples of class ${cond.names[k]}${guided}; grey dots: that class's reference data.`;
+  } else if (Array.isArray(k)) {
+    note.textContent = `Samples for the condition ${k.map((v) => v.toFixed(2)).join(', ')}${guided}; their colour is the direction of the starting noise. Grey dots: the whole target.`;
+  } else {
+    note.innerHTML = NOISE_COLOURS;
+  }
+  const source = state.model?.source ?? state.model?.info.metadata?.source;
+  if (source && source !== 'gaussian' && !r?.images) {
+    note.append(` This model's source is ${source}: its x₀ is drawn from that dataset, not from N(0, I), so at t = 0 the particles already have its shape.`);
+  }
+}
+
+/** What the image grid shows, and how far its samples are from the training images. */
+function explainImages() {
+  const r = state.result, note = $('explain-colours');
+  if (!r?.images) return;
+  let text = 'Each row is a class (or, for one class, 8 of its samples); each picture is a generated 8×8 image x_t at the slider\'s t ' +
+    `(noise at t = 0, digits at t = 1): ${IMAGES_PER_CLASS} samples a row, whatever the Samples field says.`;
+  if (state.near && $('show-nearest').checked) {
+    text += ` Beside each sample: its nearest training image by L2 distance d (pixels as x = pixel/8 − 1). Median d of these samples: ` +
+      `${median(state.near.dist).toFixed(2)}; real images to their nearest other real image: ${state.realNearest.toFixed(2)} — ` +
+      'samples at least that far are new images, not copies.';
+  }
+  note.textContent = text;
 }
 
 function draw() {
+  if (isImageModel(state.model)) { drawImages(); return; }
   plot.extent = state.extent;
   plot.clear();
   const r = state.result;
@@ -442,6 +587,23 @@ function draw() {
     if ($('show-paths').checked) plot.paths(r.traj, r.n, r.d, r.steps, r.pathIds, s);
   }
   plot.points(xy, dim, r.colours, r.n <= 3000 ? 2.5 : r.n <= 20000 ? 2 : 1.5);
+}
+
+/** The image grid at the slider's t (the trajectory's snapshots, interpolated as the scatter's). */
+function drawImages() {
+  const r = state.result;
+  if (!r?.images) { digitGrid.draw({ images: null, rows: [] }); return; }
+  let images = r.images;
+  if (r.imageTraj && state.t < 1) {
+    const snap = r.n * IMAGE_DIM, s = state.t * r.steps, i0 = Math.min(r.steps - 1, Math.floor(s)), f = s - i0;
+    const a = r.imageTraj.subarray(i0 * snap), b = r.imageTraj.subarray((i0 + 1) * snap);
+    images = r.imageAt ??= new Float32Array(snap);
+    for (let j = 0; j < snap; j++) images[j] = a[j] + f * (b[j] - a[j]);
+  }
+  const near = $('show-nearest').checked ? state.near : null;
+  $('drop-zone').classList.toggle('tall', !!near);  // on a phone the pairs get a taller view (style.css)
+  digitGrid.draw({ images, rows: imageRows(r), near, data: near ? state.digitsData : null });
+  window.rillDemo.imageGrid = { ...digitGrid.layout, nearest: near ? { index: Array.from(near.index), dist: Array.from(near.dist) } : null };
 }
 
 // ---- wiring ----
@@ -485,12 +647,13 @@ async function main() {
   $('play').addEventListener('click', () => (state.playing ? pause() : play()));
   $('time').addEventListener('input', () => { pause(); setTime(Number($('time').value)); });
   for (const id of ['show-target', 'show-field', 'show-paths', 'show-density', 'show-grid']) $(id).addEventListener('change', () => { explain(); draw(); });
+  $('show-nearest').addEventListener('change', () => updateNearest());
   $('field-style').addEventListener('change', () => {
     if (!$('show-field').checked) $('show-field').checked = true;  // choosing a style means showing the field
     explain();
     draw();
   });
-  new ResizeObserver(() => draw()).observe($('plot'));
+  new ResizeObserver(() => draw()).observe($('drop-zone'));  // the plot or the image grid, whichever is shown
   document.addEventListener('keydown', (e) => {
     if (e.key === ' ' && !e.target.closest('input, select, textarea, button, [role=application], [role=alert]')) {
       e.preventDefault();
@@ -526,7 +689,7 @@ async function main() {
     settings: densitySettings, active: densityOn, redraw: () => draw() });
   train = new TrainPanel({
     form: $('train-form'), data: $('train-data'), paintBox: $('paint-box'), paint: $('paint'),
-    paintCount: $('paint-count'), paintClear: $('paint-clear'), steps: $('train-steps'), width: $('train-width'),
+    paintCount: $('paint-count'), paintColours: $('paint-colours'), paintClear: $('paint-clear'), steps: $('train-steps'), width: $('train-width'),
     depth: $('train-depth'), lr: $('train-lr'), batch: $('train-batch'), seed: $('train-seed'),
     coupling: $('train-coupling'), timeK: $('train-time'), preset: $('train-preset'),
     train: $('train'), stop: $('train-stop'), download: $('train-download'), progress: $('train-progress'),

@@ -16,13 +16,14 @@ const drawn = new Map();
 
 /**
  * n points of dataset `name` as a Float32Array of (x, y) pairs, or null for a name that is not
- * a built-in dataset. rill: the loaded Rill. Each (name, n, seed) is drawn once and the same
- * array returned after (callers must not modify it).
+ * a built-in dataset. rill: the loaded Rill; classIndex: draw that class only (labelled datasets).
+ * Each (name, n, seed, class) is drawn once and the same array returned after (callers must not
+ * modify it).
  */
-export function drawDataset(rill, name, n, seed) {
+export function drawDataset(rill, name, n, seed, classIndex = -1) {
   if (!DATASETS.includes(name)) return null;
-  const key = `${name}/${n}/${seed}`;
-  if (!drawn.has(key)) drawn.set(key, rill.drawDataset(name, n, seed));
+  const key = `${name}/${n}/${seed}/${classIndex}`;
+  if (!drawn.has(key)) drawn.set(key, classIndex >= 0 ? rill.drawDataset(name, n, seed, { classIndex }) : rill.drawDataset(name, n, seed));
   return drawn.get(key);
 }
 
@@ -50,12 +51,17 @@ export function looksLikeSafetensors(bytes) {
   return len >= 2 && len <= bytes.length - 8 && bytes[8] === 0x7b;  // '{'
 }
 
-/** A copy of the model file with the painted target points (count × 2 floats) as the tensor `rill.target`. */
-export function withTarget(bytes, points) {
+/**
+ * A copy of the model file with the painted target points (count × 2 floats) as the tensor
+ * `rill.target`, and `metadata` (string values) added to its __metadata__ (class_names of a
+ * painted class model).
+ */
+export function withTarget(bytes, points, metadata = null) {
   const h = header(bytes);
   if (!h) return bytes;
   const json = h.json, dataLen = bytes.length - h.dataStart;
   delete json[TARGET];
+  if (metadata) json.__metadata__ = { ...(json.__metadata__ ?? {}), ...metadata };
   const pts = Float32Array.from(points);
   json[TARGET] = { dtype: 'F32', shape: [pts.length / 2, 2], data_offsets: [dataLen, dataLen + 4 * pts.length] };
   let text = JSON.stringify(json);

@@ -13,12 +13,19 @@
 const FORMULA_MAX_DIM = 8;
 let zero = null;   // the zero field of the last model's dimension (its noise source), per module instance
 
-/** Rows [begin, end) of model.sample({ n, steps, solver, seed, trajectory }): { x, trajectory } of those rows. */
-export function sampleRows(model, rill, { steps, solver, seed, trajectory, begin, end }) {
-  if (begin === 0) return model.sample({ n: end, steps, solver, seed, trajectory });
+/** Rows [begin, end) of model.sample({ n, steps, solver, seed, trajectory, condition, guidance }):
+ *  { x, trajectory } of those rows. */
+export function sampleRows(model, rill, { steps, solver, seed, trajectory, condition, guidance, begin, end }) {
+  const run = { steps, solver, trajectory };
+  if (condition !== undefined && condition !== null) run.condition = condition;
+  if (guidance !== undefined && guidance !== null) run.guidance = guidance;
+  if (begin === 0) return model.sample({ n: end, seed, ...run });
   const d = model.info.dim;
-  if (d > FORMULA_MAX_DIM) {
-    const all = model.sample({ n: end, steps, solver, seed, trajectory });
+  // The zero field draws N(0, I) noise: a model with another source (x0 from a dataset), a
+  // condition given per row, or one wider than a formula samples [0, end) whole and keeps its rows.
+  const perRow = condition instanceof Float32Array && condition.length !== model.condition.width;
+  if (d > FORMULA_MAX_DIM || model.source !== 'gaussian' || perRow) {
+    const all = model.sample({ n: end, seed, ...run });
     const traj = trajectory ? new Float32Array((steps + 1) * (end - begin) * d) : null;
     for (let s = 0; trajectory && s <= steps; s++) traj.set(all.trajectory.subarray((s * end + begin) * d, (s + 1) * end * d), s * (end - begin) * d);
     return { x: all.x.slice(begin * d), trajectory: traj };
@@ -28,5 +35,5 @@ export function sampleRows(model, rill, { steps, solver, seed, trajectory, begin
     zero = rill.loadModel(`linear:${new Array(d * d).fill(0).join(',')}`);
   }
   const noise = zero.sample({ n: end, steps: 1, solver: 'euler', seed }).x.subarray(begin * d);
-  return model.integrate(noise, { t0: 0, t1: 1, steps, solver, trajectory });
+  return model.integrate(noise, { t0: 0, t1: 1, ...run });
 }

@@ -6,9 +6,14 @@
 //
 // Messages in:  { type: 'init', module }                                 rill.wasm, compiled once by the page
 //               { type: 'load', bytes }                                  the model to sample from
-//               { type: 'sample', id, n, steps, solver, seed, trajectory, begin?, end? }
-// Messages out: { type: 'sampled', id, x, trajectory, ms, begin, end }   ms: time of the sampling;
-//                                                                        x: rows begin..end only
+//               { type: 'sample', id, n, steps, solver, seed, trajectory, condition, guidance, classes,
+//                 begin?, end? }
+//                 condition, guidance: model.sample's; classes: an array of class indices, in place of
+//                 condition: n samples of each class k (seed + k), concatenated class after class (never
+//                 split by rows: the sampler sends it to one worker)
+// Messages out: { type: 'sampled', id, x, trajectory, labels, ms, begin, end }   ms: time of the sampling;
+//                                                                        x: rows begin..end only;
+//                                                                        labels: each sample's class (with classes)
 //               { type: 'timed', id, reps, timedMs, begin, end }         after 'sampled': the samples/s timing
 //               { type: 'error', id, message }
 //
@@ -21,6 +26,7 @@
 
 import { serveModel } from './model_worker.mjs';
 import { sampleRows } from './sample_rows.mjs';
+import { sampleRequest } from './condition.mjs';
 
 const TIME_MS = 100;
 const MAX_REPS = 200;
@@ -30,17 +36,21 @@ serveModel({
     const range = { ...msg, begin: msg.begin ?? 0, end: msg.end ?? msg.n };
     const { id, begin, end } = range;
     const t0 = performance.now();
-    const { x, trajectory } = sampleRows(model, rill, range);
+    const draw = (req) => (req.classes ? sampleRequest(model, req) : { ...sampleRows(model, rill, req), labels: null });
+    const { x, trajectory, labels } = draw(range);
     const ms = performance.now() - t0;
-    const transfer = trajectory ? [x.buffer, trajectory.buffer] : [x.buffer];
-    postMessage({ type: 'sampled', id, x, trajectory, ms, begin, end }, transfer);
+    const transfer = [x.buffer];
+    if (trajectory) transfer.push(trajectory.buffer);
+    if (labels) transfer.push(labels.buffer);
+    postMessage({ type: 'sampled', id, x, trajectory, labels, ms, begin, end }, transfer);
     let reps = 1, timedMs = ms;
     if (ms < TIME_MS) {
       const again = { ...range, trajectory: false };
       reps = 0;
       const start = performance.now();
-      do { sampleRows(model, rill, again); reps++; timedMs = performance.now() - start; } while (timedMs < TIME_MS && reps < MAX_REPS);
+      do { draw(again); reps++; timedMs = performance.now() - start; } while (timedMs < TIME_MS && reps < MAX_REPS);
     }
-    postMessage({ type: 'timed', id, reps, timedMs, begin, end });
+    const rows = labels ? labels.length : end - begin;  // all classes: n of each
+    postMessage({ type: 'timed', id, reps, timedMs, begin, end: begin + rows });
   },
 });

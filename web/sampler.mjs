@@ -48,7 +48,7 @@ export class Sampler {
   sample(opts) {
     this.cancel();
     const id = ++this.id, n = opts.n;
-    const k = n >= 2 * MIN_ROWS ? this.count : 1;
+    const k = n >= 2 * MIN_ROWS && !opts.classes ? this.count : 1;  // 'all classes': one worker
     const bounds = Array.from({ length: k + 1 }, (_, i) => Math.floor((n * i) / k));
     this.timing = { id, parts: k, got: [] };
     return new Promise((resolve, reject) => {
@@ -85,7 +85,7 @@ export class Sampler {
   combine({ id, opts, parts }) {
     const { n, steps } = opts, d = parts.reduce((s, m) => s + m.x.length, 0) / n;
     parts.sort((a, b) => a.begin - b.begin);
-    if (parts.length === 1) { const m = parts[0]; return { id, x: m.x, trajectory: m.trajectory, ms: m.ms, workers: 1 }; }
+    if (parts.length === 1) { const m = parts[0]; return { id, x: m.x, trajectory: m.trajectory, labels: m.labels ?? null, ms: m.ms, workers: 1 }; }
     const x = new Float32Array(n * d), trajectory = parts[0].trajectory ? new Float32Array((steps + 1) * n * d) : null;
     for (const m of parts) {
       x.set(m.x, m.begin * d);

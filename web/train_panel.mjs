@@ -4,6 +4,11 @@
 // as a .safetensors download (a painted target travels in the file as the
 // reserved tensor `rill.target`, datasets.mjs).
 //
+// Painting has colours (colour = class): points painted in two or more colours train a
+// class-conditional model (the trainer's labels, classes numbered in palette order among the
+// colours used), whose class_names are the colour names, so the class picker shows the
+// colours and samples each class in its paint colour.
+//
 // Stop is honoured within a second at any size: the worker stops between
 // slices of steps; if it is inside one long step, the worker is terminated
 // and the last snapshot (sent every ~2 s) is kept. A configuration estimated
@@ -12,6 +17,7 @@
 import { Plot, LossChart, THEME } from './plot.mjs';
 import { drawDataset, withTarget, LISTED_DATASETS } from './datasets.mjs';
 import { readInt, readNumber, downloadBytes } from './ui.mjs';
+import { PAINT_COLOURS } from './condition.mjs';
 
 const DRAWING = 'drawing';
 const MAX_PAINT = 20000;
@@ -38,6 +44,13 @@ function flopsOf({ width, depth, timeK }, dim = 2) {
   return 2 * (input * width + (depth - 1) * width * width + width * dim);
 }
 
+/** Colours for painted points by their paint colour. */
+function paintColours(labels) {
+  const buckets = PAINT_COLOURS.map(() => []);
+  labels.forEach((c, i) => buckets[c].push(i));
+  return { buckets, colours: PAINT_COLOURS.map((c) => c.css) };
+}
+
 function duration(s) {
   if (s < 90) return `${Math.round(s)} s`;
   if (s < 5400) return `${Math.round(s / 60)} minutes`;
@@ -57,6 +70,8 @@ export class TrainPanel {
     this.onModel = onModel;
     this.onError = onError;
     this.painted = [];
+    this.paintLabels = [];    // the paint colour (index into PAINT_COLOURS) of each painted point
+    this.colour = 0;
     this.cursor = [0, 0];     // the keyboard painting cursor (world units)
     this.run = null;          // { id, steps, dataset, points, done, started, snapshot, perStep }
     this.lastFile = null;
@@ -78,7 +93,8 @@ export class TrainPanel {
     els.download.addEventListener('click', () => {
       if (this.lastFile) downloadBytes(this.lastFile, `${this.lastLabel}.safetensors`);
     });
-    els.paintClear.addEventListener('click', () => { this.painted = []; this.drawPaint(); });
+    els.paintClear.addEventListener('click', () => { this.painted = []; this.paintLabels = []; this.drawPaint(); });
+    this.setupColours();
     this.setupPainting();
     new ResizeObserver(() => { this.drawPreview(); this.loss.draw(); this.drawPaint(); }).observe(els.preview);
     this.worker = this.makeWorker();
@@ -120,8 +136,39 @@ export class TrainPanel {
     for (let k = 0; k < 4 && this.painted.length < 2 * MAX_PAINT; k++) {
       const r = 0.12 * Math.sqrt(-2 * Math.log(1 - Math.random())), a = 2 * Math.PI * Math.random();
       this.painted.push(x + r * Math.cos(a), y + r * Math.sin(a));
+      this.paintLabels.push(this.colour);
     }
     this.drawPaint();
+  }
+
+  /** The paint colours: a radio group (arrow keys move between them; keys 1–4 on the drawing too). */
+  setupColours() {
+    const box = this.els.paintColours;
+    PAINT_COLOURS.forEach((c, k) => {
+      const label = document.createElement('label'), input = document.createElement('input'), sw = document.createElement('span');
+      input.type = 'radio';
+      input.name = 'paint-colour';
+      input.value = String(k);
+      input.id = `paint-colour-${k}`;
+      input.checked = k === 0;
+      input.addEventListener('change', () => { if (input.checked) this.colour = k; this.drawPaint(); });
+      sw.className = 'swatch';
+      sw.style.background = c.css;
+      label.append(input, sw, ` ${c.name}`);
+      box.append(label);
+    });
+  }
+
+  pickColour(k) {
+    this.colour = k;
+    this.els.paintColours.querySelectorAll('input').forEach((input, j) => { input.checked = j === k; });
+    this.drawPaint();
+  }
+
+  /** The colours used, in palette order (the classes of a painted model). */
+  coloursUsed() {
+    const seen = new Set(this.paintLabels);
+    return PAINT_COLOURS.map((_, k) => k).filter((k) => seen.has(k));
   }
 
   setupPainting() {
@@ -146,6 +193,8 @@ export class TrainPanel {
         if (e.shiftKey) this.spray(...this.cursor); else this.drawPaint();
       } else if (e.key === ' ' || e.key === 'Enter') {
         this.spray(...this.cursor);
+      } else if (e.key >= '1' && e.key <= String(PAINT_COLOURS.length)) {
+        this.pickColour(Number(e.key) - 1);
       } else {
         return;
       }
@@ -158,10 +207,11 @@ export class TrainPanel {
   drawPaint() {
     if (this.els.paintBox.hidden) return;
     this.paint.clear();
-    this.paint.points(this.painted, 2, '#fbbf24', 2);
+    this.paint.points(this.painted, 2, paintColours(this.paintLabels), 2);
     if (document.activeElement === this.els.paint) this.paint.cursor(...this.cursor);
-    const n = this.painted.length / 2;
-    this.els.paintCount.textContent = n ? `${n} points` : 'drag (or arrow keys + Space) to paint points';
+    const n = this.painted.length / 2, used = this.coloursUsed().length;
+    this.els.paintCount.textContent = !n ? 'drag (or arrow keys + Space) to paint points' :
+      used > 1 ? `${n} points in ${used} colours: a model per colour (class)` : `${n} points`;
   }
 
   // ---- a run ----
@@ -183,6 +233,11 @@ export class TrainPanel {
       if (this.painted.length / 2 < 20) throw Object.assign(new Error('paint at least 20 points first (drag on the drawing area)'), { input: e.paint });
       cfg.points = new Float32Array(this.painted);
       cfg.dim = 2;
+      const used = this.coloursUsed();
+      if (used.length > 1) {  // colour = class: labels 0..C−1 in palette order among the colours used
+        cfg.labels = Int32Array.from(this.paintLabels, (c) => used.indexOf(c));
+        cfg.classNames = used.map((c) => PAINT_COLOURS[c].name);
+      }
     } else {
       cfg.dataset = data;
     }
@@ -209,16 +264,20 @@ export class TrainPanel {
     this.confirmed = '';
     this.els.train.textContent = 'Train';
     const id = this.nextId++;
+    const { classNames, ...options } = cfg;  // the names go into the file, not to the trainer
     const dataset = cfg.dataset ?? DRAWING;
     this.run = { id, steps: cfg.steps, dataset, points: cfg.points ? cfg.points.slice() : null, done: 0,
+      labels: cfg.labels ? cfg.labels.slice() : null, classNames: cfg.classNames ?? null,
       started: performance.now(), snapshot: null, estPerStep: est.perStep, cfg };
     this.loss.reset();
     this.previewX = null;
+    this.previewLabels = null;
     this.els.progress.value = 0;
     this.setRunning(true);
     this.status(`training ${this.runName()}: starting…`);
     document.body.dataset.train = 'running';
-    this.worker.postMessage({ type: 'start', id, options: cfg, steps: cfg.steps, previewEvery: 250, previewN: 1000 });
+    this.worker.postMessage({ type: 'start', id, options, steps: cfg.steps, previewEvery: 250, previewN: 1000,
+      previewClasses: classNames?.length ?? 0 });
     clearInterval(this.ticker);
     this.ticker = setInterval(() => this.heartbeat(), 500);
   }
@@ -281,14 +340,15 @@ export class TrainPanel {
 
   finish(run, file, done, seconds, note = '') {
     this.end('done');
-    if (run.points) file = withTarget(file, run.points);  // the painted target travels with the model
+    // The painted target travels with the model; painted colours name its classes.
+    if (run.points) file = withTarget(file, run.points, run.classNames ? { class_names: run.classNames.join(',') } : null);
     this.lastFile = file;
     this.lastLabel = `${run.dataset}-${done}steps`;
     this.els.download.disabled = false;
     this.els.progress.value = done / run.steps;
     this.status(`done: ${done} steps in ${seconds.toFixed(1)} s${note} — now in the main view`);
     this.onModel(file.slice(), { label: `trained: ${this.runName(run)} (${done} steps)`,
-      dataset: run.dataset === DRAWING ? null : run.dataset, points: run.points, fileName: this.lastLabel });
+      dataset: run.dataset === DRAWING ? null : run.dataset, points: run.points, pointLabels: run.labels, fileName: this.lastLabel });
   }
 
   message(m) {
@@ -311,6 +371,8 @@ export class TrainPanel {
       this.status(`step ${m.done} / ${run.steps} · loss ${mean.toFixed(3)} · ${rate < 10 ? rate.toFixed(2) : rate.toFixed(0)} steps/s`);
     } else if (m.type === 'preview') {
       this.previewX = m.x;
+      this.previewLabels = m.labels ?? null;
+      this.previewNames = run.classNames;
       this.drawPreview();
     } else if (m.type === 'snapshot') {
       run.snapshot = m;
@@ -327,6 +389,10 @@ export class TrainPanel {
     const data = this.run ? this.run.dataset : this.els.data.value;
     const target = data === DRAWING ? (this.run?.points ?? this.painted) : drawDataset(this.rill, data, 1500, 3);
     if (target) p.points(target, 2, THEME.target, 1.5);
-    if (this.previewX) p.points(this.previewX, 2, '#f472b6', 1.5);
+    if (this.previewX) {
+      const names = this.previewNames;
+      const colours = this.previewLabels && names ? paintColours(Array.from(this.previewLabels, (k) => PAINT_COLOURS.findIndex((c) => c.name === names[k]))) : '#f472b6';
+      p.points(this.previewX, 2, colours, 1.5);
+    }
   }
 }

@@ -1,11 +1,12 @@
 // train_worker.mjs — trains a model off the main thread (a module worker using rill.mjs).
 //
 // Messages in:  { type: 'init', module }                                       rill.wasm, compiled once by the page
-//               { type: 'start', id, options, steps, previewEvery, previewN }   options: Rill.trainer's
+//               { type: 'start', id, options, steps, previewEvery, previewN, previewClasses }
+//                 options: Rill.trainer's; previewClasses C > 0: the preview samples each class (labels)
 //               { type: 'stop', id }                                          finish early, keep the model
 // Messages out: { type: 'started', id, flopsPerPoint }                         the trainer exists; its model's cost
 //               { type: 'progress', id, done, losses, ms }                    losses of the steps just run
-//               { type: 'preview', id, done, x }                              samples of the current model
+//               { type: 'preview', id, done, x, labels }                      samples of the current model
 //               { type: 'snapshot', id, done, file, seconds }                 the model so far (every ~2 s)
 //               { type: 'done', id, done, file, seconds }                     file: .safetensors bytes
 //               { type: 'error', id, message }
@@ -16,6 +17,7 @@
 // last snapshot.
 
 import { Rill } from './rill.mjs';
+import { sampleRequest } from './condition.mjs';
 
 const SLICE_MS = 40;
 const SNAPSHOT_MS = 2000;
@@ -26,7 +28,7 @@ let loaded = Promise.resolve();  // replaced by the 'init' message's load
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-async function train({ id, options, steps, previewEvery = 250, previewN = 1000 }) {
+async function train({ id, options, steps, previewEvery = 250, previewN = 1000, previewClasses = 0 }) {
   await loaded;
   if (!rill) return;
   const job = { id, stop: false };
@@ -49,8 +51,10 @@ async function train({ id, options, steps, previewEvery = 250, previewN = 1000 }
       done += k;
       postMessage({ type: 'progress', id, done, losses, ms: performance.now() - started }, [losses.buffer]);
       if ((done >= nextPreview || done === steps) && nPreview >= 100) {
-        const { x } = trainer.model().sample({ n: nPreview, steps: 12, solver: 'heun', seed: 7 });
-        postMessage({ type: 'preview', id, done, x }, [x.buffer]);
+        const classes = previewClasses > 0 ? Array.from({ length: previewClasses }, (_, k) => k) : null;
+        const { x, labels } = sampleRequest(trainer.model(), { n: classes ? Math.ceil(nPreview / classes.length) : nPreview,
+          steps: 12, solver: 'heun', seed: 7, classes });
+        postMessage({ type: 'preview', id, done, x, labels }, labels ? [x.buffer, labels.buffer] : [x.buffer]);
       }
       if (done >= nextPreview) nextPreview = (Math.floor(done / previewEvery) + 1) * previewEvery;
       if (performance.now() - lastSnapshot > SNAPSHOT_MS && done < steps) {
