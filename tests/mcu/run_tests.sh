@@ -81,6 +81,30 @@ for v in $MCU_VARIANTS; do
     fail "$v bare: exit $rc, hash '$got', native '$model_hash' (bare.cpp does not sample the demo's model)"
     echo "$out" | tail -3
   fi
+
+  # The demo's model compiled (rill export-c --compiled): the file's samples without any loader linked,
+  # and (compiled_check.elf) damaged copies refused with bad_tensor and a message.
+  if arm-none-eabi-nm "$B/mcu/$v/compiled.elf" 2>/dev/null | grep -q 'model_load\|parse_header' ||
+     riscv64-unknown-elf-nm "$B/mcu/$v/compiled.elf" 2>/dev/null | grep -q 'model_load\|parse_header'; then
+    fail "$v compiled: the loader is linked into compiled.elf"
+  else
+    pass "$v compiled: no loader symbol in compiled.elf"
+  fi
+  qemu "$v" "$B/mcu/$v/compiled.elf"
+  got=$(echo "$out" | sed -n 's/^hash //p')
+  if [ "$rc" -eq 0 ] && [ -n "$got" ] && [ "$got" = "$model_hash" ]; then
+    pass "$v compiled: the same samples from the compiled model, hash $got = native; $(echo "$out" | grep '^compiled')"
+  else
+    fail "$v compiled: exit $rc, hash '$got', native '$model_hash'"
+    echo "$out" | tail -3
+  fi
+  qemu "$v" "$B/mcu/$v/compiled_check.elf"
+  if [ "$rc" -eq 0 ] && [ "$(echo "$out" | grep -c '^check ok ')" -eq 2 ] && [ "$(echo "$out" | sed -n 's/^hash //p')" = "$model_hash" ]; then
+    pass "$v compiled: a flipped checksum bit and swapped weights are refused (bad_tensor, checksum message)"
+  else
+    fail "$v compiled checks: exit $rc"
+    echo "$out" | tail -4
+  fi
 done
 
 # Negative controls: the tests must notice one flipped bit and a fault.
