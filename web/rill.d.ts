@@ -227,7 +227,7 @@ export declare class Rill {
   /** Loads the sampler-only rill-sample.wasm (default: beside rill.mjs): no trainer, the same bits. */
   static loadSampler(source?: RillWasmSource): Promise<Rill>;
   /** False for the sampler-only module; its trainer() throws a RillError with status 'unsupported'. */
-  readonly hasTrainer: boolean;
+  get hasTrainer(): boolean;
   /** Wraps an instantiated module; {@link Rill.load} does this for you. */
   constructor(wasm: RillWasm);
 
