@@ -4,7 +4,8 @@
 #   make mcu          $(B)/mcu/librill.a (Cortex-M4F; also $(B)/mcu/m4f/) and the variants
 #                     $(B)/mcu/{m7,m3,m0plus,rv32imac,rv32imafc}/librill.a; the demo firmware
 #                     $(B)/mcu/<variant>/demo.elf
-#   make mcu-size     footprint table (code, RAM, flash, instructions) -> $(B)/mcu/footprint.md
+#   make mcu-size     footprint table (code, RAM, flash, instructions) -> $(B)/mcu/footprint.md, with
+#                     compiled.elf's (a model from `rill export-c --compiled`, no loader linked)
 #   make mcu-test     nm checks of every library + QEMU runs on M4F, M7, M3, M0+, rv32imac and
 #                     rv32imafc (golden vectors, field, loader on damaged files, API, negative
 #                     controls); `N passed, M failed`

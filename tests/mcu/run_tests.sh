@@ -7,7 +7,9 @@
 #  - under QEMU, for each of MCU_VARIANTS: the test firmware (golden vectors
 #    for both placements, damaged files, API), whose own counts are added here;
 #    the demo firmware and bare.elf (sampling without the loader, whose code
-#    `make mcu-size` reports), whose sample hashes must equal the native library's;
+#    `make mcu-size` reports), whose sample hashes must equal the native library's; compiled.elf
+#    (a compiled model, no loader symbol allowed) with the same hash, and compiled_check.elf (damaged
+#    copies of it refused);
 #  - negative controls on the first variant: one flipped bit in one expected hash
 #    must fail the run; a fault must end it with exit 99.
 # Ends with `N passed, M failed`; exits non-zero on any failure. From the Makefile's
