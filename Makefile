@@ -5,6 +5,7 @@
 #   make test                   every suite below (starts with `make deps`)            mk/test.mk
 #   make unit | cli-test        doctest unit tests | the `rill` command end to end     mk/test.mk
 #   make pytorch-test           models saved by tools/pytorch, read by rill            mk/test.mk
+#   make cmake-test             CMakeLists.txt as a package: a consumer, host + cross  mk/test.mk
 #   make install-test           `make install` into a temporary DESTDIR, used by C     mk/install.mk
 #   make asan | tsan | fuzz     sanitizers (ASan+UBSan, TSan) and libFuzzer            mk/test.mk
 #   make deps                   install missing Debian / npm packages                  Makefile

@@ -4,7 +4,8 @@
 #   make mcu          $(B)/mcu/librill.a (Cortex-M4F; also $(B)/mcu/m4f/) and the variants
 #                     $(B)/mcu/{m7,m3,m0plus,rv32imac,rv32imafc}/librill.a; the demo firmware
 #                     $(B)/mcu/<variant>/demo.elf
-#   make mcu-size     footprint table (code, RAM, flash, instructions) -> $(B)/mcu/footprint.md
+#   make mcu-size     footprint table (code, RAM, flash, instructions) -> $(B)/mcu/footprint.md, with
+#                     compiled.elf's (a model from `rill export-c --compiled`, no loader linked)
 #   make mcu-test     nm checks of every library + QEMU runs on M4F, M7, M3, M0+, rv32imac and
 #                     rv32imafc (golden vectors, field, loader on damaged files, API, negative
 #                     controls); `N passed, M failed`
@@ -105,6 +106,11 @@ $(B)/mcu/$(1)/obj/src/mcu/main_base.o: src/mcu/main.cpp $(B)/mcu/gen/demo_model.
 	@mkdir -p $$(dir $$@)
 	$$(MCU_COMPILE_$(1))
 $(B)/mcu/$(1)/obj/src/mcu/main_base.o: MCU_OBJ_FLAGS := -DRILL_DEMO_BASELINE
+# compiled.cpp with its checks of damaged copies (compiled_check.elf); compiled.elf is measured without them.
+$(B)/mcu/$(1)/obj/src/mcu/compiled_check.o: src/mcu/compiled.cpp $(B)/mcu/gen/compiled_model.h
+	@mkdir -p $$(dir $$@)
+	$$(MCU_COMPILE_$(1))
+$(B)/mcu/$(1)/obj/src/mcu/compiled_check.o: MCU_OBJ_FLAGS := -DCOMPILED_CHECKS
 $(B)/mcu/$(1)/obj/tests/mcu/mcu_tests.o: MCU_OBJ_FLAGS := $(MCU_TEST_FLAGS_$(1))
 $(B)/mcu/$(1)/librill.a: $(patsubst %.cpp,$(B)/mcu/$(1)/obj/%.o,$(MCU_SRCS))
 	@rm -f $$@
@@ -118,6 +124,8 @@ $(B)/mcu/$(1)/nm_control.a: $(B)/mcu/$(1)/obj/src/rill/metrics.o
 $(B)/mcu/$(1)/demo.elf: $(B)/mcu/$(1)/obj/src/mcu/main.o $(B)/mcu/$(1)/librill.a
 $(B)/mcu/$(1)/demo_base.elf: $(B)/mcu/$(1)/obj/src/mcu/main_base.o
 $(B)/mcu/$(1)/bare.elf: $(B)/mcu/$(1)/obj/src/mcu/bare.o $(B)/mcu/$(1)/librill.a
+$(B)/mcu/$(1)/compiled.elf: $(B)/mcu/$(1)/obj/src/mcu/compiled.o $(B)/mcu/$(1)/librill.a
+$(B)/mcu/$(1)/compiled_check.elf: $(B)/mcu/$(1)/obj/src/mcu/compiled_check.o $(B)/mcu/$(1)/librill.a
 $(B)/mcu/$(1)/mcu_tests.elf: $(B)/mcu/$(1)/obj/tests/mcu/mcu_tests.o $(B)/mcu/$(1)/librill.a
 $(B)/mcu/$(1)/%.elf: $(addprefix $(B)/mcu/$(1)/obj/,$(call MCU_FW_OBJS,$(1))) $(MCU_LD_$(1))
 	$(MCU_CC_$(call family,$(1))) $(MCU_ARCH_$(1)) $(MCU_LIBC_$(call family,$(1))) $(MCU_LDFLAGS) -T $(MCU_LD_$(1)) -Wl,-Map=$$(@:.elf=.map) $$(filter %.o %.a,$$^) -o $$@
@@ -128,9 +136,16 @@ $(B)/mcu/$(1)/bare.hash: $(B)/mcu/$(1)/bare.elf $(B)/golden/golden $(MCU_MODEL)
 	got=$$$$($(call qemu_run,$(1)) -M $(MCU_BOARD_$(1)) -kernel $$< 2>&1 | sed -n 's/^hash //p'); \
 	if [ -n "$$$$got" ] && [ "$$$$got" = "$$$$want" ]; then echo "$(1) bare.elf: hash $$$$got = the demo's"; echo "$$$$got" > $$@; \
 	else echo "$(1) bare.elf: hash '$$$$got', the demo's (native) '$$$$want': bare.cpp does not sample $(MCU_MODEL)"; exit 1; fi
--include $(patsubst %.cpp,$(B)/mcu/$(1)/obj/%.d,$(MCU_SRCS) src/mcu/main.cpp src/mcu/bare.cpp tests/mcu/mcu_tests.cpp) \
+# compiled.elf too (the compiled model is the file's, so its samples must be the file's); its
+# output (RAM and set-up stack) is kept for footprint.py.
+$(B)/mcu/$(1)/compiled.txt: $(B)/mcu/$(1)/compiled.elf $(B)/golden/golden $(MCU_MODEL)
+	@want=$$$$($(B)/golden/golden --sample-hash $(MCU_MODEL) $(MCU_DEMO_HASH_ARGS)); \
+	$(call qemu_run,$(1)) -M $(MCU_BOARD_$(1)) -kernel $$< > $$@.tmp 2>&1; got=$$$$(sed -n 's/^hash //p' $$@.tmp); \
+	if [ -n "$$$$got" ] && [ "$$$$got" = "$$$$want" ]; then echo "$(1) compiled.elf: hash $$$$got = the demo's"; mv $$@.tmp $$@; \
+	else cat $$@.tmp; rm -f $$@.tmp; echo "$(1) compiled.elf: hash '$$$$got', the file model's (native) '$$$$want'"; exit 1; fi
+-include $(patsubst %.cpp,$(B)/mcu/$(1)/obj/%.d,$(MCU_SRCS) src/mcu/main.cpp src/mcu/bare.cpp src/mcu/compiled.cpp tests/mcu/mcu_tests.cpp) \
   $(patsubst %.c,$(B)/mcu/$(1)/obj/%.d,src/mcu/startup.c src/mcu/startup_riscv.c src/mcu/board_semihost.c src/mcu/print.c) \
-  $(B)/mcu/$(1)/obj/src/mcu/main_base.d $(wildcard $(B)/mcu/$(1)/obj/footprint-*.d)
+  $(B)/mcu/$(1)/obj/src/mcu/main_base.d $(B)/mcu/$(1)/obj/src/mcu/compiled_check.d $(wildcard $(B)/mcu/$(1)/obj/footprint-*.d)
 endef
 $(foreach v,$(MCU_VARIANTS),$(eval $(call MCU_VARIANT_RULES,$(v))))
 $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/rill/kernels.o $(B)/mcu/$(v)/obj/src/rill/elementwise.o): MCU_OPT := $(MCU_KERNEL_OPT)
@@ -139,6 +154,7 @@ $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/rill/kernels.o $(B)/mcu/$(v)/o
 $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/mcu/main.o $(B)/mcu/$(v)/obj/src/mcu/bare.o): $(B)/mcu/gen/demo_model.h
 $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/mcu/main.o $(B)/mcu/$(v)/obj/src/mcu/main_base.o): \
   $(B)/mcu/gen/demo_class_model.h
+$(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/mcu/compiled.o): $(B)/mcu/gen/compiled_model.h
 $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/tests/mcu/mcu_tests.o): $(B)/mcu/gen/golden_data.h $(B)/mcu/gen-small/golden_data.h
 
 # Stand-ins for the footprint table's smaller rows: 300 steps (the figures depend on the shapes only).
@@ -157,6 +173,10 @@ $(MCU_CLASS_MODEL): mk/mcu.mk | $(B)/rill
 $(B)/mcu/gen/demo_class_model.h: $(MCU_CLASS_MODEL) src/cli/cmd_export_c.cpp | $(B)/rill
 	@mkdir -p $(dir $@)
 	$(B)/rill export-c --model $< --out $@ --name demo_class_model
+# The demo's model compiled (rill export-c --compiled), for compiled.cpp.
+$(B)/mcu/gen/compiled_model.h: $(MCU_MODEL) src/cli/export_compiled.cpp | $(B)/rill
+	@mkdir -p $(dir $@)
+	$(B)/rill export-c --compiled --model $< --out $@ --name compiled_model
 
 $(B)/mcu/gen/golden_data.h: $(GOLDEN_FILE) $(B)/golden/golden $(wildcard web/models/*.safetensors)
 	@mkdir -p $(dir $@)
@@ -166,7 +186,8 @@ $(B)/mcu/gen-small/golden_data.h: $(GOLDEN_FILE) $(B)/golden/golden
 	$(B)/golden/golden --synthetic-only --emit-c $@ $(GOLDEN_FILE)
 
 mcu-test: $(B)/mcu/m4f/nm_control.a $(B)/golden/golden $(B)/rill $(MCU_CLASS_MODEL) \
-          $(foreach v,$(MCU_VARIANTS),$(addprefix $(B)/mcu/$(v)/,librill.a mcu_tests.elf demo.elf bare.elf))
+          $(foreach v,$(MCU_VARIANTS),$(addprefix $(B)/mcu/$(v)/,librill.a mcu_tests.elf demo.elf bare.elf compiled.elf \
+            compiled_check.elf))
 	@MCU_VARIANTS="$(MCU_VARIANTS)" MCU_BOARDS="$(foreach v,$(MCU_VARIANTS),$(v)=$(MCU_BOARD_$(v)))" \
 	  MCU_MODEL=$(MCU_MODEL) MCU_DEMO_HASH_ARGS="$(MCU_DEMO_HASH_ARGS)" MCU_QEMU_RUN="$(MCU_QEMU_RUN)" \
 	  MCU_CLASS_MODEL=$(MCU_CLASS_MODEL) MCU_CLASS_GUIDANCE=$(MCU_CLASS_GUIDANCE) RILL_CLI=$(B)/rill \
@@ -205,7 +226,8 @@ $(B)/mcu/footprint-$(1)-$(2).txt: $(B)/mcu/$(1)/footprint-$(2).elf
 endef
 $(foreach r,$(MCU_SIZE_RUNS),$(eval $(call MCU_FOOTPRINT_RULES,$(word 1,$(subst -, ,$(r))),$(word 2,$(subst -, ,$(r))))))
 
-mcu-size: $(foreach v,$(MCU_VARIANTS),$(addprefix $(B)/mcu/$(v)/,demo.elf demo_base.elf bare.elf bare.hash)) \
+mcu-size: $(foreach v,$(MCU_VARIANTS),$(addprefix $(B)/mcu/$(v)/,demo.elf demo_base.elf bare.elf bare.hash compiled.elf \
+            compiled.txt)) \
           $(foreach r,$(MCU_SIZE_RUNS),$(B)/mcu/footprint-$(r).txt)
 	@python3 src/mcu/footprint.py $(B) $(MCU_VARIANTS) -- $(foreach r,$(MCU_SIZE_RUNS),$(B)/mcu/footprint-$(r).txt)
 

@@ -6,11 +6,13 @@
 #   make tsan       the thread pool and threaded sampling/training under TSan (build-tsan/)
 #   make fuzz       libFuzzer on the model loader for FUZZ_SECONDS, then the CLI's array readers
 #   make pytorch-test  tools/pytorch/rill_torch.py: models trained in PyTorch, read by rill, same field
+#   make cmake-test the CMake package (CMakeLists.txt, cmake/): a tiny consumer (tests/cmake/) configured and
+#                   built with Debian's cmake on the host (add_subdirectory, FetchContent) and both toolchains
 FUZZ_SECONDS ?= 60
 TEST_SRCS := $(wildcard tests/test_*.cpp)
 TEST_OBJS := $(patsubst %.cpp,$(B)/%.o,$(TEST_SRCS))
 
-.PHONY: test unit cli-test asan tsan fuzz pytorch-test
+.PHONY: test unit cli-test asan tsan fuzz pytorch-test cmake-test
 
 cli-test: $(B)/rill
 	bash tests/cli/run_tests.sh $(B)/rill
@@ -30,9 +32,14 @@ unit: $(B)/unit_tests
 # Every suite there is; each ends with its own count line (doctest's, or
 # `N passed, M failed`), which .ci/run adds up. -k: one failing suite does
 # not hide the others.
-CHECKS := unit cli-test install-test golden-test wasm-test browser-test mcu-test pytorch-test npm-test
+CHECKS := unit cli-test install-test golden-test wasm-test browser-test mcu-test pytorch-test npm-test cmake-test
 test: deps
 	$(MAKE) -k $(CHECKS)
+
+# About 45 s of CPU (the core built four times: host twice, Cortex-M4F, rv32imac); the toolchains are mk/mcu.mk's.
+DEB_PKGS += cmake
+cmake-test:
+	bash tests/cmake/run_tests.sh $(B)
 
 # PyTorch → rill (tools/pytorch/): Debian's python3-torch runs under /usr/bin/python3 (the
 # python3 first on PATH may be another interpreter); the test says so and counts nothing without it.

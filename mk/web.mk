@@ -1,6 +1,7 @@
 # --- web (issue 4) -----------------------------------------------------------
 # The WebAssembly module and the demo page: web/, src/wasm/, tests/wasm/, tests/browser/.
-#   make wasm          $(B)/web/: the page, its scripts, rill.wasm, models/ (+ models/index.json)
+#   make wasm          $(B)/web/: the page, its scripts, rill.wasm, rill-sample.wasm (sampler only, no
+#                      trainer), models/ (+ models/index.json)
 #   make serve         serve $(B)/web on http://$(HOST):$(PORT)/
 #   make demo          wasm, then serve
 #   make wasm-test     rill.mjs under Node: same bits as the native library; every function of
@@ -30,10 +31,11 @@ WEB_MODELS := $(patsubst web/%,$(B)/web/%,$(wildcard web/models/*.safetensors))
 WEB_DATA := $(patsubst web/%,$(B)/web/%,$(wildcard web/data/*.csv.gz))
 
 .PHONY: wasm serve demo wasm-test browser-test bench-page
-wasm: $(B)/web/rill.wasm $(WEB_FILES) $(WEB_MODELS) $(WEB_DATA)
+wasm: $(B)/web/rill.wasm $(B)/web/rill-sample.wasm $(WEB_FILES) $(WEB_MODELS) $(WEB_DATA)
 	@mkdir -p $(B)/web/models && cd $(B)/web/models && ls *.safetensors 2>/dev/null | sed 's/\.safetensors$$//' | \
 	  awk 'BEGIN { printf "[" } { printf "%s\"%s\"", (NR > 1 ? ", " : ""), $$0 } END { print "]" }' > index.json
 	@echo "$(B)/web: rill.wasm $$(wc -c < $(B)/web/rill.wasm) bytes ($$(gzip -9 -c $(B)/web/rill.wasm | wc -c) gzip)," \
+	  "rill-sample.wasm $$(wc -c < $(B)/web/rill-sample.wasm) bytes ($$(gzip -9 -c $(B)/web/rill-sample.wasm | wc -c) gzip)," \
 	  "models: $$(cat $(B)/web/models/index.json)"
 
 $(WASM_EXPORTS_FILE): src/rill/rill.h
@@ -50,6 +52,27 @@ $(B)/web/rill.wasm: $(WASM_OBJS) $(WASM_EXPORTS_FILE)
 	@mkdir -p $(dir $@)
 	$(EMXX) $(WASM_CXXFLAGS) $(WASM_OBJS) $(WASM_LDFLAGS) \
 	  -sEXPORTED_FUNCTIONS=$$(sed 's/^/_/' $(WASM_EXPORTS_FILE) | paste -sd, -) -o $@
+
+# The sampler-only module (rill-sample.wasm): the same objects and flags, exporting rill.h's functions
+# less the trainer's (rill_train_*, rill_trainer_*): the linker then drops the trainer, its optimiser
+# and OT coupling, and the model writer. rill.mjs loads it with Rill.loadSampler(); its trainer() refuses.
+WASM_SAMPLE_EXPORTS_FILE := $(B)/web/exports-sample.txt
+$(WASM_SAMPLE_EXPORTS_FILE): $(WASM_EXPORTS_FILE)
+	grep -v '^rill_train' $< > $@
+
+# Compiled for size (-Os, its own objects): the same bits (no fast-math, no contraction; the kernels
+# give the bits of the reference kernel at any optimisation), about a third less code.
+WASM_SAMPLE_OBJS := $(patsubst %.cpp,$(B)/wasm-sample/%.o,$(WASM_SRCS))
+WASM_SAMPLE_CXXFLAGS := $(filter-out -O3,$(WASM_CXXFLAGS)) -Os
+$(B)/wasm-sample/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(EMXX) $(WASM_SAMPLE_CXXFLAGS) -c $< -o $@
+-include $(WASM_SAMPLE_OBJS:.o=.d)
+
+$(B)/web/rill-sample.wasm: $(WASM_SAMPLE_OBJS) $(WASM_SAMPLE_EXPORTS_FILE)
+	@mkdir -p $(dir $@)
+	$(EMXX) $(WASM_SAMPLE_CXXFLAGS) $(WASM_SAMPLE_OBJS) $(WASM_LDFLAGS) \
+	  -sEXPORTED_FUNCTIONS=$$(sed 's/^/_/' $(WASM_SAMPLE_EXPORTS_FILE) | paste -sd, -) -o $@
 
 $(B)/web/%: web/%
 	@mkdir -p $(dir $@)

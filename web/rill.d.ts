@@ -296,6 +296,10 @@ export declare class RillError extends Error {
 export declare class Rill {
   /** Loads rill.wasm: from `source`, or by default the file beside rill.mjs (read from disk in Node). */
   static load(source?: RillWasmSource): Promise<Rill>;
+  /** Loads the sampler-only rill-sample.wasm (default: beside rill.mjs): no trainer, the same bits. */
+  static loadSampler(source?: RillWasmSource): Promise<Rill>;
+  /** False for the sampler-only module; its trainer() throws a RillError with status 'unsupported'. */
+  get hasTrainer(): boolean;
   /** Wraps an instantiated module; {@link Rill.load} does this for you. */
   constructor(wasm: RillWasm);
 

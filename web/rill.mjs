@@ -8,6 +8,7 @@
 //
 //   import { Rill } from './rill.mjs';
 //   const rill = await Rill.load();                       // fetches rill.wasm beside this file
+//   // or await Rill.loadSampler(): rill-sample.wasm, the same models and bits without the trainer (smaller)
 //   const model = rill.loadModel(bytes);                   // a .safetensors file (Uint8Array / ArrayBuffer)
 //   model.info;                                           // { dim, layers, width, activation, params, ... }
 //   const { x, trajectory } = model.sample({ n: 2000, steps: 20, solver: 'heun', seed: 1, trajectory: true });
@@ -123,6 +124,18 @@ export class Rill {
   static async load(source) {
     return new Rill(await loadRillWasm(source));
   }
+
+  /**
+   * Loads the sampler-only module, rill-sample.wasm (default: beside this file): models, sampling,
+   * integration, fields and log-densities with the bits of rill.wasm, in about two thirds of its
+   * bytes; no trainer (trainer() throws, hasTrainer is false).
+   */
+  static async loadSampler(source = new URL('./rill-sample.wasm', import.meta.url)) {
+    return Rill.load(source);
+  }
+
+  /** False for the sampler-only module (rill-sample.wasm), which has no trainer. */
+  get hasTrainer() { return typeof this.c.rill_trainer_new === 'function'; }
 
   constructor(wasm) {
     this.wasm = wasm;
@@ -282,6 +295,9 @@ export class Rill {
    * cfgDropout 0.1 (conditioned models); source 'gaussian' or a dataset x0 is drawn from.
    */
   trainer(opts = {}) {
+    if (!this.hasTrainer)
+      throw new RillError('this module is sampler-only (rill-sample.wasm) and has no trainer: load rill.wasm (Rill.load) to train',
+        13, 'unsupported');
     const p = this.scratch + SLOT_STRUCT, L = this.layouts.config;
     this.c.rill_train_config_default(p);
     const set = (name, value) => this.field(L, p, name, value);

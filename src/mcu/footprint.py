@@ -119,6 +119,45 @@ def code_table(build, variants):
     return rows, per_object
 
 
+LOADER_OBJECTS = ("model_io", "safetensors_header", "decimal", "model_meta")
+
+
+def compiled_table(build, variants):
+    """compiled.elf: a compiled model (rill export-c --compiled) placed by rill_model_init_compiled and
+    sampled through the C API; code from its map file, RAM and set-up stack from its QEMU output."""
+    out = ["", "Compiled model (`rill export-c --compiled`, rill_model_init_compiled + rill_sample, batch 1,",
+           "chunk 1, heun 10 steps; compiled.elf, its samples = the file model's): code from the map file",
+           "(rill objects kept + libgcc/libc helpers only rill needs), RAM = arena + sampling stack (QEMU,",
+           "painted stack). `loader` lists any loader object the linker kept (it must be none).", "",
+           "| target | code: C API, compiled model | of which helpers | set-up stack | sampling stack | arena "
+           "| RAM to sample | loader |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    per_object = None
+    for v in variants:
+        d = os.path.join(build, "mcu", v)
+        base_map, cmap, ctxt = (os.path.join(d, n) for n in ("demo_base.map", "compiled.map", "compiled.txt"))
+        if not (os.path.exists(base_map) and os.path.exists(cmap)):
+            continue
+        base_sections = {(owner(f), s) for (f, s) in section_sizes(base_map)}
+        rill, objs, helpers, _ = kept_code(cmap, base_sections)
+        loader = [o for o in objs if o in LOADER_OBJECTS]
+        ram = {}
+        if os.path.exists(ctxt):
+            with open(ctxt) as f:
+                for line in f:
+                    if line.startswith("compiled "):
+                        parts = line.split()[1:]
+                        ram = {parts[i]: int(parts[i + 1]) for i in range(0, len(parts) - 1, 2)}
+        a, si, ss = ram.get("arena", 0), ram.get("stack_init", 0), ram.get("stack_sample", 0)
+        out.append(f"| {v} | {rill + helpers} B | {helpers} B | {si} B | {ss} B | {a} B | {a + ss} B "
+                   f"| {', '.join(loader) if loader else 'none'} |")
+        if v == "m4f":
+            per_object = objs
+    if per_object:
+        out += ["", "Per rill object (m4f compiled, what the linker keeps):", "", "| object | bytes |", "| --- | ---: |"]
+        out += [f"| {n}.o | {b} |" for n, b in sorted(per_object.items(), key=lambda kv: -kv[1])]
+    return out
+
+
 def parse_runs(files):
     runs = []
     for path in files:
@@ -162,6 +201,7 @@ def main():
             out.append("| --- | ---: |")
             for name, size in sorted(per_object[key].items(), key=lambda kv: -kv[1]):
                 out.append(f"| {name}.o | {size} |")
+    out.extend(compiled_table(build, variants))
     runs = parse_runs(run_files)
     if runs:
         out.append("")

@@ -14,13 +14,16 @@ using namespace rill;
 
 namespace rill {
 
-void copy_error(const Message& m, Status s, char* err, std::size_t cap) {
-  if (err == nullptr || cap == 0) return;
-  const char* text = m.text[0] ? m.text : status_message(s);
+void copy_text(const char* text, char* out, std::size_t cap) {
+  if (out == nullptr || cap == 0) return;
   std::size_t n = std::strlen(text);
   if (n >= cap) n = cap - 1;
-  std::memcpy(err, text, n);
-  err[n] = '\0';
+  std::memcpy(out, text, n);
+  out[n] = '\0';
+}
+
+void copy_error(const Message& m, Status s, char* err, std::size_t cap) {
+  copy_text(m.text[0] ? m.text : status_message(s), err, cap);
 }
 
 std::size_t model_scratch_bytes(const MlpSpec& spec, int chunk, int flags) {
@@ -76,8 +79,9 @@ int model_place(void* mem, std::size_t mem_size, const void* file, std::size_t l
 }  // namespace rill
 
 namespace {
+// A fixed text, copied without fail()'s formatter: a firmware that samples links none.
 int set_error(rill_model* m, Status s, const char* what) {
-  if (m != nullptr) fail(&m->error, s, "%s", what);
+  if (m != nullptr) copy_text(what, m->error.text, Message::kCap);
   return static_cast<int>(s);
 }
 bool valid_solver(int s) { return s >= RILL_EULER && s <= RILL_RK4; }

@@ -29,7 +29,9 @@ struct rill_model {
 };
 
 namespace rill {
-// Copies a Message's text into a caller's buffer (if any).
+// Copies text into out[0..cap) (if out), zero-terminated, cut to fit.
+void copy_text(const char* text, char* out, std::size_t cap);
+// Copies a Message's text (or, if empty, status_message(s)) into a caller's buffer (if any).
 void copy_error(const Message& m, Status s, char* err, std::size_t cap);
 // Places a model in mem (see rill_model_init); `file` must be 4-byte aligned.
 int model_place(void* mem, std::size_t mem_size, const void* file, std::size_t len, int chunk, int flags,

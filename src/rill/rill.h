@@ -288,6 +288,46 @@ const char* rill_layout_fields(int which);
 int rill_layout_offset(int which, int field);
 
 #ifndef __EMSCRIPTEN__
+/* ---- compiled models (native and firmware builds: capi_compiled.cpp; not in rill.wasm) ----
+ * `rill export-c --compiled` validates a model on the host and writes it as const C data: this
+ * struct (the shapes and encodings) and one const float array per weight and bias, in flash. The
+ * firmware places it with rill_model_init_compiled: no safetensors parser, no JSON, a few hundred
+ * bytes of stack; the model then samples with the bits of the file it came from. The checksum
+ * (rill_compiled_checksum: FNV-1a over every field above it, as little-endian 32-bit words, then
+ * each layer's weights and bias) is checked at every init: a struct edited by hand, or weights out
+ * of step with their shapes, is refused with RILL_BAD_TENSOR and a message; it guards against
+ * mistakes, not against hostile memory. Fields are the model's (formats.md names in comments). */
+#define RILL_COMPILED_VERSION 1
+enum { RILL_COMPILED_MAX_LAYERS = 16 };
+typedef struct rill_compiled_model {
+  uint32_t version;         /* RILL_COMPILED_VERSION */
+  int32_t dim;              /* d */
+  int32_t layers;           /* linear layers L, 1..RILL_COMPILED_MAX_LAYERS */
+  int32_t sizes[RILL_COMPILED_MAX_LAYERS + 1]; /* sizes[0] inputs .. sizes[L] = d; the rest 0 */
+  int32_t activation;       /* RILL_SILU ... */
+  int32_t time_k;           /* time_embedding: 0 raw, K sin:K */
+  int32_t step_k;           /* step_embedding: -1 none (the only value this version takes) */
+  int32_t condition_kind;   /* condition: 0 none, 1 class:C, 2 vector:M */
+  int32_t condition_count;  /* C or M (0 for none) */
+  int32_t source;           /* -1 gaussian, else the RILL_* dataset X0 is drawn from */
+  float sigma_min;
+  int32_t dtype;            /* weights' type: 0 F32 (the only value this version takes) */
+  const float* weight[RILL_COMPILED_MAX_LAYERS]; /* layer i: [sizes[i+1], sizes[i]] row-major */
+  const float* bias[RILL_COMPILED_MAX_LAYERS];   /* layer i: [sizes[i+1]] */
+  uint32_t checksum;
+} rill_compiled_model;
+/* The checksum of a compiled model as it is (0 for NULL or a shape out of range). */
+uint32_t rill_compiled_checksum(const rill_compiled_model* model);
+/* rill_model_memory and rill_model_init for a compiled model (the struct and its arrays must
+ * outlive the model): the same flags and chunk, the same errors, and RILL_BAD_TENSOR for a
+ * checksum that does not match. rill_model_metadata has nothing to give for such a model. */
+int rill_model_memory_compiled(const rill_compiled_model* model, int chunk, int flags, size_t* bytes, char* err,
+                               size_t err_cap);
+int rill_model_init_compiled(void* mem, size_t mem_size, const rill_compiled_model* model, int chunk, int flags,
+                             rill_model** out, char* err, size_t err_cap);
+#endif /* __EMSCRIPTEN__ */
+
+#ifndef __EMSCRIPTEN__
 /* ---- threads (native builds only: capi_threads.cpp; not in rill.wasm) ------ */
 /* Splits sampling (or training) over `threads` threads, 1..64 (1: none). Any
  * number of threads gives the bits of one. RILL_OUT_OF_MEMORY if memory or a

@@ -31,19 +31,10 @@ Status first_failure(const Status* status, int workers) {
 }
 }  // namespace
 
-std::size_t Runner::scratch_bytes(const MlpSpec& spec, int chunk) {
-  Mlp shape;  // the scratch depends on the shape alone
-  shape.spec = spec;
-  return integrate_scratch(MlpField(shape), Solver::rk4, chunk);
-}
-
-std::size_t Runner::scratch_bytes(const VectorField& field, int chunk) {
-  return integrate_scratch(field, Solver::rk4, chunk);
-}
-
 namespace {
-// The scratch needs of MlpDivergenceField for a shape, without its code: a
-// field whose eval functions are never called.
+// The scratch needs of MlpField and MlpDivergenceField for a shape, without
+// their code (and without an Mlp of ~300 bytes on the stack): a field whose
+// eval functions are never called.
 class DivergenceShape final : public DivergenceField {
  public:
   explicit DivergenceShape(const MlpSpec& s) : s_(s) {}
@@ -70,6 +61,14 @@ int density_rows(const DivergenceField& f, Solver solver, int chunk, std::size_t
   return lo;
 }
 }  // namespace
+
+std::size_t Runner::scratch_bytes(const MlpSpec& spec, int chunk) {
+  return integrate_scratch(DivergenceShape(spec), Solver::rk4, chunk);  // the scratch depends on the shape alone
+}
+
+std::size_t Runner::scratch_bytes(const VectorField& field, int chunk) {
+  return integrate_scratch(field, Solver::rk4, chunk);
+}
 
 std::size_t Runner::density_scratch_bytes(const DivergenceField& field, int chunk) {
   return log_prob_scratch(field, Solver::rk4, chunk);  // RK4 keeps the most stages

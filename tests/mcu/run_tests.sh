@@ -9,7 +9,9 @@
 #    the demo firmware and bare.elf (sampling without the loader, whose code
 #    `make mcu-size` reports), whose sample hashes must equal the native library's;
 #    the demo's class lines (`class K hash H`: guided samples of each class of a
-#    class-conditional model) must equal `rill sample --class K --guidance W`'s;
+#    class-conditional model) must equal `rill sample --class K --guidance W`'s; compiled.elf
+#    (a compiled model, no loader symbol allowed) with the same hash, and compiled_check.elf (damaged
+#    copies of it refused);
 #  - negative controls on the first variant: one flipped bit in one expected hash
 #    must fail the run; a fault must end it with exit 99.
 # Ends with `N passed, M failed`; exits non-zero on any failure. From the Makefile's
@@ -113,6 +115,30 @@ for v in $MCU_VARIANTS; do
   else
     fail "$v bare: exit $rc, hash '$got', native '$model_hash' (bare.cpp does not sample the demo's model)"
     echo "$out" | tail -3
+  fi
+
+  # The demo's model compiled (rill export-c --compiled): the file's samples without any loader linked,
+  # and (compiled_check.elf) damaged copies refused with bad_tensor and a message.
+  if arm-none-eabi-nm "$B/mcu/$v/compiled.elf" 2>/dev/null | grep -q 'model_load\|parse_header' ||
+     riscv64-unknown-elf-nm "$B/mcu/$v/compiled.elf" 2>/dev/null | grep -q 'model_load\|parse_header'; then
+    fail "$v compiled: the loader is linked into compiled.elf"
+  else
+    pass "$v compiled: no loader symbol in compiled.elf"
+  fi
+  qemu "$v" "$B/mcu/$v/compiled.elf"
+  got=$(echo "$out" | sed -n 's/^hash //p')
+  if [ "$rc" -eq 0 ] && [ -n "$got" ] && [ "$got" = "$model_hash" ]; then
+    pass "$v compiled: the same samples from the compiled model, hash $got = native; $(echo "$out" | grep '^compiled')"
+  else
+    fail "$v compiled: exit $rc, hash '$got', native '$model_hash'"
+    echo "$out" | tail -3
+  fi
+  qemu "$v" "$B/mcu/$v/compiled_check.elf"
+  if [ "$rc" -eq 0 ] && [ "$(echo "$out" | grep -c '^check ok ')" -eq 2 ] && [ "$(echo "$out" | sed -n 's/^hash //p')" = "$model_hash" ]; then
+    pass "$v compiled: a flipped checksum bit and swapped weights are refused (bad_tensor, checksum message)"
+  else
+    fail "$v compiled checks: exit $rc"
+    echo "$out" | tail -4
   fi
 done
 
