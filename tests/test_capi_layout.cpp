@@ -53,13 +53,14 @@ TEST_CASE("rill_layout_fields/offset describe rill_model_info, rill_train_config
   CHECK(rill_layout_offset(RILL_LAYOUT_TRAIN_CONFIG, -2) == -1);
 
   CHECK(words(rill_layout_fields(RILL_LAYOUT_RUN_OPTIONS)) ==
-        std::vector<std::string>{"solver:i", "steps:i", "t0:f", "t1:f", "t:f"});
+        std::vector<std::string>{"solver:i", "steps:i", "t0:f", "t1:f", "t:f", "probes:i", "probe_seed:u"});
   const std::size_t options[] = {offsetof(rill_run_options, solver), offsetof(rill_run_options, steps),
-                                 offsetof(rill_run_options, t0), offsetof(rill_run_options, t1),
-                                 offsetof(rill_run_options, t)};
-  for (int i = 0; i < 5; ++i) CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, i) == static_cast<int>(options[i]));
+                                 offsetof(rill_run_options, t0),     offsetof(rill_run_options, t1),
+                                 offsetof(rill_run_options, t),      offsetof(rill_run_options, probes),
+                                 offsetof(rill_run_options, probe_seed)};
+  for (int i = 0; i < 7; ++i) CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, i) == static_cast<int>(options[i]));
   CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, -1) == static_cast<int>(sizeof(rill_run_options)));
-  CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, 5) == -1);
+  CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, 7) == -1);
 
   CHECK(rill_layout_fields(3) == nullptr);
   CHECK(rill_layout_offset(3, 0) == -1);

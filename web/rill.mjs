@@ -51,7 +51,7 @@ const LAYOUT_INFO = 0, LAYOUT_CONFIG = 1, LAYOUT_OPTIONS = 2;  // RILL_LAYOUT_MO
 const INFO_FIELDS = ['dim', 'layers', 'width', 'activation', 'time_k', 'params', 'flops', 'sigma_min'];
 const CONFIG_FIELDS = ['width', 'depth', 'activation', 'time_k', 'steps', 'batch', 'lr', 'schedule', 'warmup',
   'lr_floor', 'clip', 'ema', 'coupling', 'sigma_min', 'seed'];
-const OPTIONS_FIELDS = ['solver', 'steps', 't'];
+const OPTIONS_FIELDS = ['solver', 'steps', 't', 'probes', 'probe_seed'];
 
 // Scratch block reserved at load time (the module is single-threaded).
 const SLOT_PTR = 0;      // an out-pointer (rill_model**, rill_trainer**) or size_t
@@ -453,9 +453,11 @@ export class Model {
    * log p_t(x) in nats at n points (n×d floats): a Float32Array of n. The points are integrated
    * back from t to 0 with the exact divergence as one more state (steps ≥ 1, solver, t in 0..1);
    * the same bits as the native library. A point whose way back overflows or gives NaN throws a
-   * RillError with status 'non_finite' naming up to ten indices and the count.
+   * RillError with status 'non_finite' naming up to ten indices and the count. probes = K ≥ 1:
+   * Hutchinson's unbiased estimate of the divergence with K Rademacher probes a point from
+   * probeSeed (an estimate, not the exact value; 0, the default, is exact).
    */
-  logProb(points, { steps = 20, solver = 'heun', t = 1 } = {}) {
+  logProb(points, { steps = 20, solver = 'heun', t = 1, probes = 0, probeSeed = 0 } = {}) {
     const r = this.rill, d = this.info.dim;
     const x = asFloat32('points', points);
     if (x.length % d !== 0) fail(`points must hold n × ${d} values (got ${x.length})`);
@@ -463,6 +465,8 @@ export class Model {
     checkInt('steps', steps, 1, INT_MAX);
     const s = pick('solver', solver, SOLVERS);
     checkNumber('t', t, 0, 1);
+    checkInt('probes', probes, 0, 4096);
+    checkInt('probeSeed', probeSeed, 0, 0xffffffff);
     const bytes = floatBytes(x.length + n, `${n} points`);
     const h = this.handle();
     const o = r.scratch + SLOT_STRUCT, L = r.layouts.options;
@@ -470,6 +474,8 @@ export class Model {
     r.field(L, o, 'solver', s);
     r.field(L, o, 'steps', steps);
     r.field(L, o, 't', t);
+    r.field(L, o, 'probes', probes);
+    r.field(L, o, 'probe_seed', probeSeed);
     return r.withBlock(Math.max(bytes, 4), (buf) => {
       r.putFloats(buf, x);
       const rc = r.c.rill_log_prob(h, buf, n, o, buf + 4 * x.length);

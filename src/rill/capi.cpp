@@ -141,6 +141,8 @@ void rill_run_options_default(rill_run_options* o) {
   o->t0 = d.t0;
   o->t1 = d.t1;
   o->t = d.t;
+  o->probes = d.probes;
+  o->probe_seed = d.probe_seed;
 }
 
 int rill_model_dim(const rill_model* m) { return m == nullptr ? 0 : m->runner.dim(); }

@@ -27,7 +27,7 @@ constexpr const char* kVersion =
 #define RILL_CONFIG_FIELDS(X)                                                                                  \
   X(width, i) X(depth, i) X(activation, i) X(time_k, i) X(steps, i) X(batch, i) X(lr, f) X(schedule, i)      \
   X(warmup, i) X(lr_floor, f) X(clip, f) X(ema, f) X(coupling, i) X(sigma_min, f) X(seed, u)
-#define RILL_OPTIONS_FIELDS(X) X(solver, i) X(steps, i) X(t0, f) X(t1, f) X(t, f)
+#define RILL_OPTIONS_FIELDS(X) X(solver, i) X(steps, i) X(t0, f) X(t1, f) X(t, f) X(probes, i) X(probe_seed, u)
 
 #define RILL_NAME(field, type) #field ":" #type " "
 #define RILL_INFO_OFFSET(field, type) static_cast<short>(offsetof(rill_model_info, field)),

@@ -322,7 +322,8 @@ int layout(int argc, char** argv) {
          FIELD(rill_train_config, sigma_min) + ", " + FIELD(rill_train_config, seed) + "},\n";
   out += " \"options\": {\"size\": " + num(sizeof(rill_run_options)) + ", " + FIELD(rill_run_options, solver) + ", " +
          FIELD(rill_run_options, steps) + ", " + FIELD(rill_run_options, t0) + ", " + FIELD(rill_run_options, t1) +
-         ", " + FIELD(rill_run_options, t) + "},\n \"models\": {";
+         ", " + FIELD(rill_run_options, t) + ", " + FIELD(rill_run_options, probes) + ", " +
+         FIELD(rill_run_options, probe_seed) + "},\n \"models\": {";
   for (int i = 2; i < argc; ++i) {
     std::vector<unsigned char> bytes;
     rill_model* m = nullptr;
