@@ -871,10 +871,40 @@ int cmd_sample_hash(const std::string& path, const std::string& solver, const st
   return 0;
 }
 
+// The demo firmware's log-likelihood line (src/mcu/main.cpp): log p of its
+// first sample and of (6, 6), exact divergence, RK4, 16 steps; the hash of the two.
+int cmd_demo_logp_hash(const std::string& path, const std::string& solver, const std::string& steps,
+                       const std::string& seed, const std::string& n) {
+  std::vector<unsigned char> bytes;
+  rill_model* m = nullptr;
+  char err[256] = "";
+  if (!read_file(path, &bytes) || rill_model_open(bytes.data(), bytes.size(), &m, err, sizeof err) != RILL_OK) {
+    std::fprintf(stderr, "golden: cannot open %s %s\n", path.c_str(), err);
+    return 1;
+  }
+  const int d = rill_model_dim(m), count = std::atoi(n.c_str());
+  std::vector<float> x(static_cast<std::size_t>(count) * d);
+  int st = rill_sample(m, count, std::atoi(steps.c_str()), solver_id(solver),
+                       static_cast<std::uint32_t>(std::strtoul(seed.c_str(), nullptr, 10)), x.data(), nullptr);
+  std::vector<float> points(2 * static_cast<std::size_t>(d), 6.0f);
+  for (int j = 0; j < d; ++j) points[j] = x[j];
+  float logp[2] = {0, 0};
+  rill_run_options o;
+  rill_run_options_default(&o);
+  o.solver = RILL_RK4;
+  o.steps = 16;
+  if (st == RILL_OK) st = rill_log_prob(m, points.data(), 2, &o, logp);
+  rill_model_free(m);
+  if (st != RILL_OK) return 1;
+  std::printf("%s\n", hex64(hash_floats(logp, 2)).c_str());
+  return 0;
+}
+
 int usage() {
   std::fprintf(stderr,
                "usage: golden [--shipped DIR] [--models a,b] [--synthetic-only] --check FILE | --write FILE | --emit-c OUT.h FILE |\n"
-               "              --emit-json DIR FILE | --sample-hash MODEL SOLVER STEPS SEED N\n");
+               "              --emit-json DIR FILE | --sample-hash MODEL SOLVER STEPS SEED N |\n"
+               "              --demo-logp-hash MODEL SOLVER STEPS SEED N\n");
   return 2;
 }
 
@@ -910,6 +940,7 @@ int main(int argc, char** argv) {
   if (a.size() == 2 && a[0] == "--write") return cmd_write(a[1], shipped);
   if (a.size() == 3 && a[0] == "--emit-c") return cmd_emit_c(a[1], a[2]);
   if (a.size() == 3 && a[0] == "--emit-json") return cmd_emit_json(a[1], a[2]);
+  if (a.size() == 6 && a[0] == "--demo-logp-hash") return cmd_demo_logp_hash(a[1], a[2], a[3], a[4], a[5]);
   if (a.size() == 6 && a[0] == "--sample-hash") return cmd_sample_hash(a[1], a[2], a[3], a[4], a[5]);
   return usage();
 }
