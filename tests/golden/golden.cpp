@@ -485,8 +485,9 @@ void add_cases(int mi, bool shipped) {
     push("sample", 2, 2, 4294967295u, 4, 0, 0);
     push("field", 0, 0, 0, 4, 0.5f, 0);
     push("integrate", 3, 2, 0, 4, 1.0f, 0.0f);
-    logp(3, 4, 1.0f, 0, 0, 4);
-    logp(2, 2, 1.0f, 1, 9, 4);
+    // Few evaluations: the soft-float firmware (M3, rv32imac) runs these under QEMU's time limit.
+    logp(3, 1, 1.0f, 0, 0, 2);
+    logp(1, 1, 1.0f, 1, 9, 2);
     return;
   }
   const std::uint32_t seeds[2] = {0u, 4294967295u};
