@@ -73,6 +73,8 @@ TEST_CASE("rill_run_options_default: rill sample's solver and steps, t0 0, t1 1,
   CHECK(o.t0 == 0.0f);
   CHECK(o.t1 == 1.0f);
   CHECK(o.t == 1.0f);
+  CHECK(o.probes == 0);  // exact divergence
+  CHECK(o.probe_seed == 0u);
   rill_run_options_default(nullptr);  // no effect, no crash
 }
 
@@ -320,4 +322,50 @@ TEST_CASE("rill_matrix_exp_2x2 is the core's closed form") {
   matrix_exp_2x2(A, 0.6f, ref);
   CHECK(std::memcmp(E, ref, sizeof E) == 0);
   rill_matrix_exp_2x2(nullptr, 1.0f, E);  // no effect
+}
+
+TEST_CASE("rill_log_prob with probes: Hutchinson's estimate, the core's bits on 1 or 3 threads; bad probes refused") {
+  const MlpSpec spec = MlpSpec::make(20, 16, 2, Activation::silu, TimeEmbedding{2});
+  std::vector<float> params;
+  const auto bytes = model_bytes(spec, &params);
+  Mlp mlp;
+  mlp.spec = spec;
+  mlp.bind(params.data());
+  const MlpDivergenceField f(mlp);
+  rill_model* m = nullptr;
+  REQUIRE(rill_model_open(bytes.data(), bytes.size(), &m, nullptr, 0) == RILL_OK);
+  const int n = 300;
+  const std::vector<float> x = normals(n, 20, 4);
+  std::vector<unsigned char> mem(log_prob_scratch(f, Solver::rk4, n, 3) + Arena::kAlign);
+  Arena a(mem.data(), mem.size());
+  std::vector<float> ref(n), logp(n), exact(n);
+  ProbeOptions p;
+  p.count = 3;
+  p.seed = 12;
+  REQUIRE(log_prob(f, Solver::rk4, 4, x.data(), n, 1.0f, ref.data(), a, p) == Status::ok);
+  rill_run_options o = opts(RILL_RK4, 4, 1.0f);
+  REQUIRE(rill_log_prob(m, x.data(), n, &o, exact.data()) == RILL_OK);
+  o.probes = 3;
+  o.probe_seed = 12;
+  for (int threads : {1, 3}) {
+    REQUIRE(rill_model_set_threads(m, threads) == RILL_OK);
+    std::fill(logp.begin(), logp.end(), 0.0f);
+    REQUIRE(rill_log_prob(m, x.data(), n, &o, logp.data()) == RILL_OK);
+    CHECK(same(logp, ref));
+  }
+  CHECK_FALSE(same(logp, exact));
+  o.probes = -1;
+  CHECK(rill_log_prob(m, x.data(), n, &o, logp.data()) == RILL_INVALID_ARGUMENT);
+  CHECK(std::string(rill_model_error(m)) == "probes must be in 0..4096");
+  o.probes = 4097;
+  CHECK(rill_log_prob(m, x.data(), n, &o, logp.data()) == RILL_INVALID_ARGUMENT);
+  rill_model_free(m);
+  // exact:8gaussians has only its closed-form divergence.
+  rill_model* g = open_name("exact:8gaussians");
+  rill_run_options og = opts(RILL_RK4, 4, 1.0f);
+  og.probes = 1;
+  float pt[2] = {0.5f, 0.5f}, lp = 0;
+  CHECK(rill_log_prob(g, pt, 1, &og, &lp) == RILL_UNSUPPORTED);
+  CHECK(std::string(rill_model_error(g)).find("only its exact divergence") != std::string::npos);
+  rill_model_free(g);
 }

@@ -56,15 +56,16 @@ TEST_CASE("rill_layout_fields/offset describe rill_model_info, rill_train_config
 
   CHECK(words(rill_layout_fields(RILL_LAYOUT_RUN_OPTIONS)) ==
         std::vector<std::string>{"solver:i", "steps:i", "t0:f", "t1:f", "t:f", "class_index:i", "condition:p",
-                                 "condition_rows:i", "guidance:f"});
+                                 "condition_rows:i", "guidance:f", "probes:i", "probe_seed:u"});
   const std::size_t options[] = {offsetof(rill_run_options, solver), offsetof(rill_run_options, steps),
                                  offsetof(rill_run_options, t0), offsetof(rill_run_options, t1),
                                  offsetof(rill_run_options, t),      offsetof(rill_run_options, class_index),
                                  offsetof(rill_run_options, condition), offsetof(rill_run_options, condition_rows),
-                                 offsetof(rill_run_options, guidance)};
-  for (int i = 0; i < 9; ++i) CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, i) == static_cast<int>(options[i]));
+                                 offsetof(rill_run_options, guidance), offsetof(rill_run_options, probes),
+                                 offsetof(rill_run_options, probe_seed)};
+  for (int i = 0; i < 11; ++i) CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, i) == static_cast<int>(options[i]));
   CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, -1) == static_cast<int>(sizeof(rill_run_options)));
-  CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, 9) == -1);
+  CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, 11) == -1);
   // The pointer field is a pointer's size: 8 bytes here (64-bit), 4 in rill.wasm (tests/wasm checks that).
   CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, 7) - rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, 6) ==
         static_cast<int>(sizeof(void*)));

@@ -172,6 +172,10 @@ export interface LogProbOptions extends ConditionOptions {
   solver?: Solver;
   /** The time of the density log p_t, in [0, 1] (default 1: the data). */
   t?: number;
+  /** 0 (default): the exact divergence; K in 1..4096: Hutchinson's unbiased estimate with K Rademacher probes a point. */
+  probes?: number;
+  /** Seed of the Hutchinson probes, 0..4294967295 (default 0). */
+  probeSeed?: number;
 }
 
 /** Options of {@link Model.sample}. */

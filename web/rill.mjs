@@ -65,7 +65,7 @@ const LAYOUT_INFO = 0, LAYOUT_CONFIG = 1, LAYOUT_OPTIONS = 2;  // RILL_LAYOUT_MO
 const INFO_FIELDS = ['dim', 'layers', 'width', 'activation', 'time_k', 'params', 'flops', 'sigma_min'];
 const CONFIG_FIELDS = ['width', 'depth', 'activation', 'time_k', 'steps', 'batch', 'lr', 'schedule', 'warmup',
   'lr_floor', 'clip', 'ema', 'coupling', 'sigma_min', 'seed', 'cfg_dropout', 'source', 'condition'];
-const OPTIONS_FIELDS = ['solver', 'steps', 't0', 't1', 't', 'class_index', 'condition', 'condition_rows', 'guidance'];
+const OPTIONS_FIELDS = ['solver', 'steps', 't0', 't1', 't', 'class_index', 'condition', 'condition_rows', 'guidance', 'probes', 'probe_seed'];
 
 // Scratch block reserved at load time (the module is single-threaded).
 const SLOT_PTR = 0;      // an out-pointer (rill_model**, rill_trainer**) or size_t
@@ -447,7 +447,7 @@ export class Model {
   // Fills rill_run_options in the scratch block; returns [its address, a block to free (vector conditions) or 0].
   // condition: a class index (number), or a Float32Array of M values (one condition for every point) or n×M
   // (one per point), for a vector:M model; guidance: w (default 1; needs a condition).
-  runOptions(n, { solver, steps, t0, t1, t, condition, guidance = 1 } = {}) {
+  runOptions(n, { solver, steps, t0, t1, t, condition, guidance = 1, probes, probeSeed } = {}) {
     const r = this.rill, o = r.scratch + SLOT_STRUCT, L = r.layouts.options;
     r.c.rill_run_options_default(o);
     const set = (name, v) => { if (v !== undefined) r.field(L, o, name, v); };
@@ -456,6 +456,8 @@ export class Model {
     set('t0', t0);
     set('t1', t1);
     set('t', t);
+    set('probes', probes);
+    set('probe_seed', probeSeed);
     set('guidance', checkNumber('guidance', guidance, -1e30, 1e30));
     if (condition === undefined || condition === null) return [o, 0];
     if (typeof condition === 'number') {
@@ -594,9 +596,11 @@ export class Model {
    * back from t to 0 with the exact divergence as one more state (steps ≥ 1, solver, t in 0..1);
    * the same bits as the native library. A point whose way back overflows or gives NaN throws a
    * RillError with status 'non_finite' naming up to ten indices and the count. condition, guidance:
-   * as sample(), one condition for every point (a class index or M values).
+   * as sample(), one condition for every point (a class index or M values). probes = K ≥ 1:
+   * Hutchinson's unbiased estimate of the divergence with K Rademacher probes a point from
+   * probeSeed (an estimate, not the exact value; 0, the default, is exact; not under a condition).
    */
-  logProb(points, { steps = 20, solver = 'heun', t = 1, condition, guidance = 1 } = {}) {
+  logProb(points, { steps = 20, solver = 'heun', t = 1, condition, guidance = 1, probes = 0, probeSeed = 0 } = {}) {
     const r = this.rill, d = this.info.dim;
     const x = asFloat32('points', points);
     if (x.length % d !== 0) fail(`points must hold n × ${d} values (got ${x.length})`);
@@ -604,11 +608,13 @@ export class Model {
     checkInt('steps', steps, 1, INT_MAX);
     const s = pick('solver', solver, SOLVERS);
     checkNumber('t', t, 0, 1);
+    checkInt('probes', probes, 0, 4096);
+    checkInt('probeSeed', probeSeed, 0, 0xffffffff);
     const bytes = floatBytes(x.length + n, `${n} points`);
     const h = this.handle();
     return r.withBlock(Math.max(bytes, 4), (buf) => {
       r.putFloats(buf, x);
-      const [o, cond] = this.runOptions(n, { solver: s, steps, t, condition, guidance });
+      const [o, cond] = this.runOptions(n, { solver: s, steps, t, condition, guidance, probes, probeSeed });
       try {
         const rc = r.c.rill_log_prob(h, buf, n, o, buf + 4 * x.length);
         if (rc !== 0) throw this.lastError(rc);

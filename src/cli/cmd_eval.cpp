@@ -73,14 +73,16 @@ std::string ratio_text(double v, double floor) {
 struct Density {
   double nll = NAN, entropy = NAN, kl = NAN;
   bool has_entropy = false;
+  int probes = 0;  // > 0: nll (and kl) are Hutchinson's estimates with this many probes a point
 };
 
 Density density_figures(const LoadedModel& model, rill::Dataset dataset, const Sampling& opt, const float* ref, int n,
-                        int threads) {
+                        int threads, const DensityMethod& method) {
   Density r;
   check_density_source(model);
+  r.probes = method.probes;
   std::vector<float> logp(static_cast<std::size_t>(n));
-  log_density(model, opt.solver, opt.steps, 1.0f, ref, n, logp.data(), threads);
+  log_density(model, opt.solver, opt.steps, 1.0f, ref, n, logp.data(), threads, method.probes, method.seed);
   refuse_non_finite(logp.data(), n, "log p of the reference draw");
   double sum = 0;
   for (float v : logp) sum += v;
@@ -133,6 +135,7 @@ void print_json(const std::string& name, int n, const double (&m)[6], bool with_
               json_number(m[3]).c_str(), json_number(m[4]).c_str(), json_number(m[5]).c_str());
   if (cls >= 0) std::printf(", \"class\": %d, \"agreement\": %s", cls, json_number(agreement).c_str());
   if (with_model && !std::isnan(den.nll)) std::printf(", \"nll\": %s", json_number(den.nll).c_str());
+  if (with_model && !std::isnan(den.nll) && den.probes > 0) std::printf(", \"nll_probes\": %d", den.probes);
   if (den.has_entropy)
     std::printf(", \"entropy\": %s, \"kl\": %s", json_number(den.entropy).c_str(), json_number(den.kl).c_str());
   std::printf("}\n");
@@ -187,7 +190,8 @@ int run_eval(const Args& args) {
                        rill::energy_distance(other.data(), n, ref.data(), n, d)};
   // nll: of the unconditional model, with a density at t = 0 (a gaussian source), against the whole dataset.
   const bool with_nll = use_model && cls < 0 && !cond.given() && std::string(source_name(*model)) == "gaussian";
-  const Density den = with_nll ? density_figures(*model, dataset, opt, ref.data(), n, threads) : Density();
+  const DensityMethod method = use_model ? parse_density_method(args, model->dim(), opt.seed) : DensityMethod();
+  const Density den = with_nll ? density_figures(*model, dataset, opt, ref.data(), n, threads, method) : Density();
 
   if (json) {
     print_json(name, n, m, use_model, den, cls, agreement);
@@ -204,13 +208,15 @@ int run_eval(const Args& args) {
   if (cls >= 0)
     std::printf("%-8s %12.6g  fraction of samples a %d-NN classifier on a labelled reference draw calls class %d\n",
                 "agreement", agreement, kAgreementK, cls);
-  if (with_nll) std::printf("%-8s %12.6g  nats: -mean log p_model of the reference draw\n", "nll", den.nll);
+  char est[64] = "";
+  if (den.probes > 0) std::snprintf(est, sizeof est, " (estimate, %d probe%s)", den.probes, den.probes == 1 ? "" : "s");
+  if (with_nll) std::printf("%-8s %12.6g  nats: -mean log p_model of the reference draw%s\n", "nll", den.nll, est);
   if (use_model && !with_nll && cls < 0 && !cond.given())
     std::printf("nll      -  (the model's source %s has no density)\n", source_name(*model));
   if (den.has_entropy) {
     std::printf("%-8s %12.6g  nats: -mean log p_data of the reference draw (closed form)\n", "entropy", den.entropy);
-    std::printf("%-8s %12.6g  nats: nll - entropy, KL(p_data || p_model) estimated on the reference draw\n", "kl",
-                den.kl);
+    std::printf("%-8s %12.6g  nats: nll - entropy, KL(p_data || p_model) estimated on the reference draw%s\n", "kl",
+                den.kl, est);
   }
   return 0;
 }
@@ -232,13 +238,17 @@ const Command& eval_command() {
       "for gaussian, 8gaussians and checkerboard, whose density has a closed form, entropy\n"
       "(-mean log p_data of the same points) and kl = nll - entropy, an estimate of\n"
       "KL(p_data || p_model) >= 0. A reference point whose log p is not finite is an error.\n"
+      "--probes K uses Hutchinson's estimate of the divergence instead (K Rademacher probes a\n"
+      "point from --seed's own stream; the default above d = 16, and the lines say \"estimate,\n"
+      "K probes\"); --exact forces the exact one.\n"
       "--class K compares with a fixed-label reference draw of class K (the same seeds) and adds\n"
       "agreement, the fraction of samples that a 5-nearest-neighbour classifier on a labelled\n"
       "reference draw (seed 1000001) assigns to K; a class-conditioned --model samples class K\n"
       "(with --guidance W). nll is left out with --class, and for a model whose source is a\n"
       "dataset (no density at t = 0).\n"
       "--json prints one object: dataset, n, w2, w2_floor, w2_ratio, mmd2, mmd2_floor, energy,\n"
-      "energy_floor, and where they apply class, agreement, nll, entropy and kl.\n",
+      "energy_floor, and where they apply class, agreement, nll (nll_probes: K when estimated),\n"
+      "entropy and kl.\n",
       [] {
         std::vector<Flag> f = {
             {"--data", "NAME", nullptr, "the dataset (required): gaussian, 8gaussians, moons, ..."},
@@ -249,6 +259,7 @@ const Command& eval_command() {
         f.push_back({"--class", "K", nullptr, "compare with class K's fixed-label reference, and add the 5-NN class agreement"});
         f.push_back({"--guidance", "W", "1", "with --class and --model: classifier-free guidance weight"});
         f.push_back({"--n", "N", "2000", "number of points compared (2 .. 10000)"});
+        for (const Flag& d : density_flags()) f.push_back(d);
         f.push_back({"--json", nullptr, nullptr, "print one JSON object instead of a table"});
         f.push_back(threads_flag());
         return f;

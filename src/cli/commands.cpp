@@ -70,4 +70,20 @@ int parse_threads(const Args& args) {
   return hw < 64 ? hw : 64;
 }
 
+std::vector<Flag> density_flags() {
+  return {
+      {"--exact", nullptr, nullptr, "the exact divergence (d Jacobian-vector products), also for d > 16"},
+      {"--probes", "K", nullptr, "Hutchinson's estimate with K Rademacher probes a point (1 .. 4096; default 1 for d > 16)"},
+  };
+}
+
+DensityMethod parse_density_method(const Args& args, int d, std::uint32_t seed) {
+  DensityMethod m;
+  m.seed = seed;
+  if (args.has("--exact") && args.has("--probes")) args.fail("--exact and --probes exclude each other");
+  if (args.has("--probes")) m.probes = static_cast<int>(args.integer("--probes", 1, kMaxProbes));
+  else if (!args.has("--exact") && d > kExactDimMax) m.probes = kDefaultProbes;
+  return m;
+}
+
 }  // namespace cli

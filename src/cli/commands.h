@@ -53,4 +53,19 @@ std::string dataset_list();  // "gaussian, 8gaussians, ..."
 Flag threads_flag();
 int parse_threads(const Args& args);
 
+// --exact and --probes K (logp, eval): the divergence of a log-likelihood
+// (formats.md "Log-likelihood"). Neither: exact for d <= kExactDimMax, else
+// Hutchinson's estimate with kDefaultProbes probes a point. Both: a usage error.
+constexpr int kExactDimMax = 16;
+constexpr int kDefaultProbes = 1;   // formats.md's default
+constexpr int kMaxProbes = 4096;
+std::vector<Flag> density_flags();
+// probes = 0 (exact) or K >= 1 for a model of dimension d; seed: the probes'.
+struct DensityMethod {
+  int probes = 0;
+  std::uint32_t seed = 0;
+  bool estimate() const { return probes > 0; }
+};
+DensityMethod parse_density_method(const Args& args, int d, std::uint32_t seed);
+
 }  // namespace cli

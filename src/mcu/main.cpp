@@ -5,12 +5,14 @@
 // weights are read straight from flash). The firmware asks rill how much RAM
 // the model needs, places it in a static arena, draws DEMO_N samples and
 // prints them over semihosting with their hash, the RAM it used (arena + the
-// stack high-water mark, measured by painting the stack). Then it places a
-// class-conditional model (demo_class_model.h, trained by the Makefile) in the
-// same arena and prints, for every class K, the hash of DEMO_N samples of K
-// under guidance DEMO_GUIDANCE (`class K hash H`: `rill sample --class K
-// --guidance W` natively gives the same bits). It exits with 0, or with the
-// rill status that went wrong.
+// stack high-water mark, measured by painting the stack), then the
+// log-likelihood of two points as an anomaly score (the first sample, a
+// typical point, and a far one). Then it places a class-conditional model
+// (demo_class_model.h, trained by the Makefile) in the same arena and prints,
+// for every class K, the hash of DEMO_N samples of K under guidance
+// DEMO_GUIDANCE (`class K hash H`: `rill sample --class K --guidance W`
+// natively gives the same bits). It exits with 0, or with the rill status
+// that went wrong.
 //
 // Built with -DRILL_DEMO_BASELINE, the rill calls are replaced by stubs: the
 // same firmware without rill, to measure the code rill adds (make mcu-size).
@@ -27,7 +29,11 @@
 #define DEMO_CHUNK 1  // points integrated at a time; 1 needs the least RAM and gives the same bits
 #endif
 #ifndef DEMO_ARENA_BYTES
-#define DEMO_ARENA_BYTES 4096  // shipped moons, chunk 1: 2048 bytes (the demo prints `ram arena N`)
+#if defined(__ARM_ARCH_6M__)
+#define DEMO_ARENA_BYTES 4096  // micro:bit (16 KiB of RAM): shipped moons, chunk 1 samples in 2368 bytes
+#else
+#define DEMO_ARENA_BYTES 8192  // moons, chunk 1, with RILL_DENSITY's scratch: 7936 bytes (`ram arena N`)
+#endif
 #endif
 #define DEMO_MAX_DIM 2
 
@@ -71,6 +77,11 @@ int rill_sample_with(rill_model*, int n, uint32_t seed, const rill_run_options* 
 }
 const char* rill_status_name(int) { return "stub"; }
 const char* rill_model_error(const rill_model*) { return "stub"; }
+void rill_run_options_default(rill_run_options* o) { o->steps = sink; }
+int rill_log_prob(rill_model*, const float* x, int n, const rill_run_options* o, float* logp) {
+  for (int i = 0; i < n; ++i) logp[i] = x[2 * i] + static_cast<float>(o->steps);
+  return sink;
+}
 }
 #endif
 
@@ -128,8 +139,15 @@ int main() {
   const uintptr_t top = board_stack_paint();
 
   // 1. How much RAM the model needs (the file is validated here, once).
+  // With RILL_DENSITY the arena also holds log_prob's scratch; without room
+  // for it the demo samples and leaves the log-likelihood out.
   size_t need = 0;
-  int st = rill_model_memory(demo_model, demo_model_len, DEMO_CHUNK, 0, &need, err, sizeof err);
+  int flags = RILL_DENSITY;
+  int st = rill_model_memory(demo_model, demo_model_len, DEMO_CHUNK, flags, &need, err, sizeof err);
+  if (st == RILL_OK && need > sizeof arena) {
+    flags = 0;
+    st = rill_model_memory(demo_model, demo_model_len, DEMO_CHUNK, flags, &need, err, sizeof err);
+  }
   if (st != RILL_OK) return failed("rill_model_memory", st, err);
   if (need > sizeof arena) {
     board_put("demo: the model needs ");
@@ -141,7 +159,8 @@ int main() {
   }
   // 2. Place it: the weights stay in flash, the arena holds the handle and scratch.
   rill_model* model = nullptr;
-  st = rill_model_init(arena, sizeof arena, demo_model, demo_model_len, DEMO_CHUNK, 0, &model, err, sizeof err);
+  st = rill_model_init(arena, sizeof arena, demo_model, demo_model_len, DEMO_CHUNK, flags, &model, err,
+                       sizeof err);
   if (st != RILL_OK) return failed("rill_model_init", st, err);
   const int d = rill_model_dim(model);
   if (d > DEMO_MAX_DIM) return failed("model dimension", 1, "more than DEMO_MAX_DIM");
@@ -173,5 +192,30 @@ int main() {
   board_put("\nflash model ");
   board_put_u(static_cast<uint32_t>(demo_model_len));
   board_put("\n");
+
+  // 4. Log-likelihood (exact divergence, RK4, 16 steps back to t = 0): an
+  // anomaly score, low for a point far from the data.
+  if (flags == 0) {
+    board_put("logp skipped: the arena has no room for RILL_DENSITY's scratch\n");
+  } else {
+    float points[2 * DEMO_MAX_DIM] = {};
+    for (int j = 0; j < d; ++j) points[j] = samples[j], points[d + j] = 6.0f;
+    float logp[2];
+    rill_run_options o;
+    rill_run_options_default(&o);
+    o.solver = RILL_RK4;
+    o.steps = 16;
+    st = rill_log_prob(model, points, 2, &o, logp);
+    if (st != RILL_OK) return failed("rill_log_prob", st, rill_model_error(model));
+    board_put("logp sample 0 ");
+    board_put_f(logp[0], 4);
+    board_put(" nats, far point (6, 6) ");
+    board_put_f(logp[1], 4);
+    board_put(" nats, hash ");
+    board_put_x64(board_fnv1a(logp, sizeof logp));
+    board_put("\n");
+  }
+
+  // 5. A class-conditional model, class by class.
   return demo_classes(err, sizeof err);
 }

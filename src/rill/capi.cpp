@@ -172,6 +172,8 @@ void rill_run_options_default(rill_run_options* o) {
   o->condition = nullptr;
   o->condition_rows = 1;
   o->guidance = 1.0f;
+  o->probes = d.probes;
+  o->probe_seed = d.probe_seed;
 }
 
 int rill_model_dim(const rill_model* m) { return m == nullptr ? 0 : m->runner.dim(); }

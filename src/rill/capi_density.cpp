@@ -12,6 +12,7 @@ using namespace rill;
 
 namespace {
 constexpr int kNamed = 10;  // indices a non-finite refusal names
+constexpr int kMaxProbes = 4096;  // Hutchinson probes a point
 
 int refuse(rill_model* m, Status s, const char* what) {
   fail(&m->error, s, "%s", what);
@@ -56,10 +57,14 @@ int rill_log_prob(rill_model* m, const float* x, int n, const rill_run_options* 
   if (o.steps < 1) return refuse(m, Status::invalid_argument, "steps must be >= 1");
   if (o.solver < RILL_EULER || o.solver > RILL_RK4) return refuse(m, Status::invalid_argument, "unknown solver");
   if (!(o.t >= 0.0f && o.t <= 1.0f)) return refuse(m, Status::invalid_argument, "t must be in 0..1");
+  if (o.probes < 0 || o.probes > kMaxProbes) return refuse(m, Status::invalid_argument, "probes must be in 0..4096");
   if (wants_condition(o)) {
     if (const int rc = check_condition(m, o, n)) return rc;
     if (o.condition != nullptr && o.condition_rows > 1)
       return refuse(m, Status::unsupported, "rill_log_prob takes one condition for every point (condition_rows 1)");
+    if (o.probes > 0)
+      return refuse(m, Status::unsupported,
+                    "Hutchinson's estimate (probes) is not available under a condition yet: set probes to 0 (exact)");
   }
   if (m->model.source >= 0)
     return refuse(m, Status::invalid_argument,
@@ -75,6 +80,8 @@ int rill_log_prob(rill_model* m, const float* x, int n, const rill_run_options* 
   run.solver = static_cast<Solver>(o.solver);
   run.steps = o.steps;
   run.t = o.t;
+  run.probes = o.probes;
+  run.probe_seed = o.probe_seed;
   const MlpDivergenceField mlp_field(m->model.mlp);
   const CallDivergenceField call_field(m->model.mlp, o.class_index, o.condition, o.guidance);
   const DivergenceField& mlp = wants_condition(o) ? static_cast<const DivergenceField&>(call_field) : mlp_field;
@@ -82,6 +89,8 @@ int rill_log_prob(rill_model* m, const float* x, int n, const rill_run_options* 
   const Status st = m->runner.log_prob(f, run, x, n, logp);
   if (st == Status::out_of_memory)
     return refuse(m, st, "not enough scratch for one point's log-density (place the model with RILL_DENSITY)");
+  if (st == Status::unsupported && o.probes > 0)
+    return refuse(m, st, "this model has only its exact divergence (closed form): set probes to 0");
   if (st != Status::ok) return refuse(m, st, status_message(st));
   return report_non_finite(m, logp, n);
 }

@@ -30,7 +30,7 @@ constexpr const char* kVersion =
   X(source, i) X(condition, i)
 #define RILL_OPTIONS_FIELDS(X) \
   X(solver, i) X(steps, i) X(t0, f) X(t1, f) X(t, f) X(class_index, i) X(condition, p) X(condition_rows, i) \
-  X(guidance, f)
+  X(guidance, f) X(probes, i) X(probe_seed, u)
 
 #define RILL_NAME(field, type) #field ":" #type " "
 #define RILL_INFO_OFFSET(field, type) static_cast<short>(offsetof(rill_model_info, field)),

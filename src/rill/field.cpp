@@ -26,6 +26,26 @@ Status LinearField::eval_divergence(const float* x, int n, float t, float* out, 
   return eval(x, n, t, out, arena);
 }
 
+Status LinearField::eval_probe_divergence(const float* x, int n, float t, const float* probes, int k, float* out,
+                                          float* div, Arena& arena) const {
+  if (k < 1) return Status::invalid_argument;
+  for (int r = 0; r < n; ++r) {
+    float sum = 0.0f;
+    for (int q = 0; q < k; ++q) {
+      const float* e = probes + (static_cast<std::ptrdiff_t>(r) * k + q) * d_;
+      float dot = 0.0f;  // εᵀ(A ε), A ε row by row as eval's sums
+      for (int i = 0; i < d_; ++i) {
+        float acc = 0.0f;
+        for (int j = 0; j < d_; ++j) acc = acc + A_[i * d_ + j] * e[j];
+        dot = dot + e[i] * acc;
+      }
+      sum = sum + dot;
+    }
+    div[r] = sum / static_cast<float>(k);
+  }
+  return eval(x, n, t, out, arena);
+}
+
 void LinearField::flow(double t, const double* x0, double* out) const {
   constexpr int kMax = 16;
   const int d = d_ <= kMax ? d_ : kMax;

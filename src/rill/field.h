@@ -61,6 +61,18 @@ class DivergenceField : public VectorField {
   // exact. Scratch: divergence_scratch_bytes(n).
   virtual Status eval_divergence(const float* x, int n, float t, float* out, float* div, Arena& arena) const = 0;
   virtual std::size_t divergence_scratch_bytes(int n) const = 0;
+  // Hutchinson's estimate: the same out, and div[r] = (1/k)·Σ_j ε_jᵀ J ε_j for
+  // point r's k probes ε (probes: n × k × d values, point r's k in a row), k >= 1.
+  // unsupported for a field that has only its exact divergence.
+  virtual Status eval_probe_divergence(const float* x, int n, float t, const float* probes, int k, float* out,
+                                       float* div, Arena& arena) const {
+    (void)x, (void)n, (void)t, (void)probes, (void)k, (void)out, (void)div, (void)arena;
+    return Status::unsupported;
+  }
+  virtual std::size_t probe_divergence_scratch_bytes(int n, int k) const {
+    (void)n, (void)k;
+    return 0;
+  }
 
  protected:
   ~DivergenceField() = default;
@@ -76,6 +88,9 @@ class LinearField final : public DivergenceField {
   // div A·x = trace A (summed in index order), the same at every point.
   Status eval_divergence(const float* x, int n, float t, float* out, float* div, Arena& arena) const override;
   std::size_t divergence_scratch_bytes(int) const override { return 0; }
+  // εᵀ A ε per probe (the same at every x), averaged over the k probes.
+  Status eval_probe_divergence(const float* x, int n, float t, const float* probes, int k, float* out, float* div,
+                               Arena& arena) const override;
   // The exact flow: out = exp(t·A)·x0 for one point (double precision; scaling
   // and squaring of a Taylor series). d ≤ 16.
   void flow(double t, const double* x0, double* out) const;
@@ -192,6 +207,13 @@ class MlpDivergenceField final : public DivergenceField {
     return mlp_divergence(*mlp_, x, n, t, out, div, arena);
   }
   std::size_t divergence_scratch_bytes(int n) const override { return mlp_divergence_scratch(mlp_->spec, n); }
+  Status eval_probe_divergence(const float* x, int n, float t, const float* probes, int k, float* out, float* div,
+                               Arena& arena) const override {
+    return mlp_probe_divergence(*mlp_, x, n, t, probes, k, out, div, arena);
+  }
+  std::size_t probe_divergence_scratch_bytes(int n, int k) const override {
+    return mlp_probe_divergence_scratch(mlp_->spec, n, k);
+  }
 
  private:
   const Mlp* mlp_;

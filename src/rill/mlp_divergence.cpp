@@ -11,9 +11,9 @@ namespace {
 
 constexpr int kTangentRows = 64;  // tangent rows per tile (points × d)
 
-// Points per tile: enough that their d tangents fill about kTangentRows rows.
-int tile_points(const MlpSpec& s, int n) {
-  int p = kTangentRows / s.dim;
+// Points per tile: enough that their `per` tangents each fill about kTangentRows rows.
+int tile_points(int per, int n) {
+  int p = kTangentRows / per;
   if (p < 1) p = 1;
   return n < p ? (n < 1 ? 1 : n) : p;
 }
@@ -29,13 +29,20 @@ void linear_no_bias(const Mlp& m, int i, const float* in, int n, float* out, con
 struct Buffers {
   Tape tape;
   float* t = nullptr;      // the time, once per point of a tile
-  float* tan_a = nullptr;  // tangents: (points × d) rows of the widest layer
+  float* tan_a = nullptr;  // tangents: (points × per) rows of the widest layer (inputs included)
   float* tan_b = nullptr;
   float* zeros = nullptr;  // a zero bias of the widest layer
 };
 
-Status take_buffers(const MlpSpec& s, int pts, Arena& arena, Buffers* b) {
-  const std::size_t rows = static_cast<std::size_t>(pts) * static_cast<std::size_t>(s.dim);
+std::size_t buffer_bytes(const MlpSpec& s, int pts, int per) {
+  const std::size_t rows = static_cast<std::size_t>(pts) * static_cast<std::size_t>(per);
+  const std::size_t w = static_cast<std::size_t>(s.max_size());
+  return tape_bytes(s, pts) + scratch_floats(static_cast<std::size_t>(pts)) + 2 * scratch_floats(rows * w) +
+         scratch_floats(w);
+}
+
+Status take_buffers(const MlpSpec& s, int pts, int per, Arena& arena, Buffers* b) {
+  const std::size_t rows = static_cast<std::size_t>(pts) * static_cast<std::size_t>(per);
   const std::size_t w = static_cast<std::size_t>(s.max_size());
   if (tape_init(s, pts, arena, &b->tape) != Status::ok) return Status::out_of_memory;
   b->t = arena.alloc_array<float>(static_cast<std::size_t>(pts));
@@ -47,33 +54,41 @@ Status take_buffers(const MlpSpec& s, int pts, Arena& arena, Buffers* b) {
   return Status::ok;
 }
 
-// The tangents of one tile of m points, already through the forward pass in
-// b.tape: div[r] = Σ_i ∂u_i/∂x_i for r < m.
-void tile_divergence(const Mlp& mlp, int m, Buffers& b, float* div) {
+// The `per` tangents of each of m points (rows r·per … r·per + per − 1, the
+// first layer's pre-activation tangents in `cur`), through act'(z) of their
+// point and the next weights, to the output layer. Returns the buffer holding
+// the output tangents (m × per rows of d).
+float* propagate(const Mlp& mlp, int m, int per, Buffers& b, float* cur) {
   const MlpSpec& s = mlp.spec;
-  const int d = s.dim, L = s.n_layers;
-  // Layer 0: direction i of point r moves z_0 by column i of W_0.
-  const int f1 = s.sizes[1], fin0 = s.sizes[0];
-  float* cur = b.tan_a;
-  for (int r = 0; r < m; ++r)
-    for (int i = 0; i < d; ++i) {
-      float* row = cur + (static_cast<std::size_t>(r) * d + i) * f1;
-      for (int j = 0; j < f1; ++j) row[j] = mlp.weight[0][static_cast<std::size_t>(j) * fin0 + i];
-    }
-  // Hidden layers: through act'(z) of the point, then the next weights.
-  for (int l = 0; l + 1 < L; ++l) {
+  for (int l = 0; l + 1 < s.n_layers; ++l) {
     const int f = s.sizes[l + 1];
     for (int r = 0; r < m; ++r) {
       const float* slope = b.tape.slope[l] + static_cast<std::size_t>(r) * f;
-      for (int i = 0; i < d; ++i) {
-        float* row = cur + (static_cast<std::size_t>(r) * d + i) * f;
+      for (int i = 0; i < per; ++i) {
+        float* row = cur + (static_cast<std::size_t>(r) * per + i) * f;
         for (int j = 0; j < f; ++j) row[j] = row[j] * slope[j];
       }
     }
     float* next = cur == b.tan_a ? b.tan_b : b.tan_a;
-    linear_no_bias(mlp, l + 1, cur, m * d, next, b.zeros);
+    linear_no_bias(mlp, l + 1, cur, m * per, next, b.zeros);
     cur = next;
   }
+  return cur;
+}
+
+// The tangents of one tile of m points, already through the forward pass in
+// b.tape: div[r] = Σ_i ∂u_i/∂x_i for r < m.
+void tile_divergence(const Mlp& mlp, int m, Buffers& b, float* div) {
+  const MlpSpec& s = mlp.spec;
+  const int d = s.dim;
+  // Layer 0: direction i of point r moves z_0 by column i of W_0.
+  const int f1 = s.sizes[1], fin0 = s.sizes[0];
+  for (int r = 0; r < m; ++r)
+    for (int i = 0; i < d; ++i) {
+      float* row = b.tan_a + (static_cast<std::size_t>(r) * d + i) * f1;
+      for (int j = 0; j < f1; ++j) row[j] = mlp.weight[0][static_cast<std::size_t>(j) * fin0 + i];
+    }
+  const float* cur = propagate(mlp, m, d, b, b.tan_a);
   // The output tangent of direction i: its i-th value is ∂u_i/∂x_i.
   for (int r = 0; r < m; ++r) {
     float sum = 0.0f;
@@ -82,24 +97,44 @@ void tile_divergence(const Mlp& mlp, int m, Buffers& b, float* div) {
   }
 }
 
-}  // namespace
-
-std::size_t mlp_divergence_scratch(const MlpSpec& spec, int n) {
-  const int pts = tile_points(spec, n);
-  const std::size_t rows = static_cast<std::size_t>(pts) * static_cast<std::size_t>(spec.dim);
-  const std::size_t w = static_cast<std::size_t>(spec.max_size());
-  return tape_bytes(spec, pts) + scratch_floats(static_cast<std::size_t>(pts)) + 2 * scratch_floats(rows * w) +
-         scratch_floats(w);
+// Hutchinson for one tile: probe k of point r is probes[(r·K + k)·d …]; its
+// tangent enters the first layer as the input row [ε | 0 …] (time and
+// condition inputs do not move), and εᵀ(J ε) is summed over k in order, then
+// divided by K.
+void tile_probe_divergence(const Mlp& mlp, int m, const float* probes, int K, Buffers& b, float* div) {
+  const MlpSpec& s = mlp.spec;
+  const int d = s.dim, fin0 = s.sizes[0];
+  const std::size_t rows = static_cast<std::size_t>(m) * static_cast<std::size_t>(K);
+  for (std::size_t q = 0; q < rows; ++q) {
+    float* in = b.tan_b + q * fin0;
+    std::memcpy(in, probes + q * d, sizeof(float) * d);
+    for (int j = d; j < fin0; ++j) in[j] = 0.0f;
+  }
+  linear_no_bias(mlp, 0, b.tan_b, static_cast<int>(rows), b.tan_a, b.zeros);
+  const float* cur = propagate(mlp, m, K, b, b.tan_a);
+  for (int r = 0; r < m; ++r) {
+    float sum = 0.0f;
+    for (int k = 0; k < K; ++k) {
+      const std::size_t q = static_cast<std::size_t>(r) * K + k;
+      float dot = 0.0f;
+      for (int i = 0; i < d; ++i) dot = dot + probes[q * d + i] * cur[q * d + i];
+      sum = sum + dot;
+    }
+    div[r] = sum / static_cast<float>(K);
+  }
 }
 
-Status mlp_divergence(const Mlp& mlp, const float* x, int n, float t, float* out, float* div, Arena& arena,
-                      MlpCondition cond) {
+// Forward pass tile by tile, then the divergence of each tile: exact (K = 0)
+// or Hutchinson's with K probes per point.
+Status run_tiles(const Mlp& mlp, const float* x, int n, float t, const float* probes, int K, float* out, float* div,
+                 Arena& arena, MlpCondition cond) {
   const MlpSpec& s = mlp.spec;
   if (n < 1) return n == 0 ? Status::ok : Status::invalid_argument;
   const std::size_t mark = arena.mark();
-  const int pts = tile_points(s, n);
+  const int per = K > 0 ? K : s.dim;
+  const int pts = tile_points(per, n);
   Buffers b;
-  if (take_buffers(s, pts, arena, &b) != Status::ok) {
+  if (take_buffers(s, pts, per, arena, &b) != Status::ok) {
     arena.release(mark);
     return Status::out_of_memory;
   }
@@ -110,10 +145,32 @@ Status mlp_divergence(const Mlp& mlp, const float* x, int n, float t, float* out
     const float* xr = x + static_cast<std::size_t>(r0) * d;
     mlp_forward_train(mlp, xr, d, b.t, m, b.tape, nullptr, cond.offset(r0));
     std::memcpy(out + static_cast<std::size_t>(r0) * d, b.tape.post[L - 1], sizeof(float) * static_cast<std::size_t>(m) * d);
-    tile_divergence(mlp, m, b, div + r0);
+    if (K > 0) tile_probe_divergence(mlp, m, probes + static_cast<std::size_t>(r0) * K * d, K, b, div + r0);
+    else tile_divergence(mlp, m, b, div + r0);
   }
   arena.release(mark);
   return Status::ok;
+}
+
+}  // namespace
+
+std::size_t mlp_divergence_scratch(const MlpSpec& spec, int n) {
+  return buffer_bytes(spec, tile_points(spec.dim, n), spec.dim);
+}
+
+Status mlp_divergence(const Mlp& mlp, const float* x, int n, float t, float* out, float* div, Arena& arena,
+                      MlpCondition cond) {
+  return run_tiles(mlp, x, n, t, nullptr, 0, out, div, arena, cond);
+}
+
+std::size_t mlp_probe_divergence_scratch(const MlpSpec& spec, int n, int k) {
+  return buffer_bytes(spec, tile_points(k, n), k);
+}
+
+Status mlp_probe_divergence(const Mlp& mlp, const float* x, int n, float t, const float* probes, int k, float* out,
+                            float* div, Arena& arena, MlpCondition cond) {
+  if (k < 1) return Status::invalid_argument;
+  return run_tiles(mlp, x, n, t, probes, k, out, div, arena, cond);
 }
 
 }  // namespace rill

@@ -129,6 +129,9 @@ typedef struct rill_run_options {
   float guidance;         /* 1 (default): u(·|0) + w·(u(·|c) − u(·|0)), computed in that order; w = 1 is
                              u(·|c) alone and w = 0 u(·|0) alone (one evaluation each), any other w two.
                              Needs a condition (w != 1 without one is refused). */
+  int32_t probes;      /* rill_log_prob only: 0 (default) exact divergence; K >= 1: Hutchinson's estimate
+                          with K Rademacher probes a point from probe_seed (formats.md, "Log-likelihood") */
+  uint32_t probe_seed; /* the seed of those probes (default 0) */
 } rill_run_options;
 void rill_run_options_default(rill_run_options* options);
 
@@ -200,7 +203,11 @@ int rill_field_with(rill_model* model, const float* x, int n, const rill_run_opt
  * chunking or number of threads gives the same bits. Refused with RILL_INVALID_ARGUMENT: a
  * non-finite point, t outside 0..1. RILL_NON_FINITE: some points' integration overflowed or
  * gave NaN; rill_model_error names up to ten 0-based indices and the count (logp is written,
- * those points non-finite). */
+ * those points non-finite). options->probes = K >= 1: the divergence is Hutchinson's unbiased
+ * estimate instead, mean of e.(J e) over K Rademacher vectors e a point (fixed over the way back,
+ * from options->probe_seed's own stream; point i of the batch always gets the same probes, so the
+ * same bits for any chunking); RILL_UNSUPPORTED for exact:8gaussians (closed form only), and
+ * RILL_INVALID_ARGUMENT for K < 0 or K > 4096. */
 int rill_log_prob(rill_model* model, const float* x, int n, const rill_run_options* options, float* logp);
 
 /* exp(t·A) for a 2 × 2 matrix A (row-major) in closed form, into E (row-major): the flow of the

@@ -45,18 +45,21 @@ class DivergenceShape final : public DivergenceField {
     return Status::unsupported;
   }
   std::size_t divergence_scratch_bytes(int n) const override { return mlp_divergence_scratch(s_, n); }
+  std::size_t probe_divergence_scratch_bytes(int n, int k) const override {
+    return mlp_probe_divergence_scratch(s_, n, k);
+  }
 
  private:
   const MlpSpec& s_;
 };
 
 // Rows of `f` that log_prob fits in `bytes` of scratch, at most `chunk` (0: not one).
-int density_rows(const DivergenceField& f, Solver solver, int chunk, std::size_t bytes) {
-  if (log_prob_scratch(f, solver, chunk) <= bytes) return chunk;
+int density_rows(const DivergenceField& f, Solver solver, int probes, int chunk, std::size_t bytes) {
+  if (log_prob_scratch(f, solver, chunk, probes) <= bytes) return chunk;
   int lo = 0, hi = chunk;  // fits(lo), !fits(hi); the need grows with the rows
   while (hi - lo > 1) {
     const int mid = lo + (hi - lo) / 2;
-    (log_prob_scratch(f, solver, mid) <= bytes ? lo : hi) = mid;
+    (log_prob_scratch(f, solver, mid, probes) <= bytes ? lo : hi) = mid;
   }
   return lo;
 }
@@ -70,12 +73,12 @@ std::size_t Runner::scratch_bytes(const VectorField& field, int chunk) {
   return integrate_scratch(field, Solver::rk4, chunk);
 }
 
-std::size_t Runner::density_scratch_bytes(const DivergenceField& field, int chunk) {
-  return log_prob_scratch(field, Solver::rk4, chunk);  // RK4 keeps the most stages
+std::size_t Runner::density_scratch_bytes(const DivergenceField& field, int chunk, int probes) {
+  return log_prob_scratch(field, Solver::rk4, chunk, probes);  // RK4 keeps the most stages
 }
 
-std::size_t Runner::density_scratch_bytes(const MlpSpec& spec, int chunk) {
-  return density_scratch_bytes(DivergenceShape(spec), chunk);
+std::size_t Runner::density_scratch_bytes(const MlpSpec& spec, int chunk, int probes) {
+  return density_scratch_bytes(DivergenceShape(spec), chunk, probes);
 }
 
 Status Runner::integrate(const RunOptions& o, float* x, long n) {
@@ -130,7 +133,7 @@ __attribute__((noinline)) Status Runner::field_parts(const VectorField& f, const
 
 Status Runner::log_prob(const DivergenceField& f, const RunOptions& o, const float* x, long n, float* logp) {
   RILL_EXPECT(n >= 0 && ((x != nullptr && logp != nullptr) || n == 0) && valid_options(o) && o.t >= 0.0f &&
-              o.t <= 1.0f && f.dim() == dim());
+              o.t <= 1.0f && o.probes >= 0 && f.dim() == dim());
   if (executor_ != nullptr && executor_->workers() > 1 && n >= 2 * kMinSplitRows)
     return log_prob_parts(f, o, x, n, logp);
   return log_prob_range(f, o, x, 0, n, logp, solo());
@@ -140,14 +143,18 @@ Status Runner::log_prob(const DivergenceField& f, const RunOptions& o, const flo
 Status Runner::log_prob_range(const DivergenceField& f, const RunOptions& o, const float* x, long begin, long end,
                               float* logp, Arena& arena) const {
   if (end <= begin) return Status::ok;
-  const int rows = density_rows(f, o.solver, chunk_, arena.capacity());
+  const int rows = density_rows(f, o.solver, o.probes, chunk_, arena.capacity());
   if (rows < 1) return Status::out_of_memory;
   const std::size_t d = static_cast<std::size_t>(f.dim());
   for (long r0 = begin; r0 < end; r0 += rows) {
     const int k = static_cast<int>(end - r0 < rows ? end - r0 : rows);
     arena.reset();
+    ProbeOptions probes;
+    probes.count = o.probes;
+    probes.seed = o.probe_seed;
+    probes.row0 = r0;
     const Status st = rill::log_prob(f, o.solver, o.steps, x + static_cast<std::size_t>(r0) * d, k, o.t, logp + r0,
-                                     arena);
+                                     arena, probes);
     if (st != Status::ok) return st;
   }
   return Status::ok;

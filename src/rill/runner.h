@@ -35,6 +35,8 @@ struct RunOptions {
   int steps = 20;               // >= 1
   float t0 = 0.0f, t1 = 1.0f;   // from t0 to t1 (t1 < t0: backwards, data to noise)
   float t = 1.0f;               // log_prob: the time of log p_t (integrated from t back to 0)
+  int probes = 0;               // log_prob: 0 the exact divergence; K >= 1 Hutchinson's estimate, K probes a point
+  std::uint32_t probe_seed = 0; // log_prob: the seed of those probes (density.h)
   float* trajectory = nullptr;  // optional output: x at t0 and after each step, (steps + 1) × n × d
 };
 
@@ -65,8 +67,9 @@ class Runner {
   // (any solver). For an Mlp's divergence field, from its shape alone (so that a
   // firmware that plans for densities but never asks for one links none of the
   // divergence code).
-  static std::size_t density_scratch_bytes(const DivergenceField& field, int chunk);
-  static std::size_t density_scratch_bytes(const MlpSpec& spec, int chunk);
+  // With probes > 0: for Hutchinson's estimate with that many probes a point.
+  static std::size_t density_scratch_bytes(const DivergenceField& field, int chunk, int probes = 0);
+  static std::size_t density_scratch_bytes(const MlpSpec& spec, int chunk, int probes = 0);
 
   Runner() = default;
   // Runs `mlp` (not owned: it must outlive the Runner, and may change in place

@@ -114,8 +114,9 @@ rill logp --help
 check "logp --help: defaults rk4, 32 steps, t 1" \
   test -n "$(grep -- "--solver NAME .*(default rk4)" "$T/out")" -a -n "$(grep -- "--steps N .*(default 32)" "$T/out")" \
   -a -n "$(grep -- "--t T .*(default 1)" "$T/out")"
-check "logp --help: exact divergence, no Hutchinson flags yet" \
-  test -n "$(grep "The divergence is exact for every model" "$T/out")" -a -n "$(grep "no --probes or --exact flags" "$T/out")"
+check "logp --help: exact for d <= 16, Hutchinson's estimate above, --exact and --probes K" \
+  test -n "$(grep "For d <= 16 the divergence is exact" "$T/out")" -a -n "$(grep -- "--probes K " "$T/out")" \
+  -a -n "$(grep -- "--exact " "$T/out")" -a -n "$(grep "logp_estimate" "$T/out")"
 check "logp --help: per-point output formats (.npy (n,), CSV header logp)" \
   test -n "$(grep "float32, shape (n,)" "$T/out")" -a -n "$(grep "header logp" "$T/out")"
 rill integrate --help
@@ -498,6 +499,36 @@ check "logp --threads 2 gives the bits of one thread" cmp -s lpt1.npy lpt2.npy
 expect_ok "logp of a 3-D model" logp --model m3.safetensors --x p3.txt --steps 2 --solver euler --out lp3.csv
 check "logp of a 3-D model: one value per point" test "$(lines lp3.csv)" -eq "$(($(lines p3.txt) + 1))"
 
+# Hutchinson's estimate: the default above d = 16, labelled; --exact; the same seed, the same bits.
+python3 -c '
+import random
+random.seed(3)
+print(",".join("x%d" % i for i in range(20)))
+for _ in range(40): print(",".join("%.4f" % random.gauss(0, 1) for _ in range(20)))' >p20.csv
+expect_ok "train a 20-D model (a few steps)" train --data p20.csv --steps 30 --width 16 --depth 1 --out m20.safetensors
+expect_ok "logp of a 20-D model: Hutchinson's estimate by default" logp --model m20.safetensors --x p20.csv --out h1.csv
+check "logp d > 16: CSV header logp_estimate, a note on stderr naming the probes" \
+  test "$(head -n 1 h1.csv)" = logp_estimate -a -n "$(grep "Hutchinson's estimate of log p (1 probe a point, seed 0)" "$T/err")"
+expect_ok "logp d > 16 --exact" logp --model m20.safetensors --x p20.csv --exact --out hx.csv
+check "logp --exact: header logp, no note" test "$(head -n 1 hx.csv)" = logp -a ! -s "$T/err"
+expect_ok "logp --probes 3 --seed 4" logp --model m20.safetensors --x p20.csv --probes 3 --seed 4 --out h3a.npy
+expect_ok "logp --probes 3 --seed 4, again on 2 threads" logp --model m20.safetensors --x p20.csv --probes 3 --seed 4 --threads 2 --out h3b.npy
+expect_ok "logp --probes 3 --seed 5" logp --model m20.safetensors --x p20.csv --probes 3 --seed 5 --out h3c.npy
+check "logp: the same seed gives the same bits (any threads), another seed other values" \
+  eval 'cmp -s h3a.npy h3b.npy && ! cmp -s h3a.npy h3c.npy'
+expect_ok "logp --probes 2000: the estimate's mean" logp --model m20.safetensors --x p20.csv --probes 2000 --out h2000.csv
+check "logp: 2000 probes agree with the exact log p within 0.05 nats (mean abs)" python3 -c '
+import sys
+a = [float(v) for v in open("hx.csv").read().split()[1:]]
+b = [float(v) for v in open("h2000.csv").read().split()[1:]]
+sys.exit(0 if len(a) == len(b) == 40 and sum(abs(x - y) for x, y in zip(a, b)) / 40 < 0.05 else 1)'
+expect_ok "eval --exact (the default at d = 2) on exact:8gaussians" eval --data 8gaussians --model exact:8gaussians --n 200 --steps 4 --exact
+expect_ok "eval --probes 2 on a file model" eval --data moons --model moons --n 200 --steps 4 --probes 2
+check "eval --probes 2: nll and kl say estimate, 2 probes" grep -q "reference draw (estimate, 2 probes)" "$T/out"
+expect_ok "eval --probes 2 --json" eval --data moons --model moons --n 200 --steps 4 --probes 2 --json
+check "eval --json: nll_probes 2" grep -q '"nll_probes": 2' "$T/out"
+refuse "eval: --exact with --probes" 2 "--exact and --probes exclude each other" "" eval --data moons --model moons --probes 2 --exact
+
 # ---- export-c -----------------------------------------------------------------
 expect_ok "export-c" export-c --model m.safetensors --out m_model.h --name moons_small
 check "export-c: an aligned const byte array and its length" \
@@ -732,7 +763,11 @@ refuse "logp: --steps above the range" 2 "--steps must be between 1 and 1000000"
 refuse "logp: --t out of range" 2 "--t must be in \[0, 1\]" "$O" logp --model moons --x x0.csv --t 1.5 --out "$O"
 refuse "logp: unknown solver" 2 "--solver must be one of" "$O" logp --model moons --x x0.csv --solver rk5 --out "$O"
 refuse "logp: no .svg output" 2 "unknown output format" "$T/o.svg" logp --model moons --x x0.csv --out "$T/o.svg"
-refuse "logp: a Hutchinson flag that does not exist yet" 2 "unknown flag --probes" "$O" logp --model moons --x x0.csv --probes 2 --out "$O"
+refuse "logp: --exact with --probes" 2 "--exact and --probes exclude each other" "$O" logp --model moons --x x0.csv --probes 2 --exact --out "$O"
+refuse "logp: --probes 0" 2 "--probes must be between 1 and 4096" "$O" logp --model moons --x x0.csv --probes 0 --out "$O"
+refuse "logp: --probes above the range" 2 "--probes must be between 1 and 4096" "$O" logp --model moons --x x0.csv --probes 4097 --out "$O"
+refuse "logp: --probes on exact:8gaussians (closed form only)" 1 "exact:8gaussians has only its exact divergence" "$O" \
+  logp --model exact:8gaussians --x x0.csv --probes 2 --out "$O"
 refuse "logp: points of the wrong width" 1 "--x p3.txt has dimension 3; the model's is 2" "$O" logp --model moons --x p3.txt --out "$O"
 refuse "logp: NaN in a CSV" 1 "line 2: 'nan' (NaN or Inf) is not allowed" "$O" logp --model moons --x nan.csv --out "$O"
 printf '1 2\n3 inf\n' >inf.csv

@@ -177,13 +177,14 @@ struct Model {
 };
 
 struct Case {
-  std::string kind;  // sample, field, integrate
+  std::string kind;  // sample, field, integrate, logp
   int model = 0;
+  int probes = 0;    // logp: 0 exact divergence, K Hutchinson probes (seed: their seed)
   int solver = 0;
   int steps = 0;
   std::uint32_t seed = 0;
   int n = 0;
-  float t0 = 0.0f, t1 = 0.0f;  // field: t0; integrate: t0 -> t1
+  float t0 = 0.0f, t1 = 0.0f;  // field and logp: t0; integrate: t0 -> t1
   std::uint64_t hash = 0;
   int line = 0;
 };
@@ -209,14 +210,14 @@ bool open_model(Model& m, std::string* why) {
   m.file_copy.assign((m.bytes.size() + 3) / 4, 0.0f);
   std::memcpy(m.file_copy.data(), m.bytes.data(), m.bytes.size());
   std::size_t need = 0;
-  st = rill_model_memory(m.file_copy.data(), m.bytes.size(), 1, 0, &need, err, sizeof err);
+  st = rill_model_memory(m.file_copy.data(), m.bytes.size(), 1, RILL_DENSITY, &need, err, sizeof err);
   if (st != RILL_OK) {
     *why = std::string("rill_model_memory: ") + rill_status_name(st) + ": " + err;
     return false;
   }
   m.arena.assign(need / 4 + 16, 0.0f);
-  st = rill_model_init(m.arena.data(), m.arena.size() * 4, m.file_copy.data(), m.bytes.size(), 1, 0, &m.placed, err,
-                       sizeof err);
+  st = rill_model_init(m.arena.data(), m.arena.size() * 4, m.file_copy.data(), m.bytes.size(), 1, RILL_DENSITY,
+                       &m.placed, err, sizeof err);
   if (st != RILL_OK) {
     *why = std::string("rill_model_init: ") + rill_status_name(st) + ": " + err;
     return false;
@@ -258,6 +259,17 @@ std::uint64_t run_case(const Case& c, rill_model* rm, std::string* why) {
   } else if (c.kind == "field") {
     fixed_points(x.data(), x.size());
     st = rill_field(rm, x.data(), c.n, c.t0, out.data());
+  } else if (c.kind == "logp") {
+    fixed_points(x.data(), x.size());
+    out.resize(static_cast<std::size_t>(c.n));
+    rill_run_options o;
+    rill_run_options_default(&o);
+    o.solver = c.solver;
+    o.steps = c.steps;
+    o.t = c.t0;
+    o.probes = c.probes;
+    o.probe_seed = c.seed;
+    st = rill_log_prob(rm, x.data(), c.n, &o, out.data());
   } else {
     fixed_points(out.data(), out.size());
     st = rill_integrate(rm, out.data(), c.n, c.steps, c.solver, c.t0, c.t1, nullptr);
@@ -288,6 +300,9 @@ std::string case_text(const Case& c) {
     return "sample " + m + " " + kSolvers[c.solver] + " " + std::to_string(c.steps) + " " + std::to_string(c.seed) +
            " " + std::to_string(c.n);
   if (c.kind == "field") return "field " + m + " " + ftext(c.t0) + " " + std::to_string(c.n);
+  if (c.kind == "logp")
+    return "logp " + m + " " + kSolvers[c.solver] + " " + std::to_string(c.steps) + " " + ftext(c.t0) + " " +
+           std::to_string(c.probes) + " " + std::to_string(c.seed) + " " + std::to_string(c.n);
   return "integrate " + m + " " + kSolvers[c.solver] + " " + std::to_string(c.steps) + " " + ftext(c.t0) + " " +
          ftext(c.t1) + " " + std::to_string(c.n);
 }
@@ -309,6 +324,8 @@ const char* const kHeader =
     "# field MODEL T N HASH                      rill_field(model, x, N, T)\n"
     "# integrate MODEL SOLVER STEPS T0 T1 N HASH rill_integrate(model, x, N, STEPS, SOLVER, T0, T1)\n"
     "#   x (field, integrate): x[k] = ((7*k) mod 33 - 16) / 8 for k = 0 .. N*d-1 (exact in float32).\n"
+    "# logp MODEL SOLVER STEPS T PROBES SEED N HASH  rill_log_prob(model, x, N, {SOLVER, STEPS, t = T,\n"
+    "#   probes = PROBES (0: exact divergence), probe_seed = SEED}): N values; x as for field.\n"
     "#   Times are decimals that are exact float32 values.\n"
     "format 1\n";
 
@@ -410,6 +427,18 @@ bool read_golden(const std::string& path, int* problems) {
       if (!parse_u64(f[3], 10, &v)) return bad("bad n");
       c.n = static_cast<int>(v);
       if (!parse_u64(f[4], 16, &c.hash)) return bad("bad hash");
+    } else if (c.kind == "logp") {
+      if (f.size() != 9 || (c.solver = solver_id(f[2])) < 0) return bad("bad logp line");
+      if (!parse_u64(f[3], 10, &v)) return bad("bad steps");
+      c.steps = static_cast<int>(v);
+      if (!parse_float(f[4], &c.t0)) return bad("bad time");
+      if (!parse_u64(f[5], 10, &v) || v > 4096) return bad("bad probes");
+      c.probes = static_cast<int>(v);
+      if (!parse_u64(f[6], 10, &v) || v > 0xffffffffu) return bad("bad seed");
+      c.seed = static_cast<std::uint32_t>(v);
+      if (!parse_u64(f[7], 10, &v)) return bad("bad n");
+      c.n = static_cast<int>(v);
+      if (!parse_u64(f[8], 16, &c.hash)) return bad("bad hash");
     } else if (c.kind == "integrate") {
       if (f.size() != 8 || (c.solver = solver_id(f[2])) < 0) return bad("bad integrate line");
       if (!parse_u64(f[3], 10, &v)) return bad("bad steps");
@@ -444,6 +473,11 @@ void add_cases(int mi, bool shipped) {
     c.t1 = t1;
     g_cases.push_back(c);
   };
+  // log p of the fixed points: exact, and Hutchinson's estimate (pins the probe stream).
+  auto logp = [&](int solver, int steps, float t, int probes, std::uint32_t seed, int n) {
+    push("logp", solver, steps, seed, n, t, 0);
+    g_cases.back().probes = probes;
+  };
   if (shipped) {
     // Width 128 models: a few field evaluations per solver keep QEMU fast.
     const int steps[4] = {16, 8, 8, 4};
@@ -451,6 +485,9 @@ void add_cases(int mi, bool shipped) {
     push("sample", 2, 2, 4294967295u, 4, 0, 0);
     push("field", 0, 0, 0, 4, 0.5f, 0);
     push("integrate", 3, 2, 0, 4, 1.0f, 0.0f);
+    // Few evaluations: the soft-float firmware (M3, rv32imac) runs these under QEMU's time limit.
+    logp(3, 1, 1.0f, 0, 0, 2);
+    logp(1, 1, 1.0f, 1, 9, 2);
     return;
   }
   const std::uint32_t seeds[2] = {0u, 4294967295u};
@@ -461,6 +498,8 @@ void add_cases(int mi, bool shipped) {
   for (float t : {0.0f, 0.375f, 1.0f}) push("field", 0, 0, 0, 7, t, 0);
   push("integrate", 2, 5, 0, 7, 1.0f, 0.0f);   // backwards: data to noise
   push("integrate", 3, 3, 0, 7, 0.25f, 0.75f);
+  logp(3, 4, 1.0f, 0, 0, 5);
+  logp(2, 3, 0.625f, 2, 5, 5);
 }
 
 // Computes every case on both native placements. Returns the number of failures
@@ -712,9 +751,9 @@ int cmd_emit_c(const std::string& out, const std::string& golden) {
        ": do not edit.\n * The golden models, cases and expected hashes for the firmware tests. */\n";
   s += "#include <stdint.h>\n\n";
   s += "typedef struct { const char* name; const unsigned char* bytes; uint32_t len; uint64_t fnv; } golden_model;\n";
-  s += "enum { GOLDEN_SAMPLE = 0, GOLDEN_FIELD = 1, GOLDEN_INTEGRATE = 2 };\n";
+  s += "enum { GOLDEN_SAMPLE = 0, GOLDEN_FIELD = 1, GOLDEN_INTEGRATE = 2, GOLDEN_LOGP = 3 };\n";
   s += "typedef struct { uint8_t kind, model, solver; uint16_t steps; uint32_t seed; int32_t n;\n"
-       "                 uint32_t t0_bits, t1_bits; uint64_t hash; const char* text; } golden_case;\n";
+       "                 uint32_t t0_bits, t1_bits; uint64_t hash; const char* text; int32_t probes; } golden_case;\n";
   s += "typedef struct { uint8_t model; uint32_t len, off; uint8_t patch_n; uint8_t patch[8];\n"
        "                 int32_t status; uint64_t msg_fnv; const char* what; const char* msg; } golden_damage;\n\n";
   for (std::size_t i = 0; i < g_models.size(); ++i) {
@@ -736,12 +775,12 @@ int cmd_emit_c(const std::string& out, const std::string& golden) {
   s += "};\nenum { GOLDEN_MODELS = " + std::to_string(g_models.size()) + " };\n\n";
   s += "static const golden_case golden_cases[] = {\n";
   for (const Case& c : g_cases) {
-    const int kind = c.kind == "sample" ? 0 : c.kind == "field" ? 1 : 2;
+    const int kind = c.kind == "sample" ? 0 : c.kind == "field" ? 1 : c.kind == "logp" ? 3 : 2;
     char buf[160];
     std::snprintf(buf, sizeof buf, "  {%d, %d, %d, %d, %" PRIu32 "u, %d, 0x%08" PRIx32 "u, 0x%08" PRIx32 "u, 0x%sull, ",
                   kind, c.model, c.solver, c.steps, c.seed, c.n, float_bits(c.t0), float_bits(c.t1),
                   hex64(c.hash).c_str());
-    s += buf + c_string(case_text(c)) + "},\n";
+    s += buf + c_string(case_text(c)) + ", " + std::to_string(c.probes) + "},\n";
   }
   s += "};\nenum { GOLDEN_CASES = " + std::to_string(g_cases.size()) + " };\n\n";
   s += "static const golden_damage golden_damages[] = {\n";
@@ -787,6 +826,10 @@ int cmd_emit_json(const std::string& dir, const std::string& golden) {
            ", \"seed\": " + std::to_string(c.seed);
     else if (c.kind == "field")
       e += ", \"t\": " + ftext(c.t0);
+    else if (c.kind == "logp")
+      e += ", \"solver\": \"" + std::string(kSolvers[c.solver]) + "\", \"steps\": " + std::to_string(c.steps) +
+           ", \"t\": " + ftext(c.t0) + ", \"probes\": " + std::to_string(c.probes) + ", \"seed\": " +
+           std::to_string(c.seed);
     else
       e += ", \"solver\": \"" + std::string(kSolvers[c.solver]) + "\", \"steps\": " + std::to_string(c.steps) +
            ", \"t0\": " + ftext(c.t0) + ", \"t1\": " + ftext(c.t1);
@@ -829,10 +872,40 @@ int cmd_sample_hash(const std::string& path, const std::string& solver, const st
   return 0;
 }
 
+// The demo firmware's log-likelihood line (src/mcu/main.cpp): log p of its
+// first sample and of (6, 6), exact divergence, RK4, 16 steps; the hash of the two.
+int cmd_demo_logp_hash(const std::string& path, const std::string& solver, const std::string& steps,
+                       const std::string& seed, const std::string& n) {
+  std::vector<unsigned char> bytes;
+  rill_model* m = nullptr;
+  char err[256] = "";
+  if (!read_file(path, &bytes) || rill_model_open(bytes.data(), bytes.size(), &m, err, sizeof err) != RILL_OK) {
+    std::fprintf(stderr, "golden: cannot open %s %s\n", path.c_str(), err);
+    return 1;
+  }
+  const int d = rill_model_dim(m), count = std::atoi(n.c_str());
+  std::vector<float> x(static_cast<std::size_t>(count) * d);
+  int st = rill_sample(m, count, std::atoi(steps.c_str()), solver_id(solver),
+                       static_cast<std::uint32_t>(std::strtoul(seed.c_str(), nullptr, 10)), x.data(), nullptr);
+  std::vector<float> points(2 * static_cast<std::size_t>(d), 6.0f);
+  for (int j = 0; j < d; ++j) points[j] = x[j];
+  float logp[2] = {0, 0};
+  rill_run_options o;
+  rill_run_options_default(&o);
+  o.solver = RILL_RK4;
+  o.steps = 16;
+  if (st == RILL_OK) st = rill_log_prob(m, points.data(), 2, &o, logp);
+  rill_model_free(m);
+  if (st != RILL_OK) return 1;
+  std::printf("%s\n", hex64(hash_floats(logp, 2)).c_str());
+  return 0;
+}
+
 int usage() {
   std::fprintf(stderr,
                "usage: golden [--shipped DIR] [--models a,b] [--synthetic-only] --check FILE | --write FILE | --emit-c OUT.h FILE |\n"
-               "              --emit-json DIR FILE | --sample-hash MODEL SOLVER STEPS SEED N\n");
+               "              --emit-json DIR FILE | --sample-hash MODEL SOLVER STEPS SEED N |\n"
+               "              --demo-logp-hash MODEL SOLVER STEPS SEED N\n");
   return 2;
 }
 
@@ -868,6 +941,7 @@ int main(int argc, char** argv) {
   if (a.size() == 2 && a[0] == "--write") return cmd_write(a[1], shipped);
   if (a.size() == 3 && a[0] == "--emit-c") return cmd_emit_c(a[1], a[2]);
   if (a.size() == 3 && a[0] == "--emit-json") return cmd_emit_json(a[1], a[2]);
+  if (a.size() == 6 && a[0] == "--demo-logp-hash") return cmd_demo_logp_hash(a[1], a[2], a[3], a[4], a[5]);
   if (a.size() == 6 && a[0] == "--sample-hash") return cmd_sample_hash(a[1], a[2], a[3], a[4], a[5]);
   return usage();
 }

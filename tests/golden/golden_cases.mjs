@@ -11,7 +11,7 @@ export function fnv1a64(array) {
   return h.toString(16).padStart(16, '0');
 }
 
-/** The fixed inputs of field and integrate cases: x[k] = ((7k) mod 33 − 16) / 8. */
+/** The fixed inputs of field, integrate and logp cases: x[k] = ((7k) mod 33 − 16) / 8. */
 export function goldenPoints(count) {
   return Float32Array.from({ length: count }, (_, k) => (((7 * k) % 33) - 16) / 8);
 }
@@ -21,6 +21,8 @@ export function runCase(model, c) {
   const d = model.info.dim;
   if (c.kind === 'sample') return model.sample({ n: c.n, steps: c.steps, solver: c.solver, seed: c.seed }).x;
   if (c.kind === 'field') return model.field(goldenPoints(c.n * d), c.t);
+  if (c.kind === 'logp')
+    return model.logProb(goldenPoints(c.n * d), { steps: c.steps, solver: c.solver, t: c.t, probes: c.probes, probeSeed: c.seed });
   if (c.kind === 'integrate')
     return model.integrate(goldenPoints(c.n * d), { steps: c.steps, solver: c.solver, t0: c.t0, t1: c.t1 }).x;
   throw new Error(`unknown case kind ${c.kind}`);

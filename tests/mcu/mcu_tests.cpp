@@ -1,10 +1,12 @@
 // mcu_tests: rill on a Cortex-M under QEMU (make mcu-test), through rill.h only.
 //
 //  - golden: every case of tests/golden/golden.txt (sampling with every solver,
-//    field evaluation, integration both ways) hashed on this target and compared
-//    with the committed hash, for two placements: chunk 1 with the weights read
-//    in place from flash (what firmware does), and chunk 8 with packed weights
-//    (the SIMD kernel's layout, scalar code here);
+//    field evaluation, integration both ways, log-likelihood exact and by
+//    Hutchinson's estimate) hashed on this target and compared with the
+//    committed hash, for two placements: chunk 1 with the weights read in place
+//    from flash (what firmware does), and chunk 8 with packed weights (the SIMD
+//    kernel's layout, scalar code here); the logp cases in placements planned
+//    with RILL_DENSITY, so the others keep their small arenas;
 //  - loader: damaged copies of a model file give the status and message the
 //    native library gives, never a fault;
 //  - api: misaligned bytes, a too-small arena, bad arguments.
@@ -108,6 +110,17 @@ uint64_t run_case(const golden_case& c, rill_model* m, int* status) {
   } else if (c.kind == GOLDEN_FIELD) {
     fixed_points(xbuf, count);
     *status = rill_field(m, xbuf, c.n, from_bits(c.t0_bits), obuf);
+  } else if (c.kind == GOLDEN_LOGP) {
+    fixed_points(xbuf, count);
+    rill_run_options o;
+    rill_run_options_default(&o);
+    o.solver = c.solver;
+    o.steps = c.steps;
+    o.t = from_bits(c.t0_bits);
+    o.probes = c.probes;
+    o.probe_seed = c.seed;
+    *status = rill_log_prob(m, xbuf, c.n, &o, obuf);
+    return board_fnv1a(obuf, sizeof(float) * static_cast<size_t>(c.n));
   } else {
     fixed_points(obuf, count);
     *status = rill_integrate(m, obuf, c.n, c.steps, c.solver, from_bits(c.t0_bits), from_bits(c.t1_bits), nullptr);
@@ -115,7 +128,10 @@ uint64_t run_case(const golden_case& c, rill_model* m, int* status) {
   return board_fnv1a(obuf, sizeof(float) * count);
 }
 
+// The cases of model mi on one placement: the logp cases alone when flags has
+// RILL_DENSITY, else all the others.
 void golden_model_cases(int mi, int chunk, int flags, const char* placement) {
+  const bool density = (flags & RILL_DENSITY) != 0;
   const golden_model& gm = golden_models[mi];
   char err[200] = "";
   size_t need = 0;
@@ -137,7 +153,7 @@ void golden_model_cases(int mi, int chunk, int flags, const char* placement) {
   int ok = 0, bad = 0;
   for (int i = 0; i < GOLDEN_CASES; ++i) {
     const golden_case& c = golden_cases[i];
-    if (c.model != mi) continue;
+    if (c.model != mi || (c.kind == GOLDEN_LOGP) != density) continue;
     int cst = 0;
     const uint64_t h = run_case(c, m, &cst);
     const uint64_t want = c.hash ^ (i == flip_case ? 1ull : 0ull);
@@ -171,6 +187,8 @@ void golden_tests() {
     check(board_fnv1a(gm.bytes, gm.len) == gm.fnv, "golden", gm.name, "embedded model bytes differ from golden.txt");
     golden_model_cases(mi, 1, 0, "chunk 1, in place");
     golden_model_cases(mi, 8, RILL_PACK, "chunk 8, packed");
+    golden_model_cases(mi, 1, RILL_DENSITY, "logp, chunk 1, in place");
+    golden_model_cases(mi, 8, RILL_PACK | RILL_DENSITY, "logp, chunk 8, packed");
     if (take_fault && mi == 0) {
       board_put("negative control: taking a fault now\n");
       board_flush();

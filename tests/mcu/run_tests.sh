@@ -72,6 +72,7 @@ print("%016x" % h)' "$tmp/class$k.npy")
   class_lines="${class_lines}class $k hash $h"$'\n'
 done
 [ -n "$class_lines" ] || fail "no classes in $MCU_CLASS_MODEL (rill info)"
+logp_hash=$("$B/golden/golden" --demo-logp-hash "$MCU_MODEL" $MCU_DEMO_HASH_ARGS) || fail "native log p hash of $MCU_MODEL"
 for v in $MCU_VARIANTS; do
   for elf in "$B/mcu/$v/mcu_tests.elf" "$B/mcu/$v/demo.elf" "$B/mcu/$v/bare.elf"; do
     if r=$(env $(tools_of "$v") "$here/check_nm.sh" --elf "$elf"); then pass "$v ${r#ok }"; else fail "$v $r"; fi
@@ -98,6 +99,17 @@ for v in $MCU_VARIANTS; do
   else
     fail "$v demo: exit $rc, hash '$got', native '$model_hash'"
     echo "$out" | tail -5
+  fi
+  # The log-likelihood line (an anomaly score): the native library's bits; the micro:bit's
+  # 16 KiB leave no room for RILL_DENSITY's scratch, and it says so.
+  line=$(echo "$out" | grep '^logp ')
+  got=$(echo "$line" | sed -n 's/.*, hash //p')
+  if [ -n "$got" ] && [ "$got" = "$logp_hash" ]; then
+    pass "$v demo: ${line% hash*} = native"
+  elif [ "$v" = m0plus ] && echo "$line" | grep -q '^logp skipped'; then
+    pass "$v demo: $line"
+  else
+    fail "$v demo: log-likelihood line '$line', native hash '$logp_hash'"
   fi
 
   got_classes=$(echo "$out" | grep '^class ')$'\n'

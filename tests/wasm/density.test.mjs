@@ -114,3 +114,38 @@ test('formula models sample and integrate: linear:0,1,-1,0 turns (1, 0) by exp(t
     model.free();
   }
 });
+
+test('logProb({probes, probeSeed}): Hutchinson\'s estimate, the same bits for the same seed, εᵀAε for a linear field', () => {
+  // linear:A with trace 0.5: one Rademacher probe gives εᵀAε = trace A ± (A01 + A10), so
+  // log p_t − exact = t·(∓(A01 + A10)) per point: here A01 + A10 = 0 makes every estimate exact.
+  const model = rill.loadModel('linear:0.3,-1,1,0.2');
+  try {
+    const x = Float32Array.from([0.5, -1, 2, 0.25, -1, -1]);
+    const exact = model.logProb(x, { steps: 32, solver: 'rk4' });
+    const est = model.logProb(x, { steps: 32, solver: 'rk4', probes: 3, probeSeed: 7 });
+    for (let i = 0; i < 3; i++) assert.ok(Math.abs(est[i] - exact[i]) < 1e-5, `${est[i]} vs ${exact[i]}`);
+    assert.deepEqual(model.logProb(x, { probes: 0 }), model.logProb(x));
+    assert.throws(() => model.logProb(x, { probes: -1 }), /probes must be an integer in 0\.\.4096/);
+    assert.throws(() => model.logProb(x, { probes: 4097 }), /probes/);
+    assert.throws(() => model.logProb(x, { probes: 1, probeSeed: -1 }), /probeSeed/);
+  } finally {
+    model.free();
+  }
+  const skew = rill.loadModel('linear:0.3,-1,0.5,0.2');
+  try {
+    const x = Float32Array.from([0.5, -1, 2, 0.25]);
+    const a = skew.logProb(x, { probes: 1, probeSeed: 3 }), b = skew.logProb(x, { probes: 1, probeSeed: 3 });
+    assert.deepEqual(a, b);
+    const exact = skew.logProb(x);
+    // One probe: εᵀAε = trace A ± (A01 + A10) = 0.5 ± (−0.5), so each estimate is off by exactly ±0.5·t.
+    for (let i = 0; i < 2; i++) assert.ok(Math.abs(Math.abs(a[i] - exact[i]) - 0.5) < 1e-4, `${a[i]} vs ${exact[i]}`);
+  } finally {
+    skew.free();
+  }
+  const mixture = rill.loadModel('exact:8gaussians');
+  try {
+    assert.throws(() => mixture.logProb([0, 0], { probes: 1 }), (e) => e.status === 'unsupported' && /only its exact divergence/.test(e.message));
+  } finally {
+    mixture.free();
+  }
+});

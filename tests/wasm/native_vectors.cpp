@@ -326,7 +326,8 @@ int layout(int argc, char** argv) {
          FIELD(rill_run_options, steps) + ", " + FIELD(rill_run_options, t0) + ", " + FIELD(rill_run_options, t1) +
          ", " + FIELD(rill_run_options, t) + ", " + FIELD(rill_run_options, class_index) + ", " +
          FIELD(rill_run_options, condition) + ", " + FIELD(rill_run_options, condition_rows) + ", " +
-         FIELD(rill_run_options, guidance) + "},\n \"models\": {";
+         FIELD(rill_run_options, guidance) + ", " + FIELD(rill_run_options, probes) + ", " +
+         FIELD(rill_run_options, probe_seed) + "},\n \"models\": {";
   for (int i = 2; i < argc; ++i) {
     std::vector<unsigned char> bytes;
     rill_model* m = nullptr;
