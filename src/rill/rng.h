@@ -20,6 +20,7 @@ enum class Purpose : std::uint32_t {
   dataset_draw = 6,    // points drawn from a dataset for display or export
   user = 7,            // anything else (tests, examples)
   cfg_dropout = 8,     // which training rows lose their condition (classifier-free guidance)
+  reflow_pairs = 9,    // the conditions of a reflow's pairs (which class, which have none)
 };
 
 class Rng {
