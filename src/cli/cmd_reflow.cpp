@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/array_io.h"
 #include "cli/commands.h"
 #include "cli/fail.h"
 #include "cli/model.h"
@@ -49,7 +50,16 @@ PairConditions pair_conditions(const Args& args, const LoadedModel& teacher, std
     if (!args.has("--cond"))
       args.fail("the teacher %s has a vector:%d condition: give its pairs' conditions with --cond FILE",
                 teacher.path.c_str(), spec.count);
-    file = parse_condition(args, teacher);  // checks the width
+    const std::string path = args.text("--cond");
+    const Points p = read_points(path, "--cond");
+    if (p.d != spec.count)
+      runtime_error("--cond %s has %d values per row; the teacher's condition is vector:%d", path.c_str(), p.d,
+                    spec.count);
+    file.rows.resize(static_cast<std::size_t>(p.n) * spec.features());
+    for (long i = 0; i < p.n; ++i)
+      spec.encode_vector(p.values.data() + static_cast<std::size_t>(i) * p.d,
+                         file.rows.data() + static_cast<std::size_t>(i) * spec.features());
+    file.n_rows = p.n;
     if (file.n_rows > 1) {
       if (args.has("--pairs") && *pairs != file.n_rows)
         args.fail("--pairs %ld and --cond (%ld rows) disagree; an (n, M) --cond sets the pairs", *pairs, file.n_rows);
