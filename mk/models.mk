@@ -21,8 +21,14 @@ MODELS_RECIPE := --steps 40000 --batch 256 --lr 3e-3 --schedule cosine --warmup 
 # The one-step models: reflow of the shipped teacher on its own pairs (x0, rk4/64 flow of x0), the student
 # starting from the teacher's weights (the evidence: README "One evaluation per sample").
 ONESTEP ?= moons 8gaussians checkerboard spirals circles
-ONESTEP_RECIPE := --pairs 20000 --teacher-solver rk4 --teacher-steps 64 --init teacher --steps 10000 --batch 256 \
-  --lr 1e-3 --schedule cosine --lr-floor 0.01 --ema 0.999 --seed 0
+ONESTEP_RECIPE := --teacher-solver rk4 --teacher-steps 64 --init teacher --batch 256 --schedule cosine \
+  --lr-floor 0.01 --ema 0.999 --seed 0
+# Pairs, steps, rate: 20,000 / 10,000 / 1e-3 by default; 8gaussians and spirals take more pairs and steps, a
+# higher rate and a quarter of each batch at t = 0 (distillation). MODELS-style: ONESTEP_FLAGS_<dataset>.
+ONESTEP_SHORT := --pairs 20000 --steps 10000 --lr 1e-3
+ONESTEP_LONG := --pairs 50000 --steps 20000 --lr 3e-3 --t0-share 0.25
+ONESTEP_FLAGS_8gaussians := $(ONESTEP_LONG)
+ONESTEP_FLAGS_spirals := $(ONESTEP_LONG)
 OT_STUDY_DATASETS ?= moons 8gaussians
 OT_SAME_TIME ?= 1
 COMMA_MODELS := ,
@@ -37,7 +43,8 @@ define MODELS_TRAIN
 endef
 
 define ONESTEP_TRAIN
-	$(B)/rill reflow --model web/models/$(1).safetensors --out $(B)/models/$(1)-1step.safetensors $(ONESTEP_RECIPE)
+	$(B)/rill reflow --model web/models/$(1).safetensors --out $(B)/models/$(1)-1step.safetensors $(ONESTEP_RECIPE) \
+	  $(or $(ONESTEP_FLAGS_$(1)),$(ONESTEP_SHORT))
 	@if [ -f web/models/$(1)-1step.safetensors ] && python3 tools/models/same_model.py \
 	  web/models/$(1)-1step.safetensors $(B)/models/$(1)-1step.safetensors 2>/dev/null; then \
 	  echo "web/models/$(1)-1step.safetensors: same weights, kept"; \

@@ -67,6 +67,11 @@ async function setupModels() {
     addOption(group, value, shipped.has(name) ? name : `${name} (not built)`, !shipped.has(name));
     state.entries.set(value, { value, label: name, url: `models/${name}.safetensors`, dataset: name, fileName: name });
   }
+  for (const name of [...shipped].filter((n) => n.endsWith('-1step'))) {  // rill reflow's one-step models
+    const value = `shipped:${name}`, dataset = name.slice(0, -'-1step'.length);
+    addOption(group, value, `${dataset}, one step`);
+    state.entries.set(value, { value, label: name, url: `models/${name}.safetensors`, dataset, fileName: name });
+  }
   select.append(group);
   const yours = document.createElement('optgroup');
   yours.label = 'Yours';
@@ -107,6 +112,8 @@ async function selectEntry(value, opened = null) {
     state.model?.free();
     state.model = model;
     state.entry = entry;
+    const meta = model.info.metadata ?? {};  // the solver and steps a model is meant for (formats.md: used by the page)
+    if (meta.sample_solver && meta.sample_steps) [$('solver').value, $('steps').value] = [meta.sample_solver, meta.sample_steps];
     state.fieldCache = { key: '' };
     state.result = null;
     sampler.cancel();  // samples of the previous model must not arrive late

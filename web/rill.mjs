@@ -40,7 +40,8 @@ export const ACTIVATIONS = ['silu', 'relu', 'tanh', 'gelu', 'gelu_tanh'];
 const SCHEDULES = ['constant', 'cosine'];
 const COUPLINGS = ['independent', 'ot'];
 const METADATA_KEYS = ['rill.format', 'dim', 'activation', 'time_embedding', 'path', 'sigma_min', 'dataset',
-  'steps', 'batch', 'lr', 'seed', 'coupling', 'ema', 'final_loss', 'train_seconds'];
+  'steps', 'batch', 'lr', 'seed', 'coupling', 'ema', 'final_loss', 'train_seconds', 'made_by', 'sample_solver',
+  'sample_steps', 'teacher'];
 
 const INT_MAX = 0x7fffffff;
 const MAX_BYTES = 2 ** 31 - 2 ** 24;  // wasm32 here: 2 GiB of memory at most, less what the module holds
