@@ -67,12 +67,15 @@ async function setupModels() {
     addOption(group, value, shipped.has(name) ? name : `${name} (not built)`, !shipped.has(name));
     state.entries.set(value, { value, label: name, url: `models/${name}.safetensors`, dataset: name, fileName: name });
   }
-  for (const name of [...shipped].filter((n) => n.endsWith('-1step'))) {  // rill reflow's one-step models
-    const value = `shipped:${name}`, dataset = name.slice(0, -'-1step'.length);
-    addOption(group, value, `${dataset}, one step`);
+  select.append(group);
+  const oneStep = document.createElement('optgroup');  // rill reflow's one-step models (sample_steps 1)
+  oneStep.label = 'One step (reflow)';
+  for (const name of [...shipped].filter((n) => n.endsWith('-1step'))) {
+    const value = `onestep:${name}`, dataset = name.slice(0, -'-1step'.length);
+    addOption(oneStep, value, name);
     state.entries.set(value, { value, label: name, url: `models/${name}.safetensors`, dataset, fileName: name });
   }
-  select.append(group);
+  if (oneStep.children.length > 0) select.append(oneStep);
   const yours = document.createElement('optgroup');
   yours.label = 'Yours';
   yours.id = 'user-models';
