@@ -231,3 +231,29 @@ mcu-size: $(foreach v,$(MCU_VARIANTS),$(addprefix $(B)/mcu/$(v)/,demo.elf demo_b
           $(foreach r,$(MCU_SIZE_RUNS),$(B)/mcu/footprint-$(r).txt)
 	@python3 src/mcu/footprint.py $(B) $(MCU_VARIANTS) -- $(foreach r,$(MCU_SIZE_RUNS),$(B)/mcu/footprint-$(r).txt)
 
+
+# One evaluation per sample (issue 14): the one-step moons model (web/models/moons-1step, rill reflow)
+# against its 20-evaluation teacher on the M4F under QEMU: instructions per sample, and each run's
+# hash against the native library's (src/mcu/onestep.cpp).
+MCU_ONESTEP_MODEL := web/models/moons-1step.safetensors
+.PHONY: mcu-onestep
+$(B)/mcu/gen-onestep/onestep_model.h: $(MCU_ONESTEP_MODEL) src/cli/cmd_export_c.cpp | $(B)/rill
+	@mkdir -p $(dir $@)
+	$(B)/rill export-c --model $< --out $@ --name onestep_model
+$(B)/mcu/gen-onestep/teacher_model.h: $(MCU_MODEL) src/cli/cmd_export_c.cpp | $(B)/rill
+	@mkdir -p $(dir $@)
+	$(B)/rill export-c --model $< --out $@ --name teacher_model
+$(B)/mcu/m4f/obj/src/mcu/onestep.o: src/mcu/onestep.cpp $(B)/mcu/gen-onestep/onestep_model.h \
+  $(B)/mcu/gen-onestep/teacher_model.h
+	@mkdir -p $(dir $@)
+	$(MCU_COMPILE_m4f)
+$(B)/mcu/m4f/obj/src/mcu/onestep.o: MCU_OBJ_FLAGS := -I$(B)/mcu/gen-onestep
+$(B)/mcu/m4f/onestep.elf: $(B)/mcu/m4f/obj/src/mcu/onestep.o $(B)/mcu/m4f/librill.a
+mcu-onestep: $(B)/mcu/m4f/onestep.elf $(B)/golden/golden
+	@$(call qemu_run,m4f) -icount shift=0 -M $(MCU_BOARD_m4f) -kernel $< > $(B)/mcu/onestep.txt 2>&1 || \
+	  { cat $(B)/mcu/onestep.txt; exit 1; }
+	@cat $(B)/mcu/onestep.txt
+	@ok=1; for run in "$(MCU_ONESTEP_MODEL) euler 1" "$(MCU_MODEL) euler 20" "$(MCU_MODEL) heun 10"; do \
+	  set -- $$run; want=$$($(B)/golden/golden --sample-hash $$1 $$2 $$3 42 8); \
+	  if grep -q "steps $$3 hash $$want " $(B)/mcu/onestep.txt; then echo "ok: $$1 $$2 $$3: the native bits ($$want)"; \
+	  else echo "FAIL: $$1 $$2 $$3: the native library gives $$want"; ok=0; fi; done; [ $$ok = 1 ]

@@ -7,6 +7,10 @@
 #                       bytes, so the golden vectors that pin them stay valid. MODELS=moons retrains one.
 #   make models-eval    the README table: training time and MMD² (4000 samples) per solver at 1, 2, 4,
 #                       8, 32 steps, and RK4/32 against the bars of issue 3; Markdown on stdout
+#   make models-1step   the one-step models web/models/NAME-1step.safetensors (issue 14): `rill reflow` of
+#                       each shipped teacher (run by `make models` after the teachers); ONESTEP=moons one
+#   make models-1step-eval  the trade-off table: one-step models at 1, 2, 4 Euler steps against their
+#                       teachers at 1-32 steps, MMD² and W2 (tools/models/onestep_table.py); Markdown on stdout
 #   make models-ot      the OT-coupling study: independent vs OT coupling, Euler at 1, 2, 4, 8, 20
 #                       steps (models in $(B)/ot-study/); Markdown on stdout
 MODELS ?= moons 8gaussians checkerboard spirals circles gaussian swissroll
@@ -14,6 +18,17 @@ MODELS ?= moons 8gaussians checkerboard spirals circles gaussian swissroll
 MODELS_RECIPE := --steps 40000 --batch 256 --lr 3e-3 --schedule cosine --warmup 1000 --lr-floor 0.01 \
   --ema 0.999 --time sin:4 --width 96 --depth 4 --activation silu --coupling independent --seed 0
 # Per-dataset additions (none at present): MODELS_FLAGS_<dataset> := ...
+# The one-step models: reflow of the shipped teacher on its own pairs (x0, rk4/64 flow of x0), the student
+# starting from the teacher's weights (the evidence: README "One evaluation per sample").
+ONESTEP ?= moons 8gaussians checkerboard spirals circles
+ONESTEP_RECIPE := --teacher-solver rk4 --teacher-steps 64 --init teacher --batch 256 --schedule cosine \
+  --lr-floor 0.01 --ema 0.999 --seed 0
+# Pairs, steps, rate: 20,000 / 10,000 / 1e-3 by default; 8gaussians and spirals take more pairs and steps, a
+# higher rate and a quarter of each batch at t = 0 (distillation). MODELS-style: ONESTEP_FLAGS_<dataset>.
+ONESTEP_SHORT := --pairs 20000 --steps 10000 --lr 1e-3
+ONESTEP_LONG := --pairs 50000 --steps 20000 --lr 3e-3 --t0-share 0.25
+ONESTEP_FLAGS_8gaussians := $(ONESTEP_LONG)
+ONESTEP_FLAGS_spirals := $(ONESTEP_LONG)
 OT_STUDY_DATASETS ?= moons 8gaussians
 OT_SAME_TIME ?= 1
 COMMA_MODELS := ,
@@ -27,10 +42,29 @@ define MODELS_TRAIN
 
 endef
 
-.PHONY: models models-eval models-ot
+define ONESTEP_TRAIN
+	$(B)/rill reflow --model web/models/$(1).safetensors --out $(B)/models/$(1)-1step.safetensors $(ONESTEP_RECIPE) \
+	  $(or $(ONESTEP_FLAGS_$(1)),$(ONESTEP_SHORT))
+	@if [ -f web/models/$(1)-1step.safetensors ] && python3 tools/models/same_model.py \
+	  web/models/$(1)-1step.safetensors $(B)/models/$(1)-1step.safetensors 2>/dev/null; then \
+	  echo "web/models/$(1)-1step.safetensors: same weights, kept"; \
+	else cp $(B)/models/$(1)-1step.safetensors web/models/.$(1)-1step.tmp && \
+	  mv web/models/.$(1)-1step.tmp web/models/$(1)-1step.safetensors && echo "web/models/$(1)-1step.safetensors: written"; fi
+
+endef
+
+.PHONY: models models-eval models-ot models-1step models-1step-eval
 models: $(B)/rill
 	@mkdir -p $(B)/models web/models
 	$(foreach m,$(MODELS),$(call MODELS_TRAIN,$(m)))
+	$(MAKE) models-1step
+
+models-1step: $(B)/rill
+	@mkdir -p $(B)/models web/models
+	$(foreach m,$(ONESTEP),$(call ONESTEP_TRAIN,$(m)))
+
+models-1step-eval: $(B)/rill
+	@python3 tools/models/onestep_table.py $(B)/rill web/models --datasets $(subst $() ,$(COMMA_MODELS),$(strip $(ONESTEP)))
 
 models-eval: $(B)/rill
 	@python3 tools/models/eval_table.py $(B)/rill web/models --datasets $(subst $() ,$(COMMA_MODELS),$(strip $(MODELS)))

@@ -80,7 +80,7 @@ async function setupModels() {
   select.append(group);
   // Models with a condition or a source: those this build has (and any other file in models/).
   const extra = CONDITIONED_MODELS.filter((name) => shipped.has(name))
-    .concat([...shipped].filter((name) => !LISTED_DATASETS.includes(name) && !CONDITIONED_MODELS.includes(name)).sort());
+    .concat([...shipped].filter((name) => !LISTED_DATASETS.includes(name) && !CONDITIONED_MODELS.includes(name) && !name.endsWith('-1step')).sort());
   if (extra.length) {
     const cond = document.createElement('optgroup');
     cond.label = 'Conditions and sources';
@@ -92,6 +92,14 @@ async function setupModels() {
     }
     select.append(cond);
   }
+  const oneStep = document.createElement('optgroup');  // rill reflow's one-step models (sample_steps 1)
+  oneStep.label = 'One step (reflow)';
+  for (const name of [...shipped].filter((n) => n.endsWith('-1step'))) {
+    const value = `onestep:${name}`, dataset = name.slice(0, -'-1step'.length);
+    addOption(oneStep, value, name);
+    state.entries.set(value, { value, label: name, url: `models/${name}.safetensors`, dataset, fileName: name });
+  }
+  if (oneStep.children.length > 0) select.append(oneStep);
   const yours = document.createElement('optgroup');
   yours.label = 'Yours';
   yours.id = 'user-models';
@@ -131,6 +139,8 @@ async function selectEntry(value, opened = null) {
     state.model?.free();
     state.model = model;
     state.entry = entry;
+    const meta = model.info.metadata ?? {};  // the solver and steps a model is meant for (formats.md: used by the page)
+    if (meta.sample_solver && meta.sample_steps) [$('solver').value, $('steps').value] = [meta.sample_solver, meta.sample_steps];
     state.fieldCache = { key: '' };
     state.result = null;
     sampler.cancel();  // samples of the previous model must not arrive late

@@ -54,7 +54,7 @@ export type RillStatus = 'ok' | 'invalid_argument' | 'out_of_memory' | 'io_error
 /** The `__metadata__` keys of a model file that {@link ModelInfo.metadata} reads (see the format spec). */
 export type MetadataKey = 'rill.format' | 'dim' | 'activation' | 'time_embedding' | 'path' | 'sigma_min'
   | 'dataset' | 'steps' | 'batch' | 'lr' | 'seed' | 'coupling' | 'ema' | 'final_loss' | 'train_seconds' | 'condition'
-  | 'class_names' | 'source' | 'cfg_dropout';
+  | 'class_names' | 'source' | 'cfg_dropout' | 'made_by' | 'sample_solver' | 'sample_steps' | 'teacher';
 /** A model file's metadata: each key the file has, with its string value as written. */
 export type ModelMetadata = { readonly [K in MetadataKey]?: string };
 

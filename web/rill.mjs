@@ -54,7 +54,7 @@ export const CONDITIONS = ['none', 'class', 'vector'];  // rill.h's RILL_CONDITI
 export const DATASET_CLASSES = [0, 8, 2, 8, 2, 2, 0];
 const METADATA_KEYS = ['rill.format', 'dim', 'activation', 'time_embedding', 'path', 'sigma_min', 'dataset',
   'steps', 'batch', 'lr', 'seed', 'coupling', 'ema', 'final_loss', 'train_seconds', 'condition', 'class_names',
-  'source', 'cfg_dropout'];
+  'source', 'cfg_dropout', 'made_by', 'sample_solver', 'sample_steps', 'teacher'];
 
 const INT_MAX = 0x7fffffff;
 const MAX_BYTES = 2 ** 31 - 2 ** 24;  // wasm32 here: 2 GiB of memory at most, less what the module holds

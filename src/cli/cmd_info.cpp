@@ -87,6 +87,13 @@ int run_info(const Args& args) {
   }
   std::printf("source         %s%s\n", source_name(*model),
               m.source < 0 ? " (N(0, I) at t = 0)" : " (x0 drawn from the dataset; no log-likelihood)");
+  char solver[32], steps[32], made_by[64];
+  if (rill::model_metadata(m, "sample_solver", solver, sizeof solver) &&
+      rill::model_metadata(m, "sample_steps", steps, sizeof steps)) {
+    const bool by = rill::model_metadata(m, "made_by", made_by, sizeof made_by);
+    std::printf("sampling       %s, %s step%s%s%s%s\n", solver, steps, std::string(steps) == "1" ? "" : "s",
+                by ? " (made by " : "", by ? made_by : "", by ? ")" : "");
+  }
   std::printf("parameters     %zu\n", s.param_count());
   std::printf("FLOPs          %.0f per field evaluation of one point\n", s.flops());
   if (!m.has_rill_metadata) std::printf("               (no rill metadata: architecture inferred from the tensor shapes)\n");
@@ -106,7 +113,9 @@ const Command& info_command() {
       "info --model MODEL",
       "Validates the model file and prints its layer sizes, activation, time embedding,\n"
       "condition (none, class:C with its class names, vector:M), source (gaussian or a dataset),\n"
-      "parameter count, FLOPs per field evaluation of one point, and every metadata entry.\n"
+      "the solver and steps it is meant to be sampled with (sample_solver, sample_steps: e.g. a\n"
+      "one-step model of rill reflow), parameter count, FLOPs per field evaluation of one point,\n"
+      "and every metadata entry.\n"
       "For a formula model (exact:8gaussians, linear:a,b,...) prints what the field is, its\n"
       "dimension and, for linear:, the matrix A and its trace (the divergence).\n",
       {

@@ -9,12 +9,10 @@
 #include "cli/array_io.h"
 #include "cli/commands.h"
 #include "cli/fail.h"
-#include "cli/progress.h"
+#include "cli/training.h"
 #include "rill/datasets.h"
 #include "rill/decimal.h"
-#include "rill/thread_pool.h"
 #include "rill/train.h"
-#include "rill/train_facts.h"
 
 namespace cli {
 
@@ -26,11 +24,6 @@ rill::TimeEmbedding parse_time(const Args& args) {
   if (rill::parse_time_embedding(v.data(), v.size(), &te)) return te;
   args.fail("--time must be raw or sin:K with K from 1 to %d, got '%s'", rill::TimeEmbedding::kMaxK, v.c_str());
 }
-
-struct Aligned {
-  void* p = nullptr;
-  ~Aligned() { std::free(p); }
-};
 
 // The condition of the model and its training data (formats.md "Arrays in and
 // out"): a built-in dataset's labels or vector, or --labels / --cond files
@@ -105,18 +98,9 @@ int run_train(const Args& args) {
   // Everything the command line says, checked before any work.
   const std::string data_arg = args.text("--data");
   const std::string out = args.text("--out");
-  rill::TrainConfig cfg;
-  cfg.steps = static_cast<int>(args.integer("--steps", 1, 1000000000));
-  cfg.batch = static_cast<int>(args.integer("--batch", 1, rill::TrainConfig::kMaxBatch));
-  cfg.lr = static_cast<float>(args.real("--lr", 0.0, 10.0, true));
-  rill::parse_schedule(args.choice("--schedule", {"constant", "cosine"}).c_str(), &cfg.schedule);
-  cfg.warmup = static_cast<int>(args.integer("--warmup", 0, 1000000000));
-  cfg.lr_floor = static_cast<float>(args.real("--lr-floor", 0.0, 1.0));
-  cfg.clip = static_cast<float>(args.real("--clip", 0.0, 1e30));
-  cfg.ema = static_cast<float>(args.real("--ema", 0.0, 0.9999999));
+  rill::TrainConfig cfg = parse_train_config(args);
   rill::parse_coupling(args.choice("--coupling", {"independent", "ot"}).c_str(), &cfg.coupling);
   cfg.sigma_min = static_cast<float>(args.real("--sigma-min", 0.0, 0.999999));
-  cfg.seed = args.seed("--seed");
   const int threads = parse_threads(args);
   if (cfg.coupling == rill::Coupling::ot && cfg.batch > rill::TrainConfig::kMaxOtBatch)
     args.fail("--coupling ot supports --batch up to %d, got %d", rill::TrainConfig::kMaxOtBatch, cfg.batch);
@@ -162,47 +146,7 @@ int run_train(const Args& args) {
   check_output_path(out);
 
   const rill::MlpSpec spec = rill::MlpSpec::make(dim, width, depth, act, time, cond.spec);
-  rill::Message msg;
-  rill::Status st = spec.validate(&msg);
-  if (st != rill::Status::ok) runtime_error("cannot build the model: %s", core_reason(st, msg).c_str());
-  // The core's checks of the configuration and data, before memory is sized for them.
-  st = rill::Trainer::check(spec, cfg, source, &msg);
-  if (st != rill::Status::ok) runtime_error("cannot start training: %s", core_reason(st, msg).c_str());
-  const std::size_t bytes = (rill::Trainer::memory_bytes(spec, cfg) + 63) / 64 * 64;  // aligned_alloc: a multiple of 64
-  Aligned mem;
-  mem.p = std::aligned_alloc(64, bytes);
-  if (mem.p == nullptr) runtime_error("training needs %.1f MB of memory, which is not available", static_cast<double>(bytes) / 1e6);
-  rill::Arena arena(mem.p, bytes);
-  rill::Trainer trainer;
-  st = trainer.init(spec, cfg, source, arena, &msg);
-  if (st != rill::Status::ok) runtime_error("cannot start training: %s", core_reason(st, msg).c_str());
-  // Threads split every step's work; the weights come out bit for bit as on one thread.
-  std::unique_ptr<rill::ThreadPool> pool;
-  if (threads > 1) {
-    pool.reset(new rill::ThreadPool(threads));
-    trainer.set_executor(pool.get());
-  }
-
-  Progress progress("rill train", cfg.steps);
-  for (int s = 1; s <= cfg.steps; ++s) {
-    float loss = 0;
-    st = trainer.step(&loss);
-    if (st != rill::Status::ok) {
-      progress.finish();
-      if (st == rill::Status::non_finite)
-        runtime_error("training diverged at step %d (the loss is NaN or Inf); try a smaller --lr or --clip", s);
-      runtime_error("training failed at step %d: %s", s, rill::status_message(st));
-    }
-    progress.update(s, loss);
-  }
-  progress.finish();
-  const double seconds = progress.seconds();
-  rill::TrainingFacts facts;
-  rill::training_facts(trainer, data_arg.c_str(), seconds, &facts);
-  // Through an OutputFile, so that Ctrl-C while the file is written removes the temporary file.
-  write_model(out, trainer.model(), cfg.sigma_min, facts.kv, facts.count);
-  std::fprintf(stderr, "rill train: wrote %s (%zu parameters), final loss %s, %s\n", out.c_str(),
-               spec.param_count(), facts.final_loss, format_duration(seconds).c_str());
+  train_and_write(spec, cfg, source, threads, out, data_arg.c_str(), {}, nullptr, "rill train");
   return 0;
 }
 

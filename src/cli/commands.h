@@ -22,6 +22,7 @@ const Command& export_c_command();
 const Command& bench_command();
 const Command& integrate_command();
 const Command& logp_command();
+const Command& reflow_command();
 
 // Every command, in the order `rill --help` lists them.
 const std::vector<const Command*>& all_commands();

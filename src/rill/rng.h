@@ -20,7 +20,7 @@ enum class Purpose : std::uint32_t {
   dataset_draw = 6,    // points drawn from a dataset for display or export
   user = 7,            // anything else (tests, examples)
   cfg_dropout = 8,     // which training rows lose their condition (classifier-free guidance)
-  // 9 is left for reflow pairs (formats.md's list of streams)
+  reflow_pairs = 9,    // the conditions of a reflow's pairs (which class, which have none)
   hutchinson_probes = 10,  // Rademacher probes of Hutchinson's divergence estimate (density.h)
 };
 

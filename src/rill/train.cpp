@@ -71,7 +71,8 @@ std::size_t Trainer::memory_bytes(const MlpSpec& spec, const TrainConfig& cfg) {
   const int cf = spec.condition.features();
   if (cf > 0) {  // labels or values, and the encoded rows
     const std::size_t b = static_cast<std::size_t>(cfg.batch);
-    total += Arena::padded(b * sizeof(std::int32_t)) + scratch_floats(b * static_cast<std::size_t>(cf)) * 2;
+    total += Arena::padded(b * sizeof(std::int32_t)) + scratch_floats(b * static_cast<std::size_t>(cf)) * 2 +
+             Arena::padded(b);  // and the rows of pairs without a condition
   }
   total += scratch_floats(static_cast<std::size_t>(train_chunk(cfg.batch)) * static_cast<std::size_t>(spec.dim));
   total += tape_bytes(spec, train_chunk(cfg.batch));
@@ -90,98 +91,20 @@ std::size_t Trainer::memory_bytes(const MlpSpec& spec, const TrainConfig& cfg) {
   return total;
 }
 
-// The condition, its data and the source (formats.md: conditions, sources).
-Status Trainer::check_condition(const MlpSpec& spec, const TrainConfig& cfg, const DataSource& data, Message* msg) {
-  if (!(cfg.cfg_dropout >= 0.0f && cfg.cfg_dropout < 1.0f))
-    return fail(msg, Status::invalid_argument, "cfg_dropout must be in [0, 1)");
-  if (cfg.source != -1) {
-    if (cfg.source < 0 || cfg.source >= kDatasetCount)
-      return fail(msg, Status::invalid_argument, "unknown source dataset %d", cfg.source);
-    if (spec.dim != kDatasetDim)
-      return fail(msg, Status::bad_shape, "source %s is %d-dimensional, the model is %d-dimensional",
-                  dataset_name(static_cast<Dataset>(cfg.source)), kDatasetDim, spec.dim);
-  }
-  const ConditionSpec& c = spec.condition;
-  if (c.kind == ConditionSpec::Kind::none) return Status::ok;
-  if (data.is_builtin) {
-    const int have = c.kind == ConditionSpec::Kind::cls ? dataset_classes(data.dataset)
-                                                        : dataset_condition_dim(data.dataset);
-    if (have == 0)
-      return fail(msg, Status::invalid_argument, "dataset %s has no %s", dataset_name(data.dataset),
-                  c.kind == ConditionSpec::Kind::cls ? "labels" : "vector condition");
-    if (have != c.count)
-      return fail(msg, Status::invalid_argument, "dataset %s has %d %s; the model's condition has %d",
-                  dataset_name(data.dataset), have, c.kind == ConditionSpec::Kind::cls ? "classes" : "values",
-                  c.count);
-    return Status::ok;
-  }
-  if (c.kind == ConditionSpec::Kind::cls) {
-    if (data.labels == nullptr) return fail(msg, Status::invalid_argument, "a class condition needs labels");
-    for (long i = 0; i < data.count; ++i)
-      if (data.labels[i] < 0 || data.labels[i] >= c.count)
-        return fail(msg, Status::invalid_argument, "label %ld is %d; the model has classes 0..%d", i,
-                    static_cast<int>(data.labels[i]), c.count - 1);
-    return Status::ok;
-  }
-  if (data.cond == nullptr) return fail(msg, Status::invalid_argument, "a vector condition needs condition values");
-  for (long q = 0; q < data.count * c.count; ++q)
-    if (!finite(data.cond[q]))
-      return fail(msg, Status::non_finite, "condition of point %ld has a NaN or Inf value", q / c.count);
-  return Status::ok;
-}
-
-Status Trainer::check(const MlpSpec& spec, const TrainConfig& cfg, const DataSource& data, Message* msg) {
-  const Status st = spec.validate(msg);
-  if (st != Status::ok) return st;
-  if (cfg.batch < 1 || cfg.batch > TrainConfig::kMaxBatch)
-    return fail(msg, Status::invalid_argument, "batch %d is outside 1..%d", cfg.batch, TrainConfig::kMaxBatch);
-  if (cfg.schedule != Schedule::constant && cfg.schedule != Schedule::cosine)
-    return fail(msg, Status::invalid_argument, "unknown schedule %d", static_cast<int>(cfg.schedule));
-  if (cfg.coupling != Coupling::independent && cfg.coupling != Coupling::ot)
-    return fail(msg, Status::invalid_argument, "unknown coupling %d", static_cast<int>(cfg.coupling));
-  if (cfg.coupling == Coupling::ot && cfg.batch > TrainConfig::kMaxOtBatch)
-    return fail(msg, Status::invalid_argument, "OT coupling supports batches up to %d", TrainConfig::kMaxOtBatch);
-  if (!(cfg.lr > 0.0f) || !finite(cfg.lr)) return fail(msg, Status::invalid_argument, "learning rate must be > 0");
-  if (cfg.steps < 1) return fail(msg, Status::invalid_argument, "steps must be >= 1");
-  if (cfg.warmup < 0) return fail(msg, Status::invalid_argument, "warm-up must be >= 0");
-  if (!(cfg.ema >= 0.0f && cfg.ema < 1.0f)) return fail(msg, Status::invalid_argument, "EMA decay must be in [0, 1)");
-  if (!(cfg.lr_floor >= 0.0f && cfg.lr_floor <= 1.0f))
-    return fail(msg, Status::invalid_argument, "lr_floor must be in [0, 1]");
-  if (!(cfg.clip >= 0.0f) || !finite(cfg.clip)) return fail(msg, Status::invalid_argument, "clip must be >= 0");
-  if (!(cfg.sigma_min >= 0.0f && cfg.sigma_min < 1.0f))
-    return fail(msg, Status::invalid_argument, "sigma_min must be in [0, 1)");
-  if (!(cfg.beta1 >= 0.0f && cfg.beta1 < 1.0f && cfg.beta2 >= 0.0f && cfg.beta2 < 1.0f && cfg.eps > 0.0f))
-    return fail(msg, Status::invalid_argument, "Adam parameters out of range");
-  const Status cs = check_condition(spec, cfg, data, msg);
-  if (cs != Status::ok) return cs;
-  if (data.is_builtin) {
-    if (spec.dim != kDatasetDim)
-      return fail(msg, Status::bad_shape, "dataset %s is %d-dimensional, the model is %d-dimensional",
-                  dataset_name(data.dataset), kDatasetDim, spec.dim);
-  } else {
-    if (data.points == nullptr || data.count < 1)
-      return fail(msg, Status::invalid_argument, "the training data is empty");
-    if (data.dim != spec.dim)
-      return fail(msg, Status::bad_shape, "the data has dimension %d, the model %d", data.dim, spec.dim);
-    const long total = data.count * data.dim;
-    for (long q = 0; q < total; ++q)
-      if (!finite(data.points[q]))
-        return fail(msg, Status::non_finite, "training point %ld has a NaN or Inf coordinate", q / data.dim);
-  }
-  return Status::ok;
-}
 
 // The batch's labels or values and its encoded condition rows (conditioned models only).
 bool Trainer::take_condition_buffers(const MlpSpec& spec, const TrainConfig& cfg, Arena& arena) {
   const int cf = spec.condition.features();
   labels_ = nullptr;
+  row_uncond_ = nullptr;
   cvals_ = cond_ = nullptr;
   if (cf == 0) return true;
   const std::size_t b = static_cast<std::size_t>(cfg.batch);
   labels_ = arena.alloc_array<std::int32_t>(b);
+  row_uncond_ = arena.alloc_array<std::uint8_t>(b);
   cvals_ = arena.alloc_array<float>(b * static_cast<std::size_t>(cf));
   cond_ = arena.alloc_array<float>(b * static_cast<std::size_t>(cf));
-  return labels_ != nullptr && cvals_ != nullptr && cond_ != nullptr;
+  return labels_ != nullptr && row_uncond_ != nullptr && cvals_ != nullptr && cond_ != nullptr;
 }
 
 Status Trainer::init(const MlpSpec& spec, const TrainConfig& cfg, const DataSource& data, Arena& arena,
@@ -305,6 +228,10 @@ void Trainer::draw_data(long r0, long r1, Rng& r) {
   for (long q = r0; q < r1; ++q) {
     const long idx = static_cast<long>(r.below(static_cast<std::uint32_t>(data_.count)));
     std::memcpy(x1_ + q * d, data_.points + idx * d, sizeof(float) * d);
+    if (data_.x0 != nullptr) {  // fixed pairs: the row's x0, and whether it has a condition
+      std::memcpy(x0_ + q * d, data_.x0 + idx * d, sizeof(float) * d);
+      if (row_uncond_ != nullptr) row_uncond_[q] = data_.uncond != nullptr ? data_.uncond[idx] : 0;
+    }
     if (kind == ConditionSpec::Kind::cls) labels_[q] = data_.labels[idx];
     if (kind == ConditionSpec::Kind::vector) std::memcpy(cvals_ + q * m, data_.cond + idx * m, sizeof(float) * m);
   }
@@ -324,7 +251,15 @@ void Trainer::draw_batch() {
   } else {
     draw_data(0, n, data_rng_);
   }
-  // x0: nd normals (one draw each, in pairs), or the source dataset's points; then t: n uniforms (one draw each).
+  // x0: nd normals (one draw each, in pairs), the source dataset's points,
+  // or (fixed pairs) the pairs' own; then t: n uniforms (one draw each).
+  if (data_.x0 != nullptr) {
+    for (int r = 0; r < n; ++r) t_[r] = noise_rng_.uniform();
+    // Distillation share: the first rows (a random set: rows are drawn at random) at t = 0.
+    const int at_zero = static_cast<int>(cfg_.t0_share * static_cast<float>(n) + 0.5f);
+    for (int r = 0; r < at_zero; ++r) t_[r] = 0.0f;
+    return;
+  }
   if (cfg_.source >= 0) {
     dataset_sample(static_cast<Dataset>(cfg_.source), noise_rng_, x0_, n);
     for (int r = 0; r < n; ++r) t_[r] = noise_rng_.uniform();
@@ -351,7 +286,8 @@ void Trainer::condition_rows() {
   const int f = c.features();
   for (int r = 0; r < cfg_.batch; ++r) {
     float* row = cond_ + static_cast<std::ptrdiff_t>(r) * f;
-    const bool dropped = drop_rng_.uniform() < cfg_.cfg_dropout;
+    // Pairs hold their own share without a condition; other data draws it.
+    const bool dropped = data_.x0 != nullptr ? row_uncond_[r] != 0 : drop_rng_.uniform() < cfg_.cfg_dropout;
     if (dropped) c.encode_none(row);
     else if (c.kind == ConditionSpec::Kind::cls) c.encode_class(labels_[r], row);
     else c.encode_vector(cvals_ + static_cast<std::ptrdiff_t>(r) * c.count, row);

@@ -47,6 +47,10 @@ struct TrainConfig {
   // X0: -1 for N(0, I), else a built-in Dataset of the model's dimension
   // (formats.md `source`), drawn from the CFM noise stream.
   int source = -1;
+  // Pairs only (distillation of the one-step map): the share of each batch's
+  // rows, the first round(t0_share·batch), whose t is 0, so that one Euler
+  // step from x0 is trained to land on the pair's x1. In [0, 1].
+  float t0_share = 0.0f;
   // The instruction set of every kernel the training runs (kernels.h), the
   // models' included: each level gives the same bits, they differ in speed.
   Simd simd = simd_best();
@@ -59,6 +63,15 @@ struct TrainConfig {
 // conditioned model: a built-in dataset gives its labels (class:C with C its
 // class count) or its own vector condition (swissroll's s, vector:1); an
 // array gives `labels` (count values in [0, C)) or `cond` (count × M values).
+//
+// Fixed pairs (reflow, Liu et al. 2022): `points` are the x1 and `x0` the
+// matching starting points (count × dim each, row i with row i). A minibatch
+// picks pair rows (one data-stream draw per row, as an array's); x0 is the
+// pair's, not drawn, so the coupling is the pairs' (independent coupling
+// only; cfg.source is only recorded). A conditioned model's pairs carry
+// their condition: `labels` or `cond` per pair, and `uncond` (optional, count
+// bytes) 1 for a pair made without a condition, whose row the model sees as
+// none; cfg_dropout is not applied (the pairs already hold their none share).
 struct DataSource {
   bool is_builtin = true;
   Dataset dataset = Dataset::moons;
@@ -67,9 +80,15 @@ struct DataSource {
   int dim = 2;
   const std::int32_t* labels = nullptr;
   const float* cond = nullptr;
+  const float* x0 = nullptr;                // pairs: the starting points (null: not pairs)
+  const std::uint8_t* uncond = nullptr;     // pairs: 1 where the pair has no condition
+  bool is_pairs() const { return x0 != nullptr; }
   static DataSource builtin(Dataset d) { DataSource s; s.dataset = d; return s; }
   static DataSource array(const float* points, long count, int dim) {
     DataSource s; s.is_builtin = false; s.points = points; s.count = count; s.dim = dim; return s;
+  }
+  static DataSource pairs(const float* x0, const float* x1, long count, int dim) {
+    DataSource s = array(x1, count, dim); s.x0 = x0; return s;
   }
 };
 
@@ -138,6 +157,7 @@ class Trainer {
   void permute_conditions();
   bool take_condition_buffers(const MlpSpec& spec, const TrainConfig& cfg, Arena& arena);
   static Status check_condition(const MlpSpec& spec, const TrainConfig& cfg, const DataSource& data, Message* msg);
+  static Status check_pairs(const TrainConfig& cfg, const DataSource& data, Message* msg);
   Status loss_and_gradient(float* loss);  // forward and backward, chunk by chunk
   Status block_pass(int r0, int off, int rows, float* grad, Arena& scratch, Executor* ex);
   Status chunk_by_blocks(int r0, int m);
@@ -156,6 +176,7 @@ class Trainer {
   Executor* executor_ = nullptr;
   float *params_ = nullptr, *grad_ = nullptr, *m_ = nullptr, *v_ = nullptr, *ema_ = nullptr;
   float *x0_ = nullptr, *x1_ = nullptr, *t_ = nullptr, *xt_ = nullptr, *target_ = nullptr, *dout_ = nullptr;
+  std::uint8_t* row_uncond_ = nullptr;  // conditioned pairs: 1 where the batch row has no condition
   std::int32_t* labels_ = nullptr;  // conditioned: the batch's labels (class), or
   float* cvals_ = nullptr;          // its condition values (vector: batch × M)
   float* cond_ = nullptr;           // the encoded condition rows the model sees (batch × features)

@@ -252,6 +252,80 @@ refuse "--threads above 64" 2 "--threads must be between 0 and 64" "$T/th65.npy"
 refuse "--threads below 0" 2 "--threads must be between 0 and 64" "$T/thm.safetensors" \
   train --data moons --steps 2 --threads -1 --out "$T/thm.safetensors"
 
+# ---- reflow -------------------------------------------------------------------
+# The teacher m.safetensors (moons, width 32); small pair counts and steps.
+expect_ok "reflow a teacher (200 pairs, rk4/4, 20 steps)" \
+  reflow --model m.safetensors --out r.safetensors --pairs 200 --teacher-steps 4 --steps 20 --seed 3
+check "reflow reports the file written" grep -q "^rill reflow: wrote r.safetensors" "$T/err"
+check "reflow leaves no temporary file" no_tmp .
+rill info --model r.safetensors
+check "info: the student keeps the teacher's layers" grep -q "^layers  *3 -> 32 -> 32 -> 32 -> 2 (4 linear layers)" "$T/out"
+check "info: how it was made and how to sample it" grep -q "^sampling  *euler, 1 step (made by reflow)" "$T/out"
+for kv in "made_by reflow" "sample_solver euler" "sample_steps 1" "teacher m" "teacher_solver rk4" \
+  "teacher_steps 4" "pairs 200" "init teacher" "t0_share 0" "steps 20" "seed 3" "dataset reflow of m"; do
+  check "info: reflow metadata $kv" grep -q "^  ${kv%% *}  *${kv#* }$" "$T/out"
+done
+expect_ok "reflow again with the same flags" \
+  reflow --model m.safetensors --out r2.safetensors --pairs 200 --teacher-steps 4 --steps 20 --seed 3 --threads 2
+check "reflow: the same seed gives the same student, bit for bit (2 threads too)" \
+  test "$(tensor_hash r.safetensors)" = "$(tensor_hash r2.safetensors)"
+expect_ok "reflow with another seed" \
+  reflow --model m.safetensors --out r3.safetensors --pairs 200 --teacher-steps 4 --steps 20 --seed 4
+check "reflow: another seed gives another student" test "$(tensor_hash r.safetensors)" != "$(tensor_hash r3.safetensors)"
+expect_ok "one Euler step samples the student" sample --model r.safetensors --n 50 --solver euler --steps 1 --out rs.csv
+check "the student's samples: 50 rows" test "$(lines rs.csv)" -eq 51
+expect_ok "reflow --init scratch --width 16 --depth 1 --t0-share 0.5" \
+  reflow --model m.safetensors --out rsc.safetensors --pairs 100 --teacher-steps 2 --steps 5 --init scratch \
+  --width 16 --depth 1 --t0-share 0.5
+rill info --model rsc.safetensors
+check "info: a scratch student has its own layers, init scratch, t0_share 0.5" \
+  test -n "$(grep '^layers  *3 -> 16 -> 2' "$T/out")" -a -n "$(grep '^  init  *scratch$' "$T/out")" \
+  -a -n "$(grep '^  t0_share  *0.5$' "$T/out")"
+expect_ok "reflow of a formula teacher from scratch" \
+  reflow --model exact:8gaussians --out rf.safetensors --pairs 50 --teacher-steps 2 --steps 3 --init scratch --width 8
+expect_ok "train a class-conditioned teacher" \
+  train --data moons --condition class --steps 20 --width 16 --depth 1 --out tc.safetensors
+expect_ok "reflow a class-conditioned teacher" \
+  reflow --model tc.safetensors --out rc.safetensors --pairs 100 --teacher-steps 2 --steps 5 --cfg-dropout 0.2
+rill info --model rc.safetensors
+check "info: the student keeps the class condition and records the pairs' none share" \
+  test -n "$(grep '^condition  *class:2' "$T/out")" -a -n "$(grep '^  cfg_dropout  *0.2$' "$T/out")"
+expect_ok "the student samples class 1 in one step" \
+  sample --model rc.safetensors --class 1 --n 10 --solver euler --steps 1 --out rcs.csv
+expect_ok "train a teacher whose source is 8gaussians" \
+  train --data moons --source 8gaussians --steps 20 --width 16 --depth 1 --out tsrc.safetensors
+expect_ok "reflow keeps the teacher's source" \
+  reflow --model tsrc.safetensors --out rsrc.safetensors --pairs 100 --teacher-steps 2 --steps 5
+rill info --model rsrc.safetensors
+check "info: the student's source is 8gaussians" grep -q "^source  *8gaussians" "$T/out"
+expect_ok "train a vector-conditioned teacher (swissroll's s)" \
+  train --data swissroll --condition vector --steps 20 --width 16 --depth 1 --out tv.safetensors
+refuse "reflow of a vector teacher without --cond" 2 "give its pairs' conditions with --cond FILE" "$T/rv.safetensors" \
+  reflow --model tv.safetensors --out "$T/rv.safetensors" --pairs 10 --steps 2
+printf 's\n0.25\n' >"$T/c1.csv"
+expect_ok "reflow of a vector teacher with a (1, 1) --cond" \
+  reflow --model tv.safetensors --out rv.safetensors --pairs 50 --teacher-steps 2 --steps 3 --cond "$T/c1.csv"
+refuse "reflow --cond on a class teacher" 1 "draw their classes" "$T/rv2.safetensors" \
+  reflow --model tc.safetensors --out "$T/rv2.safetensors" --pairs 10 --steps 2 --cond "$T/c1.csv"
+refuse "reflow --pairs 0" 2 "--pairs" "$T/rb.safetensors" reflow --model m.safetensors --out "$T/rb.safetensors" --pairs 0
+refuse "reflow --pairs above 10000000" 2 "--pairs" "$T/rb.safetensors" reflow --model m.safetensors --out "$T/rb.safetensors" --pairs 10000001
+refuse "reflow --teacher-steps 0" 2 "--teacher-steps" "$T/rb.safetensors" reflow --model m.safetensors --out "$T/rb.safetensors" --teacher-steps 0
+refuse "reflow --teacher-steps above 100000" 2 "--teacher-steps" "$T/rb.safetensors" reflow --model m.safetensors --out "$T/rb.safetensors" --teacher-steps 100001
+refuse "reflow --teacher-solver unknown" 2 "--teacher-solver" "$T/rb.safetensors" reflow --model m.safetensors --out "$T/rb.safetensors" --teacher-solver rk45
+refuse "reflow --init unknown" 2 "--init" "$T/rb.safetensors" reflow --model m.safetensors --out "$T/rb.safetensors" --init student
+refuse "reflow --t0-share 1.5" 2 "--t0-share" "$T/rb.safetensors" reflow --model m.safetensors --out "$T/rb.safetensors" --t0-share 1.5
+refuse "reflow --width without --init scratch" 2 "needs --init scratch" "$T/rb.safetensors" \
+  reflow --model m.safetensors --out "$T/rb.safetensors" --width 8
+refuse "reflow --cfg-dropout on an unconditioned teacher" 2 "needs a conditioned teacher" "$T/rb.safetensors" \
+  reflow --model m.safetensors --out "$T/rb.safetensors" --cfg-dropout 0.2
+refuse "reflow --init teacher of a formula" 1 "is a formula, with no weights" "$T/rb.safetensors" \
+  reflow --model exact:8gaussians --out "$T/rb.safetensors" --pairs 10 --steps 2
+head -c 300 m.safetensors >"$T/damaged.safetensors"
+refuse "reflow of a damaged teacher" 1 "damaged.safetensors" "$T/rb.safetensors" \
+  reflow --model "$T/damaged.safetensors" --out "$T/rb.safetensors" --pairs 10 --steps 2
+refuse "reflow of a missing teacher" 1 "nosuch" "$T/rb.safetensors" \
+  reflow --model "$T/nosuch.safetensors" --out "$T/rb.safetensors" --pairs 10 --steps 2
+
 # ---- sample -------------------------------------------------------------------
 expect_ok "sample to .npy" sample --model m.safetensors --n 7 --out s.npy
 check "sample .npy magic (od)" test "$(npy_magic s.npy)" = "934e554d50590100"
