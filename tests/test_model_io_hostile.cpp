@@ -118,11 +118,14 @@ void hostile_json(Table& t) {
 void hostile_tensors(Table& t) {
   add(t, "duplicate tensor", file("{" + kW0 + "," + kW0 + "," + kB0 + "}", ramp(8)), Status::bad_tensor,
       "duplicate tensor layers.0.weight");
-  add(t, "F16 dtype", file("{" + entry("layers.0.weight", "2,3", 0, 12, "F16") + "," + entry("layers.0.bias", "2", 12, 20) + "}",
-                        ramp(5)),
-      Status::unsupported_dtype, "unsupported dtype F16 (rill reads F32)");
+  add(t, "F64 dtype", file("{" + entry("layers.0.weight", "2,3", 0, 48, "F64") + "," + entry("layers.0.bias", "2", 48, 56) + "}",
+                        ramp(14)),
+      Status::unsupported_dtype, "unsupported dtype F64 (rill reads F32, F16, BF16, I8): layers.0.weight");
+  add(t, "F16 weights with a BF16 bias", file("{" + entry("layers.0.weight", "2,3", 0, 12, "F16") + "," +
+                                              entry("layers.0.bias", "2", 12, 16, "BF16") + "}", ramp(4)),
+      Status::unsupported_dtype, "layers.0.bias is BF16; with F16 weights a bias is F32 or F16");
   add(t, "I32 dtype", file("{" + kW0 + "," + entry("layers.0.bias", "2", 24, 32, "I32") + "}", ramp(8)),
-      Status::unsupported_dtype, "unsupported dtype I32 (rill reads F32)");
+      Status::unsupported_dtype, "unsupported dtype I32 (rill reads F32, F16, BF16, I8)");
   add(t, "unknown dtype", file("{" + entry("layers.0.weight", "2,3", 0, 24, "Q4_K") + "," + kB0 + "}", ramp(8)),
       Status::unsupported_dtype, "unsupported dtype Q4_K");
   add(t, "unknown dtype of a rill. extra", file("{" + entry("rill.x", "1", 32, 33, "Q4") + "," + kW0 + "," + kB0 + "}", ramp(8)),

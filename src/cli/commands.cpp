@@ -8,7 +8,7 @@ namespace cli {
 const std::vector<const Command*>& all_commands() {
   static const std::vector<const Command*> kCommandTable = {
       &train_command(), &sample_command(),   &field_command(), &data_command(),
-      &integrate_command(), &logp_command(), &eval_command(), &info_command(), &export_c_command(),
+      &integrate_command(), &logp_command(), &eval_command(), &info_command(), &export_c_command(), &convert_command(),
       &reflow_command(), &bench_command(),
   };
   return kCommandTable;

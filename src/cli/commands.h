@@ -19,6 +19,7 @@ const Command& data_command();
 const Command& eval_command();
 const Command& info_command();
 const Command& export_c_command();
+const Command& convert_command();
 const Command& bench_command();
 const Command& integrate_command();
 const Command& logp_command();

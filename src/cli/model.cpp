@@ -75,7 +75,7 @@ std::unique_ptr<LoadedModel> load_model(const std::string& name, bool pack) {
   if (st != rill::Status::ok) runtime_error("damaged model %s: %s", m->path.c_str(), core_reason(st, msg).c_str());
   m->mlp = m->file.model.mlp;
   if (!pack) return m;
-  m->pack.resize(rill::mlp_pack_bytes(m->mlp.spec));
+  m->pack.resize(rill::mlp_pack_bytes(m->mlp));  // narrow weights: widened there too
   rill::Arena arena(m->pack.data(), m->pack.size());
   st = rill::mlp_pack(m->mlp, arena);
   if (st != rill::Status::ok) runtime_error("cannot pack the weights of %s: %s", m->path.c_str(), rill::status_message(st));

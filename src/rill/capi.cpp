@@ -44,7 +44,7 @@ std::size_t model_scratch_bytes(const MlpSpec& spec, int chunk, int flags) {
 
 std::size_t model_place_bytes(const Model& m, int chunk, int flags) {
   std::size_t total = Arena::padded(sizeof(rill_model));
-  if (flags & RILL_PACK) total += mlp_pack_bytes(m.mlp.spec);
+  if (flags & RILL_PACK) total += mlp_pack_bytes(m.mlp);  // narrow weights are widened there too
   return total + model_scratch_bytes(m.mlp.spec, chunk, flags);
 }
 

@@ -9,6 +9,7 @@
 
 #include "rill/kernels.h"
 #include "rill/mathf.h"
+#include "rill/narrow.h"
 #include "rill/parallel.h"
 #include "rill/rng.h"
 
@@ -45,8 +46,19 @@ std::size_t mlp_pack_bytes(const MlpSpec& spec) {
   return total;
 }
 
+std::size_t mlp_pack_bytes(const Mlp& mlp) {
+  const std::size_t widen = mlp.spec.n_layers > 0 && mlp_layer_narrow(mlp, 0)
+                                ? scratch_floats(mlp.spec.param_count()) : 0;
+  return mlp_pack_bytes(mlp.spec) + widen;
+}
+
 Status mlp_pack(Mlp& mlp, Arena& arena) {
   const MlpSpec& s = mlp.spec;
+  if (s.n_layers > 0 && mlp_layer_narrow(mlp, 0)) {
+    float* block = arena.alloc_array<float>(s.param_count());
+    if (block == nullptr) return Status::out_of_memory;
+    mlp_widen(mlp, block);
+  }
   for (int i = 0; i < s.n_layers; ++i) {
     float* p = arena.alloc_array<float>(packed_floats(s.sizes[i], s.sizes[i + 1]));
     if (p == nullptr) return Status::out_of_memory;
@@ -89,6 +101,7 @@ inline void linear(const Mlp& m, int i, const float* in, int in_stride, int n, f
   const int fin = m.spec.sizes[i], fout = m.spec.sizes[i + 1];
   if (m.packed[i] != nullptr)
     linear_packed(m.simd, in, in_stride, n, m.packed[i], m.bias[i], fin, fout, out, out_stride);
+  else if (mlp_layer_narrow(m, i)) linear_narrow(m, i, in, in_stride, n, out, out_stride, true);
   else linear_ref(in, in_stride, n, m.weight[i], m.bias[i], fin, fout, out, out_stride);
 }
 }  // namespace

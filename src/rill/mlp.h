@@ -94,11 +94,30 @@ struct MlpSpec {
   Status validate(Message* msg) const;
 };
 
+// The weight dtypes of a model file (shared/spec/formats.md, "Weight dtypes").
+enum class WeightDtype : std::uint8_t { f32 = 0, f16 = 1, bf16 = 2, i8 = 3 };
+const char* weight_dtype_name(WeightDtype d);  // "F32", "F16", "BF16", "I8"
+
+// Narrow weights read in place: little-endian bytes at any alignment, widened
+// to float32 as the kernels read them (narrow.h), so the arithmetic is the F32
+// model's. `w` holds F16/BF16 halves or I8 bytes ([out, in]); `b` the biases
+// (F32, or the weights' F16/BF16); `scale` an I8 layer's F32 weight_scale [out].
+struct NarrowWeights {
+  WeightDtype weight = WeightDtype::f32;  // f32: the Mlp has no narrow weights
+  WeightDtype bias = WeightDtype::f32;
+  const unsigned char* w[kMaxLayers] = {};
+  const unsigned char* b[kMaxLayers] = {};
+  const unsigned char* scale[kMaxLayers] = {};
+};
+
 // The parameters of an Mlp: per-layer pointers, [out, in] weights and [out] biases.
+// A model with narrow weights has weight[i] and bias[i] null and `narrow`
+// set until mlp_pack (or mlp_widen) gives it float32 copies.
 struct Mlp {
   MlpSpec spec;
   const float* weight[kMaxLayers] = {};
   const float* bias[kMaxLayers] = {};
+  NarrowWeights narrow;
   // Optional: each layer's weights packed for the fast kernel (kernels.h),
   // made by mlp_pack. When absent the reference kernel runs on [out, in]
   // directly (what a microcontroller does from flash); the bits are the same.
@@ -112,9 +131,18 @@ struct Mlp {
   void bind(const float* block);
 };
 
-// Packs every layer for the fast kernel into memory from `arena`.
+// Packs every layer for the fast kernel into memory from `arena`. A model
+// with narrow weights (still in place) is first widened into one canonical
+// float32 block from the arena (mlp_widen): the Mlp overload counts it.
 std::size_t mlp_pack_bytes(const MlpSpec& spec);
+std::size_t mlp_pack_bytes(const Mlp& mlp);
 Status mlp_pack(Mlp& mlp, Arena& arena);
+// Whether layer i is read narrow, in place (no float32 weights yet).
+inline bool mlp_layer_narrow(const Mlp& m, int i) { return m.weight[i] == nullptr && m.narrow.w[i] != nullptr; }
+// Writes the widened weights of a narrow Mlp into `block` (the canonical
+// layout, spec.param_count() floats) and binds it: the bits of the file read
+// as float32. Does nothing to an Mlp without narrow weights in place.
+void mlp_widen(Mlp& mlp, float* block);
 // Re-packs into the memory mlp_pack took (after the weights changed, e.g. in training).
 void mlp_repack(Mlp& mlp);
 

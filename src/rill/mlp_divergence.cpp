@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "rill/kernels.h"
+#include "rill/narrow.h"
 
 namespace rill {
 
@@ -23,6 +24,7 @@ int tile_points(int per, int n) {
 void linear_no_bias(const Mlp& m, int i, const float* in, int n, float* out, const float* zeros) {
   const int fin = m.spec.sizes[i], fout = m.spec.sizes[i + 1];
   if (m.packed[i] != nullptr) linear_packed(m.simd, in, fin, n, m.packed[i], zeros, fin, fout, out, fout);
+  else if (mlp_layer_narrow(m, i)) linear_narrow(m, i, in, fin, n, out, fout, false);
   else linear_ref(in, fin, n, m.weight[i], zeros, fin, fout, out, fout);
 }
 
@@ -86,7 +88,10 @@ void tile_divergence(const Mlp& mlp, int m, Buffers& b, float* div) {
   for (int r = 0; r < m; ++r)
     for (int i = 0; i < d; ++i) {
       float* row = b.tan_a + (static_cast<std::size_t>(r) * d + i) * f1;
-      for (int j = 0; j < f1; ++j) row[j] = mlp.weight[0][static_cast<std::size_t>(j) * fin0 + i];
+      if (mlp_layer_narrow(mlp, 0))  // narrow weights (formats.md "Weight dtypes"), widened as read
+        for (int j = 0; j < f1; ++j) row[j] = narrow_weight(mlp, 0, j, i);
+      else
+        for (int j = 0; j < f1; ++j) row[j] = mlp.weight[0][static_cast<std::size_t>(j) * fin0 + i];
     }
   const float* cur = propagate(mlp, m, d, b, b.tan_a);
   // The output tangent of direction i: its i-th value is ∂u_i/∂x_i.

@@ -19,6 +19,7 @@
 #include "rill/datasets.h"
 #include "rill/decimal.h"
 #include "rill/model_meta.h"
+#include "rill/narrow.h"
 
 #if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "rill model_io uses the little-endian floats of a safetensors file in place; big-endian hosts are not supported"
@@ -54,21 +55,27 @@ bool is_digit(u8 c) { return c >= '0' && c <= '9'; }
 
 struct LayerSlot {
   u32 index = 0;
-  int w = -1, b = -1;  // tensor ordinals
+  int w = -1, b = -1, s = -1;  // tensor ordinals (s: an I8 layer's weight_scale)
   u64 w_dims[2] = {0, 0};
-  u64 b_len = 0;
-  u64 w_off = 0, b_off = 0;  // begin offsets in the data buffer
+  u64 b_len = 0, s_len = 0;
+  u64 w_off = 0, b_off = 0, s_off = 0;  // begin offsets in the data buffer
+  WeightDtype w_type = WeightDtype::f32, b_type = WeightDtype::f32, s_type = WeightDtype::f32;
 };
 
-// Finds the layer index in `{prefix}{i}.weight` / `{prefix}{i}.bias`.
-bool parse_layer_name(const char* name, std::size_t n, std::size_t* prefix_len, u32* index, bool* is_weight) {
+enum class Part { weight, bias, scale };
+
+// Finds the layer index in `{prefix}{i}.weight` / `.bias` / `.weight_scale`.
+bool parse_layer_name(const char* name, std::size_t n, std::size_t* prefix_len, u32* index, Part* part) {
   std::size_t stem;
   if (n >= 7 && std::memcmp(name + n - 7, ".weight", 7) == 0) {
     stem = n - 7;
-    *is_weight = true;
+    *part = Part::weight;
   } else if (n >= 5 && std::memcmp(name + n - 5, ".bias", 5) == 0) {
     stem = n - 5;
-    *is_weight = false;
+    *part = Part::bias;
+  } else if (n >= 13 && std::memcmp(name + n - 13, ".weight_scale", 13) == 0) {
+    stem = n - 13;
+    *part = Part::scale;
   } else {
     return false;
   }
@@ -143,29 +150,64 @@ Status pass1_meta(Loader& L, const char* key, std::size_t n, Str k, Str v) {
 }
 
 
-// Checks one tensor's dtype, shape and offsets: a layer's is F32 of rank 2
-// (weight) or 1 (bias); every entry, also `rill.` ones, follows the format.
-Status check_tensor(Loader& L, const char* name, const Entry& e, u32 want_rank) {
-  if (want_rank != 0 && !str_is(e.dtype, std::strlen(e.dtype), "F32"))
-    return fail(L.msg, Status::unsupported_dtype, "unsupported dtype %s (rill reads F32): %s", e.dtype, name);
+// A layer tensor's dtype: F32, F16, BF16 or I8 (formats.md, "Weight dtypes").
+bool parse_dtype(const char* s, WeightDtype* d) {
+  const std::size_t n = std::strlen(s);
+  if (str_is(s, n, "F32")) *d = WeightDtype::f32;
+  else if (str_is(s, n, "F16")) *d = WeightDtype::f16;
+  else if (str_is(s, n, "BF16")) *d = WeightDtype::bf16;
+  else if (str_is(s, n, "I8")) *d = WeightDtype::i8;
+  else return false;
+  return true;
+}
+
+// Checks one tensor's dtype, shape and offsets: a layer's is F32, F16, BF16
+// or I8 of rank 2 (weight) or 1 (bias, weight_scale); every entry, also
+// `rill.` ones, follows the format.
+Status check_tensor(Loader& L, const char* name, const Entry& e, u32 want_rank, WeightDtype* d) {
+  if (want_rank != 0 && !parse_dtype(e.dtype, d))
+    return fail(L.msg, Status::unsupported_dtype, "unsupported dtype %s (rill reads F32, F16, BF16, I8): %s", e.dtype,
+                name);
   if (want_rank != 0 && e.shape.count != want_rank)
     return fail(L.msg, Status::bad_shape, "%s has rank %u; %s", name, static_cast<unsigned>(e.shape.count),
-                want_rank == 2 ? "a weight is [out, in]" : "a bias is [out]");
+                want_rank == 2 ? "a weight is [out, in]" : "a bias or weight_scale is [out]");
   return safetensors::check_entry(name, e, L.msg);
+}
+
+// Records a tensor in its layer's slot.
+void record_part(LayerSlot& s, Part part, int ordinal, const Entry& e, WeightDtype d) {
+  if (part == Part::weight) {
+    s.w = ordinal;
+    s.w_dims[0] = e.shape.first2[0];
+    s.w_dims[1] = e.shape.first2[1];
+    s.w_off = e.offsets.first2[0];
+    s.w_type = d;
+  } else if (part == Part::bias) {
+    s.b = ordinal;
+    s.b_len = e.shape.first2[0];
+    s.b_off = e.offsets.first2[0];
+    s.b_type = d;
+  } else {
+    s.s = ordinal;
+    s.s_len = e.shape.first2[0];
+    s.s_off = e.offsets.first2[0];
+    s.s_type = d;
+  }
 }
 
 Status pass2_tensor(Loader& L, const char* name, std::size_t n, const Entry& e) {
   const int ordinal = L.n_spans;
   Status st;
+  WeightDtype d = WeightDtype::f32;
   if (n >= 5 && std::memcmp(name, "rill.", 5) == 0) {
-    if ((st = check_tensor(L, name, e, 0)) != Status::ok) return st;
+    if ((st = check_tensor(L, name, e, 0, &d)) != Status::ok) return st;
   } else {
     std::size_t plen;
     u32 index;
-    bool is_weight;
-    if (!parse_layer_name(name, n, &plen, &index, &is_weight))
+    Part part;
+    if (!parse_layer_name(name, n, &plen, &index, &part))
       return fail(L.msg, Status::bad_tensor,
-                  "unexpected tensor %s (rill reads {prefix}{i}.weight and {prefix}{i}.bias; other names must "
+                  "unexpected tensor %s (rill reads {prefix}{i}.weight, .bias and .weight_scale; other names must "
                   "start with rill.)",
                   name);
     if (!L.have_prefix) {
@@ -177,7 +219,7 @@ Status pass2_tensor(Loader& L, const char* name, std::size_t n, const Entry& e) 
       return fail(L.msg, Status::bad_tensor, "tensor %s does not share the prefix \"%s\" of the other layers", name,
                   L.prefix);
     }
-    if ((st = check_tensor(L, name, e, is_weight ? 2 : 1)) != Status::ok) return st;
+    if ((st = check_tensor(L, name, e, part == Part::weight ? 2 : 1, &d)) != Status::ok) return st;
     int slot = -1;
     for (int i = 0; i < L.n_layers; ++i)
       if (L.layers[i].index == index) slot = i;
@@ -190,17 +232,9 @@ Status pass2_tensor(Loader& L, const char* name, std::size_t n, const Entry& e) 
       L.layers[slot].index = index;
     }
     LayerSlot& s = L.layers[slot];
-    if ((is_weight ? s.w : s.b) >= 0) return fail(L.msg, Status::bad_tensor, "duplicate tensor %s", name);
-    if (is_weight) {
-      s.w = ordinal;
-      s.w_dims[0] = e.shape.first2[0];
-      s.w_dims[1] = e.shape.first2[1];
-      s.w_off = e.offsets.first2[0];
-    } else {
-      s.b = ordinal;
-      s.b_len = e.shape.first2[0];
-      s.b_off = e.offsets.first2[0];
-    }
+    if ((part == Part::weight ? s.w : part == Part::bias ? s.b : s.s) >= 0)
+      return fail(L.msg, Status::bad_tensor, "duplicate tensor %s", name);
+    record_part(s, part, ordinal, e, d);
   }
   L.spans[L.n_spans++] = Span{e.offsets.first2[0], e.offsets.first2[1]};
   return Status::ok;
@@ -270,12 +304,57 @@ Status order_layers(Loader& L) {
   }
   for (int i = 0; i < L.n_layers; ++i) {
     const LayerSlot& s = L.layers[i];
+    if (s.w < 0 && s.b < 0)
+      return fail(L.msg, Status::bad_tensor, "%s%u.weight_scale has no matching %s%u.weight", L.prefix,
+                  static_cast<unsigned>(s.index), L.prefix, static_cast<unsigned>(s.index));
     if (s.w < 0)
       return fail(L.msg, Status::bad_tensor, "%s%u.bias has no matching %s%u.weight", L.prefix,
                   static_cast<unsigned>(s.index), L.prefix, static_cast<unsigned>(s.index));
     if (s.b < 0)
       return fail(L.msg, Status::bad_tensor, "%s%u.weight has no matching %s%u.bias", L.prefix,
                   static_cast<unsigned>(s.index), L.prefix, static_cast<unsigned>(s.index));
+  }
+  return Status::ok;
+}
+
+// Step 3b: one weight dtype per file; biases F32 or the weights' F16/BF16
+// (one bias dtype); I8 weights with an F32 weight_scale [out] in every
+// layer, and scales with I8 weights only (formats.md, "Weight dtypes").
+Status check_dtypes(Loader& L, WeightDtype* wt, WeightDtype* bt) {
+  KeyBuffer& a = L.a;
+  KeyBuffer& b = L.b;
+  const LayerSlot& first = L.layers[0];
+  *wt = first.w_type;
+  *bt = first.b_type;
+  for (int i = 0; i < L.n_layers; ++i) {
+    const LayerSlot& s = L.layers[i];
+    L.name_of(s.w, a);
+    if (s.w_type != *wt) {
+      L.name_of(first.w, b);
+      return fail(L.msg, Status::unsupported_dtype, "%s is %s but %s is %s: one weight dtype per file", a,
+                  weight_dtype_name(s.w_type), b, weight_dtype_name(*wt));
+    }
+    L.name_of(s.b, b);
+    if (s.b_type != WeightDtype::f32 && (s.b_type != *wt || *wt == WeightDtype::i8))
+      return fail(L.msg, Status::unsupported_dtype, "%s is %s; with %s weights a bias is F32%s", b,
+                  weight_dtype_name(s.b_type), weight_dtype_name(*wt),
+                  *wt == WeightDtype::f16 ? " or F16" : *wt == WeightDtype::bf16 ? " or BF16" : "");
+    if (s.b_type != *bt)
+      return fail(L.msg, Status::unsupported_dtype, "%s is %s but the first layer's bias is %s: one bias dtype per file",
+                  b, weight_dtype_name(s.b_type), weight_dtype_name(*bt));
+    if (*wt == WeightDtype::i8 && s.s < 0)
+      return fail(L.msg, Status::bad_tensor, "%s is I8 but the file has no %s%u.weight_scale", a, L.prefix,
+                  static_cast<unsigned>(s.index));
+    if (s.s < 0) continue;
+    L.name_of(s.s, b);
+    if (*wt != WeightDtype::i8)
+      return fail(L.msg, Status::bad_tensor, "%s given but %s is %s; a weight_scale goes with I8 weights", b, a,
+                  weight_dtype_name(*wt));
+    if (s.s_type != WeightDtype::f32)
+      return fail(L.msg, Status::unsupported_dtype, "%s is %s; a weight_scale is F32", b, weight_dtype_name(s.s_type));
+    if (s.s_len != s.w_dims[0])
+      return fail(L.msg, Status::bad_shape, "%s has %llu values but %s has %llu rows", b,
+                  static_cast<unsigned long long>(s.s_len), a, static_cast<unsigned long long>(s.w_dims[0]));
   }
   return Status::ok;
 }
@@ -349,7 +428,13 @@ Status check_shapes(Loader& L, const Declared& decl, MlpSpec* spec) {
   return check_declared_extras(L, decl, *spec);
 }
 
-// Step 5: every weight finite; *aligned tells whether all can be read in place as floats.
+// One tensor's values: F32 and F16/BF16 finite, I8 in [-127, 127].
+Status check_values(const char* name, WeightDtype d, const u8* p, std::size_t n, Message* msg) {
+  return d == WeightDtype::f32 ? check_finite_f32(name, p, n, msg) : check_narrow_values(name, d, p, n, msg);
+}
+
+// Step 5: every weight finite (I8 in range, scales finite and >= 0); *aligned
+// tells whether all can be read in place as floats.
 Status check_weights(Loader& L, bool* aligned) {
   *aligned = true;
   Status st;
@@ -358,9 +443,13 @@ Status check_weights(Loader& L, bool* aligned) {
     const std::size_t wn = static_cast<std::size_t>(s.w_dims[0] * s.w_dims[1]);
     const std::size_t bn = static_cast<std::size_t>(s.b_len);
     L.name_of(s.w, L.a);
-    if ((st = check_finite_f32(L.a, L.data + s.w_off, wn, L.msg)) != Status::ok) return st;
+    if ((st = check_values(L.a, s.w_type, L.data + s.w_off, wn, L.msg)) != Status::ok) return st;
     L.name_of(s.b, L.a);
-    if ((st = check_finite_f32(L.a, L.data + s.b_off, bn, L.msg)) != Status::ok) return st;
+    if ((st = check_values(L.a, s.b_type, L.data + s.b_off, bn, L.msg)) != Status::ok) return st;
+    if (s.s >= 0) {
+      L.name_of(s.s, L.a);
+      if ((st = check_scale_values(L.a, L.data + s.s_off, bn, L.msg)) != Status::ok) return st;
+    }
     if (reinterpret_cast<std::uintptr_t>(L.data + s.w_off) % alignof(float) != 0 ||
         reinterpret_cast<std::uintptr_t>(L.data + s.b_off) % alignof(float) != 0)
       *aligned = false;
@@ -369,8 +458,20 @@ Status check_weights(Loader& L, bool* aligned) {
 }
 
 // Step 6: points the Mlp at the weights, in place or copied into one arena block.
+// Narrow weights (any dtype but F32 weights) are always read in place, byte by byte.
 Status bind_layers(const Loader& L, const MlpSpec& spec, bool aligned, Arena* arena, Mlp* mlp) {
   mlp->spec = spec;
+  if (L.layers[0].w_type != WeightDtype::f32) {
+    mlp->narrow.weight = L.layers[0].w_type;
+    mlp->narrow.bias = L.layers[0].b_type;
+    for (int i = 0; i < L.n_layers; ++i) {
+      const LayerSlot& s = L.layers[i];
+      mlp->narrow.w[i] = L.data + s.w_off;
+      mlp->narrow.b[i] = L.data + s.b_off;
+      mlp->narrow.scale[i] = s.s >= 0 ? L.data + s.s_off : nullptr;
+    }
+    return Status::ok;
+  }
   if (aligned) {
     for (int i = 0; i < L.n_layers; ++i) {
       mlp->weight[i] = reinterpret_cast<const float*>(L.data + L.layers[i].w_off);
@@ -408,6 +509,8 @@ Status load(const u8* bytes, std::size_t len, Arena* arena, Model* out, Message*
   Declared decl;
   if ((st = read_entries(L, static_cast<u32>(n), &decl)) != Status::ok) return st;
   if ((st = order_layers(L)) != Status::ok) return st;
+  WeightDtype wt, bt;
+  if ((st = check_dtypes(L, &wt, &bt)) != Status::ok) return st;
   MlpSpec spec;
   if ((st = check_shapes(L, decl, &spec)) != Status::ok) return st;
   bool aligned = true;
@@ -418,25 +521,12 @@ Status load(const u8* bytes, std::size_t len, Arena* arena, Model* out, Message*
   m.source = decl.source;
   m.format = decl.format;
   m.has_rill_metadata = decl.rill;
-  m.in_place = aligned;
+  m.in_place = aligned || wt != WeightDtype::f32;
+  m.dtype = wt;
   m.header = reinterpret_cast<const char*>(L.header);
   m.header_len = static_cast<std::size_t>(n);
   *out = m;
   return Status::ok;
-}
-
-// Walks the metadata of a loaded model (validated at load, so parsing
-// succeeds); meta(ctx, ...) sees each entry, decoded key and raw value.
-struct MetaWalk {
-  const u8* header;
-  void* ctx;
-};
-void each_meta(const Model& model, Status (*meta)(void* ctx, const char* key, std::size_t n, Str k, Str v),
-               MetaWalk* w) {
-  if (model.header == nullptr || model.header_len < 2 || model.header_len > kMaxHeaderBytes) return;
-  w->header = reinterpret_cast<const u8*>(model.header);
-  KeyBuffer key;
-  safetensors::walk(w->header, static_cast<u32>(model.header_len), Visitor{w, nullptr, meta}, key, nullptr);
 }
 
 }  // namespace
@@ -469,50 +559,6 @@ Status model_load(const void* bytes, std::size_t len, Arena* arena, Model* out, 
     if (arena != nullptr) arena->release(mark);
   }
   return st;
-}
-
-bool model_metadata(const Model& model, const char* key, char* out, std::size_t cap) {
-  if (key == nullptr) return false;
-  struct Lookup {
-    const char* key;
-    std::size_t klen;
-    char* out;
-    std::size_t cap;
-    bool found;
-  } q{key, std::strlen(key), out, cap, false};
-  MetaWalk w{nullptr, &q};
-  each_meta(
-      model,
-      [](void* ctx, const char* k, std::size_t n, Str, Str v) {
-        MetaWalk& mw = *static_cast<MetaWalk*>(ctx);
-        Lookup& l = *static_cast<Lookup*>(mw.ctx);
-        if (n != l.klen || std::memcmp(k, l.key, n) != 0) return Status::ok;
-        l.found = l.out != nullptr && decode(mw.header, v, l.out, l.cap);
-        if (!l.found && l.out != nullptr && l.cap > 0) l.out[0] = '\0';
-        return Status::unsupported;  // found: stop walking (keys are unique)
-      },
-      &w);
-  return q.found;
-}
-
-void model_metadata_each(const Model& model, void (*fn)(const char* key, const char* value, void* ctx), void* ctx) {
-  if (fn == nullptr) return;
-  struct Each {
-    void (*fn)(const char*, const char*, void*);
-    void* ctx;
-  } e{fn, ctx};
-  MetaWalk w{nullptr, &e};
-  each_meta(
-      model,
-      [](void* c, const char* k, std::size_t, Str, Str v) {
-        MetaWalk& mw = *static_cast<MetaWalk*>(c);
-        Each& each = *static_cast<Each*>(mw.ctx);
-        char value[kMetadataEachValueBytes];
-        decode(mw.header, v, value, sizeof value);
-        each.fn(k, value, each.ctx);
-        return Status::ok;
-      },
-      &w);
 }
 
 }  // namespace rill

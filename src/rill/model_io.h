@@ -48,7 +48,8 @@ struct Model {
   int source = -1;               // -1: N(0, I); else the built-in dataset (datasets.h's Dataset) X0 is drawn from
   int format = 1;                // the file's rill.format (1 for a file without rill metadata)
   bool has_rill_metadata = false;
-  bool in_place = false;         // weights are read straight from the caller's bytes
+  bool in_place = false;         // weights are read straight from the caller's bytes (narrow ones always)
+  WeightDtype dtype = WeightDtype::f32;  // the file's weight dtype (mlp.narrow holds narrow ones in place)
   const char* header = nullptr;  // the JSON header (not zero-terminated), inside the caller's bytes
   std::size_t header_len = 0;
 };
@@ -80,7 +81,12 @@ struct KeyValue {
   const char* value;
 };
 // Exact size of the file model_write would produce; 0 if it would refuse to write.
-std::size_t model_file_size(const Mlp& mlp, float sigma_min, const KeyValue* extra, int n_extra);
+// `dtype` (formats.md "Weight dtypes"): the weights' dtype in the file (the
+// Mlp's are float32); F16/BF16 rounded to nearest even, I8 with per-row
+// weight_scale max|W[j]|/127 (biases: F16/BF16 like the weights, F32 with
+// I8). A weight or bias outside the dtype's range (F16: |w| > 65504) is refused (invalid_argument) before anything is written.
+std::size_t model_file_size(const Mlp& mlp, float sigma_min, const KeyValue* extra, int n_extra,
+                            WeightDtype dtype = WeightDtype::f32);
 // Writes the file into out[0..cap); *written = bytes written. Header padded with
 // spaces so the data buffer starts at a multiple of 16. Refuses (before
 // writing anything): an invalid spec, null or non-finite weights (non_finite),
@@ -89,7 +95,7 @@ std::size_t model_file_size(const Mlp& mlp, float sigma_min, const KeyValue* ext
 // a buffer smaller than model_file_size() gives out_of_memory. Strings are
 // JSON-escaped as needed.
 Status model_write(const Mlp& mlp, float sigma_min, const KeyValue* extra, int n_extra, unsigned char* out,
-                   std::size_t cap, std::size_t* written, Message* msg);
+                   std::size_t cap, std::size_t* written, Message* msg, WeightDtype dtype = WeightDtype::f32);
 
 // Status::non_finite (naming `name` and the element) if any of the count
 // little-endian floats at p (any alignment) is NaN or Inf. Load and write share it.

@@ -134,4 +134,76 @@ Status check_metadata(const u8* header, const Meta& meta, Declared* d, Message* 
 }
 
 }  // namespace model_meta
+
+// ---------------------------------------------------------------------------
+// Metadata of a loaded model (moved here from model_io.cpp to keep it under the size limit)
+
+namespace {
+using model_meta::u8;
+using model_meta::u32;
+using safetensors::decode;
+using safetensors::KeyBuffer;
+using safetensors::Str;
+using safetensors::Visitor;
+
+// Walks the metadata of a loaded model (validated at load, so parsing
+// succeeds); meta(ctx, ...) sees each entry, decoded key and raw value.
+struct MetaWalk {
+  const u8* header;
+  void* ctx;
+};
+void each_meta(const Model& model, Status (*meta)(void* ctx, const char* key, std::size_t n, Str k, Str v),
+               MetaWalk* w) {
+  if (model.header == nullptr || model.header_len < 2 || model.header_len > kMaxHeaderBytes) return;
+  w->header = reinterpret_cast<const u8*>(model.header);
+  KeyBuffer key;
+  safetensors::walk(w->header, static_cast<u32>(model.header_len), Visitor{w, nullptr, meta}, key, nullptr);
+}
+
+}  // namespace
+
+bool model_metadata(const Model& model, const char* key, char* out, std::size_t cap) {
+  if (key == nullptr) return false;
+  struct Lookup {
+    const char* key;
+    std::size_t klen;
+    char* out;
+    std::size_t cap;
+    bool found;
+  } q{key, std::strlen(key), out, cap, false};
+  MetaWalk w{nullptr, &q};
+  each_meta(
+      model,
+      [](void* ctx, const char* k, std::size_t n, Str, Str v) {
+        MetaWalk& mw = *static_cast<MetaWalk*>(ctx);
+        Lookup& l = *static_cast<Lookup*>(mw.ctx);
+        if (n != l.klen || std::memcmp(k, l.key, n) != 0) return Status::ok;
+        l.found = l.out != nullptr && decode(mw.header, v, l.out, l.cap);
+        if (!l.found && l.out != nullptr && l.cap > 0) l.out[0] = '\0';
+        return Status::unsupported;  // found: stop walking (keys are unique)
+      },
+      &w);
+  return q.found;
+}
+
+void model_metadata_each(const Model& model, void (*fn)(const char* key, const char* value, void* ctx), void* ctx) {
+  if (fn == nullptr) return;
+  struct Each {
+    void (*fn)(const char*, const char*, void*);
+    void* ctx;
+  } e{fn, ctx};
+  MetaWalk w{nullptr, &e};
+  each_meta(
+      model,
+      [](void* c, const char* k, std::size_t, Str, Str v) {
+        MetaWalk& mw = *static_cast<MetaWalk*>(c);
+        Each& each = *static_cast<Each*>(mw.ctx);
+        char value[kMetadataEachValueBytes];
+        decode(mw.header, v, value, sizeof value);
+        each.fn(k, value, each.ctx);
+        return Status::ok;
+      },
+      &w);
+}
+
 }  // namespace rill

@@ -12,6 +12,7 @@
 #include "rill/datasets.h"
 #include "rill/decimal.h"
 #include "rill/model_io.h"
+#include "rill/narrow.h"
 #include "rill/safetensors_header.h"
 
 namespace rill {
@@ -70,12 +71,69 @@ Status check_meaningful_extras(const MlpSpec& spec, const KeyValue* extra, int n
   return Status::ok;
 }
 
-// 2 when the file uses a condition or a source other than gaussian, else 1 (formats.md).
-u64 format_of(const Mlp& mlp, const KeyValue* extra, int n_extra) {
+// 2 when the file uses a condition, a source other than gaussian or a narrow dtype, else 1 (formats.md).
+u64 format_of(const Mlp& mlp, const KeyValue* extra, int n_extra, WeightDtype dtype) {
   const char* source = extra_value(extra, n_extra, "source");
   const bool v2 = mlp.spec.condition.kind != ConditionSpec::Kind::none ||
-                  (source != nullptr && std::strcmp(source, "gaussian") != 0);
+                  (source != nullptr && std::strcmp(source, "gaussian") != 0) || dtype != WeightDtype::f32;
   return v2 ? 2 : 1;
+}
+
+// Where layer i's tensors go in the data buffer. F32, F16, BF16: W0 b0 W1 b1
+// ... (the canonical block; F16/BF16 biases in the weights' dtype, the
+// smaller file). I8: every F32 tensor first (scales, biases: 4-byte aligned),
+// then the I8 weights, so nothing needs copying to be read.
+struct Offsets {
+  u64 w = 0, b = 0, s = 0, end = 0;
+};
+Offsets layout(const MlpSpec& spec, WeightDtype dtype, int layer) {
+  Offsets o;
+  const u64 wb = static_cast<u64>(weight_dtype_bytes(dtype));
+  const u64 sb = dtype == WeightDtype::i8 ? 4 : 0;
+  u64 f32 = 0, narrow = 0, total_f32 = 0;
+  for (int i = 0; i < spec.n_layers; ++i) total_f32 += static_cast<u64>(spec.sizes[i + 1]) * (4 + sb);
+  for (int i = 0; i <= layer && i < spec.n_layers; ++i) {
+    const u64 rows = static_cast<u64>(spec.sizes[i + 1]), cols = static_cast<u64>(spec.sizes[i]);
+    if (dtype != WeightDtype::i8) {
+      o.w = f32;
+      o.b = f32 + rows * cols * wb;
+      f32 = o.b + rows * wb;
+      o.end = f32;
+      continue;
+    }
+    o.s = f32;
+    o.b = f32 + rows * sb;
+    f32 = o.b + rows * 4;
+    o.w = total_f32 + narrow;
+    narrow += rows * cols * wb;
+    o.end = total_f32 + narrow;
+  }
+  return o;
+}
+u64 data_bytes(const MlpSpec& spec, WeightDtype dtype) { return layout(spec, dtype, spec.n_layers - 1).end; }
+
+// The weights and biases fit the dtype's range (F16: |w| <= 65504).
+Status check_range(const Mlp& mlp, WeightDtype dtype, Message* msg) {
+  if (dtype != WeightDtype::f16 && dtype != WeightDtype::bf16) return Status::ok;
+  for (int i = 0; i < mlp.spec.n_layers; ++i) {
+    const std::size_t rows = static_cast<std::size_t>(mlp.spec.sizes[i + 1]);
+    for (int part = 0; part < 2; ++part) {
+      const float* v = part == 0 ? mlp.weight[i] : mlp.bias[i];
+      const std::size_t count = part == 0 ? rows * static_cast<std::size_t>(mlp.spec.sizes[i]) : rows;
+      for (std::size_t q = 0; q < count; ++q) {
+        bool over = false;
+        if (dtype == WeightDtype::f16) f32_to_f16(v[q], &over);
+        else f32_to_bf16(v[q], &over);
+        if (!over) continue;
+        char text[32];
+        float_to_decimal(v[q], text, sizeof text);
+        return fail(msg, Status::invalid_argument, "layers.%d.%s element %zu (%s) is outside the range of %s%s", i,
+                    part == 0 ? "weight" : "bias", q, text, weight_dtype_name(dtype),
+                    dtype == WeightDtype::f16 ? " (|x| <= 65504)" : "");
+      }
+    }
+  }
+  return Status::ok;
 }
 
 Status check_write(const Mlp& mlp, float sigma_min, const KeyValue* extra, int n_extra, Message* msg) {
@@ -120,13 +178,33 @@ Status check_write(const Mlp& mlp, float sigma_min, const KeyValue* extra, int n
   return Status::ok;
 }
 
+// One tensor entry of the header: ,"layers.{i}{suffix}":{"dtype":...,"shape":[rows(,cols)],"data_offsets":[a,b]}
+void emit_entry(Sink& s, int i, const char* suffix, const char* dtype, u64 rows, u64 cols, u64 begin, u64 end) {
+  s.puts(",\"layers.");
+  s.putu(static_cast<u64>(i));
+  s.puts(suffix);
+  s.puts("\":{\"dtype\":\"");
+  s.puts(dtype);
+  s.puts("\",\"shape\":[");
+  s.putu(rows);
+  if (cols != 0) {
+    s.put(',');
+    s.putu(cols);
+  }
+  s.puts("],\"data_offsets\":[");
+  s.putu(begin);
+  s.put(',');
+  s.putu(end);
+  s.puts("]}");
+}
+
 // The JSON header without padding.
-void emit_header(Sink& s, const Mlp& mlp, float sigma_min, const KeyValue* extra, int n_extra) {
+void emit_header(Sink& s, const Mlp& mlp, float sigma_min, const KeyValue* extra, int n_extra, WeightDtype dtype) {
   const MlpSpec& spec = mlp.spec;
   char sigma[32];
   float_to_decimal(sigma_min + 0.0f, sigma, sizeof sigma);
   s.puts("{\"__metadata__\":{\"rill.format\":\"");
-  s.putu(format_of(mlp, extra, n_extra));
+  s.putu(format_of(mlp, extra, n_extra, dtype));
   s.puts("\",\"dim\":\"");
   s.putu(static_cast<u64>(spec.dim));
   s.puts("\",\"activation\":\"");
@@ -152,39 +230,24 @@ void emit_header(Sink& s, const Mlp& mlp, float sigma_min, const KeyValue* extra
     s.put_json(extra[i].value);
   }
   s.put('}');
-  u64 off = 0;
+  const u64 wb = static_cast<u64>(weight_dtype_bytes(dtype));
   for (int i = 0; i < spec.n_layers; ++i) {
     const u64 rows = static_cast<u64>(spec.sizes[i + 1]);
     const u64 cols = static_cast<u64>(spec.sizes[i]);
-    s.puts(",\"layers.");
-    s.putu(static_cast<u64>(i));
-    s.puts(".weight\":{\"dtype\":\"F32\",\"shape\":[");
-    s.putu(rows);
-    s.put(',');
-    s.putu(cols);
-    s.puts("],\"data_offsets\":[");
-    s.putu(off);
-    s.put(',');
-    off += rows * cols * 4;
-    s.putu(off);
-    s.puts("]},\"layers.");
-    s.putu(static_cast<u64>(i));
-    s.puts(".bias\":{\"dtype\":\"F32\",\"shape\":[");
-    s.putu(rows);
-    s.puts("],\"data_offsets\":[");
-    s.putu(off);
-    s.put(',');
-    off += rows * 4;
-    s.putu(off);
-    s.puts("]}");
+    const Offsets o = layout(spec, dtype, i);
+    emit_entry(s, i, ".weight", weight_dtype_name(dtype), rows, cols, o.w, o.w + rows * cols * wb);
+    if (dtype == WeightDtype::i8) emit_entry(s, i, ".weight_scale", "F32", rows, 0, o.s, o.s + rows * 4);
+    const bool narrow_bias = dtype == WeightDtype::f16 || dtype == WeightDtype::bf16;
+    emit_entry(s, i, ".bias", narrow_bias ? weight_dtype_name(dtype) : "F32", rows, 0, o.b,
+               o.b + rows * (narrow_bias ? wb : 4));
   }
   s.put('}');
 }
 
 // Header length N (padded so 8 + N is a multiple of 16); 0 if over the limit.
-std::size_t padded_header_len(const Mlp& mlp, float sigma_min, const KeyValue* extra, int n_extra) {
+std::size_t padded_header_len(const Mlp& mlp, float sigma_min, const KeyValue* extra, int n_extra, WeightDtype dtype) {
   Sink count;
-  emit_header(count, mlp, sigma_min, extra, n_extra);
+  emit_header(count, mlp, sigma_min, extra, n_extra, dtype);
   const std::size_t n = (count.n + 8 + 15) / 16 * 16 - 8;
   return n > kMaxHeaderBytes ? 0 : n;
 }
@@ -192,38 +255,49 @@ std::size_t padded_header_len(const Mlp& mlp, float sigma_min, const KeyValue* e
 
 }  // namespace
 
-std::size_t model_file_size(const Mlp& mlp, float sigma_min, const KeyValue* extra, int n_extra) {
+std::size_t model_file_size(const Mlp& mlp, float sigma_min, const KeyValue* extra, int n_extra, WeightDtype dtype) {
   if (check_write(mlp, sigma_min, extra, n_extra, nullptr) != Status::ok) return 0;
-  const std::size_t n = padded_header_len(mlp, sigma_min, extra, n_extra);
+  if (check_range(mlp, dtype, nullptr) != Status::ok) return 0;
+  const std::size_t n = padded_header_len(mlp, sigma_min, extra, n_extra, dtype);
   if (n == 0) return 0;
-  return 8 + n + mlp.spec.param_count() * sizeof(float);
+  return 8 + n + static_cast<std::size_t>(data_bytes(mlp.spec, dtype));
 }
 
 Status model_write(const Mlp& mlp, float sigma_min, const KeyValue* extra, int n_extra, unsigned char* out,
-                   std::size_t cap, std::size_t* written, Message* msg) {
+                   std::size_t cap, std::size_t* written, Message* msg, WeightDtype dtype) {
   if (written != nullptr) *written = 0;
   Status st = check_write(mlp, sigma_min, extra, n_extra, msg);
   if (st != Status::ok) return st;
-  const std::size_t n = padded_header_len(mlp, sigma_min, extra, n_extra);
+  if ((st = check_range(mlp, dtype, msg)) != Status::ok) return st;
+  const std::size_t n = padded_header_len(mlp, sigma_min, extra, n_extra, dtype);
   if (n == 0)
     return fail(msg, Status::invalid_argument, "the header would exceed %zu bytes (extra metadata too long)",
                 kMaxHeaderBytes);
-  const std::size_t total = 8 + n + mlp.spec.param_count() * sizeof(float);
+  const std::size_t total = 8 + n + static_cast<std::size_t>(data_bytes(mlp.spec, dtype));
   if (out == nullptr || cap < total)
     return fail(msg, Status::out_of_memory, "the output buffer has %zu bytes; the file needs %zu", out ? cap : 0,
                 total);
   for (int i = 0; i < 8; ++i) out[i] = static_cast<u8>(static_cast<u64>(n) >> (8 * i));
   Sink s{out + 8, n};
-  emit_header(s, mlp, sigma_min, extra, n_extra);
+  emit_header(s, mlp, sigma_min, extra, n_extra, dtype);
   while (s.n < n) s.put(' ');
   u8* d = out + 8 + n;
   for (int i = 0; i < mlp.spec.n_layers; ++i) {
     const std::size_t rows = static_cast<std::size_t>(mlp.spec.sizes[i + 1]);
     const std::size_t cols = static_cast<std::size_t>(mlp.spec.sizes[i]);
-    std::memcpy(d, mlp.weight[i], rows * cols * sizeof(float));  // little-endian host: file order
-    d += rows * cols * sizeof(float);
-    std::memcpy(d, mlp.bias[i], rows * sizeof(float));
-    d += rows * sizeof(float);
+    const Offsets o = layout(mlp.spec, dtype, i);
+    if (dtype == WeightDtype::f32) {
+      std::memcpy(d + o.w, mlp.weight[i], rows * cols * sizeof(float));  // little-endian host: file order
+      std::memcpy(d + o.b, mlp.bias[i], rows * sizeof(float));
+      continue;
+    }
+    char name[32];
+    layer_name(name, i, ".weight");
+    st = narrow_weights(name, dtype, mlp.weight[i], rows, cols, d + o.w, d + o.s, msg);
+    if (st == Status::ok && dtype != WeightDtype::i8)
+      st = narrow_weights(name, dtype, mlp.bias[i], 1, rows, d + o.b, nullptr, msg);
+    if (dtype == WeightDtype::i8) std::memcpy(d + o.b, mlp.bias[i], rows * sizeof(float));
+    if (st != Status::ok) return st;  // not reached: check_range refused it before
   }
   if (written != nullptr) *written = total;
   return Status::ok;

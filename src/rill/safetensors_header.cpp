@@ -243,7 +243,7 @@ Status read_int(Parser& p, Num* out) {
   return Status::ok;
 }
 
-// dtypes of safetensors and their sizes; rill computes with F32 only.
+// dtypes of safetensors and their sizes; a layer may be F32, F16, BF16 or I8 (model_io.cpp, narrow.h).
 struct DtypeInfo {
   const char* name;
   u32 bytes;
@@ -451,7 +451,8 @@ bool valid_utf8(const char* s) {
 
 Status check_entry(const char* name, const Entry& e, Message* msg) {
   if (e.dtype_bytes == 0)
-    return fail(msg, Status::unsupported_dtype, "unsupported dtype %s (rill reads F32): %s", e.dtype, name);
+    return fail(msg, Status::unsupported_dtype, "unsupported dtype %s (rill reads F32, F16, BF16, I8): %s", e.dtype,
+                name);
   if (e.shape.negative) return fail(msg, Status::bad_shape, "%s has a negative dimension", name);
   const u64 item = e.dtype_bytes;
   if (e.shape.overflow || e.shape.product_overflow || e.shape.product > kU64Max / item)

@@ -17,7 +17,7 @@ constexpr Entry kEntries[] = {
     {"truncated", "data is truncated"},
     {"bad_header", "malformed safetensors header"},
     {"bad_json", "malformed JSON in header"},
-    {"unsupported_dtype", "unsupported dtype (rill reads F32)"},
+    {"unsupported_dtype", "unsupported dtype (rill reads F32, F16, BF16, I8)"},
     {"bad_tensor", "unexpected or missing tensor"},
     {"bad_shape", "tensor shapes do not fit the model"},
     {"bad_offsets", "tensor data offsets are invalid"},

@@ -100,11 +100,11 @@ make_npy() {
 
 # ---- help -------------------------------------------------------------------
 expect_ok "rill --help exits 0" --help
-for c in train sample field data integrate logp eval info export-c bench; do
+for c in train sample field data integrate logp eval info export-c convert bench; do
   check "rill --help lists '$c'" grep -q "^  $c " "$T/out"
 done
 check "rill --help says MODEL may be a formula" grep -q "exact:8gaussians .* linear:a,b,c,d" "$T/out"
-for c in train sample field data integrate logp eval info export-c bench; do
+for c in train sample field data integrate logp eval info export-c convert bench; do
   rill "$c" --help
   check "rill $c --help prints its usage" test $RC -eq 0 -a -n "$(grep "^usage: rill $c" "$T/out")"
 done
@@ -707,6 +707,50 @@ else
   bad "export-c --compiled: $LIB, gcc or g++ missing, cannot compile the header"
 fi
 expect_ok "export-c with the default name" export-c --model m.safetensors --out def.h
+
+# ---- convert (narrow weights, formats.md "Weight dtypes") ---------------------
+for d in f16 bf16 i8 f32; do
+  expect_ok "convert --dtype $d" convert --model m.safetensors --dtype $d --out m_$d.safetensors
+  check "convert --dtype $d: prints the largest weight error" grep -q "^max abs weight error " "$T/out"
+done
+check "convert --dtype f32 of an F32 model: error 0" grep -q "^max abs weight error 0 (F32 -> F32)" "$T/out"
+check "convert: I8 < F16 < 60% of F32 (headers weigh on this small model)" \
+  test "$(size_of m_i8.safetensors)" -lt "$(size_of m_f16.safetensors)" \
+  -a "$(size_of m_f16.safetensors)" -lt "$(( $(size_of m.safetensors) * 6 / 10 ))"
+rill info --model m_i8.safetensors
+check "convert: the I8 file is rill.format 2, made_by convert, training facts kept" \
+  test -n "$(grep 'rill.format *2' "$T/out")" -a -n "$(grep 'made_by *convert' "$T/out")" -a -n "$(grep 'dataset *moons' "$T/out")"
+expect_ok "convert back from I8 to F32" convert --model m_i8.safetensors --dtype f32 --out m_i8_f32.safetensors
+check "convert I8 -> F32 is exact (error 0)" grep -q "^max abs weight error 0 (I8 -> F32)" "$T/out"
+rill sample --model m_i8.safetensors --n 50 --steps 20 --solver heun --seed 7 --out -
+cp "$T/out" i8_samples.csv
+rill sample --model m_i8_f32.safetensors --n 50 --steps 20 --solver heun --seed 7 --out -
+check "an I8 file samples the bits of its F32 widening" cmp -s i8_samples.csv "$T/out"
+mkdir -p i8
+expect_ok "export-c of the I8 file" export-c --model m_i8.safetensors --out i8/m_model.h --name moons_small
+check "export-c keeps the I8 file's bytes (narrow in flash)" \
+  grep -q "^alignas(16) static const unsigned char moons_small\[$(size_of m_i8.safetensors)\] = {" i8/m_model.h
+if [ -f "$LIB" ] && command -v g++ >/dev/null; then
+  cp use_export.cpp i8/  # beside i8/m_model.h: a quoted #include looks in the source's directory first
+  g++ -std=c++17 -Wall -Wextra -Werror ${RILL_TEST_CXXFLAGS:-} -I"$ROOT/src" i8/use_export.cpp "$LIB" -o use_export_i8 &&
+    ./use_export_i8 >exported_i8.csv 2>&1
+  check "export-c I8: the C API reads it in place (widening as it computes): the bits of rill sample" \
+    cmp -s exported_i8.csv i8_samples.csv
+fi
+refuse "convert --dtype f8" 2 "f8" c_bad.safetensors convert --model m.safetensors --dtype f8 --out c_bad.safetensors
+refuse "convert of a formula model" 1 "formula" c_bad.safetensors convert --model exact:8gaussians --dtype f16 --out c_bad.safetensors
+python3 - <<'PY'
+import json, struct
+w = [70000.0, 0.5, -0.25, 1.0, 0.0, 2.0]
+blob = struct.pack("<6f", *w) + struct.pack("<2f", 0.0, 0.0)
+h = {"layers.0.weight": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]},
+     "layers.0.bias": {"dtype": "F32", "shape": [2], "data_offsets": [24, 32]}}
+t = json.dumps(h).encode(); t += b" " * ((8 - (8 + len(t)) % 8) % 8)
+open("big.safetensors", "wb").write(struct.pack("<Q", len(t)) + t + blob)
+PY
+refuse "convert to F16 of a weight above 65504" 1 "layers.0.weight element 0 (70000) is outside the range of F16" \
+  c_bad.safetensors convert --model big.safetensors --dtype f16 --out c_bad.safetensors
+expect_ok "convert to BF16 of the same weight (in range)" convert --model big.safetensors --dtype bf16 --out big_bf16.safetensors
 check "export-c: default name from the file (m_model)" grep -q "^alignas(16) static const unsigned char m_model\[" def.h
 
 # ---- shipped model names ------------------------------------------------------

@@ -23,6 +23,7 @@
 #include "fuzz_util.h"
 
 #include "rill/model_io.h"
+#include "rill/narrow.h"
 
 namespace {
 
@@ -88,6 +89,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   check(model.mlp.spec.validate(nullptr) == Status::ok);
   check(model.sigma_min >= 0.0f && model.sigma_min < 1.0f);
+  // Narrow weights (F16, BF16, I8) are read in place; widened, they are a float32 model.
+  check((model.dtype != WeightDtype::f32) == (model.mlp.weight[0] == nullptr));
+  std::vector<float> wide(model.dtype != WeightDtype::f32 ? model.mlp.spec.param_count() : 0);
+  std::vector<float> wide2(wide.size());
+  if (!wide.empty()) {
+    mlp_widen(model.mlp, wide.data());
+    mlp_widen(model2.mlp, wide2.data());
+  }
   const std::uint32_t h = touch(model.mlp);
   check(touch(model2.mlp) == h);
   std::uint32_t mh = h;

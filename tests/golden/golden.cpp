@@ -150,6 +150,94 @@ std::vector<unsigned char> synthetic_file(int which) {
   return file;
 }
 
+// Narrow synthetic models (formats.md "Weight dtypes"): weights written as raw
+// F16 / BF16 bit patterns (subnormals included) or I8 q with F32 scales of
+// full 23-bit mantissas (so q × scale rounds), to pin the widening everywhere.
+struct NarrowSynthetic {
+  const char* name;
+  int dim, width, depth;
+  const char* activation;
+  const char* time;
+  const char* dtype;       // F16, BF16, I8
+  bool narrow_bias;        // F16/BF16 biases (else F32)
+};
+const NarrowSynthetic kNarrowSynthetic[] = {
+    {"s_f16", 2, 19, 2, "silu", "sin:2", "F16", true},
+    {"s_bf16", 3, 13, 2, "tanh", "raw", "BF16", false},
+    {"s_i8", 2, 23, 3, "silu", "sin:1", "I8", false},
+};
+
+// Little-endian bytes of a layer's weights, biases and (I8) scales.
+void narrow_layer(const NarrowSynthetic& s, int which, int layer, int fin, int fout, std::vector<unsigned char>* w,
+                  std::vector<unsigned char>* b, std::vector<unsigned char>* scale) {
+  auto put = [](std::vector<unsigned char>* v, std::uint32_t x, int bytes) {
+    for (int i = 0; i < bytes; ++i) v->push_back(static_cast<unsigned char>(x >> (8 * i)));
+  };
+  const std::string dt = s.dtype;
+  const std::uint32_t model = 100u + static_cast<std::uint32_t>(which), lay = static_cast<std::uint32_t>(layer);
+  for (int q = 0; q < fout * fin; ++q) {
+    const std::uint32_t h = mix(mix(mix(model * 0x9e3779b9u + 1u) ^ (lay * 0x85ebca6bu)) ^ static_cast<std::uint32_t>(q));
+    const std::uint32_t sign = h & 1u;
+    if (dt == "F16") put(w, (sign << 15) | (((h >> 1) % 14u) << 10) | ((h >> 5) & 0x3FFu), 2);
+    else if (dt == "BF16") put(w, (sign << 15) | ((118u + (h >> 1) % 8u) << 7) | ((h >> 5) & 0x7Fu), 2);
+    else put(w, static_cast<std::uint32_t>(static_cast<int>(h % 255u) - 127) & 0xFFu, 1);
+  }
+  for (int j = 0; j < fout; ++j) {
+    const std::uint32_t h = mix(mix(model * 0x9e3779b9u + 7u) ^ (lay * 0x85ebca6bu) ^ static_cast<std::uint32_t>(j));
+    const float bias = synth_value(which + 100, layer, 0x100000u + j, fin, true);
+    std::uint32_t bits;
+    std::memcpy(&bits, &bias, 4);
+    if (s.narrow_bias) put(b, bits >> 16, 2);  // exact: synth values have 8 significant bits
+    else put(b, bits, 4);
+    if (dt == "I8") put(scale, 0x3C000000u | (h & 0x7FFFFFu), 4);  // [2^-7, 2^-6), any mantissa
+  }
+}
+
+std::vector<unsigned char> narrow_synthetic_file(int which) {
+  const NarrowSynthetic& s = kNarrowSynthetic[which];
+  int k = 0;
+  if (std::strncmp(s.time, "sin:", 4) == 0) k = std::atoi(s.time + 4);
+  std::vector<int> sizes;
+  sizes.push_back(s.dim + (k == 0 ? 1 : 2 * k));
+  for (int i = 0; i < s.depth; ++i) sizes.push_back(s.width);
+  sizes.push_back(s.dim);
+  const int L = static_cast<int>(sizes.size()) - 1;
+  std::vector<unsigned char> data;
+  std::string json = "{\"__metadata__\":{\"rill.format\":\"2\",\"dim\":\"" + std::to_string(s.dim) +
+                     "\",\"activation\":\"" + s.activation + "\",\"time_embedding\":\"" + s.time +
+                     "\",\"path\":\"condot\",\"sigma_min\":\"0\"}";
+  auto entry = [&](int i, const char* suffix, const char* dtype, const std::string& shape, std::size_t a,
+                   std::size_t b) {
+    json += ",\"layers." + std::to_string(i) + suffix + "\":{\"dtype\":\"" + dtype + "\",\"shape\":[" + shape +
+            "],\"data_offsets\":[" + std::to_string(a) + "," + std::to_string(b) + "]}";
+  };
+  for (int i = 0; i < L; ++i) {
+    const int fin = sizes[i], fout = sizes[i + 1];
+    std::vector<unsigned char> w, b, sc;
+    narrow_layer(s, which, i, fin, fout, &w, &b, &sc);
+    // Scales, biases, weights: after an I8 layer of odd size the next layer's F32
+    // tensors are not 4-byte aligned, on purpose (the loader reads narrow files byte-wise).
+    const std::size_t s0 = data.size();
+    data.insert(data.end(), sc.begin(), sc.end());
+    const std::size_t b0 = data.size();
+    data.insert(data.end(), b.begin(), b.end());
+    const std::size_t w0 = data.size();
+    data.insert(data.end(), w.begin(), w.end());
+    const std::size_t w1 = data.size();
+    entry(i, ".weight", s.dtype, std::to_string(fout) + "," + std::to_string(fin), w0, w1);
+    if (!sc.empty()) entry(i, ".weight_scale", "F32", std::to_string(fout), s0, b0);
+    entry(i, ".bias", s.narrow_bias ? s.dtype : "F32", std::to_string(fout), b0, w0);
+  }
+  json += "}";
+  while ((8 + json.size()) % 16 != 0) json += ' ';
+  std::vector<unsigned char> file(8);
+  const std::uint64_t n = json.size();
+  for (int i = 0; i < 8; ++i) file[i] = static_cast<unsigned char>(n >> (8 * i));
+  file.insert(file.end(), json.begin(), json.end());
+  file.insert(file.end(), data.begin(), data.end());
+  return file;
+}
+
 bool read_file(const std::string& path, std::vector<unsigned char>* out) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return false;
@@ -233,11 +321,14 @@ bool load_model(const std::string& name, const std::string& source, Model* m, st
     int which = -1;
     for (std::size_t i = 0; i < sizeof kSynthetic / sizeof kSynthetic[0]; ++i)
       if (name == kSynthetic[i].name) which = static_cast<int>(i);
-    if (which < 0) {
+    int narrow = -1;
+    for (std::size_t i = 0; i < sizeof kNarrowSynthetic / sizeof kNarrowSynthetic[0]; ++i)
+      if (name == kNarrowSynthetic[i].name) narrow = static_cast<int>(i);
+    if (which < 0 && narrow < 0) {
       *why = "no synthetic model named " + name;
       return false;
     }
-    m->bytes = synthetic_file(which);
+    m->bytes = which >= 0 ? synthetic_file(which) : narrow_synthetic_file(narrow);
   } else {
     const std::string path = g_shipped + "/" + source;
     if (!read_file(path, &m->bytes)) {
@@ -584,13 +675,33 @@ int cmd_write(const std::string& path, const std::vector<std::string>& shipped) 
     g_models.push_back(std::move(m));
     add_cases(static_cast<int>(g_models.size()) - 1, true);
   }
+  // The narrow-dtype models come after the others' cases (they were added later; the older lines stay as they were).
+  const std::size_t first_narrow = g_models.size();
+  for (std::size_t i = 0; i < sizeof kNarrowSynthetic / sizeof kNarrowSynthetic[0]; ++i) {
+    Model m;
+    std::string why;
+    if (!load_model(kNarrowSynthetic[i].name, "synthetic", &m, &why)) {
+      std::fprintf(stderr, "golden: %s\n", why.c_str());
+      return 1;
+    }
+    g_models.push_back(std::move(m));
+    add_cases(static_cast<int>(g_models.size()) - 1, false);
+  }
   int passed = 0;
   if (compute(false, &passed) != 0) return 1;
   std::string out = kHeader;
-  for (const Model& m : g_models)
+  auto model_line = [&](const Model& m) {
     out += "model " + m.name + " " + m.source + " " + std::to_string(m.bytes.size()) + " " + hex64(m.fnv) + "\n";
+  };
+  for (std::size_t i = 0; i < first_narrow; ++i) model_line(g_models[i]);
   int last = -1;
+  bool narrow_started = false;
   for (const Case& c : g_cases) {
+    if (static_cast<std::size_t>(c.model) >= first_narrow && !narrow_started) {
+      narrow_started = true;
+      out += "\n# narrow weights (formats.md \"Weight dtypes\"): F16, BF16 and I8 synthetic models\n";
+      for (std::size_t i = first_narrow; i < g_models.size(); ++i) model_line(g_models[i]);
+    }
     if (c.model != last) out += "\n";
     last = c.model;
     out += case_text(c) + " " + hex64(c.hash) + "\n";

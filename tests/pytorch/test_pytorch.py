@@ -116,6 +116,29 @@ def check_class_condition(tmp, x):
     print(f"class:3   sin:3: loss {float(loss):.3f}; every class, none and guidance: max difference {worst:.2e}")
 
 
+def check_narrow_exports(tmp, x, data):
+    """model.half() / model.bfloat16() saved by save_rill: rill reads the F16/BF16
+    file and computes with its weights widened to float32 (formats.md "Weight
+    dtypes"), so its field equals the float32 model made from the narrow weights."""
+    import copy
+    base = RillMLP(dim=2, width=32, depth=2, activation="silu", time="sin:3")
+    train(base, data, steps=100)
+    for name, dt in [("half", torch.float16), ("bfloat16", torch.bfloat16)]:
+        narrow = copy.deepcopy(base).to(dt)
+        path = f"{tmp}/{name}.safetensors"
+        save_rill(narrow, path, dataset="moons")
+        info = rill("info", "--model", path)
+        check("rill.format    2" in info, f"{name} export is rill.format 2")
+        wide = copy.deepcopy(narrow).to(torch.float32)
+        rill("field", "--model", path, "--t", "0.3", "--x", f"{tmp}/x.npy", "--out", f"{tmp}/u.npy")
+        got = torch.from_numpy(np.load(f"{tmp}/u.npy"))
+        with torch.no_grad():
+            want = wide(x, torch.full((64,), 0.3))
+        err = float(((got - want).abs() / want.abs().clamp(min=1.0)).max())
+        check(err <= TOL, f"{name} export: rill's field differs from the widened PyTorch model's by {err:.3g}")
+        print(f"{name:9s} export: {'F16' if dt == torch.float16 else 'BF16'} file read by rill; max difference {err:.2e}")
+
+
 def main():
     torch.manual_seed(0)
     torch.set_num_threads(1)
@@ -144,6 +167,7 @@ def main():
                 print(f"{act:9s} {time:5s}: loss {loss:.3f} after 300 steps; max |u_rill - u_torch| / max(1, |u|) "
                       f"= {worst:.2e}")
         check_class_condition(tmp, x)
+        check_narrow_exports(tmp, x, data)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

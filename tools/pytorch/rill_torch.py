@@ -139,8 +139,14 @@ def _write_safetensors(tensors, metadata, path):
     starts at a multiple of 8, tensors in the given order, little-endian F32."""
     header, offset, blobs = {"__metadata__": metadata}, 0, []
     for name, t in tensors.items():
-        data = t.detach().to(torch.float32).contiguous().cpu().numpy().astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        t = t.detach().contiguous().cpu()
+        if t.dtype == torch.float16:
+            dtype, data = "F16", t.numpy().astype("<f2").tobytes()
+        elif t.dtype == torch.bfloat16:  # numpy has no bfloat16: its bits as int16
+            dtype, data = "BF16", t.view(torch.int16).numpy().astype("<i2").tobytes()
+        else:
+            dtype, data = "F32", t.to(torch.float32).numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
         offset += len(data)
         blobs.append(data)
     text = json.dumps(header, separators=(",", ":")).encode()
@@ -157,8 +163,14 @@ def save_rill(model, path, **facts):
         tensors[f"layers.{i}.weight"] = layer.weight
         tensors[f"layers.{i}.bias"] = layer.bias
     meta = model.metadata(**facts)
+    # A model made half() or bfloat16() is written in that dtype (F16/BF16 weights and
+    # biases, rill.format 2: shared/spec/formats.md "Weight dtypes"); anything else as F32.
+    narrow = model.layers[0].weight.dtype in (torch.float16, torch.bfloat16)
+    if narrow:
+        meta["rill.format"] = "2"
+    keep = (lambda v: v.detach().contiguous()) if narrow else (lambda v: v.detach().to(torch.float32).contiguous())
     try:
         from safetensors.torch import save_file
-        save_file({k: v.detach().to(torch.float32).contiguous() for k, v in tensors.items()}, path, metadata=meta)
+        save_file({k: keep(v) for k, v in tensors.items()}, path, metadata=meta)
     except ImportError:
         _write_safetensors(tensors, meta, path)
