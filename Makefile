@@ -34,6 +34,9 @@ CORE_SRCS := $(wildcard src/rill/*.cpp)
 CORE_OBJS := $(patsubst %.cpp,$(B)/%.o,$(CORE_SRCS))
 CLI_SRCS := $(wildcard src/cli/*.cpp)
 CLI_OBJS := $(patsubst %.cpp,$(B)/%.o,$(CLI_SRCS))
+# The `digits` pixels, compiled into the rill command only (not librill, not rill.wasm): datasets.md.
+DIGITS_GEN := $(B)/gen/digits_data.cpp
+CLI_OBJS += $(B)/gen/digits_data.o
 
 .PHONY: all lib cli deps clean
 all: lib cli
@@ -47,6 +50,13 @@ $(B)/src/rill/%.o: src/rill/%.cpp
 
 $(B)/src/cli/%.o: src/cli/%.cpp
 	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
+
+$(DIGITS_GEN): web/data/digits.csv.gz tools/gen_digits.py
+	@mkdir -p $(dir $@)
+	gzip -dc $< | python3 tools/gen_digits.py > $@.tmp && mv $@.tmp $@
+
+$(B)/gen/digits_data.o: $(DIGITS_GEN)
 	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
 
 $(B)/rill: $(CLI_OBJS) $(B)/librill.a

@@ -1,23 +1,50 @@
-# --- shipped models (issue 3) ------------------------------------------------
-# The seven models of web/models/, their recipe and their evaluation (tools/models/).
-#   make models         retrain web/models/NAME.safetensors for the seven datasets, one after another
-#                       (about a minute each on one core). Deterministic: the same command gives the
-#                       same weights; a model whose weights and metadata come out the same as the
-#                       shipped file's (all but `train_seconds`, the wall-clock time) keeps the shipped
-#                       bytes, so the golden vectors that pin them stay valid. MODELS=moons retrains one.
-#   make models-eval    the README table: training time and MMD² (4000 samples) per solver at 1, 2, 4,
-#                       8, 32 steps, and RK4/32 against the bars of issue 3; Markdown on stdout
+# --- shipped models (issues 3 and 12) ----------------------------------------
+# The models of web/models/, their recipe and their evaluation (tools/models/).
+#   make models         retrain web/models/NAME.safetensors, one after another: the seven datasets
+#                       (about a minute each on one core) and the six conditioned models of issue 12
+#                       (the 2-D ones as long; digits a few minutes). Deterministic: the same command
+#                       gives the same weights; a model whose weights and metadata come out the same
+#                       as the shipped file's (all but `train_seconds`, the wall-clock time) keeps the
+#                       shipped bytes, so the golden vectors that pin them stay valid. MODELS=moons
+#                       retrains one.
+#   make models-eval    the README tables: training time and MMD² (4000 samples) per solver at 1, 2, 4,
+#                       8, 32 steps, and RK4/32 against the bars of issue 3 (tools/models/eval_table.py);
+#                       then the conditioned models against the goals of issue 12: per-class MMD² and
+#                       agreement, the w = 0 figure, moons-from-8gaussians, and digits' agreement by
+#                       guidance, MMD² and memorisation quantiles (tools/models/eval_conditioned.py)
 #   make models-1step   the one-step models web/models/NAME-1step.safetensors (issue 14): `rill reflow` of
 #                       each shipped teacher (run by `make models` after the teachers); ONESTEP=moons one
-#   make models-1step-eval  the trade-off table: one-step models at 1, 2, 4 Euler steps against their
+#   make models-1step-eval  (also run by models-eval) the trade-off table: one-step models at 1, 2, 4 Euler steps against their
 #                       teachers at 1-32 steps, MMD² and W2 (tools/models/onestep_table.py); Markdown on stdout
 #   make models-ot      the OT-coupling study: independent vs OT coupling, Euler at 1, 2, 4, 8, 20
 #                       steps (models in $(B)/ot-study/); Markdown on stdout
-MODELS ?= moons 8gaussians checkerboard spirals circles gaussian swissroll
+PLAIN_MODELS := moons 8gaussians checkerboard spirals circles gaussian swissroll
+COND_MODELS := 8gaussians-class moons-class checkerboard-class swissroll-s moons-from-8gaussians digits
+MODELS ?= $(PLAIN_MODELS) $(COND_MODELS)
 # One recipe for all seven (the evidence for it: tools/models/RECIPE.md).
 MODELS_RECIPE := --steps 40000 --batch 256 --lr 3e-3 --schedule cosine --warmup 1000 --lr-floor 0.01 \
   --ema 0.999 --time sin:4 --width 96 --depth 4 --activation silu --coupling independent --seed 0
-# Per-dataset additions (none at present): MODELS_FLAGS_<dataset> := ...
+# Per-model additions: MODELS_FLAGS_<model> := ...; a model named after no dataset says which
+# (MODELS_DATA_<model>, default its name); MODELS_RECIPE_<model> replaces the shared recipe.
+# The conditioned models of issue 12 (evidence: tools/models/RECIPE.md, "Conditioned models"):
+# the 2-D ones take the shared recipe with the dataset's labels (class:C, cfg dropout 0.1),
+# swissroll's s (vector:1) or a dataset as the source.
+MODELS_DATA_8gaussians-class := 8gaussians
+MODELS_FLAGS_8gaussians-class := --condition class
+MODELS_DATA_moons-class := moons
+MODELS_FLAGS_moons-class := --condition class
+MODELS_DATA_checkerboard-class := checkerboard
+MODELS_FLAGS_checkerboard-class := --condition class
+MODELS_DATA_swissroll-s := swissroll
+MODELS_FLAGS_swissroll-s := --condition vector
+MODELS_DATA_moons-from-8gaussians := moons
+MODELS_FLAGS_moons-from-8gaussians := --source 8gaussians
+# digits (64-D, class:10): 3 hidden layers of 256 (169,280 parameters, 0.68 MB as F32).
+MODELS_RECIPE_digits := --steps 12000 --batch 256 --lr 2e-3 --schedule cosine --warmup 500 --lr-floor 0.01 \
+  --ema 0.999 --time sin:4 --width 256 --depth 3 --activation silu --coupling independent --seed 0
+MODELS_FLAGS_digits := --condition class
+# The guidance weights models-eval reports for digits (README's table).
+DIGITS_GUIDANCE ?= 1,1.5,2,3
 # The one-step models: reflow of the shipped teacher on its own pairs (x0, rk4/64 flow of x0), the student
 # starting from the teacher's weights (the evidence: README "One evaluation per sample").
 ONESTEP ?= moons 8gaussians checkerboard spirals circles
@@ -34,7 +61,8 @@ OT_SAME_TIME ?= 1
 COMMA_MODELS := ,
 
 define MODELS_TRAIN
-	$(B)/rill train --data $(1) --out $(B)/models/$(1).safetensors $(MODELS_RECIPE) $(MODELS_FLAGS_$(1))
+	$(B)/rill train --data $(or $(MODELS_DATA_$(1)),$(1)) --out $(B)/models/$(1).safetensors \
+	  $(or $(MODELS_RECIPE_$(1)),$(MODELS_RECIPE)) $(MODELS_FLAGS_$(1))
 	@if [ -f web/models/$(1).safetensors ] && python3 tools/models/same_model.py web/models/$(1).safetensors \
 	  $(B)/models/$(1).safetensors 2>/dev/null; then echo "web/models/$(1).safetensors: same weights, kept"; \
 	else cp $(B)/models/$(1).safetensors web/models/.$(1).tmp && mv web/models/.$(1).tmp web/models/$(1).safetensors && \
@@ -67,7 +95,11 @@ models-1step-eval: $(B)/rill
 	@python3 tools/models/onestep_table.py $(B)/rill web/models --datasets $(subst $() ,$(COMMA_MODELS),$(strip $(ONESTEP)))
 
 models-eval: $(B)/rill
-	@python3 tools/models/eval_table.py $(B)/rill web/models --datasets $(subst $() ,$(COMMA_MODELS),$(strip $(MODELS)))
+	$(if $(filter-out $(COND_MODELS),$(MODELS)),@python3 tools/models/eval_table.py $(B)/rill web/models \
+	  --datasets $(subst $() ,$(COMMA_MODELS),$(strip $(filter-out $(COND_MODELS),$(MODELS)))))
+	$(if $(filter $(COND_MODELS),$(MODELS)),@python3 tools/models/eval_conditioned.py $(B)/rill web/models \
+	  --models $(subst $() ,$(COMMA_MODELS),$(strip $(filter $(COND_MODELS),$(MODELS)))) --digits-guidance $(DIGITS_GUIDANCE))
+	@$(MAKE) --no-print-directory models-1step-eval
 
 models-ot: $(B)/rill
 	@OT_SAME_TIME=$(OT_SAME_TIME) bash tools/models/ot_study.sh $(B)/rill $(B)/ot-study "$(MODELS_RECIPE)" $(OT_STUDY_DATASETS)

@@ -13,6 +13,7 @@
 
 #include "cli/array_io.h"
 #include "cli/commands.h"
+#include "cli/digits.h"
 #include "cli/fail.h"
 #include "cli/model.h"
 #include "rill/datasets.h"
@@ -142,7 +143,8 @@ void print_json(const std::string& name, int n, const double (&m)[6], bool with_
 }
 
 int run_eval(const Args& args) {
-  const rill::Dataset dataset = dataset_flag(args, "--data");
+  if (is_digits(args, "--data")) return run_eval_digits(args);
+  const rill::Dataset dataset = dataset_flag(args, "--data", true);
   const std::string name = rill::dataset_name(dataset);
   const bool use_model = args.has("--model");
   if (use_model == args.has("--samples")) args.fail("give either --model or --samples");
@@ -248,7 +250,15 @@ const Command& eval_command() {
       "dataset (no density at t = 0).\n"
       "--json prints one object: dataset, n, w2, w2_floor, w2_ratio, mmd2, mmd2_floor, energy,\n"
       "energy_floor, and where they apply class, agreement, nll (nll_probes: K when estimated),\n"
-      "entropy and kl.\n",
+      "entropy and kl.\n"
+      "\n"
+      "--data digits (64-D; datasets.md) compares --n samples (default 1000) with the real images\n"
+      "(all 1797, or class K's): mmd2 with RBF bandwidths 2, 4, 8 beside its floor (two disjoint\n"
+      "random halves of the same images); with --class K, agreement is the fraction of samples\n"
+      "whose nearest real image (1-NN) is a K; and the memorisation check: quantiles of each\n"
+      "sample's distance to its nearest training image beside the same for real images (to their\n"
+      "nearest other image). --json: dataset, n, reference, mmd2, mmd2_floor, class, agreement,\n"
+      "nearest_quantiles, nearest_samples, nearest_real.\n",
       [] {
         std::vector<Flag> f = {
             {"--data", "NAME", nullptr, "the dataset (required): gaussian, 8gaussians, moons, ..."},
@@ -258,7 +268,7 @@ const Command& eval_command() {
         f.push_back({"--samples", "FILE", nullptr, "or evaluate these points (.npy or .csv, n x 2)"});
         f.push_back({"--class", "K", nullptr, "compare with class K's fixed-label reference, and add the 5-NN class agreement"});
         f.push_back({"--guidance", "W", "1", "with --class and --model: classifier-free guidance weight"});
-        f.push_back({"--n", "N", "2000", "number of points compared (2 .. 10000)"});
+        f.push_back({"--n", "N", "2000", "number of points compared (2 .. 10000; digits: 1000 by default)"});
         for (const Flag& d : density_flags()) f.push_back(d);
         f.push_back({"--json", nullptr, nullptr, "print one JSON object instead of a table"});
         f.push_back(threads_flag());

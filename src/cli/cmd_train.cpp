@@ -8,6 +8,7 @@
 
 #include "cli/array_io.h"
 #include "cli/commands.h"
+#include "cli/digits.h"
 #include "cli/fail.h"
 #include "cli/training.h"
 #include "rill/datasets.h"
@@ -35,7 +36,14 @@ struct Conditioning {
   Points cond;
 };
 
-Conditioning parse_conditioning(const Args& args, bool builtin, rill::Dataset dataset, long n_points) {
+// A built-in dataset (builtin: `name` with `classes` labels and a vector
+// condition of `cdim` values), or file data of n_points rows.
+struct BuiltinFacts {
+  const char* name;
+  int classes, cdim;
+};
+
+Conditioning parse_conditioning(const Args& args, bool builtin, const BuiltinFacts& ds, long n_points) {
   Conditioning c;
   const bool labels = args.has("--labels"), cond = args.has("--cond");
   if (labels && cond) args.fail("--labels and --cond exclude each other (a model has one kind of condition)");
@@ -53,13 +61,13 @@ Conditioning parse_conditioning(const Args& args, bool builtin, rill::Dataset da
   }
   if (args.has("--classes") && kind != "class") args.fail("--classes applies to --condition class");
   if (builtin) {
-    const int have = kind == "class" ? rill::dataset_classes(dataset) : rill::dataset_condition_dim(dataset);
+    const int have = kind == "class" ? ds.classes : ds.cdim;
     if (have == 0)
-      args.fail("--condition %s: dataset %s has no %s", kind.c_str(), rill::dataset_name(dataset),
+      args.fail("--condition %s: dataset %s has no %s", kind.c_str(), ds.name,
                 kind == "class" ? "labels" : "vector condition (only swissroll has one: its s)");
     if (kind == "class" && args.has("--classes")) {
       const long long k = args.integer("--classes", 1, rill::ConditionSpec::kMaxCount);
-      if (k != have) runtime_error("--classes %lld: dataset %s has %d classes", k, rill::dataset_name(dataset), have);
+      if (k != have) runtime_error("--classes %lld: dataset %s has %d classes", k, ds.name, have);
     }
     c.spec = kind == "class" ? rill::ConditionSpec::classes(have) : rill::ConditionSpec::vector(have);
     return c;
@@ -116,9 +124,19 @@ int run_train(const Args& args) {
   rill::DataSource source;
   Points points;
   int dim = rill::kDatasetDim;
+  std::unique_ptr<Digits> digits;
+  BuiltinFacts facts_of{data_arg.c_str(), 0, 0};
+  bool builtin = true;
   if (rill::parse_dataset(data_arg.c_str(), &dataset)) {
     source = rill::DataSource::builtin(dataset);
+    facts_of = {rill::dataset_name(dataset), rill::dataset_classes(dataset), rill::dataset_condition_dim(dataset)};
+  } else if (data_arg == kDigitsName) {  // the embedded finite set: its rows (and labels) as array data
+    digits = load_digits();
+    dim = kDigitsDim;
+    source = rill::DataSource::array(digits->rows.data(), kDigitsRows, dim);
+    facts_of = {kDigitsName, kDigitsClasses, 0};
   } else {
+    builtin = false;
     FILE* probe = data_arg == "-" ? stdin : std::fopen(data_arg.c_str(), "rb");
     if (probe == nullptr)
       runtime_error("--data '%s' is neither a built-in dataset (%s) nor a readable file", data_arg.c_str(),
@@ -129,8 +147,9 @@ int run_train(const Args& args) {
     if (dim > rill::kMaxDim) runtime_error("--data %s: %d coordinates; rill handles up to %d", data_arg.c_str(), dim, rill::kMaxDim);
     source = rill::DataSource::array(points.values.data(), points.n, dim);
   }
-  const Conditioning cond = parse_conditioning(args, source.is_builtin, dataset, points.n);
+  const Conditioning cond = parse_conditioning(args, builtin, facts_of, points.n);
   if (!cond.labels.empty()) source.labels = cond.labels.data();
+  if (digits && cond.spec.kind == rill::ConditionSpec::Kind::cls) source.labels = digits->labels.data();
   if (cond.cond.n > 0) source.cond = cond.cond.values.data();
   if (cond.spec.kind != rill::ConditionSpec::Kind::none)
     cfg.cfg_dropout = static_cast<float>(args.real("--cfg-dropout", 0.0, 0.999999));
@@ -164,11 +183,13 @@ const Command& train_command() {
       "line every 10% otherwise.\n"
       "\n"
       "NAME is a built-in 2-D dataset: gaussian, 8gaussians, moons, checkerboard, circles,\n"
-      "spirals, swissroll. FILE is a .npy or .csv of points of any dimension (- for stdin).\n"
+      "spirals, swissroll; or digits, the 1,797 8x8 handwritten digits (64-D, 10 classes,\n"
+      "carried inside rill). FILE is a .npy or .csv of points of any dimension (- for stdin).\n"
       "\n"
       "Conditioning (formats.md): --condition class learns u(x, t | class) from a dataset's labels\n"
-      "(class:C), --condition vector from swissroll's s (vector:1); file data takes --labels FILE\n"
-      "or --cond FILE, one row per point. Each row's condition is dropped to none with probability\n"
+      "(class:C; for digits the digit, class:10), --condition vector from swissroll's s (vector:1);\n"
+      "file data takes --labels FILE or --cond FILE, one row per point. Each row's condition is\n"
+      "dropped to none with probability\n"
       "--cfg-dropout, so the model also learns the unconditional field guidance needs. The file\n"
       "records condition, cfg_dropout and (with --source) source, as rill.format 2.\n",
       {

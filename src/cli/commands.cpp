@@ -51,9 +51,10 @@ std::string dataset_list() {
   return s;
 }
 
-rill::Dataset dataset_flag(const Args& args, const char* name) {
+rill::Dataset dataset_flag(const Args& args, const char* name, bool with_digits) {
   std::vector<std::string> names;
   for (int i = 0; i < rill::kDatasetCount; ++i) names.push_back(rill::dataset_name(static_cast<rill::Dataset>(i)));
+  if (with_digits) names.push_back("digits");
   rill::Dataset d = rill::Dataset::moons;
   rill::parse_dataset(args.choice(name, names).c_str(), &d);
   return d;

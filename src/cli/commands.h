@@ -47,7 +47,9 @@ std::vector<float> trajectory_times(float t0, float t1, int steps);
 constexpr double kMaxFloats = 1u << 30;
 
 // A built-in dataset named by flag `name` (one of dataset_list(), else a usage error).
-rill::Dataset dataset_flag(const Args& args, const char* name);
+// with_digits: the usage error lists `digits` too (the caller has handled
+// digits, a finite set outside rill::Dataset: cli/digits.h).
+rill::Dataset dataset_flag(const Args& args, const char* name, bool with_digits = false);
 std::string dataset_list();  // "gaussian, 8gaussians, ..."
 
 // --threads N (train, sample, eval): worker threads, 1 .. 64, or 0 for one

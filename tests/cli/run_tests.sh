@@ -1038,5 +1038,65 @@ refuse "train --cond count mismatch" 1 "holds 2 conditions; --data has 3 points"
 refuse "eval --class on unlabelled data" 2 "has no labels" "" eval --data swissroll --model moons --class 0
 refuse "eval --class 2 of moons" 2 "--class" "" eval --data moons --model moons --class 2
 
+# --- digits: the 64-D finite set compiled into the binary (datasets.md) -------
+# Every point drawn (and its label) must be a row of web/data/digits.csv.gz as x = pixel / 8 - 1;
+# the test runs in a temporary directory, so the pixels come from the binary, not from a file.
+digits_rows_ok() {  # CSV of points, CSV of labels, required label or -1
+  python3 - "$ROOT/web/data/digits.csv.gz" "$1" "$2" "$3" <<'PY'
+import gzip, sys
+rows = set()
+for line in gzip.open(sys.argv[1], "rt"):
+    v = [int(float(t)) for t in line.split(",")]
+    rows.add((tuple(p / 8 - 1 for p in v[:64]), v[64]))
+pts = [tuple(float(t) for t in l.split(",")) for l in open(sys.argv[2]).read().split("\n")[1:] if l]
+labs = [int(l) for l in open(sys.argv[3]).read().split("\n")[1:] if l]
+want = int(sys.argv[4])
+ok = len(pts) == len(labs) > 0 and all(len(p) == 64 and (p, l) in rows for p, l in zip(pts, labs))
+ok = ok and (want < 0 or all(l == want for l in labs)) and (want >= 0 or len(set(labs)) == 10)
+sys.exit(0 if ok else 1)
+PY
+}
+expect_ok "data --data digits" data --data digits --n 300 --seed 4 --out "$T/dg.csv" --labels-out "$T/dgl.csv"
+check "data digits: 300 rows of 64 values, each a row of digits.csv.gz with its label" digits_rows_ok "$T/dg.csv" "$T/dgl.csv" -1
+expect_ok "data --data digits --class 7" data --data digits --class 7 --n 50 --out "$T/dg7.csv" --labels-out "$T/dg7l.csv"
+check "data digits --class 7: every point is a 7 of the file" digits_rows_ok "$T/dg7.csv" "$T/dg7l.csv" 7
+rill data --data digits --n 300 --seed 4 --out "$T/dg2.csv"
+check "data digits: the same seed gives the same points" cmp -s "$T/dg.csv" "$T/dg2.csv"
+refuse "data digits --class 10" 2 "--class must be between 0 and 9, got 10" "$T/dgx.csv" data --data digits --class 10 --out "$T/dgx.csv"
+refuse "data: unknown --data lists digits" 2 "swissroll, digits, got 'digitz'" "$T/dgx.csv" data --data digitz --out "$T/dgx.csv"
+rill data --data digits --class 3 --n 200 --seed 9 --out "$T/dg3.npy"
+rill eval --data digits --samples "$T/dg3.npy" --class 3 --n 200 --json
+check "eval digits: real 3s get 1-NN agreement 1 and mmd2 below 0.01" python3 -c '
+import json, sys; r = json.load(open(sys.argv[1]))
+ok = r["dataset"] == "digits" and r["reference"] == 183 and r["agreement"] == 1 and abs(r["mmd2"]) < 0.01
+ok = ok and len(r["nearest_samples"]) == len(r["nearest_real"]) == len(r["nearest_quantiles"]) == 6
+ok = ok and r["nearest_samples"][3] == 0 and r["nearest_real"][0] > 0 and r["mmd2_floor"] < 0.01
+sys.exit(0 if ok else 1)' "$T/out"
+rill eval --data digits --samples "$T/dg3.npy" --n 200
+check "eval digits: table with mmd2, agreement, the memorisation quantiles" \
+  bash -c 'grep -q "^mmd2 " "$1" && grep -q "^samples " "$1" && grep -q "^real " "$1" && ! grep -q "^agreement" "$1"' _ "$T/out"
+expect_ok "train --data digits --condition class" train --data digits --condition class --steps 40 --width 32 --depth 1 \
+  --out "$T/dgm.safetensors"
+rill info --model "$T/dgm.safetensors"
+check "info: a 64-D class:10 model of dataset digits" \
+  bash -c 'grep -q "^dimension *64" "$1" && grep -q "^condition *class:10" "$1" && grep -q "dataset *digits" "$1"' _ "$T/out"
+expect_ok "sample --class 9 --guidance 2 from a digits model" sample --model "$T/dgm.safetensors" --class 9 --guidance 2 --n 5 --out "$T/dgs.csv"
+check "sample digits: 5 rows of 64 values" bash -c '[ "$(sed -n 2p "$1" | tr , "\n" | wc -l)" = 64 ] && [ "$(wc -l <"$1")" = 6 ]' _ "$T/dgs.csv"
+refuse "sample --class 10 from a digits model" 1 "classes 0..9" "$T/dgs2.csv" sample --model "$T/dgm.safetensors" --class 10 --out "$T/dgs2.csv"
+expect_ok "eval --data digits --model --class 4" eval --data digits --model "$T/dgm.safetensors" --class 4 --n 20 --steps 2 --json
+check "eval digits with a model: class, agreement and quantiles in --json" python3 -c '
+import json, sys; r = json.load(open(sys.argv[1]))
+sys.exit(0 if r["class"] == 4 and r["n"] == 20 and 0 <= r["agreement"] <= 1 and r["reference"] == 181 else 1)' "$T/out"
+refuse "eval digits --class 10" 2 "--class must be between 0 and 9, got 10" "" eval --data digits --model "$T/dgm.safetensors" --class 10
+refuse "eval digits with a 2-D model" 1 "is 2-dimensional; dataset digits is 64-dimensional" "" eval --data digits --model moons
+refuse "eval digits with 2-D samples" 1 "has dimension 2; dataset digits is 64-dimensional" "" eval --data digits --samples "$T/p3.csv" --n 2
+refuse "eval digits --guidance with --samples" 2 "--guidance applies to --model" "" eval --data digits --samples "$T/dg3.npy" --guidance 2
+refuse "train digits --condition vector" 2 "dataset digits has no vector condition" "$T/fl.safetensors" \
+  train --data digits --condition vector --steps 2 --out "$T/fl.safetensors"
+refuse "train digits --source moons" 1 "--source moons is 2-dimensional; the data is 64-dimensional" "$T/fl.safetensors" \
+  train --data digits --source moons --steps 2 --out "$T/fl.safetensors"
+refuse "train digits --classes 3" 1 "dataset digits has 10 classes" "$T/fl.safetensors" \
+  train --data digits --condition class --classes 3 --steps 2 --out "$T/fl.safetensors"
+
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
