@@ -68,8 +68,11 @@ MCU_CFLAGS = -std=c11 $(MCU_OPT) $(NUMFLAGS) -ffunction-sections -fdata-sections
 MCU_LDFLAGS = -nostartfiles -Lsrc/mcu -Wl,--gc-sections
 # tests/mcu/run_tests.sh adds `-M BOARD -semihosting-config arg=...` (QEMU merges the two -semihosting-config).
 MCU_QEMU_OPTS = -nographic -monitor none -serial none -semihosting-config enable=on,target=native
-MCU_QEMU_RUN = timeout 60 $(MCU_QEMU_arm) $(MCU_QEMU_OPTS)
-qemu_run = timeout 60 $(MCU_QEMU_$(call family,$(1))) $(MCU_QEMU_OPTS)
+# Seconds one firmware run may take under QEMU: the soft-float boards (M3, M0+, rv32imac) run the
+# 170-odd golden cases in about a minute on a loaded 2-core machine.
+MCU_QEMU_TIMEOUT ?= 300
+MCU_QEMU_RUN = timeout $(MCU_QEMU_TIMEOUT) $(MCU_QEMU_arm) $(MCU_QEMU_OPTS)
+qemu_run = timeout $(MCU_QEMU_TIMEOUT) $(MCU_QEMU_$(call family,$(1))) $(MCU_QEMU_OPTS)
 # The demo's model (and bare.cpp's), and the run whose hash the demo prints (src/mcu/demo_settings.h).
 MCU_MODEL := web/models/moons.safetensors
 MCU_DEMO_HASH_ARGS := heun 10 42 8
