@@ -21,17 +21,6 @@
 namespace rill {
 
 namespace {
-// One multiply-add of the summation contract. The default build rounds the
-// product and the sum separately (-ffp-contract=off): the same bits on every
-// target. A build with RILL_FMA fuses them (one rounding): faster on CPUs
-// with FMA, but its bits differ from the default build's and between targets.
-inline float madd(float acc, float x, float w) {
-#if defined(RILL_FMA)
-  return __builtin_fmaf(x, w, acc);
-#else
-  return acc + x * w;
-#endif
-}
 
 // packed_ld granularity. What relies on it: linear_packed's tail reads a
 // whole vector of 8 columns past the last multiple of 8 (the zero padding),

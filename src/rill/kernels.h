@@ -19,6 +19,19 @@
 
 namespace rill {
 
+// One multiply-add of the summation contract, for every kernel that computes
+// a product (kernels.cpp, narrow.cpp). The default build rounds the product
+// and the sum separately (-ffp-contract=off): the same bits on every target.
+// A build with RILL_FMA fuses them (one rounding): faster on CPUs with FMA,
+// but its bits differ from the default build's and between targets.
+inline float madd(float acc, float x, float w) {
+#if defined(RILL_FMA)
+  return __builtin_fmaf(x, w, acc);
+#else
+  return acc + x * w;
+#endif
+}
+
 // The instruction sets the kernels (gemm, SiLU, the trainer's element-wise
 // loops, pack_weights, the assignment solver's AVX2 step) choose from,
 // narrowest first. Every one gives the same bits in the default build; they

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "rill/decimal.h"
+#include "rill/kernels.h"
 
 namespace rill {
 
@@ -19,14 +20,6 @@ using u8 = unsigned char;
 using u16 = std::uint16_t;
 using u32 = std::uint32_t;
 
-// The multiply-add of kernels.cpp's summation contract (the same definition).
-inline float madd(float acc, float x, float w) {
-#if defined(RILL_FMA)
-  return __builtin_fmaf(x, w, acc);
-#else
-  return acc + x * w;
-#endif
-}
 
 inline float from_bits(u32 b) {
   float f;
