@@ -435,7 +435,7 @@ export declare class Model {
    * Low-level: fills rill_run_options in the scratch block for n points; returns its address and a block
    * holding a vector condition (0 if none) for the caller to free.
    */
-  runOptions(n: number, opts?: { solver?: number; steps?: number; t0?: number; t1?: number; t?: number }
+  runOptions(n: number, opts?: { solver?: number; steps?: number; t0?: number; t1?: number; t?: number; probes?: number; probeSeed?: number }
     & ConditionOptions): [number, number];
 }
 

@@ -42,6 +42,14 @@ await check('integrate backwards and field', () => {
   const u = model.field(pts, 0.5);
   return noise.length === 100 && finite(noise) && u.length === 100 && finite(u) ? '' : 'bad shapes or values';
 });
+await check('Rill.loadSampler() finds rill-sample.wasm inside the package: the same bits, no trainer', async () => {
+  const sampler = await Rill.loadSampler();
+  const m = sampler.loadModel(new Uint8Array(bytes));
+  const a = m.sample({ n: 300, steps: 8, solver: 'rk4', seed: 5 }).x, b = model.sample({ n: 300, steps: 8, solver: 'rk4', seed: 5 }).x;
+  m.free();
+  if (sampler.hasTrainer || !rill.hasTrainer) return `hasTrainer ${sampler.hasTrainer} / ${rill.hasTrainer}`;
+  return Buffer.compare(Buffer.from(a.buffer), Buffer.from(b.buffer)) === 0 ? '' : 'samples differ from rill.wasm';
+});
 model.free();
 let saved;
 await check('train a few steps; losses finite and falling overall', () => {
