@@ -447,7 +447,7 @@ export class Model {
   // Fills rill_run_options in the scratch block; returns [its address, a block to free (vector conditions) or 0].
   // condition: a class index (number), or a Float32Array of M values (one condition for every point) or n×M
   // (one per point), for a vector:M model; guidance: w (default 1; needs a condition).
-  runOptions(n, { solver, steps, t0, t1, t, condition, guidance = 1, probes, probeSeed } = {}) {
+  runOptions(n, { solver, steps, t0, t1, t, condition, guidance = 1, probes = 0, probeSeed = 0 } = {}) {
     const r = this.rill, o = r.scratch + SLOT_STRUCT, L = r.layouts.options;
     r.c.rill_run_options_default(o);
     const set = (name, v) => { if (v !== undefined) r.field(L, o, name, v); };
