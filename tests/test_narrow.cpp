@@ -270,6 +270,11 @@ TEST_CASE("the loader refuses narrow files the format does not allow, with the r
                 Status::non_finite) == "layers.0.weight_scale contains Inf (element 0); a weight_scale is finite and >= 0");
   CHECK(refusal(build({kW8, {"layers.0.weight_scale", "F32", "2", f32s({1, -0.5f})}, kBias}), Status::bad_tensor) ==
         "layers.0.weight_scale is negative at element 1; a weight_scale is finite and >= 0");
+  // A finite scale whose 127·scale overflows (found by the fuzzer: it widened to Inf); the largest that
+  // does not is accepted.
+  CHECK(refusal(build({kW8, {"layers.0.weight_scale", "F32", "2", f32s({1, 3e36f})}, kBias}), Status::bad_tensor) ==
+        "layers.0.weight_scale is too large at element 1: 127 x scale overflows float32 (a scale is at most 2.68e36)");
+  CHECK(refusal(build({kW8, {"layers.0.weight_scale", "F32", "2", f32s({1, 2.6e36f})}, kBias}), Status::ok) == "");
   CHECK(refusal(build({kW8, {"layers.0.weight_scale", "F16", "2", halves({0x3C00, 0x3C00})}, kBias}),
                 Status::unsupported_dtype) == "layers.0.weight_scale is F16; a weight_scale is F32");
   CHECK(refusal(build({{"layers.0.weight", "I8", "2,3", i8s({1, -128, 3, 4, 5, 6})}, kScale, kBias}),

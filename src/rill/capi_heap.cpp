@@ -54,10 +54,12 @@ constexpr int kHeapFlags = RILL_PACK | RILL_DENSITY;
 constexpr int kLastActivation = num(Activation::gelu_tanh);
 
 // fail() with RILL_INVALID_ARGUMENT as an int (its printf subset: no floats, see Decimal).
-template <class... A>
-int fail_rc(Message* msg, const char* fmt, A... args) {
-  return static_cast<int>(fail(msg, Status::invalid_argument, fmt, args...));
+template <class A0, class... A>
+int fail_rc(Message* msg, const char* fmt, A0 a0, A... args) {
+  return static_cast<int>(fail(msg, Status::invalid_argument, fmt, a0, args...));
 }
+// A fixed text (printed through "%s": clang's -Wformat-security refuses a lone format argument).
+int fail_rc(Message* msg, const char* text) { return static_cast<int>(fail(msg, Status::invalid_argument, "%s", text)); }
 struct Decimal {
   char text[16];
   explicit Decimal(float f) { float_to_decimal(f, text, sizeof text); }

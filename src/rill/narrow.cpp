@@ -197,6 +197,11 @@ Status check_scale_values(const char* name, const u8* p, std::size_t count, Mess
     if ((b & 0x80000000u) != 0 && b != 0x80000000u)
       return fail(msg, Status::bad_tensor, "%s is negative at element %zu; a weight_scale is finite and >= 0", name,
                   i);
+    // q · scale with |q| <= 127 must stay finite (the fuzzer found a scale that widens to Inf).
+    const float scale = load32(p, i);
+    if (!(127.0f * scale <= 3.40282347e38f))
+      return fail(msg, Status::bad_tensor,
+                  "%s is too large at element %zu: 127 x scale overflows float32 (a scale is at most 2.68e36)", name, i);
   }
   return Status::ok;
 }
