@@ -437,7 +437,13 @@ export class Model {
   /** The model's condition: { kind: 'none' | 'class' | 'vector', width: C classes or M values (0 for none) }. */
   get condition() { return { ...this.info.condition }; }
   /** Where sample() draws x0: 'gaussian' (N(0, I)) or the dataset of the model's `source`. */
-  get source() { return this.owner ? this.owner.source : this.info.metadata.source ?? 'gaussian'; }
+  // formats.md: `source` means where x0 comes from only in rill.format 2 files (format 1 files carry it as
+  // free text, e.g. "rill golden"); absent, or in a format 1 file, it is 'gaussian'.
+  get source() {
+    if (this.owner) return this.owner.source;
+    const m = this.info.metadata;
+    return m['rill.format'] === '2' && m.source !== undefined ? m.source : 'gaussian';
+  }
   /** A class model's class names (metadata class_names), or null. */
   get classNames() {
     const names = this.info.metadata.class_names;

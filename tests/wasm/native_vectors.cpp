@@ -168,6 +168,12 @@ void logp_of(rill_model* m, const std::string& name, const std::string& tag, con
     int solver, steps;
     float t;
   };
+  // A model whose x0 comes from a dataset (a rill.format 2 `source` other than gaussian) has no
+  // log-likelihood (formats.md): rill_log_prob refuses it, which test_capi_density checks.
+  char format[8] = "", source[64] = "";
+  if (rill_model_metadata(m, "rill.format", format, sizeof format) == RILL_OK && std::strcmp(format, "2") == 0 &&
+      rill_model_metadata(m, "source", source, sizeof source) == RILL_OK && std::strcmp(source, "gaussian") != 0)
+    return;
   const Case cases[] = {{RILL_EULER, 3, 1.0f}, {RILL_RK4, 5, 0.6f}};
   for (const Case& c : cases) {
     rill_run_options o;

@@ -59,8 +59,9 @@ test('sampling, integration, fields and log-densities: the bits of the full modu
     sameBits(b.integrate(pts, { steps: 6, solver: 'midpoint', t0: 1, t1: 0 }).x,
       a.integrate(pts, { steps: 6, solver: 'midpoint', t0: 1, t1: 0 }).x, `${name} integrate backwards`);
     sameBits(b.field(pts, 0.25), a.field(pts, 0.25), `${name} field`);
-    sameBits(b.logProb(pts, { steps: 8, solver: 'rk4', t: 1 }), a.logProb(pts, { steps: 8, solver: 'rk4', t: 1 }),
-      `${name} logProb`);
+    if (a.source === 'gaussian')  // log-likelihood needs a source with a density (formats.md)
+      sameBits(b.logProb(pts, { steps: 8, solver: 'rk4', t: 1 }), a.logProb(pts, { steps: 8, solver: 'rk4', t: 1 }),
+        `${name} logProb`);
   }
 });
 
