@@ -19,6 +19,7 @@ import { readInt, downloadBytes } from './ui.mjs';
 import { DensityView, ReadOut, gridSide } from './density.mjs';
 import { showMessage, clearMessage } from './messages.mjs';
 import { Sampler } from './sampler.mjs';
+import { ComparePanel, TEACHER_RUN } from './compare.mjs';
 import { ConditionPanel } from './condition_panel.mjs';
 import { classColour, conditionOf } from './condition.mjs';
 import { DigitGrid, DIM as IMAGE_DIM, loadDigits, nearest, median, realNearestMedian } from './digit_grid.mjs';
@@ -159,6 +160,8 @@ async function selectEntry(value, opened = null) {
     $('digits').hidden = !images;
     $('nearest-box').hidden = !images;
     conditions.setModel(model);
+    $('compare-box').hidden = meta.made_by !== 'reflow';  // a one-step model: offer its teacher beside it
+    if ($('compare-box').hidden) { $('compare-toggle').checked = false; compare?.hide(); }
     $('download').disabled = !!entry.formula;
     showInfo();
     draw();
@@ -278,6 +281,7 @@ async function sampleNow({ stop = false, reveal = false } = {}) {
     const r = await sampler.sample({ n, steps, solver, seed, trajectory, ...cond });
     setResult({ x: r.x, traj: r.trajectory, labels: r.labels ?? null, n: total, asked, d, steps, solver, seed, ms: r.ms, id: r.id,
       condition: conditions.describe() });
+    updateCompare();
     if (!trajectory) showMessage(`${n} samples × ${steps} steps is too much to animate: showing the final samples only.`, 'note');
   } catch (e) {
     if (!e.cancelled) showMessage(`sampling: ${e.message}`);
@@ -285,6 +289,29 @@ async function sampleNow({ stop = false, reveal = false } = {}) {
     if ($('stat-rate').textContent === 'timing…') $('stat-rate').textContent = 'not timed';
   } finally {
     if (mine === ticket) setBusy(false);
+  }
+}
+
+/**
+ * With "compare" ticked on a one-step model: it and its teacher (models/TEACHER.safetensors, the
+ * metadata's `teacher`) side by side, the current sample count and seed (compare.mjs).
+ */
+async function updateCompare() {
+  const meta = state.model?.info.metadata ?? {};
+  if (!$('compare-toggle').checked || meta.made_by !== 'reflow' || !state.entry) { compare.hide(); return; }
+  const name = (meta.teacher ?? '').replace(/^.*\//, '').replace(/\.safetensors$/, '');
+  try {
+    if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`its teacher '${meta.teacher ?? ''}' is not a shipped model`);
+    const res = await fetch(`models/${name}.safetensors`);
+    if (!res.ok) throw new Error(`cannot fetch its teacher models/${name}.safetensors (HTTP ${res.status})`);
+    const teacher = new Uint8Array(await res.arrayBuffer());
+    const n = readInt($('n'), 'samples', 1, 200000), seed = readInt($('seed'), 'seed', 0, 4294967295);
+    const student = { label: state.entry.label, bytes: state.entry.bytes, solver: meta.sample_solver ?? 'euler',
+      steps: Number(meta.sample_steps ?? 1) };
+    await compare.show([student, { label: `${name} (teacher)`, bytes: teacher, ...TEACHER_RUN }],
+      { n, seed, extent: state.extent, target: $('show-target').checked ? target() : null });
+  } catch (e) {
+    showMessage(`compare: ${e.message}`, 'error', $('compare-toggle'));
   }
 }
 
@@ -382,7 +409,14 @@ function markStale() {
 /** The lines under the plot that say what is on it, for the current run, t and overlays. */
 function explain() {
   const r = state.result, hint = $('explain-hint'), fieldNote = $('explain-field');
-  if (r && r.solver === 'euler' && r.steps === 1) {
+  const reflowed = state.model?.info.metadata?.made_by === 'reflow';
+  if (r && r.solver === 'euler' && r.steps === 1 && reflowed) {
+    hint.hidden = false;
+    hint.className = 'hint';
+    hint.textContent = 'A one-step model (rill reflow): it was retrained on pairs (x₀, x₁) that its teacher\'s flow joins, ' +
+      'so its paths are nearly straight and one Euler step lands on the data — 1 field evaluation a sample instead of ' +
+      'the teacher\'s 40. Tick "compare" to see the two side by side.';
+  } else if (r && r.solver === 'euler' && r.steps === 1) {
     hint.hidden = false;
     hint.className = 'hint';
     hint.textContent = 'One Euler step collapses everything to the mean: it moves each x₀ by u₀(x₀), and at t = 0 the noise ' +
@@ -618,10 +652,13 @@ function drawImages() {
 
 // ---- wiring ----
 let sampler = null;  // made once rill.wasm is compiled
+let compare = null;  // compare.mjs: a one-step model beside its teacher
 let density = null, readout = null;  // the density view (density.mjs), made with the sampler
 window.rillDemo = {
   lastSamples: null,
   lastRun: null,
+  /** The last one-step vs teacher comparison shown ([{ label, solver, steps, nfe, ms }, …]), or null. */
+  get compare() { return compare?.last ?? null; },
   /** CSS-pixel position of world point (x, y) inside #plot. */
   toScreen: (x, y) => plot.toScreen(x, y),
   /** The field overlay's fixed scale: world units of arrow per unit of speed. */
@@ -694,6 +731,8 @@ async function main() {
     return;
   }
   sampler = new Sampler(state.rill.wasm.module, { onRate: showRate, onError: (text) => showMessage(text) });
+  compare = new ComparePanel(state.rill.wasm.module, { box: $('compare'), onError: (text) => showMessage(text) });
+  $('compare-toggle').addEventListener('change', () => updateCompare());
   density = new DensityView(state.rill.wasm.module, () => draw(), (text) => showMessage(text));
   readout = new ReadOut({ canvas: $('plot'), box: $('density-readout'), plot, model: () => state.model,
     settings: densitySettings, active: densityOn, redraw: () => draw() });

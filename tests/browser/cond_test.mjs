@@ -246,6 +246,31 @@ await runInBrowser(dir, 'the conditioned page test', {}, async ({ page, port, er
   check('two paint colours train a class model; the class picker offers the colours', trained.state === 'done' && trained.box &&
     trained.options.some((t) => /amber/.test(t)) && trained.options.some((t) => /sky/.test(t)) && trained.labels.length === 2, JSON.stringify(trained));
 
+  // 4b. Issue 14's compare toggle: a one-step model beside its teacher, with their NFE and time.
+  if (await page.$('option[value="onestep:moons-1step"]')) {
+    await page.selectOption('#model', 'onestep:moons-1step');
+    await page.waitForFunction(() => !document.getElementById('compare-box').hidden && document.getElementById('busy').hidden, null, { timeout: 20000 });
+    const hintText = await page.textContent('#explain-hint');
+    check('a one-step model is explained as such (not as one Euler step collapsing to the mean)',
+      /one-step model/.test(hintText) && !/collapses/.test(hintText), hintText);
+    await page.fill('#n', '1000');
+    await page.check('#compare-toggle');
+    await page.waitForFunction(() => window.rillDemo.compare && !document.getElementById('compare').hidden, null, { timeout: 30000 });
+    const cmp = await page.evaluate(() => ({ last: window.rillDemo.compare,
+      captions: Array.from(document.querySelectorAll('#compare figcaption'), (f) => f.textContent) }));
+    const [one, teacher] = cmp.last;
+    check('compare: the one-step model (euler × 1 = 1 NFE) beside its teacher (heun × 20 = 40 NFE), each timed',
+      one.nfe === 1 && one.solver === 'euler' && teacher.nfe === 40 && /teacher/.test(teacher.label) && one.ms > 0 && teacher.ms > 0 &&
+      /1 NFE/.test(cmp.captions[0]) && /40 NFE/.test(cmp.captions[1]), JSON.stringify(cmp));
+    await page.screenshot({ path: shot.replace(/\.png$/, '-compare.png'), fullPage: true });
+    await page.uncheck('#compare-toggle');
+    const hidden = await page.evaluate(() => document.getElementById('compare').hidden);
+    await page.selectOption('#model', 'shipped:moons');
+    await page.waitForFunction(() => document.getElementById('busy').hidden);
+    const boxHidden = await page.evaluate(() => document.getElementById('compare-box').hidden);
+    check('compare: unticked it hides; a model not made by reflow offers no compare', hidden && boxHidden);
+  }
+
   // 5. Labels, screenshots (the moons-class model on all classes at 1280×900 and 390×844), errors.
   const unlabelled = await page.evaluate(() => Array.from(document.querySelectorAll('input, select, button, canvas, [tabindex]'))
     .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.textContent.trim() ||
