@@ -264,10 +264,11 @@ await runInBrowser(dir, 'the conditioned page test', {}, async ({ page, port, er
       /1 NFE/.test(cmp.captions[0]) && /40 NFE/.test(cmp.captions[1]), JSON.stringify(cmp));
     await page.screenshot({ path: shot.replace(/\.png$/, '-compare.png'), fullPage: true });
     await page.uncheck('#compare-toggle');
-    const hidden = await page.evaluate(() => document.getElementById('compare').hidden);
+    const hidden = await page.evaluate(() => getComputedStyle(document.getElementById('compare')).display === 'none');
     await page.selectOption('#model', 'shipped:moons');
     await page.waitForFunction(() => document.getElementById('busy').hidden);
-    const boxHidden = await page.evaluate(() => document.getElementById('compare-box').hidden);
+    // Not shown, not just marked hidden: `label` sets display, which once overrode [hidden] here.
+    const boxHidden = await page.evaluate(() => getComputedStyle(document.getElementById('compare-box')).display === 'none');
     check('compare: unticked it hides; a model not made by reflow offers no compare', hidden && boxHidden);
   }
 
