@@ -45,6 +45,7 @@ const state = {
   lastFrame: 0,
   extent: 5,
   fieldCache: { key: '', grid: null, u: null, typical: 1, cell: 1 },
+  ownRun: null,         // [solver, steps] the user had before a one-step model set its own
 };
 
 const plot = new Plot($('plot'), 5);
@@ -141,7 +142,15 @@ async function selectEntry(value, opened = null) {
     state.model = model;
     state.entry = entry;
     const meta = model.info.metadata ?? {};  // the solver and steps a model is meant for (formats.md: used by the page)
-    if (meta.sample_solver && meta.sample_steps) [$('solver').value, $('steps').value] = [meta.sample_solver, meta.sample_steps];
+    // A model made for a solver and step count (a one-step model) sets them; the next model without one
+    // gets back the user's own, so a plain model is not left at one Euler step.
+    if (meta.sample_solver && meta.sample_steps) {
+      state.ownRun ??= [$('solver').value, $('steps').value];
+      [$('solver').value, $('steps').value] = [meta.sample_solver, meta.sample_steps];
+    } else if (state.ownRun) {
+      [$('solver').value, $('steps').value] = state.ownRun;
+      state.ownRun = null;
+    }
     state.fieldCache = { key: '' };
     state.result = null;
     sampler.cancel();  // samples of the previous model must not arrive late

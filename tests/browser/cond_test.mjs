@@ -270,6 +270,9 @@ await runInBrowser(dir, 'the conditioned page test', {}, async ({ page, port, er
     // Not shown, not just marked hidden: `label` sets display, which once overrode [hidden] here.
     const boxHidden = await page.evaluate(() => getComputedStyle(document.getElementById('compare-box')).display === 'none');
     check('compare: unticked it hides; a model not made by reflow offers no compare', hidden && boxHidden);
+    const run = await page.evaluate(() => [document.getElementById('solver').value, document.getElementById('steps').value]);
+    check('leaving a one-step model gives the next model back the solver and steps it had (not one Euler step)',
+      run[0] === 'heun' && run[1] === '20', run.join(' × '));
   }
 
   // 5. Labels, screenshots (the moons-class model on all classes at 1280×900 and 390×844), errors.
