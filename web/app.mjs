@@ -3,7 +3,8 @@
 // trajectories and the target; open or download model files; train new ones
 // (train_panel.mjs). A conditioned model gets the condition controls (condition_panel.mjs: class,
 // s, guidance) and "all classes" samples each class in its colour; a 64-D model (digits) is drawn as
-// a grid of 8×8 images per class (digit_grid.mjs) in place of the scatter.
+// a grid of 8×8 images per class (digit_grid.mjs) in place of the scatter. The model menu is
+// model_menu.mjs; the words under the plot and the model card's facts are explain.mjs.
 //
 // Sampling runs in a worker (sample_worker.mjs) so the page never freezes and
 // a long request can be stopped; the main thread keeps its own copy of the
@@ -11,18 +12,20 @@
 // For the browser test, window.rillDemo exposes the last samples and the view.
 
 import { Rill, EVALUATIONS, DATASETS } from './rill.mjs';
-import { Plot, HUES, THEME } from './plot.mjs';
-import { drawDataset, LISTED_DATASETS, looksLikeSafetensors, targetOf } from './datasets.mjs';
+import { Plot, HUES, THEME, plane, viewExtent } from './plot.mjs';
+import { drawDataset, looksLikeSafetensors, targetOf } from './datasets.mjs';
 import { TrainPanel } from './train_panel.mjs';
-import { drawFieldArrows, drawFieldStreamlines, drawFlowGrid, FIELD_DT, LEGEND_SPEED, STREAM_FULL_SPEED } from './overlays.mjs';
+import { drawFieldArrows, drawFieldStreamlines, drawFlowGrid, FIELD_DT } from './overlays.mjs';
 import { readInt, downloadBytes } from './ui.mjs';
-import { DensityView, ReadOut, gridSide } from './density.mjs';
+import { DensityView, ReadOut } from './density.mjs';
 import { showMessage, clearMessage } from './messages.mjs';
 import { Sampler } from './sampler.mjs';
 import { ComparePanel, TEACHER_RUN } from './compare.mjs';
 import { ConditionPanel } from './condition_panel.mjs';
+import { fillModelMenu, addOption } from './model_menu.mjs';
 import { classColour, conditionOf } from './condition.mjs';
-import { DigitGrid, DIM as IMAGE_DIM, loadDigits, nearest, median, realNearestMedian } from './digit_grid.mjs';
+import { DigitGrid, DIM as IMAGE_DIM, loadDigits, nearest, realNearestMedian, imageRows, imagesAt } from './digit_grid.mjs';
+import { runHint, fieldText, densityText, colourNote, imagesText, modelFacts } from './explain.mjs';
 
 const $ = (id) => document.getElementById(id);
 const ANIMATION_SECONDS = 2.5;
@@ -30,8 +33,6 @@ const MAX_TRAJECTORY_FLOATS = 1 << 24;  // 64 MB of trajectory; beyond it only t
 const PATH_COUNT = 120;                  // particles whose trajectories are drawn
 const TARGET_POINTS = 3000;
 const IMAGES_PER_CLASS = 8;              // the image grid: a row of 8 samples per class (8 rows of one class)
-// The models made with conditions or sources (make models), listed when this build has them.
-const CONDITIONED_MODELS = ['moons-class', '8gaussians-class', 'checkerboard-class', 'swissroll-s', 'moons-from-8gaussians', 'digits'];
 
 const state = {
   rill: null,
@@ -53,73 +54,13 @@ const digitGrid = new DigitGrid($('digits'));
 const conditions = new ConditionPanel({ onChange: () => { if (state.model) sampleNow(); } });
 
 // ---- models ----
-function addOption(group, value, label, disabled = false) {
-  const o = new Option(label, value);
-  o.disabled = disabled;
-  group.append(o);
-  return o;
-}
-
-async function loadIndex() {
-  try {
-    const res = await fetch('models/index.json', { cache: 'no-cache' });
-    return res.ok ? await res.json() : [];
-  } catch {
-    return [];
-  }
-}
-
+/** The model menu (model_menu.mjs); choosing an entry opens and samples it. Returns the first entry. */
 async function setupModels() {
-  const shipped = new Set(await loadIndex());
-  const select = $('model');
-  const group = document.createElement('optgroup');
-  group.label = 'Shipped models';
-  for (const name of LISTED_DATASETS) {
-    const value = `shipped:${name}`;
-    addOption(group, value, shipped.has(name) ? name : `${name} (not built)`, !shipped.has(name));
-    state.entries.set(value, { value, label: name, url: `models/${name}.safetensors`, dataset: name, fileName: name });
-  }
-  select.append(group);
-  // Models with a condition or a source: those this build has (and any other file in models/).
-  const extra = CONDITIONED_MODELS.filter((name) => shipped.has(name))
-    .concat([...shipped].filter((name) => !LISTED_DATASETS.includes(name) && !CONDITIONED_MODELS.includes(name) && !name.endsWith('-1step')).sort());
-  if (extra.length) {
-    const cond = document.createElement('optgroup');
-    cond.label = 'Conditions and sources';
-    for (const name of extra) {
-      const value = `shipped:${name}`;
-      addOption(cond, value, name);
-      // dataset: undefined — the file's own (its metadata), read when it is opened
-      state.entries.set(value, { value, label: name, url: `models/${name}.safetensors`, dataset: undefined, fileName: name });
-    }
-    select.append(cond);
-  }
-  const oneStep = document.createElement('optgroup');  // rill reflow's one-step models (sample_steps 1)
-  oneStep.label = 'One step (reflow)';
-  for (const name of [...shipped].filter((n) => n.endsWith('-1step'))) {
-    const value = `onestep:${name}`, dataset = name.slice(0, -'-1step'.length);
-    addOption(oneStep, value, name);
-    state.entries.set(value, { value, label: name, url: `models/${name}.safetensors`, dataset, fileName: name });
-  }
-  if (oneStep.children.length > 0) select.append(oneStep);
-  const yours = document.createElement('optgroup');
-  yours.label = 'Yours';
-  yours.id = 'user-models';
-  select.append(yours);
-  // Models that are formulas (rill.loadModel by name): the closed-form field of the 8gaussians mixture.
-  const formulas = document.createElement('optgroup');
-  formulas.label = 'Formulas';
-  for (const name of ['exact:8gaussians']) {
-    const value = `formula:${name}`;
-    addOption(formulas, value, name);
-    state.entries.set(value, { value, label: name, bytes: name, dataset: name.split(':')[1], formula: true });
-  }
-  select.append(formulas);
-  select.addEventListener('change', async () => {
-    if (await selectEntry(select.value)) await sampleNow();
+  const first = await fillModelMenu($('model'), state.entries);
+  $('model').addEventListener('change', async () => {
+    if (await selectEntry($('model').value)) await sampleNow();
   });
-  const first = shipped.has('moons') ? 'moons' : DATASETS.find((n) => shipped.has(n));
-  return first ? `shipped:${first}` : null;
+  return first;
 }
 
 /**
@@ -214,32 +155,8 @@ async function openFile(file) {
   await addUserModel(bytes, { label: `file: ${file.name}`, fileName: file.name.replace(/\.safetensors$/i, '') });
 }
 
-/** The condition's share of the network's input (formats.md: C one-hot values, or M + 1 for vector:M). */
-function condInputs(model) {
-  const c = conditionOf(model);
-  return c.kind === 'class' ? `+${c.width}` : c.kind === 'vector' ? `+${c.width + 1}` : '';
-}
-
-const ACT_LABEL = { silu: 'SiLU', relu: 'ReLU', tanh: 'tanh', gelu: 'GELU', gelu_tanh: 'GELU (tanh)' };
 function showInfo() {
-  const { info } = state.model, meta = info.metadata ?? {}, e = state.entry;
-  const rows = info.formula ? [['model', e.label], ['formula', 'the closed-form field of the 8gaussians mixture (no network)']] : [
-    ['model', e.label],
-    ['network', `${info.dim}+${info.timeK ? 2 * info.timeK : 1}${condInputs(state.model)} → ${info.width} × ${info.depth} → ${info.dim}, ${ACT_LABEL[info.activation] ?? info.activation}`],
-    ['time input', info.timeK ? `sin/cos, K = ${info.timeK}` : 'raw t'],
-    ['parameters', info.params.toLocaleString('en')],
-    ['cost', `${Math.round(info.flops).toLocaleString('en')} FLOP per point per evaluation`],
-  ];
-  if (meta.dataset) rows.push(['trained on', meta.dataset]);
-  const cond = conditionOf(state.model);
-  if (cond.kind === 'class') rows.push(['condition', `class: ${cond.width} classes (${cond.names.join(', ')})`]);
-  else if (cond.kind === 'vector') rows.push(['condition', `vector of ${cond.width} value${cond.width > 1 ? 's' : ''}${meta.dataset === 'swissroll' ? ' (s, along the roll)' : ''}`]);
-  if (cond.kind !== 'none' && meta.cfg_dropout) rows.push(['condition dropout', meta.cfg_dropout]);
-  const source = state.model.source ?? meta.source;
-  if (source && source !== 'gaussian') rows.push(['source', `${source} (x₀ is drawn from it, not from N(0, I))`]);
-  if (meta.steps) rows.push(['training', `${Number(meta.steps).toLocaleString('en')} steps, batch ${meta.batch ?? '?'}, lr ${meta.lr ?? '?'}` +
-    (meta.coupling ? `, ${meta.coupling} coupling` : '') + (meta.ema && meta.ema !== '0' ? `, EMA ${meta.ema}` : '')]);
-  if (meta.final_loss) rows.push(['final loss', Number(meta.final_loss).toFixed(4)]);
+  const e = state.entry, rows = modelFacts(state.model, e.label);
   const dl = $('model-info');
   dl.replaceChildren(...rows.flatMap(([k, v]) => {
     const dt = document.createElement('dt'), dd = document.createElement('dd');
@@ -324,13 +241,6 @@ async function updateCompare() {
   }
 }
 
-/** The first two coordinates of n points of dimension d (d = 1: y = 0), as (x, y) pairs. */
-function plane(a, n, d) {
-  if (d === 2 || !a) return a;
-  const out = new Float32Array(2 * n);
-  for (let i = 0; i < n; i++) { out[2 * i] = a[i * d]; out[2 * i + 1] = d > 1 ? a[i * d + 1] : 0; }
-  return out;
-}
 
 function setResult(run) {
   // Drawing works on the plane: models with d != 2 are shown by their first two coordinates
@@ -360,7 +270,7 @@ function setResult(run) {
   }
   r.pathIds = Array.from({ length: Math.min(PATH_COUNT, r.n) }, (_, k) => Math.floor((k * r.n) / Math.min(PATH_COUNT, r.n)));
   r.pos = new Float32Array(2 * r.n);
-  state.extent = viewExtent(r);
+  state.extent = viewExtent(r.x, r.n, r.d);
   state.result = r;
   const evals = EVALUATIONS[r.solver];
   $('stat-nfe').textContent = `${(r.steps * evals).toLocaleString('en')} (${r.steps} × ${evals})`;
@@ -415,51 +325,18 @@ function markStale() {
   $('stale-note').hidden = !stale;
 }
 
-/** The lines under the plot that say what is on it, for the current run, t and overlays. */
+/** The lines under the plot that say what is on it, for the current run, t and overlays (explain.mjs). */
 function explain() {
-  const r = state.result, hint = $('explain-hint'), fieldNote = $('explain-field');
-  const reflowed = state.model?.info.metadata?.made_by === 'reflow';
-  if (r && r.solver === 'euler' && r.steps === 1 && reflowed) {
-    hint.hidden = false;
-    hint.className = 'hint';
-    hint.textContent = 'A one-step model (rill reflow): it was retrained on pairs (x₀, x₁) that its teacher\'s flow joins, ' +
-      'so its paths are nearly straight and one Euler step lands on the data — 1 field evaluation a sample instead of ' +
-      'the teacher\'s 40. Tick "compare" to see the two side by side.';
-  } else if (r && r.solver === 'euler' && r.steps === 1) {
-    hint.hidden = false;
-    hint.className = 'hint';
-    hint.textContent = 'One Euler step collapses everything to the mean: it moves each x₀ by u₀(x₀), and at t = 0 the noise ' +
-      'tells nothing about which data point it will become, so u₀(x) = E[x₁] − x and every sample lands on E[x₁], the data\'s mean. ' +
-      'More steps let the field bend the paths.';
-  } else {
-    hint.hidden = true;
-  }
-  explainDensity();
-  explainColours();
+  const hint = $('explain-hint'), text = runHint(state.result, state.model), fieldNote = $('explain-field');
+  hint.hidden = !text;
+  if (text) { hint.className = 'hint'; hint.textContent = text; }
+  const note = $('explain-density');
+  note.hidden = !densityOn();
+  if (densityOn()) note.textContent = densityText(densitySettings());
+  if (state.result?.images) explainImages(); else colourNote($('explain-colours'), state.result, state.model, NOISE_COLOURS);
   const field = $('show-field').checked && !$('show-field').disabled;
   fieldNote.hidden = !field;
-  if (!field) return;
-  const streams = $('field-style').value === 'streamlines';
-  let text = streams
-    ? `Streamlines of u_t frozen at t = ${state.t.toFixed(2)}; brightness is speed on a fixed scale (full at speed ${STREAM_FULL_SPEED}).`
-    : `Arrows: u_t at a fixed scale — each is the motion over Δt = ${FIELD_DT} (legend: speed ${LEGEND_SPEED}); amber arrows are cut short.`;
-  const coupling = state.model?.info.metadata.coupling;
-  if (state.t >= 0.9 && coupling !== 'ot')
-    text += ' Near t = 1 the field points away from the data, outwards: with independent coupling the noise x₀ at a data point x ' +
-      'could be anything, so the average velocity there is u₁(x) = x − E[x₀] = x. It is the mean motion of the pairs passing x, not a pull towards data.';
-  fieldNote.textContent = text;
-}
-
-/** What the heat map is, and what it costs, for the current settings. */
-function explainDensity() {
-  const note = $('explain-density'), on = densityOn();
-  note.hidden = !on;
-  if (!on) return;
-  const s = densitySettings(), k = gridSide(s.steps, s.solver), evals = EVALUATIONS[s.solver];
-  note.textContent = `Heat map: log p_t(x) in nats at t = ${s.t.toFixed(2)}, the density of the model's flow, each of ${k} × ${k} grid ` +
-    `points integrated back to t = 0 with the exact divergence (${s.solver}, ${s.steps} steps). It costs about 3 field evaluations ` +
-    `per grid point per step${evals > 1 ? ` and evaluation (${s.solver} makes ${evals} a step)` : ''}: ${(3 * k * k * s.steps * evals).toLocaleString('en')} here. ` +
-    'Grey: no density (the way back is not finite). Hover, or focus the plot and use the arrow keys, to read log p at a point.';
+  if (field) fieldNote.textContent = fieldText(state.t, $('field-style').value === 'streamlines', state.model?.info.metadata.coupling);
 }
 
 const densityOn = () => $('show-density').checked && !$('show-density').disabled && !!state.model;
@@ -470,14 +347,6 @@ function densitySettings() {
   return { t: state.t, steps: state.densitySteps ?? 20, solver: $('solver').value };
 }
 
-/** The view: [-5, 5]² unless the samples reach further. */
-function viewExtent(r) {
-  const a = [];
-  for (let i = 0; i < r.n; i += Math.max(1, Math.floor(r.n / 2000))) a.push(Math.abs(r.x[i * r.d]), Math.abs(r.x[i * r.d + 1]));
-  a.sort((p, q) => p - q);
-  const q = a[Math.floor(0.99 * (a.length - 1))] ?? 0;
-  return Math.min(1e4, Math.max(5, 1.1 * (Number.isFinite(q) ? q : 5)));
-}
 
 // ---- time and animation ----
 function setTime(t) {
@@ -533,18 +402,6 @@ function target() {
 /** A model drawn as images: 64 values, an 8×8 picture (digits). */
 function isImageModel(model) { return model?.info.dim === IMAGE_DIM; }
 
-/** The image grid's rows: one per class (all classes), or rows of IMAGES_PER_CLASS of one class. */
-function imageRows(r) {
-  const cond = conditionOf(state.model), rows = [];
-  for (let start = 0; start < r.n; start += IMAGES_PER_CLASS) {
-    const k = r.labels ? r.labels[start] : r.condition?.condition;
-    const named = typeof k === 'number' && cond.names;
-    rows.push({ start, count: Math.min(IMAGES_PER_CLASS, r.n - start), name: named ? cond.names[k] : '·',
-      colour: named ? classColour(k, cond.width, cond.names) : 'rgba(226,232,240,0.8)' });
-  }
-  return rows;
-}
-
 /** The nearest real image of each sample (when the toggle is on), then a redraw. */
 async function updateNearest() {
   const r = state.result;
@@ -562,46 +419,12 @@ async function updateNearest() {
   draw();
 }
 
-const NOISE_COLOURS = $('explain-colours').innerHTML;
-/** What the colours of the dots mean for the current run. */
-function explainColours() {
-  const r = state.result, note = $('explain-colours'), cond = conditionOf(state.model);
-  if (r?.images) { explainImages(); return; }
-  const k = r?.condition?.condition, w = r?.condition?.guidance;
-  const guided = w !== undefined && w !== 1 ? ` at guidance w = ${w.toFixed(1)}` : '';
-  if (r?.labels) {  // a legend: a swatch and the name of each class
-    const legend = cond.names.flatMap((name, k) => {
-      const dot = document.createElement('span');
-      dot.className = 'swatch';
-      dot.style.background = classColour(k, cond.width, cond.names);
-      return [' ', dot, ` ${name}`];
-    });
-    note.replaceChildren(`Each dot is a sample, coloured by the class it was asked for${guided}:`, ...legend, '. Grey dots: the target data.');
-  } else if (typeof k === 'number' && cond.kind === 'class') {
-    note.textContent = `Samples of class ${cond.names[k]}${guided}; grey dots: that class's reference data.`;
-  } else if (Array.isArray(k)) {
-    note.textContent = `Samples for the condition ${k.map((v) => v.toFixed(2)).join(', ')}${guided}; their colour is the direction of the starting noise. Grey dots: the whole target.`;
-  } else {
-    note.innerHTML = NOISE_COLOURS;
-  }
-  const source = state.model?.source ?? state.model?.info.metadata?.source;
-  if (source && source !== 'gaussian' && !r?.images) {
-    note.append(` This model's source is ${source}: its x₀ is drawn from that dataset, not from N(0, I), so at t = 0 the particles already have its shape.`);
-  }
-}
-
+const NOISE_COLOURS = $('explain-colours').innerHTML;  // the page's own words for plain samples
 /** What the image grid shows, and how far its samples are from the training images. */
 function explainImages() {
-  const r = state.result, note = $('explain-colours');
-  if (!r?.images) return;
-  let text = 'Each row is a class (or, for one class, 8 of its samples); each picture is a generated 8×8 image x_t at the slider\'s t ' +
-    `(noise at t = 0, digits at t = 1): ${IMAGES_PER_CLASS} samples a row, whatever the Samples field says.`;
-  if (state.near && $('show-nearest').checked) {
-    text += ` Beside each sample: its nearest training image by L2 distance d (pixels as x = pixel/8 − 1). Median d of these samples: ` +
-      `${median(state.near.dist).toFixed(2)}; real images to their nearest other real image: ${state.realNearest.toFixed(2)} — ` +
-      'samples at least that far are new images, not copies.';
-  }
-  note.textContent = text;
+  if (!state.result?.images) return;
+  const near = $('show-nearest').checked ? state.near : null;
+  $('explain-colours').textContent = imagesText(IMAGES_PER_CLASS, near, state.realNearest);
 }
 
 function draw() {
@@ -646,16 +469,10 @@ function draw() {
 function drawImages() {
   const r = state.result;
   if (!r?.images) { digitGrid.draw({ images: null, rows: [] }); return; }
-  let images = r.images;
-  if (r.imageTraj && state.t < 1) {
-    const snap = r.n * IMAGE_DIM, s = state.t * r.steps, i0 = Math.min(r.steps - 1, Math.floor(s)), f = s - i0;
-    const a = r.imageTraj.subarray(i0 * snap), b = r.imageTraj.subarray((i0 + 1) * snap);
-    images = r.imageAt ??= new Float32Array(snap);
-    for (let j = 0; j < snap; j++) images[j] = a[j] + f * (b[j] - a[j]);
-  }
+  const images = imagesAt(r, state.t);
   const near = $('show-nearest').checked ? state.near : null;
   $('drop-zone').classList.toggle('tall', !!near);  // on a phone the pairs get a taller view (style.css)
-  digitGrid.draw({ images, rows: imageRows(r), near, data: near ? state.digitsData : null });
+  digitGrid.draw({ images, rows: imageRows(r, state.model, IMAGES_PER_CLASS), near, data: near ? state.digitsData : null });
   window.rillDemo.imageGrid = { ...digitGrid.layout, nearest: near ? { index: Array.from(near.index), dist: Array.from(near.dist) } : null };
 }
 

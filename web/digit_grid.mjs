@@ -6,6 +6,7 @@
 // (64 pixels 0–16 then the label per line), fetched once and gunzipped by the browser
 // (DecompressionStream), never part of rill.wasm.
 import { fitCanvas } from './plot.mjs';
+import { classColour, conditionOf } from './condition.mjs';
 
 export const SIDE = 8, DIM = SIDE * SIDE;
 
@@ -71,6 +72,31 @@ export function realNearestMedian(data, count = 300) {
     skip[i] = r;
   }
   return median(nearest(pts, rows, data, skip).dist);
+}
+
+/**
+ * The grid's rows for a run r of n images: one per class (r.labels, all classes), or rows of `perRow`
+ * samples of one class; each row named and coloured by its class (condition.mjs) when it has one.
+ */
+export function imageRows(r, model, perRow) {
+  const cond = conditionOf(model), rows = [];
+  for (let start = 0; start < r.n; start += perRow) {
+    const k = r.labels ? r.labels[start] : r.condition?.condition;
+    const named = typeof k === 'number' && cond.names;
+    rows.push({ start, count: Math.min(perRow, r.n - start), name: named ? cond.names[k] : '·',
+      colour: named ? classColour(k, cond.width, cond.names) : 'rgba(226,232,240,0.8)' });
+  }
+  return rows;
+}
+
+/** The images at time t: r.images at t = 1, else r.imageTraj's snapshots interpolated as the scatter's (into r.imageAt). */
+export function imagesAt(r, t) {
+  if (!r.imageTraj || t >= 1) return r.images;
+  const snap = r.n * DIM, s = t * r.steps, i0 = Math.min(r.steps - 1, Math.floor(s)), f = s - i0;
+  const a = r.imageTraj.subarray(i0 * snap), b = r.imageTraj.subarray((i0 + 1) * snap);
+  const images = r.imageAt ??= new Float32Array(snap);
+  for (let j = 0; j < snap; j++) images[j] = a[j] + f * (b[j] - a[j]);
+  return images;
 }
 
 export class DigitGrid {

@@ -276,3 +276,20 @@ export class LossChart {
     c.lineWidth = 1;
   }
 }
+
+/** The first two coordinates of n points of dimension d (d = 1: y = 0), as (x, y) pairs. */
+export function plane(a, n, d) {
+  if (d === 2 || !a) return a;
+  const out = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) { out[2 * i] = a[i * d]; out[2 * i + 1] = d > 1 ? a[i * d + 1] : 0; }
+  return out;
+}
+
+/** The view's half-width for n points (x, dimension d ≥ 2): [-5, 5]² unless the samples reach further. */
+export function viewExtent(x, n, d) {
+  const a = [];
+  for (let i = 0; i < n; i += Math.max(1, Math.floor(n / 2000))) a.push(Math.abs(x[i * d]), Math.abs(x[i * d + 1]));
+  a.sort((p, q) => p - q);
+  const q = a[Math.floor(0.99 * (a.length - 1))] ?? 0;
+  return Math.min(1e4, Math.max(5, 1.1 * (Number.isFinite(q) ? q : 5)));
+}
