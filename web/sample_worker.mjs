@@ -39,6 +39,7 @@ serveModel({
     const draw = (req) => (req.classes ? sampleRequest(model, req) : { ...sampleRows(model, rill, req), labels: null });
     const { x, trajectory, labels } = draw(range);
     const ms = performance.now() - t0;
+    const rows = labels ? labels.length : end - begin;  // all classes: n of each (read before the transfer detaches labels)
     const transfer = [x.buffer];
     if (trajectory) transfer.push(trajectory.buffer);
     if (labels) transfer.push(labels.buffer);
@@ -50,7 +51,6 @@ serveModel({
       const start = performance.now();
       do { draw(again); reps++; timedMs = performance.now() - start; } while (timedMs < TIME_MS && reps < MAX_REPS);
     }
-    const rows = labels ? labels.length : end - begin;  // all classes: n of each
     postMessage({ type: 'timed', id, reps, timedMs, begin, end: begin + rows });
   },
 });

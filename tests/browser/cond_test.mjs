@@ -114,6 +114,15 @@ await runInBrowser(dir, 'the conditioned page test', {}, async ({ page, port, er
   const labelsAll = await page.evaluate(() => Array.from(window.rillDemo.lastLabels ?? []));
   const counts = [0, 1].map((k) => labelsAll.filter((l) => l === k).length);
   check('"all classes" samples each class, as many of each', counts[0] > 0 && counts[0] === counts[1] && runAll.n === counts[0] + counts[1], `${counts.join(' + ')} samples`);
+  // The samples/s of an all-classes run counts every class's rows: reps × n over the timed ms (a
+  // transferred labels array once made it 0).
+  await page.waitForFunction(() => document.getElementById('stat-rate').textContent !== 'timing…', null, { timeout: 20000 });
+  const rateAll = await page.textContent('#stat-rate'), timed = await lastRun();
+  const rateNumber = Number((rateAll.match(/^([\d,]+) \(/)?.[1] ?? '').replace(/,/g, ''));
+  const expectRate = timed.workers === 1 ? (timed.reps * timed.n) / (timed.timedMs / 1000) : NaN;
+  check('"all classes": samples/s = runs × samples of every class / timed seconds',
+    rateAll.startsWith('too fast to time') || Math.abs(rateNumber - expectRate) <= 0.01 * expectRate + 1,
+    `${rateAll}; ${timed.reps} × ${timed.n} samples in ${timed.timedMs?.toFixed(0)} ms`);
   const colours = await page.textContent('#explain-colours');
   const swatches = await page.evaluate(() => Array.from(document.querySelectorAll('#explain-colours .swatch'), (e) => e.style.background));
   check('the page says the colours are the classes, with a legend of their colours', /coloured by the class/.test(colours) && swatches.length === 2 &&
