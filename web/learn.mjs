@@ -15,7 +15,7 @@ import { Plot, THEME, HUES } from './plot.mjs';
 import { fieldGrid } from './field.mjs';
 import {
   SOLVER_NAMES, SOLVER_COLOURS, PRESETS, LIN_EXTENT, MODEL_EXTENT, ARROW_DT, LEAF_T_MAX, FLOW_LINES, FLOW_POINTS, ERROR_NS, EULER_X0, el, fmt, apply, fitSlope, lesson, canvas, slider, button,
-  LearnJobs,
+  LearnJobs, drawErrorChart,
 } from './learn_kit.mjs';
 
 const EULER_MAX_N = 32, HEAT_G = 40;
@@ -455,33 +455,9 @@ class Learn {
   }
 
   drawLogLog() {
-    const e = this.errors, cv = this.loglog, pl = new Plot(cv, 1), c = pl.begin();
-    const w = cv.clientWidth, h = cv.clientHeight, L = 44, R = 8, T = 8, B = 30;
-    c.fillStyle = THEME.background; c.fillRect(0, 0, w, h);
-    const all = Object.values(e.err).flat().filter((v) => v > e.floor / 10);
-    const yMin = Math.floor(Math.log10(Math.min(...all, e.floor))), yMax = Math.ceil(Math.log10(Math.max(...all, 1e-3)));
-    const xMin = Math.log10(1 / ERROR_NS.at(-1)), xMax = 0;
-    const X = (lh) => L + ((lh - xMin) / (xMax - xMin)) * (w - L - R), Y = (le) => T + ((yMax - le) / (yMax - yMin)) * (h - T - B);
-    c.font = '11px system-ui, sans-serif'; c.fillStyle = THEME.label; c.strokeStyle = THEME.grid; c.lineWidth = 1;
-    for (let k = yMin; k <= yMax; k++) { c.beginPath(); c.moveTo(L, Y(k)); c.lineTo(w - R, Y(k)); c.stroke(); c.fillText(`1e${k}`, 4, Y(k) + 4); }
-    for (const n of ERROR_NS) { const x = X(Math.log10(1 / n)); c.fillText(n === 1 ? '1' : `1/${n}`, x - 8, h - 14); }
-    c.fillText('h', w - R - 10, h - 2);
-    const text = [];
-    for (const s of Object.keys(SOLVER_NAMES)) {
-      c.strokeStyle = SOLVER_COLOURS[s]; c.fillStyle = SOLVER_COLOURS[s]; c.lineWidth = 1.5; c.beginPath();
-      let started = false;
-      e.err[s].forEach((v, i) => {
-        if (!(v > e.floor / 10)) return;
-        const x = X(Math.log10(1 / ERROR_NS[i])), y = Y(Math.log10(v));
-        if (started) c.lineTo(x, y); else c.moveTo(x, y);
-        started = true;
-        c.fillRect(x - 2, y - 2, 4, 4);
-      });
-      c.stroke();
-      text.push(`${SOLVER_NAMES[s]} ${e.slopes[s] === null ? '— (exact up to float rounding)' : e.slopes[s].toFixed(2)}`);
-    }
-    this.note('learn-euler-note', `Global error at t = 1 against h (log–log); fitted slopes: ${text.join(', ')} ` +
-      `(expected 1, 2, 2, 4; points below ${e.floor.toExponential(0)}, float rounding, are left out). ` +
+    const slopes = drawErrorChart(this.loglog, this.errors);
+    this.note('learn-euler-note', `Global error at t = 1 against h (log–log); fitted slopes: ${slopes} ` +
+      `(expected 1, 2, 2, 4; points below ${this.errors.floor.toExponential(0)}, float rounding, are left out). ` +
       'Errors: model.integrate on the linear model against exp(A)·x₀.');
   }
 

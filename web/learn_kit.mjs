@@ -1,5 +1,7 @@
 // learn_kit.mjs — the Learn view's constants and small building blocks (DOM helpers, formatting,
-// the global-error slope fit), kept apart from learn.mjs's lessons so each file reads in one sitting.
+// the global-error slope fit and its log–log chart), kept apart from learn.mjs's lessons so each file reads in one sitting.
+
+import { Plot, THEME } from './plot.mjs';
 
 export const SOLVER_NAMES = { euler: 'Euler', midpoint: 'midpoint', heun: 'Heun', rk4: 'RK4' };
 export const SOLVER_COLOURS = { euler: '#f87171', midpoint: '#fbbf24', heun: '#34d399', rk4: '#a78bfa' };
@@ -102,4 +104,38 @@ export class LearnJobs {
     if (m.type !== 'error') w.resolve(m);
     else w.reject(new Error(m.message === 'no model loaded' && this.loadError ? this.loadError : m.message));
   }
+}
+
+/**
+ * The log–log chart of lesson 4 on canvas `cv`: each solver's global error at t = 1 against the step
+ * h (e: { err: {solver: [error per ERROR_NS]}, floor, slopes }); points under floor/10 (float
+ * rounding) left out. Returns the fitted slopes as text ("Euler 1.06, …").
+ */
+export function drawErrorChart(cv, e) {
+const pl = new Plot(cv, 1), c = pl.begin();
+  const w = cv.clientWidth, h = cv.clientHeight, L = 44, R = 8, T = 8, B = 30;
+  c.fillStyle = THEME.background; c.fillRect(0, 0, w, h);
+  const all = Object.values(e.err).flat().filter((v) => v > e.floor / 10);
+  const yMin = Math.floor(Math.log10(Math.min(...all, e.floor))), yMax = Math.ceil(Math.log10(Math.max(...all, 1e-3)));
+  const xMin = Math.log10(1 / ERROR_NS.at(-1)), xMax = 0;
+  const X = (lh) => L + ((lh - xMin) / (xMax - xMin)) * (w - L - R), Y = (le) => T + ((yMax - le) / (yMax - yMin)) * (h - T - B);
+  c.font = '11px system-ui, sans-serif'; c.fillStyle = THEME.label; c.strokeStyle = THEME.grid; c.lineWidth = 1;
+  for (let k = yMin; k <= yMax; k++) { c.beginPath(); c.moveTo(L, Y(k)); c.lineTo(w - R, Y(k)); c.stroke(); c.fillText(`1e${k}`, 4, Y(k) + 4); }
+  for (const n of ERROR_NS) { const x = X(Math.log10(1 / n)); c.fillText(n === 1 ? '1' : `1/${n}`, x - 8, h - 14); }
+  c.fillText('h', w - R - 10, h - 2);
+  const text = [];
+  for (const s of Object.keys(SOLVER_NAMES)) {
+    c.strokeStyle = SOLVER_COLOURS[s]; c.fillStyle = SOLVER_COLOURS[s]; c.lineWidth = 1.5; c.beginPath();
+    let started = false;
+    e.err[s].forEach((v, i) => {
+      if (!(v > e.floor / 10)) return;
+      const x = X(Math.log10(1 / ERROR_NS[i])), y = Y(Math.log10(v));
+      if (started) c.lineTo(x, y); else c.moveTo(x, y);
+      started = true;
+      c.fillRect(x - 2, y - 2, 4, 4);
+    });
+    c.stroke();
+    text.push(`${SOLVER_NAMES[s]} ${e.slopes[s] === null ? '— (exact up to float rounding)' : e.slopes[s].toFixed(2)}`);
+  }
+  return text.join(', ');
 }
