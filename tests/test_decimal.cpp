@@ -179,3 +179,19 @@ TEST_CASE("float_to_decimal gives the shortest round-trip decimal") {
   CHECK(float_to_decimal(-0.000123456789f, out, 16) > 0);
   CHECK(float_to_decimal(-1.17549421e-38f, out, 16) > 0);
 }
+
+TEST_CASE("unsigned_to_decimal: every count in decimal, 0 and the largest value included") {
+  char out[21];
+  CHECK(unsigned_to_decimal(0, out) == 1);
+  CHECK(std::string(out) == "0");
+  CHECK(unsigned_to_decimal(7, out) == 1);
+  CHECK(std::string(out) == "7");
+  CHECK(unsigned_to_decimal(1000, out) == 4);
+  CHECK(std::string(out) == "1000");
+  CHECK(unsigned_to_decimal(18446744073709551615ull, out) == 20);
+  CHECK(std::string(out) == "18446744073709551615");
+  for (unsigned long long v = 1; v < 1000000; v = v * 3 + 1) {
+    unsigned_to_decimal(v, out);
+    CHECK(std::string(out) == std::to_string(v));
+  }
+}

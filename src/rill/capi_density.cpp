@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "rill/capi.h"
+#include "rill/decimal.h"
 #include "rill/density.h"
 #include "rill/formula.h"
 
@@ -27,11 +28,8 @@ int report_non_finite(rill_model* m, const float* logp, int n) {
   char list[kNamed * 12 + 8] = "";
   std::size_t len = 0;
   for (int i = 0; i < kNamed && i < count; ++i) {
-    char digits[12];
-    int k = 0;
-    for (unsigned long v = static_cast<unsigned long>(first[i]); k == 0 || v > 0; v /= 10) digits[k++] = char('0' + v % 10);
     if (i > 0) list[len++] = ',', list[len++] = ' ';
-    while (k > 0) list[len++] = digits[--k];
+    len += unsigned_to_decimal(static_cast<unsigned long>(first[i]), list + len);
   }
   if (count > kNamed) std::memcpy(list + len, ", ...", 6), len += 5;
   list[len] = '\0';

@@ -20,4 +20,16 @@ bool decimal_to_float(const char* s, std::size_t len, float* out);
 // length written (zero-terminated; needs at most 16 bytes), or 0 if cap is too small.
 std::size_t float_to_decimal(float f, char* out, std::size_t cap);
 
+// Writes v in decimal ("0", "42") and a terminating zero; `out` needs 21 bytes.
+// Returns the number of digits. Inline: the files that print a count (messages,
+// metadata) need no link dependency on this file's float conversions.
+inline std::size_t unsigned_to_decimal(unsigned long long v, char* out) {
+  char rev[20];
+  std::size_t n = 0;
+  do { rev[n++] = static_cast<char>('0' + v % 10); v /= 10; } while (v != 0);
+  for (std::size_t i = 0; i < n; ++i) out[i] = rev[n - 1 - i];
+  out[n] = '\0';
+  return n;
+}
+
 }  // namespace rill

@@ -1,6 +1,7 @@
 // MlpSpec: architecture arithmetic and validation; time-embedding names.
 #include <cstring>
 
+#include "rill/decimal.h"
 #include "rill/mlp.h"
 
 namespace rill {
@@ -101,12 +102,7 @@ std::size_t condition_name(ConditionSpec c, char* buf, std::size_t cap) {
   const char* prefix = c.kind == ConditionSpec::Kind::cls ? "class:" : "vector:";
   std::size_t n = std::strlen(prefix);
   std::memcpy(tmp, prefix, n);
-  char digits[12];
-  int k = 0;
-  unsigned v = static_cast<unsigned>(c.count);
-  do { digits[k++] = static_cast<char>('0' + v % 10); v /= 10; } while (v != 0);
-  while (k > 0) tmp[n++] = digits[--k];
-  tmp[n] = '\0';
+  unsigned_to_decimal(static_cast<unsigned>(c.count), tmp + n);
   return copy_name(tmp, buf, cap);
 }
 

@@ -6,21 +6,12 @@
 namespace rill {
 
 namespace {
-// Decimal for an unsigned integer, without printf.
-void utoa(unsigned long long v, char* out) {
-  char buf[24];
-  int n = 0;
-  do { buf[n++] = static_cast<char>('0' + v % 10); v /= 10; } while (v != 0);
-  for (int i = 0; i < n; ++i) out[i] = buf[n - 1 - i];
-  out[n] = '\0';
-}
-
 // Seconds with three decimals ("25.021"), without printf (the firmware's
 // library links no printf): rounded to the millisecond, half up.
 void seconds_text(double seconds, char* out) {
   const double ms = seconds * 1000.0 + 0.5;
   const unsigned long long v = ms < 1e18 ? static_cast<unsigned long long>(ms) : 999999999999999999ull;
-  utoa(v / 1000, out);
+  unsigned_to_decimal(v / 1000, out);
   char* p = out;
   while (*p != '\0') ++p;
   const unsigned frac = static_cast<unsigned>(v % 1000);
@@ -36,10 +27,10 @@ void training_facts(const Trainer& trainer, const char* dataset, double seconds,
   const TrainConfig& c = trainer.config();
   const DataSource& data = trainer.data();
   if (dataset == nullptr) dataset = data.is_builtin ? dataset_name(data.dataset) : "points";
-  utoa(static_cast<unsigned long long>(trainer.step_count()), out->steps);
-  utoa(static_cast<unsigned long long>(c.batch), out->batch);
+  unsigned_to_decimal(static_cast<unsigned long long>(trainer.step_count()), out->steps);
+  unsigned_to_decimal(static_cast<unsigned long long>(c.batch), out->batch);
   float_to_decimal(c.lr, out->lr, sizeof out->lr);
-  utoa(c.seed, out->seed);
+  unsigned_to_decimal(c.seed, out->seed);
   float_to_decimal(c.ema, out->ema, sizeof out->ema);
   float_to_decimal(trainer.recent_loss(), out->final_loss, sizeof out->final_loss);
   int n = 0;
