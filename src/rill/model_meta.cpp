@@ -56,6 +56,22 @@ bool count_names(const u8* header, Str value, int* count) {
   return true;
 }
 
+// One metadata value decoded for checking: v holds it (zero-terminated) and n
+// its length; a value too long for v gets n = kCap, which never equals a valid
+// value. read() returns whether the key is present at all.
+struct MetaValue {
+  static constexpr std::size_t kCap = 64;
+  const u8* header;
+  const Meta& meta;
+  char v[kCap] = {0};
+  std::size_t n = 0;
+  bool read(int key) {
+    const bool fits = decode(header, meta.value[key], v, kCap);
+    n = fits ? meta.value[key].decoded : kCap;
+    return meta.present[key];
+  }
+};
+
 // The keys of format 2: condition, class_names, source. In a format-1 file
 // `source` and `class_names` are free text, as they were before format 2 gave
 // them a meaning (files in use carry e.g. "source": "my lab"); a condition
@@ -66,19 +82,16 @@ static Status check_format2_keys(const u8* header, const Meta& meta, Declared* d
       return fail(msg, Status::bad_metadata, "a model with a condition is rill.format 2, not %d", d->format);
     return Status::ok;
   }
-  char v[64] = {0};
-  std::size_t n = 0;
-  auto get = [&](int key) {
-    const bool fits = decode(header, meta.value[key], v, sizeof v);
-    n = fits ? meta.value[key].decoded : sizeof v;
-    return meta.present[key];
-  };
+  MetaValue m{header, meta};
+  const char* v = m.v;
+  const std::size_t& n = m.n;
+  auto get = [&m](int key) { return m.read(key); };
   if (get(kCondition) && !parse_condition(v, n, &d->condition))
     return fail(msg, Status::bad_metadata, "unknown condition %s (rill reads none, class:C or vector:M, C and M in 1..%d)",
                 v, ConditionSpec::kMaxCount);
   if (get(kSource) && !str_is(v, n, "gaussian")) {
     Dataset ds;
-    if (n >= sizeof v || !parse_dataset(v, &ds))
+    if (n >= MetaValue::kCap || !parse_dataset(v, &ds))
       return fail(msg, Status::bad_metadata, "unknown source %s (gaussian or a built-in dataset)", v);
     d->source = static_cast<int>(ds);
   }
@@ -93,13 +106,10 @@ Status check_metadata(const u8* header, const Meta& meta, Declared* d, Message* 
   *d = Declared{};
   if (!meta.present[kFormat]) return Status::ok;  // a foreign file: defaults, architecture from the shapes
   d->rill = true;
-  char v[64] = {0};
-  std::size_t n = 0;
-  auto get = [&](int key) {
-    const bool fits = decode(header, meta.value[key], v, sizeof v);
-    n = fits ? meta.value[key].decoded : sizeof v;  // too long: never equals a valid value
-    return meta.present[key];
-  };
+  MetaValue m{header, meta};
+  const char* v = m.v;
+  const std::size_t& n = m.n;
+  auto get = [&m](int key) { return m.read(key); };
   get(kFormat);
   u32 format = 0;
   if (!parse_uint(v, n, 1000000u, &format) || format < 1)
@@ -126,7 +136,7 @@ Status check_metadata(const u8* header, const Meta& meta, Declared* d, Message* 
     return fail(msg, Status::bad_metadata, "path %s is not supported (rill reads condot)", v);
   if (get(kSigma)) {
     float s = 0.0f;
-    if (n >= sizeof v || !decimal_to_float(v, n, &s) || !(s >= 0.0f && s < 1.0f))
+    if (n >= MetaValue::kCap || !decimal_to_float(v, n, &s) || !(s >= 0.0f && s < 1.0f))
       return fail(msg, Status::bad_metadata, "sigma_min %s is not a decimal in [0, 1)", v);
     d->sigma_min = s + 0.0f;  // -0 -> +0
   }
