@@ -122,9 +122,9 @@ Status check_fields(const rill_compiled_model* c, char* err, std::size_t cap) {
   return check_pointers(c, err, cap);
 }
 
-// The model an init places: the spec, and the weights bound in place (narrow ones as the loader binds them).
-void bind(const rill_compiled_model* c, Model* m) {
-  MlpSpec& spec = m->mlp.spec;
+// The shapes and encodings of a checked c as an MlpSpec.
+MlpSpec spec_of(const rill_compiled_model* c) {
+  MlpSpec spec;
   spec.dim = c->dim;
   spec.n_layers = c->layers;
   for (int i = 0; i <= c->layers; ++i) spec.sizes[i] = c->sizes[i];
@@ -132,6 +132,19 @@ void bind(const rill_compiled_model* c, Model* m) {
   spec.time.k = c->time_k;
   spec.condition.kind = static_cast<ConditionSpec::Kind>(c->condition_kind);
   spec.condition.count = c->condition_count;
+  return spec;
+}
+
+// model_place_bytes without a Model on the stack: packing a narrow model widens it first (mlp_pack_bytes).
+std::size_t place_bytes(const rill_compiled_model* c, const MlpSpec& spec, int chunk, int flags) {
+  std::size_t total = Arena::padded(sizeof(rill_model));
+  if (flags & RILL_PACK)
+    total += mlp_pack_bytes(spec) + (c->dtype != RILL_F32 ? scratch_floats(spec.param_count()) : 0);
+  return total + model_scratch_bytes(spec, chunk, flags);
+}
+
+// The weights bound in place (narrow ones as the loader binds them) and the model's fields.
+void bind(const rill_compiled_model* c, Model* m) {
   const WeightDtype d = static_cast<WeightDtype>(c->dtype);
   m->dtype = d;
   m->mlp.narrow.weight = d;
@@ -203,11 +216,8 @@ int rill_model_memory_compiled(const rill_compiled_model* c, int chunk, int flag
   if (c == nullptr || bytes == nullptr || chunk < 1)
     return static_cast<int>(say(err, err_cap, Status::invalid_argument, "null argument or chunk < 1"));
   const Status st = compiled_check(c, true, err, err_cap);
-  if (st != Status::ok) return static_cast<int>(st);
-  Model m;
-  bind(c, &m);
-  *bytes = model_place_bytes(m, chunk, flags);
-  return RILL_OK;
+  if (st == Status::ok) *bytes = place_bytes(c, spec_of(c), chunk, flags);
+  return static_cast<int>(st);
 }
 
 int rill_model_init_compiled(void* mem, size_t mem_size, const rill_compiled_model* c, int chunk, int flags,
@@ -217,19 +227,18 @@ int rill_model_init_compiled(void* mem, size_t mem_size, const rill_compiled_mod
   *out = nullptr;
   const Status st = compiled_check(c, true, err, err_cap);
   if (st != Status::ok) return static_cast<int>(st);
-  Model model;
-  bind(c, &model);
-  const std::size_t need = model_place_bytes(model, chunk, flags);
-  if (mem == nullptr || mem_size < need)
+  const MlpSpec spec = spec_of(c);
+  if (mem == nullptr || mem_size < place_bytes(c, spec, chunk, flags))
     return static_cast<int>(
         say(err, err_cap, Status::out_of_memory, "too little memory for the model: see rill_model_memory_compiled"));
   Arena arena(mem, mem_size);
   rill_model* h = new (arena.alloc(sizeof(rill_model))) rill_model();
-  h->model = model;
   Model& m = h->model;
+  m.mlp.spec = spec;
+  bind(c, &m);
   if ((flags & RILL_PACK) && mlp_pack(m.mlp, arena) != Status::ok)
     return static_cast<int>(say(err, err_cap, Status::out_of_memory, "no room to pack the weights"));
-  h->scratch_bytes = model_scratch_bytes(m.mlp.spec, chunk, flags);
+  h->scratch_bytes = model_scratch_bytes(spec, chunk, flags);
   h->runner = Runner(m.mlp, chunk, arena.take_rest());
   *out = h;
   return RILL_OK;
