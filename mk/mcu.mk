@@ -264,6 +264,11 @@ $(B)/mcu/footprint-$(1)-$(2).txt: $(B)/mcu/$(1)/footprint-$(2).elf
 endef
 $(foreach r,$(MCU_SIZE_RUNS),$(eval $(call MCU_FOOTPRINT_RULES,$(word 1,$(subst -, ,$(r))),$(word 2,$(subst -, ,$(r))))))
 
+# The flash table: the five bar datasets' shipped models compiled in F32, F16, BF16 and I8 (src/mcu/flash_table.sh).
+MCU_FLASH_DATASETS := moons 8gaussians checkerboard spirals circles
+$(B)/mcu/flash.txt: src/mcu/flash_table.sh src/cli/export_compiled.cpp $(foreach d,$(MCU_FLASH_DATASETS),web/models/$(d).safetensors) | $(B)/rill
+	bash src/mcu/flash_table.sh $(B) $(B)/rill $(MCU_FLASH_DATASETS) > $@.tmp && mv $@.tmp $@
+
 mcu-size: $(foreach v,$(MCU_VARIANTS),$(addprefix $(B)/mcu/$(v)/,demo.elf demo_base.elf bare.elf bare.hash \
             compiled.txt compiled_placed.txt compiled_i8.txt compiled_i8_placed.txt)) $(B)/mcu/flash.txt \
           $(foreach r,$(MCU_SIZE_RUNS),$(B)/mcu/footprint-$(r).txt)
