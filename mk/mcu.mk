@@ -5,10 +5,11 @@
 #                     $(B)/mcu/{m7,m3,m0plus,rv32imac,rv32imafc}/librill.a; the demo firmware
 #                     $(B)/mcu/<variant>/demo.elf
 #   make mcu-size     footprint table (code, RAM, flash, instructions) -> $(B)/mcu/footprint.md, with
-#                     compiled.elf's (a model from `rill export-c --compiled`, no loader linked)
+#                     the compiled models' (`rill export-c --compiled`, no loader linked; lean and
+#                     placed, F32 and I8) and the flash of the five shipped models compiled per dtype
 #   make mcu-test     nm checks of every library + QEMU runs on M4F, M7, M3, M0+, rv32imac and
-#                     rv32imafc (golden vectors, field, loader on damaged files, API, negative
-#                     controls); `N passed, M failed`
+#                     rv32imafc (golden vectors, field, loader on damaged files, API, compiled
+#                     models F32/F16/BF16/I8 = their file's bits, negative controls); `N passed, M failed`
 #   make mcu-run MCU_VARIANT=m4f   run the demo firmware in QEMU
 MCU_DEB_PKGS := gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-dev qemu-system-arm \
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc
