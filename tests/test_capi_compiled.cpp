@@ -309,7 +309,7 @@ TEST_CASE("the lean path gives rill_sample's bits with every solver and refuses 
   size_t bytes = 0;
   char err[200] = "";
   REQUIRE(rill_compiled_check(&c, &bytes, err, sizeof err) == RILL_OK);
-  CHECK(bytes == sizeof(float) * (7 + 2 * 16 + 3 * 2));  // input, two layers, three stage buffers
+  CHECK(bytes == sizeof(float) * (10 + 2 * 16 + 3 * 2));  // input (d + 8 time features), two layers, three stages
   std::vector<float> scratch(bytes / sizeof(float)), out(2 * 4);
   // Another activation's function, too little scratch, bad arguments: refused, out untouched.
   CHECK(rill_compiled_sample_relu(&c, 4, 10, RILL_HEUN, 1, out.data(), scratch.data(), bytes) == RILL_BAD_METADATA);
