@@ -5,10 +5,11 @@
 #                     $(B)/mcu/{m7,m3,m0plus,rv32imac,rv32imafc}/librill.a; the demo firmware
 #                     $(B)/mcu/<variant>/demo.elf
 #   make mcu-size     footprint table (code, RAM, flash, instructions) -> $(B)/mcu/footprint.md, with
-#                     compiled.elf's (a model from `rill export-c --compiled`, no loader linked)
+#                     the compiled models' (`rill export-c --compiled`, no loader linked; lean and
+#                     placed, F32 and I8) and the flash of the five shipped models compiled per dtype
 #   make mcu-test     nm checks of every library + QEMU runs on M4F, M7, M3, M0+, rv32imac and
-#                     rv32imafc (golden vectors, field, loader on damaged files, API, negative
-#                     controls); `N passed, M failed`
+#                     rv32imafc (golden vectors, field, loader on damaged files, API, compiled
+#                     models F32/F16/BF16/I8 = their file's bits, negative controls); `N passed, M failed`
 #   make mcu-run MCU_VARIANT=m4f   run the demo firmware in QEMU
 MCU_DEB_PKGS := gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-dev qemu-system-arm \
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc
@@ -93,6 +94,19 @@ mcu: $(B)/mcu/librill.a $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/librill.a $(B)
 $(B)/mcu/librill.a: $(B)/mcu/m4f/librill.a
 	cp $< $@
 
+# Compiled narrow models (issue 16): the demo's model converted (rill convert) to each narrow dtype.
+MCU_NARROW := f16 bf16 i8
+MCU_NARROW_RUNS := $(foreach dt,$(MCU_NARROW),compiled_$(dt) compiled_$(dt)_placed)
+MCU_COMPILED_RUNS := compiled compiled_placed $(MCU_NARROW_RUNS)
+# compiled.cpp's object for variant $(1), dtype $(2), name suffix $(3), flags $(4).
+define MCU_NARROW_OBJ
+$(B)/mcu/$(1)/obj/src/mcu/compiled_$(2)$(3).o: src/mcu/compiled.cpp $(B)/mcu/gen-$(2)/compiled_model.h
+	@mkdir -p $$(dir $$@)
+	$$(MCU_COMPILE_$(1))
+$(B)/mcu/$(1)/obj/src/mcu/compiled_$(2)$(3).o: MCU_OBJ_FLAGS := $(4) -I$(B)/mcu/gen-$(2)
+
+endef
+
 # Per variant: objects, library, firmware.
 # One compile line per variant. MCU_OBJ_FLAGS (target-specific, as MCU_OPT for kernels.o) come
 # before -I$(B)/mcu/gen, so their -I wins: the micro:bit's small golden data, a footprint model.
@@ -114,6 +128,13 @@ $(B)/mcu/$(1)/obj/src/mcu/compiled_check.o: src/mcu/compiled.cpp $(B)/mcu/gen/co
 	@mkdir -p $$(dir $$@)
 	$$(MCU_COMPILE_$(1))
 $(B)/mcu/$(1)/obj/src/mcu/compiled_check.o: MCU_OBJ_FLAGS := -DCOMPILED_CHECKS
+# rill_model_init_compiled + rill_sample instead of the lean path (compiled_placed.elf).
+$(B)/mcu/$(1)/obj/src/mcu/compiled_placed.o: src/mcu/compiled.cpp $(B)/mcu/gen/compiled_model.h
+	@mkdir -p $$(dir $$@)
+	$$(MCU_COMPILE_$(1))
+$(B)/mcu/$(1)/obj/src/mcu/compiled_placed.o: MCU_OBJ_FLAGS := -DCOMPILED_PLACED
+# The demo's model converted to each narrow dtype, compiled: lean (compiled_DT.elf) and placed (compiled_DT_placed.elf).
+$(foreach dt,$(MCU_NARROW),$(call MCU_NARROW_OBJ,$(1),$(dt),,)$(call MCU_NARROW_OBJ,$(1),$(dt),_placed,-DCOMPILED_PLACED))
 $(B)/mcu/$(1)/obj/tests/mcu/mcu_tests.o: MCU_OBJ_FLAGS := $(MCU_TEST_FLAGS_$(1))
 $(B)/mcu/$(1)/librill.a: $(patsubst %.cpp,$(B)/mcu/$(1)/obj/%.o,$(MCU_SRCS))
 	@rm -f $$@
@@ -129,7 +150,9 @@ $(B)/mcu/$(1)/demo_base.elf: $(B)/mcu/$(1)/obj/src/mcu/main_base.o
 $(B)/mcu/$(1)/bare.elf: $(B)/mcu/$(1)/obj/src/mcu/bare.o $(B)/mcu/$(1)/librill.a
 $(B)/mcu/$(1)/compiled.elf: $(B)/mcu/$(1)/obj/src/mcu/compiled.o $(B)/mcu/$(1)/librill.a
 $(B)/mcu/$(1)/compiled_check.elf: $(B)/mcu/$(1)/obj/src/mcu/compiled_check.o $(B)/mcu/$(1)/librill.a
-$(B)/mcu/$(1)/mcu_tests.elf: $(B)/mcu/$(1)/obj/tests/mcu/mcu_tests.o $(B)/mcu/$(1)/librill.a
+$(B)/mcu/$(1)/compiled_placed.elf: $(B)/mcu/$(1)/obj/src/mcu/compiled_placed.o $(B)/mcu/$(1)/librill.a
+$(foreach r,$(MCU_NARROW_RUNS),$(B)/mcu/$(1)/$(r).elf: $(B)/mcu/$(1)/obj/src/mcu/$(r).o $(B)/mcu/$(1)/librill.a
+)$(B)/mcu/$(1)/mcu_tests.elf: $(B)/mcu/$(1)/obj/tests/mcu/mcu_tests.o $(B)/mcu/$(1)/librill.a
 $(B)/mcu/$(1)/%.elf: $(addprefix $(B)/mcu/$(1)/obj/,$(call MCU_FW_OBJS,$(1))) $(MCU_LD_$(1))
 	$(MCU_CC_$(call family,$(1))) $(MCU_ARCH_$(1)) $(MCU_LIBC_$(call family,$(1))) $(MCU_LDFLAGS) -T $(MCU_LD_$(1)) -Wl,-Map=$$(@:.elf=.map) $$(filter %.o %.a,$$^) -o $$@
 # bare.elf must sample the demo's bits (the native library's hash, which the demo is held to),
@@ -139,16 +162,20 @@ $(B)/mcu/$(1)/bare.hash: $(B)/mcu/$(1)/bare.elf $(B)/golden/golden $(MCU_MODEL)
 	got=$$$$($(call qemu_run,$(1)) -M $(MCU_BOARD_$(1)) -kernel $$< 2>&1 | sed -n 's/^hash //p'); \
 	if [ -n "$$$$got" ] && [ "$$$$got" = "$$$$want" ]; then echo "$(1) bare.elf: hash $$$$got = the demo's"; echo "$$$$got" > $$@; \
 	else echo "$(1) bare.elf: hash '$$$$got', the demo's (native) '$$$$want': bare.cpp does not sample $(MCU_MODEL)"; exit 1; fi
-# compiled.elf too (the compiled model is the file's, so its samples must be the file's); its
-# output (RAM and set-up stack) is kept for footprint.py.
-$(B)/mcu/$(1)/compiled.txt: $(B)/mcu/$(1)/compiled.elf $(B)/golden/golden $(MCU_MODEL)
-	@want=$$$$($(B)/golden/golden --sample-hash $(MCU_MODEL) $(MCU_DEMO_HASH_ARGS)); \
+# compiled*.elf too (the compiled model is the file's, so its samples must be the file's: the F32
+# demo model's, or the narrow file's it was compiled from); the output (RAM and set-up stack) is
+# kept for footprint.py.
+$(B)/mcu/$(1)/%.txt: $(B)/mcu/$(1)/%.elf $(B)/golden/golden $(MCU_MODEL) $(foreach dt,$(MCU_NARROW),$(B)/mcu/moons_$(dt).safetensors)
+	@model=$$$$(case $$* in compiled_bf16*) echo $(B)/mcu/moons_bf16.safetensors;; compiled_f16*) echo $(B)/mcu/moons_f16.safetensors;; \
+	  compiled_i8*) echo $(B)/mcu/moons_i8.safetensors;; *) echo $(MCU_MODEL);; esac); \
+	want=$$$$($(B)/golden/golden --sample-hash $$$$model $(MCU_DEMO_HASH_ARGS)); \
 	$(call qemu_run,$(1)) -M $(MCU_BOARD_$(1)) -kernel $$< > $$@.tmp 2>&1; got=$$$$(sed -n 's/^hash //p' $$@.tmp); \
-	if [ -n "$$$$got" ] && [ "$$$$got" = "$$$$want" ]; then echo "$(1) compiled.elf: hash $$$$got = the demo's"; mv $$@.tmp $$@; \
-	else cat $$@.tmp; rm -f $$@.tmp; echo "$(1) compiled.elf: hash '$$$$got', the file model's (native) '$$$$want'"; exit 1; fi
+	if [ -n "$$$$got" ] && [ "$$$$got" = "$$$$want" ]; then echo "$(1) $$*.elf: hash $$$$got = $$$$model's"; mv $$@.tmp $$@; \
+	else cat $$@.tmp; rm -f $$@.tmp; echo "$(1) $$*.elf: hash '$$$$got', the file model's (native, $$$$model) '$$$$want'"; exit 1; fi
 -include $(patsubst %.cpp,$(B)/mcu/$(1)/obj/%.d,$(MCU_SRCS) src/mcu/main.cpp src/mcu/bare.cpp src/mcu/compiled.cpp tests/mcu/mcu_tests.cpp) \
   $(patsubst %.c,$(B)/mcu/$(1)/obj/%.d,src/mcu/startup.c src/mcu/startup_riscv.c src/mcu/board_semihost.c src/mcu/print.c) \
-  $(B)/mcu/$(1)/obj/src/mcu/main_base.d $(B)/mcu/$(1)/obj/src/mcu/compiled_check.d $(wildcard $(B)/mcu/$(1)/obj/footprint-*.d)
+  $(B)/mcu/$(1)/obj/src/mcu/main_base.d $(B)/mcu/$(1)/obj/src/mcu/compiled_check.d \
+  $(B)/mcu/$(1)/obj/src/mcu/compiled_placed.d $(foreach r,$(MCU_NARROW_RUNS),$(B)/mcu/$(1)/obj/src/mcu/$(r).d) $(wildcard $(B)/mcu/$(1)/obj/footprint-*.d)
 endef
 $(foreach v,$(MCU_VARIANTS),$(eval $(call MCU_VARIANT_RULES,$(v))))
 $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/rill/kernels.o $(B)/mcu/$(v)/obj/src/rill/elementwise.o): MCU_OPT := $(MCU_KERNEL_OPT)
@@ -181,6 +208,13 @@ $(B)/mcu/gen/compiled_model.h: $(MCU_MODEL) src/cli/export_compiled.cpp | $(B)/r
 	@mkdir -p $(dir $@)
 	$(B)/rill export-c --compiled --model $< --out $@ --name compiled_model
 
+$(B)/mcu/moons_%.safetensors: $(MCU_MODEL) | $(B)/rill
+	@mkdir -p $(dir $@)
+	$(B)/rill convert --model $< --dtype $* --out $@
+$(B)/mcu/gen-%/compiled_model.h: $(B)/mcu/moons_%.safetensors src/cli/export_compiled.cpp | $(B)/rill
+	@mkdir -p $(dir $@)
+	$(B)/rill export-c --compiled --model $< --out $@ --name compiled_model
+
 $(B)/mcu/gen/golden_data.h: $(GOLDEN_FILE) $(B)/golden/golden $(wildcard web/models/*.safetensors)
 	@mkdir -p $(dir $@)
 	$(B)/golden/golden --emit-c $@ $(GOLDEN_FILE)
@@ -189,11 +223,13 @@ $(B)/mcu/gen-small/golden_data.h: $(GOLDEN_FILE) $(B)/golden/golden
 	$(B)/golden/golden --synthetic-only --emit-c $@ $(GOLDEN_FILE)
 
 mcu-test: $(B)/mcu/m4f/nm_control.a $(B)/golden/golden $(B)/rill $(MCU_CLASS_MODEL) \
-          $(foreach v,$(MCU_VARIANTS),$(addprefix $(B)/mcu/$(v)/,librill.a mcu_tests.elf demo.elf bare.elf compiled.elf \
-            compiled_check.elf))
+          $(foreach v,$(MCU_VARIANTS),$(addprefix $(B)/mcu/$(v)/,librill.a mcu_tests.elf demo.elf bare.elf \
+            compiled_check.elf $(addsuffix .elf,$(MCU_COMPILED_RUNS)))) \
+          $(foreach dt,$(MCU_NARROW),$(B)/mcu/moons_$(dt).safetensors)
 	@MCU_VARIANTS="$(MCU_VARIANTS)" MCU_BOARDS="$(foreach v,$(MCU_VARIANTS),$(v)=$(MCU_BOARD_$(v)))" \
 	  MCU_MODEL=$(MCU_MODEL) MCU_DEMO_HASH_ARGS="$(MCU_DEMO_HASH_ARGS)" MCU_QEMU_RUN="$(MCU_QEMU_RUN)" \
 	  MCU_CLASS_MODEL=$(MCU_CLASS_MODEL) MCU_CLASS_GUIDANCE=$(MCU_CLASS_GUIDANCE) RILL_CLI=$(B)/rill \
+	  MCU_COMPILED_RUNS="$(MCU_COMPILED_RUNS)" \
 	  MCU_QEMU_RUN_RV="$(call qemu_run,rv32imac)" bash tests/mcu/run_tests.sh $(B)
 
 mcu-run: $(B)/mcu/$(or $(MCU_VARIANT),m4f)/demo.elf
@@ -229,8 +265,13 @@ $(B)/mcu/footprint-$(1)-$(2).txt: $(B)/mcu/$(1)/footprint-$(2).elf
 endef
 $(foreach r,$(MCU_SIZE_RUNS),$(eval $(call MCU_FOOTPRINT_RULES,$(word 1,$(subst -, ,$(r))),$(word 2,$(subst -, ,$(r))))))
 
-mcu-size: $(foreach v,$(MCU_VARIANTS),$(addprefix $(B)/mcu/$(v)/,demo.elf demo_base.elf bare.elf bare.hash compiled.elf \
-            compiled.txt)) \
+# The flash table: the five bar datasets' shipped models compiled in F32, F16, BF16 and I8 (src/mcu/flash_table.sh).
+MCU_FLASH_DATASETS := moons 8gaussians checkerboard spirals circles
+$(B)/mcu/flash.txt: src/mcu/flash_table.sh src/cli/export_compiled.cpp $(foreach d,$(MCU_FLASH_DATASETS),web/models/$(d).safetensors) | $(B)/rill
+	bash src/mcu/flash_table.sh $(B) $(B)/rill $(MCU_FLASH_DATASETS) > $@.tmp && mv $@.tmp $@
+
+mcu-size: $(foreach v,$(MCU_VARIANTS),$(addprefix $(B)/mcu/$(v)/,demo.elf demo_base.elf bare.elf bare.hash \
+            compiled.txt compiled_placed.txt compiled_i8.txt compiled_i8_placed.txt)) $(B)/mcu/flash.txt \
           $(foreach r,$(MCU_SIZE_RUNS),$(B)/mcu/footprint-$(r).txt)
 	@python3 src/mcu/footprint.py $(B) $(MCU_VARIANTS) -- $(foreach r,$(MCU_SIZE_RUNS),$(B)/mcu/footprint-$(r).txt)
 

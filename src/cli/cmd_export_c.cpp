@@ -120,10 +120,14 @@ const Command& export_c_command() {
       "NAME_WIDTH (equal hidden widths only), NAME_TIME_K and NAME_ACTIVATION (silu, relu, ...).\n"
       "Compiles as C11 or C++11 and later.\n"
       "\n"
-      "--compiled writes the model as const C data instead: NAME_w0, NAME_b0, ... (const float\n"
-      "arrays) and `static const rill_compiled_model NAME` (shapes, activation, time and\n"
-      "condition encodings, weight pointers and a checksum), for rill_model_init_compiled: the\n"
-      "firmware links no parser. Include rill.h first; compiles as C11 or C++11 and later.\n",
+      "--compiled writes the model as const C data instead: NAME_w0, NAME_b0, ... (F32 as const\n"
+      "float arrays; F16, BF16 and I8 weights, from `rill convert`, stay narrow: the file's\n"
+      "bytes, with I8's scales as NAME_s0, ...) and `static const rill_compiled_model NAME`\n"
+      "(shapes, activation, encodings, dtype, pointers and a checksum), for\n"
+      "rill_model_init_compiled: the firmware links no parser. For a Gaussian-noise model it also\n"
+      "writes NAME_sample(n, steps, solver, seed, out, scratch, scratch_bytes), the lean path\n"
+      "(rill_compiled_check first): the same bits, only the model's activation linked.\n"
+      "Include rill.h first; compiles as C11 or C++11 and later.\n",
       {
           {"--model", "MODEL", nullptr, "model file or shipped model name (required; not a formula)"},
           {"--out", "FILE", nullptr, "the header to write (required)"},

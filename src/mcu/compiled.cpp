@@ -1,14 +1,19 @@
 // compiled.cpp — the demo's samples from a compiled model (make mcu-size, make mcu-test).
 //
 // The model is the header `rill export-c --compiled` wrote at build time
-// (compiled_model: a rill_compiled_model and its const weight arrays), placed
-// with rill_model_init_compiled and sampled through the C API with the
-// demo's settings, so its hash must equal the demo's (the file model's) on
-// every target. It links no loader: `make mcu-size` reports its code from the
-// map file (the rill objects kept, none of model_io, safetensors_header,
-// decimal), the set-up stack and the RAM to sample (arena + sampling stack).
-// Built with -DCOMPILED_CHECKS (compiled_check.elf) it also places a copy
-// with one changed checksum bit and one with a changed weight pointer and
+// (compiled_model: a rill_compiled_model and its const weight arrays; the
+// Makefile builds it from the F32 moons and, for compiled_i8*.elf, from moons
+// converted to I8). By default it samples through the lean path
+// (rill_compiled_check once, then compiled_model_sample(), which calls the
+// model's own rill_compiled_sample_<activation>); built with -DCOMPILED_PLACED
+// it places the model with rill_model_init_compiled and samples with
+// rill_sample instead. Either way its hash must equal the demo's (the file
+// model's, from the native library) on every target. It links no loader:
+// `make mcu-size` reports its code from the map file (the rill objects kept,
+// none of model_io, safetensors_header, decimal), the set-up stack and the
+// RAM to sample (scratch or arena + sampling stack).
+// Built with -DCOMPILED_CHECKS (compiled_check*.elf) it also hands both paths a
+// copy with one changed checksum bit and one with a changed weight pointer and
 // expects RILL_BAD_TENSOR with a message (`check ...` lines).
 #include <stddef.h>
 #include <stdint.h>
@@ -24,20 +29,28 @@ alignas(64) unsigned char arena[3072];
 float out[DEMO_N * 2];
 
 #ifdef COMPILED_CHECKS
-// A damaged copy of the model must be refused with RILL_BAD_TENSOR and a message naming the checksum.
+// A damaged copy of the model must be refused with RILL_BAD_TENSOR and a message naming the checksum,
+// by rill_model_init_compiled and by rill_compiled_check.
 int refused(const rill_compiled_model& bad, const char* what) {
-  char err[160] = "";
-  rill_model* m = nullptr;
-  const int st = rill_model_init_compiled(arena, sizeof arena, &bad, 1, 0, &m, err, sizeof err);
-  const bool ok = st == RILL_BAD_TENSOR && m == nullptr && strstr(err, "checksum") != nullptr;
-  board_put(ok ? "check ok " : "check FAIL ");
-  board_put(what);
-  board_put(": ");
-  board_put(rill_status_name(st));
-  board_put(": ");
-  board_put(err);
-  board_put("\n");
-  return ok ? 0 : 1;
+  int failed = 0;
+  for (int lean = 0; lean < 2; ++lean) {
+    char err[160] = "";
+    rill_model* m = nullptr;
+    size_t bytes = 0;
+    const int st = lean ? rill_compiled_check(&bad, &bytes, err, sizeof err)
+                        : rill_model_init_compiled(arena, sizeof arena, &bad, 1, 0, &m, err, sizeof err);
+    const bool ok = st == RILL_BAD_TENSOR && m == nullptr && strstr(err, "checksum") != nullptr;
+    board_put(ok ? "check ok " : "check FAIL ");
+    board_put(lean ? "rill_compiled_check, " : "rill_model_init_compiled, ");
+    board_put(what);
+    board_put(": ");
+    board_put(rill_status_name(st));
+    board_put(": ");
+    board_put(err);
+    board_put("\n");
+    failed += ok ? 0 : 1;
+  }
+  return failed;
 }
 int checks() {
   static rill_compiled_model bad;
@@ -50,27 +63,50 @@ int checks() {
   return failed;
 }
 #endif
-}  // namespace
 
-int main() {
-#ifdef COMPILED_CHECKS
-  if (checks() != 0) return 3;
-#endif
+#ifdef COMPILED_PLACED
+// rill_model_init_compiled + rill_sample; *need: the arena rill_model_memory_compiled asks for.
+int sample(uint32_t* stack_init, size_t* need, uintptr_t top) {
   char err[128] = "";
   rill_model* m = nullptr;
-  const uintptr_t top = board_stack_paint();
   int st = rill_model_init_compiled(arena, sizeof arena, &compiled_model, 1, 0, &m, err, sizeof err);
-  const uint32_t stack_init = board_stack_used(top);
+  *stack_init = board_stack_used(top);
   if (st != RILL_OK) {
     board_put("init: ");
     board_put(err);
     board_put("\n");
     return st;
   }
-  size_t need = 0;
-  rill_model_memory_compiled(&compiled_model, 1, 0, &need, err, sizeof err);
+  rill_model_memory_compiled(&compiled_model, 1, 0, need, err, sizeof err);
   board_stack_paint();
-  st = rill_sample(m, DEMO_N, DEMO_STEPS, DEMO_SOLVER, DEMO_SEED, out, nullptr);
+  return rill_sample(m, DEMO_N, DEMO_STEPS, DEMO_SOLVER, DEMO_SEED, out, nullptr);
+}
+#else
+// rill_compiled_check once, then the lean path; *need: the scratch it asks for.
+int sample(uint32_t* stack_init, size_t* need, uintptr_t top) {
+  char err[128] = "";
+  int st = rill_compiled_check(&compiled_model, need, err, sizeof err);
+  *stack_init = board_stack_used(top);
+  if (st != RILL_OK) {
+    board_put("check: ");
+    board_put(err);
+    board_put("\n");
+    return st;
+  }
+  board_stack_paint();
+  return compiled_model_sample(DEMO_N, DEMO_STEPS, DEMO_SOLVER, DEMO_SEED, out, arena, sizeof arena);
+}
+#endif
+}  // namespace
+
+int main() {
+#ifdef COMPILED_CHECKS
+  if (checks() != 0) return 3;
+#endif
+  uint32_t stack_init = 0;
+  size_t need = 0;
+  const uintptr_t top = board_stack_paint();
+  const int st = sample(&stack_init, &need, top);
   const uint32_t stack_sample = board_stack_used(top);
   if (st != RILL_OK) return st;
   board_put("hash ");

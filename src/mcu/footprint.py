@@ -122,39 +122,82 @@ def code_table(build, variants):
 LOADER_OBJECTS = ("model_io", "safetensors_header", "decimal", "model_meta")
 
 
+COMPILED_RUNS = (("compiled", "lean", "F32"), ("compiled_placed", "placed", "F32"), ("compiled_i8", "lean", "I8"),
+                 ("compiled_i8_placed", "placed", "I8"))
+
+
+def model_flash(elf):
+    """Bytes of the compiled model in an elf: the struct and its arrays (compiled_model, compiled_model_*)."""
+    tool = "riscv64-unknown-elf-nm" if os.path.basename(os.path.dirname(elf)).startswith("rv") else "arm-none-eabi-nm"
+    out = subprocess.run([tool, "-S", "-C", elf], capture_output=True, text=True, check=True).stdout
+    total = 0
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and re.fullmatch(r"compiled_model(_[wbs]\d+)?", parts[3]):
+            total += int(parts[1], 16)
+    return total
+
+
 def compiled_table(build, variants):
-    """compiled.elf: a compiled model (rill export-c --compiled) placed by rill_model_init_compiled and
-    sampled through the C API; code from its map file, RAM and set-up stack from its QEMU output."""
-    out = ["", "Compiled model (`rill export-c --compiled`, rill_model_init_compiled + rill_sample, batch 1,",
-           "chunk 1, heun 10 steps; compiled.elf, its samples = the file model's): code from the map file",
-           "(rill objects kept + libgcc/libc helpers only rill needs), RAM = arena + sampling stack (QEMU,",
-           "painted stack). `loader` lists any loader object the linker kept (it must be none).", "",
-           "| target | code: C API, compiled model | of which helpers | set-up stack | sampling stack | arena "
-           "| RAM to sample | loader |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
-    per_object = None
+    """compiled*.elf: the demo's model (and its I8 conversion) compiled (rill export-c --compiled), sampled
+    through the lean path (rill_compiled_check + rill_compiled_sample_silu) and placed (rill_model_init_compiled
+    + rill_sample); code from their map files, RAM and set-up stack from their QEMU output."""
+    out = ["", "Compiled models (`rill export-c --compiled`, batch 1, heun 10 steps; compiled*.elf, their samples =",
+           "their file's): `lean` = rill_compiled_check + NAME_sample() (rill_compiled_sample_silu: scratch from the",
+           "caller), `placed` = rill_model_init_compiled + rill_sample (chunk 1: arena). Code from the map file (rill",
+           "objects kept + libgcc/libc helpers only rill needs); RAM = scratch or arena + sampling stack (QEMU, painted",
+           "stack); flash = the struct and its arrays. `loader` lists any loader object the linker kept (must be none).",
+           "", "| target | path | weights | code | of which helpers | set-up stack | sampling stack | scratch or arena "
+           "| RAM to sample | model flash | loader |", "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    per_object = {}
     for v in variants:
         d = os.path.join(build, "mcu", v)
-        base_map, cmap, ctxt = (os.path.join(d, n) for n in ("demo_base.map", "compiled.map", "compiled.txt"))
-        if not (os.path.exists(base_map) and os.path.exists(cmap)):
-            continue
-        base_sections = {(owner(f), s) for (f, s) in section_sizes(base_map)}
-        rill, objs, helpers, _ = kept_code(cmap, base_sections)
-        loader = [o for o in objs if o in LOADER_OBJECTS]
-        ram = {}
-        if os.path.exists(ctxt):
-            with open(ctxt) as f:
-                for line in f:
-                    if line.startswith("compiled "):
-                        parts = line.split()[1:]
-                        ram = {parts[i]: int(parts[i + 1]) for i in range(0, len(parts) - 1, 2)}
-        a, si, ss = ram.get("arena", 0), ram.get("stack_init", 0), ram.get("stack_sample", 0)
-        out.append(f"| {v} | {rill + helpers} B | {helpers} B | {si} B | {ss} B | {a} B | {a + ss} B "
-                   f"| {', '.join(loader) if loader else 'none'} |")
-        if v == "m4f":
-            per_object = objs
-    if per_object:
-        out += ["", "Per rill object (m4f compiled, what the linker keeps):", "", "| object | bytes |", "| --- | ---: |"]
-        out += [f"| {n}.o | {b} |" for n, b in sorted(per_object.items(), key=lambda kv: -kv[1])]
+        base_map = os.path.join(d, "demo_base.map")
+        for run, path, dtype in COMPILED_RUNS:
+            cmap, ctxt, elf = (os.path.join(d, run + ext) for ext in (".map", ".txt", ".elf"))
+            if not (os.path.exists(base_map) and os.path.exists(cmap)):
+                continue
+            base_sections = {(owner(f), s) for (f, s) in section_sizes(base_map)}
+            rill, objs, helpers, _ = kept_code(cmap, base_sections)
+            loader = [o for o in objs if o in LOADER_OBJECTS]
+            ram = {}
+            if os.path.exists(ctxt):
+                with open(ctxt) as f:
+                    for line in f:
+                        if line.startswith("compiled "):
+                            parts = line.split()[1:]
+                            ram = {parts[i]: int(parts[i + 1]) for i in range(0, len(parts) - 1, 2)}
+            a, si, ss = ram.get("arena", 0), ram.get("stack_init", 0), ram.get("stack_sample", 0)
+            out.append(f"| {v} | {path} | {dtype} | {rill + helpers} B | {helpers} B | {si} B | {ss} B | {a} B "
+                       f"| {a + ss} B | {model_flash(elf)} B | {', '.join(loader) if loader else 'none'} |")
+            if v == "m4f" and dtype == "F32":
+                per_object[path] = objs
+    for path, objs in per_object.items():
+        out += ["", f"Per rill object (m4f, compiled model, {path}: what the linker keeps):", "", "| object | bytes |",
+                "| --- | ---: |"]
+        out += [f"| {n}.o | {b} |" for n, b in sorted(objs.items(), key=lambda kv: -kv[1])]
+    return out
+
+
+def flash_table(build):
+    """flash.txt (mk/mcu.mk: `dataset dtype bytes`): each shipped model compiled in each dtype."""
+    path = os.path.join(build, "mcu", "flash.txt")
+    if not os.path.exists(path):
+        return []
+    sizes, datasets = {}, []
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3:
+                sizes[(parts[0], parts[1])] = int(parts[2])
+                if parts[0] not in datasets:
+                    datasets.append(parts[0])
+    dtypes = ("f32", "f16", "bf16", "i8")
+    out = ["", "Flash of each shipped model compiled (`rill convert --dtype DT`, then `rill export-c --compiled`;",
+           "the struct and its arrays in an M4F object, `arm-none-eabi-size`):", "",
+           "| model | " + " | ".join(d.upper() for d in dtypes) + " |", "| --- |" + " ---: |" * len(dtypes)]
+    for ds in datasets:
+        out.append(f"| {ds} | " + " | ".join(f"{sizes[(ds, d)]:,} B" if (ds, d) in sizes else "-" for d in dtypes) + " |")
     return out
 
 
@@ -202,6 +245,7 @@ def main():
             for name, size in sorted(per_object[key].items(), key=lambda kv: -kv[1]):
                 out.append(f"| {name}.o | {size} |")
     out.extend(compiled_table(build, variants))
+    out.extend(flash_table(build))
     runs = parse_runs(run_files)
     if runs:
         out.append("")

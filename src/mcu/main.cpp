@@ -77,7 +77,6 @@ int rill_sample_with(rill_model*, int n, uint32_t seed, const rill_run_options* 
 }
 const char* rill_status_name(int) { return "stub"; }
 const char* rill_model_error(const rill_model*) { return "stub"; }
-void rill_run_options_default(rill_run_options* o) { o->steps = sink; }
 int rill_log_prob(rill_model*, const float* x, int n, const rill_run_options* o, float* logp) {
   for (int i = 0; i < n; ++i) logp[i] = x[2 * i] + static_cast<float>(o->steps);
   return sink;

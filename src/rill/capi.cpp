@@ -26,13 +26,21 @@ void copy_error(const Message& m, Status s, char* err, std::size_t cap) {
   copy_text(m.text[0] ? m.text : status_message(s), err, cap);
 }
 
+namespace {
+// The most a call's field takes: guided, a row per point. Out of line, so that its Mlp and
+// CallField (about 0.5 KB) are no part of an unconditional model's set-up stack.
+__attribute__((noinline)) std::size_t guided_scratch_bytes(const MlpSpec& spec, int chunk) {
+  Mlp shape;
+  shape.spec = spec;
+  const CallField call(shape, -1, nullptr, spec.condition.count, 0.5f);
+  return Runner::scratch_bytes(call.guided, chunk);
+}
+}  // namespace
+
 std::size_t model_scratch_bytes(const MlpSpec& spec, int chunk, int flags) {
   std::size_t run = Runner::scratch_bytes(spec, chunk);
-  if (spec.condition.kind != ConditionSpec::Kind::none) {  // the most a call's field takes: guided, a row per point
-    Mlp shape;
-    shape.spec = spec;
-    const CallField call(shape, -1, nullptr, spec.condition.count, 0.5f);
-    const std::size_t guided = Runner::scratch_bytes(call.guided, chunk);
+  if (spec.condition.kind != ConditionSpec::Kind::none) {
+    const std::size_t guided = guided_scratch_bytes(spec, chunk);
     run = guided > run ? guided : run;
   }
   if ((flags & RILL_DENSITY) == 0) return run;

@@ -295,17 +295,22 @@ const char* rill_layout_fields(int which);
 int rill_layout_offset(int which, int field);
 
 #ifndef __EMSCRIPTEN__
-/* ---- compiled models (native and firmware builds: capi_compiled.cpp; not in rill.wasm) ----
+/* ---- compiled models (native and firmware builds: capi_compiled*.cpp; not in rill.wasm) ----
  * `rill export-c --compiled` validates a model on the host and writes it as const C data: this
- * struct (the shapes and encodings) and one const float array per weight and bias, in flash. The
- * firmware places it with rill_model_init_compiled: no safetensors parser, no JSON, a few hundred
- * bytes of stack; the model then samples with the bits of the file it came from. The checksum
- * (rill_compiled_checksum: FNV-1a over every field above it, as little-endian 32-bit words, then
- * each layer's weights and bias) is checked at every init: a struct edited by hand, or weights out
+ * struct (the shapes and encodings) and one const array per weight, bias and I8 scale, in flash.
+ * The firmware places it with rill_model_init_compiled: no safetensors parser, no JSON, a few
+ * hundred bytes of stack; the model then samples with the bits of the file it came from. Narrow
+ * weights (formats.md's F16, BF16, I8) stay narrow in flash and are widened as they are read, as
+ * the loader does: F16/BF16 weights and biases are little-endian 16-bit halves, I8 weights bytes
+ * with one F32 weight_scale per output row and F32 biases. The checksum (rill_compiled_checksum:
+ * FNV-1a over every field above it as little-endian 32-bit words, then each layer's weight bytes,
+ * bias and scales, little-endian) is checked at every init: a struct edited by hand, or weights out
  * of step with their shapes, is refused with RILL_BAD_TENSOR and a message; it guards against
  * mistakes, not against hostile memory. Fields are the model's (formats.md names in comments). */
-#define RILL_COMPILED_VERSION 1
+#define RILL_COMPILED_VERSION 2
 enum { RILL_COMPILED_MAX_LAYERS = 16 };
+/* Weight dtypes of a compiled model (formats.md, "Weight dtypes"). */
+enum { RILL_F32 = 0, RILL_F16 = 1, RILL_BF16 = 2, RILL_I8 = 3 };
 typedef struct rill_compiled_model {
   uint32_t version;         /* RILL_COMPILED_VERSION */
   int32_t dim;              /* d */
@@ -318,9 +323,14 @@ typedef struct rill_compiled_model {
   int32_t condition_count;  /* C or M (0 for none) */
   int32_t source;           /* -1 gaussian, else the RILL_* dataset X0 is drawn from */
   float sigma_min;
-  int32_t dtype;            /* weights' type: 0 F32 (the only value this version takes) */
-  const float* weight[RILL_COMPILED_MAX_LAYERS]; /* layer i: [sizes[i+1], sizes[i]] row-major */
-  const float* bias[RILL_COMPILED_MAX_LAYERS];   /* layer i: [sizes[i+1]] */
+  int32_t dtype;            /* the weights' RILL_F32, RILL_F16, RILL_BF16 or RILL_I8 */
+  /* layer i: weights [sizes[i+1], sizes[i]] row-major (F32: const float, 4-byte aligned; F16/BF16:
+   * 2 little-endian bytes each; I8: one signed byte each, -127..127), biases [sizes[i+1]] (F32
+   * floats, F16/BF16: the weights' dtype, I8: F32) and, for I8 only, weight_scale [sizes[i+1]]
+   * (finite, >= 0; NULL for the other dtypes). */
+  const void* weight[RILL_COMPILED_MAX_LAYERS];
+  const void* bias[RILL_COMPILED_MAX_LAYERS];
+  const float* scale[RILL_COMPILED_MAX_LAYERS];
   uint32_t checksum;
 } rill_compiled_model;
 /* The checksum of a compiled model as it is (0 for NULL or a shape out of range). */
@@ -332,6 +342,30 @@ int rill_model_memory_compiled(const rill_compiled_model* model, int chunk, int 
                                size_t err_cap);
 int rill_model_init_compiled(void* mem, size_t mem_size, const rill_compiled_model* model, int chunk, int flags,
                              rill_model** out, char* err, size_t err_cap);
+
+/* The lean path (capi_compiled_sample.cpp), for the smallest firmware: samples a compiled model
+ * straight from its struct, one point at a time, with no rill_model, no options, no chunking; the
+ * bits of rill_sample(m, n, steps, solver, seed, out, NULL) on the same model (conditional models:
+ * its unconditional field, as rill_sample without a class). It takes Gaussian-noise models only
+ * (source -1; others: rill_model_init_compiled). rill_compiled_check checks the model once (all of
+ * rill_model_init_compiled's checks and the checksum, with a message in err) and gives the bytes of
+ * scratch sampling needs (a few hundred: the input, two layers' outputs, three stage buffers).
+ * There is one sampling function per activation, so that a firmware links only its model's
+ * (`export-c --compiled` writes NAME_sample(), which calls the right one): each refuses a model of
+ * another activation (RILL_BAD_METADATA), rechecks the shapes (not the checksum) and its arguments
+ * (n >= 0, steps >= 1, a known solver, enough scratch: RILL_INVALID_ARGUMENT) and returns a status
+ * code; rill_compiled_check says why in words. */
+int rill_compiled_check(const rill_compiled_model* model, size_t* scratch_bytes, char* err, size_t err_cap);
+int rill_compiled_sample_silu(const rill_compiled_model* model, int n, int steps, int solver, uint32_t seed,
+                              float* out, void* scratch, size_t scratch_bytes);
+int rill_compiled_sample_relu(const rill_compiled_model* model, int n, int steps, int solver, uint32_t seed,
+                              float* out, void* scratch, size_t scratch_bytes);
+int rill_compiled_sample_tanh(const rill_compiled_model* model, int n, int steps, int solver, uint32_t seed,
+                              float* out, void* scratch, size_t scratch_bytes);
+int rill_compiled_sample_gelu(const rill_compiled_model* model, int n, int steps, int solver, uint32_t seed,
+                              float* out, void* scratch, size_t scratch_bytes);
+int rill_compiled_sample_gelu_tanh(const rill_compiled_model* model, int n, int steps, int solver, uint32_t seed,
+                                   float* out, void* scratch, size_t scratch_bytes);
 #endif /* __EMSCRIPTEN__ */
 
 #ifndef __EMSCRIPTEN__

@@ -9,15 +9,17 @@
 #    the demo firmware and bare.elf (sampling without the loader, whose code
 #    `make mcu-size` reports), whose sample hashes must equal the native library's;
 #    the demo's class lines (`class K hash H`: guided samples of each class of a
-#    class-conditional model) must equal `rill sample --class K --guidance W`'s; compiled.elf
-#    (a compiled model, no loader symbol allowed) with the same hash, and compiled_check.elf (damaged
-#    copies of it refused);
+#    class-conditional model) must equal `rill sample --class K --guidance W`'s; the compiled
+#    models (MCU_COMPILED_RUNS: the demo's model and its F16/BF16/I8 conversions, lean and placed;
+#    no loader symbol allowed) with the native hash of their file, and compiled_check.elf (damaged
+#    copies refused by rill_model_init_compiled and rill_compiled_check);
 #  - negative controls on the first variant: one flipped bit in one expected hash
 #    must fail the run; a fault must end it with exit 99.
 # Ends with `N passed, M failed`; exits non-zero on any failure. From the Makefile's
 # environment: MCU_VARIANTS, MCU_BOARDS (variant=board ...), MCU_MODEL,
 # MCU_DEMO_HASH_ARGS (the demo's solver, steps, seed, n), MCU_QEMU_RUN, and for the
-# class demo MCU_CLASS_MODEL, MCU_CLASS_GUIDANCE and RILL_CLI (the native command line).
+# class demo MCU_CLASS_MODEL, MCU_CLASS_GUIDANCE and RILL_CLI (the native command line), and
+# MCU_COMPILED_RUNS (the compiled firmware names).
 set -uo pipefail
 B=${1:?usage: run_tests.sh BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -50,6 +52,12 @@ fi
 
 read -r demo_solver demo_steps demo_seed demo_n <<< "$MCU_DEMO_HASH_ARGS"
 model_hash=$("$B/golden/golden" --sample-hash "$MCU_MODEL" $MCU_DEMO_HASH_ARGS) || fail "native hash of $MCU_MODEL"
+# The compiled models' files: the demo's model and its conversions (mk/mcu.mk: $B/mcu/moons_DT.safetensors).
+declare -A compiled_hash=([f32]=$model_hash)
+for dt in f16 bf16 i8; do
+  compiled_hash[$dt]=$("$B/golden/golden" --sample-hash "$B/mcu/moons_$dt.safetensors" $MCU_DEMO_HASH_ARGS) ||
+    fail "native hash of $B/mcu/moons_$dt.safetensors"
+done
 
 # The class demo's native lines: `class K hash H` for every class K of MCU_CLASS_MODEL, from the CLI's
 # samples (.npy: the FNV-1a 64 of the float32 data after the header, as the firmware's board_fnv1a).
@@ -129,25 +137,30 @@ for v in $MCU_VARIANTS; do
     echo "$out" | tail -3
   fi
 
-  # The demo's model compiled (rill export-c --compiled): the file's samples without any loader linked,
-  # and (compiled_check.elf) damaged copies refused with bad_tensor and a message.
-  if arm-none-eabi-nm "$B/mcu/$v/compiled.elf" 2>/dev/null | grep -q 'model_load\|parse_header' ||
-     riscv64-unknown-elf-nm "$B/mcu/$v/compiled.elf" 2>/dev/null | grep -q 'model_load\|parse_header'; then
-    fail "$v compiled: the loader is linked into compiled.elf"
-  else
-    pass "$v compiled: no loader symbol in compiled.elf"
-  fi
-  qemu "$v" "$B/mcu/$v/compiled.elf"
-  got=$(echo "$out" | sed -n 's/^hash //p')
-  if [ "$rc" -eq 0 ] && [ -n "$got" ] && [ "$got" = "$model_hash" ]; then
-    pass "$v compiled: the same samples from the compiled model, hash $got = native; $(echo "$out" | grep '^compiled')"
-  else
-    fail "$v compiled: exit $rc, hash '$got', native '$model_hash'"
-    echo "$out" | tail -3
-  fi
+  # The demo's model compiled (rill export-c --compiled), F32 and converted to F16, BF16 and I8, through
+  # the lean path (compiled*.elf) and rill_model_init_compiled + rill_sample (*_placed.elf): the samples
+  # of the file it came from without any loader linked, and (compiled_check.elf) damaged copies
+  # refused with bad_tensor and a message by both.
+  for run in $MCU_COMPILED_RUNS; do
+    case $run in compiled_bf16*) dt=bf16 ;; compiled_f16*) dt=f16 ;; compiled_i8*) dt=i8 ;; *) dt=f32 ;; esac
+    want=${compiled_hash[$dt]}
+    if arm-none-eabi-nm "$B/mcu/$v/$run.elf" 2>/dev/null | grep -q 'model_load\|parse_header' ||
+       riscv64-unknown-elf-nm "$B/mcu/$v/$run.elf" 2>/dev/null | grep -q 'model_load\|parse_header'; then
+      fail "$v $run: the loader is linked into $run.elf"
+      continue
+    fi
+    qemu "$v" "$B/mcu/$v/$run.elf"
+    got=$(echo "$out" | sed -n 's/^hash //p')
+    if [ "$rc" -eq 0 ] && [ -n "$got" ] && [ "$got" = "$want" ]; then
+      pass "$v $run: no loader linked; the samples of the $dt file, hash $got = native; $(echo "$out" | grep '^compiled')"
+    else
+      fail "$v $run: exit $rc, hash '$got', native ($dt file) '$want'"
+      echo "$out" | tail -3
+    fi
+  done
   qemu "$v" "$B/mcu/$v/compiled_check.elf"
-  if [ "$rc" -eq 0 ] && [ "$(echo "$out" | grep -c '^check ok ')" -eq 2 ] && [ "$(echo "$out" | sed -n 's/^hash //p')" = "$model_hash" ]; then
-    pass "$v compiled: a flipped checksum bit and swapped weights are refused (bad_tensor, checksum message)"
+  if [ "$rc" -eq 0 ] && [ "$(echo "$out" | grep -c '^check ok ')" -eq 4 ] && [ "$(echo "$out" | sed -n 's/^hash //p')" = "$model_hash" ]; then
+    pass "$v compiled: a flipped checksum bit and swapped weights are refused by init and by rill_compiled_check (bad_tensor, checksum message)"
   else
     fail "$v compiled checks: exit $rc"
     echo "$out" | tail -4
