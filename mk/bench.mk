@@ -6,7 +6,11 @@
 #                      default build's and between targets — never the default
 #   make bench-torch   PyTorch (Debian's python3-torch + OpenBLAS) on the same workloads in the
 #                      same session, side by side with rill: the ratio table of README.md
-.PHONY: bench bench-fma bench-torch
+#   make bench-web     rill.wasm against onnxruntime-web and TF.js (wasm backend) on the same network and
+#                      weights in one Node run, the SIMD128 mul+add peak, and each one's shipped size. The
+#                      peers are dev-only: pinned by tools/bench/web/package-lock.json, installed (`npm ci`)
+#                      into $(B)/bench-web/, never part of the page or the npm package. QUICK=1: fewer rounds.
+.PHONY: bench bench-fma bench-torch bench-web
 bench: $(B)/rill wasm
 	$(B)/rill bench
 	node tools/bench/bench_wasm.mjs $(B)/web
@@ -28,3 +32,18 @@ bench-torch: $(B)/rill wasm
 	@python3 tools/bench/compare.py $(B)/bench-rill.json $(B)/bench-torch.json $(B)/bench-wasm.json
 	@echo "== RILL_FMA build"
 	@python3 tools/bench/compare.py $(B)/bench-rill-fma.json $(B)/bench-torch.json
+
+BENCH_WEB := $(B)/bench-web
+$(BENCH_WEB)/node_modules/.rill-installed: tools/bench/web/package.json tools/bench/web/package-lock.json
+	@mkdir -p $(BENCH_WEB)
+	cp tools/bench/web/package.json tools/bench/web/package-lock.json $(BENCH_WEB)/
+	cd $(BENCH_WEB) && npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+# The peak loop, compiled as rill.wasm's objects are (mk/web.mk's WASM_CXXFLAGS).
+$(BENCH_WEB)/peak_simd128.wasm: tools/bench/peak_simd128.cpp
+	@mkdir -p $(dir $@)
+	$(EMXX) -std=c++17 -O3 -msimd128 $(CORE_FLAGS) $(NUMFLAGS) --no-entry -sSTANDALONE_WASM $< -o $@
+
+bench-web: wasm $(BENCH_WEB)/node_modules/.rill-installed $(BENCH_WEB)/peak_simd128.wasm
+	node tools/bench/bench_web.mjs $(B)/web $(BENCH_WEB) $(if $(QUICK),--quick)

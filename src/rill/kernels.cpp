@@ -17,6 +17,7 @@
 #include "rill/simd_vec.h"  // first: its pragma covers the vector code of the headers after it
 #include "rill/mathf.h"
 #include "rill/mathf_vec.h"
+#include "rill/silu_pack.h"  // RILL_WASM_SILU_PACK: rill.wasm's SiLU
 
 namespace rill {
 
@@ -245,6 +246,7 @@ struct Avx512Rows {
   }
 };
 #endif  // RILL_X86_DISPATCH
+
 }  // namespace
 
 void gemm_portable(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row, std::ptrdiff_t a_col,
@@ -452,6 +454,17 @@ __attribute__((always_inline)) inline long silu_slope_vec(const float* z, float*
   }
   return i;
 }
+#if defined(RILL_WASM_SILU_PACK)
+// rill.wasm: four vectors at a time with their steps interleaved (silu_pack.h), then single vectors.
+long silu_pack(const float* z, float* a, long count) {
+  const long i = silu_pack4(z, a, count);
+  return i + silu_vec<v4, u4>(z + i, a + i, count - i);
+}
+long silu_slope_pack(const float* z, float* a, float* slope, long count) {
+  const long i = silu_slope_pack4(z, a, slope, count);
+  return i + silu_slope_vec<v4, u4>(z + i, a + i, slope + i, count - i);
+}
+#endif
 #if defined(RILL_X86_DISPATCH)
 using simd_vec::u16;
 using simd_vec::u8;
@@ -487,7 +500,11 @@ long silu_fast(Simd simd, const float* z, float* a, long count) {
     case Simd::avx2: return silu_avx2(z, a, count);
 #endif
     case Simd::scalar: return 0;
+#if defined(RILL_WASM_SILU_PACK)
+    default: return silu_pack(z, a, count);
+#else
     default: return silu_vec<v4, u4>(z, a, count);
+#endif
   }
 }
 long silu_slope_fast(Simd simd, const float* z, float* a, float* slope, long count) {
@@ -497,7 +514,11 @@ long silu_slope_fast(Simd simd, const float* z, float* a, float* slope, long cou
     case Simd::avx2: return silu_slope_avx2(z, a, slope, count);
 #endif
     case Simd::scalar: return 0;
+#if defined(RILL_WASM_SILU_PACK)
+    default: return silu_slope_pack(z, a, slope, count);
+#else
     default: return silu_slope_vec<v4, u4>(z, a, slope, count);
+#endif
   }
 }
 #else

@@ -64,10 +64,28 @@ constexpr float kA5 = 0x1.1239f2p-7f;
 constexpr float kA6 = 0x1.6a241cp-10f;
 constexpr std::uint32_t kScaleBias = 127u - kShiftBits;  // modulo 2^32: adds 127, removes the shifter
 
+// x clamped to [-87, 88.8] by two selects (x < −87 ? −87 : x, then x > 88.8 ? 88.8 : x): NaN passes.
+template <class F>
+RILL_VEC_INLINE F clamp_act(F x) {
+  x = x < splat<F>(-87.0f) ? splat<F>(-87.0f) : x;
+  return x > splat<F>(88.8f) ? splat<F>(88.8f) : x;
+}
+#if defined(__wasm_simd128__)
+// WebAssembly: the same two selects written as f32x4.pmax(a, b) = a < b ? b : a and f32x4.pmin(a, b)
+// = b < a ? b : a, which V8 compiles to one maxps / minps. Left to itself, Clang turns the selects
+// into f32x4.max / f32x4.min, whose NaN and −0 rules cost V8 about eight instructions each (a third
+// of SiLU's time in rill.wasm). Same bits: every lane is the select above.
+typedef float wasm_f32x4 __attribute__((vector_size(16)));
+template <>
+RILL_VEC_INLINE wasm_f32x4 clamp_act(wasm_f32x4 x) {
+  x = __builtin_wasm_pmax_f32x4(x, splat<wasm_f32x4>(-87.0f));
+  return __builtin_wasm_pmin_f32x4(x, splat<wasm_f32x4>(88.8f));
+}
+#endif
+
 template <class F, class U>
 RILL_VEC_INLINE F exp_act(F x) {
-  x = x < splat<F>(-87.0f) ? splat<F>(-87.0f) : x;
-  x = x > splat<F>(88.8f) ? splat<F>(88.8f) : x;
+  x = clamp_act(x);
   const F t = x * kInvLn2 + kShift;
   const F kf = t - kShift;
   const F r = (x - kf * kLn2Hi) - kf * kLn2Lo;

@@ -259,6 +259,20 @@ void vectors_of(const std::string& name, const std::vector<unsigned char>& bytes
     note("{\"kind\": \"field\", \"model\": " + quote(name) + tag + ", \"t\": " + num(t) + ", \"points\": " +
          quote(name + ".grid.f32") + ", \"u\": " + quote(out) + "}");
   }
+  // The same grid × 3000 (±9000), at t = 0.3: pre-activations far past SiLU's clamp of exp's argument
+  // (±87 .. 88.8) on both sides, where rill.wasm's SiLU selects with f32x4.pmax/pmin (kernels.cpp).
+  std::vector<float> far(grid);
+  for (float& v : far) v *= 3000.0f;
+  write_file(name + ".far.f32", far.data(), far.size() * sizeof(float));
+  std::vector<float> uf(far.size());
+  if (rill_field(m, far.data(), k * k, 0.3f, uf.data()) != RILL_OK) {
+    std::fprintf(stderr, "%s: field far out: %s\n", name.c_str(), rill_model_error(m));
+    ++g_failures;
+  } else {
+    write_file(name + ".field.far.f32", uf.data(), uf.size() * sizeof(float));
+    note("{\"kind\": \"field\", \"model\": " + quote(name) + tag + ", \"t\": 0.3, \"points\": " +
+         quote(name + ".far.f32") + ", \"u\": " + quote(name + ".field.far.f32") + "}");
+  }
   logp_of(m, name, tag, grid, k * k);
   rill_model_free(m);
 }
