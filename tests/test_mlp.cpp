@@ -357,3 +357,56 @@ TEST_CASE("conditions: the training forward and the gradients with a condition i
     CHECK(dx[q] == doctest::Approx(fd).epsilon(2e-3).scale(1.0));
   }
 }
+
+// The weight and bias gradients are, bit for bit, the plain sums over the rows
+// in order (from +0, or from what grad holds when accumulating), whatever the
+// kernels do: widths whose k has a tail past whole vectors (fin = 3 and 13),
+// an output layer with fewer outputs than inputs, more rows than one row block.
+TEST_CASE("weight gradients are the plain row sums in order, bit for bit, tails of k included") {
+  for (bool accumulate : {false, true}) {
+    Net net(MlpSpec::make(2, 13, 2), 4);
+    const MlpSpec& s = net.spec;
+    const int n = 300, L = s.n_layers;
+    Rng rng(5, 5);
+    std::vector<float> x(size_t(n) * 2), t(n), c(size_t(n) * 2);
+    for (auto& v : x) v = rng.normal();
+    for (auto& v : t) v = rng.uniform();
+    for (auto& v : c) v = rng.normal();
+    std::vector<unsigned char> mem(tape_bytes(s, n) + mlp_backward_scratch(s, n));
+    Arena arena(mem.data(), mem.size());
+    Tape tape;
+    REQUIRE(tape_init(s, n, arena, &tape) == Status::ok);
+    mlp_forward_train(net.mlp, x.data(), 2, t.data(), n, tape);
+    std::vector<float> grad(s.param_count());
+    for (auto& v : grad) v = accumulate ? rng.normal() : 0.0f;
+    std::vector<float> want = grad;
+    REQUIRE(mlp_backward(net.mlp, tape, c.data(), grad.data(), nullptr, nullptr, arena, nullptr, accumulate) ==
+            Status::ok);
+    std::vector<float> dz(c), da;
+    for (int i = L - 1; i >= 0; --i) {
+      const int fin = s.sizes[i], fout = s.sizes[i + 1];
+      const float* a = i == 0 ? tape.input : tape.post[i - 1];
+      for (int j = 0; j < fout; ++j) {
+        float gb = accumulate ? want[s.bias_offset(i) + j] : 0.0f;
+        for (int r = 0; r < n; ++r) gb = gb + dz[size_t(r) * fout + j];
+        want[s.bias_offset(i) + j] = gb;
+        for (int k = 0; k < fin; ++k) {
+          float g = accumulate ? want[s.weight_offset(i) + size_t(j) * fin + k] : 0.0f;
+          for (int r = 0; r < n; ++r) g = g + dz[size_t(r) * fout + j] * a[size_t(r) * fin + k];
+          want[s.weight_offset(i) + size_t(j) * fin + k] = g;
+        }
+      }
+      if (i == 0) break;
+      da.assign(size_t(n) * fin, 0.0f);
+      for (int r = 0; r < n; ++r)
+        for (int k = 0; k < fin; ++k) {
+          float acc = 0.0f;
+          for (int j = 0; j < fout; ++j) acc = acc + dz[size_t(r) * fout + j] * net.mlp.weight[i][size_t(j) * fin + k];
+          da[size_t(r) * fin + k] = acc * tape.slope[i - 1][size_t(r) * fin + k];
+        }
+      dz = da;
+    }
+    INFO("accumulate " << accumulate);
+    CHECK(std::memcmp(grad.data(), want.data(), want.size() * 4) == 0);
+  }
+}
