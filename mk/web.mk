@@ -9,6 +9,7 @@
 #   make browser-test  the page in headless Chromium (playwright-core), then its Learn view (#learn),
 #                      then its sampling split over two workers (same bits as one), then its
 #                      conditioned models (cond_test.mjs)
+#   make wasm-sizes    where rill.wasm's and rill-sample.wasm's bytes go, by source file and function
 #   make bench-page    the page's sampling, one worker against two (20,000 samples; REPS=3 runs each)
 EMXX ?= em++
 HOST ?= 127.0.0.1
@@ -19,6 +20,14 @@ WASM_EXCLUDE := src/rill/model_file.cpp src/rill/metrics.cpp src/rill/thread_poo
 WASM_SRCS := $(filter-out $(WASM_EXCLUDE),$(CORE_SRCS)) $(wildcard src/wasm/*.cpp)
 WASM_OBJS := $(patsubst %.cpp,$(B)/wasm/%.o,$(WASM_SRCS))
 WASM_CXXFLAGS := -std=c++17 -O3 -msimd128 $(CORE_FLAGS) $(NUMFLAGS) -Wall -Wextra -Wpedantic -Isrc -MMD -MP
+# Cold files, compiled with -Oz in both modules: the loader (safetensors header, JSON, decimal
+# numbers, metadata), the model writer, messages, the C API's set-up and the trainer's checks run
+# once per call or per file, never per row. The kernels, the MLP, solvers, fields, densities and the
+# trainer's step stay at the module's level (-O3 for rill.wasm: -Oz there would halve sampling).
+# Same bits at any level (no fast-math, no contraction). `make wasm-sizes` shows where bytes go.
+WASM_COLD := model_io safetensors_header decimal model_meta model_write status capi capi_heap capi_datasets \
+  capi_layout capi_compiled train_check train_facts formula mlp_spec
+wasm_opt = $(if $(filter $(WASM_COLD),$(notdir $(1))),-Oz,$(2))
 # The export list is rill.h's: every rill_* function it declares to an Emscripten build (its
 # preprocessor drops the native-only section, `#ifndef __EMSCRIPTEN__`), one per line. A name
 # the module does not define fails the link; tests/wasm/exports.test.mjs checks it against rill.h.
@@ -44,9 +53,9 @@ $(WASM_EXPORTS_FILE): src/rill/rill.h
 	@[ -s $@.tmp ] || { echo "$@: no rill_* function found in $<"; rm -f $@.tmp; exit 1; }
 	mv $@.tmp $@
 
-$(B)/wasm/%.o: %.cpp
+$(B)/wasm/%.o: %.cpp mk/web.mk
 	@mkdir -p $(dir $@)
-	$(EMXX) $(WASM_CXXFLAGS) -c $< -o $@
+	$(EMXX) $(filter-out -O3,$(WASM_CXXFLAGS)) $(call wasm_opt,$*,-O3) -c $< -o $@
 
 $(B)/web/rill.wasm: $(WASM_OBJS) $(WASM_EXPORTS_FILE)
 	@mkdir -p $(dir $@)
@@ -64,9 +73,9 @@ $(WASM_SAMPLE_EXPORTS_FILE): $(WASM_EXPORTS_FILE)
 # give the bits of the reference kernel at any optimisation), about a third less code.
 WASM_SAMPLE_OBJS := $(patsubst %.cpp,$(B)/wasm-sample/%.o,$(WASM_SRCS))
 WASM_SAMPLE_CXXFLAGS := $(filter-out -O3,$(WASM_CXXFLAGS)) -Os
-$(B)/wasm-sample/%.o: %.cpp
+$(B)/wasm-sample/%.o: %.cpp mk/web.mk
 	@mkdir -p $(dir $@)
-	$(EMXX) $(WASM_SAMPLE_CXXFLAGS) -c $< -o $@
+	$(EMXX) $(filter-out -Os,$(WASM_SAMPLE_CXXFLAGS)) $(call wasm_opt,$*,-Os) -c $< -o $@
 -include $(WASM_SAMPLE_OBJS:.o=.d)
 
 $(B)/web/rill-sample.wasm: $(WASM_SAMPLE_OBJS) $(WASM_SAMPLE_EXPORTS_FILE)
@@ -116,3 +125,18 @@ bench-page: wasm
 DEB_PKGS += emscripten chromium $(if $(shell command -v node),,nodejs) $(if $(shell command -v npm),,npm)
 
 -include $(WASM_OBJS:.o=.d) $(B)/tests/wasm/native_vectors.d
+
+# Where the modules' bytes go (tools/size/wasm_sizes.py): both relinked with a name section
+# (--profiling-funcs) into $(B)/wasm-sizes/, then function body sizes summed by source file
+# (raw and gzip -9 of each file's bodies) and the largest functions. TOP=N lists more.
+TOP ?= 30
+.PHONY: wasm-sizes
+wasm-sizes: $(WASM_OBJS) $(WASM_SAMPLE_OBJS) $(WASM_EXPORTS_FILE) $(WASM_SAMPLE_EXPORTS_FILE)
+	@mkdir -p $(B)/wasm-sizes
+	$(EMXX) $(WASM_CXXFLAGS) $(WASM_OBJS) $(WASM_LDFLAGS) --profiling-funcs \
+	  -sEXPORTED_FUNCTIONS=$$(sed 's/^/_/' $(WASM_EXPORTS_FILE) | paste -sd, -) -o $(B)/wasm-sizes/rill.wasm
+	$(EMXX) $(WASM_SAMPLE_CXXFLAGS) $(WASM_SAMPLE_OBJS) $(WASM_LDFLAGS) --profiling-funcs \
+	  -sEXPORTED_FUNCTIONS=$$(sed 's/^/_/' $(WASM_SAMPLE_EXPORTS_FILE) | paste -sd, -) -o $(B)/wasm-sizes/rill-sample.wasm
+	python3 tools/size/wasm_sizes.py $(B)/wasm-sizes/rill.wasm $(WASM_OBJS) --gzip --top $(TOP)
+	@echo
+	python3 tools/size/wasm_sizes.py $(B)/wasm-sizes/rill-sample.wasm $(WASM_SAMPLE_OBJS) --gzip --top $(TOP)
