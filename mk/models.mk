@@ -15,7 +15,9 @@
 #   make models-1step   the one-step models web/models/NAME-1step.safetensors (issue 14): `rill reflow` of
 #                       each shipped teacher (run by `make models` after the teachers); ONESTEP=moons one
 #   make models-1step-eval  (also run by models-eval) the trade-off table: one-step models at 1, 2, 4 Euler steps against their
-#                       teachers at 1-32 steps, MMD² and W2 (tools/models/onestep_table.py); Markdown on stdout
+#                       teachers at 1-32 steps (Euler) and 4-128 NFE (RK4), MMD² and W2 ÷ floor, and the true draws'
+#                       own figures (tools/models/onestep_table.py); ONESTEP_SEEDS=0,1,2 averages sample seeds
+#                       (three times as long); Markdown on stdout
 #   make models-ot      the OT-coupling study: independent vs OT coupling, Euler at 1, 2, 4, 8, 20
 #                       steps (models in $(B)/ot-study/); Markdown on stdout
 PLAIN_MODELS := moons 8gaussians checkerboard spirals circles gaussian swissroll
@@ -56,6 +58,7 @@ ONESTEP_SHORT := --pairs 20000 --steps 10000 --lr 1e-3
 ONESTEP_LONG := --pairs 50000 --steps 20000 --lr 3e-3 --t0-share 0.25
 ONESTEP_FLAGS_8gaussians := $(ONESTEP_LONG)
 ONESTEP_FLAGS_spirals := $(ONESTEP_LONG)
+ONESTEP_SEEDS ?= 0
 OT_STUDY_DATASETS ?= moons 8gaussians
 OT_SAME_TIME ?= 1
 COMMA_MODELS := ,
@@ -92,7 +95,8 @@ models-1step: $(B)/rill
 	$(foreach m,$(ONESTEP),$(call ONESTEP_TRAIN,$(m)))
 
 models-1step-eval: $(B)/rill
-	@python3 tools/models/onestep_table.py $(B)/rill web/models --datasets $(subst $() ,$(COMMA_MODELS),$(strip $(ONESTEP)))
+	@python3 tools/models/onestep_table.py $(B)/rill web/models --seeds $(ONESTEP_SEEDS) \
+	  --datasets $(subst $() ,$(COMMA_MODELS),$(strip $(ONESTEP)))
 
 models-eval: $(B)/rill
 	$(if $(filter-out $(COND_MODELS),$(MODELS)),@python3 tools/models/eval_table.py $(B)/rill web/models \
