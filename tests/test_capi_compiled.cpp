@@ -21,8 +21,8 @@ using namespace rill;
 
 namespace {
 
-// What `rill export-c --compiled` writes, built from the parameter block (W0 b0 W1 b1 ...).
-rill_compiled_model compiled_of(const MlpSpec& s, const std::vector<float>& p) {
+// The struct's fields of spec s, as `rill export-c --compiled` writes them (no arrays, no checksum).
+rill_compiled_model header_of(const MlpSpec& s) {
   rill_compiled_model c;
   std::memset(&c, 0, sizeof c);
   c.version = RILL_COMPILED_VERSION;
@@ -33,8 +33,14 @@ rill_compiled_model compiled_of(const MlpSpec& s, const std::vector<float>& p) {
   c.time_k = s.time.k;
   c.step_k = -1;
   c.condition_kind = static_cast<int32_t>(s.condition.kind);
-  c.condition_count = s.condition.count;
+  c.condition_count = s.condition.kind == ConditionSpec::Kind::none ? 0 : s.condition.count;
   c.source = -1;
+  return c;
+}
+
+// What `rill export-c --compiled` writes, built from the parameter block (W0 b0 W1 b1 ...).
+rill_compiled_model compiled_of(const MlpSpec& s, const std::vector<float>& p) {
+  rill_compiled_model c = header_of(s);
   for (int i = 0; i < s.n_layers; ++i) {
     c.weight[i] = p.data() + s.weight_offset(i);
     c.bias[i] = p.data() + s.bias_offset(i);
@@ -91,17 +97,7 @@ void compile_narrow(const std::vector<unsigned char>& file, NarrowCompiled* out)
   const Model& m = out->model;
   const MlpSpec& s = m.mlp.spec;
   rill_compiled_model& c = out->c;
-  std::memset(&c, 0, sizeof c);
-  c.version = RILL_COMPILED_VERSION;
-  c.dim = s.dim;
-  c.layers = s.n_layers;
-  for (int i = 0; i <= s.n_layers; ++i) c.sizes[i] = s.sizes[i];
-  c.activation = static_cast<int32_t>(s.activation);
-  c.time_k = s.time.k;
-  c.step_k = -1;
-  c.condition_kind = static_cast<int32_t>(s.condition.kind);
-  c.condition_count = s.condition.kind == ConditionSpec::Kind::none ? 0 : s.condition.count;
-  c.source = -1;
+  c = header_of(s);
   c.dtype = static_cast<int32_t>(m.dtype);
   out->floats.clear();
   out->floats.reserve(2 * static_cast<size_t>(s.n_layers));
