@@ -1,7 +1,8 @@
 // `rill logp`: the model's log-density log p_t(x) at given points, in nats
 // (shared/spec/formats.md, "Log-likelihood"): each point is integrated back
 // from t to 0 with its exact divergence carried as one more solver state
-// (rill::log_prob), log p_t(x) = log N(x0; 0, I) − ∫ div u.
+// (rill::log_prob), log p_t(x) = log N(x0; 0, I) − ∫ div u. With --class K or
+// --cond FILE (one row) and --guidance W: the density of the conditioned flow.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/fail.h"
 #include "cli/model.h"
+#include "rill/capi.h"
 
 namespace cli {
 
@@ -27,6 +29,13 @@ int run_logp(const Args& args) {
 
   const auto model = load_model(args.text("--model"));
   check_density_source(*model);
+  const Condition cond = parse_condition(args, *model);
+  if (cond.n_rows > 1)
+    runtime_error("--cond holds %ld rows; logp takes one condition for every point, a (1, M) file", cond.n_rows);
+  // The conditioned field with its divergence (class K, or the one vector row: its first M encoded
+  // values are the raw ones) and guidance: rill_log_prob's field, the same bits.
+  const rill::CallDivergenceField conditioned(model->mlp, cond.cls, cond.cls < 0 ? cond.rows.data() : nullptr,
+                                              cond.guidance);
   const DensityMethod method = parse_density_method(args, model->dim(), seed);
   const Points p = read_points(xpath, "--x");  // NaN and Inf are refused here, with the row
   if (p.d != model->dim())
@@ -34,7 +43,8 @@ int run_logp(const Args& args) {
   check_output_path(out);
 
   std::vector<float> logp(static_cast<std::size_t>(p.n));
-  log_density(*model, solver, steps, t, p.values.data(), p.n, logp.data(), threads, method.probes, method.seed);
+  log_density(*model, solver, steps, t, p.values.data(), p.n, logp.data(), threads, method.probes, method.seed,
+              cond.given() ? &conditioned : nullptr);
   refuse_non_finite(logp.data(), p.n, ("--x " + xpath).c_str());
   write_values(out, format, logp.data(), p.n, method.estimate() ? "logp_estimate" : "logp");
   if (method.estimate())
@@ -49,7 +59,7 @@ const Command& logp_command() {
   static const Command c{
       "logp",
       "log-density log p_t(x) of a model at given points (nats)",
-      "logp --model MODEL --x FILE --out FILE [--solver rk4 --steps 32 --t 1 --exact | --probes K --seed S] [--threads N]",
+      "logp --model MODEL --x FILE --out FILE [--solver rk4 --steps 32 --t 1] [--class K | --cond FILE] [--guidance W] [--exact | --probes K --seed S] [--threads N]",
       "Writes log p_t(x) in nats, one value per row of --x (n x d): each point is integrated\n"
       "back from t to 0 by the fixed-step solver with the divergence of the field carried as\n"
       "one more state, and log p_t(x) = log N(x0; 0, I) - integral of div u_s(X_s) ds.\n"
@@ -76,6 +86,9 @@ const Command& logp_command() {
             {"--steps", "N", "32", "integration steps from t back to 0"},
             {"--t", "T", "1", "the time of the density p_t, in [0, 1]"},
         };
+        f.push_back({"--class", "K", nullptr, "for a class-conditioned model: the density of class K's flow (0-based)"});
+        f.push_back({"--cond", "FILE", nullptr, "for a vector:M model: one condition (a (1, M) file) for every point"});
+        f.push_back({"--guidance", "W", "1", "with --class/--cond: the guided field u0 + W (u_c - u0) and its divergence"});
         for (const Flag& d : density_flags()) f.push_back(d);
         f.push_back({"--seed", "SEED", "0", "seed of Hutchinson's probes (0 .. 4294967295)"});
         f.push_back(threads_flag());

@@ -89,13 +89,14 @@ namespace {
 class HeapRunner {
  public:
   // density >= 0: arenas big enough for log_prob too, with that many probes a point (0: exact).
+  // div: the field log_prob will run (null: the model's own).
   HeapRunner(const LoadedModel& m, int chunk, int threads, const rill::VectorField* field = nullptr,
-             int density = -1) {
+             int density = -1, const rill::DivergenceField* div = nullptr) {
     std::size_t bytes = field != nullptr  ? rill::Runner::scratch_bytes(*field, chunk)
                         : m.is_formula() ? rill::Runner::scratch_bytes(m.field(), chunk)
                                          : rill::Runner::scratch_bytes(m.mlp.spec, chunk);
     if (density >= 0) {
-      const std::size_t d = rill::Runner::density_scratch_bytes(m.field(), chunk, density);
+      const std::size_t d = rill::Runner::density_scratch_bytes(div != nullptr ? *div : m.field(), chunk, density);
       bytes = d > bytes ? d : bytes;
     }
     bytes += rill::Arena::kAlign;  // any alignment
@@ -231,7 +232,7 @@ void eval_field(const LoadedModel& m, float t, const float* x, long n, float* ou
 }
 
 void log_density(const LoadedModel& m, rill::Solver solver, int steps, float t, const float* x, long n, float* logp,
-                 int threads, int probes, std::uint32_t probe_seed) {
+                 int threads, int probes, std::uint32_t probe_seed, const rill::DivergenceField* field) {
   if (probes > 0 && m.formula.kind() == rill::FormulaModel::Kind::exact_8gaussians)
     runtime_error("%s has only its exact divergence (closed form); leave out --probes", m.path.c_str());
   if (n <= 0) return;
@@ -240,14 +241,14 @@ void log_density(const LoadedModel& m, rill::Solver solver, int steps, float t, 
   // Chunks of at most kChunk rows, and at least one per thread (as integrate_points).
   const long per_thread = (n + threads - 1) / threads;
   const int chunk = static_cast<int>(per_thread < kChunk ? per_thread : kChunk);
-  HeapRunner runner(m, chunk, threads, nullptr, probes > 0 ? probes : 0);
+  HeapRunner runner(m, chunk, threads, nullptr, probes > 0 ? probes : 0, field);
   rill::RunOptions run;
   run.solver = solver;
   run.steps = steps;
   run.t = t;
   run.probes = probes;
   run.probe_seed = probe_seed;
-  const rill::Status st = runner->log_prob(m.field(), run, x, n, logp);
+  const rill::Status st = runner->log_prob(field != nullptr ? *field : m.field(), run, x, n, logp);
   if (st != rill::Status::ok) runtime_error("log-likelihood failed: %s", rill::status_message(st));
 }
 

@@ -113,8 +113,10 @@ void eval_field(const LoadedModel& m, float t, const float* x, long n, float* ou
 // left for the caller to report. Runtime error if the core fails.
 // probes > 0: Hutchinson's estimate with that many probes a point from
 // probe_seed (a runtime error for a formula without one: exact:8gaussians).
+// field: the conditioned field's divergence (rill_log_prob's; null: the model's own).
 void log_density(const LoadedModel& m, rill::Solver solver, int steps, float t, const float* x, long n, float* logp,
-                 int threads = 1, int probes = 0, std::uint32_t probe_seed = 0);
+                 int threads = 1, int probes = 0, std::uint32_t probe_seed = 0,
+                 const rill::DivergenceField* field = nullptr);
 // The runtime error for points whose log-density is not finite, naming the
 // first ten 0-based indices and the count; returns if every value is finite.
 void refuse_non_finite(const float* logp, long n, const char* what);

@@ -94,10 +94,18 @@ class CallDivergenceField final : public DivergenceField {
   }
   Status eval_divergence(const float* x, int n, float t, float* out, float* div, Arena& arena) const override;
   std::size_t divergence_scratch_bytes(int n) const override;
+  // Hutchinson's estimate of the same guided divergence: εᵀ(J0 + w(Jc − J0))ε = d0 + w(dc − d0) with
+  // the same probes for both fields, so it stays unbiased.
+  Status eval_probe_divergence(const float* x, int n, float t, const float* probes, int k, float* out, float* div,
+                               Arena& arena) const override;
+  std::size_t probe_divergence_scratch_bytes(int n, int k) const override;
   // Scratch beyond an unconditioned Mlp's divergence for n rows (model_scratch_bytes plans it).
   static std::size_t extra_bytes(const MlpSpec& spec, int n);
 
  private:
+  // The guided combination around `divergence(out, div, cond)` (exact or Hutchinson's).
+  template <class Divergence>
+  Status guided(int n, float* out, float* div, Arena& arena, const Divergence& divergence) const;
   CallField call_;
   const Mlp* mlp_;
   int cls_;

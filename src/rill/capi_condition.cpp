@@ -52,9 +52,13 @@ std::size_t CallDivergenceField::divergence_scratch_bytes(int n) const {
   return extra_bytes(mlp_->spec, n) + mlp_divergence_scratch(mlp_->spec, n);
 }
 
-Status CallDivergenceField::eval_divergence(const float* x, int n, float t, float* out, float* div,
-                                            Arena& arena) const {
-  if (w_ == 0.0f) return mlp_divergence(*mlp_, x, n, t, out, div, arena);  // u(·|0) alone
+std::size_t CallDivergenceField::probe_divergence_scratch_bytes(int n, int k) const {
+  return extra_bytes(mlp_->spec, n) + mlp_probe_divergence_scratch(mlp_->spec, n, k);
+}
+
+template <class Divergence>
+Status CallDivergenceField::guided(int n, float* out, float* div, Arena& arena, const Divergence& divergence) const {
+  if (w_ == 0.0f) return divergence(out, div, MlpCondition{});  // u(·|0) alone
   const ConditionSpec& c = mlp_->spec.condition;
   const std::size_t m = static_cast<std::size_t>(n) * static_cast<std::size_t>(mlp_->spec.dim);
   const std::size_t mark = arena.mark();
@@ -64,14 +68,28 @@ Status CallDivergenceField::eval_divergence(const float* x, int n, float t, floa
   if (enc == nullptr || (w_ != 1.0f && (u0 == nullptr || d0 == nullptr))) return Status::out_of_memory;
   if (cls_ >= 0) c.encode_class(cls_, enc);
   else c.encode_vector(values_, enc);
-  Status st = w_ == 1.0f ? Status::ok : mlp_divergence(*mlp_, x, n, t, u0, d0, arena);
-  if (st == Status::ok) st = mlp_divergence(*mlp_, x, n, t, out, div, arena, MlpCondition{enc, 0});
+  Status st = w_ == 1.0f ? Status::ok : divergence(u0, d0, MlpCondition{});
+  if (st == Status::ok) st = divergence(out, div, MlpCondition{enc, 0});
   if (st == Status::ok && w_ != 1.0f) {
     for (std::size_t q = 0; q < m; ++q) out[q] = u0[q] + w_ * (out[q] - u0[q]);
     for (int r = 0; r < n; ++r) div[r] = d0[r] + w_ * (div[r] - d0[r]);
   }
   arena.release(mark);
   return st;
+}
+
+Status CallDivergenceField::eval_divergence(const float* x, int n, float t, float* out, float* div,
+                                            Arena& arena) const {
+  return guided(n, out, div, arena, [&](float* o, float* d, MlpCondition cond) {
+    return mlp_divergence(*mlp_, x, n, t, o, d, arena, cond);
+  });
+}
+
+Status CallDivergenceField::eval_probe_divergence(const float* x, int n, float t, const float* probes, int k,
+                                                  float* out, float* div, Arena& arena) const {
+  return guided(n, out, div, arena, [&](float* o, float* d, MlpCondition cond) {
+    return mlp_probe_divergence(*mlp_, x, n, t, probes, k, o, d, arena, cond);
+  });
 }
 
 namespace {

@@ -60,9 +60,6 @@ int rill_log_prob(rill_model* m, const float* x, int n, const rill_run_options* 
     if (const int rc = check_condition(m, o, n)) return rc;
     if (o.condition != nullptr && o.condition_rows > 1)
       return refuse(m, Status::unsupported, "rill_log_prob takes one condition for every point (condition_rows 1)");
-    if (o.probes > 0)
-      return refuse(m, Status::unsupported,
-                    "Hutchinson's estimate (probes) is not available under a condition yet: set probes to 0 (exact)");
   }
   if (m->model.source >= 0)
     return refuse(m, Status::invalid_argument,
@@ -85,6 +82,9 @@ int rill_log_prob(rill_model* m, const float* x, int n, const rill_run_options* 
   const DivergenceField& mlp = wants_condition(o) ? static_cast<const DivergenceField&>(call_field) : mlp_field;
   const DivergenceField& f = m->formula != nullptr ? m->formula->field() : mlp;
   const Status st = m->runner.log_prob(f, run, x, n, logp);
+  if (st == Status::out_of_memory && o.probes > 0)
+    return refuse(m, st, "not enough scratch for one point's log-density with these probes (RILL_DENSITY plans the "
+                         "exact divergence: place the model with a larger chunk, or use probes 0)");
   if (st == Status::out_of_memory)
     return refuse(m, st, "not enough scratch for one point's log-density (place the model with RILL_DENSITY)");
   if (st == Status::unsupported && o.probes > 0)

@@ -86,7 +86,8 @@ enum {
   RILL_PACK = 1,    /* pack weights for the SIMD kernel: faster, needs RAM for a copy */
   RILL_DENSITY = 2  /* also plan scratch for rill_log_prob over `chunk` points (without it, rill_log_prob
                        runs as many points at a time as the sampling scratch holds: same bits, or
-                       RILL_OUT_OF_MEMORY if not even one fits) */
+                       RILL_OUT_OF_MEMORY if not even one fits); planned for the exact divergence:
+                       Hutchinson's probes run as many points as that holds, the same way */
 };
 
 typedef struct rill_model rill_model;

@@ -965,6 +965,46 @@ refuse "sample --n against an (n, M) --cond" 2 "disagree" "$T/sc.csv" \
   sample --model "$T/sw.safetensors" --cond "$T/c3.csv" --n 5 --out "$T/sc.csv"
 refuse "sample --class 2 of a 2-class model" 1 "classes 0..1" "$T/sc.csv" sample --model "$T/mc.safetensors" --class 2 --out "$T/sc.csv"
 
+# logp under a condition (issue 13: `rill logp ... --class K`): each class's density is a density
+# (it integrates to 1 over the plane), class K's points are likelier under class K, guidance 0 is
+# the unconditional model's bits, Hutchinson's estimate works under a condition too.
+python3 -c '
+h = 0.1
+with open("'"$T"'/grid.csv", "w") as f:
+    f.write("x,y\n")
+    for i in range(121):
+        for j in range(121):
+            f.write("%.1f,%.1f\n" % (-6 + h * i, -6 + h * j))'
+for k in 0 1; do
+  expect_ok "logp --class $k on a 121 x 121 grid" logp --model "$T/mc.safetensors" --x "$T/grid.csv" --class $k --steps 16 --out "$T/lg$k.npy"
+  MASS=$(python3 -c 'import math,struct,sys; b=open(sys.argv[1],"rb").read(); v=struct.unpack("<%df" % ((len(b)-128)//4), b[128:]); print("%.4f" % (sum(math.exp(x) for x in v) * 0.01))' "$T/lg$k.npy")
+  check "logp --class $k integrates to 1 over [-6, 6]^2 within 3% ($MASS)" python3 -c "import sys; sys.exit(0 if abs($MASS - 1) < 0.03 else 1)"
+done
+"$RILL" data --data moons --n 200 --class 0 --seed 5 --out "$T/d0.csv" 2>/dev/null
+expect_ok "logp --class 0 at class 0's points" logp --model "$T/mc.safetensors" --x "$T/d0.csv" --class 0 --out "$T/l00.csv"
+expect_ok "logp --class 1 at class 0's points" logp --model "$T/mc.safetensors" --x "$T/d0.csv" --class 1 --out "$T/l01.csv"
+check "class 0's points: mean log p given class 0 exceeds it given class 1 by over 2 nats" python3 -c '
+import sys
+a = [float(v) for v in open(sys.argv[1]).read().split()[1:]]
+b = [float(v) for v in open(sys.argv[2]).read().split()[1:]]
+sys.exit(0 if len(a) == 200 and sum(a) / 200 - sum(b) / 200 > 2 else 1)' "$T/l00.csv" "$T/l01.csv"
+expect_ok "logp without a condition" logp --model "$T/mc.safetensors" --x "$T/d0.csv" --out "$T/lnone.npy"
+expect_ok "logp --class 0 --guidance 0" logp --model "$T/mc.safetensors" --x "$T/d0.csv" --class 0 --guidance 0 --out "$T/lw0.npy"
+check "guidance 0 is the unconditional model's log p, bit for bit" cmp -s "$T/lnone.npy" "$T/lw0.npy"
+expect_ok "logp --class 1 --guidance 2 --probes 2 --seed 3" logp --model "$T/mc.safetensors" --x "$T/d0.csv" --class 1 --guidance 2 --probes 2 --seed 3 --out "$T/lh1.csv"
+check "under a condition Hutchinson's estimate is labelled (header logp_estimate, a note on stderr)" \
+  bash -c "[ \"\$(head -1 '$T/lh1.csv')\" = logp_estimate ] && grep -q \"Hutchinson's estimate\" '$T/err'"
+expect_ok "the same on 2 threads" logp --model "$T/mc.safetensors" --x "$T/d0.csv" --class 1 --guidance 2 --probes 2 --seed 3 --threads 2 --out "$T/lh2.csv"
+check "the same seed and condition give the same estimate on 2 threads" cmp -s "$T/lh1.csv" "$T/lh2.csv"
+expect_ok "logp of a vector model with a (1, M) --cond" logp --model "$T/sw.safetensors" --x "$T/d0.csv" --cond "$T/c1.csv" --out "$T/lv.csv"
+check "one value per point" test "$(lines "$T/lv.csv")" -eq 201
+refuse "logp --cond with 3 rows" 1 "logp takes one condition for every point" "$T/lv.csv" \
+  logp --model "$T/sw.safetensors" --x "$T/d0.csv" --cond "$T/c3.csv" --out "$T/lv.csv"
+refuse "logp --class 2 of a 2-class model" 1 "classes 0..1" "$T/lv.csv" logp --model "$T/mc.safetensors" --x "$T/d0.csv" --class 2 --out "$T/lv.csv"
+refuse "logp --class on an unconditioned model" 1 "has no class condition" "$T/lv.csv" logp --model moons --x "$T/d0.csv" --class 0 --out "$T/lv.csv"
+refuse "logp --guidance without a condition" 2 "--guidance needs a condition" "$T/lv.csv" \
+  logp --model "$T/mc.safetensors" --x "$T/d0.csv" --guidance 2 --out "$T/lv.csv"
+
 # Sources: x0 from a dataset, drawn from the seed's sampling-noise stream.
 expect_ok "train --source 8gaussians" train --data moons --source 8gaussians --steps 5 --width 16 --depth 1 --out "$T/src.safetensors"
 rill info --model "$T/src.safetensors"
