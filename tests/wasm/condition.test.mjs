@@ -92,6 +92,11 @@ test('a class model: sample under every guidance has the CLI\'s bits (rill sampl
     const plainLogp = m.logProb(x, { steps: 8, solver: 'rk4' });
     sameBits(m.logProb(x, { steps: 8, solver: 'rk4', condition: 2, guidance: 0 }), plainLogp, 'logProb w = 0');
     assert.notEqual(firstDiff(m.logProb(x, { steps: 8, solver: 'rk4', condition: 2, guidance: 2 }), plainLogp), -1);
+    // ... with the bits of `rill logp --class 2 --guidance 2`, exact and with Hutchinson's probes.
+    const lpArgs = ['logp', '--model', classPath, '--x', join(dir, 'x.npy'), '--class', '2', '--guidance', '2', '--steps', '8', '--solver', 'rk4'];
+    sameBits(m.logProb(x, { steps: 8, solver: 'rk4', condition: 2, guidance: 2 }), native(lpArgs), 'logProb = rill logp --class 2 --guidance 2');
+    sameBits(m.logProb(x, { steps: 8, solver: 'rk4', condition: 2, guidance: 2, probes: 2, probeSeed: 3 }),
+      native([...lpArgs, '--probes', '2', '--seed', '3']), 'logProb with probes = rill logp --probes 2 --seed 3');
     // integrate back and forth under a condition: integrate(sample's x0) = sample.
     const x0 = rill.loadModel('linear:0,0,0,0');
     try {
