@@ -299,11 +299,14 @@ function showRate(m) {
   run.reps = m.reps;
   run.workers = m.workers;
   const el = $('stat-rate'), on = `${m.workers} worker${m.workers > 1 ? 's' : ''}`;
+  const workers = document.createElement('span');  // on a line of its own: the card is narrow
+  workers.className = 'sub';
+  workers.textContent = `(${on})`;
   if (m.timedMs < 100) {
-    el.textContent = `too fast to time (${on})`;
+    el.replaceChildren('too fast to time ', workers);
     el.title = `${m.reps} runs took only ${m.timedMs.toFixed(1)} ms`;
   } else {
-    el.textContent = `${Math.round(m.rate).toLocaleString('en')} (${on})`;
+    el.replaceChildren(`${Math.round(m.rate).toLocaleString('en')} `, workers);
     el.title = `${m.reps} run${m.reps > 1 ? 's' : ''} of ${run.n} samples split over ${on}, timed over ${m.timedMs.toFixed(0)} ms`;
   }
 }
