@@ -1,7 +1,8 @@
 # --- npm package (issue 18) -----------------------------------------------------
-# The WebAssembly module and its JavaScript API as the npm package rill-flow: web/rill.mjs,
-# web/rill_loader.mjs, web/rill.d.ts, web/npm/ (package.json template, README), tests/npm/.
-#   make npm        $(B)/npm/: package.json (version from rill.h), rill.mjs, rill_loader.mjs, rill.wasm,
+# The WebAssembly module and its JavaScript API as the npm package rill-flow: web/rill.mjs (with
+# rill_base.mjs and rill_model.mjs), web/rill_loader.mjs, web/rill.d.ts, web/npm/ (package.json template, README), tests/npm/.
+#   make npm        $(B)/npm/: package.json (version from rill.h), rill.mjs, rill_base.mjs, rill_model.mjs,
+#                   rill_loader.mjs, rill.wasm,
 #                   rill-sample.wasm (the sampler-only module, Rill.loadSampler()),
 #                   rill.d.ts, README.md; packed as $(B)/rill-flow-X.Y.Z.tgz (nothing is published)
 #   make npm-test   the tarball installed offline into a fresh project and used from Node, its README's
@@ -15,7 +16,8 @@ rill_version_part = $(shell sed -n 's/^[[:space:]]*.define[[:space:]]*RILL_VERSI
 RILL_VERSION := $(call rill_version_part,MAJOR).$(call rill_version_part,MINOR).$(call rill_version_part,PATCH)
 NPM_DIR := $(B)/npm
 NPM_TGZ := $(B)/rill-flow-$(RILL_VERSION).tgz
-NPM_FILES := $(addprefix $(NPM_DIR)/,package.json README.md rill.d.ts rill.mjs rill_loader.mjs rill.wasm rill-sample.wasm)
+NPM_FILES := $(addprefix $(NPM_DIR)/,package.json README.md rill.d.ts rill.mjs rill_base.mjs rill_model.mjs rill_loader.mjs \
+  rill.wasm rill-sample.wasm)
 # TypeScript for the test only (never shipped, never in the repository): pinned, in $(NPM_TOOLS).
 # 5.9.3 is the last compiler written in JavaScript (7.x is the native one, without the compiler API
 # check_types.mjs uses); it needs Node >= 14.17. `make deps` installs it.
@@ -43,7 +45,7 @@ $(NPM_DIR)/README.md: web/npm/README.md
 $(NPM_DIR)/rill.wasm $(NPM_DIR)/rill-sample.wasm: $(NPM_DIR)/%: $(B)/web/%
 	@mkdir -p $(dir $@)
 	cp $< $@
-$(NPM_DIR)/rill.d.ts $(NPM_DIR)/rill.mjs $(NPM_DIR)/rill_loader.mjs: $(NPM_DIR)/%: web/%
+$(NPM_DIR)/rill.d.ts $(NPM_DIR)/rill.mjs $(NPM_DIR)/rill_base.mjs $(NPM_DIR)/rill_model.mjs $(NPM_DIR)/rill_loader.mjs: $(NPM_DIR)/%: web/%
 	@mkdir -p $(dir $@)
 	cp $< $@
 

@@ -11,7 +11,7 @@
 //   - a function's parameters differ in number, name or optionality (a default needs `?`), or a
 //     destructured options parameter's keys differ from its declared options type;
 //   - the trainer's option keys (read from rill.mjs's source) differ from TrainerOptions';
-//   - a name list (SOLVERS, DATASETS, ACTIVATIONS, EVALUATIONS, and rill.mjs's private SCHEDULES,
+//   - a name list (SOLVERS, DATASETS, ACTIVATIONS, EVALUATIONS, and rill_base.mjs's private SCHEDULES,
 //     COUPLINGS, METADATA_KEYS) or the core's status names differ from the declared literal types;
 //   - the keys of model.info, sample() and integrate() results, rill.layouts and the loader's
 //     result differ from their declared interfaces.
@@ -30,7 +30,8 @@ if (process.argv.length !== 5 || !tsDir || !modelPath) {
 const ts = createRequire(import.meta.url)(join(tsDir, 'lib', 'typescript.js'));
 const dtsPath = join(pkgDir, 'rill.d.ts');
 const mjsPath = join(pkgDir, 'rill.mjs');
-const mjsSource = readFileSync(mjsPath, 'utf8');
+// rill.mjs and the modules it is built from (their private name lists and the trainer's source).
+const mjsSource = ['rill.mjs', 'rill_base.mjs', 'rill_model.mjs'].map((f) => readFileSync(join(pkgDir, f), 'utf8')).join('\n');
 
 let passed = 0, failed = 0;
 function check(name, problems) {
@@ -200,7 +201,7 @@ const privateList = (name) => {
 for (const [list, alias] of [['SCHEDULES', 'Schedule'], ['COUPLINGS', 'Coupling'], ['METADATA_KEYS', 'MetadataKey']]) {
   const names = privateList(list);
   check(`${list} and ${alias}`, names ? diff(alias, names, literals(typeOf(alias)))
-    : [`rill.mjs has no \`const ${list} = [...]\` any more: update this check and rill.d.ts's ${alias}`]);
+    : [`rill_base.mjs has no \`const ${list} = [...]\` any more: update this check and rill.d.ts's ${alias}`]);
 }
 const statuses = ['unknown'];
 for (let i = 0; i < 256 && rill.cstring(rill.c.rill_status_name(i)) !== 'unknown'; i++) statuses.push(rill.cstring(rill.c.rill_status_name(i)));

@@ -35,7 +35,8 @@ function run(cmd, args, cwd) {
 const tail = (text) => text.trim().split('\n').slice(-15).join('\n    ');
 
 // ---- 1. the tarball ---------------------------------------------------------------------------------
-const FILES = ['README.md', 'package.json', 'rill-sample.wasm', 'rill.d.ts', 'rill.mjs', 'rill.wasm', 'rill_loader.mjs'];
+const FILES = ['README.md', 'package.json', 'rill-sample.wasm', 'rill.d.ts', 'rill.mjs', 'rill.wasm', 'rill_base.mjs', 'rill_loader.mjs',
+  'rill_model.mjs'];
 const listed = run('tar', ['-tzf', tarball]);
 const entries = listed.out.trim().split('\n').map((f) => f.replace(/^package\//, '')).sort();
 check(`${basename(tarball)} holds exactly ${FILES.join(', ')}`,

@@ -206,10 +206,11 @@ function sizes(files) {
   return { files: files.map(f => f.split('/').slice(-1)[0]), bytes: raw, gzip: gz };
 }
 const nm = p => join(benchDir, 'node_modules', p);
+const RILL_JS = ['rill.mjs', 'rill_base.mjs', 'rill_model.mjs', 'rill_loader.mjs'];  // rill.mjs and what it imports
 const shipped = {
-  rill: sizes([join(webDir, 'rill.wasm'), join(webDir, 'rill.mjs'), join(webDir, 'rill_loader.mjs')]),
+  rill: sizes(['rill.wasm', ...RILL_JS].map((f) => join(webDir, f))),
   // The sampler-only module (no trainer), which is what an inference runtime is compared with.
-  'rill-sample': sizes([join(webDir, 'rill-sample.wasm'), join(webDir, 'rill.mjs'), join(webDir, 'rill_loader.mjs')]),
+  'rill-sample': sizes(['rill-sample.wasm', ...RILL_JS].map((f) => join(webDir, f))),
   ort: sizes([nm('onnxruntime-web/dist/ort-wasm-simd-threaded.wasm'), nm('onnxruntime-web/dist/ort.wasm.bundle.min.mjs')]),
   tfjs: sizes([nm('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'),
     nm('@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js'), nm('@tensorflow/tfjs-core/dist/tf-core.min.js')]),
