@@ -7,6 +7,13 @@ import {
   checkInt, checkNumber, checkSeed, pick, asFloat32, floatBytes,
 } from './rill_base.mjs';
 
+/** points (n×d values: a Float32Array or numbers) as { x: Float32Array, n } for a model of dimension d. */
+function pointsOf(points, d) {
+  const x = asFloat32('points', points);
+  if (x.length % d !== 0) fail(`points must hold n × ${d} values (got ${x.length})`);
+  return { x, n: x.length / d };
+}
+
 const registry = typeof FinalizationRegistry === 'function'
   ? new FinalizationRegistry(({ rill, ptr, kind }) => {
     if (kind === 'model') rill.c.rill_model_free(ptr); else rill.c.rill_trainer_free(ptr);
@@ -166,10 +173,8 @@ export class Model {
    * Returns { x, trajectory } like sample(); the input is not modified. condition, guidance: as sample().
    */
   integrate(points, { steps = 20, solver = 'heun', t0 = 0, t1 = 1, trajectory = false, condition, guidance = 1 } = {}) {
-    const r = this.rill, d = this.info.dim;
-    const x = asFloat32('points', points);
-    if (x.length % d !== 0) fail(`points must hold n × ${d} values (got ${x.length})`);
-    const n = x.length / d;
+    const r = this.rill;
+    const { x, n } = pointsOf(points, this.info.dim);
     checkInt('steps', steps, 1, INT_MAX);
     const s = pick('solver', solver, SOLVERS);
     checkNumber('t0', t0, -1e30, 1e30);
@@ -199,13 +204,11 @@ export class Model {
    * field(points, { t, condition, guidance }) for a conditioned field (condition, guidance: as sample()).
    */
   field(points, t) {
-    const r = this.rill, d = this.info.dim;
+    const r = this.rill;
     let condition, guidance;
     if (typeof t === 'object' && t !== null) ({ t, condition, guidance } = t);
-    const x = asFloat32('points', points);
-    if (x.length % d !== 0) fail(`points must hold n × ${d} values (got ${x.length})`);
+    const { x, n } = pointsOf(points, this.info.dim);
     checkNumber('t', t, -1e30, 1e30);
-    const n = x.length / d;
     const bytes = floatBytes(x.length, `${n} points`);
     const h = this.handle();
     const buf = r.alloc(Math.max(2 * bytes, 4));
@@ -230,13 +233,11 @@ export class Model {
    * RillError with status 'non_finite' naming up to ten indices and the count. condition, guidance:
    * as sample(), one condition for every point (a class index or M values). probes = K ≥ 1:
    * Hutchinson's unbiased estimate of the divergence with K Rademacher probes a point from
-   * probeSeed (an estimate, not the exact value; 0, the default, is exact; not under a condition).
+   * probeSeed (an estimate, not the exact value; 0, the default, is exact; under a condition too).
    */
   logProb(points, { steps = 20, solver = 'heun', t = 1, condition, guidance = 1, probes = 0, probeSeed = 0 } = {}) {
-    const r = this.rill, d = this.info.dim;
-    const x = asFloat32('points', points);
-    if (x.length % d !== 0) fail(`points must hold n × ${d} values (got ${x.length})`);
-    const n = x.length / d;
+    const r = this.rill;
+    const { x, n } = pointsOf(points, this.info.dim);
     checkInt('steps', steps, 1, INT_MAX);
     const s = pick('solver', solver, SOLVERS);
     checkNumber('t', t, 0, 1);
