@@ -108,14 +108,18 @@ float synth_value(std::uint32_t model, std::uint32_t layer, std::uint32_t index,
   return bias ? v * 0.5f : v;
 }
 
+// The layer sizes of a synthetic model: inputs (d + its time features), depth hidden layers, d.
+std::vector<int> layer_sizes(int dim, const char* time, int width, int depth) {
+  const int k = std::strncmp(time, "sin:", 4) == 0 ? std::atoi(time + 4) : 0;
+  std::vector<int> sizes{dim + (k == 0 ? 1 : 2 * k)};
+  for (int i = 0; i < depth; ++i) sizes.push_back(width);
+  sizes.push_back(dim);
+  return sizes;
+}
+
 std::vector<unsigned char> synthetic_file(int which) {
   const Synthetic& s = kSynthetic[which];
-  int k = 0;
-  if (std::strncmp(s.time, "sin:", 4) == 0) k = std::atoi(s.time + 4);
-  std::vector<int> sizes;
-  sizes.push_back(s.dim + (k == 0 ? 1 : 2 * k));
-  for (int i = 0; i < s.depth; ++i) sizes.push_back(s.width);
-  sizes.push_back(s.dim);
+  const std::vector<int> sizes = layer_sizes(s.dim, s.time, s.width, s.depth);
   const int L = static_cast<int>(sizes.size()) - 1;
 
   std::vector<float> data;
@@ -195,12 +199,7 @@ void narrow_layer(const NarrowSynthetic& s, int which, int layer, int fin, int f
 
 std::vector<unsigned char> narrow_synthetic_file(int which) {
   const NarrowSynthetic& s = kNarrowSynthetic[which];
-  int k = 0;
-  if (std::strncmp(s.time, "sin:", 4) == 0) k = std::atoi(s.time + 4);
-  std::vector<int> sizes;
-  sizes.push_back(s.dim + (k == 0 ? 1 : 2 * k));
-  for (int i = 0; i < s.depth; ++i) sizes.push_back(s.width);
-  sizes.push_back(s.dim);
+  const std::vector<int> sizes = layer_sizes(s.dim, s.time, s.width, s.depth);
   const int L = static_cast<int>(sizes.size()) - 1;
   std::vector<unsigned char> data;
   std::string json = "{\"__metadata__\":{\"rill.format\":\"2\",\"dim\":\"" + std::to_string(s.dim) +
