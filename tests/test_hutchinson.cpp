@@ -18,24 +18,15 @@
 #include "rill/rng.h"
 #include "rill/runner.h"
 #include "rill/thread_pool.h"
+#include "test_util.h"
 
 using namespace rill;
 
 namespace {
 
-struct Net {
-  std::vector<float> params;
-  std::vector<unsigned char> pack;
-  Mlp mlp;
-  explicit Net(const MlpSpec& spec, std::uint32_t seed = 3)
-      : params(spec.param_count()), pack(mlp_pack_bytes(spec) + Arena::kAlign) {
-    Rng rng(seed, 1);
-    mlp_init(spec, params.data(), rng);
-    mlp.spec = spec;
-    mlp.bind(params.data());
-    Arena a(pack.data(), pack.size());
-    REQUIRE(mlp_pack(mlp, a) == Status::ok);
-  }
+// The initial weights of seed 3, packed (test_util.h).
+struct Net : rill_test::PackedNet {
+  explicit Net(const MlpSpec& spec) : PackedNet(spec, 3) {}
 };
 
 std::vector<float> points(long n, int d, std::uint32_t seed) {

@@ -13,24 +13,15 @@
 #include "rill/runner.h"
 #include "rill/solver.h"
 #include "rill/thread_pool.h"
+#include "test_util.h"
 
 using namespace rill;
 
 namespace {
 
-// An Mlp with random weights, packed for the fast kernel as models are.
-struct Net {
-  std::vector<float> params;
-  std::vector<unsigned char> pack;
-  Mlp mlp;
-  explicit Net(const MlpSpec& spec) : params(spec.param_count()), pack(mlp_pack_bytes(spec) + Arena::kAlign) {
-    Rng rng(5, 1);
-    mlp_init(spec, params.data(), rng);
-    mlp.spec = spec;
-    mlp.bind(params.data());
-    Arena a(pack.data(), pack.size());
-    REQUIRE(mlp_pack(mlp, a) == Status::ok);
-  }
+// The initial weights of seed 5, packed (test_util.h).
+struct Net : rill_test::PackedNet {
+  explicit Net(const MlpSpec& spec) : PackedNet(spec, 5) {}
 };
 
 // A Runner of `chunk` rows with `workers` workers (1: none), in vectors.

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "rill/arena.h"
 #include "rill/model_io.h"
 #include "rill/rng.h"
 
@@ -28,5 +29,21 @@ inline std::vector<unsigned char> model_bytes(const rill::MlpSpec& spec, std::ve
   if (params_out) *params_out = params;
   return bytes;
 }
+
+// An Mlp with initial weights from (seed, stream 1), packed for the fast kernel as models are.
+struct PackedNet {
+  std::vector<float> params;
+  std::vector<unsigned char> pack;
+  rill::Mlp mlp;
+  explicit PackedNet(const rill::MlpSpec& spec, std::uint32_t seed)
+      : params(spec.param_count()), pack(rill::mlp_pack_bytes(spec) + rill::Arena::kAlign) {
+    rill::Rng rng(seed, 1);
+    rill::mlp_init(spec, params.data(), rng);
+    mlp.spec = spec;
+    mlp.bind(params.data());
+    rill::Arena a(pack.data(), pack.size());
+    REQUIRE(rill::mlp_pack(mlp, a) == rill::Status::ok);
+  }
+};
 
 }  // namespace rill_test
