@@ -17,7 +17,9 @@
 #   make models-1step-eval  (also run by models-eval) the trade-off table: one-step models at 1, 2, 4 Euler steps against their
 #                       teachers at 1-32 steps (Euler) and 4-128 NFE (RK4), MMD² and W2 ÷ floor, and the true draws'
 #                       own figures (tools/models/onestep_table.py); ONESTEP_SEEDS=0,1,2 averages sample seeds
-#                       (three times as long); Markdown on stdout
+#                       (three times as long); then the goals table (below); Markdown on stdout
+#   make models-1step-goals  only issue 14's goals table: `rill eval --seeds $(ONESTEP_GOAL_SEEDS)` of each student
+#                       at 1 and 2 NFE and its teacher at RK4 x 32, beside as many true draws (formats.md "Noise")
 #   make models-nll     the NLL table of the shipped 2-D models (issue 13): rill eval's nll, entropy and kl
 #                       (RK4/32, n = 2000) and kl on 20,000 more points with its standard error
 #                       (tools/models/nll_table.py); Markdown on stdout
@@ -73,6 +75,8 @@ ONESTEP_FLAGS_moons := $(ONESTEP_LONG)
 # steps, whose W2 ratio at RK4/32 is 1.26 against the shipped teacher's 1.41 (mean of sample seeds 0, 1, 2).
 ONESTEP_TEACHER_moons := $(subst --steps 40000,--steps 80000,$(MODELS_RECIPE))
 ONESTEP_SEEDS ?= 0
+# The goals table (formats.md "Noise": a claim near a bar averages seeds, beside true draws): `rill eval --seeds`.
+ONESTEP_GOAL_SEEDS ?= 6
 OT_STUDY_DATASETS ?= moons 8gaussians
 OT_SAME_TIME ?= 1
 COMMA_MODELS := ,
@@ -101,7 +105,7 @@ define ONESTEP_TRAIN
 
 endef
 
-.PHONY: models models-eval models-ot models-1step models-1step-eval models-nll
+.PHONY: models models-eval models-ot models-1step models-1step-eval models-1step-goals models-nll
 models: $(B)/rill
 	@mkdir -p $(B)/models web/models
 	$(foreach m,$(MODELS),$(call MODELS_TRAIN,$(m)))
@@ -113,6 +117,11 @@ models-1step: $(B)/rill
 
 models-1step-eval: $(B)/rill
 	@python3 tools/models/onestep_table.py $(B)/rill web/models --seeds $(ONESTEP_SEEDS) \
+	  --goals $(ONESTEP_GOAL_SEEDS) --datasets $(subst $() ,$(COMMA_MODELS),$(strip $(ONESTEP)))
+
+# Only issue 14's goals table (a few minutes: six seeds of five students at 1 and 2 NFE and their teachers).
+models-1step-goals: $(B)/rill
+	@python3 tools/models/onestep_table.py $(B)/rill web/models --goals-only --goals $(ONESTEP_GOAL_SEEDS) \
 	  --datasets $(subst $() ,$(COMMA_MODELS),$(strip $(ONESTEP)))
 
 models-eval: $(B)/rill

@@ -4,7 +4,10 @@
 // The reference is a draw of n points from stream Purpose::eval_reference
 // with seed 1,000,001; the floor of each metric is its value between that
 // reference and a second, independent draw (seed 1,000,002): a model cannot
-// be expected to score better than that.
+// be expected to score better than that. `--seeds K` (formats.md, "Noise")
+// averages K sample seeds S … S+K−1 and sets them beside K true draws (seeds
+// 1,000,002 … 1,000,001+K) scored against the same reference: one 4,000-point
+// W2 or MMD² is heavy-tailed, so a claim near a bar is read from both means.
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -44,6 +47,7 @@ std::vector<float> reference_draw(rill::Dataset ds, std::uint32_t seed, long n, 
 }
 
 constexpr int kAgreementK = 5;  // neighbours of the class-agreement classifier
+constexpr int kMaxSeeds = 100;  // --seeds
 
 double w2(const std::vector<float>& x, const std::vector<float>& y, int n) {
   std::vector<unsigned char> mem(rill::w2_scratch(n) + rill::Arena::kAlign);
@@ -101,16 +105,16 @@ Density density_figures(const LoadedModel& model, rill::Dataset dataset, const S
 
 // Samples of the model for --model, or the first n points of --samples; `source` says which.
 std::vector<float> points_to_judge(const Args& args, const LoadedModel* model, const Sampling& opt, int n,
-                                   int threads, const Condition& cond, std::string* source) {
+                                   int threads, const Condition& cond, std::uint32_t seed, std::string* source) {
   const std::string name = rill::dataset_name(dataset_flag(args, "--data"));
   std::vector<float> x;
   if (model != nullptr) {
     x.resize(static_cast<std::size_t>(n) * rill::kDatasetDim);
-    draw_x0(*model, opt.seed, x.data(), n);
+    draw_x0(*model, seed, x.data(), n);
     const ConditionedField conditioned(*model, cond);
     integrate_points(*model, opt.solver, opt.steps, x.data(), n, 0.0f, 1.0f, nullptr, threads, conditioned.field());
     *source = "model " + model->path + " (" + rill::solver_name(opt.solver) + ", " + std::to_string(opt.steps) +
-              " steps, seed " + std::to_string(opt.seed) + ")";
+              " steps, seed " + std::to_string(seed) + ")";
   } else {
     const std::string path = args.text("--samples");
     Points p = read_points(path, "--samples");
@@ -127,14 +131,74 @@ std::vector<float> points_to_judge(const Args& args, const LoadedModel* model, c
   return x;
 }
 
-void print_json(const std::string& name, int n, const double (&m)[6], bool with_model, const Density& den, int cls,
-                double agreement) {
+// The six distances against the reference — w2 and its floor, mmd2 and its floor, energy and its
+// floor — and the class agreement; with --seeds K each is the mean over K draws (the model's sample
+// seeds S …, the floors' true draws 1,000,002 …) and se the standard error of that mean.
+struct Scores {
+  double m[6] = {};
+  double se[6] = {};
+  double agreement = NAN;
+  int seeds = 1;
+};
+
+void mean_and_se(const std::vector<double>& v, double* mean, double* se) {
+  const double k = static_cast<double>(v.size());
+  double s = 0, q = 0;
+  for (double x : v) s += x;
+  *mean = s / k;
+  for (double x : v) q += (x - *mean) * (x - *mean);
+  *se = v.size() > 1 ? std::sqrt(q / (k - 1) / k) : 0.0;
+}
+
+Scores score(const Args& args, const LoadedModel* model, const Sampling& opt, int n, int threads,
+             const Condition& cond, rill::Dataset dataset, int cls, int seeds, std::string* source) {
+  const std::vector<float> ref = reference_draw(dataset, kReferenceSeed, n, cls);
+  std::vector<std::int32_t> labels;  // the 5-NN classifier of a labelled reference draw (all classes, the reference seed)
+  const std::vector<float> labelled = cls >= 0 ? reference_draw(dataset, kReferenceSeed, n, -1, &labels) : ref;
+  const int d = rill::kDatasetDim;
+  std::vector<double> v[7];
+  for (int k = 0; k < seeds; ++k) {
+    const std::vector<float> x = points_to_judge(args, model, opt, n, threads, cond, opt.seed + static_cast<std::uint32_t>(k),
+                                                 source);
+    const std::vector<float> other = reference_draw(dataset, kFloorSeed + static_cast<std::uint32_t>(k), n, cls);
+    const double m[6] = {w2(x, ref, n), w2(other, ref, n), rill::mmd2(x.data(), n, ref.data(), n, d),
+                         rill::mmd2(other.data(), n, ref.data(), n, d),
+                         rill::energy_distance(x.data(), n, ref.data(), n, d),
+                         rill::energy_distance(other.data(), n, ref.data(), n, d)};
+    for (int i = 0; i < 6; ++i) v[i].push_back(m[i]);
+    if (cls >= 0) {
+      const std::int32_t want = cls;
+      v[6].push_back(rill::knn_agreement(labelled.data(), labels.data(), n, x.data(), n, d, kAgreementK, &want, true));
+    }
+  }
+  Scores r;
+  r.seeds = seeds;
+  for (int i = 0; i < 6; ++i) mean_and_se(v[i], &r.m[i], &r.se[i]);
+  double unused = 0;
+  if (cls >= 0) mean_and_se(v[6], &r.agreement, &unused);
+  if (seeds > 1 && model != nullptr) {  // "…, seed S)" names the range
+    const std::size_t at = source->rfind("seed ");
+    *source = source->substr(0, at) + "seeds " + std::to_string(opt.seed) + " .. " +
+              std::to_string(opt.seed + static_cast<std::uint32_t>(seeds - 1)) + ")";
+  }
+  return r;
+}
+
+void print_json(const std::string& name, int n, const Scores& s, bool with_model, const Density& den, int cls) {
+  const double* m = s.m;
   std::printf("{\"dataset\": \"%s\", \"n\": %d, \"w2\": %s, \"w2_floor\": %s, \"w2_ratio\": %s, \"mmd2\": %s, "
               "\"mmd2_floor\": %s, \"energy\": %s, \"energy_floor\": %s",
               name.c_str(), n, json_number(m[0]).c_str(), json_number(m[1]).c_str(),
               json_number(m[1] > 0 ? m[0] / m[1] : NAN).c_str(), json_number(m[2]).c_str(),
               json_number(m[3]).c_str(), json_number(m[4]).c_str(), json_number(m[5]).c_str());
-  if (cls >= 0) std::printf(", \"class\": %d, \"agreement\": %s", cls, json_number(agreement).c_str());
+  if (s.seeds > 1) {
+    static const char* const keys[6] = {"w2", "w2_floor", "mmd2", "mmd2_floor", "energy", "energy_floor"};
+    std::printf(", \"seeds\": %d", s.seeds);
+    for (int i = 0; i < 6; ++i) std::printf(", \"%s_se\": %s", keys[i], json_number(s.se[i]).c_str());
+    std::printf(", \"mmd2_excess\": %s, \"mmd2_excess_se\": %s", json_number(m[2] - m[3]).c_str(),
+                json_number(std::hypot(s.se[2], s.se[3])).c_str());
+  }
+  if (cls >= 0) std::printf(", \"class\": %d, \"agreement\": %s", cls, json_number(s.agreement).c_str());
   if (with_model && !std::isnan(den.nll)) std::printf(", \"nll\": %s", json_number(den.nll).c_str());
   if (with_model && !std::isnan(den.nll) && den.probes > 0) std::printf(", \"nll_probes\": %d", den.probes);
   if (den.has_entropy)
@@ -142,8 +206,62 @@ void print_json(const std::string& name, int n, const double (&m)[6], bool with_
   std::printf("}\n");
 }
 
+void print_table(const std::string& name, int n, const std::string& source, const Scores& s, int cls) {
+  const double* m = s.m;
+  std::printf("rill eval: %s%s, n = %d, %s\n", name.c_str(), cls >= 0 ? (", class " + std::to_string(cls)).c_str() : "",
+              n, source.c_str());
+  static const char* const names[3] = {"w2", "mmd2", "energy"};
+  if (s.seeds == 1) {
+    std::printf("%-8s %12s %12s %8s\n", "metric", "value", "floor", "ratio");
+    for (int i = 0; i < 3; ++i)
+      std::printf("%-8s %12.6g %12.6g %8s\n", names[i], m[2 * i], m[2 * i + 1], ratio_text(m[2 * i], m[2 * i + 1]).c_str());
+    std::printf("floor: the same distance between two independent reference draws (seeds %u and %u)\n",
+                kReferenceSeed, kFloorSeed);
+  } else {
+    std::printf("%-8s %-24s %-24s %8s %s\n", "metric", "samples (mean +- s.e.)", "true draws (mean +- s.e.)", "ratio",
+                "excess");
+    for (int i = 0; i < 3; ++i) {
+      const int a = 2 * i, b = 2 * i + 1;
+      std::printf("%-8s %12.6g +- %-8.2g %12.6g +- %-8.2g %8s %11.4g +- %.2g\n", names[i], m[a], s.se[a], m[b], s.se[b],
+                  ratio_text(m[a], m[b]).c_str(), m[a] - m[b], std::hypot(s.se[a], s.se[b]));
+    }
+    std::printf("true draws: %d independent draws of the dataset (seeds %u .. %u), each against the same reference\n"
+                "(seed %u) as the samples: what a perfect model scores; excess = samples - true draws\n",
+                s.seeds, kFloorSeed, kFloorSeed + static_cast<std::uint32_t>(s.seeds - 1), kReferenceSeed);
+  }
+  if (cls >= 0)
+    std::printf("%-8s %12.6g  fraction of samples a %d-NN classifier on a labelled reference draw calls class %d%s\n",
+                "agreement", s.agreement, kAgreementK, cls, s.seeds > 1 ? " (mean over the seeds)" : "");
+}
+
+void print_density(const Density& den, const LoadedModel* model, bool with_nll, int cls, const Condition& cond) {
+  char est[64] = "";
+  if (den.probes > 0) std::snprintf(est, sizeof est, " (estimate, %d probe%s)", den.probes, den.probes == 1 ? "" : "s");
+  if (with_nll) std::printf("%-8s %12.6g  nats: -mean log p_model of the reference draw%s\n", "nll", den.nll, est);
+  if (model != nullptr && !with_nll && cls < 0 && !cond.given())
+    std::printf("nll      -  (the model's source %s has no density)\n", source_name(*model));
+  if (den.has_entropy) {
+    std::printf("%-8s %12.6g  nats: -mean log p_data of the reference draw (closed form)\n", "entropy", den.entropy);
+    std::printf("%-8s %12.6g  nats: nll - entropy, KL(p_data || p_model) estimated on the reference draw%s\n", "kl",
+                den.kl, est);
+  }
+}
+
+// --seeds K (1 by default): K sample seeds from --seed, which must stay a 32-bit seed.
+int parse_seeds(const Args& args, bool use_model, std::uint32_t seed) {
+  if (!args.has("--seeds")) return 1;
+  if (!use_model) args.fail("--seeds applies to --model, not to --samples");
+  const int k = static_cast<int>(args.integer("--seeds", 1, kMaxSeeds));
+  if (static_cast<std::uint64_t>(seed) + static_cast<std::uint64_t>(k) - 1 > 0xffffffffull)
+    args.fail("--seeds %d from --seed %u passes the largest seed 4294967295", k, seed);
+  return k;
+}
+
 int run_eval(const Args& args) {
-  if (is_digits(args, "--data")) return run_eval_digits(args);
+  if (is_digits(args, "--data")) {
+    if (args.has("--seeds")) args.fail("--seeds is not for --data digits (its floor is two halves of the real images)");
+    return run_eval_digits(args);
+  }
   const rill::Dataset dataset = dataset_flag(args, "--data", true);
   const std::string name = rill::dataset_name(dataset);
   const bool use_model = args.has("--model");
@@ -155,6 +273,7 @@ int run_eval(const Args& args) {
   const bool json = args.has("--json");
   const Sampling opt = parse_sampling(args);
   const int threads = parse_threads(args);
+  const int seeds = parse_seeds(args, use_model, opt.seed);
 
   const int classes = rill::dataset_classes(dataset);
   int cls = -1;
@@ -174,52 +293,20 @@ int run_eval(const Args& args) {
     cond = parse_condition(args, *model);
   }
   std::string source;
-  const std::vector<float> x = points_to_judge(args, model.get(), opt, n, threads, cond, &source);
-  const std::vector<float> ref = reference_draw(dataset, kReferenceSeed, n, cls);
-  const std::vector<float> other = reference_draw(dataset, kFloorSeed, n, cls);
-  double agreement = NAN;
-  if (cls >= 0) {  // the 5-NN classifier of a labelled reference draw (all classes, the reference seed)
-    std::vector<std::int32_t> labels;
-    const std::vector<float> labelled = reference_draw(dataset, kReferenceSeed, n, -1, &labels);
-    const std::int32_t want = cls;
-    agreement = rill::knn_agreement(labelled.data(), labels.data(), n, x.data(), n, rill::kDatasetDim, kAgreementK,
-                                    &want, true);
-  }
-  const int d = rill::kDatasetDim;
-  const double m[6] = {w2(x, ref, n), w2(other, ref, n), rill::mmd2(x.data(), n, ref.data(), n, d),
-                       rill::mmd2(other.data(), n, ref.data(), n, d),
-                       rill::energy_distance(x.data(), n, ref.data(), n, d),
-                       rill::energy_distance(other.data(), n, ref.data(), n, d)};
-  // nll: of the unconditional model, with a density at t = 0 (a gaussian source), against the whole dataset.
+  const Scores scores = score(args, model.get(), opt, n, threads, cond, dataset, cls, seeds, &source);
+  // nll: of the unconditional model, with a density at t = 0 (a gaussian source), against the whole dataset;
+  // it does not depend on the sample seed (Hutchinson's probes come from --seed's stream).
   const bool with_nll = use_model && cls < 0 && !cond.given() && std::string(source_name(*model)) == "gaussian";
   const DensityMethod method = use_model ? parse_density_method(args, model->dim(), opt.seed) : DensityMethod();
+  const std::vector<float> ref = with_nll ? reference_draw(dataset, kReferenceSeed, n) : std::vector<float>();
   const Density den = with_nll ? density_figures(*model, dataset, opt, ref.data(), n, threads, method) : Density();
 
   if (json) {
-    print_json(name, n, m, use_model, den, cls, agreement);
+    print_json(name, n, scores, use_model, den, cls);
     return 0;
   }
-  std::printf("rill eval: %s%s, n = %d, %s\n", name.c_str(), cls >= 0 ? (", class " + std::to_string(cls)).c_str() : "",
-              n, source.c_str());
-  std::printf("%-8s %12s %12s %8s\n", "metric", "value", "floor", "ratio");
-  std::printf("%-8s %12.6g %12.6g %8s\n", "w2", m[0], m[1], ratio_text(m[0], m[1]).c_str());
-  std::printf("%-8s %12.6g %12.6g %8s\n", "mmd2", m[2], m[3], ratio_text(m[2], m[3]).c_str());
-  std::printf("%-8s %12.6g %12.6g %8s\n", "energy", m[4], m[5], ratio_text(m[4], m[5]).c_str());
-  std::printf("floor: the same distance between two independent reference draws (seeds %u and %u)\n",
-              kReferenceSeed, kFloorSeed);
-  if (cls >= 0)
-    std::printf("%-8s %12.6g  fraction of samples a %d-NN classifier on a labelled reference draw calls class %d\n",
-                "agreement", agreement, kAgreementK, cls);
-  char est[64] = "";
-  if (den.probes > 0) std::snprintf(est, sizeof est, " (estimate, %d probe%s)", den.probes, den.probes == 1 ? "" : "s");
-  if (with_nll) std::printf("%-8s %12.6g  nats: -mean log p_model of the reference draw%s\n", "nll", den.nll, est);
-  if (use_model && !with_nll && cls < 0 && !cond.given())
-    std::printf("nll      -  (the model's source %s has no density)\n", source_name(*model));
-  if (den.has_entropy) {
-    std::printf("%-8s %12.6g  nats: -mean log p_data of the reference draw (closed form)\n", "entropy", den.entropy);
-    std::printf("%-8s %12.6g  nats: nll - entropy, KL(p_data || p_model) estimated on the reference draw%s\n", "kl",
-                den.kl, est);
-  }
+  print_table(name, n, source, scores, cls);
+  print_density(den, model.get(), with_nll, cls, cond);
   return 0;
 }
 
@@ -229,7 +316,7 @@ const Command& eval_command() {
   static const Command c{
       "eval",
       "measure how close a model's samples are to a built-in dataset",
-      "eval --data NAME (--model MODEL [--steps N --solver NAME --seed SEED --threads N] | --samples FILE) [--n N] [--json]",
+      "eval --data NAME (--model MODEL [--steps N --solver NAME --seed SEED --seeds K --threads N] | --samples FILE) [--n N] [--json]",
       "Compares n samples (drawn from --model, or the first n points of --samples) with a\n"
       "reference draw of the dataset (stream eval-reference, seed 1000001): exact W2, unbiased\n"
       "MMD^2 (kernel summed over bandwidths 0.1, 0.2, 0.5, 1, 2) and energy distance. Each is shown\n"
@@ -248,9 +335,16 @@ const Command& eval_command() {
       "reference draw (seed 1000001) assigns to K; a class-conditioned --model samples class K\n"
       "(with --guidance W). nll is left out with --class, and for a model whose source is a\n"
       "dataset (no density at t = 0).\n"
+      "--seeds K scores K draws of the model (sample seeds --seed .. --seed+K-1) and K true\n"
+      "draws of the dataset (seeds 1000002 .. 1000001+K), all against the same reference, and\n"
+      "shows each metric's mean and standard error for both, their ratio and the samples'\n"
+      "excess over true draws: one 4,000-point W2 or MMD^2 is heavy-tailed (formats.md, \"Noise\"),\n"
+      "so a claim near a bar is read from these means. K = 1 is the plain evaluation.\n"
       "--json prints one object: dataset, n, w2, w2_floor, w2_ratio, mmd2, mmd2_floor, energy,\n"
       "energy_floor, and where they apply class, agreement, nll (nll_probes: K when estimated),\n"
-      "entropy and kl.\n"
+      "entropy and kl; with --seeds K > 1 the values are the means, and it adds seeds, the\n"
+      "standard errors w2_se, w2_floor_se, mmd2_se, mmd2_floor_se, energy_se, energy_floor_se,\n"
+      "and mmd2_excess (mmd2 - mmd2_floor) with mmd2_excess_se.\n"
       "\n"
       "--data digits (64-D; datasets.md) compares --n samples (default 1000) with the real images\n"
       "(all 1797, or class K's): mmd2 with RBF bandwidths 2, 4, 8 beside its floor (two disjoint\n"
@@ -268,6 +362,7 @@ const Command& eval_command() {
         f.push_back({"--samples", "FILE", nullptr, "or evaluate these points (.npy or .csv, n x 2)"});
         f.push_back({"--class", "K", nullptr, "compare with class K's fixed-label reference, and add the 5-NN class agreement"});
         f.push_back({"--guidance", "W", "1", "with --class and --model: classifier-free guidance weight"});
+        f.push_back({"--seeds", "K", "1", "average K sample seeds from --seed beside K true draws (1 .. 100)"});
         f.push_back({"--n", "N", "2000", "number of points compared (2 .. 10000; digits: 1000 by default)"});
         for (const Flag& d : density_flags()) f.push_back(d);
         f.push_back({"--json", nullptr, nullptr, "print one JSON object instead of a table"});

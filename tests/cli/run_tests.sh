@@ -414,6 +414,44 @@ expect_ok "eval with sampling options" eval --data moons --model m.safetensors -
 check "eval table with a model shows nll (moons: no entropy, no kl)" \
   test -n "$(grep '^nll  *[-0-9.e]*  nats: -mean log p_model' "$T/out")" -a -z "$(grep '^entropy\|^kl ' "$T/out")"
 
+# --seeds K: K sample seeds beside K true draws, all against the same reference (formats.md "Noise").
+rill eval --data moons --model m.safetensors --n 300 --steps 4 --seed 7 --json
+cp "$T/out" s1a.json
+rill eval --data moons --model m.safetensors --n 300 --steps 4 --seed 7 --seeds 1 --json
+check "eval --seeds 1 is the plain evaluation, byte for byte" cmp -s s1a.json "$T/out"
+for s in 7 8 9; do
+  rill eval --data moons --model m.safetensors --n 300 --steps 4 --seed $s --json
+  cp "$T/out" "s1-$s.json"
+done
+expect_ok "eval --seeds 3 --json" eval --data moons --model m.safetensors --n 300 --steps 4 --seed 7 --seeds 3 --json
+cp "$T/out" s3.json
+check "eval --seeds 3: the samples' means are the means of --seed 7, 8, 9; the floors' first draw is the plain floor" python3 -c '
+import json, sys
+one = [json.load(open("s1-%d.json" % s)) for s in (7, 8, 9)]
+o = json.load(open("s3.json"))
+close = lambda a, b: abs(a - b) <= 1e-7 * max(1.0, abs(a), abs(b))
+ok = all(close(o[k], sum(r[k] for r in one) / 3) for k in ("w2", "mmd2", "energy"))
+ok = ok and o["seeds"] == 3 and o["nll"] == one[0]["nll"] and abs(o["mmd2_excess"] - (o["mmd2"] - o["mmd2_floor"])) < 1e-9
+ok = ok and all(o[k + "_se"] > 0 for k in ("w2", "w2_floor", "mmd2", "mmd2_floor", "energy", "energy_floor"))
+ok = ok and o["w2_floor"] != one[0]["w2_floor"] and abs(o["w2_ratio"] - o["w2"] / o["w2_floor"]) < 1e-6 * o["w2_ratio"]
+sys.exit(0 if ok else 1)'
+expect_ok "eval --seeds 8 of the identity flow on gaussian (its samples are true draws)" \
+  eval --data gaussian --model linear:0,0,0,0 --n 300 --steps 1 --solver euler --seeds 8 --json
+check "eval --seeds 8: a sampler of the data itself scores as true draws do (w2 ratio 0.85..1.15, |mmd2 excess| < 3 s.e.)" \
+  python3 -c 'import json, sys; o = json.loads(sys.stdin.read())
+sys.exit(0 if 0.85 < o["w2_ratio"] < 1.15 and abs(o["mmd2_excess"]) < 3 * o["mmd2_excess_se"] else 1)' <"$T/out"
+expect_ok "eval --seeds 3 table" eval --data moons --model m.safetensors --n 300 --steps 4 --seeds 3
+check "eval --seeds table: means with standard errors, the true draws' seeds, the seed range" \
+  test -n "$(grep '^metric .*samples (mean +- s.e.) .*true draws (mean +- s.e.) .*ratio .*excess' "$T/out")" \
+  -a -n "$(grep '^true draws: 3 independent draws of the dataset (seeds 1000002 .. 1000004)' "$T/out")" \
+  -a -n "$(grep 'seeds 0 .. 2)$' "$T/out")" -a -n "$(grep '^w2 .* +- ' "$T/out")"
+refuse "eval --seeds with --samples" 2 "--seeds applies to --model, not to --samples" "" eval --data moons --samples true.npy --seeds 2
+refuse "eval --seeds 0" 2 "--seeds" "" eval --data moons --model m.safetensors --seeds 0
+refuse "eval --seeds 101" 2 "--seeds" "" eval --data moons --model m.safetensors --seeds 101
+refuse "eval --seeds past the last seed" 2 "passes the largest seed 4294967295" "" \
+  eval --data moons --model m.safetensors --seed 4294967295 --seeds 2
+refuse "eval --seeds on digits" 2 "--seeds is not for --data digits" "" eval --data digits --model digits --seeds 2
+
 # ---- formula models, integrate, logp ------------------------------------------
 # The formula models (exact:8gaussians, linear:a,b,...) go through every command
 # that takes a MODEL; integrate and logp are checked against closed forms.

@@ -16,8 +16,14 @@ one reference draw (MMD² is not 0 on average for a fixed reference, and the
 W2 floor is itself one draw).
 
 usage: onestep_table.py RILL [MODELS_DIR] [--n N] [--datasets a,b,...] [--seeds 0,1,2] [--quick] [--long]
+                        [--goals K] [--goals-only]
 --quick: the one-step models at 1 and 2 steps and the teachers at Euler 1, 2, 32 and RK4 32 only.
 --long:  also the old one-row-per-run table (dataset, model, solver, steps, NFE, MMD², W2, W2 / floor).
+--goals K: also the goals table of issue 14 read as formats.md's "Noise" rule asks (a claim near a bar
+         averages several seeds and is set beside what true draws score against the same reference):
+         `rill eval --model M --seeds K` for each student at 1 and 2 NFE and its teacher at RK4 x 32:
+         MMD² mean +- s.e. over sample seeds 0..K-1, the true draws' mean over K draws, the excess, and
+         W2 as the ratio of the two means. --goals-only skips the trade-off table.
 Progress goes to stderr. Python standard library only.
 """
 import argparse
@@ -63,6 +69,42 @@ def score(rill, model, ds, solver, steps, n, seeds, tmp):
     return r
 
 
+def goal_row(rill, ds, label, model, solver, steps, n, k, bars):
+    """One row of the goals table from `rill eval --seeds k` (means and standard errors)."""
+    j = json.loads(run([rill, "eval", "--data", ds, "--model", model, "--solver", solver, "--steps", str(steps),
+                        "--n", str(n), "--seeds", str(k), "--json"]))
+    ratio = j["w2"] / j["w2_floor"]
+    ratio_se = ratio * ((j["w2_se"] / j["w2"]) ** 2 + (j["w2_floor_se"] / j["w2_floor"]) ** 2) ** 0.5
+    mmd_bar, w2_bar = bars
+    verdict = []
+    if mmd_bar is not None:
+        verdict.append("MMD² %s %g" % ("≤" if j["mmd2"] <= mmd_bar else ("excess ≤" if j["mmd2_excess"] <= mmd_bar
+                                                                            else "✗ >"), mmd_bar))
+    if w2_bar is not None:
+        verdict.append("W2 %s %g×" % ("≤" if ratio <= w2_bar else "✗ >", w2_bar))
+    print("onestep_table: goals %s %s %d: %s" % (ds, label, steps, json.dumps(j)), file=sys.stderr)
+    return "| %s | %s | %.4f ± %.4f | %.4f ± %.4f | %+.4f ± %.4f | %.2f ± %.2f | %s |" % (
+        ds, label, j["mmd2"], j["mmd2_se"], j["mmd2_floor"], j["mmd2_floor_se"], j["mmd2_excess"],
+        j["mmd2_excess_se"], ratio, ratio_se, ", ".join(verdict))
+
+
+def goals_table(a, k):
+    p = print
+    p("Issue 14's goals over sample seeds 0..%d (`rill eval --model M --seeds %d --n %d`): MMD² of the samples "
+      "and of %d true draws against the same reference (mean ± s.e.), the samples' excess over true draws, and "
+      "W2 ÷ floor as the ratio of the samples' mean W2 to the true draws' mean W2." % (k - 1, k, a.n, k))
+    p("")
+    p("| dataset | model, solver × steps (NFE) | MMD² | true draws' MMD² | excess | W2 ÷ floor | goal |")
+    p("| --- | --- | ---: | ---: | ---: | ---: | --- |")
+    for ds in [d for d in a.datasets.split(",") if d]:
+        student = os.path.join(a.models, ds + "-1step.safetensors")
+        teacher = os.path.join(a.models, ds + ".safetensors")
+        p(goal_row(a.rill, ds, ds + "-1step, Euler × 1 (1)", student, "euler", 1, a.n, k, (0.001, 1.2)))
+        p(goal_row(a.rill, ds, ds + "-1step, Euler × 2 (2)", student, "euler", 2, a.n, k, (0.0005, None)))
+        p(goal_row(a.rill, ds, ds + ", RK4 × 32 (128)", teacher, "rk4", 32, a.n, k, (None, None)))
+        sys.stdout.flush()
+
+
 def cell(r):
     return "%.4f / %.2f" % (r["mmd2"], r["w2r"]) if r else ""
 
@@ -76,7 +118,12 @@ def main():
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--long", action="store_true")
+    ap.add_argument("--goals", type=int, default=0)
+    ap.add_argument("--goals-only", action="store_true")
     a = ap.parse_args()
+    if a.goals_only:
+        goals_table(a, a.goals or 6)
+        return
     seeds = [int(s) for s in a.seeds.split(",") if s != ""]
     student_steps = [1, 2] if a.quick else [1, 2, 4]
     euler_steps = [1, 2, 32] if a.quick else [1, 2, 4, 8, 16, 32]
@@ -110,6 +157,9 @@ def main():
             true = score(a.rill, None, ds, "", 0, a.n, seeds, tmp)
             p("| %s | true draws | %s |" % (ds, " | ".join([cell(true)] + [""] * (len(NFES) - 1))))
             sys.stdout.flush()
+    if a.goals:
+        p("")
+        goals_table(a, a.goals)
     if a.long:
         p("")
         p("| dataset | model | solver | steps | NFE | MMD² | W2 | W2 / floor |")
