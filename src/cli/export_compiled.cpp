@@ -57,21 +57,57 @@ void write_bytes(std::FILE* f, const std::string& name, const unsigned char* p, 
   std::fputs("};\n", f);
 }
 
-// The arrays of layer i: NAME_wI, NAME_bI and (I8) NAME_sI.
-void write_layer(std::FILE* f, const rill::Model& m, int i, const std::string& name) {
-  const rill::MlpSpec& s = m.mlp.spec;
-  const std::size_t out = static_cast<std::size_t>(s.sizes[i + 1]), in = static_cast<std::size_t>(s.sizes[i]);
+// The arrays of layer i as the compiled struct `c` points to them: NAME_wI, NAME_bI and (I8) NAME_sI.
+void write_layer(std::FILE* f, const rill_compiled_model& c, int i, const std::string& name) {
+  const std::size_t out = static_cast<std::size_t>(c.sizes[i + 1]), in = static_cast<std::size_t>(c.sizes[i]);
   const std::string at = std::to_string(i);
-  if (m.dtype == rill::WeightDtype::f32) {
-    write_array(f, name + "_w" + at, m.mlp.weight[i], out * in);
-    write_array(f, name + "_b" + at, m.mlp.bias[i], out);
-    return;
+  const auto bytes = [](const void* p) { return static_cast<const unsigned char*>(p); };
+  switch (c.dtype) {
+    case RILL_F32:  // floats of the model or of CompiledArrays: aligned
+      write_array(f, name + "_w" + at, static_cast<const float*>(c.weight[i]), out * in);
+      write_array(f, name + "_b" + at, static_cast<const float*>(c.bias[i]), out);
+      return;
+    case RILL_I8:
+      write_bytes(f, name + "_w" + at, bytes(c.weight[i]), out * in);
+      write_floats_at(f, name + "_b" + at, bytes(c.bias[i]), out);
+      write_floats_at(f, name + "_s" + at, reinterpret_cast<const unsigned char*>(c.scale[i]), out);
+      return;
+    default:  // F16, BF16: weights and biases as little-endian halves
+      write_bytes(f, name + "_w" + at, bytes(c.weight[i]), out * in * 2);
+      write_bytes(f, name + "_b" + at, bytes(c.bias[i]), out * 2);
   }
-  const rill::NarrowWeights& nw = m.mlp.narrow;
-  write_bytes(f, name + "_w" + at, nw.w[i], out * in * static_cast<std::size_t>(rill::weight_dtype_bytes(nw.weight)));
-  if (nw.bias == rill::WeightDtype::f32) write_floats_at(f, name + "_b" + at, nw.b[i], out);
-  else write_bytes(f, name + "_b" + at, nw.b[i], out * 2);
-  if (nw.scale[i] != nullptr) write_floats_at(f, name + "_s" + at, nw.scale[i], out);
+}
+
+// F16/BF16 weights with F32 biases (see CompiledArrays): the biases narrowed if that is exact.
+bool narrow_biases_exactly(const rill::Model& m, CompiledArrays* keep) {
+  const rill::Mlp& mlp = m.mlp;
+  const bool bf = mlp.narrow.weight == rill::WeightDtype::bf16;
+  keep->bias16.assign(static_cast<std::size_t>(mlp.spec.n_layers), {});
+  for (int i = 0; i < mlp.spec.n_layers; ++i)
+    for (int j = 0; j < mlp.spec.sizes[i + 1]; ++j) {
+      const float v = rill::narrow_bias(mlp, i, j);
+      bool overflow = false;
+      const std::uint16_t h = bf ? rill::f32_to_bf16(v, &overflow) : rill::f32_to_f16(v, &overflow);
+      const float back = bf ? rill::bf16_to_f32(h) : rill::f16_to_f32(h);
+      if (overflow || std::memcmp(&back, &v, sizeof v) != 0) return false;
+      keep->bias16[static_cast<std::size_t>(i)].push_back(h);
+    }
+  return true;
+}
+
+void widen_weights(const rill::Model& m, CompiledArrays* keep) {
+  const rill::Mlp& mlp = m.mlp;
+  keep->widened = true;
+  keep->weight32.assign(static_cast<std::size_t>(mlp.spec.n_layers), {});
+  keep->bias32.assign(static_cast<std::size_t>(mlp.spec.n_layers), {});
+  for (int i = 0; i < mlp.spec.n_layers; ++i) {
+    std::vector<float>& w = keep->weight32[static_cast<std::size_t>(i)];
+    std::vector<float>& b = keep->bias32[static_cast<std::size_t>(i)];
+    for (int j = 0; j < mlp.spec.sizes[i + 1]; ++j) {
+      for (int k = 0; k < mlp.spec.sizes[i]; ++k) w.push_back(rill::narrow_weight(mlp, i, j, k));
+      b.push_back(rill::narrow_bias(mlp, i, j));
+    }
+  }
 }
 
 const char* lean_name(rill::Activation a) {
@@ -86,7 +122,7 @@ const char* lean_name(rill::Activation a) {
 
 }  // namespace
 
-rill_compiled_model compiled_model_of(const rill::Model& m) {
+rill_compiled_model compiled_model_of(const rill::Model& m, CompiledArrays* keep) {
   const rill::MlpSpec& s = m.mlp.spec;
   rill_compiled_model c;
   std::memset(&c, 0, sizeof c);
@@ -102,10 +138,23 @@ rill_compiled_model compiled_model_of(const rill::Model& m) {
   c.source = m.source;
   c.sigma_min = m.sigma_min;
   c.dtype = static_cast<int32_t>(m.dtype);
+  const bool narrow = m.dtype != rill::WeightDtype::f32;
+  const bool half = m.dtype == rill::WeightDtype::f16 || m.dtype == rill::WeightDtype::bf16;
+  const bool f32_bias = half && m.mlp.narrow.bias == rill::WeightDtype::f32;
+  if (f32_bias && !narrow_biases_exactly(m, keep)) {
+    widen_weights(m, keep);
+    c.dtype = RILL_F32;
+  }
   for (int i = 0; i < s.n_layers; ++i) {
-    const bool narrow = m.dtype != rill::WeightDtype::f32;
+    const std::size_t l = static_cast<std::size_t>(i);
+    if (keep->widened) {
+      c.weight[i] = keep->weight32[l].data();
+      c.bias[i] = keep->bias32[l].data();
+      continue;
+    }
     c.weight[i] = narrow ? static_cast<const void*>(m.mlp.narrow.w[i]) : m.mlp.weight[i];
-    c.bias[i] = narrow ? static_cast<const void*>(m.mlp.narrow.b[i]) : m.mlp.bias[i];
+    c.bias[i] = f32_bias ? static_cast<const void*>(keep->bias16[l].data())
+                         : narrow ? static_cast<const void*>(m.mlp.narrow.b[i]) : m.mlp.bias[i];
     // (a narrow file's scales may sit at any alignment: the checksum reads them bytewise)
     c.scale[i] = narrow ? reinterpret_cast<const float*>(m.mlp.narrow.scale[i]) : nullptr;
   }
@@ -116,7 +165,15 @@ rill_compiled_model compiled_model_of(const rill::Model& m) {
 void write_compiled_header(std::FILE* f, const rill::Model& m, const std::string& path, const std::string& name,
                            const std::string& guard) {
   const rill::MlpSpec& s = m.mlp.spec;
-  const rill_compiled_model c = compiled_model_of(m);
+  CompiledArrays keep;
+  const rill_compiled_model c = compiled_model_of(m, &keep);
+  if (keep.widened)
+    std::fprintf(stderr, "rill export-c: note: %s has %s weights with F32 biases that %s cannot hold exactly; a "
+                         "compiled model keeps one dtype, so its weights are written as F32 (the same bits, twice the "
+                         "flash; `rill convert --dtype %s` gives a file whose biases are %s too)\n",
+                 path.c_str(), rill::weight_dtype_name(m.dtype), rill::weight_dtype_name(m.dtype),
+                 rill::weight_dtype_name(m.dtype) == std::string("F16") ? "f16" : "bf16",
+                 rill::weight_dtype_name(m.dtype));
   std::fprintf(f,
                "/* %s: generated by `rill export-c --compiled` from %s.\n"
                " *\n"
@@ -132,7 +189,8 @@ void write_compiled_header(std::FILE* f, const rill::Model& m, const std::string
                " *   rill_sample(m, n, steps, RILL_HEUN, seed, out, NULL);\n"
                " */\n",
                name.c_str(), path.c_str(), layers_text(s).c_str(), rill::activation_name(s.activation),
-               time_text(s.time).c_str(), s.param_count(), rill::weight_dtype_name(m.dtype),
+               time_text(s.time).c_str(), s.param_count(),
+               keep.widened ? "F32 (widened from the file's F16/BF16)" : rill::weight_dtype_name(m.dtype),
                static_cast<unsigned>(c.checksum), name.c_str(),
                name.c_str());
   std::fprintf(f, "#ifndef %s\n#define %s\n\n", guard.c_str(), guard.c_str());
@@ -140,7 +198,7 @@ void write_compiled_header(std::FILE* f, const rill::Model& m, const std::string
                   "#endif\n#if RILL_COMPILED_VERSION != %d\n#error \"this header is for compiled models of version %d\"\n"
                   "#endif\n\n",
                RILL_COMPILED_VERSION, RILL_COMPILED_VERSION);
-  for (int i = 0; i < s.n_layers; ++i) write_layer(f, m, i, name);
+  for (int i = 0; i < s.n_layers; ++i) write_layer(f, c, i, name);
   std::fprintf(f, "\nstatic const rill_compiled_model %s = {\n  RILL_COMPILED_VERSION, %d, %d,\n  {", name.c_str(),
                c.dim, c.layers);
   for (int i = 0; i <= RILL_COMPILED_MAX_LAYERS; ++i) std::fprintf(f, "%s%d", i ? ", " : "", c.sizes[i]);

@@ -775,6 +775,55 @@ if [ -f "$LIB" ] && command -v g++ >/dev/null; then
   check "export-c I8: the C API reads it in place (widening as it computes): the bits of rill sample" \
     cmp -s exported_i8.csv i8_samples.csv
 fi
+# F16 weights with F32 biases (formats.md allows the mix; a compiled model keeps one dtype): biases that are
+# exactly F16 values are narrowed, others make export-c --compiled widen the weights to F32; both sample the
+# file's bits through rill_model_init_compiled.
+python3 - <<'PY'
+import json, struct
+def read(p):
+    b = open(p, "rb").read(); n = struct.unpack("<Q", b[:8])[0]
+    return json.loads(b[8:8 + n]), b[8 + n:]
+h16, d16 = read("m_f16.safetensors")
+h32, d32 = read("m.safetensors")
+def write(path, exact):
+    hdr, blob = {"__metadata__": h16["__metadata__"]}, b""
+    for name, info in h16.items():
+        if name == "__metadata__":
+            continue
+        a, b = info["data_offsets"]
+        dt, raw = info["dtype"], d16[a:b]
+        if name.endswith("bias"):
+            dt = "F32"
+            if exact:  # the F16 biases as F32: F16 values
+                raw = b"".join(struct.pack("<f", struct.unpack("<e", raw[i:i + 2])[0]) for i in range(0, len(raw), 2))
+            else:  # the F32 model's own biases: not F16 values
+                a32, b32 = h32[name]["data_offsets"]
+                raw = d32[a32:b32]
+        hdr[name] = {"dtype": dt, "shape": info["shape"], "data_offsets": [len(blob), len(blob) + len(raw)]}
+        blob += raw
+    t = json.dumps(hdr).encode(); t += b" " * ((8 - (8 + len(t)) % 8) % 8)
+    open(path, "wb").write(struct.pack("<Q", len(t)) + t + blob)
+write("mix_exact.safetensors", True)
+write("mix_wide.safetensors", False)
+PY
+if [ -f "$LIB" ] && command -v gcc >/dev/null && command -v g++ >/dev/null; then
+  for mix in exact wide; do
+    rill export-c --compiled --model mix_$mix.safetensors --out compiled.h --name mix_$mix
+    cp "$T/err" mix_err.txt
+    gcc -std=c11 -Wall -Wextra -Werror -DCOMPILED=mix_$mix -I. -I"$ROOT/src" -c use_compiled.c -o use_compiled.o &&
+      g++ use_compiled.o "$LIB" -o use_compiled && ./use_compiled >compiled.csv 2>&1
+    rill sample --model mix_$mix.safetensors --n 50 --steps 20 --solver heun --seed 7 --out -
+    check "export-c --compiled of F16 weights with F32 biases ($mix): the file's bits, bit for bit" cmp -s compiled.csv "$T/out"
+    if [ $mix = exact ]; then
+      check "export-c --compiled: F32 biases that are F16 values go to flash as F16 halves, silently" \
+        test -n "$(grep '^static const unsigned char mix_exact_b0\[64\] = {' compiled.h)" -a ! -s mix_err.txt
+    else
+      check "export-c --compiled: other F32 biases widen the F16 weights to F32, with a note saying so" \
+        test -n "$(grep '^static const float mix_wide_w0\[96\] = {' compiled.h)" \
+        -a -n "$(grep 'weights are written as F32 (the same bits' mix_err.txt)"
+    fi
+  done
+fi
 refuse "convert --dtype f8" 2 "f8" c_bad.safetensors convert --model m.safetensors --dtype f8 --out c_bad.safetensors
 refuse "convert of a formula model" 1 "formula" c_bad.safetensors convert --model exact:8gaussians --dtype f16 --out c_bad.safetensors
 python3 - <<'PY'
