@@ -27,15 +27,26 @@ class Executor {
   ~Executor() = default;
 };
 
-// Runs fn over [0, count) split into `parts` contiguous ranges fn(ctx, begin, end)
-// on `ex` (or inline when ex is null or has one worker).
+// Ranges of parallel_for per worker: more ranges than workers, handed out one
+// at a time, so that whoever is running takes the next range; a worker the
+// OS has not scheduled holds back at most the range it has started, and one
+// that runs at half speed (sharing its core) takes fewer ranges. Two per
+// worker: on one thread, a training step split into 2 or 4 ranges per layer
+// costs the same CPU time, into 8 about 5% more (shorter kernels).
+constexpr int kRangesPerWorker = 2;
+
+// Runs fn over [0, count) split into contiguous ranges fn(begin, end), at
+// most kRangesPerWorker per worker, on `ex` (or inline when ex is null or has
+// one worker). Callers split over disjoint outputs, so any split gives the
+// same bits.
 template <class F>
 void parallel_for(Executor* ex, long count, F&& fn) {
-  const int parts = ex == nullptr ? 1 : (ex->workers() < count ? ex->workers() : static_cast<int>(count));
-  if (parts <= 1) {
+  const long most = ex == nullptr || ex->workers() <= 1 ? 1 : static_cast<long>(ex->workers()) * kRangesPerWorker;
+  if (most <= 1 || count <= 1) {
     if (count > 0) fn(0L, count);
     return;
   }
+  const int parts = static_cast<int>(most < count ? most : count);
   using Fn = typename std::remove_reference<F>::type;  // F is a reference for an lvalue callable
   struct Ctx {
     Fn* fn;

@@ -74,6 +74,10 @@ struct ThreadPool::State {
   void* ctx = nullptr;
   std::atomic<int> completed{0};  // tasks of the current run done
   std::atomic<int> seats{0};      // helpers that have taken their worker number (1, 2, ...)
+  // set_claim_hook's (tests). Atomic: a helper late for a run may read them
+  // after the run has ended.
+  std::atomic<void (*)(void*, int)> claim_hook{nullptr};
+  std::atomic<void*> hook_ctx{nullptr};
 
   // Claims and runs tasks of the run in `w` (and of no other) until none is
   // left, as worker `worker` (0: the caller); returns the generation it worked on.
@@ -107,6 +111,10 @@ struct ThreadPool::State {
         wake.wait(lock, ready);
       }
       if (stop.load(std::memory_order_acquire)) return;
+      if (auto hook = claim_hook.load(std::memory_order_acquire)) {  // tests: a late helper; the run may be over
+        hook(hook_ctx.load(std::memory_order_acquire), worker);
+        w = run.load(std::memory_order_acquire);
+      }
       seen = work(w, worker);
     }
   }
@@ -199,6 +207,12 @@ void ThreadPool::run(int tasks, void (*fn)(void*, int), void* ctx) {
     void* ctx;
   } plain{fn, ctx};
   run_on_workers(tasks, [](void* p, int task, int) { auto* q = static_cast<Plain*>(p); q->fn(q->ctx, task); }, &plain);
+}
+
+void ThreadPool::set_claim_hook(void (*hook)(void*, int), void* ctx) {
+  if (state_ == nullptr) return;
+  state_->hook_ctx.store(ctx, std::memory_order_release);
+  state_->claim_hook.store(hook, std::memory_order_release);
 }
 
 int ThreadPool::hardware_threads() {
