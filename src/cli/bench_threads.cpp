@@ -166,7 +166,7 @@ void print_thread_scaling(const ThreadScaling& s, bool json) {
                 "\"run_overhead_us\": %.3f, \"ratios\": [",
                 s.threads, s.joins_256, s.joins_4096, s.empty_run_us, s.run_overhead_us);
     for (std::size_t i = 0; i < s.pairs.size(); ++i)
-      std::printf("%s{\"what\": \"%s\", \"batch\": %d, \"one\": %.1f, \"many\": %.1f, \"ratio\": %.3f}", i ? ", " : "",
+      std::printf("%s{\"what\": \"%s\", \"batch\": %d, \"one\": %.7g, \"many\": %.7g, \"ratio\": %.4f}", i ? ", " : "",
                   s.pairs[i].what, s.pairs[i].batch, s.pairs[i].one, s.pairs[i].many, s.pairs[i].many / s.pairs[i].one);
     std::printf("]}");
     return;
