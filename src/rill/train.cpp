@@ -413,8 +413,10 @@ Status Trainer::block_pass(int r0, int off, int rows, float* grad, Arena& scratc
 }
 
 // A chunk of m rows from r0, by blocks: each block's gradient into its own
-// buffer (whole blocks to each worker when the chunk has a block for each),
-// then added to grad_ in block order.
+// buffer (when the chunk has a block for each worker, whole blocks, one at a
+// time to whichever worker is free: parallel_for's ranges of up to
+// kRangesPerWorker per worker are single blocks here), then added to grad_
+// in block order, whoever computed each block.
 Status Trainer::chunk_by_blocks(int r0, int m) {
   const int blocks = (m + kGradBlock - 1) / kGradBlock;
   const int workers = executor_ != nullptr ? executor_->workers() : 1;
