@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -95,7 +97,7 @@ std::vector<std::pair<long, long>> ranges_of(int workers, long count) {
 }
 }  // namespace
 
-TEST_CASE("parallel_for: contiguous ranges that cover [0, count) exactly once, at most one per worker") {
+TEST_CASE("parallel_for: contiguous ranges that cover [0, count) exactly once, at most kRangesPerWorker per worker") {
   for (int workers : {0, 1, 2, 3, 4})
     for (long count : {0L, 1L, 2L, 3L, 5L, 37L, 1000L}) {
       INFO("workers " << workers << ", count " << count);
@@ -108,9 +110,83 @@ TEST_CASE("parallel_for: contiguous ranges that cover [0, count) exactly once, a
       }
       CHECK(contiguous);
       CHECK(next == count);
-      CHECK(static_cast<long>(ranges.size()) <= std::max(1, workers));
+      const long most = workers <= 1 ? 1 : static_cast<long>(workers) * kRangesPerWorker;
+      CHECK(static_cast<long>(ranges.size()) <= most);
       CHECK(static_cast<long>(ranges.size()) <= count);
-      // Every worker gets a share once there is enough work for all.
-      if (count >= workers) CHECK(static_cast<long>(ranges.size()) == (count == 0 ? 0 : std::max(1, workers)));
+      // As many ranges as allowed once there is enough work for them.
+      if (count >= most) CHECK(static_cast<long>(ranges.size()) == (count == 0 ? 0 : most));
     }
+}
+
+namespace {
+// A helper that the OS does not schedule: set_claim_hook's hook holds helper
+// 1 until `go` (or 5 s), every other helper `pause_us` µs.
+struct LateHelper {
+  std::atomic<bool> go{false};
+  int pause_us = 0;
+  static void hook(void* ctx, int worker) {
+    auto* late = static_cast<LateHelper*>(ctx);
+    if (worker != 1) {
+      std::this_thread::sleep_for(std::chrono::microseconds(late->pause_us));
+      return;
+    }
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!late->go.load() && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+  }
+};
+}  // namespace
+
+TEST_CASE("a helper that is not running holds nothing: the caller takes every task it has not started") {
+  for (int helpers : {1, 2}) {
+    INFO(helpers << " helper(s)");
+    LateHelper late;
+    late.pause_us = 0;
+    ThreadPool pool(helpers + 1);
+    REQUIRE(pool.workers() == helpers + 1);
+    pool.set_claim_hook(LateHelper::hook, &late);
+    struct Record {
+      std::atomic<int> hits[16];
+      std::atomic<int> by_late{0};
+    } rec;
+    for (auto& h : rec.hits) h = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    pool.run_on_workers(16, [](void* ctx, int task, int worker) {
+      auto* r = static_cast<Record*>(ctx);
+      ++r->hits[task];
+      if (worker == 1) ++r->by_late;
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }, &rec);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    late.go = true;  // now the late helper may run (and finds the run over)
+    bool once = true;
+    for (auto& h : rec.hits) once = once && h.load() == 1;
+    CHECK(once);
+    CHECK(rec.by_late.load() == 0);  // it never got to claim one ...
+    CHECK(seconds < 2.0);            // ... and the run did not wait for it (it is held 5 s)
+    // Later runs go on as usual, the late helper taking part or not.
+    long sum = 0;
+    parallel_for(&pool, 1000, [&](long b, long e) {
+      long part = 0;
+      for (long i = b; i < e; ++i) part += i;
+      __atomic_add_fetch(&sum, part, __ATOMIC_RELAXED);
+    });
+    CHECK(sum == 999L * 1000 / 2);
+    pool.set_claim_hook(nullptr, nullptr);
+  }
+}
+
+TEST_CASE("helpers that come late to every run change no result: each task still runs exactly once") {
+  LateHelper late;
+  late.go = true;  // helper 1 is not held; helpers 2.. pause before each claim
+  late.pause_us = 150;
+  ThreadPool pool(3);
+  pool.set_claim_hook(LateHelper::hook, &late);
+  for (int round = 0; round < 100; ++round) {
+    std::vector<std::atomic<int>> hits(23);
+    pool.run(23, [](void* ctx, int task) { ++(*static_cast<std::vector<std::atomic<int>>*>(ctx))[task]; }, &hits);
+    bool once = true;
+    for (auto& h : hits) once = once && h.load() == 1;
+    REQUIRE(once);
+  }
+  pool.set_claim_hook(nullptr, nullptr);
 }

@@ -4,15 +4,19 @@
 
 #include <dirent.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <thread>
 #include <vector>
 
+#include "rill/field.h"
 #include "rill/model_io.h"
 #include "rill/rill.h"
+#include "rill/solver.h"
 #include "rill/thread_pool.h"
 #include "rill/train.h"
+#include "test_util.h"
 
 using namespace rill;
 
@@ -67,6 +71,62 @@ TEST_CASE("training with 1, 2 or 3 threads gives the same bits (one block of row
   }
   CHECK(results[0] == results[1]);
   CHECK(results[0] == results[2]);
+  }
+}
+
+namespace {
+// set_claim_hook: helper `worker` sleeps before it claims work, a different
+// time each run (0 .. 700 µs), as helpers the OS schedules late would.
+struct Late {
+  std::atomic<unsigned> runs{0};
+  static void hook(void* ctx, int worker) {
+    const unsigned k = static_cast<Late*>(ctx)->runs.fetch_add(1) * 7u + static_cast<unsigned>(worker);
+    std::this_thread::sleep_for(std::chrono::microseconds((k * 131u) % 701u));
+  }
+};
+}  // namespace
+
+TEST_CASE("helpers that come late (a test hook sleeps them) change no bit of training or sampling") {
+  const MlpSpec spec = MlpSpec::make(2, 40, 3);
+  for (int batch : {101, 700}) {  // one block, layers split; whole blocks to each worker
+    INFO("batch " << batch);
+    TrainConfig cfg;
+    cfg.batch = batch;
+    cfg.ema = 0.9f;
+    std::vector<std::vector<float>> results;
+    for (int threads : {1, 2, 3}) {
+      std::vector<unsigned char> mem(Trainer::memory_bytes(spec, cfg));
+      Arena arena(mem.data(), mem.size());
+      Trainer t;
+      REQUIRE(t.init(spec, cfg, DataSource::builtin(Dataset::moons), arena, nullptr) == Status::ok);
+      Late late;
+      ThreadPool pool(threads);
+      pool.set_claim_hook(Late::hook, &late);
+      t.set_executor(&pool);
+      REQUIRE(t.run(4) == Status::ok);
+      results.emplace_back(t.params(), t.params() + spec.param_count());
+    }
+    CHECK(results[0] == results[1]);
+    CHECK(results[0] == results[2]);
+  }
+  // Sampling: blocks of rows handed out one at a time, each worker in its own arena.
+  rill_test::PackedNet net(spec, 5);
+  const MlpField field(net.mlp);
+  const int n = 1000, chunk = 256;
+  std::vector<float> one(size_t(n) * 2), many(one.size());
+  Rng(9, 2).fill_normal(one.data(), static_cast<long>(one.size()));
+  many = one;
+  const std::size_t bytes = integrate_scratch(field, Solver::rk4, chunk) + Arena::kAlign;
+  std::vector<std::vector<unsigned char>> mem(3, std::vector<unsigned char>(bytes));
+  Arena arenas[3] = {Arena(mem[0].data(), bytes), Arena(mem[1].data(), bytes), Arena(mem[2].data(), bytes)};
+  REQUIRE(integrate_batch(field, Solver::rk4, 3, one.data(), n, 0.0f, 1.0f, chunk, arenas, nullptr) == Status::ok);
+  Late late;
+  ThreadPool pool(3);
+  pool.set_claim_hook(Late::hook, &late);
+  for (int round = 0; round < 5; ++round) {
+    std::vector<float> x = many;
+    REQUIRE(integrate_batch(field, Solver::rk4, 3, x.data(), n, 0.0f, 1.0f, chunk, arenas, &pool) == Status::ok);
+    CHECK(std::memcmp(one.data(), x.data(), one.size() * 4) == 0);
   }
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/bench_threads.h"
 #include "cli/commands.h"
 #include "cli/fail.h"
 #include "cli/model.h"
@@ -326,6 +327,8 @@ int run_bench(const Args& args) {
     }
   }
   rill_model_free(model);
+  ThreadScaling scaling;
+  if (max_threads >= 2) scaling = measure_thread_scaling(bytes.data(), bytes.size(), level, max_threads, quick);
 
   if (json) {
     std::printf("{\"model\": \"%s\", \"flops_per_eval\": %.0f, \"kernel\": \"%s\", \"peak_gflops_1thread\": %.2f, "
@@ -338,8 +341,13 @@ int run_bench(const Args& args) {
                   rows[i].gflops, rows[i].gflops / (peak * rows[i].threads));
     std::printf("\n], \"logp_vs_sample\": {\"solver\": \"rk4\", \"steps\": %d, \"batch\": %d, \"threads\": 1, "
                 "\"sample_points_per_second\": %.1f, \"logp_points_per_second\": %.1f, \"ratio\": %.3f, "
-                "\"bound\": %d}}\n",
+                "\"bound\": %d}",
                 lp.steps, lp.batch, lp.sample_per_s, lp.logp_per_s, lp.ratio(), info.dim + 1);
+    if (max_threads >= 2) {
+      std::printf(", \"thread_scaling\": ");
+      print_thread_scaling(scaling, true);
+    }
+    std::printf("}\n");
     return 0;
   }
   std::printf("model      %s, %.0f FLOP per field evaluation\n", model_name.c_str(), flops);
@@ -353,6 +361,7 @@ int run_bench(const Args& args) {
   std::printf("\nlog p vs sample (rk4, %d steps, batch %d, 1 thread): %.0f points/s against %.0f: log p costs %.2fx a "
               "sample (bound d + 1 = %d)\n",
               lp.steps, lp.batch, lp.logp_per_s, lp.sample_per_s, lp.ratio(), info.dim + 1);
+  if (max_threads >= 2) print_thread_scaling(scaling, false);
   return 0;
 }
 
@@ -376,7 +385,11 @@ const Command& bench_command() {
       "Last, log-likelihood (rill logp: exact divergence) against sampling at the same solver\n"
       "and steps (RK4, 32 steps, 4 with --quick; batch 256; one thread), timed in alternation\n"
       "(the fastest of several rounds each): points per second and their ratio, beside the\n"
-      "bound d + 1 (3 in 2-D).\n",
+      "bound d + 1 (3 in 2-D).\n"
+      "Then N threads (--threads, default 2) against one, timed round by round in alternation\n"
+      "(sampling at batches 256, 4096 and 65536, training at 256 and 4096): each side's fastest\n"
+      "round and their ratio; and the thread pool's own figures, which do not depend on the\n"
+      "load: joins (pool runs) per training step, and the cost of one join.\n",
       {
           {"--model", "MODEL", nullptr, "model file or shipped model name (default: random default-size model)"},
           {"--threads", "N", "2", "largest thread count to measure (1 .. 64)"},

@@ -17,7 +17,7 @@ namespace rill {
 
 namespace {
 constexpr int kTile = 64;
-// The weight gradient's columns of k in whole vectors of this many (see weight_gradient).
+// The weight gradient's columns of k in whole vectors of this many (see WeightGradient).
 constexpr int kTailCols = 8;
 }  // namespace
 
@@ -219,44 +219,56 @@ namespace {
 // weight); with ranges of j they are summed transposed instead, k by j into
 // `tail` (kTailCols × fout floats), vectorised over j: the same sums, in the
 // same order, so the same bits.
-void weight_gradient(const Mlp& mlp, int i, const float* dz, const float* a, int n, float* grad, float* tail,
-                     Executor* ex, bool accumulate) {
+struct WeightGradient {
+  const Mlp& mlp;
+  int i;
+  const float* dz;
+  const float* a;
+  int n;
+  float* grad;
+  float* tail;
+  bool accumulate;
+  // The range split over: j, or k (split_k).
+  long count() const { return split_k() ? mlp.spec.sizes[i] : mlp.spec.sizes[i + 1]; }
+  bool split_k() const { return mlp.spec.sizes[i + 1] < mlp.spec.sizes[i]; }
+  void operator()(long p0, long p1) const;
+};
+
+void WeightGradient::operator()(long p0, long p1) const {
   const MlpSpec& s = mlp.spec;
   const int fin = s.sizes[i], fout = s.sizes[i + 1];
   float* gW = grad + s.weight_offset(i);
   float* gb = grad + s.bias_offset(i);
-  const bool split_k = fout < fin;
-  const int kvec = split_k ? fin : fin / kTailCols * kTailCols;  // columns of k summed as gemm's columns
-  parallel_for(ex, split_k ? fin : fout, [&](long p0, long p1) {
-    const long j0 = split_k ? 0 : p0, j1 = split_k ? fout : p1;
-    const long k0 = split_k ? p0 : 0, k1 = split_k ? p1 : kvec;
-    const int mj = static_cast<int>(j1 - j0), nk = static_cast<int>(k1 - k0), nt = fin - kvec;
-    float* t = tail + j0;  // tail[q·fout + j]: the sum for weight [j][kvec + q]
-    if (accumulate)
-      for (int q = 0; q < nt; ++q)
-        for (long j = j0; j < j1; ++j) tail[q * fout + j] = gW[j * fin + kvec + q];
-    // In blocks of rows of the batch (the running sums go on in C, so any
-    // block gives the same bits), so that the slices of dz and a being read
-    // stay in L1: dz is read transposed, a cache line for 6 values, so a
-    // gemm over 256 rows walks 512 lines, the whole L1 of a Zen 3 (~57
-    // GFLOP/s there against ~80 for the other products); 32 rows: ~70.
-    constexpr int kRowBlock = 32;
-    for (int r0 = 0; r0 < n; r0 += kRowBlock) {
-      const int kc = n - r0 < kRowBlock ? n - r0 : kRowBlock;
-      const bool first = r0 == 0 && !accumulate;
-      float* g = gW + j0 * fin + k0;
-      const float* dzr = dz + static_cast<std::ptrdiff_t>(r0) * fout + j0;
-      const float* ar = a + static_cast<std::ptrdiff_t>(r0) * fin;
-      if (nk > 0) gemm(mlp.simd, mj, nk, kc, dzr, 1, fout, ar + k0, fin, first ? nullptr : g, fin, g, fin);
-      if (nt > 0) gemm(mlp.simd, nt, mj, kc, ar + kvec, 1, fin, dzr, fout, first ? nullptr : t, fout, t, fout);
-    }
+  const bool by_k = split_k();
+  const int kvec = by_k ? fin : fin / kTailCols * kTailCols;  // columns of k summed as gemm's columns
+  const long j0 = by_k ? 0 : p0, j1 = by_k ? fout : p1;
+  const long k0 = by_k ? p0 : 0, k1 = by_k ? p1 : kvec;
+  const int mj = static_cast<int>(j1 - j0), nk = static_cast<int>(k1 - k0), nt = fin - kvec;
+  float* t = tail + j0;  // tail[q·fout + j]: the sum for weight [j][kvec + q]
+  if (accumulate)
     for (int q = 0; q < nt; ++q)
-      for (long j = j0; j < j1; ++j) gW[j * fin + kvec + q] = tail[q * fout + j];
-    if (p0 != 0 && split_k) return;  // the first range of k also sums the biases
-    if (!accumulate)
-      for (long j = j0; j < j1; ++j) gb[j] = 0.0f;
-    add_rows(mlp.simd, dz + j0, fout, n, mj, gb + j0);
-  });
+      for (long j = j0; j < j1; ++j) tail[q * fout + j] = gW[j * fin + kvec + q];
+  // In blocks of rows of the batch (the running sums go on in C, so any
+  // block gives the same bits), so that the slices of dz and a being read
+  // stay in L1: dz is read transposed, a cache line for 6 values, so a
+  // gemm over 256 rows walks 512 lines, the whole L1 of a Zen 3 (~57
+  // GFLOP/s there against ~80 for the other products); 32 rows: ~70.
+  constexpr int kRowBlock = 32;
+  for (int r0 = 0; r0 < n; r0 += kRowBlock) {
+    const int kc = n - r0 < kRowBlock ? n - r0 : kRowBlock;
+    const bool first = r0 == 0 && !accumulate;
+    float* g = gW + j0 * fin + k0;
+    const float* dzr = dz + static_cast<std::ptrdiff_t>(r0) * fout + j0;
+    const float* ar = a + static_cast<std::ptrdiff_t>(r0) * fin;
+    if (nk > 0) gemm(mlp.simd, mj, nk, kc, dzr, 1, fout, ar + k0, fin, first ? nullptr : g, fin, g, fin);
+    if (nt > 0) gemm(mlp.simd, nt, mj, kc, ar + kvec, 1, fin, dzr, fout, first ? nullptr : t, fout, t, fout);
+  }
+  for (int q = 0; q < nt; ++q)
+    for (long j = j0; j < j1; ++j) gW[j * fin + kvec + q] = tail[q * fout + j];
+  if (p0 != 0 && by_k) return;  // the first range of k also sums the biases
+  if (!accumulate)
+    for (long j = j0; j < j1; ++j) gb[j] = 0.0f;
+  add_rows(mlp.simd, dz + j0, fout, n, mj, gb + j0);
 }
 }  // namespace
 
@@ -276,14 +288,18 @@ Status mlp_backward(const Mlp& mlp, const Tape& tape, const float* dout, float* 
   const float* dz = dout;
   for (int i = L - 1; i >= 0; --i) {
     const int fin = s.sizes[i], fout = s.sizes[i + 1];
-    weight_gradient(mlp, i, dz, i == 0 ? tape.input : tape.post[i - 1], n, grad, tail, ex, accumulate);
-    if (i == 0 && dx == nullptr && dt == nullptr) break;
+    const WeightGradient wg{mlp, i, dz, i == 0 ? tape.input : tape.post[i - 1], n, grad, tail, accumulate};
+    if (i == 0 && dx == nullptr && dt == nullptr) {
+      parallel_for(ex, wg.count(), wg);
+      break;
+    }
     // da[r][k] = Σ_j dz[r][j]·W[j][k] (j in order, from +0), then, below the
     // first layer, through the activation: dz = da ⊙ act'(z), the slope the
-    // forward pass kept. Threads take rows.
+    // forward pass kept. Threads take rows, in the same run as the weight
+    // gradient's ranges (both only read dz): one join per layer.
     float* da = (dz == bufa) ? bufb : bufa;
     const float* slope = i > 0 ? tape.slope[i - 1] : nullptr;
-    parallel_for(ex, n, [&](long r0, long r1) {
+    parallel_for_both(ex, wg.count(), wg, n, [&](long r0, long r1) {
       gemm(mlp.simd, static_cast<int>(r1 - r0), fin, fout, dz + r0 * fout, fout, 1, mlp.weight[i], fin, nullptr,
            0, da + r0 * fin, fin);
       if (slope != nullptr) mul_elementwise(mlp.simd, da + r0 * fin, slope + r0 * fin, (r1 - r0) * fin);

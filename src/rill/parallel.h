@@ -27,15 +27,26 @@ class Executor {
   ~Executor() = default;
 };
 
-// Runs fn over [0, count) split into `parts` contiguous ranges fn(ctx, begin, end)
-// on `ex` (or inline when ex is null or has one worker).
+// Ranges of parallel_for per worker: more ranges than workers, handed out one
+// at a time, so that whoever is running takes the next range; a worker the
+// OS has not scheduled holds back at most the range it has started, and one
+// that runs at half speed (sharing its core) takes fewer ranges. Two per
+// worker: on one thread, a training step split into 2 or 4 ranges per layer
+// costs the same CPU time, into 8 about 5% more (shorter kernels).
+constexpr int kRangesPerWorker = 2;
+
+// Runs fn over [0, count) split into contiguous ranges fn(begin, end), at
+// most kRangesPerWorker per worker, on `ex` (or inline when ex is null or has
+// one worker). Callers split over disjoint outputs, so any split gives the
+// same bits.
 template <class F>
 void parallel_for(Executor* ex, long count, F&& fn) {
-  const int parts = ex == nullptr ? 1 : (ex->workers() < count ? ex->workers() : static_cast<int>(count));
-  if (parts <= 1) {
+  const long most = ex == nullptr || ex->workers() <= 1 ? 1 : static_cast<long>(ex->workers()) * kRangesPerWorker;
+  if (most <= 1 || count <= 1) {
     if (count > 0) fn(0L, count);
     return;
   }
+  const int parts = static_cast<int>(most < count ? most : count);
   using Fn = typename std::remove_reference<F>::type;  // F is a reference for an lvalue callable
   struct Ctx {
     Fn* fn;
@@ -49,6 +60,37 @@ void parallel_for(Executor* ex, long count, F&& fn) {
   }, &ctx);
 }
 
+
+// parallel_for over [0, count_a) with fa and over [0, count_b) with fb in one
+// run of `ex`: the ranges of both (split as parallel_for splits them) are
+// handed out together, so two independent loops cost one join, not two.
+template <class FA, class FB>
+void parallel_for_both(Executor* ex, long count_a, FA&& fa, long count_b, FB&& fb) {
+  const long most = ex == nullptr || ex->workers() <= 1 ? 1 : static_cast<long>(ex->workers()) * kRangesPerWorker;
+  if (most <= 1) {
+    if (count_a > 0) fa(0L, count_a);
+    if (count_b > 0) fb(0L, count_b);
+    return;
+  }
+  using A = typename std::remove_reference<FA>::type;
+  using B = typename std::remove_reference<FB>::type;
+  struct Ctx {
+    A* fa;
+    B* fb;
+    long count_a, count_b;
+    int parts_a, parts_b;
+  } ctx{&fa, &fb, count_a, count_b, static_cast<int>(most < count_a ? most : count_a < 0 ? 0 : count_a),
+        static_cast<int>(most < count_b ? most : count_b < 0 ? 0 : count_b)};
+  ex->run(ctx.parts_a + ctx.parts_b, [](void* p, int task) {
+    Ctx& c = *static_cast<Ctx*>(p);
+    if (task < c.parts_a) {
+      (*c.fa)(c.count_a * task / c.parts_a, c.count_a * (task + 1) / c.parts_a);
+    } else {
+      const long t = task - c.parts_a;
+      (*c.fb)(c.count_b * t / c.parts_b, c.count_b * (t + 1) / c.parts_b);
+    }
+  }, &ctx);
+}
 
 // Runs fn(worker, begin, end) over [0, count) in blocks of at most `block`
 // rows, one task per block (Executor::run_on_workers). The blocks are fixed by

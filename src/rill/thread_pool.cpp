@@ -1,9 +1,10 @@
 // ThreadPool: a generation-counted work queue over POSIX threads. The caller
-// takes part in the work and takes whatever a helper has not started. Between runs, helpers spin for a while (a training
-// step hands out dozens of pieces of work a few hundred µs apart, and waking
-// a sleeping thread costs tens of µs on a busy or virtual machine), then
-// sleep on a condition variable. The caller likewise spins before it sleeps
-// while the helpers finish.
+// takes part in the work and takes whatever a helper has not started.
+// Between runs, helpers spin for a while (a training step hands out pieces of
+// work tens of µs apart, and waking a sleeping thread costs tens of µs on a
+// busy or virtual machine), then sleep on a condition variable. The caller
+// spins for the helpers' last tasks about as long as two of its own took,
+// then sleeps (a helper that takes longer is most likely not running).
 #include "rill/thread_pool.h"
 
 #include <pthread.h>
@@ -31,10 +32,13 @@ inline void pause() {
 #endif
 }
 
-// Spins until ready() or kSpinTime has passed; returns ready().
+// The least the caller spins for the helpers' last tasks (see run_on_workers).
+constexpr auto kMinWait = std::chrono::microseconds(20);
+
+// Spins until ready() or `limit` has passed; returns ready().
 template <class F>
-bool spin_until(F&& ready) {
-  const auto deadline = std::chrono::steady_clock::now() + kSpinTime;
+bool spin_until(F&& ready, std::chrono::steady_clock::duration limit = kSpinTime) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
   for (;;) {
     for (int i = 0; i < 64; ++i) {
       if (ready()) return true;
@@ -74,14 +78,20 @@ struct ThreadPool::State {
   void* ctx = nullptr;
   std::atomic<int> completed{0};  // tasks of the current run done
   std::atomic<int> seats{0};      // helpers that have taken their worker number (1, 2, ...)
+  // set_claim_hook's (tests). Atomic: a helper late for a run may read them
+  // after the run has ended.
+  std::atomic<void (*)(void*, int)> claim_hook{nullptr};
+  std::atomic<void*> hook_ctx{nullptr};
 
   // Claims and runs tasks of the run in `w` (and of no other) until none is
-  // left, as worker `worker` (0: the caller); returns the generation it worked on.
-  std::uint32_t work(std::uint64_t w, int worker) {
+  // left, as worker `worker` (0: the caller); returns the generation it worked
+  // on, and counts the tasks it ran in *ran (if given).
+  std::uint32_t work(std::uint64_t w, int worker, int* ran = nullptr) {
     const std::uint32_t g = generation_of(w);
     while (generation_of(w) == g && next_of(w) < tasks_of(w)) {
       if (!run.compare_exchange_weak(w, w + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
       fn(ctx, next_of(w), worker);
+      if (ran != nullptr) ++*ran;
       const int tasks = tasks_of(w);
       if (completed.fetch_add(1, std::memory_order_acq_rel) + 1 == tasks && worker != 0) {
         // The caller may be between its check of `completed` and its sleep:
@@ -107,6 +117,10 @@ struct ThreadPool::State {
         wake.wait(lock, ready);
       }
       if (stop.load(std::memory_order_acquire)) return;
+      if (auto hook = claim_hook.load(std::memory_order_acquire)) {  // tests: a late helper; the run may be over
+        hook(hook_ctx.load(std::memory_order_acquire), worker);
+        w = run.load(std::memory_order_acquire);
+      }
       seen = work(w, worker);
     }
   }
@@ -185,9 +199,19 @@ void ThreadPool::run_on_workers(int tasks, void (*fn)(void*, int, int), void* ct
   // it here orders the notify after that sleep has begun.
   { std::lock_guard<std::mutex> lock(s->mu); }
   s->wake.notify_all();
-  s->work(w, 0);
+  const auto start = std::chrono::steady_clock::now();
+  int mine = 0;
+  s->work(w, 0, &mine);
+  // Tasks a helper has started are the caller's only wait. A helper that is
+  // running finishes its last one about when the caller finishes its own, so
+  // the caller spins for about two of its own tasks (at least kMinWait, at
+  // most kSpinTime); past that the helper has most likely been descheduled,
+  // and the caller sleeps: its core goes idle, and the OS can move the
+  // helper there to finish.
   auto finished = [s, tasks] { return s->completed.load(std::memory_order_acquire) == tasks; };
-  if (!spin_until(finished)) {
+  auto wait = (std::chrono::steady_clock::now() - start) * 2 / (mine > 0 ? mine : 1) + kMinWait;
+  if (wait > kSpinTime) wait = kSpinTime;
+  if (!spin_until(finished, wait)) {
     std::unique_lock<std::mutex> lock(s->mu);
     s->done.wait(lock, finished);
   }
@@ -199,6 +223,12 @@ void ThreadPool::run(int tasks, void (*fn)(void*, int), void* ctx) {
     void* ctx;
   } plain{fn, ctx};
   run_on_workers(tasks, [](void* p, int task, int) { auto* q = static_cast<Plain*>(p); q->fn(q->ctx, task); }, &plain);
+}
+
+void ThreadPool::set_claim_hook(void (*hook)(void*, int), void* ctx) {
+  if (state_ == nullptr) return;
+  state_->hook_ctx.store(ctx, std::memory_order_release);
+  state_->claim_hook.store(hook, std::memory_order_release);
 }
 
 int ThreadPool::hardware_threads() {

@@ -31,6 +31,11 @@ class ThreadPool final : public Executor {
   // The number of hardware threads (at least 1).
   static int hardware_threads();
 
+  // Tests only: hook(ctx, worker) runs in helper `worker` (1 ..) each time it
+  // wakes for a run, before it claims a task, e.g. sleeping as a helper the
+  // OS has not scheduled would. Null (the default): none. Set between runs.
+  void set_claim_hook(void (*hook)(void* ctx, int worker), void* ctx);
+
  private:
   struct State;
   // Makes the state and starts up to threads - 1 helpers (State::started says

@@ -348,8 +348,7 @@ Status Trainer::step(float* loss_out) {
   st = loss_and_gradient(&loss);
   if (st != Status::ok) return st;
   if (!finite(loss)) return Status::non_finite;
-  clip_gradient();
-  update_weights();  // counts the step
+  update_weights(clip_gradient());  // counts the step
   last_loss_ = loss;
   recent_losses_[(step_ - 1) % kLossWindow] = loss;
   if (loss_out != nullptr) *loss_out = loss;
@@ -414,8 +413,10 @@ Status Trainer::block_pass(int r0, int off, int rows, float* grad, Arena& scratc
 }
 
 // A chunk of m rows from r0, by blocks: each block's gradient into its own
-// buffer (whole blocks to each worker when the chunk has a block for each),
-// then added to grad_ in block order.
+// buffer (when the chunk has a block for each worker, whole blocks, one at a
+// time to whichever worker is free: parallel_for's ranges of up to
+// kRangesPerWorker per worker are single blocks here), then added to grad_
+// in block order, whoever computed each block.
 Status Trainer::chunk_by_blocks(int r0, int m) {
   const int blocks = (m + kGradBlock - 1) / kGradBlock;
   const int workers = executor_ != nullptr ? executor_->workers() : 1;
@@ -446,39 +447,38 @@ Status Trainer::chunk_by_blocks(int r0, int m) {
   return Status::ok;
 }
 
-// The global gradient norm (last_grad_norm), then clipping to cfg.clip.
-void Trainer::clip_gradient() {
+// The global gradient norm (last_grad_norm), and the factor that clips it
+// to cfg.clip (update_weights applies it).
+float Trainer::clip_gradient() {
   const float norm = mathf::sqrt(sum_squares(cfg_.simd, grad_, static_cast<long>(nparams_)));
   grad_norm_ = norm;
-  if (cfg_.clip > 0.0f && norm > cfg_.clip) {
-    const float c = cfg_.clip / norm;
-    for (std::size_t q = 0; q < nparams_; ++q) grad_[q] = grad_[q] * c;
-  }
+  return cfg_.clip > 0.0f && norm > cfg_.clip ? cfg_.clip / norm : 1.0f;
 }
 
-// Adam with bias correction at this step's learning rate, the packed weights
-// refreshed, the step counted; then the EMA.
-void Trainer::update_weights() {
+// Clipping (the gradient times `clip` unless it is 1), then Adam with bias
+// correction at this step's learning rate, then the EMA: each parameter's
+// three in turn, in one pass over ranges of parameters (one join); then the
+// packed weights refreshed and the step counted.
+void Trainer::update_weights(float clip) {
   const float lr = lr_at(step_);
   const float b1 = cfg_.beta1, b2 = cfg_.beta2;
   pow1_ = pow1_ * b1;
   pow2_ = pow2_ * b2;
   const AdamCoeffs coeffs = {b1, b2, 1.0f / (1.0f - pow1_), 1.0f / (1.0f - pow2_), lr, cfg_.eps};
+  // Warm-up of the EMA's decay (as in common EMA implementations) so early steps are not dominated by the init.
+  float decay = static_cast<float>(2 + step_) / static_cast<float>(11 + step_);
+  if (decay > cfg_.ema) decay = cfg_.ema;
+  const float keep = 1.0f - decay;
   parallel_for(executor_, static_cast<long>(nparams_), [&](long q0, long q1) {
+    if (clip != 1.0f)
+      for (long q = q0; q < q1; ++q) grad_[q] = grad_[q] * clip;
     adam_update(cfg_.simd, coeffs, grad_ + q0, m_ + q0, v_ + q0, params_ + q0, q1 - q0);
+    if (ema_ != nullptr)
+      for (long q = q0; q < q1; ++q) ema_[q] = decay * ema_[q] + keep * params_[q];
   });
   mlp_repack(mlp_);
   ++step_;
-  if (ema_ != nullptr) {
-    // Warm-up of the decay (as in common EMA implementations) so early steps are not dominated by the init.
-    float decay = static_cast<float>(1 + step_) / static_cast<float>(10 + step_);
-    if (decay > cfg_.ema) decay = cfg_.ema;
-    const float keep = 1.0f - decay;
-    parallel_for(executor_, static_cast<long>(nparams_), [&](long q0, long q1) {
-      for (long q = q0; q < q1; ++q) ema_[q] = decay * ema_[q] + keep * params_[q];
-    });
-    ema_stale_ = true;
-  }
+  if (ema_ != nullptr) ema_stale_ = true;
 }
 
 const Mlp& Trainer::model() const {

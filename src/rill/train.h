@@ -161,8 +161,8 @@ class Trainer {
   Status loss_and_gradient(float* loss);  // forward and backward, chunk by chunk
   Status block_pass(int r0, int off, int rows, float* grad, Arena& scratch, Executor* ex);
   Status chunk_by_blocks(int r0, int m);
-  void clip_gradient();
-  void update_weights();  // Adam, repack, EMA
+  float clip_gradient();             // the norm; returns the factor that clips (1: none)
+  void update_weights(float clip);   // clipping, Adam and EMA in one pass; repack
 
   TrainConfig cfg_;
   DataSource data_;

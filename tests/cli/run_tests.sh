@@ -148,9 +148,18 @@ lp = b["logp_vs_sample"]
 assert lp["solver"] == "rk4" and lp["steps"] == 4 and lp["batch"] == 256 and lp["bound"] == 3, lp
 assert lp["sample_points_per_second"] > 0 and lp["logp_points_per_second"] > 0, lp
 assert abs(lp["ratio"] - lp["sample_points_per_second"] / lp["logp_points_per_second"]) < 1e-3 * lp["ratio"], lp
+# 2 threads against 1 in alternation: each pair's ratio, and the pool's load-independent figures.
+ts = b["thread_scaling"]
+assert ts["threads"] == 2, ts
+assert [(p["what"], p["batch"]) for p in ts["ratios"]] == [("sample", 256), ("sample", 4096), ("train", 256), ("train", 4096)], ts
+for p in ts["ratios"]:
+    assert p["one"] > 0 and p["many"] > 0 and abs(p["ratio"] - p["many"] / p["one"]) < 1e-3 * p["ratio"], p
+# Joins per training step: forward 1 + one per layer backward (4) + the update 1 at batch 256.
+assert ts["joins_per_train_step"] == {"256": 6, "4096": 12}, ts
+assert ts["empty_run_us"] > 0, ts
 PY
 }
-check "bench --json: every batch and thread count, positive rates, peak fractions below 3, log p against sampling" \
+check "bench --json: every batch and thread count, positive rates, peak fractions below 3, log p against sampling, thread ratios and joins per step" \
   bench_sane
 rill bench --simd wide
 check "bench --simd with an unknown level exits 2 and names the levels" \

@@ -1,0 +1,32 @@
+// `rill bench`'s thread scaling: N threads against one, timed in alternation,
+// and figures of the pool that do not depend on the machine's load.
+#pragma once
+#include <cstddef>
+#include <vector>
+
+#include "rill/kernels.h"
+
+namespace cli {
+
+struct ThreadScaling {
+  struct Pair {
+    const char* what;  // "sample" (evaluations/s) or "train" (steps/s)
+    int batch;
+    double one, many;  // per second on one thread and on `threads`
+  };
+  int threads = 2;
+  std::vector<Pair> pairs;
+  int joins_256 = 0, joins_4096 = 0;  // runs of the pool per training step (joins)
+  double empty_run_us = 0;            // one run of empty tasks on the pool, fastest round
+  double run_overhead_us = 0;         // a run of busy tasks, less the busy time per worker, fastest round
+};
+
+// Times sampling (Euler, batches 256, 4096, 65536; 65536 not with quick) and
+// training (CFM + Adam on moons, batches 256 and 4096) on one thread and on
+// `threads`, round by round in alternation, each keeping its fastest round;
+// counts the joins per training step and times the pool's own cost.
+ThreadScaling measure_thread_scaling(const unsigned char* model, std::size_t size, rill::Simd level, int threads,
+                                     bool quick);
+void print_thread_scaling(const ThreadScaling& s, bool json);
+
+}  // namespace cli
