@@ -10,6 +10,8 @@
 #                      weights in one Node run, the SIMD128 mul+add peak, and each one's shipped size. The
 #                      peers are dev-only: pinned by tools/bench/web/package-lock.json, installed (`npm ci`)
 #                      into $(B)/bench-web/, never part of the page or the npm package. QUICK=1: fewer rounds.
+#   make $(B)/bench-web/kernel_probe_web.wasm, then node tools/bench/kernel_probe_web.mjs [MODULE.wasm ...]:
+#                      rill.wasm's kernels piece by piece (layers, SiLU, the forward pass), modules alternating
 .PHONY: bench bench-fma bench-torch bench-web
 bench: $(B)/rill wasm
 	$(B)/rill bench
