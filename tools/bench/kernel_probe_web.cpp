@@ -68,6 +68,14 @@ __attribute__((export_name("probe_silu_slope"))) void probe_silu_slope(int m, in
     rill::activate_array_with_slope(rill::simd_best(), rill::Activation::silu, n.a.data(), n.b.data(),
                                     n.b.data() + static_cast<long>(m) * 64, static_cast<long>(m) * 64);
 }
+// reps × one register block alone (4 rows × 8 columns, k = 128) with its 8 columns of B contiguous (4 KB,
+// L1-resident): the inner loop's own speed, without the 128-column layer's walk through B.
+__attribute__((export_name("probe_block"))) void probe_block(int reps) {
+  Net& n = *net();
+  for (int r = 0; r < reps; ++r)
+    rill::gemm(rill::simd_best(), 4, 8, 128, n.a.data(), 128, 1, n.packed[1].data(), 8, n.bias[1].data(), 0,
+               n.b.data(), 8);
+}
 // reps × the whole forward pass of m rows (m ≤ 64), as mlp_forward runs it.
 __attribute__((export_name("probe_forward"))) void probe_forward(int m, int reps) {
   Net& n = *net();

@@ -30,6 +30,10 @@ function best(fn) {
 const sizes = [3, 128, 128, 128, 2];
 const us = s => s.map(v => (v * 1e6).toFixed(2)).join(' | ');
 console.log(`modules: ${files.map(f => basename(f)).join(' | ')}; load ${loadavg().map(v => v.toFixed(2)).join(' ')}`);
+{
+  const s = best((e, r) => e.probe_block(r));
+  console.log(`one 4 × 8 block, k = 128, B's 8 columns contiguous: ${s.map(v => (2 * 4 * 8 * 128 / v / 1e9).toFixed(1)).join(' | ')} GFLOP/s`);
+}
 for (const m of [1, 16, 64]) {
   const flops = m * 2 * sizes.slice(0, -1).reduce((s, f, i) => s + f * sizes[i + 1], 0);
   const fwd = best((e, r) => e.probe_forward(m, r));
