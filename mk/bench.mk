@@ -10,6 +10,8 @@
 #                      weights in one Node run, the SIMD128 mul+add peak, and each one's shipped size. The
 #                      peers are dev-only: pinned by tools/bench/web/package-lock.json, installed (`npm ci`)
 #                      into $(B)/bench-web/, never part of the page or the npm package. QUICK=1: fewer rounds.
+#   make $(B)/bench-web/kernel_probe_web.wasm, then node tools/bench/kernel_probe_web.mjs [MODULE.wasm ...]:
+#                      rill.wasm's kernels piece by piece (layers, SiLU, the forward pass), modules alternating
 .PHONY: bench bench-fma bench-torch bench-web
 bench: $(B)/rill wasm
 	$(B)/rill bench
@@ -44,6 +46,12 @@ $(BENCH_WEB)/node_modules/.rill-installed: tools/bench/web/package.json tools/be
 $(BENCH_WEB)/peak_simd128.wasm: tools/bench/peak_simd128.cpp
 	@mkdir -p $(dir $@)
 	$(EMXX) -std=c++17 -O3 -msimd128 $(CORE_FLAGS) $(NUMFLAGS) --no-entry -sSTANDALONE_WASM $< -o $@
+
+# kernel_probe_web.wasm: rill.wasm's kernels piece by piece (tools/bench/kernel_probe_web.mjs times it).
+PROBE_WEB_OBJS := $(addprefix $(B)/wasm/src/rill/,kernels.o mathf.o activation.o)
+$(BENCH_WEB)/kernel_probe_web.wasm: tools/bench/kernel_probe_web.cpp $(PROBE_WEB_OBJS)
+	@mkdir -p $(dir $@)
+	$(EMXX) -std=c++17 -O3 -msimd128 $(CORE_FLAGS) $(NUMFLAGS) -Isrc $< $(PROBE_WEB_OBJS) --no-entry -sSTANDALONE_WASM -o $@
 
 bench-web: wasm $(BENCH_WEB)/node_modules/.rill-installed $(BENCH_WEB)/peak_simd128.wasm
 	node tools/bench/bench_web.mjs $(B)/web $(BENCH_WEB) $(if $(QUICK),--quick)

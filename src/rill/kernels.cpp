@@ -447,15 +447,22 @@ void linear_packed(Simd simd, const float* in, int in_stride, int n, const float
   // The last few columns (a 2-D model's output layer is all tail): the packed
   // weights are zero-padded, so compute a whole vector of 8 into a small
   // buffer — vector code instead of scalar chains — and keep the real ones.
+  // WebAssembly computes a single vector of 4 when the tail fits in one (half
+  // the products; the other targets keep 8, one AVX2 vector).
+#if defined(__wasm_simd128__)
+  const int tw = fout - full <= 4 ? 4 : 8;
+#else
+  constexpr int tw = 8;
+#endif
   constexpr int kRows = 64;
   float tmp[kRows * 8];
   float bias8[8] = {0};
   for (int j = full; j < fout; ++j) bias8[j - full] = b[j];
   for (int r0 = 0; r0 < n; r0 += kRows) {
     const int m = n - r0 < kRows ? n - r0 : kRows;
-    gemm(simd, m, 8, fin, in + static_cast<std::ptrdiff_t>(r0) * in_stride, in_stride, 1, packed + full, ld, bias8, 0, tmp, 8);
+    gemm(simd, m, tw, fin, in + static_cast<std::ptrdiff_t>(r0) * in_stride, in_stride, 1, packed + full, ld, bias8, 0, tmp, tw);
     for (int r = 0; r < m; ++r)
-      for (int j = full; j < fout; ++j) out[static_cast<std::ptrdiff_t>(r0 + r) * out_stride + j] = tmp[r * 8 + j - full];
+      for (int j = full; j < fout; ++j) out[static_cast<std::ptrdiff_t>(r0 + r) * out_stride + j] = tmp[r * tw + j - full];
   }
 }
 
@@ -494,13 +501,13 @@ __attribute__((always_inline)) inline long silu_slope_vec(const float* z, float*
   return i;
 }
 #if defined(RILL_WASM_SILU_PACK)
-// rill.wasm: four vectors at a time with their steps interleaved (silu_pack.h), then single vectors.
+// rill.wasm: eight vectors at a time with their steps interleaved (silu_pack.h), then single vectors.
 long silu_pack(const float* z, float* a, long count) {
-  const long i = silu_pack4(z, a, count);
+  const long i = silu_packed(z, a, count);
   return i + silu_vec<v4, u4>(z + i, a + i, count - i);
 }
 long silu_slope_pack(const float* z, float* a, float* slope, long count) {
-  const long i = silu_slope_pack4(z, a, slope, count);
+  const long i = silu_slope_packed(z, a, slope, count);
   return i + silu_slope_vec<v4, u4>(z + i, a + i, slope + i, count - i);
 }
 #endif

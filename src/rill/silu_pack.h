@@ -1,13 +1,14 @@
-// silu_pack: rill.wasm's SiLU, four vectors at a time with their steps interleaved.
+// silu_pack: rill.wasm's SiLU, eight vectors at a time with their steps interleaved.
 //
 // Internal to kernels.cpp (after simd_vec.h and mathf_vec.h). One vector's SiLU is a chain of about 30
 // dependent operations (exp_act's reduction and polynomial, then a divide). Clang emits each vector's
 // chain whole, one after the next (WebAssembly's expression trees), V8 keeps that order, and the CPU's
-// out-of-order window then holds too few chains to fill its pipes. Pack4 runs mathf_vec.h's own silu
-// and silu_with_slope on four vectors: every operator is the lane-wise vector operator on each of the
-// four, in the same order (so the same bits), and an empty asm after each step makes the compiler
-// finish that step on all four before the next, so the four chains interleave. About 1.3x the
-// one-vector loop under Node (V8, Zen 3). Not in -Os builds (rill-sample.wasm): 1.5 KB gzip more code.
+// out-of-order window then holds too few chains to fill its pipes. Pack runs mathf_vec.h's own silu
+// and silu_with_slope on kN = 8 vectors: every operator is the lane-wise vector operator on each of the
+// eight, in the same order (so the same bits), and an empty asm after each step makes the compiler
+// finish that step on all eight before the next, so the eight chains interleave. Under Node 20 (V8,
+// Zen 3) four vectors gave 1.3x the one-vector loop, and six or eight about 1.2x four (12 and 16 slower
+// than four: V8 spills; tools/bench/kernel_probe_web.mjs). Not in -Os builds (rill-sample.wasm).
 #pragma once
 
 #if defined(__wasm_simd128__) && !defined(__OPTIMIZE_SIZE__) && !defined(RILL_NO_SIMD)
@@ -22,11 +23,12 @@ namespace silu_pack {
 using simd_vec::u4;
 using simd_vec::v4;
 
-struct Pack4 {
-  v4 v[4];
+constexpr int kN = 8;  // vectors per pack (a 128-wide layer's row is four packs)
+struct Pack {
+  v4 v[kN];
 };
-struct UPack4 {
-  u4 v[4];
+struct UPack {
+  u4 v[kN];
 };
 template <class P>
 __attribute__((always_inline)) inline P step(P p) {
@@ -36,54 +38,54 @@ __attribute__((always_inline)) inline P step(P p) {
 #define RILL_PACK_OP(P, OP, TA, TB, A, B)                            \
   __attribute__((always_inline)) inline P operator OP(TA a, TB b) { \
     P r;                                                             \
-    for (int j = 0; j < 4; ++j) r.v[j] = A OP B;                     \
+    for (int j = 0; j < kN; ++j) r.v[j] = A OP B;                     \
     return step(r);                                                  \
   }
 #define RILL_PACK_OPS(OP)                               \
-  RILL_PACK_OP(Pack4, OP, Pack4, Pack4, a.v[j], b.v[j]) \
-  RILL_PACK_OP(Pack4, OP, Pack4, float, a.v[j], b)      \
-  RILL_PACK_OP(Pack4, OP, float, Pack4, a, b.v[j])
+  RILL_PACK_OP(Pack, OP, Pack, Pack, a.v[j], b.v[j]) \
+  RILL_PACK_OP(Pack, OP, Pack, float, a.v[j], b)      \
+  RILL_PACK_OP(Pack, OP, float, Pack, a, b.v[j])
 RILL_PACK_OPS(+)
 RILL_PACK_OPS(-)
 RILL_PACK_OPS(*)
 RILL_PACK_OPS(/)
-RILL_PACK_OP(UPack4, +, UPack4, std::uint32_t, a.v[j], b)
-RILL_PACK_OP(UPack4, <<, UPack4, int, a.v[j], b)
+RILL_PACK_OP(UPack, +, UPack, std::uint32_t, a.v[j], b)
+RILL_PACK_OP(UPack, <<, UPack, int, a.v[j], b)
 #undef RILL_PACK_OPS
 #undef RILL_PACK_OP
-__attribute__((always_inline)) inline Pack4 operator-(Pack4 a) {
+__attribute__((always_inline)) inline Pack operator-(Pack a) {
   for (auto& x : a.v) x = -x;
   return step(a);
 }
 // Found by argument-dependent lookup from exp_act: mathf_vec.h's SIMD128 clamp on each vector.
-__attribute__((always_inline)) inline Pack4 clamp_act(Pack4 x) {
+__attribute__((always_inline)) inline Pack clamp_act(Pack x) {
   for (auto& v : x.v) v = mathf::vec::clamp_act(v);
   return step(x);
 }
-__attribute__((always_inline)) inline Pack4 load_pack(const float* p) {
-  Pack4 r;
-  for (int j = 0; j < 4; ++j) r.v[j] = simd_vec::load<v4>(p + 4 * j);
+__attribute__((always_inline)) inline Pack load_pack(const float* p) {
+  Pack r;
+  for (int j = 0; j < kN; ++j) r.v[j] = simd_vec::load<v4>(p + 4 * j);
   return step(r);
 }
-__attribute__((always_inline)) inline void store_pack(float* p, const Pack4& x) {
-  for (int j = 0; j < 4; ++j) simd_vec::store<v4>(p + 4 * j, x.v[j]);
+__attribute__((always_inline)) inline void store_pack(float* p, const Pack& x) {
+  for (int j = 0; j < kN; ++j) simd_vec::store<v4>(p + 4 * j, x.v[j]);
 }
 }  // namespace silu_pack
 
-// a[i] = silu(z[i]) for the first multiple of 16 of count; returns how many were done.
-inline long silu_pack4(const float* z, float* a, long count) {
+// a[i] = silu(z[i]) for the first multiple of 32 of count; returns how many were done.
+inline long silu_packed(const float* z, float* a, long count) {
   using namespace silu_pack;
   long i = 0;
-  for (; i + 16 <= count; i += 16) store_pack(a + i, mathf::vec::silu<Pack4, UPack4>(load_pack(z + i)));
+  for (; i + 4 * kN <= count; i += 4 * kN) store_pack(a + i, mathf::vec::silu<Pack, UPack>(load_pack(z + i)));
   return i;
 }
 // The same with slope[i] = silu'(z[i]) (mathf::vec::silu_with_slope).
-inline long silu_slope_pack4(const float* z, float* a, float* slope, long count) {
+inline long silu_slope_packed(const float* z, float* a, float* slope, long count) {
   using namespace silu_pack;
   long i = 0;
-  for (; i + 16 <= count; i += 16) {
-    Pack4 d;
-    const Pack4 y = mathf::vec::silu_with_slope<Pack4, UPack4>(load_pack(z + i), &d);
+  for (; i + 4 * kN <= count; i += 4 * kN) {
+    Pack d;
+    const Pack y = mathf::vec::silu_with_slope<Pack, UPack>(load_pack(z + i), &d);
     store_pack(a + i, y);
     store_pack(slope + i, d);
   }
