@@ -289,60 +289,59 @@ const META = ['rill.format', 'dim', 'activation', 'time_embedding', 'path', 'sig
 const CONDITION_KINDS = { none: 0, class: 1, vector: 2 };
 
 // The declared architecture from the metadata (model_meta::check_metadata); defaults without rill.format.
+// A value is checked as the C side reads it: cut to 63 bytes (v), n its length in bytes (64 if longer).
 function declared(known) {
   const d = { rill: false, format: 1, dim: 0, activation: 0, timeK: 0, condition: { kind: 0, count: 0 }, sigmaMin: 0,
     source: -1, classNames: null };
   if (!known.has('rill.format')) return d;
   d.rill = true;
-  const get = (key) => {  // the value cut to 63 bytes as the C side reads it; n = 64 when longer
-    const value = known.get(key) ?? '', bytes = byteLength(value);
-    return { v: cut(value, 64), n: bytes < 64 ? bytes : 64, present: known.has(key) };
+  const get = (key) => {
+    if (!known.has(key)) return null;
+    const value = known.get(key), bytes = byteLength(value);
+    return { v: cut(value, 64), n: bytes < 64 ? bytes : 64 };
   };
-  let { v, n } = get('rill.format');
-  const format = parseUint(v, n, 1000000);
-  if (format === null || format < 1) fail('bad_metadata', `rill.format ${v} is not a format number`);
-  if (format > FORMAT) fail('bad_metadata', `model format ${v} is newer than this rill (reads 1 and 2)`);
+  let m = get('rill.format');
+  const format = parseUint(m.v, m.n, 1000000);
+  if (format === null || format < 1) fail('bad_metadata', `rill.format ${m.v} is not a format number`);
+  if (format > FORMAT) fail('bad_metadata', `model format ${m.v} is newer than this rill (reads 1 and 2)`);
   d.format = format;
-  let present;
-  if (({ v, n, present } = get('dim')).present) {
-    const dim = parseUint(v, n, MAX_DIM);
-    if (dim === null || dim < 1) fail('bad_metadata', `dim ${v} is not an integer in 1..${MAX_DIM}`);
-    d.dim = dim;
+  if ((m = get('dim'))) {
+    d.dim = parseUint(m.v, m.n, MAX_DIM) ?? 0;
+    if (d.dim < 1) fail('bad_metadata', `dim ${m.v} is not an integer in 1..${MAX_DIM}`);
   }
-  if (({ v, n, present } = get('activation')).present) {
-    d.activation = n < 64 ? ACTIVATIONS.indexOf(v) : -1;
-    if (d.activation < 0) fail('bad_metadata', `unknown activation ${v} (rill reads silu, relu, tanh, gelu, gelu_tanh)`);
+  if ((m = get('activation'))) {
+    d.activation = m.n < 64 ? ACTIVATIONS.indexOf(m.v) : -1;
+    if (d.activation < 0) fail('bad_metadata', `unknown activation ${m.v} (rill reads silu, relu, tanh, gelu, gelu_tanh)`);
   }
-  if (({ v, n, present } = get('time_embedding')).present) {
-    const k = v === 'raw' ? 0 : n < 64 && /^sin:[1-9][0-9]*$/.test(v) && Number(v.slice(4)) <= MAX_K ? Number(v.slice(4)) : -1;
-    if (k < 0 && n > 4 && v.startsWith('sin:'))
-      fail('bad_metadata', `time_embedding ${v}: K must be an integer in 1..${MAX_K}`);
+  if ((m = get('time_embedding'))) {
+    const { v, n } = m, k = v === 'raw' ? 0 : n < 64 && /^sin:[1-9][0-9]*$/.test(v) && Number(v.slice(4)) <= MAX_K ? Number(v.slice(4)) : -1;
+    if (k < 0 && n > 4 && v.startsWith('sin:')) fail('bad_metadata', `time_embedding ${v}: K must be an integer in 1..${MAX_K}`);
     if (k < 0) fail('bad_metadata', `unknown time_embedding ${v} (rill reads raw or sin:K)`);
     d.timeK = k;
   }
-  if (get('path').present && get('path').v !== 'condot') fail('bad_metadata', `path ${get('path').v} is not supported (rill reads condot)`);
-  if (({ v, n, present } = get('sigma_min')).present) {
-    const s = n < 64 ? decimalToFloat(v) : null;
-    if (s === null || !(s >= 0 && s < 1)) fail('bad_metadata', `sigma_min ${v} is not a decimal in [0, 1)`);
+  if ((m = get('path')) && m.v !== 'condot') fail('bad_metadata', `path ${m.v} is not supported (rill reads condot)`);
+  if ((m = get('sigma_min'))) {
+    const s = m.n < 64 ? decimalToFloat(m.v) : null;
+    if (s === null || !(s >= 0 && s < 1)) fail('bad_metadata', `sigma_min ${m.v} is not a decimal in [0, 1)`);
     d.sigmaMin = s + 0;  // -0 -> +0
   }
+  // The keys of format 2: in a format-1 file source and class_names are free text; a condition needs 2.
   if (format < 2) {
     if (known.has('condition')) fail('bad_metadata', `a model with a condition is rill.format 2, not ${format}`);
     return d;
   }
-  if (({ v, n, present } = get('condition')).present) {
-    const [, kind, count] = /^(class|vector):(.*)$/.exec(v) ?? [];
-    const c = v === 'none' ? 0 : kind && n < 64 ? parseCount(count) : null;
+  if ((m = get('condition'))) {
+    const [, kind, count] = /^(class|vector):(.*)$/s.exec(m.v) ?? [];
+    const c = m.v === 'none' ? 0 : kind && m.n < 64 ? parseCount(count) : null;
     if (c === null)
-      fail('bad_metadata', `unknown condition ${v} (rill reads none, class:C or vector:M, C and M in 1..${MAX_COUNT})`);
-    d.condition = v === 'none' ? { kind: 0, count: 0 } : { kind: CONDITION_KINDS[kind], count: c };
+      fail('bad_metadata', `unknown condition ${m.v} (rill reads none, class:C or vector:M, C and M in 1..${MAX_COUNT})`);
+    d.condition = m.v === 'none' ? { kind: 0, count: 0 } : { kind: CONDITION_KINDS[kind], count: c };
   }
-  if (({ v, n, present } = get('source')).present && v !== 'gaussian') {
-    d.source = n < 64 ? DATASETS.indexOf(v) : -1;
-    if (d.source < 0) fail('bad_metadata', `unknown source ${v} (gaussian or a built-in dataset)`);
+  if ((m = get('source')) && m.v !== 'gaussian') {
+    d.source = m.n < 64 ? DATASETS.indexOf(m.v) : -1;
+    if (d.source < 0) fail('bad_metadata', `unknown source ${m.v} (gaussian or a built-in dataset)`);
   }
   if (known.has('class_names')) d.classNames = known.get('class_names');
-  void present;
   return d;
 }
 

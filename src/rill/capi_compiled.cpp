@@ -175,6 +175,10 @@ Status compiled_check(const rill_compiled_model* c, bool full, char* err, std::s
   return sum == c->checksum ? Status::ok : checksum_mismatch(err, cap, c->checksum, sum);
 }
 
+std::size_t compiled_place_bytes(const rill_compiled_model* c, int chunk, int flags) {
+  return place_bytes(c, spec_of(c), chunk, flags);
+}
+
 std::size_t compiled_sample_floats(const rill_compiled_model* c) {
   int widest = 0;
   for (int i = 1; i < c->layers; ++i) widest = c->sizes[i] > widest ? c->sizes[i] : widest;

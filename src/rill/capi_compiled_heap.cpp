@@ -7,24 +7,26 @@
 #include <cstdlib>
 
 #include "rill/capi.h"
+#include "rill/capi_compiled.h"
 
 using rill::aligned_block;
 using rill::copy_text;
 
 extern "C" int rill_model_open_compiled(rill_compiled_model* model, rill_model** out, char* err, size_t err_cap) {
   constexpr int kChunk = 256, kFlags = RILL_PACK | RILL_DENSITY;  // rill_model_open's
-  if (out == nullptr) return rill_model_init_compiled(nullptr, 0, model, kChunk, kFlags, out, err, err_cap);
+  if (out == nullptr || model == nullptr)  // refused there with its message
+    return rill_model_init_compiled(nullptr, 0, model, kChunk, kFlags, out, err, err_cap);
   *out = nullptr;
-  std::size_t need = 0;
-  int rc = rill_model_memory_compiled(model, kChunk, kFlags, &need, err, err_cap);
-  if (rc != RILL_OK) return rc;
+  const rill::Status st = rill::compiled_check(model, true, err, err_cap);
+  if (st != rill::Status::ok) return static_cast<int>(st);
+  const std::size_t need = rill::compiled_place_bytes(model, kChunk, kFlags);
   void* mem = aligned_block(need);
   if (mem == nullptr) {
     copy_text("cannot allocate memory for the model", err, err_cap);
     return RILL_OUT_OF_MEMORY;
   }
   rill_model* h = nullptr;
-  rc = rill_model_init_compiled(mem, need, model, kChunk, kFlags, &h, err, err_cap);
+  const int rc = rill_model_init_compiled(mem, need, model, kChunk, kFlags, &h, err, err_cap);
   if (rc != RILL_OK) {
     std::free(mem);
     return rc;

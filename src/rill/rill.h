@@ -350,6 +350,7 @@ uint32_t rill_compiled_checksum(const rill_compiled_model* model);
  * messages. On success the model owns the block: rill_model_free frees both; on failure the block
  * stays the caller's. rill.mjs reads a safetensors file in JavaScript and opens it this way. */
 int rill_model_open_compiled(rill_compiled_model* model, rill_model** out, char* err, size_t err_cap);
+#ifndef __EMSCRIPTEN__ /* heap-free placement: native and firmware builds (rill.wasm: rill_model_open_compiled) */
 /* rill_model_memory and rill_model_init for a compiled model (the struct and its arrays must
  * outlive the model): the same flags and chunk, the same errors, and RILL_BAD_TENSOR for a
  * checksum that does not match. rill_model_metadata has nothing to give for such a model. */
@@ -358,7 +359,6 @@ int rill_model_memory_compiled(const rill_compiled_model* model, int chunk, int 
 int rill_model_init_compiled(void* mem, size_t mem_size, const rill_compiled_model* model, int chunk, int flags,
                              rill_model** out, char* err, size_t err_cap);
 
-#ifndef __EMSCRIPTEN__ /* the lean path: native and firmware builds */
 
 /* The lean path (capi_compiled_sample.cpp), for the smallest firmware: samples a compiled model
  * straight from its struct, one point at a time, with no rill_model, no options, no chunking; the
