@@ -5,6 +5,8 @@
 // the typed arrays you get are yours (never views into wasm memory, which moves
 // when it grows). Everything allocated for a call is freed before it returns;
 // models and trainers hold wasm memory until you call free().
+// Model files are read here, in JavaScript (safetensors.mjs: the C loader's checks and messages),
+// and handed to the module as compiled models: the modules carry no safetensors or JSON parser.
 //
 //   import { Rill } from './rill.mjs';
 //   const rill = await Rill.load();                       // fetches rill.wasm beside this file

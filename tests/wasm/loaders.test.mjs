@@ -180,6 +180,16 @@ function edits() {
       e(`scale-shape-${kind}`, withJson(nb, (x) => { x[scale].shape = [x[scale].shape[0] + 1]; }));
     }
   }
+  // F16/BF16 weights with F32 biases (allowed; rill.mjs widens such weights to F32 for the compiled model)
+  for (const [dt, halves] of [['F16', [0x3800, 0x3400, 0xb800, 0x3c00, 0x3000, 0x3a00]], ['BF16', [0x3f00, 0x3e80, 0xbf00, 0x3f80, 0x3e00, 0x3f40]]]) {
+    const head = enc.encode(JSON.stringify({ __metadata__: { 'rill.format': '2' }, 'layers.0.weight': { dtype: dt, shape: [2, 3], data_offsets: [0, 12] },
+      'layers.0.bias': { dtype: 'F32', shape: [2], data_offsets: [12, 20] } }).padEnd(160, ' '));
+    const body = new DataView(new ArrayBuffer(20));
+    halves.forEach((h, i) => body.setUint16(2 * i, h, true));
+    body.setFloat32(12, 0.3, true);
+    body.setFloat32(16, -0.2, true);
+    e(`mixed-${dt}-weights-F32-biases`, join8(head, new Uint8Array(body.buffer)));
+  }
   return out;
 }
 for (const [name, bytes] of edits()) add(name, bytes);
