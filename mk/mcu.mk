@@ -31,7 +31,7 @@ MCU_LIBC_rv := --specs=picolibc.specs
 MCU_STARTUP_arm := src/mcu/startup.o
 MCU_STARTUP_rv := src/mcu/startup_riscv.o
 # Host-only core files (malloc, stdio, double libm, threads): not in the firmware library.
-MCU_EXCLUDE := src/rill/capi_heap.cpp src/rill/model_file.cpp src/rill/metrics.cpp \
+MCU_EXCLUDE := src/rill/capi_heap.cpp src/rill/capi_compiled_heap.cpp src/rill/model_file.cpp src/rill/metrics.cpp \
   src/rill/thread_pool.cpp src/rill/capi_threads.cpp
 MCU_SRCS := $(filter-out $(MCU_EXCLUDE),$(CORE_SRCS))
 MCU_VARIANTS := m4f m7 m3 m0plus rv32imac rv32imafc

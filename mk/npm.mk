@@ -16,7 +16,7 @@ rill_version_part = $(shell sed -n 's/^[[:space:]]*.define[[:space:]]*RILL_VERSI
 RILL_VERSION := $(call rill_version_part,MAJOR).$(call rill_version_part,MINOR).$(call rill_version_part,PATCH)
 NPM_DIR := $(B)/npm
 NPM_TGZ := $(B)/rill-flow-$(RILL_VERSION).tgz
-NPM_FILES := $(addprefix $(NPM_DIR)/,package.json README.md rill.d.ts rill.mjs rill_base.mjs rill_model.mjs rill_loader.mjs \
+NPM_FILES := $(addprefix $(NPM_DIR)/,package.json README.md rill.d.ts rill.mjs rill_base.mjs rill_model.mjs safetensors.mjs rill_loader.mjs \
   rill.wasm rill-sample.wasm)
 # TypeScript for the test only (never shipped, never in the repository): pinned, in $(NPM_TOOLS).
 # 5.9.3 is the last compiler written in JavaScript (7.x is the native one, without the compiler API
@@ -45,7 +45,7 @@ $(NPM_DIR)/README.md: web/npm/README.md
 $(NPM_DIR)/rill.wasm $(NPM_DIR)/rill-sample.wasm: $(NPM_DIR)/%: $(B)/web/%
 	@mkdir -p $(dir $@)
 	cp $< $@
-$(NPM_DIR)/rill.d.ts $(NPM_DIR)/rill.mjs $(NPM_DIR)/rill_base.mjs $(NPM_DIR)/rill_model.mjs $(NPM_DIR)/rill_loader.mjs: $(NPM_DIR)/%: web/%
+$(NPM_DIR)/rill.d.ts $(NPM_DIR)/rill.mjs $(NPM_DIR)/rill_base.mjs $(NPM_DIR)/rill_model.mjs $(NPM_DIR)/safetensors.mjs $(NPM_DIR)/rill_loader.mjs: $(NPM_DIR)/%: web/%
 	@mkdir -p $(dir $@)
 	cp $< $@
 

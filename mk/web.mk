@@ -26,7 +26,7 @@ WASM_CXXFLAGS := -std=c++17 -O3 -msimd128 $(CORE_FLAGS) $(NUMFLAGS) -Wall -Wextr
 # trainer's step stay at the module's level (-O3 for rill.wasm: -Oz there would halve sampling).
 # Same bits at any level (no fast-math, no contraction). `make wasm-sizes` shows where bytes go.
 WASM_COLD := model_io safetensors_header decimal model_meta model_write status capi capi_heap capi_datasets \
-  capi_layout capi_compiled train_check train_facts formula mlp_spec
+  capi_layout capi_compiled capi_compiled_heap train_check train_facts formula mlp_spec
 wasm_opt = $(if $(filter $(WASM_COLD),$(notdir $(1))),-Oz,$(2))
 # The export list is rill.h's: every rill_* function it declares to an Emscripten build (its
 # preprocessor drops the native-only section, `#ifndef __EMSCRIPTEN__`), one per line. A name
@@ -97,12 +97,16 @@ demo: wasm
 
 $(B)/tests/wasm/native_vectors: $(B)/tests/wasm/native_vectors.o $(B)/librill.a
 	$(CXX) $(ALL_CXXFLAGS) $^ $(LDFLAGS) -o $@
+# The C loader's verdict on model files, for tests/wasm/loaders.test.mjs (the two loaders agree).
+$(B)/tests/wasm/native_load: $(B)/tests/wasm/native_load.o $(B)/librill.a
+	$(CXX) $(ALL_CXXFLAGS) $^ $(LDFLAGS) -o $@
 
 # The committed golden vectors too (tests/wasm/golden.test.mjs; golden.json from `make golden-json`),
 # and `rill data` for the dataset draws. The summary reporter writes `N passed, M failed` to a file,
 # printed last.
-wasm-test: wasm $(B)/tests/wasm/native_vectors $(B)/golden/golden.json $(B)/rill
+wasm-test: wasm $(B)/tests/wasm/native_vectors $(B)/tests/wasm/native_load $(B)/golden/golden.json $(B)/rill
 	@rm -f $(B)/wasm-test.summary; RILL_WEB_DIR=$(B)/web RILL_NATIVE_VECTORS=$(B)/tests/wasm/native_vectors \
+	  RILL_NATIVE_LOAD=$(B)/tests/wasm/native_load \
 	  RILL_GOLDEN_DIR=$(B)/golden RILL_CLI=$(B)/rill RILL_HEADER=src/rill/rill.h \
 	  node --test --test-reporter=spec --test-reporter-destination=stdout \
 	  --test-reporter=./tests/wasm/summary_reporter.mjs --test-reporter-destination=$(B)/wasm-test.summary \
@@ -124,7 +128,7 @@ bench-page: wasm
 # Debian's nodejs/npm only where there is no node/npm at all (a newer one may be installed otherwise).
 DEB_PKGS += emscripten chromium $(if $(shell command -v node),,nodejs) $(if $(shell command -v npm),,npm)
 
--include $(WASM_OBJS:.o=.d) $(B)/tests/wasm/native_vectors.d
+-include $(WASM_OBJS:.o=.d) $(B)/tests/wasm/native_vectors.d $(B)/tests/wasm/native_load.d
 
 # Where the modules' bytes go (tools/size/wasm_sizes.py): both relinked with a name section
 # (--profiling-funcs) into $(B)/wasm-sizes/, then function body sizes summed by source file

@@ -163,6 +163,51 @@ TEST_CASE("a compiled model samples the bits of its file, chunked, packed or not
   }
 }
 
+// rill_model_open_compiled (what rill.mjs opens every file with): the struct and its arrays in one
+// rill_alloc block, which the model then owns; a refusal leaves the block to the caller.
+TEST_CASE("rill_model_open_compiled: one heap block, the bits of rill_model_open, refusals leave the block") {
+  const MlpSpec spec = MlpSpec::make(2, 16, 2, Activation::silu, TimeEmbedding{2}, ConditionSpec::classes(3));
+  std::vector<float> params;
+  const std::vector<unsigned char> file = rill_test::model_bytes(spec, &params);
+  rill_model* fm = nullptr;
+  REQUIRE(rill_model_open(file.data(), file.size(), &fm, nullptr, 0) == RILL_OK);
+  const std::vector<float> want = sample_with(fm, 300);  // more than one chunk of 256
+  rill_model_free(fm);
+  const std::size_t head = (sizeof(rill_compiled_model) + 15) / 16 * 16;
+  auto block_of = [&](bool break_checksum) {
+    unsigned char* block = static_cast<unsigned char*>(rill_alloc(head + params.size() * sizeof(float)));
+    REQUIRE(block != nullptr);
+    float* copy = reinterpret_cast<float*>(block + head);
+    std::memcpy(copy, params.data(), params.size() * sizeof(float));
+    rill_compiled_model c = header_of(spec);
+    for (int i = 0; i < spec.n_layers; ++i) {
+      c.weight[i] = copy + spec.weight_offset(i);
+      c.bias[i] = copy + spec.bias_offset(i);
+    }
+    c.checksum = rill_compiled_checksum(&c) + (break_checksum ? 1u : 0u);
+    std::memcpy(block, &c, sizeof c);
+    return reinterpret_cast<rill_compiled_model*>(block);
+  };
+  rill_model* m = nullptr;
+  char err[256] = "";
+  REQUIRE_MESSAGE(rill_model_open_compiled(block_of(false), &m, err, sizeof err) == RILL_OK, err);
+  CHECK(sample_with(m, 300) == want);
+  int kind = 0, width = 0;
+  CHECK(rill_model_condition(m, &kind, &width) == RILL_OK);
+  CHECK((kind == RILL_CONDITION_CLASS && width == 3));
+  rill_model_free(m);  // frees the block too (ASan: no leak, no double free)
+  rill_compiled_model* bad = block_of(true);
+  m = reinterpret_cast<rill_model*>(1);
+  CHECK(rill_model_open_compiled(bad, &m, err, sizeof err) == RILL_BAD_TENSOR);
+  CHECK(m == nullptr);
+  CHECK(std::strstr(err, "checksum") != nullptr);
+  rill_free(bad);  // still the caller's
+  CHECK(rill_model_open_compiled(nullptr, &m, err, sizeof err) == RILL_INVALID_ARGUMENT);
+  rill_compiled_model* good = block_of(false);
+  CHECK(rill_model_open_compiled(good, nullptr, nullptr, 0) == RILL_INVALID_ARGUMENT);
+  rill_free(good);
+}
+
 TEST_CASE("a compiled model whose checksum does not match is refused with bad_tensor and both values") {
   const MlpSpec spec = MlpSpec::make(2, 16, 2);
   std::vector<float> params;

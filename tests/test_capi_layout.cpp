@@ -70,7 +70,24 @@ TEST_CASE("rill_layout_fields/offset describe rill_model_info, rill_train_config
   CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, 7) - rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, 6) ==
         static_cast<int>(sizeof(void*)));
 
-  CHECK(rill_layout_fields(3) == nullptr);
-  CHECK(rill_layout_offset(3, 0) == -1);
+  CHECK(words(rill_layout_fields(RILL_LAYOUT_COMPILED_MODEL)) ==
+        std::vector<std::string>{"version:u", "dim:i", "layers:i", "sizes:i", "activation:i", "time_k:i", "step_k:i",
+                                 "condition_kind:i", "condition_count:i", "source:i", "sigma_min:f", "dtype:i",
+                                 "weight:p", "bias:p", "scale:p", "checksum:u"});
+  const std::size_t compiled[] = {
+      offsetof(rill_compiled_model, version),        offsetof(rill_compiled_model, dim),
+      offsetof(rill_compiled_model, layers),         offsetof(rill_compiled_model, sizes),
+      offsetof(rill_compiled_model, activation),     offsetof(rill_compiled_model, time_k),
+      offsetof(rill_compiled_model, step_k),         offsetof(rill_compiled_model, condition_kind),
+      offsetof(rill_compiled_model, condition_count), offsetof(rill_compiled_model, source),
+      offsetof(rill_compiled_model, sigma_min),      offsetof(rill_compiled_model, dtype),
+      offsetof(rill_compiled_model, weight),         offsetof(rill_compiled_model, bias),
+      offsetof(rill_compiled_model, scale),          offsetof(rill_compiled_model, checksum)};
+  for (int i = 0; i < 16; ++i) CHECK(rill_layout_offset(RILL_LAYOUT_COMPILED_MODEL, i) == static_cast<int>(compiled[i]));
+  CHECK(rill_layout_offset(RILL_LAYOUT_COMPILED_MODEL, -1) == static_cast<int>(sizeof(rill_compiled_model)));
+  CHECK(rill_layout_offset(RILL_LAYOUT_COMPILED_MODEL, 16) == -1);
+
+  CHECK(rill_layout_fields(4) == nullptr);
+  CHECK(rill_layout_offset(4, 0) == -1);
   CHECK(rill_layout_offset(-1, -1) == -1);
 }

@@ -327,6 +327,11 @@ export declare class Rill {
   loadModel(source: ModelBytes | string): Model;
   /** A formula model by name (what loadModel does with a string). */
   openName(name: string): Model;
+  /**
+   * Low-level: opens a model file read by safetensors.mjs (`model`: its readModel result; `data`: the
+   * file's bytes) as a rill_compiled_model, which is how loadModel opens files (rill.wasm has no loader).
+   */
+  openCompiled(model: unknown, data: Uint8Array): Model;
   /** exp(t·A) for a 2×2 matrix A (4 numbers, row-major), in closed form: a Float32Array(4), row-major. */
   matrixExp2x2(A: ArrayLike<number>, t: number): Float32Array;
   /** A fresh trainer: on a dataset (default 'moons') or on `points` + `dim` (with labels or cond). */
@@ -339,8 +344,10 @@ export declare class Rill {
   readonly wasm: RillWasm;
   /** Low-level: the module's exports (the C API by its C names). */
   readonly c: RillExports;
-  /** Low-level: the layouts of rill_model_info, rill_train_config and rill_run_options, read from the module. */
-  readonly layouts: { readonly info: StructLayout; readonly config: StructLayout; readonly options: StructLayout };
+  /** Low-level: the layouts of rill_model_info, rill_train_config, rill_run_options and rill_compiled_model, read from the module. */
+  readonly layouts: {
+    readonly info: StructLayout; readonly config: StructLayout; readonly options: StructLayout; readonly compiled: StructLayout;
+  };
   /** Low-level: address of the binding's scratch block in wasm memory. */
   readonly scratch: number;
   /** Low-level: a fresh byte view of wasm memory (stale once memory grows). */
@@ -381,7 +388,8 @@ export declare class Rill {
  */
 export declare class Model {
   /** Low-level: wraps a rill_model*; use {@link Rill.loadModel} or {@link Trainer.model}. */
-  constructor(rill: Rill, ptr: number, owned: boolean, owner?: Trainer | null, formula?: string | null);
+  constructor(rill: Rill, ptr: number, owned: boolean, owner?: Trainer | null, formula?: string | null,
+    fileMetadata?: ReadonlyMap<string, string> | null);
 
   /** The model's architecture and metadata. */
   readonly info: ModelInfo;
@@ -421,6 +429,8 @@ export declare class Model {
   readonly owned: boolean;
   /** Low-level: the trainer of a borrowed model, else null. */
   readonly owner: Trainer | null;
+  /** Low-level: a file model's `__metadata__`, every key (read in JavaScript by safetensors.mjs), else null. */
+  readonly fileMetadata: ReadonlyMap<string, string> | null;
   /** Low-level: the trainer's generation when this model was taken. */
   readonly generation: number;
   /** Low-level: the rill_model*, or throws if freed or stale. */

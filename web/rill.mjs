@@ -5,6 +5,8 @@
 // the typed arrays you get are yours (never views into wasm memory, which moves
 // when it grows). Everything allocated for a call is freed before it returns;
 // models and trainers hold wasm memory until you call free().
+// Model files are read here, in JavaScript (safetensors.mjs: the C loader's checks and messages),
+// and handed to the module as compiled models: the modules carry no safetensors or JSON parser.
 //
 //   import { Rill } from './rill.mjs';
 //   const rill = await Rill.load();                       // fetches rill.wasm beside this file
@@ -46,8 +48,10 @@ import {
   SOLVERS, EVALUATIONS, DATASETS, ACTIVATIONS, SCHEDULES, COUPLINGS, CONDITIONS, DATASET_CLASSES, INT_MAX,
   LAYOUT_INFO, INFO_FIELDS, CONFIG_FIELDS, OPTIONS_FIELDS, SLOT_PTR, SLOT_ERR, ERR_CAP, SLOT_STRUCT, RillError,
   fail, checkInt, checkNumber, checkSeed, pick, asFloat32, asBytes, floatBytes, LAYOUT_CONFIG, LAYOUT_OPTIONS,
+  LAYOUT_COMPILED, COMPILED_FIELDS, COMPILED_VERSION,
 } from './rill_base.mjs';
 import { Model, Trainer } from './rill_model.mjs';
+import { readModel, compiledArrays, LoadError } from './safetensors.mjs';
 
 // The public names: the lists and the error (rill_base.mjs), the model and trainer classes (rill_model.mjs).
 export { SOLVERS, EVALUATIONS, DATASETS, ACTIVATIONS, CONDITIONS, DATASET_CLASSES, RillError, Model, Trainer };
@@ -79,6 +83,7 @@ export class Rill {
       info: this.readLayout(LAYOUT_INFO, INFO_FIELDS),
       config: this.readLayout(LAYOUT_CONFIG, CONFIG_FIELDS),
       options: this.readLayout(LAYOUT_OPTIONS, OPTIONS_FIELDS),
+      compiled: this.readLayout(LAYOUT_COMPILED, COMPILED_FIELDS),
     };
     const structBytes = Math.max(this.layouts.info.size, this.layouts.config.size, this.layouts.options.size);
     this.scratch = this.c.rill_alloc(SLOT_STRUCT + structBytes);
@@ -181,14 +186,54 @@ export class Rill {
   loadModel(source) {
     if (typeof source === 'string') return this.openName(source);
     const data = asBytes(source);
-    return this.withBlock(Math.max(data.length, 1), (file) => {
-      this.putBytes(file, data);
+    let model;
+    try {
+      model = readModel(data);  // safetensors.mjs: the C loader's checks and messages, in JavaScript
+    } catch (e) {
+      if (e instanceof LoadError) throw this.statusError(e.code, e.message);
+      throw e;
+    }
+    return this.openCompiled(model, data);
+  }
+
+  // A read model as a rill_compiled_model (rill.h) in one wasm block, the struct first and then its
+  // arrays 8-byte aligned, opened by rill_model_open_compiled (which then owns the block). The layout
+  // is the module's (RILL_LAYOUT_COMPILED_MODEL); array elements are 4 bytes apart (wasm32).
+  openCompiled(model, data) {
+    const L = this.layouts.compiled, { spec } = model, { dtype, layers } = compiledArrays(model, data);
+    const align = (x) => Math.ceil(x / 8) * 8;
+    let size = align(L.size);
+    const places = layers.map((l) => ['w', 'b', 's'].map((k) => {
+      if (!l[k]) return 0;
+      const at = size;
+      size = align(size + l[k].length);
+      return at;
+    }));
+    const block = this.alloc(size);
+    let owned = false;
+    try {
+      this.u8().fill(0, block, block + L.size);
+      const set = (name, value, i = 0) => this.field(L, block + 4 * i, name, value);
+      const fields = { version: COMPILED_VERSION, dim: spec.dim, layers: spec.layers, activation: spec.activation,
+        time_k: spec.timeK, step_k: -1, condition_kind: spec.conditionKind, condition_count: spec.conditionCount,
+        source: spec.source, sigma_min: spec.sigmaMin, dtype };
+      for (const [name, value] of Object.entries(fields)) set(name, value);
+      spec.sizes.forEach((v, i) => set('sizes', v, i));
+      layers.forEach((l, i) => ['w', 'b', 's'].forEach((k, j) => {
+        if (!l[k]) return;
+        this.putBytes(block + places[i][j], l[k]);
+        set(['weight', 'bias', 'scale'][j], block + places[i][j], i);
+      }));
+      set('checksum', this.c.rill_compiled_checksum(block) >>> 0);
       const out = this.scratch + SLOT_PTR;
       this.view().setUint32(out, 0, true);
-      const rc = this.c.rill_model_open(file, data.length, out, this.errBuffer(), ERR_CAP);
+      const rc = this.c.rill_model_open_compiled(block, out, this.errBuffer(), ERR_CAP);
       if (rc !== 0) throw this.statusError(rc, this.errText());
-      return new Model(this, this.view().getUint32(out, true), true);
-    });
+      owned = true;
+      return new Model(this, this.view().getUint32(out, true), true, null, null, model.metadata);
+    } finally {
+      if (!owned) this.free(block);
+    }
   }
 
   openName(name) {

@@ -18,9 +18,15 @@ export const METADATA_KEYS = ['rill.format', 'dim', 'activation', 'time_embeddin
 export const INT_MAX = 0x7fffffff;
 export const MAX_BYTES = 2 ** 31 - 2 ** 24;  // wasm32 here: 2 GiB of memory at most, less what the module holds
 
-// The two C structs this file reads or writes (rill.h): their layouts come from the module itself
+// The C structs these files read or write (rill.h): their layouts come from the module itself
 // (rill_layout_fields / rill_layout_offset) at load time, never copied here. Fields by name.
 export const LAYOUT_INFO = 0, LAYOUT_CONFIG = 1, LAYOUT_OPTIONS = 2;  // RILL_LAYOUT_MODEL_INFO, _TRAIN_CONFIG, _RUN_OPTIONS
+export const LAYOUT_COMPILED = 3;  // RILL_LAYOUT_COMPILED_MODEL: rill_compiled_model, which loadModel fills
+export const COMPILED_FIELDS = ['version', 'dim', 'layers', 'sizes', 'activation', 'time_k', 'step_k', 'condition_kind',
+  'condition_count', 'source', 'sigma_min', 'dtype', 'weight', 'bias', 'scale', 'checksum'];
+// rill.h's RILL_COMPILED_VERSION: a struct of another version is refused by the module with its message
+// ("compiled model of another version"), so every loadModel test would fail if the two differed.
+export const COMPILED_VERSION = 2;
 export const INFO_FIELDS = ['dim', 'layers', 'width', 'activation', 'time_k', 'params', 'flops', 'sigma_min'];
 export const CONFIG_FIELDS = ['width', 'depth', 'activation', 'time_k', 'steps', 'batch', 'lr', 'schedule', 'warmup',
   'lr_floor', 'clip', 'ema', 'coupling', 'sigma_min', 'seed', 'cfg_dropout', 'source', 'condition'];

@@ -22,8 +22,9 @@ const registry = typeof FinalizationRegistry === 'function'
 
 /** A model: sample, integrate, evaluate the field. From Rill.loadModel (owned) or Trainer.model (borrowed). */
 export class Model {
-  constructor(rill, ptr, owned, owner = null, formula = null) {
+  constructor(rill, ptr, owned, owner = null, formula = null, fileMetadata = null) {
     this.rill = rill;
+    this.fileMetadata = fileMetadata;  // a file model's `__metadata__` (a Map, from safetensors.mjs), else null
     this.ptr = ptr;
     this.owned = owned;
     this.owner = owner;            // the Trainer of a borrowed model
@@ -116,18 +117,14 @@ export class Model {
     return [o, block];
   }
 
+  // The keys of METADATA_KEYS the file has, as rill_model_metadata gave them (a value of 4096 bytes or more
+  // did not fit its buffer and was left out): the file was read in JavaScript (safetensors.mjs).
   readMetadata() {
-    const r = this.rill, meta = {}, cap = 4096, keyCap = 64;
-    const enc = new TextEncoder();
-    r.withBlock(keyCap + cap, (p) => {
-      const out = p + keyCap;
-      for (const key of METADATA_KEYS) {
-        const k = enc.encode(key);  // the keys are short ASCII names (< keyCap)
-        r.putBytes(p, k);
-        r.u8()[p + k.length] = 0;
-        if (r.c.rill_model_metadata(this.ptr, p, out, cap) === 0) meta[key] = r.cstring(out, cap);
-      }
-    });
+    const meta = {}, enc = new TextEncoder();
+    for (const key of METADATA_KEYS) {
+      const value = this.fileMetadata?.get(key);
+      if (value !== undefined && enc.encode(value).length < 4096) meta[key] = value;
+    }
     return meta;
   }
 

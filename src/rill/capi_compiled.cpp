@@ -4,9 +4,8 @@
 // compiled models links none of the safetensors loader (model_io.cpp,
 // safetensors_header.cpp, decimal.cpp): `make mcu-size` checks that in the
 // map file. Narrow weights (F16, BF16, I8) are bound in place, as the loader
-// binds a narrow file's, so they compute the file's bits. Native and firmware
-// builds; rill.wasm has no use for it.
-#ifndef __EMSCRIPTEN__  // rill.h declares compiled models for native and firmware builds only
+// binds a narrow file's, so they compute the file's bits. Every build: rill.wasm
+// opens the models rill.mjs reads through it (rill_model_open_compiled).
 #include "rill/capi_compiled.h"
 
 #include <cstdint>
@@ -176,6 +175,10 @@ Status compiled_check(const rill_compiled_model* c, bool full, char* err, std::s
   return sum == c->checksum ? Status::ok : checksum_mismatch(err, cap, c->checksum, sum);
 }
 
+std::size_t compiled_place_bytes(const rill_compiled_model* c, int chunk, int flags) {
+  return place_bytes(c, spec_of(c), chunk, flags);
+}
+
 std::size_t compiled_sample_floats(const rill_compiled_model* c) {
   int widest = 0;
   for (int i = 1; i < c->layers; ++i) widest = c->sizes[i] > widest ? c->sizes[i] : widest;
@@ -245,4 +248,3 @@ int rill_model_init_compiled(void* mem, size_t mem_size, const rill_compiled_mod
 }
 
 }  // extern "C"
-#endif  // __EMSCRIPTEN__

@@ -18,5 +18,15 @@ namespace rill {
 Status compiled_check(const rill_compiled_model* c, bool full, char* err, std::size_t cap);
 // The floats of scratch the lean path needs to sample one point of a checked c.
 std::size_t compiled_sample_floats(const rill_compiled_model* c);
+// rill_model_memory_compiled's bytes for a checked c (rill_model_open_compiled, without a second check).
+std::size_t compiled_place_bytes(const rill_compiled_model* c, int chunk, int flags);
+
+}  // namespace rill
+
+// rill.h declares it for native and firmware builds; rill_model_open_compiled uses it in rill.wasm too.
+extern "C" int rill_model_init_compiled(void* mem, size_t mem_size, const rill_compiled_model* model, int chunk,
+                                        int flags, rill_model** out, char* err, size_t err_cap);
+
+namespace rill {
 
 }  // namespace rill

@@ -12,7 +12,7 @@
 // mlp_forward's layers, kernels.h's madd, narrow.cpp's widening,
 // activation.cpp's functions): the same bits, which the tests and
 // `make mcu-test` hold it to.
-#ifndef __EMSCRIPTEN__  // rill.h declares compiled models for native and firmware builds only
+#ifndef __EMSCRIPTEN__  // rill.h declares the lean path for native and firmware builds only
 #include <cstdint>
 #include <cstring>
 

@@ -56,12 +56,13 @@ constexpr int kOptionsCount = 0 RILL_OPTIONS_FIELDS(RILL_ONE);
 // sizeof(void*) at its own alignment) and the struct's size the end of the last,
 // rounded to its alignment: a field missing from a list, or listed out of order, fails here.
 constexpr int type_size(char t) { return t == 'p' ? static_cast<int>(sizeof(void*)) : 4; }
-constexpr bool layout_holds(const char* types, const short* offsets, int count, int size, int align) {
+constexpr bool layout_holds(const char* types, const short* offsets, int count, int size, int align,
+                            const short* lengths = nullptr) {
   int end = 0;
   for (int i = 0; i < count; ++i) {
     const int s = type_size(types[i]), at = (end + s - 1) / s * s;
     if (offsets[i] != at) return false;
-    end = at + s;
+    end = at + s * (lengths != nullptr ? lengths[i] : 1);
   }
   return (end + align - 1) / align * align == size;
 }
@@ -74,7 +75,27 @@ static_assert(layout_holds(kOptionsTypes, kOptionsOffsets, kOptionsCount, sizeof
                            alignof(rill_run_options)),
               "RILL_OPTIONS_FIELDS lists every field of rill_run_options");
 
-// The three structs, by rill.h's RILL_LAYOUT_* number.
+// rill_compiled_model (rill.mjs fills it): (field, type, elements); an array is named once.
+#define RILL_COMPILED_FIELDS(X)                                                                          \
+  X(version, u, 1) X(dim, i, 1) X(layers, i, 1) X(sizes, i, RILL_COMPILED_MAX_LAYERS + 1) X(activation, i, 1) \
+  X(time_k, i, 1) X(step_k, i, 1) X(condition_kind, i, 1) X(condition_count, i, 1) X(source, i, 1)             \
+  X(sigma_min, f, 1) X(dtype, i, 1) X(weight, p, RILL_COMPILED_MAX_LAYERS) X(bias, p, RILL_COMPILED_MAX_LAYERS) \
+  X(scale, p, RILL_COMPILED_MAX_LAYERS) X(checksum, u, 1)
+#define RILL_NAME3(field, type, n) #field ":" #type " "
+#define RILL_COMPILED_OFFSET(field, type, n) static_cast<short>(offsetof(rill_compiled_model, field)),
+#define RILL_TYPE3(field, type, n) #type[0],
+#define RILL_LENGTH(field, type, n) static_cast<short>(n),
+#define RILL_ONE3(field, type, n) +1
+constexpr const char kCompiledNames[] = RILL_COMPILED_FIELDS(RILL_NAME3);
+constexpr short kCompiledOffsets[] = {RILL_COMPILED_FIELDS(RILL_COMPILED_OFFSET)};
+constexpr char kCompiledTypes[] = {RILL_COMPILED_FIELDS(RILL_TYPE3)};
+constexpr short kCompiledLengths[] = {RILL_COMPILED_FIELDS(RILL_LENGTH)};
+constexpr int kCompiledCount = 0 RILL_COMPILED_FIELDS(RILL_ONE3);
+static_assert(layout_holds(kCompiledTypes, kCompiledOffsets, kCompiledCount, sizeof(rill_compiled_model),
+                           alignof(rill_compiled_model), kCompiledLengths),
+              "RILL_COMPILED_FIELDS lists every field of rill_compiled_model");
+
+// The four structs, by rill.h's RILL_LAYOUT_* number.
 struct Layout {
   const char* names;
   const short* offsets;
@@ -85,8 +106,10 @@ constexpr Layout kLayouts[] = {
     {kInfoNames, kInfoOffsets, kInfoCount, static_cast<int>(sizeof(rill_model_info))},
     {kConfigNames, kConfigOffsets, kConfigCount, static_cast<int>(sizeof(rill_train_config))},
     {kOptionsNames, kOptionsOffsets, kOptionsCount, static_cast<int>(sizeof(rill_run_options))},
+    {kCompiledNames, kCompiledOffsets, kCompiledCount, static_cast<int>(sizeof(rill_compiled_model))},
 };
-static_assert(RILL_LAYOUT_MODEL_INFO == 0 && RILL_LAYOUT_TRAIN_CONFIG == 1 && RILL_LAYOUT_RUN_OPTIONS == 2,
+static_assert(RILL_LAYOUT_MODEL_INFO == 0 && RILL_LAYOUT_TRAIN_CONFIG == 1 && RILL_LAYOUT_RUN_OPTIONS == 2 &&
+                  RILL_LAYOUT_COMPILED_MODEL == 3,
               "kLayouts is in RILL_LAYOUT_* order");
 constexpr int kLayoutCount = sizeof kLayouts / sizeof kLayouts[0];
 

@@ -30,6 +30,8 @@
  *    be 4-byte aligned and outlive the model.
  *  - heap (native, WebAssembly): rill_model_open() copies the bytes and
  *    allocates; rill_model_free() releases. Trainers are heap-only.
+ *    WebAssembly has no safetensors loader: rill.mjs reads the file in
+ *    JavaScript and opens it as a compiled model (rill_model_open_compiled).
  *
  * Every function declared here outside the `#ifndef __EMSCRIPTEN__` section is
  * exported by rill.wasm (the build derives its export list from this file).
@@ -136,6 +138,7 @@ typedef struct rill_run_options {
 } rill_run_options;
 void rill_run_options_default(rill_run_options* options);
 
+#ifndef __EMSCRIPTEN__ /* the safetensors loader: native and firmware builds (rill.mjs reads files itself) */
 /* ---- heap-free ---------------------------------------------------------- */
 
 /* Bytes rill_model_init needs for this file, processing up to `chunk` points
@@ -150,20 +153,23 @@ int rill_model_init(void* mem, size_t mem_size, const void* file, size_t len, in
 
 /* Copies the bytes; chunk 256, RILL_PACK and RILL_DENSITY. */
 int rill_model_open(const void* file, size_t len, rill_model** out, char* err, size_t err_cap);
+#endif /* __EMSCRIPTEN__ */
 /* A model that is a formula, by name (formats.md, "Models that are formulas"): "exact:8gaussians"
  * (the closed-form CondOT marginal field of the 8gaussians mixture) or "linear:a,b,c,d" (u = A·x,
  * A row-major, d² decimals, d = 1..8). It samples, integrates, gives fields and log-densities like a
  * file model (chunk 256); rill_model_get_info gives its dim, layers 0, width 0, params 0, flops 0,
  * sigma_min 0, in_place 0; it has no metadata. Any other name: RILL_INVALID_ARGUMENT and the reason. */
 int rill_model_open_name(const char* name, rill_model** out, char* err, size_t err_cap);
-void rill_model_free(rill_model* model); /* only for rill_model_open; NULL is fine */
+void rill_model_free(rill_model* model); /* only for rill_model_open(_compiled); NULL is fine */
 
 /* ---- using a model ------------------------------------------------------ */
 
 int rill_model_dim(const rill_model* model);
 int rill_model_get_info(const rill_model* model, rill_model_info* info);
+#ifndef __EMSCRIPTEN__ /* rill.mjs has the metadata of the file it read */
 /* A `__metadata__` value, zero-terminated into out; RILL_INVALID_ARGUMENT if absent or too long. */
 int rill_model_metadata(const rill_model* model, const char* key, char* out, size_t cap);
+#endif /* __EMSCRIPTEN__ */
 /* The model's condition: *kind RILL_CONDITION_NONE (width 0), RILL_CONDITION_CLASS (width C: classes
  * 0..C-1; metadata "class_names" may name them) or RILL_CONDITION_VECTOR (width M). Its source (where
  * rill_sample draws x0: N(0, I) or a built-in dataset) is metadata "source" ("moons"; absent: gaussian). */
@@ -286,17 +292,19 @@ int rill_dataset_draw_labeled(int dataset, int n, uint32_t seed, int class_index
 /* ---- struct layouts, for bindings that cannot include this header --------- */
 
 /* Which struct: */
-enum { RILL_LAYOUT_MODEL_INFO = 0, RILL_LAYOUT_TRAIN_CONFIG = 1, RILL_LAYOUT_RUN_OPTIONS = 2 };
+enum { RILL_LAYOUT_MODEL_INFO = 0, RILL_LAYOUT_TRAIN_CONFIG = 1, RILL_LAYOUT_RUN_OPTIONS = 2,
+       RILL_LAYOUT_COMPILED_MODEL = 3 };
 /* The struct's fields in order, as "name:type" separated by spaces, type i (int32_t), u (uint32_t),
- * f (float) or p (a pointer: 4 bytes in wasm32, 8 in 64-bit builds): "dim:i layers:i ...". NULL for
- * another `which`. */
+ * f (float) or p (a pointer: 4 bytes in wasm32, 8 in 64-bit builds): "dim:i layers:i ...". An array
+ * field is named once with its element's type (rill_compiled_model's sizes:i, weight:p, ...): its
+ * elements follow each other from its offset. NULL for another `which`. */
 const char* rill_layout_fields(int which);
 /* The byte offset of the struct's field number `field` (0-based, the order of rill_layout_fields);
  * field -1: the struct's size. -1 for a `which` or `field` out of range. */
 int rill_layout_offset(int which, int field);
 
-#ifndef __EMSCRIPTEN__
-/* ---- compiled models (native and firmware builds: capi_compiled*.cpp; not in rill.wasm) ----
+/* ---- compiled models (capi_compiled*.cpp; in rill.wasm the struct, its checksum and
+ * rill_model_open_compiled, which rill.mjs opens every model file with) ----
  * `rill export-c --compiled` validates a model on the host and writes it as const C data: this
  * struct (the shapes and encodings) and one const array per weight, bias and I8 scale, in flash.
  * The firmware places it with rill_model_init_compiled: no safetensors parser, no JSON, a few
@@ -336,6 +344,13 @@ typedef struct rill_compiled_model {
 } rill_compiled_model;
 /* The checksum of a compiled model as it is (0 for NULL or a shape out of range). */
 uint32_t rill_compiled_checksum(const rill_compiled_model* model);
+/* Heap (capi_compiled_heap.cpp): a compiled model held in one block from rill_alloc (the struct at
+ * its start; its arrays may follow in the same block, 4-byte aligned), placed with chunk 256,
+ * RILL_PACK and RILL_DENSITY like rill_model_open, with rill_model_init_compiled's checks and
+ * messages. On success the model owns the block: rill_model_free frees both; on failure the block
+ * stays the caller's. rill.mjs reads a safetensors file in JavaScript and opens it this way. */
+int rill_model_open_compiled(rill_compiled_model* model, rill_model** out, char* err, size_t err_cap);
+#ifndef __EMSCRIPTEN__ /* heap-free placement: native and firmware builds (rill.wasm: rill_model_open_compiled) */
 /* rill_model_memory and rill_model_init for a compiled model (the struct and its arrays must
  * outlive the model): the same flags and chunk, the same errors, and RILL_BAD_TENSOR for a
  * checksum that does not match. rill_model_metadata has nothing to give for such a model. */
@@ -343,6 +358,7 @@ int rill_model_memory_compiled(const rill_compiled_model* model, int chunk, int 
                                size_t err_cap);
 int rill_model_init_compiled(void* mem, size_t mem_size, const rill_compiled_model* model, int chunk, int flags,
                              rill_model** out, char* err, size_t err_cap);
+
 
 /* The lean path (capi_compiled_sample.cpp), for the smallest firmware: samples a compiled model
  * straight from its struct, one point at a time, with no rill_model, no options, no chunking; the

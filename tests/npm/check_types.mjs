@@ -31,7 +31,7 @@ const ts = createRequire(import.meta.url)(join(tsDir, 'lib', 'typescript.js'));
 const dtsPath = join(pkgDir, 'rill.d.ts');
 const mjsPath = join(pkgDir, 'rill.mjs');
 // rill.mjs and the modules it is built from (their private name lists and the trainer's source).
-const mjsSource = ['rill.mjs', 'rill_base.mjs', 'rill_model.mjs'].map((f) => readFileSync(join(pkgDir, f), 'utf8')).join('\n');
+const mjsSource = ['rill.mjs', 'rill_base.mjs', 'rill_model.mjs', 'safetensors.mjs'].map((f) => readFileSync(join(pkgDir, f), 'utf8')).join('\n');
 
 let passed = 0, failed = 0;
 function check(name, problems) {

@@ -36,7 +36,7 @@ const tail = (text) => text.trim().split('\n').slice(-15).join('\n    ');
 
 // ---- 1. the tarball ---------------------------------------------------------------------------------
 const FILES = ['README.md', 'package.json', 'rill-sample.wasm', 'rill.d.ts', 'rill.mjs', 'rill.wasm', 'rill_base.mjs', 'rill_loader.mjs',
-  'rill_model.mjs'];
+  'rill_model.mjs', 'safetensors.mjs'];
 const listed = run('tar', ['-tzf', tarball]);
 const entries = listed.out.trim().split('\n').map((f) => f.replace(/^package\//, '')).sort();
 check(`${basename(tarball)} holds exactly ${FILES.join(', ')}`,

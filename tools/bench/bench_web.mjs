@@ -206,7 +206,7 @@ function sizes(files) {
   return { files: files.map(f => f.split('/').slice(-1)[0]), bytes: raw, gzip: gz };
 }
 const nm = p => join(benchDir, 'node_modules', p);
-const RILL_JS = ['rill.mjs', 'rill_base.mjs', 'rill_model.mjs', 'rill_loader.mjs'];  // rill.mjs and what it imports
+const RILL_JS = ['rill.mjs', 'rill_base.mjs', 'rill_model.mjs', 'safetensors.mjs', 'rill_loader.mjs'];  // rill.mjs and what it imports
 const shipped = {
   rill: sizes(['rill.wasm', ...RILL_JS].map((f) => join(webDir, f))),
   // The sampler-only module (no trainer), which is what an inference runtime is compared with.
