@@ -9,6 +9,12 @@
 #pragma once
 #include <type_traits>
 
+// RILL_NO_THREADS=1: builds with no Executor at all (the WebAssembly modules), where
+// workers_of() is 1 and every side-by-side branch compiles out.
+#ifndef RILL_NO_THREADS
+#define RILL_NO_THREADS 0
+#endif
+
 namespace rill {
 
 class Executor {
@@ -27,11 +33,15 @@ class Executor {
   ~Executor() = default;
 };
 
+// The workers of `ex`: 1 without one (and always 1 under RILL_NO_THREADS).
+inline int workers_of(const Executor* ex) { return RILL_NO_THREADS || ex == nullptr ? 1 : ex->workers(); }
+
 // Runs fn over [0, count) split into `parts` contiguous ranges fn(ctx, begin, end)
 // on `ex` (or inline when ex is null or has one worker).
 template <class F>
 void parallel_for(Executor* ex, long count, F&& fn) {
-  const int parts = ex == nullptr ? 1 : (ex->workers() < count ? ex->workers() : static_cast<int>(count));
+  const int parts =
+      RILL_NO_THREADS || ex == nullptr ? 1 : (ex->workers() < count ? ex->workers() : static_cast<int>(count));
   if (parts <= 1) {
     if (count > 0) fn(0L, count);
     return;
