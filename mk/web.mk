@@ -19,15 +19,25 @@ PORT ?= 8000
 WASM_EXCLUDE := src/rill/model_file.cpp src/rill/metrics.cpp src/rill/thread_pool.cpp src/rill/capi_threads.cpp
 WASM_SRCS := $(filter-out $(WASM_EXCLUDE),$(CORE_SRCS)) $(wildcard src/wasm/*.cpp)
 WASM_OBJS := $(patsubst %.cpp,$(B)/wasm/%.o,$(WASM_SRCS))
-WASM_CXXFLAGS := -std=c++17 -O3 -msimd128 $(CORE_FLAGS) $(NUMFLAGS) -Wall -Wextra -Wpedantic -Isrc -MMD -MP
-# Cold files, compiled with -Oz in both modules: the loader (safetensors header, JSON, decimal
-# numbers, metadata), the model writer, messages, the C API's set-up and the trainer's checks run
-# once per call or per file, never per row. The kernels, the MLP, solvers, fields, densities and the
-# trainer's step stay at the module's level (-O3 for rill.wasm: -Oz there would halve sampling).
-# Same bits at any level (no fast-math, no contraction). `make wasm-sizes` shows where bytes go.
+# RILL_NO_THREADS=1 (parallel.h): the module has no Executor, so the side-by-side branches compile
+# out (1.3 KB gzip of rill.wasm).
+WASM_CXXFLAGS := -std=c++17 -O3 -msimd128 -DRILL_NO_THREADS=1 $(CORE_FLAGS) $(NUMFLAGS) -Wall -Wextra -Wpedantic -Isrc -MMD -MP
+# Cold files, compiled with -Oz in both modules: the decimal numbers of formula models, the model
+# writer, messages, the C API's set-up (with the compiled-model checks that open every model: the
+# modules read model files in JavaScript, web/safetensors.mjs, so the C loader's files are linked
+# only where something still reaches them), the log-density call and the trainer's checks run once
+# per call or per file, never per row.
 WASM_COLD := model_io safetensors_header decimal model_meta model_write status capi capi_heap capi_datasets \
-  capi_layout capi_compiled capi_compiled_heap train_check train_facts formula mlp_spec
-wasm_opt = $(if $(filter $(WASM_COLD),$(notdir $(1))),-Oz,$(2))
+  capi_layout capi_compiled capi_compiled_heap train_check train_facts formula mlp_spec capi_density
+# -Os in rill.wasm too: files whose own loops are per row but tiny next to the kernels they call
+# (solver stages, the runner, the trainer's batch and update, the MLP's input rows and tape, fields,
+# the guided combination). With capi_density above, 4.9 KB gzip less than at -O3, and no workload
+# slower beyond the noise (README, "What -Oz/-Os saved"). The kernels, narrow weights and
+# mlp_divergence stay -O3 (-Os on mlp_divergence costs log-density 5-7%; -Oz on the kernels would
+# halve sampling). Same bits at any level (no fast-math, no contraction). `make wasm-sizes` shows
+# where bytes go.
+WASM_SMALL := train mlp solver field capi_condition runner
+wasm_opt = $(if $(filter $(WASM_COLD),$(notdir $(1))),-Oz,$(if $(filter $(WASM_SMALL),$(notdir $(1))),-Os,$(2)))
 # The export list is rill.h's: every rill_* function it declares to an Emscripten build (its
 # preprocessor drops the native-only section, `#ifndef __EMSCRIPTEN__`), one per line. A name
 # the module does not define fails the link; tests/wasm/exports.test.mjs checks it against rill.h.

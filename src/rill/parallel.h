@@ -9,6 +9,12 @@
 #pragma once
 #include <type_traits>
 
+// RILL_NO_THREADS=1: builds with no Executor at all (the WebAssembly modules), where
+// workers_of() is 1 and every side-by-side branch compiles out.
+#ifndef RILL_NO_THREADS
+#define RILL_NO_THREADS 0
+#endif
+
 namespace rill {
 
 class Executor {
@@ -27,6 +33,9 @@ class Executor {
   ~Executor() = default;
 };
 
+// The workers of `ex`: 1 without one (and always 1 under RILL_NO_THREADS).
+inline int workers_of(const Executor* ex) { return RILL_NO_THREADS || ex == nullptr ? 1 : ex->workers(); }
+
 // Ranges of parallel_for per worker: more ranges than workers, handed out one
 // at a time, so that whoever is running takes the next range; a worker the
 // OS has not scheduled holds back at most the range it has started, and one
@@ -41,7 +50,7 @@ constexpr int kRangesPerWorker = 2;
 // same bits.
 template <class F>
 void parallel_for(Executor* ex, long count, F&& fn) {
-  const long most = ex == nullptr || ex->workers() <= 1 ? 1 : static_cast<long>(ex->workers()) * kRangesPerWorker;
+  const long most = workers_of(ex) <= 1 ? 1 : static_cast<long>(ex->workers()) * kRangesPerWorker;
   if (most <= 1 || count <= 1) {
     if (count > 0) fn(0L, count);
     return;
@@ -66,7 +75,7 @@ void parallel_for(Executor* ex, long count, F&& fn) {
 // handed out together, so two independent loops cost one join, not two.
 template <class FA, class FB>
 void parallel_for_both(Executor* ex, long count_a, FA&& fa, long count_b, FB&& fb) {
-  const long most = ex == nullptr || ex->workers() <= 1 ? 1 : static_cast<long>(ex->workers()) * kRangesPerWorker;
+  const long most = workers_of(ex) <= 1 ? 1 : static_cast<long>(ex->workers()) * kRangesPerWorker;
   if (most <= 1) {
     if (count_a > 0) fa(0L, count_a);
     if (count_b > 0) fb(0L, count_b);

@@ -98,7 +98,7 @@ Status Runner::sample(const RunOptions& o, std::uint32_t seed, float* out, long 
 Status Runner::field(const float* x, long n, float t, float* out) {
   RILL_EXPECT(field_ != nullptr && n >= 0 && ((x != nullptr && out != nullptr) || n == 0) && t == t);
   const VectorField& f = *field_;
-  if (executor_ != nullptr && executor_->workers() > 1 && n >= 2 * kMinSplitRows) return field_parts(f, x, n, t, out);
+  if (workers_of(executor_) > 1 && n >= 2 * kMinSplitRows) return field_parts(f, x, n, t, out);
   return field_range(f, x, 0, n, t, out, solo());
 }
 
@@ -134,7 +134,7 @@ __attribute__((noinline)) Status Runner::field_parts(const VectorField& f, const
 Status Runner::log_prob(const DivergenceField& f, const RunOptions& o, const float* x, long n, float* logp) {
   RILL_EXPECT(n >= 0 && ((x != nullptr && logp != nullptr) || n == 0) && valid_options(o) && o.t >= 0.0f &&
               o.t <= 1.0f && o.probes >= 0 && f.dim() == dim());
-  if (executor_ != nullptr && executor_->workers() > 1 && n >= 2 * kMinSplitRows)
+  if (workers_of(executor_) > 1 && n >= 2 * kMinSplitRows)
     return log_prob_parts(f, o, x, n, logp);
   return log_prob_range(f, o, x, 0, n, logp, solo());
 }

@@ -149,7 +149,7 @@ Status integrate_batch(const VectorField& field, Solver solver, int steps, float
                        int chunk, Arena* scratch, Executor* ex, float* trajectory) {
   if (x == nullptr || n < 0 || chunk < 1 || scratch == nullptr) return Status::invalid_argument;
   const std::size_t stride = static_cast<std::size_t>(n) * static_cast<std::size_t>(field.dim());
-  if (ex != nullptr && ex->workers() > 1 && n >= 2 * kMinSplitRows)
+  if (workers_of(ex) > 1 && n >= 2 * kMinSplitRows)
     return integrate_parts(field, solver, steps, x, n, t0, t1, chunk, scratch, ex, trajectory, stride);
   return integrate_range(field, solver, steps, x, 0, n, t0, t1, chunk, scratch[0], trajectory, stride);
 }

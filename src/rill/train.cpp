@@ -244,7 +244,7 @@ void Trainer::draw_batch() {
   // (Rng::advance): the values one thread draws, in a fraction of the time.
   // Needs a fixed number of draws per row: built-in datasets, and normals
   // starting on a pair (nd even, none kept over).
-  const bool side_by_side = executor_ != nullptr && executor_->workers() > 1 && n >= 512;
+  const bool side_by_side = workers_of(executor_) > 1 && n >= 512;
   if (data_.is_builtin && side_by_side && !data_rng_.has_spare()) {
     const std::uint64_t per = static_cast<std::uint64_t>(dataset_draws_per_point(data_.dataset));
     draw_side_by_side(executor_, data_rng_, n, per, [&](Rng& r, long r0, long r1) { draw_data(r0, r1, r); });
@@ -419,7 +419,7 @@ Status Trainer::block_pass(int r0, int off, int rows, float* grad, Arena& scratc
 // in block order, whoever computed each block.
 Status Trainer::chunk_by_blocks(int r0, int m) {
   const int blocks = (m + kGradBlock - 1) / kGradBlock;
-  const int workers = executor_ != nullptr ? executor_->workers() : 1;
+  const int workers = workers_of(executor_);
   Status status[kMaxBlocks];
   auto block = [&](int b, Executor* ex) {
     const int off = b * kGradBlock, rows = m - off < kGradBlock ? m - off : kGradBlock;
