@@ -437,81 +437,6 @@ void pack_weights(Simd simd, const float* W, int fin, int fout, float* packed) {
       packed[static_cast<std::size_t>(k) * ld + j] = j < fout ? W[static_cast<std::size_t>(j) * fin + k] : 0.0f;
 }
 
-#if defined(RILL_X86_DISPATCH) && !defined(RILL_FMA)
-namespace {
-// A narrow output layer (NT < 8 outputs, a 2-D model's last layer) on AVX2, 16 rows at a time with
-// the rows in the lanes: each output of 8 rows is one vector acc = b[j], then acc = acc + x[·][k]·w[k][j]
-// for k in order — the multiply and add of every other path, in the same order (the same bits),
-// where the column path computed 8 columns of which NT were kept. The rows' values for 8 k at a
-// time come from an 8 x 8 transpose in registers; columns of k past the last 8 are gathered by hand.
-__attribute__((target("avx2"), always_inline)) inline void transpose8(const float* x, std::ptrdiff_t stride,
-                                                                      __m256 t[8]) {
-  __m256 r[8], u[8];
-  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(x + i * stride);
-  for (int i = 0; i < 8; i += 2) {
-    u[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-    u[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-  }
-  for (int q = 0; q < 2; ++q) {  // q: the low or high pair of each 4-lane half
-    const __m256 a = _mm256_shuffle_ps(u[q], u[q + 2], 0x44), c = _mm256_shuffle_ps(u[q], u[q + 2], 0xEE);
-    const __m256 e = _mm256_shuffle_ps(u[q + 4], u[q + 6], 0x44), f = _mm256_shuffle_ps(u[q + 4], u[q + 6], 0xEE);
-    t[2 * q] = _mm256_permute2f128_ps(a, e, 0x20);
-    t[2 * q + 1] = _mm256_permute2f128_ps(c, f, 0x20);
-    t[2 * q + 4] = _mm256_permute2f128_ps(a, e, 0x31);
-    t[2 * q + 5] = _mm256_permute2f128_ps(c, f, 0x31);
-  }
-}
-template <int NT>
-__attribute__((target("avx2"))) void narrow_rows_avx2(const float* in, int in_stride, int n, const float* w,
-                                                      std::ptrdiff_t ld, const float* b, int fin, float* out,
-                                                      int out_stride) {
-  const std::ptrdiff_t s = in_stride;
-  for (int r0 = 0; r0 + 16 <= n; r0 += 16) {
-    const float* x = in + r0 * s;
-    __m256 acc[2][NT];
-    for (int h = 0; h < 2; ++h)
-      for (int j = 0; j < NT; ++j) acc[h][j] = _mm256_set1_ps(b[j]);
-    int k0 = 0;
-    for (; k0 + 8 <= fin; k0 += 8)
-      for (int h = 0; h < 2; ++h) {
-        __m256 t[8];
-        transpose8(x + 8 * h * s + k0, s, t);
-        for (int k = 0; k < 8; ++k)
-          for (int j = 0; j < NT; ++j)
-            acc[h][j] = _mm256_add_ps(acc[h][j], _mm256_mul_ps(t[k], _mm256_set1_ps(w[(k0 + k) * ld + j])));
-      }
-    for (int k = k0; k < fin; ++k)
-      for (int h = 0; h < 2; ++h) {
-        const float* c = x + 8 * h * s + k;
-        const __m256 t = _mm256_setr_ps(c[0], c[s], c[2 * s], c[3 * s], c[4 * s], c[5 * s], c[6 * s], c[7 * s]);
-        for (int j = 0; j < NT; ++j) acc[h][j] = _mm256_add_ps(acc[h][j], _mm256_mul_ps(t, _mm256_set1_ps(w[k * ld + j])));
-      }
-    for (int h = 0; h < 2; ++h)
-      for (int j = 0; j < NT; ++j) {
-        float v[8];
-        _mm256_storeu_ps(v, acc[h][j]);
-        for (int i = 0; i < 8; ++i) out[static_cast<std::ptrdiff_t>(r0 + 8 * h + i) * out_stride + j] = v[i];
-      }
-  }
-  _mm256_zeroupper();
-}
-
-// Rows done by narrow_rows_avx2 (a multiple of 16), or 0 where it does not apply.
-int narrow_rows(Simd simd, const float* in, int in_stride, int n, const float* w, int ld, const float* b, int fin,
-                int nt, float* out, int out_stride) {
-  if (simd_vec::usable(simd) < Simd::avx2 || n < 16) return 0;
-  switch (nt) {
-    case 1: narrow_rows_avx2<1>(in, in_stride, n, w, ld, b, fin, out, out_stride); break;
-    case 2: narrow_rows_avx2<2>(in, in_stride, n, w, ld, b, fin, out, out_stride); break;
-    case 3: narrow_rows_avx2<3>(in, in_stride, n, w, ld, b, fin, out, out_stride); break;
-    case 4: narrow_rows_avx2<4>(in, in_stride, n, w, ld, b, fin, out, out_stride); break;
-    default: return 0;
-  }
-  return n / 16 * 16;
-}
-}  // namespace
-#endif
-
 void linear_packed(Simd simd, const float* in, int in_stride, int n, const float* packed, const float* b, int fin, int fout,
                    float* out, int out_stride) {
   const int ld = packed_ld(fout);
@@ -522,11 +447,9 @@ void linear_packed(Simd simd, const float* in, int in_stride, int n, const float
   // The last few columns (a 2-D model's output layer is all tail): the packed
   // weights are zero-padded, so compute a whole vector of 8 into a small
   // buffer — vector code instead of scalar chains — and keep the real ones.
-  int r0 = 0;
-#if defined(RILL_X86_DISPATCH) && !defined(RILL_FMA)
-  // 16 rows at a time with the rows in the lanes (narrow_rows_avx2), the rest as below.
-  r0 = narrow_rows(simd, in, in_stride, n, packed + full, ld, b + full, fin, fout - full, out + full, out_stride);
-#endif
+  // On AVX2, 16 rows at a time with the rows in the lanes (kernels_narrow.cpp); the rest as below.
+  int r0 = linear_narrow_rows(simd, in, in_stride, n, packed + full, ld, b + full, fin, fout - full, out + full,
+                              out_stride);
   constexpr int kRows = 64;
   float tmp[kRows * 8];
   float bias8[8] = {0};
