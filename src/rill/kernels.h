@@ -74,6 +74,12 @@ const char* gemm_variant(Simd simd);
 int packed_ld(int fout);
 std::size_t packed_floats(int fin, int fout);
 void pack_weights(Simd simd, const float* W, int fin, int fout, float* packed);
+// The first multiple of 16 of n rows of a narrow layer (nt < 8 outputs: fout = nt, or the last
+// nt columns of a wider one) as linear_packed computes them, bit for bit, with the rows in the lanes
+// (AVX2, nt <= 4); returns how many rows it did: 0 at other levels, in RILL_FMA builds, elsewhere.
+// w and b point at those columns (packed weights with leading dimension ld, and the biases).
+int linear_narrow_rows(Simd simd, const float* in, int in_stride, int n, const float* w, int ld, const float* b,
+                       int fin, int nt, float* out, int out_stride);
 // Same result as linear_ref, bit for bit: gemm over the packed weights.
 void linear_packed(Simd simd, const float* in, int in_stride, int n, const float* packed, const float* b, int fin,
                    int fout, float* out, int out_stride);

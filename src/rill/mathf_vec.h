@@ -83,6 +83,37 @@ RILL_VEC_INLINE wasm_f32x4 clamp_act(wasm_f32x4 x) {
 }
 #endif
 
+#if defined(RILL_X86_DISPATCH)
+// x86-64, 8 and 16 lanes (in the kernel sources, which include simd_vec.h and its immintrin.h first): the same two selects as vmaxps(−87, x) and vminps(88.8, x). maxps(a, b) is
+// a > b ? a : b and minps(a, b) is a < b ? a : b, giving b whenever the compare is false (NaN, equal
+// values): lane by lane exactly the selects above, in two instructions where GCC emits a compare and
+// a blend for each. The instructions need their instruction set, which a target-less always_inline
+// function cannot inline; so clamp_x86 is plain inline, by reference (no AVX value crosses a call),
+// and the compilers inline it once the SiLU code sits in kernels.cpp's avx2 / avx512f functions.
+typedef float x86_f32x8 __attribute__((vector_size(32)));
+typedef float x86_f32x16 __attribute__((vector_size(64)));
+__attribute__((target("avx"))) inline void clamp_x86(x86_f32x8& x) {
+  const __m256 m = _mm256_max_ps(_mm256_set1_ps(-87.0f), reinterpret_cast<__m256>(x));
+  x = reinterpret_cast<x86_f32x8>(_mm256_min_ps(_mm256_set1_ps(88.8f), m));
+}
+__attribute__((target("avx512f"))) inline void clamp_x86(x86_f32x16& x) {
+  // the masked forms with every lane set: GCC 12 warns about the unmasked ones' undefined source
+  const __m512 v = reinterpret_cast<__m512>(x);
+  const __m512 m = _mm512_mask_max_ps(v, 0xffff, _mm512_set1_ps(-87.0f), v);
+  x = reinterpret_cast<x86_f32x16>(_mm512_mask_min_ps(m, 0xffff, _mm512_set1_ps(88.8f), m));
+}
+template <>
+RILL_VEC_INLINE x86_f32x8 clamp_act(x86_f32x8 x) {
+  clamp_x86(x);
+  return x;
+}
+template <>
+RILL_VEC_INLINE x86_f32x16 clamp_act(x86_f32x16 x) {
+  clamp_x86(x);
+  return x;
+}
+#endif
+
 template <class F, class U>
 RILL_VEC_INLINE F exp_act(F x) {
   x = clamp_act(x);

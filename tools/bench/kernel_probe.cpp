@@ -2,7 +2,7 @@
 //
 // Build and run (from the repository, after `make lib`):
 //   g++ -std=c++17 -O3 -ffp-contract=off -Isrc tools/bench/kernel_probe.cpp build/librill.a -pthread -o build/kernel_probe
-//   build/kernel_probe [rounds] [train]
+//   build/kernel_probe [rounds] [train | silu]
 // Each figure is the fastest of `rounds` timings (default 100) of 20 calls in
 // a row, on the thread's CPU clock: other processes only ever add time, and
 // the thread's clock does not count the time it waited for the core. Prints
@@ -89,6 +89,12 @@ int main(int argc, char** argv) {
   float *in = floats(256 * 128), *out = floats(256 * 128), *dz = floats(256 * 128), *slope = floats(256 * 128);
   for (int i = 0; i < 256 * 128; ++i) in[i] = (i % 97) * 0.01f - 0.4f, dz[i] = (i % 89) * 0.01f - 0.4f;
   const float* W1 = mlp.weight[1];
+  if (argc > 2 && std::strcmp(argv[2], "silu") == 0) {  // the activation alone, for A/B runs of its variants
+    row("SiLU 64 x 128", 0, fastest([&] { rill::activate_array(simd, rill::Activation::silu, in, out, 64 * 128); }, rounds));
+    row("SiLU with slope 256 x 128", 0,
+        fastest([&] { rill::activate_array_with_slope(simd, rill::Activation::silu, in, out, slope, 256 * 128); }, rounds));
+    return 0;
+  }
   std::printf("-- forward, a tile of 64 rows (sampling)\n");
   row("input layer 64 x 3 -> 128", 2.0 * 64 * 3 * 128,
       fastest([&] { rill::linear_packed(simd, in, 3, 64, mlp.packed[0], mlp.bias[0], 3, 128, out, 128); }, rounds));
@@ -124,7 +130,7 @@ int main(int argc, char** argv) {
     std::snprintf(what, sizeof what, "batch %d: %.0f k evaluations/s", n, n / s / 1e3);
     row(what, 66816.0 * n, s);
   }
-  if (argc > 2) {
+  if (argc > 2 && std::strcmp(argv[2], "train") == 0) {
     std::printf("-- training steps (CFM + Adam, moons)\n");
     for (int n : {256, 4096}) {
       rill::TrainConfig cfg;
