@@ -44,6 +44,31 @@ int thread_count_settled(int want = -1) {
   }
   return n;
 }
+
+// set_claim_hook: helper `worker` sleeps before it claims work, a different
+// time each run (0 .. 700 µs), as helpers the OS schedules late would.
+struct Late {
+  std::atomic<unsigned> runs{0};
+  static void hook(void* ctx, int worker) {
+    const unsigned k = static_cast<Late*>(ctx)->runs.fetch_add(1) * 7u + static_cast<unsigned>(worker);
+    std::this_thread::sleep_for(std::chrono::microseconds((k * 131u) % 701u));
+  }
+};
+
+// The parameters after `steps` training steps on `threads` threads (helpers made late by Late if asked).
+std::vector<float> trained_params(const MlpSpec& spec, const TrainConfig& cfg, Dataset data, int threads, int steps,
+                                  bool late_helpers = false) {
+  std::vector<unsigned char> mem(Trainer::memory_bytes(spec, cfg));
+  Arena arena(mem.data(), mem.size());
+  Trainer t;
+  REQUIRE(t.init(spec, cfg, DataSource::builtin(data), arena, nullptr) == Status::ok);
+  Late late;
+  ThreadPool pool(threads);
+  if (late_helpers) pool.set_claim_hook(Late::hook, &late);
+  t.set_executor(&pool);
+  REQUIRE(t.run(steps) == Status::ok);
+  return std::vector<float>(t.params(), t.params() + spec.param_count());
+}
 }  // namespace
 
 TEST_CASE("training with 1, 2 or 3 threads gives the same bits (one block of rows, several, several chunks)") {
@@ -58,33 +83,11 @@ TEST_CASE("training with 1, 2 or 3 threads gives the same bits (one block of row
   TrainConfig cfg;
   cfg.batch = batch;
   cfg.ema = 0.9f;
-  std::vector<std::vector<float>> results;
-  for (int threads : {1, 2, 3}) {
-    std::vector<unsigned char> mem(Trainer::memory_bytes(spec, cfg));
-    Arena arena(mem.data(), mem.size());
-    Trainer t;
-    REQUIRE(t.init(spec, cfg, DataSource::builtin(data), arena, nullptr) == Status::ok);
-    ThreadPool pool(threads);
-    t.set_executor(&pool);
-    REQUIRE(t.run(6) == Status::ok);
-    results.emplace_back(t.params(), t.params() + spec.param_count());
-  }
-  CHECK(results[0] == results[1]);
-  CHECK(results[0] == results[2]);
+  const std::vector<float> one = trained_params(spec, cfg, data, 1, 6);
+  CHECK(one == trained_params(spec, cfg, data, 2, 6));
+  CHECK(one == trained_params(spec, cfg, data, 3, 6));
   }
 }
-
-namespace {
-// set_claim_hook: helper `worker` sleeps before it claims work, a different
-// time each run (0 .. 700 µs), as helpers the OS schedules late would.
-struct Late {
-  std::atomic<unsigned> runs{0};
-  static void hook(void* ctx, int worker) {
-    const unsigned k = static_cast<Late*>(ctx)->runs.fetch_add(1) * 7u + static_cast<unsigned>(worker);
-    std::this_thread::sleep_for(std::chrono::microseconds((k * 131u) % 701u));
-  }
-};
-}  // namespace
 
 TEST_CASE("helpers that come late (a test hook sleeps them) change no bit of training or sampling") {
   const MlpSpec spec = MlpSpec::make(2, 40, 3);
@@ -93,21 +96,9 @@ TEST_CASE("helpers that come late (a test hook sleeps them) change no bit of tra
     TrainConfig cfg;
     cfg.batch = batch;
     cfg.ema = 0.9f;
-    std::vector<std::vector<float>> results;
-    for (int threads : {1, 2, 3}) {
-      std::vector<unsigned char> mem(Trainer::memory_bytes(spec, cfg));
-      Arena arena(mem.data(), mem.size());
-      Trainer t;
-      REQUIRE(t.init(spec, cfg, DataSource::builtin(Dataset::moons), arena, nullptr) == Status::ok);
-      Late late;
-      ThreadPool pool(threads);
-      pool.set_claim_hook(Late::hook, &late);
-      t.set_executor(&pool);
-      REQUIRE(t.run(4) == Status::ok);
-      results.emplace_back(t.params(), t.params() + spec.param_count());
-    }
-    CHECK(results[0] == results[1]);
-    CHECK(results[0] == results[2]);
+    const std::vector<float> one = trained_params(spec, cfg, Dataset::moons, 1, 4, true);
+    CHECK(one == trained_params(spec, cfg, Dataset::moons, 2, 4, true));
+    CHECK(one == trained_params(spec, cfg, Dataset::moons, 3, 4, true));
   }
   // Sampling: blocks of rows handed out one at a time, each worker in its own arena.
   rill_test::PackedNet net(spec, 5);

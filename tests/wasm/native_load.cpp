@@ -23,6 +23,7 @@
 
 #include "rill/model_io.h"
 #include "rill/rill.h"
+#include "native_util.h"
 
 namespace {
 
@@ -33,16 +34,6 @@ const char* const kKeys[] = {"rill.format", "dim", "activation", "time_embedding
 
 void hex(const char* s) {
   for (; *s; ++s) std::printf("%02x", static_cast<unsigned char>(*s));
-}
-
-bool read_file(const char* path, std::vector<unsigned char>* out) {
-  std::FILE* f = std::fopen(path, "rb");
-  if (f == nullptr) return false;
-  unsigned char buf[65536];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out->insert(out->end(), buf, buf + n);
-  std::fclose(f);
-  return true;
 }
 
 void report(rill_model* m) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "rill/rill.h"
+#include "native_util.h"
 
 namespace {
 
@@ -44,16 +45,6 @@ bool write_file(const std::string& name, const void* data, std::size_t bytes) {
     ++g_failures;
     return false;
   }
-  return true;
-}
-
-bool read_file(const char* path, std::vector<unsigned char>* out) {
-  std::FILE* f = std::fopen(path, "rb");
-  if (f == nullptr) return false;
-  unsigned char buf[65536];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out->insert(out->end(), buf, buf + n);
-  std::fclose(f);
   return true;
 }
 
