@@ -17,7 +17,9 @@ extern "C" int rill_model_open_compiled(rill_compiled_model* model, rill_model**
   if (out == nullptr || model == nullptr)  // refused there with its message
     return rill_model_init_compiled(nullptr, 0, model, kChunk, kFlags, out, err, err_cap);
   *out = nullptr;
-  const rill::Status st = rill::compiled_check(model, true, err, err_cap);
+  // The fields alone, enough to size the block; rill_model_init_compiled then checks the
+  // scales and the checksum (one pass over the weights, not two).
+  const rill::Status st = rill::compiled_check(model, false, err, err_cap);
   if (st != rill::Status::ok) return static_cast<int>(st);
   const std::size_t need = rill::compiled_place_bytes(model, kChunk, kFlags);
   void* mem = aligned_block(need);
