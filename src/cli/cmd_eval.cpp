@@ -151,10 +151,11 @@ void mean_and_se(const std::vector<double>& v, double* mean, double* se) {
 }
 
 Scores score(const Args& args, const LoadedModel* model, const Sampling& opt, int n, int threads,
-             const Condition& cond, rill::Dataset dataset, int cls, int seeds, std::string* source) {
-  const std::vector<float> ref = reference_draw(dataset, kReferenceSeed, n, cls);
+             const Condition& cond, rill::Dataset dataset, int cls, int seeds, const std::vector<float>& ref,
+             std::string* source) {
   std::vector<std::int32_t> labels;  // the 5-NN classifier of a labelled reference draw (all classes, the reference seed)
-  const std::vector<float> labelled = cls >= 0 ? reference_draw(dataset, kReferenceSeed, n, -1, &labels) : ref;
+  const std::vector<float> labelled =
+      cls >= 0 ? reference_draw(dataset, kReferenceSeed, n, -1, &labels) : std::vector<float>();
   const int d = rill::kDatasetDim;
   std::vector<double> v[7];
   for (int k = 0; k < seeds; ++k) {
@@ -293,12 +294,13 @@ int run_eval(const Args& args) {
     cond = parse_condition(args, *model);
   }
   std::string source;
-  const Scores scores = score(args, model.get(), opt, n, threads, cond, dataset, cls, seeds, &source);
-  // nll: of the unconditional model, with a density at t = 0 (a gaussian source), against the whole dataset;
-  // it does not depend on the sample seed (Hutchinson's probes come from --seed's stream).
+  const std::vector<float> ref = reference_draw(dataset, kReferenceSeed, n, cls);
+  const Scores scores = score(args, model.get(), opt, n, threads, cond, dataset, cls, seeds, ref, &source);
+  // nll: of the unconditional model, with a density at t = 0 (a gaussian source), against the whole dataset
+  // (cls < 0, so `ref` is that draw); it does not depend on the sample seed (Hutchinson's probes come from
+  // --seed's stream).
   const bool with_nll = use_model && cls < 0 && !cond.given() && std::string(source_name(*model)) == "gaussian";
   const DensityMethod method = use_model ? parse_density_method(args, model->dim(), opt.seed) : DensityMethod();
-  const std::vector<float> ref = with_nll ? reference_draw(dataset, kReferenceSeed, n) : std::vector<float>();
   const Density den = with_nll ? density_figures(*model, dataset, opt, ref.data(), n, threads, method) : Density();
 
   if (json) {
