@@ -17,15 +17,34 @@
 
 using namespace rill;
 
+namespace {
+// Each task's hit count is exactly 1.
+template <class Hits>
+bool each_once(const Hits& hits) {
+  for (const auto& h : hits)
+    if (h.load() != 1) return false;
+  return true;
+}
+
+// The sum of 0 .. n-1 by parallel_for on `pool`, each range adding its part.
+long parallel_sum(ThreadPool& pool, long n) {
+  long sum = 0;
+  parallel_for(&pool, n, [&](long b, long e) {
+    long part = 0;
+    for (long i = b; i < e; ++i) part += i;
+    __atomic_add_fetch(&sum, part, __ATOMIC_RELAXED);
+  });
+  return sum;
+}
+}  // namespace
+
 TEST_CASE("the pool runs every task exactly once, many times over") {
   ThreadPool pool(3);
   CHECK(pool.workers() == 3);
   for (int round = 0; round < 200; ++round) {
     std::vector<std::atomic<int>> hits(37);
     pool.run(37, [](void* ctx, int task) { ++(*static_cast<std::vector<std::atomic<int>>*>(ctx))[task]; }, &hits);
-    bool once = true;
-    for (auto& h : hits) once = once && h.load() == 1;
-    REQUIRE(once);
+    REQUIRE(each_once(hits));
   }
   // Fewer tasks than workers, one task, none.
   for (int tasks : {2, 1, 0}) {
@@ -33,13 +52,7 @@ TEST_CASE("the pool runs every task exactly once, many times over") {
     pool.run(tasks, [](void* ctx, int) { ++*static_cast<std::atomic<int>*>(ctx); }, &count);
     CHECK(count.load() == tasks);
   }
-  long sum = 0;
-  parallel_for(&pool, 1000, [&](long b, long e) {
-    long s = 0;
-    for (long i = b; i < e; ++i) s += i;
-    __atomic_add_fetch(&sum, s, __ATOMIC_RELAXED);
-  });
-  CHECK(sum == 999L * 1000 / 2);
+  CHECK(parallel_sum(pool, 1000) == 999L * 1000 / 2);
   CHECK(ThreadPool::hardware_threads() >= 1);
 }
 
@@ -49,9 +62,7 @@ TEST_CASE("more tasks than one run's word holds (65,535) run in groups, each exa
   std::vector<std::atomic<unsigned char>> hits(static_cast<std::size_t>(tasks));
   pool.run(tasks, [](void* ctx, int task) { ++(*static_cast<std::vector<std::atomic<unsigned char>>*>(ctx))[task]; },
            &hits);
-  bool once = true;
-  for (auto& h : hits) once = once && h.load() == 1;
-  CHECK(once);
+  CHECK(each_once(hits));
 }
 
 TEST_CASE("ThreadPool::create(n) gives n workers that run every task; a count below 1 the caller alone") {
@@ -158,19 +169,11 @@ TEST_CASE("a helper that is not running holds nothing: the caller takes every ta
     }, &rec);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     late.go = true;  // now the late helper may run (and finds the run over)
-    bool once = true;
-    for (auto& h : rec.hits) once = once && h.load() == 1;
-    CHECK(once);
+    CHECK(each_once(rec.hits));
     CHECK(rec.by_late.load() == 0);  // it never got to claim one ...
     CHECK(seconds < 2.0);            // ... and the run did not wait for it (it is held 5 s)
     // Later runs go on as usual, the late helper taking part or not.
-    long sum = 0;
-    parallel_for(&pool, 1000, [&](long b, long e) {
-      long part = 0;
-      for (long i = b; i < e; ++i) part += i;
-      __atomic_add_fetch(&sum, part, __ATOMIC_RELAXED);
-    });
-    CHECK(sum == 999L * 1000 / 2);
+    CHECK(parallel_sum(pool, 1000) == 999L * 1000 / 2);
     pool.set_claim_hook(nullptr, nullptr);
   }
 }
@@ -184,9 +187,7 @@ TEST_CASE("helpers that come late to every run change no result: each task still
   for (int round = 0; round < 100; ++round) {
     std::vector<std::atomic<int>> hits(23);
     pool.run(23, [](void* ctx, int task) { ++(*static_cast<std::vector<std::atomic<int>>*>(ctx))[task]; }, &hits);
-    bool once = true;
-    for (auto& h : hits) once = once && h.load() == 1;
-    REQUIRE(once);
+    REQUIRE(each_once(hits));
   }
   pool.set_claim_hook(nullptr, nullptr);
 }
