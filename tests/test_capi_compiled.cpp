@@ -250,7 +250,7 @@ TEST_CASE("a compiled model whose checksum does not match is refused with bad_te
   CHECK(rill_compiled_checksum(nullptr) == 0u);
 }
 
-TEST_CASE("compiled models: wrong version, dtype, step embedding, pointers, shapes and memory are refused") {
+TEST_CASE("compiled models: wrong version, dtype, step_k, pointers, shapes and memory are refused") {
   const MlpSpec spec = MlpSpec::make(2, 8, 2);
   std::vector<float> params;
   rill_test::model_bytes(spec, &params);
@@ -265,7 +265,8 @@ TEST_CASE("compiled models: wrong version, dtype, step embedding, pointers, shap
       {"dtype", [](rill_compiled_model* c) { c->dtype = 7; }, RILL_UNSUPPORTED_DTYPE},
       {"F32 with scales", [](rill_compiled_model* c) { c->scale[0] = static_cast<const float*>(c->bias[0]); },
        RILL_BAD_TENSOR},
-      {"step", [](rill_compiled_model* c) { c->step_k = 0; }, RILL_UNSUPPORTED},
+      {"step_k out of range", [](rill_compiled_model* c) { c->step_k = 13; }, RILL_BAD_METADATA},
+      {"step features that do not chain", [](rill_compiled_model* c) { c->step_k = 0; }, RILL_BAD_SHAPE},
       {"layers", [](rill_compiled_model* c) { c->layers = 17; }, RILL_BAD_SHAPE},
       {"activation", [](rill_compiled_model* c) { c->activation = 9; }, RILL_BAD_METADATA},
       {"time", [](rill_compiled_model* c) { c->time_k = 13; }, RILL_BAD_METADATA},

@@ -27,15 +27,15 @@ TEST_CASE("rill_version is RILL_VERSION_MAJOR.MINOR.PATCH") {
 TEST_CASE("rill_layout_fields/offset describe rill_model_info, rill_train_config and rill_run_options as compiled") {
   CHECK(words(rill_layout_fields(RILL_LAYOUT_MODEL_INFO)) ==
         std::vector<std::string>{"dim:i", "layers:i", "width:i", "activation:i", "time_k:i", "in_place:i", "params:u",
-                                 "flops:f", "sigma_min:f"});
+                                 "flops:f", "sigma_min:f", "step_k:i"});
   const std::size_t info[] = {offsetof(rill_model_info, dim),      offsetof(rill_model_info, layers),
                               offsetof(rill_model_info, width),    offsetof(rill_model_info, activation),
                               offsetof(rill_model_info, time_k),   offsetof(rill_model_info, in_place),
                               offsetof(rill_model_info, params),   offsetof(rill_model_info, flops),
-                              offsetof(rill_model_info, sigma_min)};
-  for (int i = 0; i < 9; ++i) CHECK(rill_layout_offset(RILL_LAYOUT_MODEL_INFO, i) == static_cast<int>(info[i]));
+                              offsetof(rill_model_info, sigma_min), offsetof(rill_model_info, step_k)};
+  for (int i = 0; i < 10; ++i) CHECK(rill_layout_offset(RILL_LAYOUT_MODEL_INFO, i) == static_cast<int>(info[i]));
   CHECK(rill_layout_offset(RILL_LAYOUT_MODEL_INFO, -1) == static_cast<int>(sizeof(rill_model_info)));
-  CHECK(rill_layout_offset(RILL_LAYOUT_MODEL_INFO, 9) == -1);
+  CHECK(rill_layout_offset(RILL_LAYOUT_MODEL_INFO, 10) == -1);
 
   CHECK(words(rill_layout_fields(RILL_LAYOUT_TRAIN_CONFIG)) ==
         std::vector<std::string>{"width:i", "depth:i", "activation:i", "time_k:i", "steps:i", "batch:i", "lr:f",
@@ -56,16 +56,16 @@ TEST_CASE("rill_layout_fields/offset describe rill_model_info, rill_train_config
 
   CHECK(words(rill_layout_fields(RILL_LAYOUT_RUN_OPTIONS)) ==
         std::vector<std::string>{"solver:i", "steps:i", "t0:f", "t1:f", "t:f", "class_index:i", "condition:p",
-                                 "condition_rows:i", "guidance:f", "probes:i", "probe_seed:u"});
+                                 "condition_rows:i", "guidance:f", "probes:i", "probe_seed:u", "h:f"});
   const std::size_t options[] = {offsetof(rill_run_options, solver), offsetof(rill_run_options, steps),
                                  offsetof(rill_run_options, t0), offsetof(rill_run_options, t1),
                                  offsetof(rill_run_options, t),      offsetof(rill_run_options, class_index),
                                  offsetof(rill_run_options, condition), offsetof(rill_run_options, condition_rows),
                                  offsetof(rill_run_options, guidance), offsetof(rill_run_options, probes),
-                                 offsetof(rill_run_options, probe_seed)};
-  for (int i = 0; i < 11; ++i) CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, i) == static_cast<int>(options[i]));
+                                 offsetof(rill_run_options, probe_seed), offsetof(rill_run_options, h)};
+  for (int i = 0; i < 12; ++i) CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, i) == static_cast<int>(options[i]));
   CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, -1) == static_cast<int>(sizeof(rill_run_options)));
-  CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, 11) == -1);
+  CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, 12) == -1);
   // The pointer field is a pointer's size: 8 bytes here (64-bit), 4 in rill.wasm (tests/wasm checks that).
   CHECK(rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, 7) - rill_layout_offset(RILL_LAYOUT_RUN_OPTIONS, 6) ==
         static_cast<int>(sizeof(void*)));

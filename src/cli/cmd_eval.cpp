@@ -111,7 +111,7 @@ std::vector<float> points_to_judge(const Args& args, const LoadedModel* model, c
   if (model != nullptr) {
     x.resize(static_cast<std::size_t>(n) * rill::kDatasetDim);
     draw_x0(*model, seed, x.data(), n);
-    const ConditionedField conditioned(*model, cond);
+    const ConditionedField conditioned(*model, cond, rill::step_length(0.0f, 1.0f, opt.steps));
     integrate_points(*model, opt.solver, opt.steps, x.data(), n, 0.0f, 1.0f, nullptr, threads, conditioned.field());
     *source = "model " + model->path + " (" + rill::solver_name(opt.solver) + ", " + std::to_string(opt.steps) +
               " steps, seed " + std::to_string(seed) + ")";
@@ -239,7 +239,9 @@ void print_density(const Density& den, const LoadedModel* model, bool with_nll, 
   char est[64] = "";
   if (den.probes > 0) std::snprintf(est, sizeof est, " (estimate, %d probe%s)", den.probes, den.probes == 1 ? "" : "s");
   if (with_nll) std::printf("%-8s %12.6g  nats: -mean log p_model of the reference draw%s\n", "nll", den.nll, est);
-  if (model != nullptr && !with_nll && cls < 0 && !cond.given())
+  if (model != nullptr && !with_nll && cls < 0 && !cond.given() && step_conditioned(*model))
+    std::printf("nll      -  (a step-conditioned model has no log-density)\n");
+  else if (model != nullptr && !with_nll && cls < 0 && !cond.given())
     std::printf("nll      -  (the model's source %s has no density)\n", source_name(*model));
   if (den.has_entropy) {
     std::printf("%-8s %12.6g  nats: -mean log p_data of the reference draw (closed form)\n", "entropy", den.entropy);
@@ -299,7 +301,8 @@ int run_eval(const Args& args) {
   // nll: of the unconditional model, with a density at t = 0 (a gaussian source), against the whole dataset
   // (cls < 0, so `ref` is that draw); it does not depend on the sample seed (Hutchinson's probes come from
   // --seed's stream).
-  const bool with_nll = use_model && cls < 0 && !cond.given() && std::string(source_name(*model)) == "gaussian";
+  const bool with_nll = use_model && cls < 0 && !cond.given() && std::string(source_name(*model)) == "gaussian" &&
+                        !step_conditioned(*model);
   const DensityMethod method = use_model ? parse_density_method(args, model->dim(), opt.seed) : DensityMethod();
   const Density den = with_nll ? density_figures(*model, dataset, opt, ref.data(), n, threads, method) : Density();
 

@@ -115,7 +115,7 @@ std::vector<float> digits_samples(const Args& args, const LoadedModel* model, co
     const Sampling opt = parse_sampling(args);
     x.resize(static_cast<std::size_t>(n) * kDigitsDim);
     draw_x0(*model, opt.seed, x.data(), n);
-    const ConditionedField conditioned(*model, cond);
+    const ConditionedField conditioned(*model, cond, rill::step_length(0.0f, 1.0f, opt.steps));
     integrate_points(*model, opt.solver, opt.steps, x.data(), n, 0.0f, 1.0f, nullptr, threads, conditioned.field());
     *what = "model " + model->path + " (" + rill::solver_name(opt.solver) + ", " + std::to_string(opt.steps) +
             " steps, seed " + std::to_string(opt.seed) + (cond.given() ? ", guidance " + number(cond.guidance, "%g") : "") + ")";

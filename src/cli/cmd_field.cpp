@@ -18,12 +18,15 @@ int run_field(const Args& args) {
   const std::string xpath = args.text("--x");
   const auto model = load_model(args.text("--model"));
   const Condition cond = parse_condition(args, *model);
-  const ConditionedField conditioned(*model, cond);
+  if (args.has("--h") && !step_conditioned(*model))
+    runtime_error("--h: the model %s is not step-conditioned (it has no step_embedding)", model->path.c_str());
+  const float h = args.has("--h") ? static_cast<float>(args.real("--h", 0.0, 1.0)) : 0.0f;
+  const ConditionedField conditioned(*model, cond, h);
   const Points p = read_points(xpath, "--x");
   if (p.d != model->dim()) runtime_error("--x %s has dimension %d; the model's is %d", xpath.c_str(), p.d, model->dim());
   check_output_path(out);
   std::vector<float> u(p.values.size());
-  eval_field(*model, t, p.values.data(), p.n, u.data(), conditioned.field());
+  eval_field(*model, t, p.values.data(), p.n, u.data(), conditioned.field(), h);
   write_points(out, format, u.data(), p.n, p.d, "");
   return 0;
 }
@@ -39,6 +42,7 @@ const Command& field_command() {
       {
           {"--model", "MODEL", nullptr, "model file, shipped model name or formula (required)"},
           {"--t", "T", nullptr, "the time, in [0, 1] (required)"},
+          {"--h", "H", "0", "a step-conditioned model's step length h in [0, 1]: its average velocity over [t, t + h]"},
           {"--class", "K", nullptr, "for a class-conditioned model: the field of class K (0-based); none: unconditional"},
           {"--guidance", "W", "1", "with --class: u0 + W (u_K - u0), classifier-free guidance"},
           {"--x", "FILE", nullptr, "the points (.npy or .csv, n x d; - for stdin) (required)"},

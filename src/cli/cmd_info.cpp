@@ -63,6 +63,13 @@ int run_info(const Args& args) {
     std::printf("time           sin:%d (sin and cos of 2^k pi t, k = 0..%d: %d features after x)\n", s.time.k,
                 s.time.k - 1, s.time.features());
   }
+  if (s.step.on) {
+    char sname[16];
+    rill::step_embedding_name(s.step, sname, sizeof sname);
+    std::printf("step           %s (the step length h of each solver step, %d feature%s after the time's: the output "
+                "is the average velocity over [t, t + h]; forwards only, no log-density)\n",
+                sname, s.step.features(), s.step.features() == 1 ? "" : "s");
+  }
   char path[64] = "condot";
   rill::model_metadata(m, "path", path, sizeof path);
   char sigma[32];

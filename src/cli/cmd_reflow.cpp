@@ -174,7 +174,7 @@ int run_reflow(const Args& args) {
   draw_x0(*teacher, cfg.seed, x0.data(), pairs);
   std::vector<float> x1 = x0;
   pc.field.guidance = 1.0f;
-  const ConditionedField field(*teacher, pc.field);
+  const ConditionedField field(*teacher, pc.field, rill::step_length(0.0f, 1.0f, tsteps));
   std::fprintf(stderr, "rill reflow: integrating %ld pairs (%s, %d steps)\n", pairs, rill::solver_name(tsolver), tsteps);
   integrate_points(*teacher, tsolver, tsteps, x1.data(), pairs, 0.0f, 1.0f, nullptr, threads, field.field());
   for (std::size_t q = 0; q < x1.size(); ++q)

@@ -28,7 +28,7 @@ int run_sample(const Args& args) {
 
   const auto model = load_model(args.text("--model"));
   const Condition cond = parse_condition(args, *model);
-  const ConditionedField conditioned(*model, cond);
+  const ConditionedField conditioned(*model, cond, rill::step_length(0.0f, 1.0f, opt.steps));
   const int d = model->dim();
   std::vector<float> x;
   long n = n_flag;

@@ -132,7 +132,7 @@ rill_compiled_model compiled_model_of(const rill::Model& m, CompiledArrays* keep
   for (int i = 0; i <= s.n_layers; ++i) c.sizes[i] = s.sizes[i];
   c.activation = static_cast<int32_t>(s.activation);
   c.time_k = s.time.k;
-  c.step_k = -1;
+  c.step_k = s.step.k();
   c.condition_kind = static_cast<int32_t>(s.condition.kind);
   c.condition_count = s.condition.kind == rill::ConditionSpec::Kind::none ? 0 : s.condition.count;
   c.source = m.source;

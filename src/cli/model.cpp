@@ -170,11 +170,12 @@ Condition parse_condition(const Args& args, const LoadedModel& m) {
   return c;
 }
 
-ConditionedField::ConditionedField(const LoadedModel& m, const Condition& c)
+ConditionedField::ConditionedField(const LoadedModel& m, const Condition& c, float h)
     : given_(c.given()),
       uc_(m.mlp, rill::MlpCondition{c.given() ? c.rows.data() : nullptr,
-                                    c.n_rows > 1 ? static_cast<std::ptrdiff_t>(m.mlp.spec.condition.features()) : 0}),
-      u0_(m.mlp),
+                                    c.n_rows > 1 ? static_cast<std::ptrdiff_t>(m.mlp.spec.condition.features()) : 0,
+                                    h}),
+      u0_(m.mlp, rill::MlpCondition{nullptr, 0, h}),
       guided_(u0_, uc_, c.guidance) {}
 
 std::string model_label(const LoadedModel& m) {
@@ -186,7 +187,13 @@ std::string model_label(const LoadedModel& m) {
   return m.path.substr(a, b - a);
 }
 
+bool step_conditioned(const LoadedModel& m) { return !m.is_formula() && m.mlp.spec.step.on; }
+
 void check_density_source(const LoadedModel& m) {
+  if (step_conditioned(m))
+    runtime_error("the model %s is step-conditioned (step_embedding): its output is an average velocity over a step, "
+                  "so it has no log-density",
+                  m.path.c_str());
   // Formula models are flows from N(0, I); a file's `source` is a dataset or -1.
   if (m.is_formula() || m.file.model.source < 0) return;
   runtime_error("the model %s draws x0 from %s (its source); log-likelihood needs a source with a density (gaussian)",
@@ -210,6 +217,11 @@ void draw_x0(const LoadedModel& m, std::uint32_t seed, float* x, long n) {
 void integrate_points(const LoadedModel& m, rill::Solver solver, int steps, float* x, long n, float t0, float t1,
                       float* trajectory, int threads, const rill::VectorField* field) {
   if (threads < 1) threads = 1;
+  if (step_conditioned(m) && t1 < t0)
+    runtime_error("the model %s is step-conditioned (step_embedding): it integrates forwards only (t1 >= t0)",
+                  m.path.c_str());
+  const rill::MlpField own(m.mlp, rill::MlpCondition{nullptr, 0, rill::step_length(t0, t1, steps)});
+  if (field == nullptr && step_conditioned(m)) field = &own;
   // Chunks of at most kChunk rows, and at least one per thread.
   const long per_thread = (n + threads - 1) / threads;
   const int chunk = static_cast<int>(per_thread < 1 ? 1 : per_thread < kChunk ? per_thread : kChunk);
@@ -224,7 +236,10 @@ void integrate_points(const LoadedModel& m, rill::Solver solver, int steps, floa
   if (st != rill::Status::ok) runtime_error("integration failed: %s", rill::status_message(st));
 }
 
-void eval_field(const LoadedModel& m, float t, const float* x, long n, float* out, const rill::VectorField* field) {
+void eval_field(const LoadedModel& m, float t, const float* x, long n, float* out, const rill::VectorField* field,
+                float h) {
+  const rill::MlpField own(m.mlp, rill::MlpCondition{nullptr, 0, h});
+  if (field == nullptr && step_conditioned(m)) field = &own;
   const int chunk = n < 1 ? 1 : n < kChunk ? static_cast<int>(n) : kChunk;
   HeapRunner runner(m, chunk, 1, field);
   const rill::Status st = runner->field(x, n, t, out);

@@ -63,6 +63,9 @@ void check_density_source(const LoadedModel& m);
 void draw_x0(const LoadedModel& m, std::uint32_t seed, float* x, long n);
 // "gaussian" or the source dataset's name.
 const char* source_name(const LoadedModel& m);
+// Whether m reads the step length h of each solver step (formats.md, step_embedding): its output is
+// an average velocity over [t, t + h]; it integrates forwards only and has no log-density.
+bool step_conditioned(const LoadedModel& m);
 
 // The condition of one run (formats.md "Guidance"): --class K (0-based) or
 // --cond FILE (vector models: rows of M values, one per point or (1, M) for
@@ -82,10 +85,13 @@ class Args;
 Condition parse_condition(const Args& args, const LoadedModel& m);
 
 // The field a run integrates: the model's own, or its conditional field
-// with guidance u0 + w·(uc − u0) (w = 1: uc alone, w = 0: u0 alone).
+// with guidance u0 + w·(uc − u0) (w = 1: uc alone, w = 0: u0 alone); both
+// at step length h for a step-conditioned model (rill::step_length of the
+// run's t0, t1 and steps; integrate_points and eval_field give the model's
+// own field its h themselves).
 class ConditionedField {
  public:
-  ConditionedField(const LoadedModel& m, const Condition& c);
+  ConditionedField(const LoadedModel& m, const Condition& c, float h = 0.0f);
   ConditionedField(const ConditionedField&) = delete;
   ConditionedField& operator=(const ConditionedField&) = delete;
   // null: the model's own field (no condition given).
@@ -101,12 +107,14 @@ class ConditionedField {
 // trajectory (optional): (steps + 1) × n × d. threads > 1 integrates ranges
 // of rows side by side (rows are independent: the same bits). Runtime error
 // if the core fails.
-// field: the conditioned field to run instead of the model's own (null: the model's).
+// field: the conditioned field to run instead of the model's own (null: the
+// model's; a step-conditioned model's at h = rill::step_length(t0, t1, steps)).
+// A step-conditioned model integrated backwards (t1 < t0) is a runtime error.
 void integrate_points(const LoadedModel& m, rill::Solver solver, int steps, float* x, long n, float t0, float t1,
                       float* trajectory, int threads = 1, const rill::VectorField* field = nullptr);
-// out = u_t(x) for n points.
+// out = u_t(x) for n points (a step-conditioned model's own field at step length h).
 void eval_field(const LoadedModel& m, float t, const float* x, long n, float* out,
-                const rill::VectorField* field = nullptr);
+                const rill::VectorField* field = nullptr, float h = 0.0f);
 // logp[i] = log p_t(x_i) in nats for n points (rill::log_prob: exact
 // divergence, integrated back from t to 0 by `steps` steps of `solver`), in
 // chunks of rows, on `threads` threads (the same bits). Non-finite values are

@@ -39,7 +39,7 @@ __attribute__((noinline)) std::size_t guided_scratch_bytes(const MlpSpec& spec, 
 
 std::size_t model_scratch_bytes(const MlpSpec& spec, int chunk, int flags) {
   std::size_t run = Runner::scratch_bytes(spec, chunk);
-  if (spec.condition.kind != ConditionSpec::Kind::none) {
+  if (spec.condition.kind != ConditionSpec::Kind::none || spec.step.on) {  // the call's field (with_call_field)
     const std::size_t guided = guided_scratch_bytes(spec, chunk);
     run = guided > run ? guided : run;
   }
@@ -114,19 +114,25 @@ int check_steps(rill_model* m, const rill_run_options& o) {
   if (!valid_solver(o.solver)) return set_error(m, Status::invalid_argument, "unknown solver");
   return RILL_OK;
 }
+// Whether m reads a step length h (formats.md, step_embedding); such a model integrates forwards only.
+bool step_model(const rill_model* m) { return m->formula == nullptr && m->model.mlp.spec.step.on; }
+constexpr const char* kForwardsOnly =
+    "the model is step-conditioned (step_embedding): it integrates forwards only (t1 >= t0)";
 // A run's status as the C API returns it, its message kept on the model.
 int run_status(rill_model* m, Status st) {
   return st == Status::ok ? RILL_OK : set_error(m, st, status_message(st));
 }
-// run(runner) on m's own field, or, when o gives a condition (or guidance), on
-// the call's guided conditional field (after check_condition) with m's chunk,
-// arenas and workers.
+// run(runner) on m's own field, or, when o gives a condition (or guidance) or
+// the model reads a step length h, on the call's field (after check_condition):
+// guided, conditional, with h, on m's chunk, arenas and workers.
 template <class Run>
-int with_call_field(rill_model* m, const rill_run_options& o, long n, Run run) {
-  if (!wants_condition(o)) return run_status(m, run(m->runner));
-  if (const int rc = check_condition(m, o, n)) return rc;
+int with_call_field(rill_model* m, const rill_run_options& o, long n, float h, Run run) {
+  const bool cond = wants_condition(o);
+  if (!cond && !step_model(m)) return run_status(m, run(m->runner));
+  if (cond)
+    if (const int rc = check_condition(m, o, n)) return rc;
   const std::ptrdiff_t stride = o.condition_rows > 1 ? m->model.mlp.spec.condition.count : 0;
-  const CallField call(m->model.mlp, o.class_index, o.condition, stride, o.guidance);
+  const CallField call(m->model.mlp, o.class_index, o.condition, stride, o.guidance, h);
   Runner runner = call_runner(m, call.guided);
   return run_status(m, run(runner));
 }
@@ -182,6 +188,7 @@ void rill_run_options_default(rill_run_options* o) {
   o->guidance = 1.0f;
   o->probes = d.probes;
   o->probe_seed = d.probe_seed;
+  o->h = 0.0f;
 }
 
 int rill_model_dim(const rill_model* m) { return m == nullptr ? 0 : m->runner.dim(); }
@@ -205,6 +212,7 @@ int rill_model_get_info(const rill_model* m, rill_model_info* info) {
   info->params = static_cast<uint32_t>(s.param_count());
   info->flops = static_cast<float>(s.flops());
   info->sigma_min = m->model.sigma_min;
+  info->step_k = m->formula != nullptr ? -1 : s.step.k();
   return RILL_OK;
 }
 
@@ -223,8 +231,10 @@ int rill_integrate_with(rill_model* m, float* x, int n, const rill_run_options* 
   if (x == nullptr || n < 0) return set_error(m, Status::invalid_argument, "x must hold n >= 0 points");
   if (const int rc = check_steps(m, o)) return rc;
   if (!(o.t0 == o.t0) || !(o.t1 == o.t1)) return set_error(m, Status::invalid_argument, "t0 and t1 must be numbers");
+  if (step_model(m) && o.t1 < o.t0) return set_error(m, Status::invalid_argument, kForwardsOnly);
   const RunOptions run = to_run(o, trajectory);
-  return with_call_field(m, o, n, [&](Runner& r) { return r.integrate(run, x, n); });
+  const float h = step_length(o.t0, o.t1, o.steps);
+  return with_call_field(m, o, n, h, [&](Runner& r) { return r.integrate(run, x, n); });
 }
 
 int rill_integrate(rill_model* m, float* x, int n, int steps, int solver, float t0, float t1, float* trajectory) {
@@ -248,10 +258,12 @@ int rill_sample_with(rill_model* m, int n, uint32_t seed, const rill_run_options
   // The same draws as rill::sample(): all of x0 first, from the sampling stream of `seed`;
   // a model with a dataset source draws that dataset's points from it (the CLI's draw_x0).
   const RunOptions run = to_run(o, trajectory);
-  if (m->model.source < 0) return with_call_field(m, o, n, [&](Runner& r) { return r.sample(run, seed, out, n); });
+  const float h = step_length(o.t0, o.t1, o.steps);
+  if (m->model.source < 0)
+    return with_call_field(m, o, n, h, [&](Runner& r) { return r.sample(run, seed, out, n); });
   Rng rng = Rng::derive(seed, Purpose::sample_noise);
   dataset_sample(static_cast<Dataset>(m->model.source), rng, out, n);
-  return with_call_field(m, o, n, [&](Runner& r) { return r.integrate(run, out, n); });
+  return with_call_field(m, o, n, h, [&](Runner& r) { return r.integrate(run, out, n); });
 }
 
 int rill_sample(rill_model* m, int n, int steps, int solver, uint32_t seed, float* out, float* trajectory) {
@@ -268,7 +280,8 @@ int rill_field_with(rill_model* m, const float* x, int n, const rill_run_options
   const float t = o.t;
   if (x == nullptr || out == nullptr || n < 0) return set_error(m, Status::invalid_argument, "bad buffers");
   if (!(t == t)) return set_error(m, Status::invalid_argument, "t must be a number");
-  return with_call_field(m, o, n, [&](Runner& r) { return r.field(x, n, t, out); });
+  if (!(o.h == o.h)) return set_error(m, Status::invalid_argument, "h must be a number");
+  return with_call_field(m, o, n, o.h, [&](Runner& r) { return r.field(x, n, t, out); });
 }
 
 int rill_field(rill_model* m, const float* x, int n, float t, float* out) {

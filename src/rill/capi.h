@@ -53,9 +53,10 @@ namespace rill {
 // model sees are those of the CLI's encoded rows: the same bits.
 class CallConditionField final : public VectorField {
  public:
-  // cls >= 0: that class; else `values` (M per row; stride M, or 0: one row for all).
-  CallConditionField(const Mlp& mlp, int cls, const float* values, std::ptrdiff_t stride)
-      : mlp_(&mlp), cls_(cls), values_(values), stride_(stride) {}
+  // cls >= 0: that class; else `values` (M per row; stride M, or 0: one row for all); neither
+  // (cls < 0, values null): no condition. h: the step length a step-conditioned model reads.
+  CallConditionField(const Mlp& mlp, int cls, const float* values, std::ptrdiff_t stride, float h = 0.0f)
+      : mlp_(&mlp), cls_(cls), values_(values), stride_(stride), h_(h) {}
   int dim() const override { return mlp_->spec.dim; }
   std::size_t scratch_bytes(int n) const override;
   Status eval(const float* x, int n, float t, float* out, Arena& arena) const override {
@@ -68,15 +69,16 @@ class CallConditionField final : public VectorField {
   int cls_;
   const float* values_;
   std::ptrdiff_t stride_;
+  float h_;
 };
 
-// A call's field: u(·|0) + w·(u(·|c) − u(·|0)) (field.h's GuidedField).
+// A call's field: u(·|0) + w·(u(·|c) − u(·|0)) (field.h's GuidedField), both at step length h.
 struct CallField {
   CallConditionField uc;
   MlpField u0;
   GuidedField guided;
-  CallField(const Mlp& mlp, int cls, const float* values, std::ptrdiff_t stride, float w)
-      : uc(mlp, cls, values, stride), u0(mlp), guided(u0, uc, w) {}
+  CallField(const Mlp& mlp, int cls, const float* values, std::ptrdiff_t stride, float w, float h = 0.0f)
+      : uc(mlp, cls, values, stride, h), u0(mlp, MlpCondition{nullptr, 0, h}), guided(u0, uc, w) {}
 };
 
 // The same call's field with its exact divergence, for rill_log_prob: one

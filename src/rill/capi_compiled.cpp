@@ -100,11 +100,12 @@ Status check_fields(const rill_compiled_model* c, char* err, std::size_t cap) {
     return say(err, cap, Status::unsupported, "compiled model of another version (RILL_COMPILED_VERSION): export it again");
   if (c->dtype < RILL_F32 || c->dtype > RILL_I8)
     return say(err, cap, Status::unsupported_dtype, "compiled model dtype is not F32, F16, BF16 or I8 (0..3)");
-  if (c->step_k != -1) return say(err, cap, Status::unsupported, "compiled model with a step embedding");
   if (!layers_in_range(c)) return say(err, cap, Status::bad_shape, "compiled model layers outside 1..16");
   if (c->activation < 0 || c->activation >= kActivationCount)
     return say(err, cap, Status::bad_metadata, "unknown activation");
   if (c->time_k < 0 || c->time_k > TimeEmbedding::kMaxK) return say(err, cap, Status::bad_metadata, "time_k outside 0..12");
+  if (c->step_k < -1 || c->step_k > TimeEmbedding::kMaxK)
+    return say(err, cap, Status::bad_metadata, "step_k outside -1..12");
   const bool none = c->condition_kind == 0;
   if (c->condition_kind < 0 || c->condition_kind > 2 ||
       (none ? c->condition_count != 0 : c->condition_count < 1 || c->condition_count > ConditionSpec::kMaxCount))
@@ -114,7 +115,7 @@ Status check_fields(const rill_compiled_model* c, char* err, std::size_t cap) {
   for (int i = 0; i <= c->layers; ++i)
     if (c->sizes[i] < 1 || c->sizes[i] > kMaxWidth)
       return say(err, cap, Status::bad_shape, "layer size outside 1..65536");
-  const int features = c->time_k == 0 ? 1 : 2 * c->time_k;
+  const int features = (c->time_k == 0 ? 1 : 2 * c->time_k) + (c->step_k < 0 ? 0 : c->step_k == 0 ? 1 : 2 * c->step_k);
   const int cond = none ? 0 : c->condition_count + (c->condition_kind == 2 ? 1 : 0);  // vector:M adds a 1
   if (c->dim < 1 || c->dim > kMaxDim || c->sizes[0] != c->dim + features + cond || c->sizes[c->layers] != c->dim)
     return say(err, cap, Status::bad_shape, "compiled model sizes do not chain from d + features to d");
@@ -129,6 +130,7 @@ MlpSpec spec_of(const rill_compiled_model* c) {
   for (int i = 0; i <= c->layers; ++i) spec.sizes[i] = c->sizes[i];
   spec.activation = static_cast<Activation>(c->activation);
   spec.time.k = c->time_k;
+  spec.step = StepEmbedding::from_k(c->step_k);
   spec.condition.kind = static_cast<ConditionSpec::Kind>(c->condition_kind);
   spec.condition.count = c->condition_count;
   return spec;

@@ -92,13 +92,19 @@ struct Scratch {
   float* tmp;
 };
 
-// mlp_forward of one point at time t (a condition, if the model has one, is zeros: no condition).
+// mlp_forward of one point at time t, a step-conditioned model at step length h (a condition, if
+// the model has one, is zeros: no condition).
 template <int A>
-void field(const rill_compiled_model* c, const Scratch& s, const float* x, float t, float* out) {
+void field(const rill_compiled_model* c, const Scratch& s, const float* x, float t, float h, float* out) {
   const int d = c->dim, L = c->layers;
   for (int q = 0; q < d; ++q) s.in[q] = x[q];
   TimeEmbedding{c->time_k}.embed(t, s.in + d);
-  for (int q = d + (c->time_k == 0 ? 1 : 2 * c->time_k); q < c->sizes[0]; ++q) s.in[q] = 0.0f;
+  int q = d + (c->time_k == 0 ? 1 : 2 * c->time_k);
+  if (c->step_k >= 0) {
+    TimeEmbedding{c->step_k}.embed(h, s.in + q);
+    q += c->step_k == 0 ? 1 : 2 * c->step_k;
+  }
+  for (; q < c->sizes[0]; ++q) s.in[q] = 0.0f;
   const float* cur = s.in;
   for (int i = 0; i < L; ++i) {
     float* dst = i == L - 1 ? out : cur == s.a ? s.b : s.a;
@@ -117,24 +123,24 @@ void integrate_point(const rill_compiled_model* c, const Scratch& s, int solver,
   const float h = (1.0f - 0.0f) / static_cast<float>(steps);
   for (int st = 0; st < steps; ++st) {
     const float t = 0.0f + static_cast<float>(st) * h, half = 0.5f * h;
-    field<A>(c, s, x, t, k1);
+    field<A>(c, s, x, t, h, k1);
     if (solver == RILL_EULER) {
       for (int q = 0; q < m; ++q) x[q] = x[q] + h * k1[q];
     } else if (solver == RILL_MIDPOINT) {
       for (int q = 0; q < m; ++q) k1[q] = x[q] + half * k1[q];
-      field<A>(c, s, k1, t + half, k2);
+      field<A>(c, s, k1, t + half, h, k2);
       for (int q = 0; q < m; ++q) x[q] = x[q] + h * k2[q];
     } else if (solver == RILL_HEUN) {
       for (int q = 0; q < m; ++q) tmp[q] = x[q] + h * k1[q];
-      field<A>(c, s, tmp, t + h, k2);
+      field<A>(c, s, tmp, t + h, h, k2);
       for (int q = 0; q < m; ++q) x[q] = x[q] + half * (k1[q] + k2[q]);
     } else {  // rk4; k2 is the running sum k1 + 2·k2 + 2·k3 + k4
       for (int q = 0; q < m; ++q) { k2[q] = k1[q]; tmp[q] = x[q] + half * k1[q]; }
-      field<A>(c, s, tmp, t + half, k1);
+      field<A>(c, s, tmp, t + half, h, k1);
       for (int q = 0; q < m; ++q) { k2[q] = k2[q] + 2.0f * k1[q]; tmp[q] = x[q] + half * k1[q]; }
-      field<A>(c, s, tmp, t + half, k1);
+      field<A>(c, s, tmp, t + half, h, k1);
       for (int q = 0; q < m; ++q) { k2[q] = k2[q] + 2.0f * k1[q]; tmp[q] = x[q] + h * k1[q]; }
-      field<A>(c, s, tmp, t + h, k1);
+      field<A>(c, s, tmp, t + h, h, k1);
       const float h6 = h / 6.0f;
       for (int q = 0; q < m; ++q) x[q] = x[q] + h6 * (k2[q] + k1[q]);
     }

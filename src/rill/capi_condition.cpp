@@ -25,6 +25,8 @@ std::size_t CallConditionField::scratch_bytes(int n) const {
 
 Status CallConditionField::eval_rows(long row0, const float* x, int n, float t, float* out, Arena& arena) const {
   const ConditionSpec& c = mlp_->spec.condition;
+  if (cls_ < 0 && values_ == nullptr)  // no condition: a step-conditioned model's call
+    return mlp_forward(*mlp_, x, mlp_->spec.dim, &t, false, n, out, mlp_->spec.dim, arena, MlpCondition{nullptr, 0, h_});
   const long rows = encoded_rows(cls_, stride_, n);
   const int f = c.features();
   const std::size_t mark = arena.mark();
@@ -37,7 +39,7 @@ Status CallConditionField::eval_rows(long row0, const float* x, int n, float t, 
     for (long r = 0; r < rows; ++r) c.encode_vector(v + r * stride_, enc + r * f);
   }
   const Status st = mlp_forward(*mlp_, x, mlp_->spec.dim, &t, false, n, out, mlp_->spec.dim, arena,
-                                MlpCondition{enc, rows > 1 ? f : 0});
+                                MlpCondition{enc, rows > 1 ? f : 0, h_});
   arena.release(mark);
   return st;
 }

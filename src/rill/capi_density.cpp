@@ -61,6 +61,10 @@ int rill_log_prob(rill_model* m, const float* x, int n, const rill_run_options* 
     if (o.condition != nullptr && o.condition_rows > 1)
       return refuse(m, Status::unsupported, "rill_log_prob takes one condition for every point (condition_rows 1)");
   }
+  if (m->formula == nullptr && m->model.mlp.spec.step.on)
+    return refuse(m, Status::invalid_argument,
+                  "the model is step-conditioned (step_embedding): its output is an average velocity over a step, "
+                  "so it has no log-density");
   if (m->model.source >= 0)
     return refuse(m, Status::invalid_argument,
                   "the model draws x0 from a dataset (metadata \"source\"); log-likelihood needs a source with a "

@@ -23,14 +23,14 @@ constexpr const char* kVersion =
 // string and the offsets table are both made from it.
 #define RILL_INFO_FIELDS(X) \
   X(dim, i) X(layers, i) X(width, i) X(activation, i) X(time_k, i) X(in_place, i) X(params, u) X(flops, f) \
-  X(sigma_min, f)
+  X(sigma_min, f) X(step_k, i)
 #define RILL_CONFIG_FIELDS(X)                                                                                  \
   X(width, i) X(depth, i) X(activation, i) X(time_k, i) X(steps, i) X(batch, i) X(lr, f) X(schedule, i)      \
   X(warmup, i) X(lr_floor, f) X(clip, f) X(ema, f) X(coupling, i) X(sigma_min, f) X(seed, u) X(cfg_dropout, f) \
   X(source, i) X(condition, i)
 #define RILL_OPTIONS_FIELDS(X) \
   X(solver, i) X(steps, i) X(t0, f) X(t1, f) X(t, f) X(class_index, i) X(condition, p) X(condition_rows, i) \
-  X(guidance, f) X(probes, i) X(probe_seed, u)
+  X(guidance, f) X(probes, i) X(probe_seed, u) X(h, f)
 
 #define RILL_NAME(field, type) #field ":" #type " "
 #define RILL_INFO_OFFSET(field, type) static_cast<short>(offsetof(rill_model_info, field)),

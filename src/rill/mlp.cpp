@@ -78,19 +78,21 @@ void mlp_repack(Mlp& mlp) {
 }
 
 namespace {
-// Assembles input rows [x, embed(t), condition] for n rows.
+// Assembles input rows [x, embed(t), embed(h), condition] for n rows.
 void assemble_input(const MlpSpec& s, const float* x, int x_stride, const float* t, bool t_per_row, int n,
                     float* in, MlpCondition cond) {
-  const int d = s.dim, f = s.sizes[0], tfn = s.time.features(), cf = s.condition.features();
-  float tf[2 * TimeEmbedding::kMaxK];
+  const int d = s.dim, f = s.sizes[0], tfn = s.time.features(), sfn = s.step.features(), cf = s.condition.features();
+  float tf[2 * TimeEmbedding::kMaxK], hf[2 * TimeEmbedding::kMaxK];
   if (!t_per_row) s.time.embed(t[0], tf);
+  if (sfn > 0) s.step.enc.embed(cond.h, hf);
   for (int r = 0; r < n; ++r) {
     float* row = in + static_cast<std::ptrdiff_t>(r) * f;
     std::memcpy(row, x + static_cast<std::ptrdiff_t>(r) * x_stride, sizeof(float) * static_cast<std::size_t>(d));
     if (t_per_row) s.time.embed(t[r], row + d);
     else std::memcpy(row + d, tf, sizeof(float) * static_cast<std::size_t>(tfn));
+    if (sfn > 0) std::memcpy(row + d + tfn, hf, sizeof(float) * static_cast<std::size_t>(sfn));
     if (cf == 0) continue;
-    float* c = row + d + tfn;
+    float* c = row + d + tfn + sfn;
     if (cond.rows == nullptr) {
       for (int q = 0; q < cf; ++q) c[q] = 0.0f;
     } else {

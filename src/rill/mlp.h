@@ -1,8 +1,10 @@
 // Mlp: the learned vector field u^θ_t(x), a multilayer perceptron.
 //
-// Input row: [x (d values), time features, condition], where the time
-// features are either the raw t (TimeEmbedding k = 0) or sin(ω_k t)...,
-// cos(ω_k t)... with ω_k = 2^k·π, k = 0..K-1, and the condition is a class's
+// Input row: [x (d values), time features, step features, condition], where
+// the time features are either the raw t (TimeEmbedding k = 0) or
+// sin(ω_k t)..., cos(ω_k t)... with ω_k = 2^k·π, k = 0..K-1; a
+// step-conditioned model (StepEmbedding) then reads the step length h of the
+// solver step that asks, encoded the same way; and the condition is a class's
 // one-hot vector, M caller values and a 1, or nothing (shared/spec/formats.md,
 // "The first layer's input, in order"). Hidden layers apply the
 // activation; the last layer is linear. Weights are [out, in] (PyTorch), each
@@ -36,6 +38,23 @@ bool parse_time_embedding(const char* s, std::size_t len, TimeEmbedding* out);
 // Writes the name ("raw", "sin:4") into buf (NUL-terminated, truncated to cap); returns its length.
 std::size_t time_embedding_name(TimeEmbedding t, char* buf, std::size_t cap);
 
+// Step embedding (formats.md, `step_embedding`): none, or the step length h
+// encoded as time is (raw h, or sin:K). Such a model's output is the average
+// velocity over [t, t + h] (shortcut models, MeanFlow), so one Euler step
+// x + h·u(x, t, h) is its flow map; it integrates forwards only.
+struct StepEmbedding {
+  bool on = false;
+  TimeEmbedding enc;  // when on
+  int features() const { return on ? enc.features() : 0; }
+  // The compiled model's step_k: -1 none, 0 raw, K sin:K.
+  int k() const { return on ? enc.k : -1; }
+  static StepEmbedding from_k(int k) { return k < 0 ? StepEmbedding{} : StepEmbedding{true, TimeEmbedding{k}}; }
+};
+// "none", "raw" or "sin:K" (as parse_time_embedding), as in model files.
+bool parse_step_embedding(const char* s, std::size_t len, StepEmbedding* out);
+// Writes the name ("none", "raw", "sin:4") into buf (NUL-terminated, truncated to cap); returns its length.
+std::size_t step_embedding_name(StepEmbedding e, char* buf, std::size_t cap);
+
 // The condition input: none; class:C (the class's one-hot vector, C values;
 // classes are 0-based); vector:M (the M values, then a 1, so that a condition
 // of zeros differs from none). "No condition" is all zeros (C, or M + 1, of
@@ -58,13 +77,16 @@ bool parse_condition(const char* s, std::size_t len, ConditionSpec* out);
 // Writes the name ("none", "class:8", "vector:1") into buf (NUL-terminated, truncated to cap); returns its length.
 std::size_t condition_name(ConditionSpec c, char* buf, std::size_t cap);
 
-// The condition rows of a call: `rows` holds features() encoded values per row
-// (stride `stride` floats between rows; stride 0: the same row for every point);
-// rows == nullptr is no condition (zeros).
+// The inputs of a call beyond x and t. The condition rows: `rows` holds
+// features() encoded values per row (stride `stride` floats between rows;
+// stride 0: the same row for every point); rows == nullptr is no condition
+// (zeros). h: the step length a step-conditioned model reads (the same for
+// every row; step_length() for a solver's steps; ignored by other models).
 struct MlpCondition {
   const float* rows = nullptr;
   std::ptrdiff_t stride = 0;
-  MlpCondition offset(long r) const { return {rows != nullptr ? rows + r * stride : nullptr, stride}; }
+  float h = 0.0f;
+  MlpCondition offset(long r) const { return {rows != nullptr ? rows + r * stride : nullptr, stride, h}; }
 };
 
 constexpr int kMaxLayers = 16;    // linear layers
@@ -74,16 +96,17 @@ constexpr int kMaxWidth = 65536;  // any layer's size
 struct MlpSpec {
   int dim = 2;                    // d
   int n_layers = 0;               // number of linear layers L (>= 1)
-  int sizes[kMaxLayers + 1] = {}; // sizes[0] = d + time features + condition features, sizes[L] = d
+  int sizes[kMaxLayers + 1] = {}; // sizes[0] = d + time, step and condition features, sizes[L] = d
   Activation activation = Activation::silu;
   TimeEmbedding time;
   ConditionSpec condition;
+  StepEmbedding step;
 
-  // d inputs + time features + condition -> `depth` hidden layers of `width` -> d.
+  // d inputs + time features + step features + condition -> `depth` hidden layers of `width` -> d.
   static MlpSpec make(int dim, int width = 128, int depth = 3, Activation a = Activation::silu,
-                      TimeEmbedding time = {}, ConditionSpec condition = {});
-  // The first layer's input size the architecture implies: d + time features + condition features.
-  int expected_inputs() const { return dim + time.features() + condition.features(); }
+                      TimeEmbedding time = {}, ConditionSpec condition = {}, StepEmbedding step = {});
+  // The first layer's input size the architecture implies: d + time, step and condition features.
+  int expected_inputs() const { return dim + time.features() + step.features() + condition.features(); }
   int in_features() const { return sizes[0]; }
   int max_size() const;                         // widest layer, inputs included
   std::size_t param_count() const;              // all weights and biases

@@ -41,6 +41,27 @@ std::size_t time_embedding_name(TimeEmbedding t, char* buf, std::size_t cap) {
   return len;
 }
 
+bool parse_step_embedding(const char* s, std::size_t len, StepEmbedding* out) {
+  if (len == 4 && std::memcmp(s, "none", 4) == 0) {
+    *out = StepEmbedding{};
+    return true;
+  }
+  TimeEmbedding e;
+  if (!parse_time_embedding(s, len, &e)) return false;
+  *out = StepEmbedding{true, e};
+  return true;
+}
+
+std::size_t step_embedding_name(StepEmbedding e, char* buf, std::size_t cap) {
+  if (e.on) return time_embedding_name(e.enc, buf, cap);
+  if (cap > 0) {
+    const std::size_t c = cap - 1 < 4 ? cap - 1 : 4;
+    std::memcpy(buf, "none", c);
+    buf[c] = '\0';
+  }
+  return 4;
+}
+
 namespace {
 // Reads a count 1..max in decimal without leading zeros; false otherwise.
 bool parse_count(const char* s, std::size_t len, int max, int* out) {
@@ -106,18 +127,20 @@ std::size_t condition_name(ConditionSpec c, char* buf, std::size_t cap) {
   return copy_name(tmp, buf, cap);
 }
 
-MlpSpec MlpSpec::make(int dim, int width, int depth, Activation a, TimeEmbedding time, ConditionSpec condition) {
+MlpSpec MlpSpec::make(int dim, int width, int depth, Activation a, TimeEmbedding time, ConditionSpec condition,
+                      StepEmbedding step) {
   MlpSpec s;
   s.dim = dim;
   s.activation = a;
   s.time = time;
   s.condition = condition;
+  s.step = step;
   s.n_layers = depth + 1;
   if (depth < 0 || depth + 1 > kMaxLayers) {  // invalid: validate() reports it
     s.n_layers = depth + 1 < 1 ? 0 : kMaxLayers + 1;
     return s;
   }
-  s.sizes[0] = dim + time.features() + condition.features();
+  s.sizes[0] = s.expected_inputs();
   for (int i = 1; i <= depth; ++i) s.sizes[i] = width;
   s.sizes[depth + 1] = dim;
   return s;
@@ -162,6 +185,8 @@ Status MlpSpec::validate(Message* msg) const {
     return fail(msg, Status::bad_shape, "%d linear layers; rill supports 1..%d", n_layers, kMaxLayers);
   if (time.k < 0 || time.k > TimeEmbedding::kMaxK)
     return fail(msg, Status::bad_metadata, "time embedding sin:%d; K must be 1..%d", time.k, TimeEmbedding::kMaxK);
+  if (step.on && (step.enc.k < 0 || step.enc.k > TimeEmbedding::kMaxK))
+    return fail(msg, Status::bad_metadata, "step embedding sin:%d; K must be 1..%d", step.enc.k, TimeEmbedding::kMaxK);
   if (static_cast<int>(activation) >= kActivationCount)
     return fail(msg, Status::bad_metadata, "unknown activation");
   for (int i = 0; i <= n_layers; ++i)
@@ -172,8 +197,9 @@ Status MlpSpec::validate(Message* msg) const {
                 ConditionSpec::kMaxCount);
   if (sizes[0] != expected_inputs())
     return fail(msg, Status::bad_shape,
-                "layer 0 takes %d inputs; dimension %d + %d time features + %d condition features needs %d",
-                sizes[0], dim, time.features(), condition.features(), expected_inputs());
+                "layer 0 takes %d inputs; dimension %d + %d time features + %d step features + %d condition features "
+                "needs %d",
+                sizes[0], dim, time.features(), step.features(), condition.features(), expected_inputs());
   if (sizes[n_layers] != dim)
     return fail(msg, Status::bad_shape, "layer %d gives %d outputs; the data dimension is %d", n_layers - 1,
                 sizes[n_layers], dim);

@@ -411,6 +411,7 @@ Status check_shapes(Loader& L, const Declared& decl, MlpSpec* spec) {
   spec->activation = decl.activation;
   spec->time = decl.time;
   spec->condition = decl.condition;
+  spec->step = decl.step;
   if (spec->sizes[L.n_layers] != spec->dim) {
     L.name_of(L.layers[last].w, a);
     return fail(msg, Status::bad_shape, "layer %d: %s gives %d outputs; the data dimension (dim) is %d", last, a,
@@ -418,12 +419,18 @@ Status check_shapes(Loader& L, const Declared& decl, MlpSpec* spec) {
   }
   if (spec->sizes[0] != spec->expected_inputs()) {
     L.name_of(L.layers[0].w, a);
-    if (spec->condition.features() == 0)
+    const int sf = spec->step.features(), cf = spec->condition.features();
+    if (sf == 0 && cf == 0)
       return fail(msg, Status::bad_shape, "layer 0: %s takes %d inputs; dimension %d + %d time features needs %d", a,
                   spec->sizes[0], spec->dim, spec->time.features(), spec->expected_inputs());
+    if (sf == 0)
+      return fail(msg, Status::bad_shape,
+                  "layer 0: %s takes %d inputs; dimension %d + %d time features + %d condition features needs %d", a,
+                  spec->sizes[0], spec->dim, spec->time.features(), cf, spec->expected_inputs());
     return fail(msg, Status::bad_shape,
-                "layer 0: %s takes %d inputs; dimension %d + %d time features + %d condition features needs %d", a,
-                spec->sizes[0], spec->dim, spec->time.features(), spec->condition.features(), spec->expected_inputs());
+                "layer 0: %s takes %d inputs; dimension %d + %d time features + %d step features + %d condition "
+                "features needs %d",
+                a, spec->sizes[0], spec->dim, spec->time.features(), sf, cf, spec->expected_inputs());
   }
   return check_declared_extras(L, decl, *spec);
 }

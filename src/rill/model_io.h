@@ -30,10 +30,10 @@ namespace rill {
 constexpr int kFormatVersion = 2;
 constexpr int kMaxMetadata = 64;   // `__metadata__` entries
 // The metadata keys rill writes itself from the architecture, in file order
-// (`condition` only when there is one); `extra` may not use them.
-constexpr int kNumRillMetadataKeys = 7;
+// (`condition` and `step_embedding` only when there is one); `extra` may not use them.
+constexpr int kNumRillMetadataKeys = 8;
 inline constexpr const char* kRillMetadataKeys[kNumRillMetadataKeys] = {
-    "rill.format", "dim", "activation", "time_embedding", "path", "sigma_min", "condition"};
+    "rill.format", "dim", "activation", "time_embedding", "path", "sigma_min", "condition", "step_embedding"};
 // Keys a writer passes in `extra` that rill checks (formats.md): `class_names`
 // (C comma-separated, non-empty names for a class:C model) and `source`
 // (`gaussian` or a built-in dataset of the model's dimension; format 2 when not gaussian).

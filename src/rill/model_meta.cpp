@@ -17,10 +17,11 @@ using safetensors::decode;
 using safetensors::Str;
 using safetensors::str_is;
 
-static_assert(kCondition + 1 == kNumRillMetadataKeys && kNumMetaKeys == kNumRillMetadataKeys + kNumCheckedExtraKeys,
+static_assert(kStep + 1 == kNumRillMetadataKeys && kNumMetaKeys == kNumRillMetadataKeys + kNumCheckedExtraKeys,
               "one MetaKey per key rill reads");
-const char* const kMetaNames[kNumMetaKeys] = {"rill.format", "dim",       "activation",  "time_embedding", "path",
-                                              "sigma_min",   "condition", "class_names", "source"};
+const char* const kMetaNames[kNumMetaKeys] = {"rill.format", "dim",       "activation",     "time_embedding",
+                                              "path",        "sigma_min", "condition",      "step_embedding",
+                                              "class_names", "source"};
 
 namespace {
 bool is_digit(u8 c) { return c >= '0' && c <= '9'; }
@@ -72,14 +73,16 @@ struct MetaValue {
   }
 };
 
-// The keys of format 2: condition, class_names, source. In a format-1 file
-// `source` and `class_names` are free text, as they were before format 2 gave
-// them a meaning (files in use carry e.g. "source": "my lab"); a condition
-// changes the shapes, so it needs format 2.
+// The keys of format 2: condition, step_embedding, class_names, source. In a
+// format-1 file `source` and `class_names` are free text, as they were before
+// format 2 gave them a meaning (files in use carry e.g. "source": "my lab");
+// a condition or a step embedding changes the shapes, so it needs format 2.
 static Status check_format2_keys(const u8* header, const Meta& meta, Declared* d, Message* msg) {
   if (d->format < 2) {
     if (meta.present[kCondition])
       return fail(msg, Status::bad_metadata, "a model with a condition is rill.format 2, not %d", d->format);
+    if (meta.present[kStep])
+      return fail(msg, Status::bad_metadata, "a model with a step_embedding is rill.format 2, not %d", d->format);
     return Status::ok;
   }
   MetaValue m{header, meta};
@@ -89,6 +92,9 @@ static Status check_format2_keys(const u8* header, const Meta& meta, Declared* d
   if (get(kCondition) && !parse_condition(v, n, &d->condition))
     return fail(msg, Status::bad_metadata, "unknown condition %s (rill reads none, class:C or vector:M, C and M in 1..%d)",
                 v, ConditionSpec::kMaxCount);
+  if (get(kStep) && !parse_step_embedding(v, n, &d->step))
+    return fail(msg, Status::bad_metadata, "unknown step_embedding %s (rill reads none, raw or sin:K, K in 1..%d)", v,
+                TimeEmbedding::kMaxK);
   if (get(kSource) && !str_is(v, n, "gaussian")) {
     Dataset ds;
     if (n >= MetaValue::kCap || !parse_dataset(v, &ds))

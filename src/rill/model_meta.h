@@ -1,7 +1,7 @@
 // model_meta: the `__metadata__` keys rill reads, checked (internal to
 // model_io). formats.md's table of keys: rill.format 1 and 2, dim, activation,
-// time_embedding, path, sigma_min, and format 2's condition, class_names and
-// source. Not a public header.
+// time_embedding, path, sigma_min, and format 2's condition, step_embedding,
+// class_names and source. Not a public header.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -14,7 +14,9 @@ namespace rill {
 namespace model_meta {
 
 // rill's own keys, then the checked extra keys (model_io.h).
-enum MetaKey { kFormat, kDim, kActivation, kTime, kPath, kSigma, kCondition, kClassNames, kSource, kNumMetaKeys };
+enum MetaKey {
+  kFormat, kDim, kActivation, kTime, kPath, kSigma, kCondition, kStep, kClassNames, kSource, kNumMetaKeys
+};
 extern const char* const kMetaNames[kNumMetaKeys];
 
 // The values pass 1 of the header walk found for each key.
@@ -31,6 +33,7 @@ struct Declared {
   TimeEmbedding time;
   float sigma_min = 0.0f;
   ConditionSpec condition;
+  StepEmbedding step;
   int source = -1;  // -1: gaussian
   int format = 1;
   safetensors::Str class_names;  // checked against the condition once the shapes are known

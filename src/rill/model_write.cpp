@@ -71,10 +71,11 @@ Status check_meaningful_extras(const MlpSpec& spec, const KeyValue* extra, int n
   return Status::ok;
 }
 
-// 2 when the file uses a condition, a source other than gaussian or a narrow dtype, else 1 (formats.md).
+// 2 when the file uses a condition, a step embedding, a source other than gaussian or a narrow dtype,
+// else 1 (formats.md).
 u64 format_of(const Mlp& mlp, const KeyValue* extra, int n_extra, WeightDtype dtype) {
   const char* source = extra_value(extra, n_extra, "source");
-  const bool v2 = mlp.spec.condition.kind != ConditionSpec::Kind::none ||
+  const bool v2 = mlp.spec.condition.kind != ConditionSpec::Kind::none || mlp.spec.step.on ||
                   (source != nullptr && std::strcmp(source, "gaussian") != 0) || dtype != WeightDtype::f32;
   return v2 ? 2 : 1;
 }
@@ -221,6 +222,13 @@ void emit_header(Sink& s, const Mlp& mlp, float sigma_min, const KeyValue* extra
     condition_name(spec.condition, cond, sizeof cond);
     s.puts(",\"condition\":\"");
     s.puts(cond);
+    s.put('"');
+  }
+  if (spec.step.on) {
+    char step[16];
+    step_embedding_name(spec.step, step, sizeof step);
+    s.puts(",\"step_embedding\":\"");
+    s.puts(step);
     s.put('"');
   }
   for (int i = 0; i < n_extra; ++i) {

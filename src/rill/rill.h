@@ -108,6 +108,8 @@ typedef struct rill_model_info {
   uint32_t params;      /* number of parameters */
   float flops;          /* per field evaluation of one point */
   float sigma_min;
+  int32_t step_k;       /* -1: no step embedding; 0: raw h, K: sin:K (a step-conditioned model: it reads the step
+                           length h of each solver step, integrates forwards only, has no log-density) */
 } rill_model_info;
 
 /* Per-call options of rill_sample_with, rill_integrate_with, rill_field_with and rill_log_prob, in
@@ -135,6 +137,9 @@ typedef struct rill_run_options {
   int32_t probes;      /* rill_log_prob only: 0 (default) exact divergence; K >= 1: Hutchinson's estimate
                           with K Rademacher probes a point from probe_seed (formats.md, "Log-likelihood") */
   uint32_t probe_seed; /* the seed of those probes (default 0) */
+  float h;             /* rill_field_with on a step-conditioned model (rill_model_info's step_k >= 0): the step
+                          length h the model reads (default 0: the instantaneous velocity); sampling and
+                          integration give such a model h = (t1 - t0) / steps, the h of each of their steps */
 } rill_run_options;
 void rill_run_options_default(rill_run_options* options);
 
@@ -327,7 +332,7 @@ typedef struct rill_compiled_model {
   int32_t sizes[RILL_COMPILED_MAX_LAYERS + 1]; /* sizes[0] inputs .. sizes[L] = d; the rest 0 */
   int32_t activation;       /* RILL_SILU ... */
   int32_t time_k;           /* time_embedding: 0 raw, K sin:K */
-  int32_t step_k;           /* step_embedding: -1 none (the only value this version takes) */
+  int32_t step_k;           /* step_embedding: -1 none, 0 raw h, K sin:K (a step-conditioned model) */
   int32_t condition_kind;   /* condition: 0 none, 1 class:C, 2 vector:M */
   int32_t condition_count;  /* C or M (0 for none) */
   int32_t source;           /* -1 gaussian, else the RILL_* dataset X0 is drawn from */

@@ -93,7 +93,7 @@ Status integrate(const VectorField& field, Solver solver, int steps, float* x, i
     arena.release(mark);
     return Status::out_of_memory;
   }
-  const float h = (t1 - t0) / static_cast<float>(steps);
+  const float h = step_length(t0, t1, steps);
   Status st = Status::ok;
   for (int s = 0; s < steps; ++s) {
     st = step(field, solver, x, n, m, t0 + static_cast<float>(s) * h, h, k1, k2, tmp, arena);

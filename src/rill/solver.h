@@ -22,6 +22,10 @@ const char* solver_name(Solver s);
 bool parse_solver(const char* name, Solver* out);
 int solver_evaluations(Solver s);  // field evaluations per step (1, 2, 2, 4)
 
+// The step length h of integrate(): (t1 − t0)/steps in float, as its steps
+// use it (and the h a step-conditioned model reads, formats.md).
+inline float step_length(float t0, float t1, int steps) { return (t1 - t0) / static_cast<float>(steps); }
+
 // Scratch integrate() needs for n points (stage buffers + the field's scratch).
 std::size_t integrate_scratch(const VectorField& field, Solver solver, int n);
 

@@ -12,6 +12,8 @@ inline bool finite(float v) { return v - v == 0.0f; }
 Status Trainer::check_condition(const MlpSpec& spec, const TrainConfig& cfg, const DataSource& data, Message* msg) {
   if (!(cfg.cfg_dropout >= 0.0f && cfg.cfg_dropout < 1.0f))
     return fail(msg, Status::invalid_argument, "cfg_dropout must be in [0, 1)");
+  if (spec.step.on)  // the CFM loss trains the instantaneous field; a step-conditioned model needs another loss
+    return fail(msg, Status::unsupported, "rill trains no step-conditioned model (step_embedding); its PyTorch helper does");
   if (cfg.source != -1) {
     if (cfg.source < 0 || cfg.source >= kDatasetCount)
       return fail(msg, Status::invalid_argument, "unknown source dataset %d", cfg.source);
