@@ -314,7 +314,9 @@ int run_bench(const Args& args) {
       rows.push_back({"sample", batch, threads, evals, evals * flops / 1e9});
     }
   }
-  const LogpVsSample lp = time_logp(model, quick ? 4 : 32, reps, min_s);
+  // A step-conditioned model has no log-density (formats.md): no log p figures for it.
+  const bool density = info.step_k < 0;
+  const LogpVsSample lp = density ? time_logp(model, quick ? 4 : 32, reps, min_s) : LogpVsSample();
   rill_model_set_threads(model, 1);
 
   // Training: default model, CFM + Adam on moons (the C API's rill_trainer_new
@@ -339,10 +341,13 @@ int run_bench(const Args& args) {
                   "\"peak_fraction\": %.4f}",
                   i ? "," : "", rows[i].what.c_str(), rows[i].batch, rows[i].threads, rows[i].per_second,
                   rows[i].gflops, rows[i].gflops / (peak * rows[i].threads));
-    std::printf("\n], \"logp_vs_sample\": {\"solver\": \"rk4\", \"steps\": %d, \"batch\": %d, \"threads\": 1, "
-                "\"sample_points_per_second\": %.1f, \"logp_points_per_second\": %.1f, \"ratio\": %.3f, "
-                "\"bound\": %d}",
-                lp.steps, lp.batch, lp.sample_per_s, lp.logp_per_s, lp.ratio(), info.dim + 1);
+    if (density)
+      std::printf("\n], \"logp_vs_sample\": {\"solver\": \"rk4\", \"steps\": %d, \"batch\": %d, \"threads\": 1, "
+                  "\"sample_points_per_second\": %.1f, \"logp_points_per_second\": %.1f, \"ratio\": %.3f, "
+                  "\"bound\": %d}",
+                  lp.steps, lp.batch, lp.sample_per_s, lp.logp_per_s, lp.ratio(), info.dim + 1);
+    else
+      std::printf("\n], \"logp_vs_sample\": null");
     if (max_threads >= 2) {
       std::printf(", \"thread_scaling\": ");
       print_thread_scaling(scaling, true);
@@ -358,9 +363,12 @@ int run_bench(const Args& args) {
     std::printf("%-8s %7d %7d %13.0f %-2s %9.2f %7.1f%%\n", r.what.c_str(), r.batch, r.threads, r.per_second,
                 r.what == "sample" ? "ev" : "st", r.gflops, 100.0 * r.gflops / (peak * r.threads));
   std::printf("\nsample: field evaluations per second (Euler); train: CFM + Adam steps per second on moons.\n");
-  std::printf("\nlog p vs sample (rk4, %d steps, batch %d, 1 thread): %.0f points/s against %.0f: log p costs %.2fx a "
-              "sample (bound d + 1 = %d)\n",
-              lp.steps, lp.batch, lp.logp_per_s, lp.sample_per_s, lp.ratio(), info.dim + 1);
+  if (density)
+    std::printf("\nlog p vs sample (rk4, %d steps, batch %d, 1 thread): %.0f points/s against %.0f: log p costs %.2fx a "
+                "sample (bound d + 1 = %d)\n",
+                lp.steps, lp.batch, lp.logp_per_s, lp.sample_per_s, lp.ratio(), info.dim + 1);
+  else
+    std::printf("\nlog p vs sample: - (a step-conditioned model has no log-density)\n");
   if (max_threads >= 2) print_thread_scaling(scaling, false);
   return 0;
 }
