@@ -75,8 +75,8 @@ TEST_CASE("training with 1, 2 or 3 threads gives the same bits (one block of row
   const MlpSpec spec = MlpSpec::make(2, 40, 3);  // widths that do not split evenly
   // 101: one block, layers split over the threads; 300: two blocks (a short
   // one) in turn, layers split; 700 and 2100: whole blocks to each of 2
-  // threads (uneven, and over several chunks; 3 threads take 700 in turn). batch >= 512 with threads also draws
-  // the minibatch and noise side by side.
+  // threads (uneven, and over several chunks; 3 threads take 700 in turn). batch >= 256 with threads also draws
+  // the minibatch, its noise and its times side by side, in one join.
   for (Dataset data : {Dataset::spirals, Dataset::moons, Dataset::eight_gaussians})
   for (int batch : {101, 300, 700, 2100}) {
   INFO(dataset_name(data) << " batch " << batch);

@@ -31,6 +31,9 @@ constexpr int kMaxBlocks = kTrainChunk / kGradBlock;
 inline int train_chunk(int batch) { return batch < kTrainChunk ? batch : kTrainChunk; }
 inline int chunk_blocks(int batch) { return (train_chunk(batch) + kGradBlock - 1) / kGradBlock; }
 inline bool by_blocks(int batch) { return batch > kGradBlock; }
+// Batches from this size on are drawn side by side when there are workers (draw_batch): at 256 the
+// draws (moons' sin and cos, the normals' log, sin and cos) are about 4% of a one-thread step.
+constexpr int kMinSideBySide = 256;
 inline std::size_t block_scratch_bytes(const MlpSpec& spec) {
   return Arena::padded(mlp_backward_scratch(spec, kGradBlock));
 }
@@ -240,12 +243,30 @@ void Trainer::draw_data(long r0, long r1, Rng& r) {
 void Trainer::draw_batch() {
   const int n = cfg_.batch, d = mlp_.spec.dim;
   const long nd = static_cast<long>(n) * d;
-  // With threads and a large batch, ranges of rows are drawn side by side
-  // (Rng::advance): the values one thread draws, in a fraction of the time.
-  // Needs a fixed number of draws per row: built-in datasets, and normals
-  // starting on a pair (nd even, none kept over).
-  const bool side_by_side = workers_of(executor_) > 1 && n >= 512;
-  if (data_.is_builtin && side_by_side && !data_rng_.has_spare()) {
+  // With threads, ranges of rows are drawn side by side (Rng::advance): the
+  // values one thread draws, in a fraction of the time. Needs a fixed number
+  // of draws per row: built-in datasets, and normals starting on a pair.
+  const bool side_by_side = workers_of(executor_) > 1 && n >= kMinSideBySide;
+  const bool data_side = data_.is_builtin && side_by_side && !data_rng_.has_spare();
+  const bool noise_side = data_.x0 == nullptr && cfg_.source < 0 && side_by_side && !noise_rng_.has_spare();
+  if (data_side && noise_side && d % 2 == 0) {  // all in one join: a row's data, its d normals, its t
+    const std::uint64_t per = static_cast<std::uint64_t>(dataset_draws_per_point(data_.dataset));
+    const Rng data = data_rng_, noise = noise_rng_;
+    parallel_for(executor_, n, [&](long r0, long r1) {
+      Rng a = data, z = noise;
+      a.advance(per * static_cast<std::uint64_t>(r0));
+      draw_data(r0, r1, a);
+      z.advance(static_cast<std::uint64_t>(r0) * static_cast<std::uint64_t>(d));
+      z.fill_normal(x0_ + r0 * d, (r1 - r0) * d);
+      z = noise;
+      z.advance(static_cast<std::uint64_t>(nd + r0));
+      for (long q = r0; q < r1; ++q) t_[q] = z.uniform();
+    });
+    data_rng_.advance(per * static_cast<std::uint64_t>(n));
+    noise_rng_.advance(static_cast<std::uint64_t>(nd + n));
+    return;
+  }
+  if (data_side) {
     const std::uint64_t per = static_cast<std::uint64_t>(dataset_draws_per_point(data_.dataset));
     draw_side_by_side(executor_, data_rng_, n, per, [&](Rng& r, long r0, long r1) { draw_data(r0, r1, r); });
   } else {
@@ -265,7 +286,7 @@ void Trainer::draw_batch() {
     for (int r = 0; r < n; ++r) t_[r] = noise_rng_.uniform();
     return;
   }
-  if (side_by_side && !noise_rng_.has_spare() && nd % 2 == 0) {
+  if (noise_side && nd % 2 == 0) {
     draw_side_by_side(executor_, noise_rng_, nd / 2, 2, [&](Rng& r, long p0, long p1) {
       r.fill_normal(x0_ + 2 * p0, 2 * (p1 - p0));
     });
