@@ -101,8 +101,11 @@ int run_export_c(const Args& args) {
                uniform ? "" : "\n * (hidden layers of different widths: no _WIDTH, MlpSpec::make cannot build it)");
   std::fprintf(f, "#define %s_DIM %d\n#define %s_DEPTH %d\n", up.c_str(), s.dim, up.c_str(), depth);
   if (uniform) std::fprintf(f, "#define %s_WIDTH %d\n", up.c_str(), depth > 0 ? s.sizes[1] : 0);
-  std::fprintf(f, "#define %s_TIME_K %d\n#define %s_ACTIVATION %s\n\n#endif /* %s */\n", up.c_str(), s.time.k,
-               up.c_str(), rill::activation_name(s.activation), guard.c_str());
+  std::fprintf(f, "#define %s_TIME_K %d\n#define %s_ACTIVATION %s\n", up.c_str(), s.time.k, up.c_str(),
+               rill::activation_name(s.activation));
+  if (s.step.on)  // a step-conditioned model: rill::StepEmbedding::from_k(NAME_STEP_K), the last argument of make()
+    std::fprintf(f, "#define %s_STEP_K %d\n", up.c_str(), s.step.k());
+  std::fprintf(f, "\n#endif /* %s */\n", guard.c_str());
   file.commit();
   return 0;
 }
@@ -117,7 +120,8 @@ const Command& export_c_command() {
       "Validates the model, then writes `alignas(16) static const unsigned char NAME[]` (the\n"
       "file's bytes) and `NAME_len`. rill_model_init parses the array in place, so the weights\n"
       "stay in flash. Also defines the architecture (NAME in capitals): NAME_DIM, NAME_DEPTH,\n"
-      "NAME_WIDTH (equal hidden widths only), NAME_TIME_K and NAME_ACTIVATION (silu, relu, ...).\n"
+      "NAME_WIDTH (equal hidden widths only), NAME_TIME_K, NAME_ACTIVATION (silu, relu, ...) and,\n"
+      "for a step-conditioned model, NAME_STEP_K (0 raw h, K sin:K).\n"
       "Compiles as C11 or C++11 and later.\n"
       "\n"
       "--compiled writes the model as const C data instead: NAME_w0, NAME_b0, ... (F32 as const\n"
