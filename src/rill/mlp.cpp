@@ -70,11 +70,13 @@ Status mlp_pack(Mlp& mlp, Arena& arena) {
   return Status::ok;
 }
 
-void mlp_repack(Mlp& mlp) {
+void mlp_repack(Mlp& mlp, Executor* ex) {
   const MlpSpec& s = mlp.spec;
-  for (int i = 0; i < s.n_layers; ++i)
-    if (mlp.packed[i] != nullptr)
-      pack_weights(mlp.simd, mlp.weight[i], s.sizes[i], s.sizes[i + 1], const_cast<float*>(mlp.packed[i]));
+  parallel_for(ex, s.n_layers, [&](long i0, long i1) {
+    for (long i = i0; i < i1; ++i)
+      if (mlp.packed[i] != nullptr)
+        pack_weights(mlp.simd, mlp.weight[i], s.sizes[i], s.sizes[i + 1], const_cast<float*>(mlp.packed[i]));
+  });
 }
 
 namespace {

@@ -166,8 +166,10 @@ inline bool mlp_layer_narrow(const Mlp& m, int i) { return m.weight[i] == nullpt
 // layout, spec.param_count() floats) and binds it: the bits of the file read
 // as float32. Does nothing to an Mlp without narrow weights in place.
 void mlp_widen(Mlp& mlp, float* block);
-// Re-packs into the memory mlp_pack took (after the weights changed, e.g. in training).
-void mlp_repack(Mlp& mlp);
+class Executor;
+// Re-packs into the memory mlp_pack took (after the weights changed, e.g. in
+// training); with an Executor, layers side by side (a copy: the same bits).
+void mlp_repack(Mlp& mlp, Executor* ex = nullptr);
 
 // Forward pass over a batch. x: n rows of d (stride x_stride); t: one time per
 // row if t_per_row, else t[0] for all rows. out: n rows of d (stride out_stride).
@@ -176,8 +178,6 @@ void mlp_repack(Mlp& mlp);
 std::size_t mlp_forward_scratch(const MlpSpec& spec, int n);
 Status mlp_forward(const Mlp& mlp, const float* x, int x_stride, const float* t, bool t_per_row, int n,
                    float* out, int out_stride, Arena& arena, MlpCondition cond = {});
-
-class Executor;
 
 // Training needs the activations of every layer: a Tape holds them for a batch.
 struct Tape {
