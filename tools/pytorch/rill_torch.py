@@ -134,6 +134,68 @@ class RillMLP(nn.Module):
         return meta
 
 
+def distil_step_model(model, trajectory, steps=3000, batch=256, lr=3e-3, one_step_share=0.25, ema=0.999, seed=0,
+                      log_every=0):
+    """Trains a step-conditioned RillMLP (step_embedding raw or sin:K) into a few-step
+    generator by distilling a teacher's trajectories: the model's output at (x_t, t, h)
+    is the teacher's average velocity over [t, t + h],
+
+        u(X(t), t, h) ≈ (X(t + h) − X(t)) / h,  h = 1, 1/2, 1/4, …, 1/S,  t = i·h,
+
+    so that N Euler steps of length h = 1/N (the h that rill feeds: (t1 − t0)/steps)
+    follow the teacher's flow map, and one step of length 1 is x1 = x0 + u(x0, 0, 1).
+
+    trajectory: (S + 1, n, d), the teacher's points at t = 0, 1/S, …, 1, S a power of
+    two (`rill sample --model TEACHER --x0 x0.npy --trajectory --solver rk4 --steps S
+    --out traj.npy`). Each minibatch row is one trajectory, one step count N = 2^j
+    (j uniform in 0..log2 S; a share `one_step_share` of the rows takes N = 1) and one
+    step i < N of it. Adam with a cosine schedule from lr to lr/100; with ema > 0 the
+    model ends with the exponential moving average of its weights (decay warmed up
+    as in rill's trainer). Returns the mean
+    loss of the last 100 steps. An unconditional model (condition 'none').
+    """
+    import copy
+    traj = torch.as_tensor(trajectory, dtype=torch.float32)
+    s_total, n = traj.shape[0] - 1, traj.shape[1]
+    levels = s_total.bit_length() - 1
+    if s_total < 1 or 1 << levels != s_total:
+        raise ValueError(f"the trajectory needs 2^J + 1 time points, got {s_total + 1}")
+    if model.step_embedding == "none" or model.condition != "none":
+        raise ValueError("distil_step_model trains an unconditional model with a step_embedding")
+    g = torch.Generator().manual_seed(seed)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda k: 0.01 + 0.99 * 0.5 * (1.0 + math.cos(math.pi * min(k, steps) / steps)))
+    average = copy.deepcopy(model) if ema > 0 else None
+    recent = []
+    for k in range(steps):
+        rows = torch.randint(n, (batch,), generator=g)
+        j = torch.randint(levels + 1, (batch,), generator=g)
+        j[torch.rand(batch, generator=g) < one_step_share] = 0
+        count = 2 ** j                                     # N, steps from 0 to 1
+        i = (torch.rand(batch, generator=g) * count).long()  # which step
+        stride = s_total // count                          # trajectory points per step
+        a, b = i * stride, (i + 1) * stride
+        h = 1.0 / count.float()
+        x_t, x_next = traj[a, rows], traj[b, rows]
+        loss = ((model(x_t, i.float() * h, h) - (x_next - x_t) / h[:, None]) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        if average is not None:  # decay warmed up as rill's trainer does: min(ema, (2 + k) / (11 + k))
+            decay = min(ema, (2.0 + k) / (11.0 + k))
+            with torch.no_grad():
+                for p_avg, p in zip(average.parameters(), model.parameters()):
+                    p_avg.mul_(decay).add_(p, alpha=1.0 - decay)
+        recent = (recent + [float(loss)])[-100:]
+        if log_every and (k + 1) % log_every == 0:
+            print(f"step {k + 1}/{steps}  loss {sum(recent) / len(recent):.5f}")
+    if average is not None:
+        model.load_state_dict(average.state_dict())
+    return sum(recent) / len(recent)
+
+
 def _write_safetensors(tensors, metadata, path):
     """A minimal safetensors writer: header JSON padded with spaces so the data
     starts at a multiple of 8, tensors in the given order, little-endian F32."""
