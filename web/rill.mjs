@@ -215,7 +215,7 @@ export class Rill {
       this.u8().fill(0, block, block + L.size);
       const set = (name, value, i = 0) => this.field(L, block + 4 * i, name, value);
       const fields = { version: COMPILED_VERSION, dim: spec.dim, layers: spec.layers, activation: spec.activation,
-        time_k: spec.timeK, step_k: -1, condition_kind: spec.conditionKind, condition_count: spec.conditionCount,
+        time_k: spec.timeK, step_k: spec.stepK, condition_kind: spec.conditionKind, condition_count: spec.conditionCount,
         source: spec.source, sigma_min: spec.sigmaMin, dtype };
       for (const [name, value] of Object.entries(fields)) set(name, value);
       spec.sizes.forEach((v, i) => set('sizes', v, i));
