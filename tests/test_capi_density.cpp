@@ -244,6 +244,7 @@ TEST_CASE("rill_model_open_name: formula models sample, integrate and give field
   CHECK(info.params == 0u);
   CHECK(info.flops == 0.0f);
   CHECK(info.in_place == 0);
+  CHECK(info.step_k == -1);  // not step-conditioned (0 would be a raw step embedding)
   char meta[16];
   CHECK(rill_model_metadata(m, "dim", meta, sizeof meta) == RILL_INVALID_ARGUMENT);
 

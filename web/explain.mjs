@@ -91,6 +91,9 @@ function condInputs(model) {
   return c.kind === 'class' ? `+${c.width}` : c.kind === 'vector' ? `+${c.width + 1}` : '';
 }
 
+/** A step-conditioned model's step features (formats.md, step_embedding: raw h 1, sin:K 2K). */
+const stepInputs = ({ stepK }) => (stepK >= 0 ? `+${stepK ? 2 * stepK : 1}` : '');
+
 const ACT_LABEL = { silu: 'SiLU', relu: 'ReLU', tanh: 'tanh', gelu: 'GELU', gelu_tanh: 'GELU (tanh)' };
 /** The model card: [term, description] rows for `model`, listed as `label`. */
 export function modelFacts(model, label) {
@@ -98,11 +101,15 @@ export function modelFacts(model, label) {
   if (info.formula) return [['model', label], ['formula', 'the closed-form field of the 8gaussians mixture (no network)']];
   const rows = [
     ['model', label],
-    ['network', `${info.dim}+${info.timeK ? 2 * info.timeK : 1}${condInputs(model)} → ${info.width} × ${info.depth} → ${info.dim}, ${ACT_LABEL[info.activation] ?? info.activation}`],
+    ['network', `${info.dim}+${info.timeK ? 2 * info.timeK : 1}${stepInputs(info)}${condInputs(model)} → ${info.width} × ${info.depth} → ${info.dim}, ${ACT_LABEL[info.activation] ?? info.activation}`],
     ['time input', info.timeK ? `sin/cos, K = ${info.timeK}` : 'raw t'],
     ['parameters', info.params.toLocaleString('en')],
     ['cost', `${Math.round(info.flops).toLocaleString('en')} FLOP per point per evaluation`],
   ];
+  if (info.stepK >= 0) {
+    rows.push(['step input', `step-conditioned (${model.stepEmbedding}): it reads each solver step's length h and gives the average ` +
+      'velocity over the step; forwards only, no log-density']);
+  }
   if (meta.dataset) rows.push(['trained on', meta.dataset]);
   const cond = conditionOf(model);
   if (cond.kind === 'class') rows.push(['condition', `class: ${cond.width} classes (${cond.names.join(', ')})`]);

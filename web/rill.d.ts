@@ -54,7 +54,8 @@ export type RillStatus = 'ok' | 'invalid_argument' | 'out_of_memory' | 'io_error
 /** The `__metadata__` keys of a model file that {@link ModelInfo.metadata} reads (see the format spec). */
 export type MetadataKey = 'rill.format' | 'dim' | 'activation' | 'time_embedding' | 'path' | 'sigma_min'
   | 'dataset' | 'steps' | 'batch' | 'lr' | 'seed' | 'coupling' | 'ema' | 'final_loss' | 'train_seconds' | 'condition'
-  | 'class_names' | 'source' | 'cfg_dropout' | 'made_by' | 'sample_solver' | 'sample_steps' | 'teacher';
+  | 'class_names' | 'source' | 'cfg_dropout' | 'made_by' | 'sample_solver' | 'sample_steps' | 'teacher'
+  | 'step_embedding';
 /** A model file's metadata: each key the file has, with its string value as written. */
 export type ModelMetadata = { readonly [K in MetadataKey]?: string };
 
@@ -112,6 +113,12 @@ export interface ModelInfo {
   readonly activation: Activation | 'unknown';
   /** Frequencies of the sinusoidal time embedding (0: t itself is the time input). */
   readonly timeK: number;
+  /**
+   * The step embedding (formats.md, `step_embedding`): -1 none; 0 raw h; K sin:K. A step-conditioned
+   * model (>= 0) reads the step length h: its output is the average velocity over [t, t + h]; it
+   * integrates forwards only and has no log-density. As {@link Model.stepEmbedding}, by name.
+   */
+  readonly stepK: number;
   /** Number of weights and biases. */
   readonly params: number;
   /** Floating-point operations of one field evaluation of one point. */
@@ -125,6 +132,9 @@ export interface ModelInfo {
   /** The model's condition (as {@link Model.condition}). */
   readonly condition: ModelCondition;
 }
+
+/** A model's step embedding by name: 'none', or 'raw' / 'sin:K' for a step-conditioned model. */
+export type StepEmbedding = 'none' | 'raw' | `sin:${number}`;
 
 /** A model's condition: none, class:C (width C classes) or vector:M (width M values). */
 export interface ModelCondition {
@@ -148,6 +158,12 @@ export interface ConditionOptions {
 export interface FieldOptions extends ConditionOptions {
   /** The time of u_t. */
   t: number;
+  /**
+   * A step-conditioned model's step length h in [0, 1] (default 0: the instantaneous velocity): the
+   * field is then its average velocity over [t, t + h] (`rill field --h H`). Refused for a model
+   * without a step embedding.
+   */
+  h?: number;
 }
 
 /** Options of {@link Rill.drawDataset}. */
@@ -200,7 +216,7 @@ export interface IntegrateOptions extends ConditionOptions {
   solver?: Solver | number;
   /** Start time (default 0). */
   t0?: number;
-  /** End time (default 1); t1 < t0 runs backwards, data → noise. */
+  /** End time (default 1); t1 < t0 runs backwards, data → noise (refused for a step-conditioned model). */
   t1?: number;
   /** Also return every step's points (default false). */
   trajectory?: boolean;
@@ -401,6 +417,12 @@ export declare class Model {
   get source(): Dataset;
   /** A class model's class names (metadata class_names), or null. */
   get classNames(): string[] | null;
+  /**
+   * 'raw' or 'sin:K' for a step-conditioned model (it reads the step length h: sample() and integrate()
+   * give it h = (t1 - t0) / steps, field() takes `h`; it integrates forwards only and logProb() refuses
+   * it), else 'none'. {@link ModelInfo.stepK} as a number.
+   */
+  get stepEmbedding(): StepEmbedding;
 
   /**
    * Draws n samples: x0 ~ N(0, I) (or the model's source dataset) from `seed`, integrated from t = 0
@@ -408,7 +430,7 @@ export declare class Model {
    * and guidance give the same bits as the native library and `rill sample --class K --guidance W`.
    */
   sample(opts?: SampleOptions): SampleResult;
-  /** Integrates given points (n×d) from t0 to t1; the input is not modified. */
+  /** Integrates given points (n×d) from t0 to t1; the input is not modified. A step-conditioned model: t1 >= t0 only. */
   integrate(points: Points, opts?: IntegrateOptions): SampleResult;
   /** The vector field u_t at n points (n×d values in, n×d floats out); with options, under a condition. */
   field(points: Points, t: number | FieldOptions): Float32Array;
@@ -416,6 +438,7 @@ export declare class Model {
    * log p_t(x) in nats at n points (n×d values): a Float32Array of n, with the exact divergence carried
    * back from t to 0 as one more solver state; the same bits as the native library. A point whose way
    * back overflows or gives NaN throws a {@link RillError} with status 'non_finite' naming the points.
+   * A step-conditioned model has no log-density: refused with a {@link RillError}.
    */
   logProb(points: Points, opts?: LogProbOptions): Float32Array;
   /** Releases the model's memory (an owned model; a trainer's model lives as long as the trainer). */
@@ -445,7 +468,7 @@ export declare class Model {
    * Low-level: fills rill_run_options in the scratch block for n points; returns its address and a block
    * holding a vector condition (0 if none) for the caller to free.
    */
-  runOptions(n: number, opts?: { solver?: number; steps?: number; t0?: number; t1?: number; t?: number; probes?: number; probeSeed?: number }
+  runOptions(n: number, opts?: { solver?: number; steps?: number; t0?: number; t1?: number; t?: number; h?: number; probes?: number; probeSeed?: number }
     & ConditionOptions): [number, number];
 }
 

@@ -20,6 +20,8 @@
 //   model.sample({ n: 500, condition: 3, guidance: 2 });  // class 3 of a class model, guided (w = 2)
 //   model.sample({ n: 500, condition: new Float32Array([0.5]) });  // a vector model: M values (or n×M)
 //   model.field(points, { t: 0.5, condition: 3, guidance: 2 });     // its field
+//   model.stepEmbedding;                                  // 'none', or 'raw' / 'sin:K': a step-conditioned model
+//   model.field(points, { t: 0.3, h: 0.25 });             // its average velocity over [t, t + h] (forwards only, no logProb)
 //   const logp = model.logProb(points, { steps: 32, solver: 'rk4', t: 1 });  // log p_t in nats, n values
 //   model.free();
 //   const exact = rill.loadModel('exact:8gaussians');      // a model that is a formula, by name
@@ -215,7 +217,7 @@ export class Rill {
       this.u8().fill(0, block, block + L.size);
       const set = (name, value, i = 0) => this.field(L, block + 4 * i, name, value);
       const fields = { version: COMPILED_VERSION, dim: spec.dim, layers: spec.layers, activation: spec.activation,
-        time_k: spec.timeK, step_k: -1, condition_kind: spec.conditionKind, condition_count: spec.conditionCount,
+        time_k: spec.timeK, step_k: spec.stepK, condition_kind: spec.conditionKind, condition_count: spec.conditionCount,
         source: spec.source, sigma_min: spec.sigmaMin, dtype };
       for (const [name, value] of Object.entries(fields)) set(name, value);
       spec.sizes.forEach((v, i) => set('sizes', v, i));

@@ -13,7 +13,7 @@ export const CONDITIONS = ['none', 'class', 'vector'];  // rill.h's RILL_CONDITI
 export const DATASET_CLASSES = [0, 8, 2, 8, 2, 2, 0];
 export const METADATA_KEYS = ['rill.format', 'dim', 'activation', 'time_embedding', 'path', 'sigma_min', 'dataset',
   'steps', 'batch', 'lr', 'seed', 'coupling', 'ema', 'final_loss', 'train_seconds', 'condition', 'class_names',
-  'source', 'cfg_dropout', 'made_by', 'sample_solver', 'sample_steps', 'teacher'];
+  'source', 'cfg_dropout', 'made_by', 'sample_solver', 'sample_steps', 'teacher', 'step_embedding'];
 
 export const INT_MAX = 0x7fffffff;
 export const MAX_BYTES = 2 ** 31 - 2 ** 24;  // wasm32 here: 2 GiB of memory at most, less what the module holds
@@ -27,10 +27,11 @@ export const COMPILED_FIELDS = ['version', 'dim', 'layers', 'sizes', 'activation
 // rill.h's RILL_COMPILED_VERSION: a struct of another version is refused by the module with its message
 // ("compiled model of another version"), so every loadModel test would fail if the two differed.
 export const COMPILED_VERSION = 2;
-export const INFO_FIELDS = ['dim', 'layers', 'width', 'activation', 'time_k', 'params', 'flops', 'sigma_min'];
+export const INFO_FIELDS = ['dim', 'layers', 'width', 'activation', 'time_k', 'params', 'flops', 'sigma_min', 'step_k'];
 export const CONFIG_FIELDS = ['width', 'depth', 'activation', 'time_k', 'steps', 'batch', 'lr', 'schedule', 'warmup',
   'lr_floor', 'clip', 'ema', 'coupling', 'sigma_min', 'seed', 'cfg_dropout', 'source', 'condition'];
-export const OPTIONS_FIELDS = ['solver', 'steps', 't0', 't1', 't', 'class_index', 'condition', 'condition_rows', 'guidance', 'probes', 'probe_seed'];
+export const OPTIONS_FIELDS = ['solver', 'steps', 't0', 't1', 't', 'class_index', 'condition', 'condition_rows', 'guidance', 'probes',
+  'probe_seed', 'h'];
 
 // Scratch block reserved at load time (the module is single-threaded).
 export const SLOT_PTR = 0;      // an out-pointer (rill_model**, rill_trainer**) or size_t

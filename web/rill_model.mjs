@@ -52,6 +52,7 @@ export class Model {
       width: get('width'),
       activation: ACTIVATIONS[get('activation')] ?? 'unknown',
       timeK: get('time_k'),
+      stepK: get('step_k'),  // -1: no step embedding; 0: raw h; K: sin:K (a step-conditioned model)
       params: get('params'),
       flops: get('flops'),
       sigmaMin: get('sigma_min'),
@@ -78,6 +79,11 @@ export class Model {
     const m = this.info.metadata;
     return m['rill.format'] === '2' && m.source !== undefined ? m.source : 'gaussian';
   }
+  /**
+   * A step-conditioned model's step embedding ('raw' or 'sin:K': it reads the step length h, its output
+   * is the average velocity over [t, t + h]; it integrates forwards only and has no logProb), else 'none'.
+   */
+  get stepEmbedding() { const k = this.info.stepK; return k < 0 ? 'none' : k === 0 ? 'raw' : `sin:${k}`; }
   /** A class model's class names (metadata class_names), or null. */
   get classNames() {
     const names = this.info.metadata.class_names;
@@ -87,7 +93,7 @@ export class Model {
   // Fills rill_run_options in the scratch block; returns [its address, a block to free (vector conditions) or 0].
   // condition: a class index (number), or a Float32Array of M values (one condition for every point) or n×M
   // (one per point), for a vector:M model; guidance: w (default 1; needs a condition).
-  runOptions(n, { solver, steps, t0, t1, t, condition, guidance = 1, probes = 0, probeSeed = 0 } = {}) {
+  runOptions(n, { solver, steps, t0, t1, t, h, condition, guidance = 1, probes = 0, probeSeed = 0 } = {}) {
     const r = this.rill, o = r.scratch + SLOT_STRUCT, L = r.layouts.options;
     r.c.rill_run_options_default(o);
     const set = (name, v) => { if (v !== undefined) r.field(L, o, name, v); };
@@ -98,6 +104,7 @@ export class Model {
     set('t', t);
     set('probes', probes);
     set('probe_seed', probeSeed);
+    set('h', h);
     set('guidance', checkNumber('guidance', guidance, -1e30, 1e30));
     if (condition === undefined || condition === null) return [o, 0];
     if (typeof condition === 'number') {
@@ -138,6 +145,7 @@ export class Model {
    * Returns { x: Float32Array(n×d), trajectory: Float32Array((steps+1)×n×d) or null }.
    * condition: a class index, or a vector model's M (or n×M) values; guidance: w (default 1).
    * The same model, n, steps, solver, seed, condition and guidance give the same bits as the native library.
+   * A step-conditioned model reads h = 1 / steps, the step length of each step (and stage).
    */
   sample({ n = 1000, steps = 20, solver = 'heun', seed = 0, trajectory = false, condition, guidance = 1 } = {}) {
     const r = this.rill, d = this.info.dim;
@@ -166,8 +174,10 @@ export class Model {
   }
 
   /**
-   * Integrates given points (n×d) from t0 to t1 (t1 < t0 runs backwards, data → noise).
-   * Returns { x, trajectory } like sample(); the input is not modified. condition, guidance: as sample().
+   * Integrates given points (n×d) from t0 to t1 (t1 < t0 runs backwards, data → noise; refused for a
+   * step-conditioned model, which integrates forwards only). Returns { x, trajectory } like sample();
+   * the input is not modified. condition, guidance: as sample(). A step-conditioned model reads
+   * h = (t1 - t0) / steps at every step, as in sample().
    */
   integrate(points, { steps = 20, solver = 'heun', t0 = 0, t1 = 1, trajectory = false, condition, guidance = 1 } = {}) {
     const r = this.rill;
@@ -198,23 +208,29 @@ export class Model {
 
   /**
    * The vector field u_t at n points (n×d floats in, n×d floats out): field(points, t), or
-   * field(points, { t, condition, guidance }) for a conditioned field (condition, guidance: as sample()).
+   * field(points, { t, condition, guidance, h }) for a conditioned field (condition, guidance: as
+   * sample()) or a step-conditioned model's average velocity over [t, t + h] (h in [0, 1], default 0:
+   * the instantaneous velocity; `rill field --h H`; refused for a model without step_embedding).
    */
   field(points, t) {
     const r = this.rill;
-    let condition, guidance;
-    if (typeof t === 'object' && t !== null) ({ t, condition, guidance } = t);
+    let condition, guidance, h;
+    if (typeof t === 'object' && t !== null) ({ t, condition, guidance, h } = t);
     const { x, n } = pointsOf(points, this.info.dim);
     checkNumber('t', t, -1e30, 1e30);
+    if (h !== undefined) {
+      checkNumber('h', h, 0, 1);
+      if (this.info.stepK < 0) fail('h: the model is not step-conditioned (it has no step_embedding)');
+    }
     const bytes = floatBytes(x.length, `${n} points`);
-    const h = this.handle();
+    const m = this.handle();
     const buf = r.alloc(Math.max(2 * bytes, 4));
     let cond = 0;
     try {
       r.putFloats(buf, x);
       let o;
-      [o, cond] = this.runOptions(n, { t, condition, guidance });
-      const rc = r.c.rill_field_with(h, buf, n, o, buf + bytes);
+      [o, cond] = this.runOptions(n, { t, h, condition, guidance });
+      const rc = r.c.rill_field_with(m, buf, n, o, buf + bytes);
       if (rc !== 0) throw this.lastError(rc);
       return r.getFloats(buf + bytes, x.length);
     } finally {
@@ -231,6 +247,8 @@ export class Model {
    * as sample(), one condition for every point (a class index or M values). probes = K ≥ 1:
    * Hutchinson's unbiased estimate of the divergence with K Rademacher probes a point from
    * probeSeed (an estimate, not the exact value; 0, the default, is exact; under a condition too).
+   * Refused for a step-conditioned model (stepEmbedding not 'none'): its output is an average velocity
+   * over a step, so it has no log-density.
    */
   logProb(points, { steps = 20, solver = 'heun', t = 1, condition, guidance = 1, probes = 0, probeSeed = 0 } = {}) {
     const r = this.rill;

@@ -284,15 +284,18 @@ function decimalToFloat(s) {
 
 // ---- the model (model_io.cpp, model_meta.cpp, narrow.cpp's checks, MlpSpec::validate) ----
 
-const META = ['rill.format', 'dim', 'activation', 'time_embedding', 'path', 'sigma_min', 'condition', 'class_names',
-  'source'];
+const META = ['rill.format', 'dim', 'activation', 'time_embedding', 'path', 'sigma_min', 'condition', 'step_embedding',
+  'class_names', 'source'];
 const CONDITION_KINDS = { none: 0, class: 1, vector: 2 };
+
+// parse_time_embedding: raw -> 0, sin:K (K in 1..12, no leading zero) -> K, else null.
+const embeddingK = (v, n) => (v === 'raw' ? 0 : n < 64 && /^sin:[1-9][0-9]*$/.test(v) && Number(v.slice(4)) <= MAX_K ? Number(v.slice(4)) : null);
 
 // The declared architecture from the metadata (model_meta::check_metadata); defaults without rill.format.
 // A value is checked as the C side reads it: cut to 63 bytes (v), n its length in bytes (64 if longer).
 function declared(known) {
-  const d = { rill: false, format: 1, dim: 0, activation: 0, timeK: 0, condition: { kind: 0, count: 0 }, sigmaMin: 0,
-    source: -1, classNames: null };
+  const d = { rill: false, format: 1, dim: 0, activation: 0, timeK: 0, condition: { kind: 0, count: 0 }, stepK: -1,
+    sigmaMin: 0, source: -1, classNames: null };
   if (!known.has('rill.format')) return d;
   d.rill = true;
   const get = (key) => {
@@ -314,7 +317,7 @@ function declared(known) {
     if (d.activation < 0) fail('bad_metadata', `unknown activation ${m.v} (rill reads silu, relu, tanh, gelu, gelu_tanh)`);
   }
   if ((m = get('time_embedding'))) {
-    const { v, n } = m, k = v === 'raw' ? 0 : n < 64 && /^sin:[1-9][0-9]*$/.test(v) && Number(v.slice(4)) <= MAX_K ? Number(v.slice(4)) : -1;
+    const { v, n } = m, k = embeddingK(v, n) ?? -1;
     if (k < 0 && n > 4 && v.startsWith('sin:')) fail('bad_metadata', `time_embedding ${v}: K must be an integer in 1..${MAX_K}`);
     if (k < 0) fail('bad_metadata', `unknown time_embedding ${v} (rill reads raw or sin:K)`);
     d.timeK = k;
@@ -325,9 +328,11 @@ function declared(known) {
     if (s === null || !(s >= 0 && s < 1)) fail('bad_metadata', `sigma_min ${m.v} is not a decimal in [0, 1)`);
     d.sigmaMin = s + 0;  // -0 -> +0
   }
-  // The keys of format 2: in a format-1 file source and class_names are free text; a condition needs 2.
+  // The keys of format 2: in a format-1 file source and class_names are free text; a condition or a
+  // step embedding needs 2.
   if (format < 2) {
     if (known.has('condition')) fail('bad_metadata', `a model with a condition is rill.format 2, not ${format}`);
+    if (known.has('step_embedding')) fail('bad_metadata', `a model with a step_embedding is rill.format 2, not ${format}`);
     return d;
   }
   if ((m = get('condition'))) {
@@ -336,6 +341,11 @@ function declared(known) {
     if (c === null)
       fail('bad_metadata', `unknown condition ${m.v} (rill reads none, class:C or vector:M, C and M in 1..${MAX_COUNT})`);
     d.condition = m.v === 'none' ? { kind: 0, count: 0 } : { kind: CONDITION_KINDS[kind], count: c };
+  }
+  if ((m = get('step_embedding'))) {  // none, or h encoded as time is (raw, sin:K): -1, 0 or K
+    d.stepK = m.v === 'none' ? -1 : embeddingK(m.v, m.n);
+    if (d.stepK === null)
+      fail('bad_metadata', `unknown step_embedding ${m.v} (rill reads none, raw or sin:K, K in 1..${MAX_K})`);
   }
   if ((m = get('source')) && m.v !== 'gaussian') {
     d.source = m.n < 64 ? DATASETS.indexOf(m.v) : -1;
@@ -455,12 +465,13 @@ function checkShapes(layers, d) {
     sizes.push(Number(out));
   });
   const L = layers.length, dim = d.dim !== 0 ? d.dim : sizes[L];
-  const timeF = d.timeK === 0 ? 1 : 2 * d.timeK, { kind, count } = d.condition;
-  const condF = kind === 0 ? 0 : kind === 1 ? count : count + 1, inputs = dim + timeF + condF;
+  const feat = (k) => (k < 0 ? 0 : k === 0 ? 1 : 2 * k), timeF = feat(d.timeK), stepF = feat(d.stepK), { kind, count } = d.condition;
+  const condF = kind === 0 ? 0 : kind === 1 ? count : count + 1, inputs = dim + timeF + stepF + condF;
   if (sizes[L] !== dim) fail('bad_shape', `layer ${L - 1}: ${layers[L - 1].w.name} gives ${sizes[L]} outputs; the data dimension (dim) is ${dim}`);
   if (sizes[0] !== inputs) {
-    const cond = condF === 0 ? '' : ` + ${condF} condition features`;
-    fail('bad_shape', `layer 0: ${layers[0].w.name} takes ${sizes[0]} inputs; dimension ${dim} + ${timeF} time features${cond} needs ${inputs}`);
+    const step = stepF === 0 ? '' : ` + ${stepF} step features`;
+    const cond = condF === 0 && stepF === 0 ? '' : ` + ${condF} condition features`;
+    fail('bad_shape', `layer 0: ${layers[0].w.name} takes ${sizes[0]} inputs; dimension ${dim} + ${timeF} time features${step}${cond} needs ${inputs}`);
   }
   if (d.classNames !== null) {
     if (kind !== 1) fail('bad_metadata', 'class_names given for a model without a class condition');
@@ -500,8 +511,8 @@ function checkValues(name, dtype, v, at, count, scale = false) {
 
 /**
  * Reads and checks a model file as the C loader does (model_io.cpp's model_load). Returns
- * { spec: { dim, layers, sizes, activation, timeK, conditionKind, conditionCount, source, sigmaMin,
- * dtype }, layers: [{ w, b, s }] (byte ranges [begin, end) in `bytes`, s null but for I8), biasDtype,
+ * { spec: { dim, layers, sizes, activation, timeK, stepK (-1 none, 0 raw, K sin:K), conditionKind,
+ * conditionCount, source, sigmaMin, dtype }, layers: [{ w, b, s }] (byte ranges [begin, end) in `bytes`, s null but for I8), biasDtype,
  * metadata: Map of every `__metadata__` key to its value }. Throws a LoadError.
  */
 export function readModel(bytes) {
@@ -534,7 +545,7 @@ export function readModel(bytes) {
     if (sc) checkValues(s.s.name, 0, view, sc[0], sizes[i + 1], true);
     return { w, b, s: sc };
   });
-  const spec = { dim, layers: layers.length, sizes, activation: d.activation, timeK: d.timeK,
+  const spec = { dim, layers: layers.length, sizes, activation: d.activation, timeK: d.timeK, stepK: d.stepK,
     conditionKind: d.condition.kind, conditionCount: d.condition.count, source: d.source, sigmaMin: d.sigmaMin, dtype };
   return { spec, layers: out, biasDtype: layers[0].b.dtype, metadata };
 }

@@ -198,6 +198,7 @@ int rill_model_get_info(const rill_model* m, rill_model_info* info) {
   if (m->formula != nullptr) {  // no layers, no weights (rill.h)
     *info = rill_model_info{};
     info->dim = m->runner.dim();
+    info->step_k = -1;  // no step embedding (0 would say raw h)
     return RILL_OK;
   }
   const MlpSpec& s = m->model.mlp.spec;
@@ -212,7 +213,7 @@ int rill_model_get_info(const rill_model* m, rill_model_info* info) {
   info->params = static_cast<uint32_t>(s.param_count());
   info->flops = static_cast<float>(s.flops());
   info->sigma_min = m->model.sigma_min;
-  info->step_k = m->formula != nullptr ? -1 : s.step.k();
+  info->step_k = s.step.k();
   return RILL_OK;
 }
 

@@ -11,7 +11,7 @@
 // is named as such and sampled with Node's bits; the digits grid (10 rows × 8 images)
 // and its "nearest training image" toggle, whose distances are the L2 nearest of the real set;
 // two paint colours train a class model in the worker whose classes are the colours; every control
-// labelled, keyboard use of the condition controls; no console errors; screenshots at 1280×900
+// labelled, keyboard use of the condition controls; a step-conditioned model's card and samples; no console errors; screenshots at 1280×900
 // and 390×844. Models this build does not ship are made here (small, quick stand-ins) and opened
 // as files. Ends with `N passed, M failed`.
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ import { gunzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { check, finish, runInBrowser } from './harness.mjs';
+import { modelFile } from '../wasm/helpers.mjs';
 
 const [dirArg = 'build/web', shot = 'build/cond-screenshot.png'] = process.argv.slice(2);
 const dir = resolve(dirArg);
@@ -194,6 +195,20 @@ await runInBrowser(dir, 'the conditioned page test', {}, async ({ page, port, er
     const info = await page.textContent('#model-info'), note = await page.textContent('#explain-colours');
     check('a source model: the page names its source (model info, the note under the plot) and its samples are model.sample\'s bits',
       /source8gaussians/.test(info) && /source is 8gaussians/.test(note) && sameBits(x, want) && (await page.isHidden('#cond-box')), note.slice(-120));
+  }
+
+  // 2c. A step-conditioned model (formats.md, step_embedding) opened as a file: the model card says so,
+  // and its samples are model.sample's bits (h = 1 / steps), as in Node.
+  {
+    const bytes = modelFile({ step: 'sin:2', time: 'sin:2', width: 16, seed: 9 }), before = (await lastRun())?.id ?? null;
+    await page.setInputFiles('#file', { name: 'step.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
+    await newRun(before);
+    const run = await lastRun(), x = await samples(), model = rill.loadModel(bytes);
+    const want = model.sample({ n: run.n, steps: run.steps, solver: run.solver, seed: run.seed }).x;
+    model.free();
+    const info = await page.textContent('#model-info');
+    check('a step-conditioned model: the model card says "step-conditioned (sin:2)", 2+4+4 inputs, and its samples are model.sample\'s bits',
+      /step inputstep-conditioned \(sin:2\)/.test(info) && /2\+4\+4 →/.test(info) && sameBits(x, want), info.slice(0, 200));
   }
 
   // 3. digits: the grid of images per class, and the nearest training image.

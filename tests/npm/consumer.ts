@@ -6,7 +6,7 @@
 import {
   ACTIVATIONS, DATASETS, EVALUATIONS, Model, Rill, RillError, SOLVERS, Trainer,
   type Activation, type Dataset, type ModelInfo, type ModelMetadata, type Points, type RillStatus,
-  type SampleResult, type Solver, type TrainerOptions,
+  type SampleResult, type Solver, type StepEmbedding, type TrainerOptions,
 } from 'rill-flow';
 
 export async function use(bytes: Uint8Array, wasm: WebAssembly.Module): Promise<number> {
@@ -27,6 +27,10 @@ export async function use(bytes: Uint8Array, wasm: WebAssembly.Module): Promise<
   const trajectory: Float32Array | null = sampled.trajectory;
   const back = model.integrate(x, { steps: 8, solver: 2, t0: 1, t1: 0 });
   const u: Float32Array = model.field([0, 0, 1, 1], 0.5);
+  const step: StepEmbedding = model.stepEmbedding;  // 'none', or 'raw' / 'sin:K' for a step-conditioned model
+  const stepK: number = info.stepK;
+  const average: Float32Array = model.field([0, 0], { t: 0.25, h: 0.5 });  // a step model's average velocity
+  const stepMeta: string | undefined = meta.step_embedding;
   const fromPoints: Points = new Float64Array(4);
   model.field(fromPoints, 0);
   model.sample();
@@ -79,9 +83,13 @@ export async function use(bytes: Uint8Array, wasm: WebAssembly.Module): Promise<
   trainer.step('10');
   // @ts-expect-error: not a trainer option
   rill.trainer({ learningRate: 1 });
+  // @ts-expect-error: h is a number
+  model.field([0, 0], { t: 0, h: '0.5' });
+  // @ts-expect-error: not a step embedding
+  const badStep: StepEmbedding = 'cos:2';
 
-  void fromUrl; void wrong; void notNull;
+  void fromUrl; void wrong; void notNull; void badStep;
   return version.length + memory + dim + act.length + (format?.length ?? 0) + (trajectory?.length ?? 0)
     + back.x.length + u.length + losses.length + done + preview.x.length + file.length + points.length
-    + evals + dataset.length + firstAct.length;
+    + evals + dataset.length + firstAct.length + step.length + stepK + average.length + (stepMeta?.length ?? 0);
 }

@@ -6,7 +6,8 @@
 // the same status and the same one-line message.
 //
 // The files: the page's models, the golden models (every activation and weight dtype), the fuzz seed
-// corpus, and from those, made here deterministically: truncations, header edits (every rule of
+// corpus, step-conditioned models (helpers.mjs's modelFile; formats.md, `step_embedding`), and from
+// those, made here deterministically: truncations, header edits (every rule of
 // formats.md the loaders check: dtypes, shapes, offsets, tiling, names, metadata values, decimals
 // that round to a float32 tie, escapes and UTF-8), non-finite or out-of-range values, and seeded
 // random byte changes in the header and the length.
@@ -17,7 +18,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { webDir } from './helpers.mjs';
+import { webDir, modelFile } from './helpers.mjs';
 
 const helper = process.env.RILL_NATIVE_LOAD ?? 'build/tests/wasm/native_load';
 const goldenDir = resolve(process.env.RILL_GOLDEN_DIR ?? 'build/golden');
@@ -95,6 +96,7 @@ function edits() {
     path: ['rectified', 'condot'], sigma_min: ['0.5', '1', '-0', '1e-3', '.5', '5.', '+0.25', '0x1', 'nan', '1e', '.', 'e5', '1e-99999999',
       '0.' + '3'.repeat(70), '0.9999999999', '0.99999999', ...float32Ties()],
     condition: ['class:2', 'class:0', 'vector:1', 'bogus'], source: ['moons', 'foo', 'gaussian', 'swissroll'],
+    step_embedding: ['none', 'raw', 'sin:2', 'bogus'],
   };
   for (const [key, values] of Object.entries(meta)) for (const v of values) e(`meta-${key}=${v.slice(0, 30)}`, withMeta(b, { [key]: v }));
   e('meta-format1-condition', withMeta(b, { 'rill.format': '1', condition: 'class:2' }));
@@ -194,6 +196,37 @@ function edits() {
 }
 for (const [name, bytes] of edits()) add(name, bytes);
 
+// Step-conditioned files (step_embedding none, raw or sin:K; [x | time | step | condition]): good ones
+// with and without a condition, and the refusals: format 1, unknown values, layer 0 of the wrong width.
+function stepFiles() {
+  const out = [];
+  const s = (name, opts) => out.push([`step/${name}`, modelFile(opts)]);
+  for (const step of ['raw', 'sin:1', 'sin:3', 'sin:12', 'none'])
+    for (const condition of [null, 'class:3', 'vector:2']) s(`${step}-${condition}`, { step, condition, seed: out.length + 1 });
+  s('raw-time-raw', { step: 'raw', time: 'raw', depth: 0 });
+  s('sin:2-class-names', { step: 'sin:2', condition: 'class:2', meta: { class_names: 'a,b' } });
+  s('sin:2-relu-dim3', { step: 'sin:2', dim: 3, activation: 'relu', meta: { sigma_min: '0.01' } });
+  s('format1-raw', { step: 'raw', format: '1' });
+  s('format1-none', { step: 'none', format: '1' });
+  s('format1-class-raw', { step: 'raw', format: '1', condition: 'class:3' });
+  s('no-format-raw', { step: 'raw', meta: { 'rill.format': undefined } });
+  for (const v of ['sin:0', 'sin:13', 'sin:', 'sin:01', 'sin:1x', 'cos:2', 'RAW', 'none ', ' raw', '', 'sin:2 ',
+    'x'.repeat(70), 'sin:' + '1'.repeat(70), 'é'.repeat(40), 'class:2'])
+    s(`value-${v.slice(0, 20)}`, { step: 'raw', meta: { step_embedding: v } });
+  s('value-bad-condition-first', { step: 'raw', meta: { step_embedding: 'bogus', condition: 'bogus' } });
+  s('value-bad-source-after', { step: 'raw', meta: { step_embedding: 'raw', source: 'mars' } });
+  // valid values the shapes do not match: the layer-0 message names the step features (or not, for none)
+  for (const [made, said] of [['raw', 'none'], ['raw', 'sin:2'], ['sin:2', 'raw'], ['none', 'raw'], ['sin:3', 'sin:12']])
+    for (const condition of [null, 'class:3', 'vector:1'])
+      s(`shape-${made}-as-${said}-${condition}`, { step: made, condition, meta: { step_embedding: said } });
+  for (const [step, condition, inputs] of [['raw', null, 6], ['raw', null, 8], ['sin:2', 'class:3', 20], ['sin:2', 'vector:2', 3],
+    ['sin:12', null, 1], ['none', 'class:2', 9]])
+    s(`width-${step}-${condition}-${inputs}`, { step, condition, inputs });
+  s('dim-mismatch-raw', { step: 'raw', meta: { dim: '3' } });
+  return out;
+}
+for (const [name, bytes] of stepFiles()) add(name, bytes);
+
 // Seeded random byte changes: in the header (most of them), in the length, anywhere.
 let seed = 12345;
 const rand = (n) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
@@ -206,6 +239,12 @@ for (let i = 0; i < 600; i++) {
     b[at] = [0x22, 0x2c, 0x7b, 0x7d, 0x5b, 0x5d, 0x5c, 0x30, 0x39, 0x2d, 0x20, 0x80, 0xff, rand(256)][rand(14)];
   }
   add(`random/${i}`, b);
+}
+const stepBases = [...files].filter(([n]) => /^step\/(raw|sin:3)-/.test(n)).map(([, b]) => b);
+for (let i = 0; i < 100; i++) {  // the same on step models, in the header
+  const b = stepBases[rand(stepBases.length)].slice(), hl = split(b).header.length;
+  for (let r = 1 + rand(3); r > 0; r--) b[8 + rand(hl)] = [0x22, 0x2c, 0x3a, 0x30, 0x31, 0x39, 0x20, 0x72, 0x73, rand(256)][rand(10)];
+  add(`random-step/${i}`, b);
 }
 
 // ---- the two verdicts ----------------------------------------------------------------------------
@@ -234,7 +273,7 @@ function verdict(rill, bytes) {
     const i = m.info, sigma = new Uint32Array(new Float32Array([i.sigmaMin]).buffer)[0].toString(16).padStart(8, '0');
     const { x } = m.sample({ n: 16, steps: 4, solver: 'heun', seed: 1 });
     const meta = Object.entries(i.metadata).map(([k, v]) => ` ${k}=${hex(v)}`).join('');
-    return `ok ${i.dim} ${i.layers} ${i.width} ${ACT.indexOf(i.activation)} ${i.timeK} ${i.params} ${sigma} ` +
+    return `ok ${i.dim} ${i.layers} ${i.width} ${ACT.indexOf(i.activation)} ${i.timeK} ${i.stepK} ${i.params} ${sigma} ` +
       `${KINDS.indexOf(m.condition.kind)} ${m.condition.width} ${fnv64(x)}${meta}`;
   } finally {
     m.free();

@@ -12,7 +12,7 @@
 // does (model_load with an arena to copy into) and prints `ok copied` when that accepts it.
 //
 // For each file one line: `refused CODE HEX` (the status code and the message's bytes in hex), or
-// `ok DIM LAYERS WIDTH ACTIVATION TIME_K PARAMS SIGMA_MIN_BITS KIND WIDTH SOURCE HASH META` where
+// `ok DIM LAYERS WIDTH ACTIVATION TIME_K STEP_K PARAMS SIGMA_MIN_BITS KIND WIDTH HASH META` where
 // HASH is FNV-1a 64 of 16 samples (4 Heun steps, seed 1) and META the metadata keys rill.mjs reads,
 // `key=HEX` each (absent keys left out).
 #include <cstdint>
@@ -30,7 +30,7 @@ namespace {
 const char* const kKeys[] = {"rill.format", "dim", "activation", "time_embedding", "path", "sigma_min", "dataset",
                              "steps", "batch", "lr", "seed", "coupling", "ema", "final_loss", "train_seconds",
                              "condition", "class_names", "source", "cfg_dropout", "made_by", "sample_solver",
-                             "sample_steps", "teacher"};
+                             "sample_steps", "teacher", "step_embedding"};
 
 void hex(const char* s) {
   for (; *s; ++s) std::printf("%02x", static_cast<unsigned char>(*s));
@@ -51,8 +51,8 @@ void report(rill_model* m) {
   } else {
     h = 0;
   }
-  std::printf("ok %d %d %d %d %d %u %08x %d %d %016llx", info.dim, info.layers, info.width, info.activation,
-              info.time_k, info.params, sigma, kind, width, static_cast<unsigned long long>(h));
+  std::printf("ok %d %d %d %d %d %d %u %08x %d %d %016llx", info.dim, info.layers, info.width, info.activation,
+              info.time_k, info.step_k, info.params, sigma, kind, width, static_cast<unsigned long long>(h));
   static char value[4096];
   for (const char* key : kKeys) {
     if (rill_model_metadata(m, key, value, sizeof value) != RILL_OK) continue;

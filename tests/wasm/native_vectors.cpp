@@ -322,7 +322,8 @@ int layout(int argc, char** argv) {
                     ", " + FIELD(rill_model_info, layers) + ", " + FIELD(rill_model_info, width) + ", " +
                     FIELD(rill_model_info, activation) + ", " + FIELD(rill_model_info, time_k) + ", " +
                     FIELD(rill_model_info, in_place) + ", " + FIELD(rill_model_info, params) + ", " +
-                    FIELD(rill_model_info, flops) + ", " + FIELD(rill_model_info, sigma_min) + "},\n";
+                    FIELD(rill_model_info, flops) + ", " + FIELD(rill_model_info, sigma_min) + ", " +
+                    FIELD(rill_model_info, step_k) + "},\n";
   out += " \"config\": {\"size\": " + num(sizeof(rill_train_config)) + ", " + FIELD(rill_train_config, width) + ", " +
          FIELD(rill_train_config, depth) + ", " + FIELD(rill_train_config, activation) + ", " +
          FIELD(rill_train_config, time_k) + ", " + FIELD(rill_train_config, steps) + ", " +
@@ -338,7 +339,7 @@ int layout(int argc, char** argv) {
          ", " + FIELD(rill_run_options, t) + ", " + FIELD(rill_run_options, class_index) + ", " +
          FIELD(rill_run_options, condition) + ", " + FIELD(rill_run_options, condition_rows) + ", " +
          FIELD(rill_run_options, guidance) + ", " + FIELD(rill_run_options, probes) + ", " +
-         FIELD(rill_run_options, probe_seed) + "},\n \"models\": {";
+         FIELD(rill_run_options, probe_seed) + ", " + FIELD(rill_run_options, h) + "},\n \"models\": {";
   for (int i = 2; i < argc; ++i) {
     std::vector<unsigned char> bytes;
     rill_model* m = nullptr;
@@ -353,7 +354,7 @@ int layout(int argc, char** argv) {
            ", \"layers\": " + num(info.layers) + ", \"width\": " + num(info.width) +
            ", \"activation\": " + quote(kActivations[info.activation]) + ", \"timeK\": " + num(info.time_k) +
            ", \"params\": " + num(info.params) + ", \"flops\": " + num(info.flops) +
-           ", \"sigmaMin\": " + num(info.sigma_min) + "}";
+           ", \"sigmaMin\": " + num(info.sigma_min) + ", \"stepK\": " + num(info.step_k) + "}";
   }
   std::printf("%s}}\n", out.c_str());
   return 0;

@@ -89,7 +89,9 @@ test('struct layouts: the module describes every field, at the native offsetof a
   }
   assert.equal(rill.layouts.options.fields.condition.type, 'p');
   assert.equal(rill.layouts.options.fields.condition.offset, 24);
-  assert.equal(rill.layouts.options.size, 44);
+  assert.equal(rill.layouts.options.size, 48);
+  assert.deepEqual(rill.layouts.options.fields.h, { offset: 44, type: 'f' });  // the last field (a step model's h)
+  assert.deepEqual(rill.layouts.info.fields.step_k, { offset: rill.layouts.info.size - 4, type: 'i' });
   assert.equal(rill.c.rill_layout_fields(7), 0);
   assert.equal(rill.c.rill_layout_offset(0, 99), -1);
   // rill_model_info through rill.mjs: the native library's values for the same file.
