@@ -16,6 +16,9 @@ check "step_model.py writes three step-conditioned models" test -s lin.safetenso
 expect_ok "info of a step model" info --model stp.safetensors
 check "info: the step line (sin:1, 2 features, forwards only, no log-density)" \
   grep -q '^step  *sin:1 (the step length h of each solver step, 2 features after the time.s: the output is the average velocity over \[t, t + h\]; forwards only, no log-density)$' "$T/out"
+rill info --model stpc.safetensors
+check "info of a class step model: the one-hot comes after the step features" \
+  grep -q '^condition  *class:2 (one-hot after the step features; --class K), classes 0,1$' "$T/out"
 rill info --model moons
 check "info: no step line for a model without step_embedding" test $RC -eq 0 -a -z "$(grep '^step ' "$T/out")"
 
