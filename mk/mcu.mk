@@ -9,7 +9,8 @@
 #                     placed, F32 and I8) and the flash of the five shipped models compiled per dtype
 #   make mcu-test     nm checks of every library + QEMU runs on M4F, M7, M3, M0+, rv32imac and
 #                     rv32imafc (golden vectors, field, loader on damaged files, API, compiled
-#                     models F32/F16/BF16/I8 = their file's bits, negative controls); `N passed, M failed`
+#                     models F32/F16/BF16/I8 and a step-conditioned one = their file's bits, negative
+#                     controls); `N passed, M failed`
 #   make mcu-run MCU_VARIANT=m4f   run the demo firmware in QEMU
 MCU_DEB_PKGS := gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-dev qemu-system-arm \
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc
@@ -97,7 +98,12 @@ $(B)/mcu/librill.a: $(B)/mcu/m4f/librill.a
 # Compiled narrow models (issue 16): the demo's model converted (rill convert) to each narrow dtype.
 MCU_NARROW := f16 bf16 i8
 MCU_NARROW_RUNS := $(foreach dt,$(MCU_NARROW),compiled_$(dt) compiled_$(dt)_placed)
-MCU_COMPILED_RUNS := compiled compiled_placed $(MCU_NARROW_RUNS)
+# A step-conditioned model (formats.md, step_embedding; tests/step_model.py writes it from integer
+# formulas, rill trains none): sin:2 time, sin:1 step, class:2 (the lean path's zeros), 10 -> 16 -> 16 -> 2,
+# compiled, lean (compiled_step.elf) and placed (compiled_step_placed.elf), held to its file's native hash.
+MCU_STEP_MODEL := $(B)/mcu/step.safetensors
+MCU_STEP_RUNS := compiled_step compiled_step_placed
+MCU_COMPILED_RUNS := compiled compiled_placed $(MCU_NARROW_RUNS) $(MCU_STEP_RUNS)
 # compiled.cpp's object for variant $(1), dtype $(2), name suffix $(3), flags $(4).
 define MCU_NARROW_OBJ
 $(B)/mcu/$(1)/obj/src/mcu/compiled_$(2)$(3).o: src/mcu/compiled.cpp $(B)/mcu/gen-$(2)/compiled_model.h
@@ -135,6 +141,8 @@ $(B)/mcu/$(1)/obj/src/mcu/compiled_placed.o: src/mcu/compiled.cpp $(B)/mcu/gen/c
 $(B)/mcu/$(1)/obj/src/mcu/compiled_placed.o: MCU_OBJ_FLAGS := -DCOMPILED_PLACED
 # The demo's model converted to each narrow dtype, compiled: lean (compiled_DT.elf) and placed (compiled_DT_placed.elf).
 $(foreach dt,$(MCU_NARROW),$(call MCU_NARROW_OBJ,$(1),$(dt),,)$(call MCU_NARROW_OBJ,$(1),$(dt),_placed,-DCOMPILED_PLACED))
+# The step-conditioned model, compiled: lean (compiled_step.elf) and placed (compiled_step_placed.elf).
+$(call MCU_NARROW_OBJ,$(1),step,,)$(call MCU_NARROW_OBJ,$(1),step,_placed,-DCOMPILED_PLACED)
 $(B)/mcu/$(1)/obj/tests/mcu/mcu_tests.o: MCU_OBJ_FLAGS := $(MCU_TEST_FLAGS_$(1))
 $(B)/mcu/$(1)/librill.a: $(patsubst %.cpp,$(B)/mcu/$(1)/obj/%.o,$(MCU_SRCS))
 	@rm -f $$@
@@ -151,7 +159,7 @@ $(B)/mcu/$(1)/bare.elf: $(B)/mcu/$(1)/obj/src/mcu/bare.o $(B)/mcu/$(1)/librill.a
 $(B)/mcu/$(1)/compiled.elf: $(B)/mcu/$(1)/obj/src/mcu/compiled.o $(B)/mcu/$(1)/librill.a
 $(B)/mcu/$(1)/compiled_check.elf: $(B)/mcu/$(1)/obj/src/mcu/compiled_check.o $(B)/mcu/$(1)/librill.a
 $(B)/mcu/$(1)/compiled_placed.elf: $(B)/mcu/$(1)/obj/src/mcu/compiled_placed.o $(B)/mcu/$(1)/librill.a
-$(foreach r,$(MCU_NARROW_RUNS),$(B)/mcu/$(1)/$(r).elf: $(B)/mcu/$(1)/obj/src/mcu/$(r).o $(B)/mcu/$(1)/librill.a
+$(foreach r,$(MCU_NARROW_RUNS) $(MCU_STEP_RUNS),$(B)/mcu/$(1)/$(r).elf: $(B)/mcu/$(1)/obj/src/mcu/$(r).o $(B)/mcu/$(1)/librill.a
 )$(B)/mcu/$(1)/mcu_tests.elf: $(B)/mcu/$(1)/obj/tests/mcu/mcu_tests.o $(B)/mcu/$(1)/librill.a
 $(B)/mcu/$(1)/%.elf: $(addprefix $(B)/mcu/$(1)/obj/,$(call MCU_FW_OBJS,$(1))) $(MCU_LD_$(1))
 	$(MCU_CC_$(call family,$(1))) $(MCU_ARCH_$(1)) $(MCU_LIBC_$(call family,$(1))) $(MCU_LDFLAGS) -T $(MCU_LD_$(1)) -Wl,-Map=$$(@:.elf=.map) $$(filter %.o %.a,$$^) -o $$@
@@ -163,11 +171,12 @@ $(B)/mcu/$(1)/bare.hash: $(B)/mcu/$(1)/bare.elf $(B)/golden/golden $(MCU_MODEL)
 	if [ -n "$$$$got" ] && [ "$$$$got" = "$$$$want" ]; then echo "$(1) bare.elf: hash $$$$got = the demo's"; echo "$$$$got" > $$@; \
 	else echo "$(1) bare.elf: hash '$$$$got', the demo's (native) '$$$$want': bare.cpp does not sample $(MCU_MODEL)"; exit 1; fi
 # compiled*.elf too (the compiled model is the file's, so its samples must be the file's: the F32
-# demo model's, or the narrow file's it was compiled from); the output (RAM and set-up stack) is
-# kept for footprint.py.
-$(B)/mcu/$(1)/%.txt: $(B)/mcu/$(1)/%.elf $(B)/golden/golden $(MCU_MODEL) $(foreach dt,$(MCU_NARROW),$(B)/mcu/moons_$(dt).safetensors)
+# demo model's, the narrow file's it was compiled from, or the step model's); the output (RAM and
+# set-up stack) is kept for footprint.py.
+$(B)/mcu/$(1)/%.txt: $(B)/mcu/$(1)/%.elf $(B)/golden/golden $(MCU_MODEL) $(foreach dt,$(MCU_NARROW),$(B)/mcu/moons_$(dt).safetensors) \
+  $(MCU_STEP_MODEL)
 	@model=$$$$(case $$* in compiled_bf16*) echo $(B)/mcu/moons_bf16.safetensors;; compiled_f16*) echo $(B)/mcu/moons_f16.safetensors;; \
-	  compiled_i8*) echo $(B)/mcu/moons_i8.safetensors;; *) echo $(MCU_MODEL);; esac); \
+	  compiled_i8*) echo $(B)/mcu/moons_i8.safetensors;; compiled_step*) echo $(MCU_STEP_MODEL);; *) echo $(MCU_MODEL);; esac); \
 	want=$$$$($(B)/golden/golden --sample-hash $$$$model $(MCU_DEMO_HASH_ARGS)); \
 	$(call qemu_run,$(1)) -M $(MCU_BOARD_$(1)) -kernel $$< > $$@.tmp 2>&1; got=$$$$(sed -n 's/^hash //p' $$@.tmp); \
 	if [ -n "$$$$got" ] && [ "$$$$got" = "$$$$want" ]; then echo "$(1) $$*.elf: hash $$$$got = $$$$model's"; mv $$@.tmp $$@; \
@@ -175,7 +184,7 @@ $(B)/mcu/$(1)/%.txt: $(B)/mcu/$(1)/%.elf $(B)/golden/golden $(MCU_MODEL) $(forea
 -include $(patsubst %.cpp,$(B)/mcu/$(1)/obj/%.d,$(MCU_SRCS) src/mcu/main.cpp src/mcu/bare.cpp src/mcu/compiled.cpp tests/mcu/mcu_tests.cpp) \
   $(patsubst %.c,$(B)/mcu/$(1)/obj/%.d,src/mcu/startup.c src/mcu/startup_riscv.c src/mcu/board_semihost.c src/mcu/print.c) \
   $(B)/mcu/$(1)/obj/src/mcu/main_base.d $(B)/mcu/$(1)/obj/src/mcu/compiled_check.d \
-  $(B)/mcu/$(1)/obj/src/mcu/compiled_placed.d $(foreach r,$(MCU_NARROW_RUNS),$(B)/mcu/$(1)/obj/src/mcu/$(r).d) $(wildcard $(B)/mcu/$(1)/obj/footprint-*.d)
+  $(B)/mcu/$(1)/obj/src/mcu/compiled_placed.d $(foreach r,$(MCU_NARROW_RUNS) $(MCU_STEP_RUNS),$(B)/mcu/$(1)/obj/src/mcu/$(r).d) $(wildcard $(B)/mcu/$(1)/obj/footprint-*.d)
 endef
 $(foreach v,$(MCU_VARIANTS),$(eval $(call MCU_VARIANT_RULES,$(v))))
 $(foreach v,$(MCU_VARIANTS),$(B)/mcu/$(v)/obj/src/rill/kernels.o $(B)/mcu/$(v)/obj/src/rill/elementwise.o): MCU_OPT := $(MCU_KERNEL_OPT)
@@ -214,6 +223,13 @@ $(B)/mcu/moons_%.safetensors: $(MCU_MODEL) | $(B)/rill
 $(B)/mcu/gen-%/compiled_model.h: $(B)/mcu/moons_%.safetensors src/cli/export_compiled.cpp | $(B)/rill
 	@mkdir -p $(dir $@)
 	$(B)/rill export-c --compiled --model $< --out $@ --name compiled_model
+$(MCU_STEP_MODEL): tests/step_model.py
+	@mkdir -p $(dir $@)
+	python3 tests/step_model.py $@ --sizes 10,16,16,2 --time sin:2 --step sin:1 --condition class:2 --seed 11
+# (an explicit rule: it wins over gen-%'s pattern)
+$(B)/mcu/gen-step/compiled_model.h: $(MCU_STEP_MODEL) src/cli/export_compiled.cpp | $(B)/rill
+	@mkdir -p $(dir $@)
+	$(B)/rill export-c --compiled --model $< --out $@ --name compiled_model
 
 $(B)/mcu/gen/golden_data.h: $(GOLDEN_FILE) $(B)/golden/golden $(wildcard web/models/*.safetensors)
 	@mkdir -p $(dir $@)
@@ -225,11 +241,11 @@ $(B)/mcu/gen-small/golden_data.h: $(GOLDEN_FILE) $(B)/golden/golden
 mcu-test: $(B)/mcu/m4f/nm_control.a $(B)/golden/golden $(B)/rill $(MCU_CLASS_MODEL) \
           $(foreach v,$(MCU_VARIANTS),$(addprefix $(B)/mcu/$(v)/,librill.a mcu_tests.elf demo.elf bare.elf \
             compiled_check.elf $(addsuffix .elf,$(MCU_COMPILED_RUNS)))) \
-          $(foreach dt,$(MCU_NARROW),$(B)/mcu/moons_$(dt).safetensors)
+          $(foreach dt,$(MCU_NARROW),$(B)/mcu/moons_$(dt).safetensors) $(MCU_STEP_MODEL)
 	@MCU_VARIANTS="$(MCU_VARIANTS)" MCU_BOARDS="$(foreach v,$(MCU_VARIANTS),$(v)=$(MCU_BOARD_$(v)))" \
 	  MCU_MODEL=$(MCU_MODEL) MCU_DEMO_HASH_ARGS="$(MCU_DEMO_HASH_ARGS)" MCU_QEMU_RUN="$(MCU_QEMU_RUN)" \
 	  MCU_CLASS_MODEL=$(MCU_CLASS_MODEL) MCU_CLASS_GUIDANCE=$(MCU_CLASS_GUIDANCE) RILL_CLI=$(B)/rill \
-	  MCU_COMPILED_RUNS="$(MCU_COMPILED_RUNS)" \
+	  MCU_COMPILED_RUNS="$(MCU_COMPILED_RUNS)" MCU_STEP_MODEL=$(MCU_STEP_MODEL) \
 	  MCU_QEMU_RUN_RV="$(call qemu_run,rv32imac)" bash tests/mcu/run_tests.sh $(B)
 
 mcu-run: $(B)/mcu/$(or $(MCU_VARIANT),m4f)/demo.elf

@@ -67,7 +67,7 @@ int run_export_c(const Args& args) {
                " *\n"
                " * The model file itself (safetensors, %zu bytes) as a const array, aligned for\n"
                " * rill to parse it in place: the weights are read straight from flash.\n"
-               " *   model: %s, %s, time %s, %zu parameters\n"
+               " *   model: %s, %s, %s, %zu parameters\n"
                " *\n"
                " *   size_t need;\n"
                " *   rill_model_memory(%s, %s_len, 1, 0, &need, err, sizeof err);\n"
@@ -76,7 +76,7 @@ int run_export_c(const Args& args) {
                " *   rill_sample(m, n, steps, RILL_HEUN, seed, out, NULL);\n"
                " */\n",
                name.c_str(), model->path.c_str(), size, layers_text(s).c_str(), rill::activation_name(s.activation),
-               time_text(s.time).c_str(), s.param_count(), name.c_str(), name.c_str(), name.c_str(), name.c_str());
+               encodings_text(s).c_str(), s.param_count(), name.c_str(), name.c_str(), name.c_str(), name.c_str());
   const std::string guard = "RILL_EXPORT_" + upper(name) + "_H";
   std::fprintf(f, "#ifndef %s\n#define %s\n\n#include <stddef.h>\n", guard.c_str(), guard.c_str());
   std::fprintf(f, "#if !defined(__cplusplus) && (!defined(__STDC_VERSION__) || __STDC_VERSION__ < 202311L)\n"
@@ -103,7 +103,7 @@ int run_export_c(const Args& args) {
   if (uniform) std::fprintf(f, "#define %s_WIDTH %d\n", up.c_str(), depth > 0 ? s.sizes[1] : 0);
   std::fprintf(f, "#define %s_TIME_K %d\n#define %s_ACTIVATION %s\n", up.c_str(), s.time.k, up.c_str(),
                rill::activation_name(s.activation));
-  if (s.step.on)  // a step-conditioned model: rill::StepEmbedding::from_k(NAME_STEP_K), the last argument of make()
+  if (s.step.on)  // a step-conditioned model: rill::StepEmbedding::from_k(NAME_STEP_K) is its MlpSpec::step
     std::fprintf(f, "#define %s_STEP_K %d\n", up.c_str(), s.step.k());
   std::fprintf(f, "\n#endif /* %s */\n", guard.c_str());
   file.commit();
@@ -120,8 +120,8 @@ const Command& export_c_command() {
       "Validates the model, then writes `alignas(16) static const unsigned char NAME[]` (the\n"
       "file's bytes) and `NAME_len`. rill_model_init parses the array in place, so the weights\n"
       "stay in flash. Also defines the architecture (NAME in capitals): NAME_DIM, NAME_DEPTH,\n"
-      "NAME_WIDTH (equal hidden widths only), NAME_TIME_K, NAME_ACTIVATION (silu, relu, ...) and,\n"
-      "for a step-conditioned model, NAME_STEP_K (0 raw h, K sin:K).\n"
+      "NAME_WIDTH (equal hidden widths only), NAME_TIME_K and NAME_ACTIVATION (silu, relu, ...),\n"
+      "and NAME_STEP_K for a step-conditioned model (0 raw, K sin:K).\n"
       "Compiles as C11 or C++11 and later.\n"
       "\n"
       "--compiled writes the model as const C data instead: NAME_w0, NAME_b0, ... (F32 as const\n"

@@ -77,6 +77,7 @@ int run_info(const Args& args) {
   std::printf("path           %s, sigma_min %s\n", path, sigma);
   char cname[32];
   rill::condition_name(s.condition, cname, sizeof cname);
+  const char* after = s.step.on ? "step" : "time";  // the input row: [x | time | step | condition]
   if (s.condition.kind == rill::ConditionSpec::Kind::cls) {
     char names[4096];
     if (!rill::model_metadata(m, "class_names", names, sizeof names)) {
@@ -85,10 +86,10 @@ int run_info(const Args& args) {
       if (s.condition.count > 64) list += ",...";
       std::snprintf(names, sizeof names, "%s", list.c_str());
     }
-    std::printf("condition      %s (one-hot after the time features; --class K), classes %s\n", cname, names);
+    std::printf("condition      %s (one-hot after the %s features; --class K), classes %s\n", cname, after, names);
   } else if (s.condition.kind == rill::ConditionSpec::Kind::vector) {
-    std::printf("condition      %s (%d values and a 1 after the time features; --cond FILE)\n", cname,
-                s.condition.count);
+    std::printf("condition      %s (%d values and a 1 after the %s features; --cond FILE)\n", cname,
+                s.condition.count, after);
   } else {
     std::printf("condition      none\n");
   }

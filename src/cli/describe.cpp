@@ -15,4 +15,18 @@ std::string time_text(const rill::TimeEmbedding& t) {
   return buf;
 }
 
+std::string encodings_text(const rill::MlpSpec& s) {
+  char buf[32];
+  std::string text = "time " + time_text(s.time);
+  if (s.step.on) {
+    rill::step_embedding_name(s.step, buf, sizeof buf);
+    text += std::string(", step ") + buf;
+  }
+  if (s.condition.kind != rill::ConditionSpec::Kind::none) {
+    rill::condition_name(s.condition, buf, sizeof buf);
+    text += std::string(", condition ") + buf;
+  }
+  return text;
+}
+
 }  // namespace cli

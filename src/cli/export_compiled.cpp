@@ -180,7 +180,7 @@ void write_compiled_header(std::FILE* f, const rill::Model& m, const std::string
                " * The model, validated by rill on the host, as const C data: its weights, biases (and I8\n"
                " * scales) as const arrays (flash; narrow weights stay narrow) and a rill_compiled_model of\n"
                " * its shapes, encodings and a checksum. rill_model_init_compiled places it without parsing.\n"
-               " *   model: %s, %s, time %s, %zu parameters, %s weights, checksum 0x%08x\n"
+               " *   model: %s, %s, %s, %zu parameters, %s weights, checksum 0x%08x\n"
                " *\n"
                " *   size_t need;\n"
                " *   rill_model_memory_compiled(&%s, 1, 0, &need, err, sizeof err);\n"
@@ -189,7 +189,7 @@ void write_compiled_header(std::FILE* f, const rill::Model& m, const std::string
                " *   rill_sample(m, n, steps, RILL_HEUN, seed, out, NULL);\n"
                " */\n",
                name.c_str(), path.c_str(), layers_text(s).c_str(), rill::activation_name(s.activation),
-               time_text(s.time).c_str(), s.param_count(),
+               encodings_text(s).c_str(), s.param_count(),
                keep.widened ? "F32 (widened from the file's F16/BF16)" : rill::weight_dtype_name(m.dtype),
                static_cast<unsigned>(c.checksum), name.c_str(),
                name.c_str());

@@ -85,6 +85,7 @@ Status Runner::integrate(const RunOptions& o, float* x, long n) {
   RILL_EXPECT(field_ != nullptr && n >= 0 && (x != nullptr || n == 0) && valid_options(o));
   // integrate_batch hands worker w scratch[w]; without workers, scratch[0] is ours.
   Arena* scratch = executor_ != nullptr ? worker_scratch_ : &scratch_;
+  mlp_field_.h = step_length(o.t0, o.t1, o.steps);  // read by a step-conditioned Mlp only
   return integrate_batch(*field_, o.solver, o.steps, x, n, o.t0, o.t1, chunk_, scratch, executor_,
                          o.trajectory);
 }
@@ -97,6 +98,7 @@ Status Runner::sample(const RunOptions& o, std::uint32_t seed, float* out, long 
 
 Status Runner::field(const float* x, long n, float t, float* out) {
   RILL_EXPECT(field_ != nullptr && n >= 0 && ((x != nullptr && out != nullptr) || n == 0) && t == t);
+  mlp_field_.h = 0.0f;
   const VectorField& f = *field_;
   if (workers_of(executor_) > 1 && n >= 2 * kMinSplitRows) return field_parts(f, x, n, t, out);
   return field_range(f, x, 0, n, t, out, solo());

@@ -44,13 +44,15 @@ struct RunOptions {
 // mlp_forward), but with a state before any Mlp is given, so that a default
 // Runner needs no static empty Mlp (its dynamic initialisation, simd_best(),
 // would need a thread-safe guard, __cxa_guard_*, which firmware does not have).
+// h: the step length a step-conditioned model reads (the Runner sets it).
 class RunnerMlpField final : public VectorField {
  public:
   const Mlp* mlp = nullptr;  // set before any call
+  float h = 0.0f;
   int dim() const override { return mlp->spec.dim; }
   std::size_t scratch_bytes(int n) const override { return mlp_forward_scratch(mlp->spec, n); }
   Status eval(const float* x, int n, float t, float* out, Arena& arena) const override {
-    return mlp_forward(*mlp, x, mlp->spec.dim, &t, false, n, out, mlp->spec.dim, arena);
+    return mlp_forward(*mlp, x, mlp->spec.dim, &t, false, n, out, mlp->spec.dim, arena, MlpCondition{nullptr, 0, h});
   }
 };
 
@@ -111,7 +113,10 @@ class Runner {
   // They return the status of the core's first failure (out_of_memory if an
   // arena is short of scratch_bytes); NaN or Inf in the results is not one.
 
-  // x (n × d, in place) integrated from options.t0 to options.t1.
+  // x (n × d, in place) integrated from options.t0 to options.t1. A
+  // step-conditioned Mlp (formats.md, step_embedding) reads h = step_length(t0,
+  // t1, steps) at every stage; field() gives its instantaneous velocity (h = 0).
+  // (A field given to the Runner carries its own h: MlpCondition.)
   Status integrate(const RunOptions& options, float* x, long n);
   // x0 = sample_noise(seed) into out (n × d), then integrate(options): with
   // t0 = 0, t1 = 1 the flow model, the bits of rill::sample() with that seed.

@@ -1234,5 +1234,8 @@ refuse "train digits --source moons" 1 "--source moons is 2-dimensional; the dat
 refuse "train digits --classes 3" 1 "dataset digits has 10 classes" "$T/fl.safetensors" \
   train --data digits --condition class --classes 3 --steps 2 --out "$T/fl.safetensors"
 
+# Step-conditioned models (formats.md, step_embedding): their own file, with these helpers.
+source "$ROOT/tests/cli/step_tests.sh"
+
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

@@ -14,7 +14,8 @@
 // - the same bytes at an odd address (weights copied into the arena) give
 //   the same Status, the same message and, on success, the same weights;
 // - a loaded model is valid, finite, and writes back to a file that loads to
-//   the same spec, weights and sigma_min (a round trip through model_write).
+//   the same spec (step embedding and condition included), weights and
+//   sigma_min (a round trip through model_write).
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -119,6 +120,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const MlpSpec& a = model.mlp.spec;
   const MlpSpec& b = back.mlp.spec;
   check(a.dim == b.dim && a.n_layers == b.n_layers && a.activation == b.activation && a.time.k == b.time.k);
+  check(a.step.on == b.step.on && a.step.k() == b.step.k());  // step_embedding survives (format 2)
+  check(a.condition.kind == b.condition.kind && a.condition.count == b.condition.count);
   for (int i = 0; i <= a.n_layers; ++i) check(a.sizes[i] == b.sizes[i]);
   check(bits(back.sigma_min) == bits(model.sigma_min));
   check(touch(back.mlp) == h);

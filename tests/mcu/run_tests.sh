@@ -10,7 +10,8 @@
 #    `make mcu-size` reports), whose sample hashes must equal the native library's;
 #    the demo's class lines (`class K hash H`: guided samples of each class of a
 #    class-conditional model) must equal `rill sample --class K --guidance W`'s; the compiled
-#    models (MCU_COMPILED_RUNS: the demo's model and its F16/BF16/I8 conversions, lean and placed;
+#    models (MCU_COMPILED_RUNS: the demo's model and its F16/BF16/I8 conversions, and a step-conditioned
+#    model (MCU_STEP_MODEL), lean and placed;
 #    no loader symbol allowed) with the native hash of their file, and compiled_check.elf (damaged
 #    copies refused by rill_model_init_compiled and rill_compiled_check);
 #  - negative controls on the first variant: one flipped bit in one expected hash
@@ -19,7 +20,7 @@
 # environment: MCU_VARIANTS, MCU_BOARDS (variant=board ...), MCU_MODEL,
 # MCU_DEMO_HASH_ARGS (the demo's solver, steps, seed, n), MCU_QEMU_RUN, and for the
 # class demo MCU_CLASS_MODEL, MCU_CLASS_GUIDANCE and RILL_CLI (the native command line), and
-# MCU_COMPILED_RUNS (the compiled firmware names).
+# MCU_COMPILED_RUNS (the compiled firmware names) and MCU_STEP_MODEL.
 set -uo pipefail
 B=${1:?usage: run_tests.sh BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -58,6 +59,9 @@ for dt in f16 bf16 i8; do
   compiled_hash[$dt]=$("$B/golden/golden" --sample-hash "$B/mcu/moons_$dt.safetensors" $MCU_DEMO_HASH_ARGS) ||
     fail "native hash of $B/mcu/moons_$dt.safetensors"
 done
+# The step-conditioned model (mk/mcu.mk's MCU_STEP_MODEL, formats.md step_embedding), compiled.
+compiled_hash[step]=$("$B/golden/golden" --sample-hash "$MCU_STEP_MODEL" $MCU_DEMO_HASH_ARGS) ||
+  fail "native hash of $MCU_STEP_MODEL"
 
 # The class demo's native lines: `class K hash H` for every class K of MCU_CLASS_MODEL, from the CLI's
 # samples (.npy: the FNV-1a 64 of the float32 data after the header, as the firmware's board_fnv1a).
@@ -137,12 +141,14 @@ for v in $MCU_VARIANTS; do
     echo "$out" | tail -3
   fi
 
-  # The demo's model compiled (rill export-c --compiled), F32 and converted to F16, BF16 and I8, through
+  # The demo's model compiled (rill export-c --compiled), F32 and converted to F16, BF16 and I8, and a
+  # step-conditioned model (its step features on the lean path, its h through rill_sample), through
   # the lean path (compiled*.elf) and rill_model_init_compiled + rill_sample (*_placed.elf): the samples
   # of the file it came from without any loader linked, and (compiled_check.elf) damaged copies
   # refused with bad_tensor and a message by both.
   for run in $MCU_COMPILED_RUNS; do
-    case $run in compiled_bf16*) dt=bf16 ;; compiled_f16*) dt=f16 ;; compiled_i8*) dt=i8 ;; *) dt=f32 ;; esac
+    case $run in compiled_bf16*) dt=bf16 ;; compiled_f16*) dt=f16 ;; compiled_i8*) dt=i8 ;; compiled_step*) dt=step ;;
+      *) dt=f32 ;; esac
     want=${compiled_hash[$dt]}
     if arm-none-eabi-nm "$B/mcu/$v/$run.elf" 2>/dev/null | grep -q 'model_load\|parse_header' ||
        riscv64-unknown-elf-nm "$B/mcu/$v/$run.elf" 2>/dev/null | grep -q 'model_load\|parse_header'; then
