@@ -6,6 +6,8 @@
 // that the fastest of many rounds removes.
 #include "cli/bench_threads.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -69,6 +71,34 @@ class Counting final : public rill::Executor {
   rill::Executor& inner_;
 };
 
+double thread_cpu_s() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// An Executor of `workers` workers that runs every task in turn on the calling thread (the split,
+// and so the work, of that many workers; the same bits), timing its runs on the thread's CPU clock.
+class InTurn final : public rill::Executor {
+ public:
+  explicit InTurn(int workers) : workers_(workers) {}
+  int workers() const override { return workers_; }
+  void run(int tasks, void (*fn)(void*, int), void* ctx) override {
+    const double t0 = thread_cpu_s();
+    for (int t = 0; t < tasks; ++t) fn(ctx, t);
+    inside += thread_cpu_s() - t0;
+  }
+  void run_on_workers(int tasks, void (*fn)(void*, int, int), void* ctx) override {
+    const double t0 = thread_cpu_s();
+    for (int t = 0; t < tasks; ++t) fn(ctx, t, 0);  // one at a time: worker 0's scratch serves every task
+    inside += thread_cpu_s() - t0;
+  }
+  double inside = 0;  // CPU seconds in runs
+
+ private:
+  int workers_;
+};
+
 // A trainer of the default architecture on moons at `level`, on `pool`'s threads.
 struct BenchTrainer {
   std::vector<unsigned char> mem;
@@ -122,6 +152,26 @@ void time_pool(int threads, ThreadScaling* s) {
 }
 }  // namespace
 
+namespace {
+// The share of a training step outside the runs of an InTurn executor of `threads` workers: the
+// least over 5 rounds of 20 steps (after 2 to warm up) of (step CPU time − time in runs) ÷ step CPU time.
+double serial_share(rill::Simd level, int batch, int threads) {
+  BenchTrainer b(level, batch, 1);
+  InTurn in_turn(threads);
+  b.trainer.set_executor(&in_turn);
+  for (int i = 0; i < 2; ++i) b.trainer.step();
+  double best = 1.0;
+  for (int round = 0; round < 5; ++round) {
+    in_turn.inside = 0;
+    const double t0 = thread_cpu_s();
+    for (int i = 0; i < 20; ++i) b.trainer.step();
+    const double total = thread_cpu_s() - t0;
+    if (total > 0) best = std::min(best, (total - in_turn.inside) / total);
+  }
+  return best;
+}
+}  // namespace
+
 ThreadScaling measure_thread_scaling(const unsigned char* model, std::size_t size, rill::Simd level, int threads,
                                      bool quick) {
   ThreadScaling s;
@@ -157,14 +207,15 @@ ThreadScaling measure_thread_scaling(const unsigned char* model, std::size_t siz
     s.pairs.push_back({"train", batch, 1.0 / one, 1.0 / many});
   }
   time_pool(threads, &s);
+  for (int batch : {256, 4096}) (batch == 256 ? s.serial_256 : s.serial_4096) = serial_share(level, batch, threads);
   return s;
 }
 
 void print_thread_scaling(const ThreadScaling& s, bool json) {
   if (json) {
     std::printf("{\"threads\": %d, \"joins_per_train_step\": {\"256\": %d, \"4096\": %d}, \"empty_run_us\": %.3f, "
-                "\"run_overhead_us\": %.3f, \"ratios\": [",
-                s.threads, s.joins_256, s.joins_4096, s.empty_run_us, s.run_overhead_us);
+                "\"run_overhead_us\": %.3f, \"serial_share_train\": {\"256\": %.4f, \"4096\": %.4f}, \"ratios\": [",
+                s.threads, s.joins_256, s.joins_4096, s.empty_run_us, s.run_overhead_us, s.serial_256, s.serial_4096);
     for (std::size_t i = 0; i < s.pairs.size(); ++i)
       std::printf("%s{\"what\": \"%s\", \"batch\": %d, \"one\": %.7g, \"many\": %.7g, \"ratio\": %.4f}", i ? ", " : "",
                   s.pairs[i].what, s.pairs[i].batch, s.pairs[i].one, s.pairs[i].many, s.pairs[i].many / s.pairs[i].one);
@@ -179,6 +230,10 @@ void print_thread_scaling(const ThreadScaling& s, bool json) {
   std::printf("pool     %d joins per training step at batch 256, %d at 4096; a join of %d threads costs %.2f us "
               "(empty tasks), %.2f us over the work (tasks of 5 us)\n",
               s.joins_256, s.joins_4096, s.threads, s.empty_run_us, s.run_overhead_us);
+  auto bound = [&](double serial) { return 1.0 / (serial + (1.0 - serial) / s.threads); };
+  std::printf("serial   %.1f%% of a training step at batch 256, %.1f%% at 4096 runs outside the joins (caller alone, "
+              "its CPU time): at most %.2fx and %.2fx on %d threads\n",
+              100 * s.serial_256, 100 * s.serial_4096, bound(s.serial_256), bound(s.serial_4096), s.threads);
 }
 
 }  // namespace cli

@@ -19,6 +19,11 @@ struct ThreadScaling {
   int joins_256 = 0, joins_4096 = 0;  // runs of the pool per training step (joins)
   double empty_run_us = 0;            // one run of empty tasks on the pool, fastest round
   double run_overhead_us = 0;         // a run of busy tasks, less the busy time per worker, fastest round
+  // The share of a training step's CPU time outside the pool's runs (the caller alone), at batch 256
+  // and 4096: the step split as for `threads` workers, every task run in turn on the calling thread
+  // and timed on its CPU clock, so that no other process changes it. Amdahl's bound on `threads`:
+  // 1 / (serial + (1 - serial) / threads).
+  double serial_256 = 0, serial_4096 = 0;
 };
 
 // Times sampling (Euler, batches 256, 4096, 65536; 65536 not with quick) and

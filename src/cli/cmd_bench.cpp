@@ -397,7 +397,9 @@ const Command& bench_command() {
       "Then N threads (--threads, default 2) against one, timed round by round in alternation\n"
       "(sampling at batches 256, 4096 and 65536, training at 256 and 4096): each side's fastest\n"
       "round and their ratio; and the thread pool's own figures, which do not depend on the\n"
-      "load: joins (pool runs) per training step, and the cost of one join.\n",
+      "load: joins (pool runs) per training step, the cost of one join, and the serial share of a\n"
+      "training step (its CPU time outside the joins, the split run in turn on one thread) with the\n"
+      "bound it sets on N threads.\n",
       {
           {"--model", "MODEL", nullptr, "model file or shipped model name (default: random default-size model)"},
           {"--threads", "N", "2", "largest thread count to measure (1 .. 64)"},
