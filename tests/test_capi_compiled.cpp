@@ -15,39 +15,14 @@
 #include "rill/model_io.h"
 #include "rill/narrow.h"
 #include "rill/rill.h"
+#include "compiled_util.h"
 #include "test_util.h"
 
 using namespace rill;
+using rill_test::compiled_of;
+using rill_test::header_of;
 
 namespace {
-
-// The struct's fields of spec s, as `rill export-c --compiled` writes them (no arrays, no checksum).
-rill_compiled_model header_of(const MlpSpec& s) {
-  rill_compiled_model c;
-  std::memset(&c, 0, sizeof c);
-  c.version = RILL_COMPILED_VERSION;
-  c.dim = s.dim;
-  c.layers = s.n_layers;
-  for (int i = 0; i <= s.n_layers; ++i) c.sizes[i] = s.sizes[i];
-  c.activation = static_cast<int32_t>(s.activation);
-  c.time_k = s.time.k;
-  c.step_k = -1;
-  c.condition_kind = static_cast<int32_t>(s.condition.kind);
-  c.condition_count = s.condition.kind == ConditionSpec::Kind::none ? 0 : s.condition.count;
-  c.source = -1;
-  return c;
-}
-
-// What `rill export-c --compiled` writes, built from the parameter block (W0 b0 W1 b1 ...).
-rill_compiled_model compiled_of(const MlpSpec& s, const std::vector<float>& p) {
-  rill_compiled_model c = header_of(s);
-  for (int i = 0; i < s.n_layers; ++i) {
-    c.weight[i] = p.data() + s.weight_offset(i);
-    c.bias[i] = p.data() + s.bias_offset(i);
-  }
-  c.checksum = rill_compiled_checksum(&c);
-  return c;
-}
 
 std::vector<float> sample_with(rill_model* m, int n) {
   std::vector<float> out(static_cast<size_t>(n) * rill_model_dim(m));

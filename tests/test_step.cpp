@@ -21,10 +21,12 @@
 #include "rill/runner.h"
 #include "rill/solver.h"
 #include "rill/train.h"
+#include "compiled_util.h"
 #include "safetensors_files.h"
 #include "test_util.h"
 
 using namespace rill;
+using rill_test::compiled_of;
 
 namespace {
 
@@ -90,28 +92,6 @@ rill_run_options options(int solver, int steps, float t0 = 0.0f, float t1 = 1.0f
   o.t0 = t0;
   o.t1 = t1;
   return o;
-}
-
-// What `rill export-c --compiled` writes for spec s and its parameter block (W0 b0 W1 b1 ...).
-rill_compiled_model compiled_of(const MlpSpec& s, const std::vector<float>& p) {
-  rill_compiled_model c;
-  std::memset(&c, 0, sizeof c);
-  c.version = RILL_COMPILED_VERSION;
-  c.dim = s.dim;
-  c.layers = s.n_layers;
-  for (int i = 0; i <= s.n_layers; ++i) c.sizes[i] = s.sizes[i];
-  c.activation = static_cast<int32_t>(s.activation);
-  c.time_k = s.time.k;
-  c.step_k = s.step.k();
-  c.condition_kind = static_cast<int32_t>(s.condition.kind);
-  c.condition_count = s.condition.kind == ConditionSpec::Kind::none ? 0 : s.condition.count;
-  c.source = -1;
-  for (int i = 0; i < s.n_layers; ++i) {
-    c.weight[i] = p.data() + s.weight_offset(i);
-    c.bias[i] = p.data() + s.bias_offset(i);
-  }
-  c.checksum = rill_compiled_checksum(&c);
-  return c;
 }
 
 const float kPi = 3.14159265358979f;

@@ -71,6 +71,15 @@ def train(model, data, steps=300, seed=0):
     return float(loss)
 
 
+def run_layers(model, a):
+    """The network on assembled first-layer rows a (features with some conditions zeroed by hand)."""
+    for i, layer in enumerate(model.layers):
+        a = layer(a)
+        if i < len(model.layers) - 1:
+            a = model.act(a)
+    return a
+
+
 def check_class_condition(tmp, x):
     """A class:3 model trained on three labelled blobs with 10% condition dropout:
     rill field --class K [--guidance W] against the model's own output."""
@@ -88,11 +97,7 @@ def check_class_condition(tmp, x):
         keep = torch.rand(len(x1), generator=g) >= 0.1
         a = model.features(xt, t, cond=k)
         a[~keep, -3:] = 0.0  # dropped rows: no condition
-        for i, layer in enumerate(model.layers):
-            a = layer(a)
-            if i < len(model.layers) - 1:
-                a = model.act(a)
-        loss = ((a - (x1 - x0)) ** 2).mean()
+        loss = ((run_layers(model, a) - (x1 - x0)) ** 2).mean()
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -197,11 +202,7 @@ def train_step_model(model, data, labels=None, steps=200, seed=0):
         a = model.features(xt, t, h, None if labels is None else labels[idx])
         if labels is not None:
             a[torch.rand(128, generator=g) < 0.1, -model.classes:] = 0.0
-        for i, layer in enumerate(model.layers):
-            a = layer(a)
-            if i < len(model.layers) - 1:
-                a = model.act(a)
-        loss = ((a - (x1 - x0)) ** 2).mean()
+        loss = ((run_layers(model, a) - (x1 - x0)) ** 2).mean()
         opt.zero_grad()
         loss.backward()
         opt.step()

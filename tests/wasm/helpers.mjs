@@ -1,7 +1,7 @@
 // Shared by the tests of the WebAssembly module: where the build is, and loading rill.mjs from it.
 //   RILL_WEB_DIR         the built page (default build/web): rill.mjs, rill.wasm, models/
 //   RILL_NATIVE_VECTORS  the native helper binary (tests/wasm/native_vectors.cpp)
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -62,4 +62,20 @@ export function modelFile({ dim = 2, width = 12, depth = 2, activation = 'silu',
   out.set(head, 8);
   out.set(new Uint8Array(new Float32Array(values).buffer), 8 + head.length);
   return out;
+}
+
+/** A .npy file's values (version 1 or 2 header) as `Type` (copied). */
+export function readNpy(bytes, Type = Float32Array) {
+  const hlen = bytes[6] === 1 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
+  const data = bytes.subarray((bytes[6] === 1 ? 10 : 12) + hlen);
+  return new Type(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+}
+
+/** Writes a float32 (rows, cols) .npy file. */
+export function writeNpy(path, values, cols) {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${values.length / cols}, ${cols}), }`;
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const head = Buffer.concat([Buffer.from('\x93NUMPY\x01\x00', 'latin1'), Buffer.alloc(2), Buffer.from(header, 'latin1')]);
+  head.writeUInt16LE(header.length, 8);
+  writeFileSync(path, Buffer.concat([head, Buffer.from(new Float32Array(values).buffer)]));
 }

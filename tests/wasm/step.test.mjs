@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { webDir, firstDiff, modelFile } from './helpers.mjs';
+import { webDir, firstDiff, modelFile, readNpy, writeNpy } from './helpers.mjs';
 
 const cli = process.env.RILL_CLI;
 const dir = mkdtempSync(join(tmpdir(), 'rill-step-'));
@@ -20,18 +20,6 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const { Rill, RillError } = await import(pathToFileURL(resolve(webDir, 'rill.mjs')).href);
 const modules = [['rill.wasm', await Rill.load()], ['rill-sample.wasm', await Rill.loadSampler()]];
 
-function readNpy(bytes) {
-  const hlen = bytes[6] === 1 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
-  const data = bytes.subarray((bytes[6] === 1 ? 10 : 12) + hlen);
-  return new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
-}
-function writeNpy(path, values, cols) {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${values.length / cols}, ${cols}), }`;
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-  const head = Buffer.concat([Buffer.from('\x93NUMPY\x01\x00', 'latin1'), Buffer.alloc(2), Buffer.from(header, 'latin1')]);
-  head.writeUInt16LE(header.length, 8);
-  writeFileSync(path, Buffer.concat([head, Buffer.from(new Float32Array(values).buffer)]));
-}
 // Runs the native command line; returns the .npy it wrote as floats.
 function native(args) {
   assert.ok(cli, 'RILL_CLI is not set (run through `make wasm-test`)');
