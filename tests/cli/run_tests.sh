@@ -154,9 +154,13 @@ assert ts["threads"] == 2, ts
 assert [(p["what"], p["batch"]) for p in ts["ratios"]] == [("sample", 256), ("sample", 4096), ("train", 256), ("train", 4096)], ts
 for p in ts["ratios"]:
     assert p["one"] > 0 and p["many"] > 0 and abs(p["ratio"] - p["many"] / p["one"]) < 1e-3 * p["ratio"], p
-# Joins per training step: forward 1 + one per layer backward (4) + the update 1 at batch 256.
-assert ts["joins_per_train_step"] == {"256": 6, "4096": 12}, ts
+# Joins per training step at batch 256: the draw 1 + forward 1 + one per layer backward (4) + the update 1
+# + the repack 1; at 4096 the draw, blocks of rows, the update and the repack.
+assert ts["joins_per_train_step"] == {"256": 8, "4096": 11}, ts
 assert ts["empty_run_us"] > 0, ts
+# The serial share (CPU time outside the joins): a fraction, and small at these batches.
+assert set(ts["serial_share_train"]) == {"256", "4096"}, ts
+assert all(0 < v < 0.2 for v in ts["serial_share_train"].values()), ts
 PY
 }
 check "bench --json: every batch and thread count, positive rates, peak fractions below 3, log p against sampling, thread ratios and joins per step" \
