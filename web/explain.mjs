@@ -8,9 +8,14 @@ import { gridSide } from './density.mjs';
 import { classColour, conditionOf } from './condition.mjs';
 import { median } from './digit_grid.mjs';
 
-/** The hint for a one-Euler-step run (a reflowed model, or a plain one that collapses), or null. */
+/** The hint for a one-Euler-step run (a step-conditioned or reflowed model, or a plain one that collapses), or null. */
 export function runHint(r, model) {
   if (!r || r.solver !== 'euler' || r.steps !== 1) return null;
+  if ((model?.info.stepK ?? -1) >= 0) {
+    return 'A step-conditioned model: besides x and t it reads the length h of the step it is asked for (here h = 1) ' +
+      'and gives the average velocity over that step, so one Euler step x₀ + h·u(x₀, 0, h) is its whole flow — 1 field ' +
+      'evaluation a sample. More steps use shorter h, each the average over its own step.';
+  }
   if (model?.info.metadata?.made_by === 'reflow') {
     return 'A one-step model (rill reflow): it was retrained on pairs (x₀, x₁) that its teacher\'s flow joins, ' +
       'so its paths are nearly straight and one Euler step lands on the data — 1 field evaluation a sample instead of ' +

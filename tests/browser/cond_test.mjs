@@ -209,6 +209,18 @@ await runInBrowser(dir, 'the conditioned page test', {}, async ({ page, port, er
     const info = await page.textContent('#model-info');
     check('a step-conditioned model: the model card says "step-conditioned (sin:2)", 2+4+4 inputs, and its samples are model.sample\'s bits',
       /step inputstep-conditioned \(sin:2\)/.test(info) && /2\+4\+4 →/.test(info) && sameBits(x, want), info.slice(0, 200));
+    // One Euler step: the hint says what such a model does with h = 1 (not the plain model's collapse to the mean).
+    const solverWas = await page.inputValue('#solver'), stepsWas = await page.inputValue('#steps');
+    await page.selectOption('#solver', 'euler');
+    await page.fill('#steps', '1');
+    const before1 = (await lastRun()).id;
+    await page.click('#sample');
+    await newRun(before1);
+    const hint = await page.evaluate(() => { const h = document.getElementById('explain-hint'); return h.hidden ? '' : h.textContent; });
+    check('a step-conditioned model at one Euler step: the hint explains h = 1 and the average velocity, not a collapse to the mean',
+      /step-conditioned/.test(hint) && /h = 1/.test(hint) && !/collapses/.test(hint), hint);
+    await page.selectOption('#solver', solverWas);  // as the page had them, for the checks below
+    await page.fill('#steps', stepsWas);
   }
 
   // 3. digits: the grid of images per class, and the nearest training image.
