@@ -220,8 +220,6 @@ void integrate_points(const LoadedModel& m, rill::Solver solver, int steps, floa
   if (step_conditioned(m) && t1 < t0)
     runtime_error("the model %s is step-conditioned (step_embedding): it integrates forwards only (t1 >= t0)",
                   m.path.c_str());
-  const rill::MlpField own(m.mlp, rill::MlpCondition{nullptr, 0, rill::step_length(t0, t1, steps)});
-  if (field == nullptr && step_conditioned(m)) field = &own;
   // Chunks of at most kChunk rows, and at least one per thread.
   const long per_thread = (n + threads - 1) / threads;
   const int chunk = static_cast<int>(per_thread < 1 ? 1 : per_thread < kChunk ? per_thread : kChunk);
@@ -238,11 +236,9 @@ void integrate_points(const LoadedModel& m, rill::Solver solver, int steps, floa
 
 void eval_field(const LoadedModel& m, float t, const float* x, long n, float* out, const rill::VectorField* field,
                 float h) {
-  const rill::MlpField own(m.mlp, rill::MlpCondition{nullptr, 0, h});
-  if (field == nullptr && step_conditioned(m)) field = &own;
   const int chunk = n < 1 ? 1 : n < kChunk ? static_cast<int>(n) : kChunk;
   HeapRunner runner(m, chunk, 1, field);
-  const rill::Status st = runner->field(x, n, t, out);
+  const rill::Status st = runner->field(x, n, t, out, h);
   if (st != rill::Status::ok) runtime_error("field evaluation failed: %s", rill::status_message(st));
 }
 

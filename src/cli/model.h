@@ -87,8 +87,7 @@ Condition parse_condition(const Args& args, const LoadedModel& m);
 // The field a run integrates: the model's own, or its conditional field
 // with guidance u0 + w·(uc − u0) (w = 1: uc alone, w = 0: u0 alone); both
 // at step length h for a step-conditioned model (rill::step_length of the
-// run's t0, t1 and steps; integrate_points and eval_field give the model's
-// own field its h themselves).
+// run's t0, t1 and steps; the model's own field gets its h from the Runner).
 class ConditionedField {
  public:
   ConditionedField(const LoadedModel& m, const Condition& c, float h = 0.0f);
@@ -108,7 +107,7 @@ class ConditionedField {
 // of rows side by side (rows are independent: the same bits). Runtime error
 // if the core fails.
 // field: the conditioned field to run instead of the model's own (null: the
-// model's; a step-conditioned model's at h = rill::step_length(t0, t1, steps)).
+// model's, which the Runner gives h = rill::step_length(t0, t1, steps)).
 // A step-conditioned model integrated backwards (t1 < t0) is a runtime error.
 void integrate_points(const LoadedModel& m, rill::Solver solver, int steps, float* x, long n, float t0, float t1,
                       float* trajectory, int threads = 1, const rill::VectorField* field = nullptr);

@@ -39,7 +39,7 @@ __attribute__((noinline)) std::size_t guided_scratch_bytes(const MlpSpec& spec, 
 
 std::size_t model_scratch_bytes(const MlpSpec& spec, int chunk, int flags) {
   std::size_t run = Runner::scratch_bytes(spec, chunk);
-  if (spec.condition.kind != ConditionSpec::Kind::none || spec.step.on) {  // the call's field (with_call_field)
+  if (spec.condition.kind != ConditionSpec::Kind::none) {
     const std::size_t guided = guided_scratch_bytes(spec, chunk);
     run = guided > run ? guided : run;
   }
@@ -122,15 +122,14 @@ constexpr const char* kForwardsOnly =
 int run_status(rill_model* m, Status st) {
   return st == Status::ok ? RILL_OK : set_error(m, st, status_message(st));
 }
-// run(runner) on m's own field, or, when o gives a condition (or guidance) or
-// the model reads a step length h, on the call's field (after check_condition):
-// guided, conditional, with h, on m's chunk, arenas and workers.
+// run(runner) on m's own field (whose Runner gives a step-conditioned model its
+// h), or, when o gives a condition (or guidance), on the call's guided
+// conditional field at step length h (after check_condition) with m's chunk,
+// arenas and workers.
 template <class Run>
 int with_call_field(rill_model* m, const rill_run_options& o, long n, float h, Run run) {
-  const bool cond = wants_condition(o);
-  if (!cond && !step_model(m)) return run_status(m, run(m->runner));
-  if (cond)
-    if (const int rc = check_condition(m, o, n)) return rc;
+  if (!wants_condition(o)) return run_status(m, run(m->runner));
+  if (const int rc = check_condition(m, o, n)) return rc;
   const std::ptrdiff_t stride = o.condition_rows > 1 ? m->model.mlp.spec.condition.count : 0;
   const CallField call(m->model.mlp, o.class_index, o.condition, stride, o.guidance, h);
   Runner runner = call_runner(m, call.guided);
@@ -282,7 +281,7 @@ int rill_field_with(rill_model* m, const float* x, int n, const rill_run_options
   if (x == nullptr || out == nullptr || n < 0) return set_error(m, Status::invalid_argument, "bad buffers");
   if (!(t == t)) return set_error(m, Status::invalid_argument, "t must be a number");
   if (!(o.h == o.h)) return set_error(m, Status::invalid_argument, "h must be a number");
-  return with_call_field(m, o, n, o.h, [&](Runner& r) { return r.field(x, n, t, out); });
+  return with_call_field(m, o, n, o.h, [&](Runner& r) { return r.field(x, n, t, out, o.h); });
 }
 
 int rill_field(rill_model* m, const float* x, int n, float t, float* out) {

@@ -53,8 +53,8 @@ namespace rill {
 // model sees are those of the CLI's encoded rows: the same bits.
 class CallConditionField final : public VectorField {
  public:
-  // cls >= 0: that class; else `values` (M per row; stride M, or 0: one row for all); neither
-  // (cls < 0, values null): no condition. h: the step length a step-conditioned model reads.
+  // cls >= 0: that class; else `values` (M per row; stride M, or 0: one row for all). h: the
+  // step length a step-conditioned model reads.
   CallConditionField(const Mlp& mlp, int cls, const float* values, std::ptrdiff_t stride, float h = 0.0f)
       : mlp_(&mlp), cls_(cls), values_(values), stride_(stride), h_(h) {}
   int dim() const override { return mlp_->spec.dim; }

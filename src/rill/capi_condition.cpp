@@ -25,8 +25,6 @@ std::size_t CallConditionField::scratch_bytes(int n) const {
 
 Status CallConditionField::eval_rows(long row0, const float* x, int n, float t, float* out, Arena& arena) const {
   const ConditionSpec& c = mlp_->spec.condition;
-  if (cls_ < 0 && values_ == nullptr)  // no condition: a step-conditioned model's call
-    return mlp_forward(*mlp_, x, mlp_->spec.dim, &t, false, n, out, mlp_->spec.dim, arena, MlpCondition{nullptr, 0, h_});
   const long rows = encoded_rows(cls_, stride_, n);
   const int f = c.features();
   const std::size_t mark = arena.mark();

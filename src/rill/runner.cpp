@@ -96,9 +96,9 @@ Status Runner::sample(const RunOptions& o, std::uint32_t seed, float* out, long 
   return integrate(o, out, n);
 }
 
-Status Runner::field(const float* x, long n, float t, float* out) {
+Status Runner::field(const float* x, long n, float t, float* out, float h) {
   RILL_EXPECT(field_ != nullptr && n >= 0 && ((x != nullptr && out != nullptr) || n == 0) && t == t);
-  mlp_field_.h = 0.0f;
+  mlp_field_.h = h;
   const VectorField& f = *field_;
   if (workers_of(executor_) > 1 && n >= 2 * kMinSplitRows) return field_parts(f, x, n, t, out);
   return field_range(f, x, 0, n, t, out, solo());

@@ -115,14 +115,15 @@ class Runner {
 
   // x (n × d, in place) integrated from options.t0 to options.t1. A
   // step-conditioned Mlp (formats.md, step_embedding) reads h = step_length(t0,
-  // t1, steps) at every stage; field() gives its instantaneous velocity (h = 0).
-  // (A field given to the Runner carries its own h: MlpCondition.)
+  // t1, steps) at every stage, and field()'s h (default 0: the instantaneous
+  // velocity); every other Mlp ignores h. (A field given to the Runner carries
+  // its own h: MlpCondition.)
   Status integrate(const RunOptions& options, float* x, long n);
   // x0 = sample_noise(seed) into out (n × d), then integrate(options): with
   // t0 = 0, t1 = 1 the flow model, the bits of rill::sample() with that seed.
   Status sample(const RunOptions& options, std::uint32_t seed, float* out, long n);
-  // out = u_t(x), both n × d.
-  Status field(const float* x, long n, float t, float* out);
+  // out = u_t(x), both n × d (a step-conditioned Mlp at step length h).
+  Status field(const float* x, long n, float t, float* out, float h = 0.0f);
   // logp[i] = log p_t(x_i), t = options.t in [0, 1] (density.h's log_prob with
   // options.solver and steps), for n points x (n × d, not changed); `f` is
   // this Runner's field with its divergence (not owned). In chunks of at most
