@@ -115,7 +115,7 @@ Status check_fields(const rill_compiled_model* c, char* err, std::size_t cap) {
   for (int i = 0; i <= c->layers; ++i)
     if (c->sizes[i] < 1 || c->sizes[i] > kMaxWidth)
       return say(err, cap, Status::bad_shape, "layer size outside 1..65536");
-  const int features = (c->time_k == 0 ? 1 : 2 * c->time_k) + (c->step_k < 0 ? 0 : c->step_k == 0 ? 1 : 2 * c->step_k);
+  const int features = TimeEmbedding{c->time_k}.features() + StepEmbedding::from_k(c->step_k).features();
   const int cond = none ? 0 : c->condition_count + (c->condition_kind == 2 ? 1 : 0);  // vector:M adds a 1
   if (c->dim < 1 || c->dim > kMaxDim || c->sizes[0] != c->dim + features + cond || c->sizes[c->layers] != c->dim)
     return say(err, cap, Status::bad_shape, "compiled model sizes do not chain from d + features to d");

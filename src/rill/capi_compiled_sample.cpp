@@ -98,11 +98,13 @@ template <int A>
 void field(const rill_compiled_model* c, const Scratch& s, const float* x, float t, float h, float* out) {
   const int d = c->dim, L = c->layers;
   for (int q = 0; q < d; ++q) s.in[q] = x[q];
-  TimeEmbedding{c->time_k}.embed(t, s.in + d);
-  int q = d + (c->time_k == 0 ? 1 : 2 * c->time_k);
+  const TimeEmbedding time{c->time_k};
+  time.embed(t, s.in + d);
+  int q = d + time.features();
   if (c->step_k >= 0) {
-    TimeEmbedding{c->step_k}.embed(h, s.in + q);
-    q += c->step_k == 0 ? 1 : 2 * c->step_k;
+    const TimeEmbedding step{c->step_k};
+    step.embed(h, s.in + q);
+    q += step.features();
   }
   for (; q < c->sizes[0]; ++q) s.in[q] = 0.0f;
   const float* cur = s.in;
