@@ -1,0 +1,178 @@
+// thread_probe: where a two-thread training step's time goes, join by join.
+//
+// Build and run (from the repository, after `make lib`):
+//   g++ -std=c++17 -O3 -ffp-contract=off -Isrc tools/bench/thread_probe.cpp build/librill.a -pthread -o build/thread_probe
+//   build/thread_probe [batch] [steps] [threads]      (defaults 256, 400, 2)
+// Trains the default model on moons at `batch` on one thread and on `threads`
+// (a ThreadPool), step by step in alternation, through an Executor that times
+// every task of every run (join) of the pool. For each join of a step it
+// prints the median over the steps of: its work on one thread (the same
+// tasks, the same split), the tasks' summed time on `threads` (work / this:
+// whether the tasks themselves run slower side by side — caches, memory, the
+// core's other tenant), the join's wall time, and what the workers spent in
+// it outside any task (waiting for the last task, starting late, the
+// hand-over). Serial: the step's time outside the joins. Not a test and not
+// part of the build.
+#include <time.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include "rill/arena.h"
+#include "rill/datasets.h"
+#include "rill/thread_pool.h"
+#include "rill/train.h"
+
+namespace {
+double now_us() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return 1e6 * static_cast<double>(ts.tv_sec) + 1e-3 * static_cast<double>(ts.tv_nsec);
+}
+
+struct Task {
+  int worker;
+  double start, end;
+};
+struct Join {
+  double start, end;
+  int tasks;
+  std::vector<Task> done;  // filled by the workers: one slot per task
+};
+
+// Wraps an Executor (or runs in turn when inner is null, as `workers` workers), timing each run and task.
+class Timeline final : public rill::Executor {
+ public:
+  Timeline(rill::Executor* inner, int workers) : inner_(inner), workers_(workers) {}
+  int workers() const override { return workers_; }
+  void run(int tasks, void (*fn)(void*, int), void* ctx) override {
+    struct P {
+      void (*fn)(void*, int);
+      void* ctx;
+    } p{fn, ctx};
+    run_on_workers(tasks, [](void* q, int t, int) { auto* pp = static_cast<P*>(q); pp->fn(pp->ctx, t); }, &p);
+  }
+  void run_on_workers(int tasks, void (*fn)(void*, int, int), void* ctx) override {
+    joins.push_back({now_us(), 0, tasks, std::vector<Task>(static_cast<std::size_t>(tasks))});
+    Join& j = joins.back();
+    struct W {
+      void (*fn)(void*, int, int);
+      void* ctx;
+      Join* j;
+    } w{fn, ctx, &j};
+    auto timed = [](void* q, int t, int worker) {
+      auto* ww = static_cast<W*>(q);
+      const double s = now_us();
+      ww->fn(ww->ctx, t, worker);
+      ww->j->done[static_cast<std::size_t>(t)] = {worker, s, now_us()};
+    };
+    if (inner_ != nullptr) inner_->run_on_workers(tasks, timed, &w);
+    else for (int t = 0; t < tasks; ++t) timed(&w, t, 0);
+    j.end = now_us();
+  }
+  std::vector<Join> joins;
+
+ private:
+  rill::Executor* inner_;
+  int workers_;
+};
+
+struct Trainer {
+  std::vector<unsigned char> mem;
+  rill::Arena* arena = nullptr;
+  rill::Trainer trainer;
+  Trainer(int batch) {
+    const rill::MlpSpec spec = rill::MlpSpec::make(rill::kDatasetDim);
+    rill::TrainConfig cfg;
+    cfg.batch = batch;
+    cfg.simd = rill::simd_best();
+    mem.resize(rill::Trainer::memory_bytes(spec, cfg) + rill::Arena::kAlign);
+    arena = new rill::Arena(mem.data(), mem.size());
+    rill::Message msg;
+    if (trainer.init(spec, cfg, rill::DataSource::builtin(rill::Dataset::moons), *arena, &msg) != rill::Status::ok) {
+      std::fprintf(stderr, "%s\n", msg.text);
+      std::exit(1);
+    }
+  }
+};
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int batch = argc > 1 ? std::atoi(argv[1]) : 256;
+  const int steps = argc > 2 ? std::atoi(argv[2]) : 400;
+  const int threads = argc > 3 ? std::atoi(argv[3]) : 2;
+  rill::ThreadPool pool(threads);
+  Trainer one(batch), many(batch);
+  Timeline t1(nullptr, threads), tn(&pool, threads);  // the same split; one thread runs t1's tasks in turn
+  one.trainer.set_executor(&t1);
+  many.trainer.set_executor(&tn);
+  for (int i = 0; i < 20; ++i) {
+    one.trainer.step();
+    many.trainer.step();
+  }
+  // Rounds of kRound steps on one thread, then kRound on the pool; the first step of each round is not
+  // counted (a helper that slept through the other's round wakes late for its first join, which a run
+  // of steps does not see). Figures per join are medians over the counted steps of each.
+  constexpr int kRound = 10;
+  struct Figures {
+    std::vector<std::vector<double>> work, wall, idle, task;  // per join; task: one entry per task and step
+    std::vector<double> step, serial;
+  } f1, fn;
+  int joins = -1;
+  auto round = [&](Trainer& tr, Timeline& tl, Figures& f) {
+    tr.trainer.step();
+    for (int k = 1; k < kRound; ++k) {
+      tl.joins.clear();
+      const double s0 = now_us();
+      tr.trainer.step();
+      const double d = now_us() - s0;
+      if (joins < 0) joins = static_cast<int>(tl.joins.size());
+      if (static_cast<int>(tl.joins.size()) != joins) {
+        std::fprintf(stderr, "joins per step differ: %zu and %d\n", tl.joins.size(), joins);
+        std::exit(1);
+      }
+      f.work.resize(joins); f.wall.resize(joins); f.idle.resize(joins); f.task.resize(joins);
+      double in = 0;
+      for (int j = 0; j < joins; ++j) {
+        const Join& b = tl.joins[j];
+        double bz = 0;
+        for (const Task& t : b.done) bz += t.end - t.start;
+        for (const Task& t : b.done) f.task[j].push_back(t.end - t.start);
+        f.work[j].push_back(bz);
+        f.wall[j].push_back(b.end - b.start);
+        f.idle[j].push_back(tl.workers() * (b.end - b.start) - bz);
+        in += b.end - b.start;
+      }
+      f.step.push_back(d);
+      f.serial.push_back(d - in);
+    }
+  };
+  for (int i = 0; i < steps; i += kRound - 1) {
+    round(one, t1, f1);
+    round(many, tn, fn);
+  }
+  std::printf("batch %d, %d threads, medians over %zu steps of each, µs (wall clock)\n", batch, threads,
+              f1.step.size());
+  std::printf("%4s %5s %9s %9s %9s %9s %8s %9s\n", "join", "tasks", "1 thread", "task 1t", "task nt", "wall nt",
+              "idle nt", "1t÷wall");
+  double s1 = 0, sn = 0;
+  for (int j = 0; j < joins; ++j) {
+    const double w1 = median(f1.wall[j]), wn = median(fn.wall[j]);
+    s1 += w1;
+    sn += wn;
+    std::printf("%4d %5zu %9.1f %9.2f %9.2f %9.1f %8.1f %8.2fx\n", j, tn.joins.empty() ? 0 : tn.joins[j].done.size(),
+                w1, median(f1.task[j]), median(fn.task[j]), wn, median(fn.idle[j]), w1 / wn);
+  }
+  std::printf("%4s %5s %9.1f %9s %9s %9.1f %8s %8.2fx\n", "all", "", s1, "", "", sn, "", s1 / sn);
+  std::printf("serial: %.1f µs on one thread, %.1f with the pool\n", median(f1.serial), median(fn.serial));
+  std::printf("step: %.1f µs on one thread, %.1f on %d: %.2fx (medians)\n", median(f1.step), median(fn.step), threads,
+              median(f1.step) / median(fn.step));
+  return 0;
+}
