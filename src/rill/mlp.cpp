@@ -70,12 +70,15 @@ Status mlp_pack(Mlp& mlp, Arena& arena) {
   return Status::ok;
 }
 
-void mlp_repack(Mlp& mlp, Executor* ex) {
+void mlp_repack_layer(Mlp& mlp, int i) {
   const MlpSpec& s = mlp.spec;
-  parallel_for(ex, s.n_layers, [&](long i0, long i1) {
-    for (long i = i0; i < i1; ++i)
-      if (mlp.packed[i] != nullptr)
-        pack_weights(mlp.simd, mlp.weight[i], s.sizes[i], s.sizes[i + 1], const_cast<float*>(mlp.packed[i]));
+  if (mlp.packed[i] != nullptr)
+    pack_weights(mlp.simd, mlp.weight[i], s.sizes[i], s.sizes[i + 1], const_cast<float*>(mlp.packed[i]));
+}
+
+void mlp_repack(Mlp& mlp, Executor* ex) {
+  parallel_for(ex, mlp.spec.n_layers, [&](long i0, long i1) {
+    for (long i = i0; i < i1; ++i) mlp_repack_layer(mlp, static_cast<int>(i));
   });
 }
 

@@ -170,6 +170,8 @@ class Executor;
 // Re-packs into the memory mlp_pack took (after the weights changed, e.g. in
 // training); with an Executor, layers side by side (a copy: the same bits).
 void mlp_repack(Mlp& mlp, Executor* ex = nullptr);
+// Re-packs layer `layer` alone (no-op for a layer without packed memory).
+void mlp_repack_layer(Mlp& mlp, int layer);
 
 // Forward pass over a batch. x: n rows of d (stride x_stride); t: one time per
 // row if t_per_row, else t[0] for all rows. out: n rows of d (stride out_stride).

@@ -477,9 +477,13 @@ float Trainer::clip_gradient() {
 }
 
 // Clipping (the gradient times `clip` unless it is 1), then Adam with bias
-// correction at this step's learning rate, then the EMA: each parameter's
-// three in turn, in one pass over ranges of parameters (one join); then the
-// packed weights refreshed and the step counted.
+// correction at this step's learning rate, then the EMA, then the layer's
+// packed weights refreshed: a layer per task, in one join, the layers with
+// the most parameters first — so that on two threads the two large hidden
+// layers go one to each worker, the same one step after step (their Adam
+// moments stay in that core's cache), and the small first and last layers
+// to whoever is free. Every parameter's arithmetic is its own: the same bits
+// however the layers are shared out. Then the step is counted.
 void Trainer::update_weights(float clip) {
   const float lr = lr_at(step_);
   const float b1 = cfg_.beta1, b2 = cfg_.beta2;
@@ -490,14 +494,27 @@ void Trainer::update_weights(float clip) {
   float decay = static_cast<float>(2 + step_) / static_cast<float>(11 + step_);
   if (decay > cfg_.ema) decay = cfg_.ema;
   const float keep = 1.0f - decay;
-  parallel_for(executor_, static_cast<long>(nparams_), [&](long q0, long q1) {
-    if (clip != 1.0f)
-      for (long q = q0; q < q1; ++q) grad_[q] = grad_[q] * clip;
-    adam_update(cfg_.simd, coeffs, grad_ + q0, m_ + q0, v_ + q0, params_ + q0, q1 - q0);
-    if (ema_ != nullptr)
-      for (long q = q0; q < q1; ++q) ema_[q] = decay * ema_[q] + keep * params_[q];
+  const MlpSpec& s = mlp_.spec;
+  int order[kMaxLayers];
+  for (int i = 0; i < s.n_layers; ++i) {  // by parameter count, largest first (insertion sort: stable)
+    int k = i;
+    const long size = static_cast<long>(s.sizes[i] + 1) * s.sizes[i + 1];
+    for (; k > 0 && static_cast<long>(s.sizes[order[k - 1]] + 1) * s.sizes[order[k - 1] + 1] < size; --k)
+      order[k] = order[k - 1];
+    order[k] = i;
+  }
+  parallel_for(executor_, s.n_layers, [&](long k0, long k1) {
+    for (long k = k0; k < k1; ++k) {
+      const int i = order[k];
+      const long q0 = static_cast<long>(s.weight_offset(i)), q1 = static_cast<long>(s.bias_offset(i)) + s.sizes[i + 1];
+      if (clip != 1.0f)
+        for (long q = q0; q < q1; ++q) grad_[q] = grad_[q] * clip;
+      adam_update(cfg_.simd, coeffs, grad_ + q0, m_ + q0, v_ + q0, params_ + q0, q1 - q0);
+      if (ema_ != nullptr)
+        for (long q = q0; q < q1; ++q) ema_[q] = decay * ema_[q] + keep * params_[q];
+      mlp_repack_layer(mlp_, i);
+    }
   });
-  mlp_repack(mlp_, executor_);  // about 1% of a step at batch 256: side by side, a layer per range
   ++step_;
   if (ema_ != nullptr) ema_stale_ = true;
 }
