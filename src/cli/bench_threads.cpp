@@ -27,48 +27,84 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-// Seconds per call of a and of b: `reps` rounds, each timing a then b over
-// enough calls to last min_s; the fastest round of each.
-void alternate(const std::function<void()>& a, const std::function<void()>& b, int reps, double min_s,
-               double* best_a, double* best_b) {
-  int calls[2] = {1, 1};
-  const std::function<void()>* fns[2] = {&a, &b};
-  double best[2] = {1e300, 1e300};
-  for (int k = 0; k < 2; ++k)  // calibrate each
+// Seconds per call of each of fns: `reps` rounds, each timing every function
+// in turn over enough calls to last min_s; the fastest round of each. Each
+// round starts with one call that is not timed: the pool's helpers sleep
+// through a round of the other functions (they spin 500 µs, then sleep), and
+// waking them is not what a run of calls sees.
+std::vector<double> alternate(const std::vector<std::function<void()>>& fns, int reps, double min_s) {
+  const std::size_t k = fns.size();
+  std::vector<int> calls(k, 1);
+  std::vector<double> best(k, 1e300);
+  for (std::size_t f = 0; f < k; ++f)  // calibrate each
     for (;;) {
       const auto t0 = Clock::now();
-      for (int i = 0; i < calls[k]; ++i) (*fns[k])();
+      for (int i = 0; i < calls[f]; ++i) fns[f]();
       const double s = since(t0);
-      if (s >= min_s || calls[k] >= (1 << 20)) break;
-      calls[k] = s <= 0 ? calls[k] * 16 : std::max(calls[k] * 2, static_cast<int>(calls[k] * min_s / s * 1.2));
+      if (s >= min_s || calls[f] >= (1 << 20)) break;
+      calls[f] = s <= 0 ? calls[f] * 16 : std::max(calls[f] * 2, static_cast<int>(calls[f] * min_s / s * 1.2));
     }
   for (int r = 0; r < reps; ++r)
-    for (int k = 0; k < 2; ++k) {
+    for (std::size_t f = 0; f < k; ++f) {
+      fns[f]();
       const auto t0 = Clock::now();
-      for (int i = 0; i < calls[k]; ++i) (*fns[k])();
-      best[k] = std::min(best[k], since(t0) / calls[k]);
+      for (int i = 0; i < calls[f]; ++i) fns[f]();
+      best[f] = std::min(best[f], since(t0) / calls[f]);
     }
-  *best_a = best[0];
-  *best_b = best[1];
+  return best;
 }
 
-// The pool, counting its runs: each is one join of the calling thread with the helpers.
-class Counting final : public rill::Executor {
+// The pool (or, without one, `workers` workers run in turn on the calling
+// thread), counting its runs — each one join of the caller with the helpers —
+// and timing them on the wall clock: the runs' time, and the time the workers
+// spent in tasks (per worker, so that no two threads add to one sum).
+constexpr int kMaxTimed = 64;
+class Timed final : public rill::Executor {
  public:
-  explicit Counting(rill::Executor& inner) : inner_(inner) {}
-  int workers() const override { return inner_.workers(); }
+  Timed(rill::Executor* inner, int workers) : inner_(inner), workers_(inner != nullptr ? inner->workers() : workers) {}
+  int workers() const override { return workers_; }
   void run(int tasks, void (*fn)(void*, int), void* ctx) override {
-    ++runs;
-    inner_.run(tasks, fn, ctx);
+    struct Plain {
+      void (*fn)(void*, int);
+      void* ctx;
+    } plain{fn, ctx};
+    run_on_workers(tasks, [](void* p, int t, int) { auto* q = static_cast<Plain*>(p); q->fn(q->ctx, t); }, &plain);
   }
   void run_on_workers(int tasks, void (*fn)(void*, int, int), void* ctx) override {
     ++runs;
-    inner_.run_on_workers(tasks, fn, ctx);
+    struct Inner {
+      void (*fn)(void*, int, int);
+      void* ctx;
+      Timed* self;
+    } in{fn, ctx, this};
+    auto timed = [](void* p, int t, int worker) {
+      auto* q = static_cast<Inner*>(p);
+      const auto t0 = Clock::now();
+      q->fn(q->ctx, t, worker);
+      q->self->busy_[worker < kMaxTimed ? worker : 0] += since(t0);
+    };
+    const auto t0 = Clock::now();
+    if (inner_ != nullptr) inner_->run_on_workers(tasks, timed, &in);
+    else for (int t = 0; t < tasks; ++t) timed(&in, t, 0);  // one at a time: worker 0's scratch serves every task
+    in_runs += since(t0);
+  }
+  void reset() {
+    runs = 0;
+    in_runs = 0;
+    for (double& b : busy_) b = 0;
+  }
+  double in_tasks() const {  // seconds in tasks, all workers
+    double sum = 0;
+    for (double b : busy_) sum += b;
+    return sum;
   }
   long runs = 0;
+  double in_runs = 0;  // seconds in runs (the caller's wall clock)
 
  private:
-  rill::Executor& inner_;
+  rill::Executor* inner_;
+  int workers_;
+  double busy_[kMaxTimed] = {};
 };
 
 double thread_cpu_s() {
@@ -105,7 +141,7 @@ struct BenchTrainer {
   std::unique_ptr<rill::Arena> arena;
   rill::Trainer trainer;
   rill::ThreadPool pool;
-  Counting counting{pool};
+  Timed timed{&pool, 0};
   BenchTrainer(rill::Simd level, int batch, int threads) : pool(threads) {
     const rill::MlpSpec spec = rill::MlpSpec::make(rill::kDatasetDim);
     rill::TrainConfig cfg;
@@ -116,12 +152,12 @@ struct BenchTrainer {
     rill::Message msg;
     if (trainer.init(spec, cfg, rill::DataSource::builtin(rill::Dataset::moons), *arena, &msg) != rill::Status::ok)
       runtime_error("%s", msg.text);
-    trainer.set_executor(&counting);
+    trainer.set_executor(&timed);
   }
   int joins_per_step() {
-    counting.runs = 0;
+    timed.reset();
     for (int i = 0; i < 4; ++i) trainer.step();
-    return static_cast<int>(counting.runs / 4);
+    return static_cast<int>(timed.runs / 4);
   }
 };
 
@@ -172,12 +208,73 @@ double serial_share(rill::Simd level, int batch, int threads) {
 }
 }  // namespace
 
+namespace {
+// Where a training step's time goes on `threads` threads: rounds of steps on
+// the pool, in alternation with rounds of the same steps split the same way
+// but run in turn on one thread (a second trainer: the same work), each timed
+// by a Timed executor; from the pool's fastest round, the workers' share of
+// the step spent in tasks, and its task time over the in-turn round's
+// (fastest round of each).
+void train_breakdown(rill::Simd level, int batch, int threads, int reps, double min_s, ThreadScaling::Breakdown* out) {
+  BenchTrainer b(level, batch, threads), c(level, batch, 1);
+  Timed in_turn(nullptr, threads);
+  c.trainer.set_executor(&in_turn);
+  int steps = 1;
+  for (;;) {  // calibrate on the pool
+    const auto t0 = Clock::now();
+    for (int i = 0; i < steps; ++i) b.trainer.step();
+    const double s = since(t0);
+    if (s >= min_s || steps >= 4096) break;
+    steps = std::max(steps * 2, static_cast<int>(steps * min_s / std::max(s, 1e-9) * 1.2));
+  }
+  double best_wall = 1e300, best_turn = 1e300;
+  for (int r = 0; r < reps; ++r) {
+    b.trainer.step();  // not timed: wakes the helpers (see alternate)
+    b.timed.reset();
+    const auto t0 = Clock::now();
+    for (int i = 0; i < steps; ++i) b.trainer.step();
+    const double wall = since(t0);
+    if (wall < best_wall) {
+      best_wall = wall;
+      out->occupancy = b.timed.in_tasks() / (threads * wall);
+      out->tasks_s = b.timed.in_tasks() / steps;
+    }
+    in_turn.reset();
+    for (int i = 0; i < steps; ++i) c.trainer.step();
+    best_turn = std::min(best_turn, in_turn.in_tasks() / steps);
+  }
+  out->slowdown = out->tasks_s / best_turn;
+}
+}  // namespace
+
 ThreadScaling measure_thread_scaling(const unsigned char* model, std::size_t size, rill::Simd level, int threads,
-                                     bool quick) {
+                                     bool quick, ArithmeticLoop loop) {
   ThreadScaling s;
   s.threads = threads;
   const int reps = quick ? 8 : 20;
   const double min_s = quick ? 0.005 : 0.01;
+  // The machine's own figure, timed in the same rounds as each pair: a loop of
+  // independent multiplies and adds (no memory) on one thread, and on each of
+  // `threads` at once (one task per worker of a pool of its own).
+  rill::ThreadPool loop_pool(threads);
+  volatile double sink = 0;
+  constexpr long kLoopIters = 1 << 14;
+  const std::function<void()> loop_one = [&] { sink = sink + loop(kLoopIters); };
+  struct LoopCtx {
+    ArithmeticLoop loop;
+    double sums[kMaxTimed];
+  } lctx{loop, {}};
+  const std::function<void()> loop_side = [&] {
+    loop_pool.run(threads, [](void* p, int t) {
+      auto* c = static_cast<LoopCtx*>(p);
+      c->sums[t % kMaxTimed] += c->loop(kLoopIters);
+    }, &lctx);
+  };
+  auto pair = [&](const char* what, int batch, double per_call, const std::function<void()>& one,
+                  const std::function<void()>& many) {
+    const std::vector<double> t = alternate({one, many, loop_one, loop_side}, reps, min_s);
+    s.pairs.push_back({what, batch, per_call / t[0], per_call / t[1], threads * t[2] / t[3]});
+  };
   rill_model* m[2] = {nullptr, nullptr};
   char err[256] = "";
   for (int k = 0; k < 2; ++k) {
@@ -191,42 +288,47 @@ ThreadScaling measure_thread_scaling(const unsigned char* model, std::size_t siz
   for (int batch : batches) {
     const int steps = std::max(1, std::min(100, 20000 / batch));  // as the table above
     std::vector<float> out(static_cast<std::size_t>(batch) * info.dim);
-    double one = 0, many = 0;
-    alternate([&] { rill_sample(m[0], batch, steps, RILL_EULER, 1, out.data(), nullptr); },
-              [&] { rill_sample(m[1], batch, steps, RILL_EULER, 1, out.data(), nullptr); }, reps, min_s, &one,
-              &many);
-    s.pairs.push_back({"sample", batch, static_cast<double>(batch) * steps / one,
-                       static_cast<double>(batch) * steps / many});
+    pair("sample", batch, static_cast<double>(batch) * steps,
+         [&] { rill_sample(m[0], batch, steps, RILL_EULER, 1, out.data(), nullptr); },
+         [&] { rill_sample(m[1], batch, steps, RILL_EULER, 1, out.data(), nullptr); });
   }
   for (rill_model* p : m) rill_model_free(p);
   for (int batch : {256, 4096}) {
     BenchTrainer a(level, batch, 1), b(level, batch, threads);
     (batch == 256 ? s.joins_256 : s.joins_4096) = b.joins_per_step();
-    double one = 0, many = 0;
-    alternate([&] { a.trainer.step(); }, [&] { b.trainer.step(); }, reps, min_s, &one, &many);
-    s.pairs.push_back({"train", batch, 1.0 / one, 1.0 / many});
+    pair("train", batch, 1.0, [&] { a.trainer.step(); }, [&] { b.trainer.step(); });
   }
   time_pool(threads, &s);
-  for (int batch : {256, 4096}) (batch == 256 ? s.serial_256 : s.serial_4096) = serial_share(level, batch, threads);
+  for (int batch : {256, 4096}) {
+    (batch == 256 ? s.serial_256 : s.serial_4096) = serial_share(level, batch, threads);
+    train_breakdown(level, batch, threads, reps, min_s, batch == 256 ? &s.why_256 : &s.why_4096);
+  }
   return s;
 }
 
 void print_thread_scaling(const ThreadScaling& s, bool json) {
   if (json) {
     std::printf("{\"threads\": %d, \"joins_per_train_step\": {\"256\": %d, \"4096\": %d}, \"empty_run_us\": %.3f, "
-                "\"run_overhead_us\": %.3f, \"serial_share_train\": {\"256\": %.4f, \"4096\": %.4f}, \"ratios\": [",
-                s.threads, s.joins_256, s.joins_4096, s.empty_run_us, s.run_overhead_us, s.serial_256, s.serial_4096);
+                "\"run_overhead_us\": %.3f, \"serial_share_train\": {\"256\": %.4f, \"4096\": %.4f}, "
+                "\"train_breakdown\": {\"256\": {\"occupancy\": %.4f, \"slowdown\": %.4f}, "
+                "\"4096\": {\"occupancy\": %.4f, \"slowdown\": %.4f}}, \"ratios\": [",
+                s.threads, s.joins_256, s.joins_4096, s.empty_run_us, s.run_overhead_us, s.serial_256, s.serial_4096,
+                s.why_256.occupancy, s.why_256.slowdown, s.why_4096.occupancy, s.why_4096.slowdown);
     for (std::size_t i = 0; i < s.pairs.size(); ++i)
-      std::printf("%s{\"what\": \"%s\", \"batch\": %d, \"one\": %.7g, \"many\": %.7g, \"ratio\": %.4f}", i ? ", " : "",
-                  s.pairs[i].what, s.pairs[i].batch, s.pairs[i].one, s.pairs[i].many, s.pairs[i].many / s.pairs[i].one);
+      std::printf("%s{\"what\": \"%s\", \"batch\": %d, \"one\": %.7g, \"many\": %.7g, \"ratio\": %.4f, "
+                  "\"machine\": %.4f}",
+                  i ? ", " : "", s.pairs[i].what, s.pairs[i].batch, s.pairs[i].one, s.pairs[i].many,
+                  s.pairs[i].many / s.pairs[i].one, s.pairs[i].machine);
     std::printf("]}");
     return;
   }
-  std::printf("\n%d threads against 1, timed in alternation (fastest round of each):\n", s.threads);
-  std::printf("%-8s %7s %14s %14s %7s\n", "", "batch", "1 thread", "threads", "ratio");
+  std::printf("\n%d threads against 1, timed in alternation (fastest round of each); machine: a loop of independent\n"
+              "multiplies and adds on %d threads against 1 in the same rounds (what this machine gives now):\n",
+              s.threads, s.threads);
+  std::printf("%-8s %7s %14s %14s %7s %8s\n", "", "batch", "1 thread", "threads", "ratio", "machine");
   for (const auto& p : s.pairs)
-    std::printf("%-8s %7d %11.0f %-2s %11.0f %-2s %6.2fx\n", p.what, p.batch, p.one,
-                p.what[0] == 's' ? "ev" : "st", p.many, p.what[0] == 's' ? "ev" : "st", p.many / p.one);
+    std::printf("%-8s %7d %11.0f %-2s %11.0f %-2s %6.2fx %7.2fx\n", p.what, p.batch, p.one,
+                p.what[0] == 's' ? "ev" : "st", p.many, p.what[0] == 's' ? "ev" : "st", p.many / p.one, p.machine);
   std::printf("pool     %d joins per training step at batch 256, %d at 4096; a join of %d threads costs %.2f us "
               "(empty tasks), %.2f us over the work (tasks of 5 us)\n",
               s.joins_256, s.joins_4096, s.threads, s.empty_run_us, s.run_overhead_us);
@@ -234,6 +336,11 @@ void print_thread_scaling(const ThreadScaling& s, bool json) {
   std::printf("serial   %.1f%% of a training step at batch 256, %.1f%% at 4096 runs outside the joins (caller alone, "
               "its CPU time): at most %.2fx and %.2fx on %d threads\n",
               100 * s.serial_256, 100 * s.serial_4096, bound(s.serial_256), bound(s.serial_4096), s.threads);
+  std::printf("train    where a step on %d threads goes (fastest of alternated rounds): the workers in tasks %.0f%% of it "
+              "at batch 256, %.0f%% at 4096 (the rest: serial parts and waits at joins); the tasks take %.2fx and "
+              "%.2fx as long side by side as in turn on one thread\n",
+              s.threads, 100 * s.why_256.occupancy, 100 * s.why_4096.occupancy, s.why_256.slowdown,
+              s.why_4096.slowdown);
 }
 
 }  // namespace cli

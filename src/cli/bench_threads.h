@@ -13,6 +13,16 @@ struct ThreadScaling {
     const char* what;  // "sample" (evaluations/s) or "train" (steps/s)
     int batch;
     double one, many;  // per second on one thread and on `threads`
+    // The machine's own ratio in the same rounds: a loop of independent multiplies and adds (no
+    // memory) on `threads` threads at once against one — what this machine gives that many threads
+    // of pure arithmetic at that moment (a virtual machine's threads may share a core).
+    double machine;
+  };
+  // Where a training step's time goes on `threads` threads (fastest of alternated rounds).
+  struct Breakdown {
+    double occupancy = 0;  // time the workers spent in tasks, over threads × the step's wall time
+    double slowdown = 0;   // the tasks' time side by side over the same tasks' in turn on one thread
+    double tasks_s = 0;    // seconds in tasks per step, all workers
   };
   int threads = 2;
   std::vector<Pair> pairs;
@@ -24,14 +34,19 @@ struct ThreadScaling {
   // and timed on its CPU clock, so that no other process changes it. Amdahl's bound on `threads`:
   // 1 / (serial + (1 - serial) / threads).
   double serial_256 = 0, serial_4096 = 0;
+  Breakdown why_256, why_4096;
 };
+
+// A loop of independent multiply-and-add chains (the peak's): returns a value that depends on them.
+using ArithmeticLoop = double (*)(long iters);
 
 // Times sampling (Euler, batches 256, 4096, 65536; 65536 not with quick) and
 // training (CFM + Adam on moons, batches 256 and 4096) on one thread and on
 // `threads`, round by round in alternation, each keeping its fastest round;
-// counts the joins per training step and times the pool's own cost.
+// counts the joins per training step and times the pool's own cost; with
+// each pair, `loop` on one thread and on `threads` in the same rounds.
 ThreadScaling measure_thread_scaling(const unsigned char* model, std::size_t size, rill::Simd level, int threads,
-                                     bool quick);
+                                     bool quick, ArithmeticLoop loop);
 void print_thread_scaling(const ThreadScaling& s, bool json);
 
 }  // namespace cli

@@ -180,6 +180,22 @@ double measure_peak(rill::Simd level) {
   }
 }
 
+// The loop measure_peak times at `level` with 12 chains, for the threads'
+// comparison (bench_threads.h): the machine's own two-thread figure.
+ArithmeticLoop arithmetic_loop(rill::Simd level) {
+  const bool fused = std::strstr(rill::gemm_variant(level), "fma") != nullptr;
+  switch (level) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    case rill::Simd::avx512:
+      return fused ? peak_fma512<12> : peak_avx512<12>;
+    case rill::Simd::avx2:
+      return fused ? peak_fma<12> : peak_avx2<12>;
+#endif
+    default:
+      return peak_v4<12>;
+  }
+}
+
 // A model file for the benchmark: the shipped default-size model, or random weights of that shape.
 std::vector<unsigned char> default_model_bytes() {
   const rill::MlpSpec spec = rill::MlpSpec::make(2, 128, 3);
@@ -330,7 +346,7 @@ int run_bench(const Args& args) {
   }
   rill_model_free(model);
   ThreadScaling scaling;
-  if (max_threads >= 2) scaling = measure_thread_scaling(bytes.data(), bytes.size(), level, max_threads, quick);
+  if (max_threads >= 2) scaling = measure_thread_scaling(bytes.data(), bytes.size(), level, max_threads, quick, arithmetic_loop(level));
 
   if (json) {
     std::printf("{\"model\": \"%s\", \"flops_per_eval\": %.0f, \"kernel\": \"%s\", \"peak_gflops_1thread\": %.2f, "
@@ -396,10 +412,14 @@ const Command& bench_command() {
       "bound d + 1 (3 in 2-D).\n"
       "Then N threads (--threads, default 2) against one, timed round by round in alternation\n"
       "(sampling at batches 256, 4096 and 65536, training at 256 and 4096): each side's fastest\n"
-      "round and their ratio; and the thread pool's own figures, which do not depend on the\n"
-      "load: joins (pool runs) per training step, the cost of one join, and the serial share of a\n"
-      "training step (its CPU time outside the joins, the split run in turn on one thread) with the\n"
-      "bound it sets on N threads.\n",
+      "round and their ratio, beside the machine's own ratio in the same rounds (a loop of\n"
+      "independent multiplies and adds on N threads at once against one: on a virtual machine\n"
+      "whose threads share a core it is well under N); the thread pool's own figures, which do\n"
+      "not depend on the load: joins (pool runs) per training step, the cost of one join, and the\n"
+      "serial share of a training step (its CPU time outside the joins, the split run in turn on\n"
+      "one thread) with the bound it sets on N threads; and where a training step on N threads\n"
+      "goes: the workers' share of it in tasks, and how much longer its tasks take side by side\n"
+      "than in turn on one thread.\n",
       {
           {"--model", "MODEL", nullptr, "model file or shipped model name (default: random default-size model)"},
           {"--threads", "N", "2", "largest thread count to measure (1 .. 64)"},

@@ -2,7 +2,7 @@
 //
 // Build and run (from the repository, after `make lib`):
 //   g++ -std=c++17 -O3 -ffp-contract=off -Isrc tools/bench/thread_probe.cpp build/librill.a -pthread -o build/thread_probe
-//   build/thread_probe [batch] [steps] [threads]      (defaults 256, 400, 2)
+//   build/thread_probe [batch] [steps] [threads] [trace]      (defaults 256, 400, 2)
 // Trains the default model on moons at `batch` on one thread and on `threads`
 // (a ThreadPool), step by step in alternation, through an Executor that times
 // every task of every run (join) of the pool. For each join of a step it
@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
   const int batch = argc > 1 ? std::atoi(argv[1]) : 256;
   const int steps = argc > 2 ? std::atoi(argv[2]) : 400;
   const int threads = argc > 3 ? std::atoi(argv[3]) : 2;
+  const bool trace = argc > 4;  // any fifth argument: print the last step's tasks
   rill::ThreadPool pool(threads);
   Trainer one(batch), many(batch);
   Timeline t1(nullptr, threads), tn(&pool, threads);  // the same split; one thread runs t1's tasks in turn
@@ -157,6 +158,14 @@ int main(int argc, char** argv) {
   for (int i = 0; i < steps; i += kRound - 1) {
     round(one, t1, f1);
     round(many, tn, fn);
+  }
+  if (trace) {  // the last step on the pool, task by task: worker, start and end from the join's start
+    for (std::size_t j = 0; j < tn.joins.size(); ++j) {
+      const Join& b = tn.joins[j];
+      std::printf("join %zu (%.1f µs):", j, b.end - b.start);
+      for (const Task& t : b.done) std::printf("  w%d %.1f-%.1f", t.worker, t.start - b.start, t.end - b.start);
+      std::printf("\n");
+    }
   }
   std::printf("batch %d, %d threads, medians over %zu steps of each, µs (wall clock)\n", batch, threads,
               f1.step.size());
