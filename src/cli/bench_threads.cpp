@@ -186,9 +186,7 @@ void time_pool(int threads, ThreadScaling* s) {
   s->empty_run_us = best_empty * 1e6;
   s->run_overhead_us = best_busy * 1e6 - static_cast<double>(kBusyUs) * tasks / threads;
 }
-}  // namespace
 
-namespace {
 // The share of a training step outside the runs of an InTurn executor of `threads` workers: the
 // least over 5 rounds of 20 steps (after 2 to warm up) of (step CPU time − time in runs) ÷ step CPU time.
 double serial_share(rill::Simd level, int batch, int threads) {
@@ -206,9 +204,7 @@ double serial_share(rill::Simd level, int batch, int threads) {
   }
   return best;
 }
-}  // namespace
 
-namespace {
 // Where a training step's time goes on `threads` threads: rounds of steps on
 // the pool, in alternation with rounds of the same steps split the same way
 // but run in turn on one thread (a second trainer: the same work), each timed
@@ -255,10 +251,12 @@ ThreadScaling measure_thread_scaling(const unsigned char* model, std::size_t siz
   const double min_s = quick ? 0.005 : 0.01;
   // The machine's own figure, timed in the same rounds as each pair: a loop of
   // independent multiplies and adds (no memory) on one thread, and on each of
-  // `threads` at once (one task per worker of a pool of its own).
+  // `threads` at once (one task per worker of a pool of its own). A call is
+  // about 0.5 ms, so that the untimed first call of its round outlasts the
+  // other pools' helpers, which spin for up to 500 µs after their last run.
   rill::ThreadPool loop_pool(threads);
   volatile double sink = 0;
-  constexpr long kLoopIters = 1 << 14;
+  constexpr long kLoopIters = 1 << 18;
   const std::function<void()> loop_one = [&] { sink = sink + loop(kLoopIters); };
   struct LoopCtx {
     ArithmeticLoop loop;
