@@ -110,6 +110,7 @@ struct MlpSpec {
   int in_features() const { return sizes[0]; }
   int max_size() const;                         // widest layer, inputs included
   std::size_t param_count() const;              // all weights and biases
+  std::size_t layer_params(int layer) const;    // its weights and biases: (in + 1) · out
   std::size_t weight_offset(int layer) const;   // in the canonical block: W0 b0 W1 b1 ...
   std::size_t bias_offset(int layer) const;
   double flops() const;                         // per field evaluation of one point (2·in·out per layer)

@@ -152,19 +152,16 @@ int MlpSpec::max_size() const {
   return m;
 }
 
-std::size_t MlpSpec::param_count() const {
-  std::size_t total = 0;
-  for (int i = 0; i < n_layers; ++i)
-    total += static_cast<std::size_t>(sizes[i + 1]) * static_cast<std::size_t>(sizes[i]) +
-             static_cast<std::size_t>(sizes[i + 1]);
-  return total;
+std::size_t MlpSpec::layer_params(int layer) const {
+  return static_cast<std::size_t>(sizes[layer + 1]) * static_cast<std::size_t>(sizes[layer]) +
+         static_cast<std::size_t>(sizes[layer + 1]);
 }
+
+std::size_t MlpSpec::param_count() const { return weight_offset(n_layers); }
 
 std::size_t MlpSpec::weight_offset(int layer) const {
   std::size_t off = 0;
-  for (int i = 0; i < layer; ++i)
-    off += static_cast<std::size_t>(sizes[i + 1]) * static_cast<std::size_t>(sizes[i]) +
-           static_cast<std::size_t>(sizes[i + 1]);
+  for (int i = 0; i < layer; ++i) off += layer_params(i);
   return off;
 }
 

@@ -498,23 +498,23 @@ void Trainer::update_weights(float clip) {
   int order[kMaxLayers];
   for (int i = 0; i < s.n_layers; ++i) {  // by parameter count, largest first (insertion sort: stable)
     int k = i;
-    const long size = static_cast<long>(s.sizes[i] + 1) * s.sizes[i + 1];
-    for (; k > 0 && static_cast<long>(s.sizes[order[k - 1]] + 1) * s.sizes[order[k - 1] + 1] < size; --k)
-      order[k] = order[k - 1];
+    for (; k > 0 && s.layer_params(order[k - 1]) < s.layer_params(i); --k) order[k] = order[k - 1];
     order[k] = i;
   }
-  parallel_for(executor_, s.n_layers, [&](long k0, long k1) {
-    for (long k = k0; k < k1; ++k) {
-      const int i = order[k];
-      const long q0 = static_cast<long>(s.weight_offset(i)), q1 = static_cast<long>(s.bias_offset(i)) + s.sizes[i + 1];
-      if (clip != 1.0f)
-        for (long q = q0; q < q1; ++q) grad_[q] = grad_[q] * clip;
-      adam_update(cfg_.simd, coeffs, grad_ + q0, m_ + q0, v_ + q0, params_ + q0, q1 - q0);
-      if (ema_ != nullptr)
-        for (long q = q0; q < q1; ++q) ema_[q] = decay * ema_[q] + keep * params_[q];
-      mlp_repack_layer(mlp_, i);
-    }
-  });
+  auto layer = [&](int i) {
+    const long q0 = static_cast<long>(s.weight_offset(i)), q1 = q0 + static_cast<long>(s.layer_params(i));
+    if (clip != 1.0f)
+      for (long q = q0; q < q1; ++q) grad_[q] = grad_[q] * clip;
+    adam_update(cfg_.simd, coeffs, grad_ + q0, m_ + q0, v_ + q0, params_ + q0, q1 - q0);
+    if (ema_ != nullptr)
+      for (long q = q0; q < q1; ++q) ema_[q] = decay * ema_[q] + keep * params_[q];
+    mlp_repack_layer(mlp_, i);
+  };
+  if (workers_of(executor_) <= 1) {
+    for (int k = 0; k < s.n_layers; ++k) layer(order[k]);
+  } else {  // one task per layer, handed out in that order
+    parallel_blocks(executor_, s.n_layers, 1, [&](int, long k, long) { layer(order[k]); });
+  }
   ++step_;
   if (ema_ != nullptr) ema_stale_ = true;
 }
