@@ -54,14 +54,24 @@ std::vector<double> alternate(const std::vector<std::function<void()>>& fns, int
   return best;
 }
 
-// The pool (or, without one, `workers` workers run in turn on the calling
-// thread), counting its runs — each one join of the caller with the helpers —
-// and timing them on the wall clock: the runs' time, and the time the workers
-// spent in tasks (per worker, so that no two threads add to one sum).
+double wall_s() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
+double thread_cpu_s() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// The pool, counting its runs — each one join of the caller with the helpers —
+// and timing them on `clock`: the runs' time, and the time the workers spent
+// in tasks (per worker, so that no two threads add to one sum). Without a
+// pool, `workers` workers run every task in turn on the calling thread (the
+// split, and so the work, of that many workers; the same bits), and only the
+// runs are timed: there the tasks' time is the runs' time.
 constexpr int kMaxTimed = 64;
 class Timed final : public rill::Executor {
  public:
-  Timed(rill::Executor* inner, int workers) : inner_(inner), workers_(inner != nullptr ? inner->workers() : workers) {}
+  Timed(rill::Executor* inner, int workers, double (*clock)() = wall_s)
+      : inner_(inner), workers_(inner != nullptr ? inner->workers() : workers), clock_(clock) {}
   int workers() const override { return workers_; }
   void run(int tasks, void (*fn)(void*, int), void* ctx) override {
     struct Plain {
@@ -72,21 +82,23 @@ class Timed final : public rill::Executor {
   }
   void run_on_workers(int tasks, void (*fn)(void*, int, int), void* ctx) override {
     ++runs;
-    struct Inner {
-      void (*fn)(void*, int, int);
-      void* ctx;
-      Timed* self;
-    } in{fn, ctx, this};
-    auto timed = [](void* p, int t, int worker) {
-      auto* q = static_cast<Inner*>(p);
-      const auto t0 = Clock::now();
-      q->fn(q->ctx, t, worker);
-      q->self->busy_[worker < kMaxTimed ? worker : 0] += since(t0);
-    };
-    const auto t0 = Clock::now();
-    if (inner_ != nullptr) inner_->run_on_workers(tasks, timed, &in);
-    else for (int t = 0; t < tasks; ++t) timed(&in, t, 0);  // one at a time: worker 0's scratch serves every task
-    in_runs += since(t0);
+    const double t0 = clock_();
+    if (inner_ != nullptr) {
+      struct Inner {
+        void (*fn)(void*, int, int);
+        void* ctx;
+        Timed* self;
+      } in{fn, ctx, this};
+      inner_->run_on_workers(tasks, [](void* p, int t, int worker) {
+        auto* q = static_cast<Inner*>(p);
+        const double s = q->self->clock_();
+        q->fn(q->ctx, t, worker);
+        q->self->busy_[worker < kMaxTimed ? worker : 0] += q->self->clock_() - s;
+      }, &in);
+    } else {
+      for (int t = 0; t < tasks; ++t) fn(ctx, t, 0);  // one at a time: worker 0's scratch serves every task
+    }
+    in_runs += clock_() - t0;
   }
   void reset() {
     runs = 0;
@@ -94,45 +106,19 @@ class Timed final : public rill::Executor {
     for (double& b : busy_) b = 0;
   }
   double in_tasks() const {  // seconds in tasks, all workers
+    if (inner_ == nullptr) return in_runs;
     double sum = 0;
     for (double b : busy_) sum += b;
     return sum;
   }
   long runs = 0;
-  double in_runs = 0;  // seconds in runs (the caller's wall clock)
+  double in_runs = 0;  // seconds in runs (the caller's clock)
 
  private:
   rill::Executor* inner_;
   int workers_;
+  double (*clock_)();
   double busy_[kMaxTimed] = {};
-};
-
-double thread_cpu_s() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-// An Executor of `workers` workers that runs every task in turn on the calling thread (the split,
-// and so the work, of that many workers; the same bits), timing its runs on the thread's CPU clock.
-class InTurn final : public rill::Executor {
- public:
-  explicit InTurn(int workers) : workers_(workers) {}
-  int workers() const override { return workers_; }
-  void run(int tasks, void (*fn)(void*, int), void* ctx) override {
-    const double t0 = thread_cpu_s();
-    for (int t = 0; t < tasks; ++t) fn(ctx, t);
-    inside += thread_cpu_s() - t0;
-  }
-  void run_on_workers(int tasks, void (*fn)(void*, int, int), void* ctx) override {
-    const double t0 = thread_cpu_s();
-    for (int t = 0; t < tasks; ++t) fn(ctx, t, 0);  // one at a time: worker 0's scratch serves every task
-    inside += thread_cpu_s() - t0;
-  }
-  double inside = 0;  // CPU seconds in runs
-
- private:
-  int workers_;
 };
 
 // A trainer of the default architecture on moons at `level`, on `pool`'s threads.
@@ -187,20 +173,20 @@ void time_pool(int threads, ThreadScaling* s) {
   s->run_overhead_us = best_busy * 1e6 - static_cast<double>(kBusyUs) * tasks / threads;
 }
 
-// The share of a training step outside the runs of an InTurn executor of `threads` workers: the
-// least over 5 rounds of 20 steps (after 2 to warm up) of (step CPU time − time in runs) ÷ step CPU time.
+// The share of a training step outside the runs of `threads` workers run in turn on one thread, on its
+// CPU clock: the least over 5 rounds of 20 steps (after 2 to warm up) of (step − time in runs) ÷ step.
 double serial_share(rill::Simd level, int batch, int threads) {
   BenchTrainer b(level, batch, 1);
-  InTurn in_turn(threads);
+  Timed in_turn(nullptr, threads, thread_cpu_s);
   b.trainer.set_executor(&in_turn);
   for (int i = 0; i < 2; ++i) b.trainer.step();
   double best = 1.0;
   for (int round = 0; round < 5; ++round) {
-    in_turn.inside = 0;
+    in_turn.reset();
     const double t0 = thread_cpu_s();
     for (int i = 0; i < 20; ++i) b.trainer.step();
     const double total = thread_cpu_s() - t0;
-    if (total > 0) best = std::min(best, (total - in_turn.inside) / total);
+    if (total > 0) best = std::min(best, (total - in_turn.in_runs) / total);
   }
   return best;
 }
@@ -223,7 +209,7 @@ void train_breakdown(rill::Simd level, int batch, int threads, int reps, double 
     if (s >= min_s || steps >= 4096) break;
     steps = std::max(steps * 2, static_cast<int>(steps * min_s / std::max(s, 1e-9) * 1.2));
   }
-  double best_wall = 1e300, best_turn = 1e300;
+  double best_wall = 1e300, best_turn = 1e300, tasks_s = 0;
   for (int r = 0; r < reps; ++r) {
     b.trainer.step();  // not timed: wakes the helpers (see alternate)
     b.timed.reset();
@@ -233,13 +219,13 @@ void train_breakdown(rill::Simd level, int batch, int threads, int reps, double 
     if (wall < best_wall) {
       best_wall = wall;
       out->occupancy = b.timed.in_tasks() / (threads * wall);
-      out->tasks_s = b.timed.in_tasks() / steps;
+      tasks_s = b.timed.in_tasks() / steps;
     }
     in_turn.reset();
     for (int i = 0; i < steps; ++i) c.trainer.step();
     best_turn = std::min(best_turn, in_turn.in_tasks() / steps);
   }
-  out->slowdown = out->tasks_s / best_turn;
+  out->slowdown = tasks_s / best_turn;
 }
 }  // namespace
 

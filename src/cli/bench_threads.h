@@ -22,7 +22,6 @@ struct ThreadScaling {
   struct Breakdown {
     double occupancy = 0;  // time the workers spent in tasks, over threads × the step's wall time
     double slowdown = 0;   // the tasks' time side by side over the same tasks' in turn on one thread
-    double tasks_s = 0;    // seconds in tasks per step, all workers
   };
   int threads = 2;
   std::vector<Pair> pairs;
