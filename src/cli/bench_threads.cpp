@@ -320,8 +320,8 @@ void print_thread_scaling(const ThreadScaling& s, bool json) {
   std::printf("serial   %.1f%% of a training step at batch 256, %.1f%% at 4096 runs outside the joins (caller alone, "
               "its CPU time): at most %.2fx and %.2fx on %d threads\n",
               100 * s.serial_256, 100 * s.serial_4096, bound(s.serial_256), bound(s.serial_4096), s.threads);
-  std::printf("train    where a step on %d threads goes (fastest of alternated rounds): the workers in tasks %.0f%% of it "
-              "at batch 256, %.0f%% at 4096 (the rest: serial parts and waits at joins); the tasks take %.2fx and "
+  std::printf("train    where a step on %d threads goes (fastest of alternated rounds): the workers in tasks "
+              "%.0f%% of it at batch 256, %.0f%% at 4096 (the rest: serial parts and waits at joins); the tasks take %.2fx and "
               "%.2fx as long side by side as in turn on one thread\n",
               s.threads, 100 * s.why_256.occupancy, 100 * s.why_4096.occupancy, s.why_256.slowdown,
               s.why_4096.slowdown);

@@ -346,7 +346,8 @@ int run_bench(const Args& args) {
   }
   rill_model_free(model);
   ThreadScaling scaling;
-  if (max_threads >= 2) scaling = measure_thread_scaling(bytes.data(), bytes.size(), level, max_threads, quick, arithmetic_loop(level));
+  if (max_threads >= 2)
+    scaling = measure_thread_scaling(bytes.data(), bytes.size(), level, max_threads, quick, arithmetic_loop(level));
 
   if (json) {
     std::printf("{\"model\": \"%s\", \"flops_per_eval\": %.0f, \"kernel\": \"%s\", \"peak_gflops_1thread\": %.2f, "

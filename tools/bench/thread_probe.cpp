@@ -3,21 +3,23 @@
 // Build and run (from the repository, after `make lib`):
 //   g++ -std=c++17 -O3 -ffp-contract=off -Isrc tools/bench/thread_probe.cpp build/librill.a -pthread -o build/thread_probe
 //   build/thread_probe [batch] [steps] [threads] [trace]      (defaults 256, 400, 2)
-// Trains the default model on moons at `batch` on one thread and on `threads`
-// (a ThreadPool), step by step in alternation, through an Executor that times
-// every task of every run (join) of the pool. For each join of a step it
-// prints the median over the steps of: its work on one thread (the same
-// tasks, the same split), the tasks' summed time on `threads` (work / this:
-// whether the tasks themselves run slower side by side — caches, memory, the
-// core's other tenant), the join's wall time, and what the workers spent in
-// it outside any task (waiting for the last task, starting late, the
-// hand-over). Serial: the step's time outside the joins. Not a test and not
+// Trains the default model on moons at `batch`, in rounds of ten steps on one
+// thread and ten on `threads` (a ThreadPool), each through an Executor that
+// times every task of every run (join) of the pool; one thread runs the same
+// tasks (the same split) in turn. For each join of a step it prints the
+// medians over the counted steps of: its wall time on one thread, a task's
+// time on one thread and side by side (caches, memory, the core's other
+// tenant), its wall time on `threads`, and what the workers spent in it
+// outside any task (waiting for the last task, starting late, the hand-over).
+// Serial: the step's time outside the joins. With a fifth argument, the last
+// step's tasks one by one (worker, start and end). Not a test and not
 // part of the build.
 #include <time.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <vector>
 
 #include "rill/arena.h"
@@ -81,15 +83,15 @@ class Timeline final : public rill::Executor {
 
 struct Trainer {
   std::vector<unsigned char> mem;
-  rill::Arena* arena = nullptr;
+  std::unique_ptr<rill::Arena> arena;
   rill::Trainer trainer;
-  Trainer(int batch) {
+  explicit Trainer(int batch) {
     const rill::MlpSpec spec = rill::MlpSpec::make(rill::kDatasetDim);
     rill::TrainConfig cfg;
     cfg.batch = batch;
     cfg.simd = rill::simd_best();
     mem.resize(rill::Trainer::memory_bytes(spec, cfg) + rill::Arena::kAlign);
-    arena = new rill::Arena(mem.data(), mem.size());
+    arena.reset(new rill::Arena(mem.data(), mem.size()));
     rill::Message msg;
     if (trainer.init(spec, cfg, rill::DataSource::builtin(rill::Dataset::moons), *arena, &msg) != rill::Status::ok) {
       std::fprintf(stderr, "%s\n", msg.text);
@@ -123,7 +125,7 @@ int main(int argc, char** argv) {
   // of steps does not see). Figures per join are medians over the counted steps of each.
   constexpr int kRound = 10;
   struct Figures {
-    std::vector<std::vector<double>> work, wall, idle, task;  // per join; task: one entry per task and step
+    std::vector<std::vector<double>> wall, idle, task;  // per join; task: one entry per task and step
     std::vector<double> step, serial;
   } f1, fn;
   int joins = -1;
@@ -139,14 +141,17 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "joins per step differ: %zu and %d\n", tl.joins.size(), joins);
         std::exit(1);
       }
-      f.work.resize(joins); f.wall.resize(joins); f.idle.resize(joins); f.task.resize(joins);
+      f.wall.resize(joins);
+      f.idle.resize(joins);
+      f.task.resize(joins);
       double in = 0;
       for (int j = 0; j < joins; ++j) {
         const Join& b = tl.joins[j];
         double bz = 0;
-        for (const Task& t : b.done) bz += t.end - t.start;
-        for (const Task& t : b.done) f.task[j].push_back(t.end - t.start);
-        f.work[j].push_back(bz);
+        for (const Task& t : b.done) {
+          bz += t.end - t.start;
+          f.task[j].push_back(t.end - t.start);
+        }
         f.wall[j].push_back(b.end - b.start);
         f.idle[j].push_back(tl.workers() * (b.end - b.start) - bz);
         in += b.end - b.start;
