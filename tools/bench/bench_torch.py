@@ -106,14 +106,20 @@ def training(batch, reps, min_s):
     return fastest_time(step, reps, min_s)
 
 
+def mapped(word):
+    """The shared libraries this process has mapped whose path contains `word` (after a
+    product, so that torch has loaded its BLAS)."""
+    torch.randn(8, 8) @ torch.randn(8, 8)
+    return sorted({line.split()[-1] for line in open("/proc/self/maps") if word in line.lower()})
+
+
 def blas_threads(n):
     """OpenBLAS keeps its own thread pool, sized by OMP_NUM_THREADS when it loaded, which
     torch.set_num_threads does not touch in Debian's build: with OMP_NUM_THREADS=2 the
     "one thread" products ran on two (1.5 cores of CPU time per second of wall time at
     batch 4096). Set it with torch's. Returns whether it could."""
     import ctypes
-    torch.randn(8, 8) @ torch.randn(8, 8)  # loads the BLAS
-    for path in sorted({line.split()[-1] for line in open("/proc/self/maps") if "openblas" in line.lower()}):
+    for path in mapped("openblas"):
         try:
             ctypes.CDLL(path).openblas_set_num_threads(n)
             return True
@@ -145,8 +151,7 @@ for threads in threads_list:
 # the alternatives system points at OpenBLAS once libopenblas0-pthread is installed).
 blas = "unknown"
 try:
-    torch.randn(64, 64) @ torch.randn(64, 64)
-    libs = sorted({line.split()[-1] for line in open("/proc/self/maps") if "blas" in line.lower()})
+    libs = mapped("blas")
     blas = ", ".join(libs) if libs else "none mapped"
 except Exception:  # noqa: BLE001
     pass
