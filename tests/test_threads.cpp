@@ -89,6 +89,19 @@ TEST_CASE("training with 1, 2 or 3 threads gives the same bits (one block of row
   }
 }
 
+TEST_CASE("the update's layer tasks (largest first) give the bits of one thread, more layers than tasks per worker, clipped") {
+  // Eight layers (input, six hidden, output) on 2 and 3 threads: several per worker, handed out one at a time;
+  // clipping scales each layer's gradient in its task.
+  const MlpSpec spec = MlpSpec::make(2, 24, 7);
+  TrainConfig cfg;
+  cfg.batch = 101;
+  cfg.ema = 0.9f;
+  cfg.clip = 0.05f;
+  const std::vector<float> one = trained_params(spec, cfg, Dataset::moons, 1, 5);
+  CHECK(one == trained_params(spec, cfg, Dataset::moons, 2, 5));
+  CHECK(one == trained_params(spec, cfg, Dataset::moons, 3, 5, true));
+}
+
 TEST_CASE("helpers that come late (a test hook sleeps them) change no bit of training or sampling") {
   const MlpSpec spec = MlpSpec::make(2, 40, 3);
   for (int batch : {101, 700}) {  // one block, layers split; whole blocks to each worker
