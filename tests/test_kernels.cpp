@@ -173,6 +173,21 @@ TEST_CASE("adam_update gives every element the scalar formula's bits on every in
   });
 }
 
+TEST_CASE("packed rows lie an odd number of cache lines apart (an even stride maps a gemm's strip onto a fraction of L1)") {
+  for (int fout : {1, 2, 16, 17, 32, 64, 100, 128, 256, 512}) {
+    const int ld = packed_ld(fout);
+    INFO("fout " << fout << " ld " << ld);
+    CHECK(ld >= fout);
+    CHECK(ld % 16 == 0);
+#if defined(RILL_NO_SIMD)
+    CHECK(ld < fout + 16);  // microcontrollers: no padding past the block
+#else
+    CHECK((ld / 16) % 2 == 1);
+    CHECK(ld < fout + 32);
+#endif
+  }
+}
+
 TEST_CASE("pack_weights transposes and zero-pads on every instruction set") {
   for_each_simd([](Simd simd) {
     Rng rng(17, 2);

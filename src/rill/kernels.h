@@ -70,7 +70,9 @@ void gemm_portable(int m, int n, int kdim, const float* A, std::ptrdiff_t a_row,
 const char* gemm_variant(Simd simd);
 
 // Packed layout for linear_packed: W transposed to [fin][ld] with ld =
-// packed_ld(fout) (fout rounded up to the vector block), zero padded.
+// packed_ld(fout) (fout rounded up to the vector block of 16, plus one block
+// when that is an even number of cache lines: see kernels.cpp), zero padded.
+// Internal scratch, never in a file.
 int packed_ld(int fout);
 std::size_t packed_floats(int fin, int fout);
 void pack_weights(Simd simd, const float* W, int fin, int fout, float* packed);
