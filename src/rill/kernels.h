@@ -71,7 +71,7 @@ const char* gemm_variant(Simd simd);
 
 // Packed layout for linear_packed: W transposed to [fin][ld] with ld =
 // packed_ld(fout) (fout rounded up to the vector block of 16, plus one block
-// when that is an even number of cache lines: see kernels.cpp), zero padded.
+// when that is an even number of cache lines: see kernels_pack.cpp), zero padded.
 // Internal scratch, never in a file.
 int packed_ld(int fout);
 std::size_t packed_floats(int fin, int fout);

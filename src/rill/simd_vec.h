@@ -1,4 +1,4 @@
-// simd_vec: what the kernel sources (kernels.cpp, elementwise.cpp) share to
+// simd_vec: what the kernel sources (kernels*.cpp, elementwise.cpp) share to
 // write one loop for several instruction sets — GCC/Clang vector types,
 // unaligned loads and stores, the x86-64 target attributes, and the clamp of
 // a requested Simd level to what this CPU runs.
