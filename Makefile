@@ -19,6 +19,10 @@
 #   make install [PREFIX=] [DESTDIR=]          rill.h, librill.a, rill, rill.pc, models mk/install.mk
 #   make clean                  remove every build directory                           Makefile
 
+# A recipe that fails removes the file it was making: em++, for one, can write its output and then
+# fail, and make would take the stale file as built.
+.DELETE_ON_ERROR:
+
 B ?= build
 CXX ?= g++
 OPT ?= -O3
