@@ -46,6 +46,10 @@ __attribute__((target(RILL_AVX512_TARGET))) void pack_avx512(const float* W, int
   const __m512i stride = _mm512_mullo_epi32(lanes, _mm512_set1_epi32(fin));
   for (int j0 = 0; j0 < ld; j0 += 16) {
     const int left = fout - j0;
+    if (left <= 0) {  // padding past the last output (packed_ld's extra block)
+      for (int k = 0; k < fin; ++k) _mm512_storeu_ps(packed + static_cast<std::size_t>(k) * ld + j0, _mm512_setzero_ps());
+      continue;
+    }
     const __mmask16 mask = left >= 16 ? static_cast<__mmask16>(0xffffu) : static_cast<__mmask16>((1u << left) - 1u);
     const float* col = W + static_cast<std::size_t>(j0) * fin;
     for (int k = 0; k < fin; ++k)
