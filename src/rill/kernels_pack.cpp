@@ -67,12 +67,12 @@ __attribute__((target("avx2"))) void pack_avx2(const float* W, int fin, int fout
   const int ld = packed_ld(fout), kfull = fin / 8 * 8;
   for (int j0 = 0; j0 < ld; j0 += 8) {
     const int rows = fout - j0 < 8 ? (fout - j0 > 0 ? fout - j0 : 0) : 8;
-    const float* w = W + static_cast<std::ptrdiff_t>(j0) * fin;
     float* out = packed + j0;
     if (rows == 0) {  // padding past the last output
       for (int k = 0; k < fin; ++k) _mm256_storeu_ps(out + static_cast<std::ptrdiff_t>(k) * ld, _mm256_setzero_ps());
       continue;
     }
+    const float* w = W + static_cast<std::ptrdiff_t>(j0) * fin;  // (only for rows of W that exist)
     if (rows < 8) {  // the last, partial block of outputs
       for (int k = 0; k < fin; ++k)
         for (int j = 0; j < 8; ++j) out[static_cast<std::ptrdiff_t>(k) * ld + j] = j < rows ? w[j * fin + k] : 0.0f;
