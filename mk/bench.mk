@@ -12,6 +12,8 @@
 #                      into $(B)/bench-web/, never part of the page or the npm package. QUICK=1: fewer rounds.
 #   make $(B)/bench-web/kernel_probe_web.wasm, then node tools/bench/kernel_probe_web.mjs [MODULE.wasm ...]:
 #                      rill.wasm's kernels piece by piece (layers, SiLU, the forward pass), modules alternating
+#   python3 tools/bench/kernel_ab.py REV [RUNS]: the native kernels (tools/bench/kernel_probe.cpp) at REV and
+#                      at the working tree, alternated, each side's fastest reading and the ratio
 .PHONY: bench bench-fma bench-torch bench-web
 bench: $(B)/rill wasm
 	$(B)/rill bench
