@@ -19,9 +19,9 @@ constexpr int kBlock = 16;
 // that makes an even number of lines. A gemm walks the packed rows k = 0, 1, … at this stride with the
 // same few columns each time; a stride of 2^j lines (a width of 128: 512 bytes) maps those rows onto
 // 1/2^j of the L1's sets, so a 128-deep strip of 8 KB evicts itself from a 32 KB cache; an odd stride
-// spreads them over every set. Zen 3, one 128 × 128 layer (tools/bench/kernel_probe, alternated
-// runs): 23.3–23.9 µs for 64 rows with ld 144 against 24.1–24.8 with 128, and rill.wasm's 2–5%
-// (kernel_probe_web.mjs). Only the layout changes: the same products, the same bits. Not in
+// spreads them over every set. Zen 3 (tools/bench/kernel_ab.py, kernel_probe_web.mjs): the repack
+// 1.6x faster, one 128 x 128 layer 0-4%, rill.wasm's forward pass 0-5%; the whole native forward pass
+// within the host's noise. Only the layout changes: the same products, the same bits. Not in
 // RILL_NO_SIMD builds (microcontrollers: no such cache, and every byte of RAM counts).
 int packed_ld(int fout) {
   const int ld = (fout + kBlock - 1) / kBlock * kBlock;
