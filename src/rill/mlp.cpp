@@ -76,10 +76,8 @@ void mlp_repack_layer(Mlp& mlp, int i) {
     pack_weights(mlp.simd, mlp.weight[i], s.sizes[i], s.sizes[i + 1], const_cast<float*>(mlp.packed[i]));
 }
 
-void mlp_repack(Mlp& mlp, Executor* ex) {
-  parallel_for(ex, mlp.spec.n_layers, [&](long i0, long i1) {
-    for (long i = i0; i < i1; ++i) mlp_repack_layer(mlp, static_cast<int>(i));
-  });
+void mlp_repack(Mlp& mlp) {
+  for (int i = 0; i < mlp.spec.n_layers; ++i) mlp_repack_layer(mlp, i);
 }
 
 namespace {

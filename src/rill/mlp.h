@@ -168,10 +168,11 @@ inline bool mlp_layer_narrow(const Mlp& m, int i) { return m.weight[i] == nullpt
 // as float32. Does nothing to an Mlp without narrow weights in place.
 void mlp_widen(Mlp& mlp, float* block);
 class Executor;
-// Re-packs into the memory mlp_pack took (after the weights changed, e.g. in
-// training); with an Executor, layers side by side (a copy: the same bits).
-void mlp_repack(Mlp& mlp, Executor* ex = nullptr);
-// Re-packs layer `layer` alone (no-op for a layer without packed memory).
+// Re-packs into the memory mlp_pack took (after the weights changed, e.g. the
+// trainer's EMA copy before it is read).
+void mlp_repack(Mlp& mlp);
+// Re-packs layer `layer` alone (no-op for a layer without packed memory): the
+// trainer's update repacks each layer in that layer's task.
 void mlp_repack_layer(Mlp& mlp, int layer);
 
 // Forward pass over a batch. x: n rows of d (stride x_stride); t: one time per
