@@ -27,6 +27,18 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
+// How many calls of fn in a row last at least min_s (at most max_calls).
+int calls_for(const std::function<void()>& fn, double min_s, int max_calls) {
+  int calls = 1;
+  for (;;) {
+    const auto t0 = Clock::now();
+    for (int i = 0; i < calls; ++i) fn();
+    const double s = since(t0);
+    if (s >= min_s || calls >= max_calls) return calls;
+    calls = s <= 0 ? calls * 16 : std::max(calls * 2, static_cast<int>(calls * min_s / s * 1.2));
+  }
+}
+
 // Seconds per call of each of fns: `reps` rounds, each timing every function
 // in turn over enough calls to last min_s; the fastest round of each. Each
 // round starts with one call that is not timed: the pool's helpers sleep
@@ -34,16 +46,9 @@ double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock:
 // waking them is not what a run of calls sees.
 std::vector<double> alternate(const std::vector<std::function<void()>>& fns, int reps, double min_s) {
   const std::size_t k = fns.size();
-  std::vector<int> calls(k, 1);
+  std::vector<int> calls(k);
   std::vector<double> best(k, 1e300);
-  for (std::size_t f = 0; f < k; ++f)  // calibrate each
-    for (;;) {
-      const auto t0 = Clock::now();
-      for (int i = 0; i < calls[f]; ++i) fns[f]();
-      const double s = since(t0);
-      if (s >= min_s || calls[f] >= (1 << 20)) break;
-      calls[f] = s <= 0 ? calls[f] * 16 : std::max(calls[f] * 2, static_cast<int>(calls[f] * min_s / s * 1.2));
-    }
+  for (std::size_t f = 0; f < k; ++f) calls[f] = calls_for(fns[f], min_s, 1 << 20);
   for (int r = 0; r < reps; ++r)
     for (std::size_t f = 0; f < k; ++f) {
       fns[f]();
@@ -201,14 +206,7 @@ void train_breakdown(rill::Simd level, int batch, int threads, int reps, double 
   BenchTrainer b(level, batch, threads), c(level, batch, 1);
   Timed in_turn(nullptr, threads);
   c.trainer.set_executor(&in_turn);
-  int steps = 1;
-  for (;;) {  // calibrate on the pool
-    const auto t0 = Clock::now();
-    for (int i = 0; i < steps; ++i) b.trainer.step();
-    const double s = since(t0);
-    if (s >= min_s || steps >= 4096) break;
-    steps = std::max(steps * 2, static_cast<int>(steps * min_s / std::max(s, 1e-9) * 1.2));
-  }
+  const int steps = calls_for([&] { b.trainer.step(); }, min_s, 4096);  // calibrated on the pool
   double best_wall = 1e300, best_turn = 1e300, tasks_s = 0;
   for (int r = 0; r < reps; ++r) {
     b.trainer.step();  // not timed: wakes the helpers (see alternate)
