@@ -50,7 +50,7 @@ $(BENCH_WEB)/peak_simd128.wasm: tools/bench/peak_simd128.cpp
 	$(EMXX) -std=c++17 -O3 -msimd128 $(CORE_FLAGS) $(NUMFLAGS) --no-entry -sSTANDALONE_WASM $< -o $@
 
 # kernel_probe_web.wasm: rill.wasm's kernels piece by piece (tools/bench/kernel_probe_web.mjs times it).
-PROBE_WEB_OBJS := $(addprefix $(B)/wasm/src/rill/,kernels.o kernels_narrow.o kernels_pack.o mathf.o activation.o)
+PROBE_WEB_OBJS := $(addprefix $(B)/wasm/src/rill/,kernels.o kernels_narrow.o kernels_pack.o kernels_panel.o mathf.o activation.o)
 $(BENCH_WEB)/kernel_probe_web.wasm: tools/bench/kernel_probe_web.cpp $(PROBE_WEB_OBJS)
 	@mkdir -p $(dir $@)
 	$(EMXX) -std=c++17 -O3 -msimd128 $(CORE_FLAGS) $(NUMFLAGS) -Isrc $< $(PROBE_WEB_OBJS) --no-entry -sSTANDALONE_WASM -o $@

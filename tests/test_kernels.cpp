@@ -52,6 +52,36 @@ TEST_CASE("fast kernel equals the reference bit for bit on awkward shapes") {
   });
 }
 
+TEST_CASE("row panels: linear_panel gives linear_ref's bits, into a panel or into rows, on every shape") {
+  Rng rng(42, 7);
+  const int shapes[][2] = {{1, 1}, {3, 128}, {128, 128}, {128, 2}, {5, 3},  {7, 8},   {8, 9},
+                           {13, 4}, {17, 5}, {33, 12},  {64, 13}, {9, 16}, {16, 17}, {131, 7}};
+  for (auto& s : shapes)
+    for (int n : {8, 16, 56, 64, 72}) {
+      const int fin = s[0], fout = s[1], in_stride = fin + 3;
+      INFO("fin " << fin << " fout " << fout << " n " << n);
+      std::vector<float> W(size_t(fin) * fout), b(fout), x(size_t(n) * in_stride);
+      for (auto& v : W) v = rng.uniform(-1.0f, 1.0f);
+      for (auto& v : b) v = rng.uniform(-1.0f, 1.0f);
+      for (auto& v : x) v = rng.normal();
+      std::vector<float> packed(packed_floats(fin, fout)), in(size_t(n) * fin, 5.0f);
+      pack_weights(simd_best(), W.data(), fin, fout, packed.data());
+      panel_from_rows(x.data(), in_stride, n, fin, in.data());
+      for (int r = 0; r < n; ++r)  // the panel's layout: row r, column c at (r / 8)·8·fin + 8·c + r % 8
+        for (int c = 0; c < fin; ++c) REQUIRE(in[size_t(r / 8) * 8 * fin + 8 * c + r % 8] == x[size_t(r) * in_stride + c]);
+      std::vector<float> ref(size_t(n) * fout), rows(size_t(n) * (fout + 2), 9.0f), panel(size_t(n) * fout, 9.0f);
+      linear_ref(x.data(), in_stride, n, W.data(), b.data(), fin, fout, ref.data(), fout);
+      linear_panel(in.data(), n, packed.data(), b.data(), fin, fout, rows.data(), fout + 2);
+      linear_panel(in.data(), n, packed.data(), b.data(), fin, fout, panel.data(), 0);
+      for (int r = 0; r < n; ++r) {
+        CHECK(std::memcmp(&ref[size_t(r) * fout], &rows[size_t(r) * (fout + 2)], sizeof(float) * fout) == 0);
+        CHECK(rows[size_t(r) * (fout + 2) + fout] == 9.0f);  // nothing written past a row's columns
+        for (int j = 0; j < fout; ++j)
+          CHECK(std::memcmp(&ref[size_t(r) * fout + j], &panel[size_t(r / 8) * 8 * fout + 8 * j + r % 8], 4) == 0);
+      }
+    }
+}
+
 TEST_CASE("gemm equals gemm_ref bit for bit under every instruction set: transposed A, no init, every remainder") {
   for_each_simd([](Simd simd) {
   Rng rng(5, 5);

@@ -86,6 +86,16 @@ int linear_narrow_rows(Simd simd, const float* in, int in_stride, int n, const f
 void linear_packed(Simd simd, const float* in, int in_stride, int n, const float* packed, const float* b, int fin,
                    int fout, float* out, int out_stride);
 
+// Row panels (kernels_panel.cpp): n rows (a multiple of 8) of `cols` columns in blocks of 8 rows,
+// each block column by column — row r, column c at p[(r / 8)·8·cols + 8·c + r % 8] — so that a
+// product's 8 rows at one k are two consecutive vectors. rill.wasm's forward pass keeps a tile's
+// activations so (mlp.cpp). panel_from_rows copies rows in_stride apart into one.
+void panel_from_rows(const float* in, int in_stride, int n, int cols, float* panel);
+// linear_packed from a panel: in is a panel of n rows (a multiple of 8) × fin; out is a panel of
+// n × fout when out_stride is 0, else rows out_stride apart. The bits of linear_packed.
+void linear_panel(const float* in, int n, const float* packed, const float* b, int fin, int fout, float* out,
+                  int out_stride);
+
 // a[i] = act(z[i]) for count values (z and a may alias); the bits of activate() (activation.h).
 void activate_array(Simd simd, Activation act, const float* z, float* a, long count);
 // a[i] = act(z[i]) and slope[i] = act'(z[i]) for count values (z and a may

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadRill, f32, firstDiff } from './helpers.mjs';
+import { loadRill, f32, firstDiff, modelFile } from './helpers.mjs';
 
 const helper = process.env.RILL_NATIVE_VECTORS;
 const dir = mkdtempSync(join(tmpdir(), 'rill-vectors-'));
@@ -120,5 +120,38 @@ test('damaged files: a RillError with the core\'s status and message', () => {
       assert.ok(e.message.length > 0);
       return true;
     });
+  }
+});
+
+// rill.wasm's forward pass runs a batch's rows in whole blocks of 8 as row panels (kernels_panel.cpp)
+// and the rest (up to 7 per tile of 64) as rows: every row must give the bits it gives alone, at every
+// count around those edges, for odd widths (strips of 4 columns with a tail), several depths, wide
+// outputs and a guided class model (two evaluations per point).
+test('field: each row has its own bits whatever the batch (row panels of 8, the rest as rows)', () => {
+  const models = [
+    ['2-D, width 13, depth 2', modelFile({ width: 13 })],
+    ['3-D, width 37, depth 3', modelFile({ dim: 3, width: 37, depth: 3, seed: 2 })],
+    ['5-D, width 4, depth 1', modelFile({ dim: 5, width: 4, depth: 1, seed: 3 })],
+    ['class:3, width 20', modelFile({ width: 20, condition: 'class:3', seed: 4 })],
+    ...shipped.filter((f) => /digits|moons\./.test(f)).map((f) => [f, readFileSync(f)]),
+  ];
+  const counts = [...Array(17).keys()].map((i) => i + 1).concat([31, 32, 33, 63, 64, 65, 71, 72, 73, 130]);
+  for (const [name, bytes] of models) {
+    const m = rill.loadModel(bytes);
+    try {
+      const d = m.info.dim, opts = m.info.condition.kind === 'class' ? { t: 0.4, condition: 1, guidance: 2 } : 0.4;
+      const pts = new Float32Array(130 * d);
+      let s = 7;
+      for (let i = 0; i < pts.length; i++) { s = (Math.imul(s, 1103515245) + 12345) >>> 0; pts[i] = (s / 2 ** 32) * 6 - 3; }
+      const alone = [];
+      for (let r = 0; r < 130; r++) alone.push(m.field(pts.subarray(r * d, (r + 1) * d), opts));
+      for (const n of counts) {
+        const u = m.field(pts.subarray(0, n * d), opts);
+        for (let r = 0; r < n; r++)
+          assert.equal(firstDiff(u.subarray(r * d, (r + 1) * d), alone[r]), -1, `${name}: row ${r} of ${n} differs from the row alone`);
+      }
+    } finally {
+      m.free();
+    }
   }
 });

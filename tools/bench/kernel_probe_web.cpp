@@ -90,4 +90,37 @@ __attribute__((export_name("probe_forward"))) void probe_forward(int m, int reps
     }
   }
 }
+// reps × layer i over m rows (a multiple of 8) as rill.wasm's forward pass runs it: from a row panel, into
+// a panel (the hidden layers) or into rows (the last).
+__attribute__((export_name("probe_panel_layer"))) void probe_panel_layer(int i, int m, int reps) {
+  Net& n = *net();
+  const bool last = i == kLayers - 1;
+  for (int r = 0; r < reps; ++r)
+    rill::linear_panel(n.a.data(), m, n.packed[i].data(), n.bias[i].data(), kSizes[i], kSizes[i + 1],
+                       last ? n.out.data() : n.b.data(), last ? kSizes[i + 1] : 0);
+}
+// reps × the whole forward pass of m rows (m ≤ 64) as mlp_forward runs it in rill.wasm: the rows in
+// whole blocks of 8 as panels (the input copied into one), the rest in rows.
+__attribute__((export_name("probe_panel_forward"))) void probe_panel_forward(int m, int reps) {
+  Net& n = *net();
+  const int mp = m / 8 * 8;
+  for (int r = 0; r < reps; ++r) {
+    if (mp > 0) {
+      rill::panel_from_rows(n.in.data(), kSizes[0], mp, kSizes[0], n.b.data());
+      const float* cur = n.b.data();
+      for (int i = 0; i < kLayers; ++i) {
+        const int fin = kSizes[i], fout = kSizes[i + 1];
+        if (i == kLayers - 1) {
+          rill::linear_panel(cur, mp, n.packed[i].data(), n.bias[i].data(), fin, fout, n.out.data(), fout);
+        } else {
+          float* dst = cur == n.a.data() ? n.b.data() : n.a.data();
+          rill::linear_panel(cur, mp, n.packed[i].data(), n.bias[i].data(), fin, fout, dst, 0);
+          rill::activate_array(rill::simd_best(), rill::Activation::silu, dst, dst, static_cast<long>(mp) * fout);
+          cur = dst;
+        }
+      }
+    }
+    if (mp < m) probe_forward(m - mp, 1);
+  }
+}
 }

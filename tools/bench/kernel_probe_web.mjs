@@ -36,11 +36,15 @@ console.log(`modules: ${files.map(f => basename(f)).join(' | ')}; load ${loadavg
 }
 for (const m of [1, 16, 64]) {
   const flops = m * 2 * sizes.slice(0, -1).reduce((s, f, i) => s + f * sizes[i + 1], 0);
-  const fwd = best((e, r) => e.probe_forward(m, r));
+  const fwd = best((e, r) => e.probe_panel_forward(m, r));
   console.log(`rows ${m}: forward ${us(fwd)} µs = ${fwd.map(s => (flops / s / 1e9).toFixed(2)).join(' | ')} GFLOP/s`);
+  const rows = best((e, r) => e.probe_forward(m, r));
+  console.log(`  in rows, no panels: ${us(rows)} µs = ${rows.map(s => (flops / s / 1e9).toFixed(2)).join(' | ')} GFLOP/s`);
   for (let i = 0; i < 4; i++) {
+    const gf = s => s.map(v => (2 * m * sizes[i] * sizes[i + 1] / v / 1e9).toFixed(1)).join(' | ');
+    const p = m % 8 === 0 ? best((e, r) => e.probe_panel_layer(i, m, r)) : null;
     const s = best((e, r) => e.probe_layer(i, m, r));
-    console.log(`  L${i} ${sizes[i]}→${sizes[i + 1]}: ${us(s)} µs = ${s.map(v => (2 * m * sizes[i] * sizes[i + 1] / v / 1e9).toFixed(1)).join(' | ')} GFLOP/s`);
+    console.log(`  L${i} ${sizes[i]}→${sizes[i + 1]}: ${p ? `panel ${us(p)} µs = ${gf(p)} GFLOP/s; ` : ''}rows ${us(s)} µs = ${gf(s)} GFLOP/s`);
   }
   const silu = best((e, r) => e.probe_silu(m, r));
   console.log(`  SiLU ${m}×128: ${us(silu)} µs (×3: ${silu.map((v, i) => (300 * v / fwd[i]).toFixed(0)).join(' | ')}% of forward)`);
