@@ -71,8 +71,8 @@ TEST_CASE("row panels: linear_panel gives linear_ref's bits, into a panel or int
         for (int c = 0; c < fin; ++c) REQUIRE(in[size_t(r / 8) * 8 * fin + 8 * c + r % 8] == x[size_t(r) * in_stride + c]);
       std::vector<float> ref(size_t(n) * fout), rows(size_t(n) * (fout + 2), 9.0f), panel(size_t(n) * fout, 9.0f);
       linear_ref(x.data(), in_stride, n, W.data(), b.data(), fin, fout, ref.data(), fout);
-      linear_panel(in.data(), n, packed.data(), b.data(), fin, fout, rows.data(), fout + 2);
-      linear_panel(in.data(), n, packed.data(), b.data(), fin, fout, panel.data(), 0);
+      linear_panel(in.data(), n, packed.data(), b.data(), fin, fout, rows.data(), false, fout + 2);
+      linear_panel(in.data(), n, packed.data(), b.data(), fin, fout, panel.data(), true, 0);
       for (int r = 0; r < n; ++r) {
         CHECK(std::memcmp(&ref[size_t(r) * fout], &rows[size_t(r) * (fout + 2)], sizeof(float) * fout) == 0);
         CHECK(rows[size_t(r) * (fout + 2) + fout] == 9.0f);  // nothing written past a row's columns

@@ -92,9 +92,9 @@ void linear_packed(Simd simd, const float* in, int in_stride, int n, const float
 // activations so (mlp.cpp). panel_from_rows copies rows in_stride apart into one.
 void panel_from_rows(const float* in, int in_stride, int n, int cols, float* panel);
 // linear_packed from a panel: in is a panel of n rows (a multiple of 8) × fin; out is a panel of
-// n × fout when out_stride is 0, else rows out_stride apart. The bits of linear_packed.
+// n × fout when out_panel, else rows out_stride apart. The bits of linear_packed.
 void linear_panel(const float* in, int n, const float* packed, const float* b, int fin, int fout, float* out,
-                  int out_stride);
+                  bool out_panel, int out_stride);
 
 // a[i] = act(z[i]) for count values (z and a may alias); the bits of activate() (activation.h).
 void activate_array(Simd simd, Activation act, const float* z, float* a, long count);

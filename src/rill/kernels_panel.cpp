@@ -30,14 +30,14 @@ void panel_from_rows(const float* in, int in_stride, int n, int cols, float* pan
 
 // Microcontrollers do not run the panel path (mlp.cpp); the plain loop keeps the function whole.
 void linear_panel(const float* in, int n, const float* packed, const float* b, int fin, int fout, float* out,
-                  int out_stride) {
+                  bool out_panel, int out_stride) {
   const int ld = packed_ld(fout);
   for (int r = 0; r < n; ++r) {
     const float* a = in + static_cast<std::ptrdiff_t>(r / 8) * 8 * fin + r % 8;
     for (int j = 0; j < fout; ++j) {
       float acc = b[j];
       for (int k = 0; k < fin; ++k) acc = madd(acc, a[8 * k], packed[static_cast<std::ptrdiff_t>(k) * ld + j]);
-      if (out_stride == 0) out[static_cast<std::ptrdiff_t>(r / 8) * 8 * fout + 8 * j + r % 8] = acc;
+      if (out_panel) out[static_cast<std::ptrdiff_t>(r / 8) * 8 * fout + 8 * j + r % 8] = acc;
       else out[static_cast<std::ptrdiff_t>(r) * out_stride + j] = acc;
     }
   }
@@ -66,15 +66,15 @@ __attribute__((always_inline)) inline void panel_block(int fin, const float* a, 
   }
 }
 
-// Columns j0 … j0 + cols − 1 (cols ≤ 4) of every block of 8 rows: into the output panel (out_stride
-// 0), or lane by lane into rows out_stride apart. One copy of the loop serves both (rill.wasm's size).
+// Columns j0 … j0 + cols − 1 (cols ≤ 4) of every block of 8 rows: into the output panel, or lane by
+// lane into rows out_stride apart. One copy of the loop serves both (rill.wasm's size).
 __attribute__((noinline)) void panel_strip(const float* in, int n, const float* w, std::ptrdiff_t ld,
                                            const float* bias, int fin, int j0, int cols, int fout, float* out,
-                                           int out_stride) {
+                                           bool out_panel, int out_stride) {
   for (int i0 = 0; i0 < n; i0 += 8) {
     v4 acc[2][4];
     panel_block(fin, in + static_cast<std::ptrdiff_t>(i0) * fin, w, ld, bias, acc);
-    if (out_stride == 0) {
+    if (out_panel) {
       float* o = out + static_cast<std::ptrdiff_t>(i0) * fout + 8 * j0;
       if (cols == 4) {  // (every strip but a last one of 1-3 columns: stores at constant offsets)
         for (int c = 0; c < 4; ++c) store<v4>(o + 8 * c, acc[0][c]), store<v4>(o + 8 * c + 4, acc[1][c]);
@@ -91,15 +91,15 @@ __attribute__((noinline)) void panel_strip(const float* in, int n, const float* 
 }  // namespace
 
 void linear_panel(const float* in, int n, const float* packed, const float* b, int fin, int fout, float* out,
-                  int out_stride) {
+                  bool out_panel, int out_stride) {
   const int ld = packed_ld(fout), full = fout / 4 * 4;
-  for (int j0 = 0; j0 < full; j0 += 4) panel_strip(in, n, packed + j0, ld, b + j0, fin, j0, 4, fout, out, out_stride);
+  for (int j0 = 0; j0 < full; j0 += 4) panel_strip(in, n, packed + j0, ld, b + j0, fin, j0, 4, fout, out, out_panel, out_stride);
   if (full == fout) return;
   // The last 1-3 columns: a strip of 4 over the packed zero padding (ld ≥ fout rounded up to 16),
   // from a bias padded with zeros.
   float bias[4] = {0};
   for (int j = full; j < fout; ++j) bias[j - full] = b[j];
-  panel_strip(in, n, packed + full, ld, bias, fin, full, fout - full, fout, out, out_stride);
+  panel_strip(in, n, packed + full, ld, bias, fin, full, fout - full, fout, out, out_panel, out_stride);
 }
 
 #endif  // RILL_NO_SIMD

@@ -112,29 +112,9 @@ inline void linear(const Mlp& m, int i, const float* in, int in_stride, int n, f
   else linear_ref(in, in_stride, n, m.weight[i], m.bias[i], fin, fout, out, out_stride);
 }
 
-// One tile of m rows through every layer, in rows: in (m × sizes[0]) → out; a and b hold the
-// hidden layers in turn.
-void forward_rows(const Mlp& mlp, const float* in, int m, float* a, float* b, float* out, int out_stride) {
-  const MlpSpec& s = mlp.spec;
-  const float* cur = in;
-  int cur_stride = s.sizes[0];
-  for (int i = 0; i < s.n_layers; ++i) {
-    const int fout = s.sizes[i + 1];
-    if (i == s.n_layers - 1) {
-      linear(mlp, i, cur, cur_stride, m, out, out_stride);
-    } else {
-      float* dst = (cur == a) ? b : a;
-      linear(mlp, i, cur, cur_stride, m, dst, fout);
-      activate_array(mlp.simd, s.activation, dst, dst, static_cast<long>(m) * fout);
-      cur = dst;
-      cur_stride = fout;
-    }
-  }
-}
-
 // rill.wasm keeps a tile's activations in row panels (kernels.h: blocks of 8 rows, column by
 // column), where a product's rows at one k are two vectors at constant offsets, not four addresses
-// to compute: the field 1.1-1.15× as fast at batches of 16 and more (kernels_panel.cpp, README).
+// to compute: the field 1.05-1.16× as fast at batches of 16 and more (kernels_panel.cpp, README).
 // Native code has addressing modes that make the row offsets free and keeps its wider register
 // blocks (6 × 16 on AVX2, 8 × 32 on AVX-512) on rows. Every layer needs packed weights (no narrow
 // dtypes).
@@ -149,23 +129,30 @@ bool use_panels(const Mlp& mlp) {
 #endif
 }
 
-// forward_rows for m rows, a multiple of 8, as panels: the input copied into b as a panel, each
-// hidden layer panel to panel (SiLU, element by element, does not see the layout), the last layer
-// into rows. The bits of forward_rows.
-void forward_panels(const Mlp& mlp, const float* in, int m, float* a, float* b, float* out, int out_stride) {
+// One tile of m rows through every layer: in (m × sizes[0], rows) → out (rows out_stride apart); a
+// and b hold the hidden layers in turn. With panels (m a multiple of 8) the input is copied into b
+// as a row panel and every layer but the last writes a panel (SiLU, element by element, does not
+// see the layout): the same products, the same bits.
+void forward_tile(const Mlp& mlp, const float* in, int m, bool panels, float* a, float* b, float* out,
+                  int out_stride) {
   const MlpSpec& s = mlp.spec;
-  panel_from_rows(in, s.sizes[0], m, s.sizes[0], b);
-  const float* cur = b;
+  const float* cur = in;
+  int cur_stride = s.sizes[0];
+  if (panels) {
+    panel_from_rows(in, s.sizes[0], m, s.sizes[0], b);
+    cur = b;
+  }
   for (int i = 0; i < s.n_layers; ++i) {
     const int fin = s.sizes[i], fout = s.sizes[i + 1];
-    if (i == s.n_layers - 1) {
-      linear_panel(cur, m, mlp.packed[i], mlp.bias[i], fin, fout, out, out_stride);
-    } else {
-      float* dst = (cur == a) ? b : a;
-      linear_panel(cur, m, mlp.packed[i], mlp.bias[i], fin, fout, dst, 0);
-      activate_array(mlp.simd, s.activation, dst, dst, static_cast<long>(m) * fout);
-      cur = dst;
-    }
+    const bool last = i == s.n_layers - 1;
+    float* dst = last ? out : (cur == a) ? b : a;
+    const int dst_stride = last ? out_stride : fout;
+    if (panels) linear_panel(cur, m, mlp.packed[i], mlp.bias[i], fin, fout, dst, !last, dst_stride);
+    else linear(mlp, i, cur, cur_stride, m, dst, dst_stride);
+    if (last) break;
+    activate_array(mlp.simd, s.activation, dst, dst, static_cast<long>(m) * fout);
+    cur = dst;
+    cur_stride = fout;
   }
 }
 }  // namespace
@@ -197,9 +184,9 @@ Status mlp_forward(const Mlp& mlp, const float* x, int x_stride, const float* t,
                    in, cond.offset(r0));
     float* y = out + static_cast<std::ptrdiff_t>(r0) * out_stride;
     const int mp = panels ? m / 8 * 8 : 0;  // rows in whole blocks of 8 go as panels, the rest as rows
-    if (mp > 0) forward_panels(mlp, in, mp, a, b, y, out_stride);
+    if (mp > 0) forward_tile(mlp, in, mp, true, a, b, y, out_stride);
     if (mp < m)
-      forward_rows(mlp, in + static_cast<std::ptrdiff_t>(mp) * s.sizes[0], m - mp, a, b,
+      forward_tile(mlp, in + static_cast<std::ptrdiff_t>(mp) * s.sizes[0], m - mp, false, a, b,
                    y + static_cast<std::ptrdiff_t>(mp) * out_stride, out_stride);
   }
   arena.release(mark);

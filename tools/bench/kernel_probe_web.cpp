@@ -97,7 +97,7 @@ __attribute__((export_name("probe_panel_layer"))) void probe_panel_layer(int i, 
   const bool last = i == kLayers - 1;
   for (int r = 0; r < reps; ++r)
     rill::linear_panel(n.a.data(), m, n.packed[i].data(), n.bias[i].data(), kSizes[i], kSizes[i + 1],
-                       last ? n.out.data() : n.b.data(), last ? kSizes[i + 1] : 0);
+                       last ? n.out.data() : n.b.data(), !last, kSizes[i + 1]);
 }
 // reps × the whole forward pass of m rows (m ≤ 64) as mlp_forward runs it in rill.wasm: the rows in
 // whole blocks of 8 as panels (the input copied into one), the rest in rows.
@@ -111,10 +111,10 @@ __attribute__((export_name("probe_panel_forward"))) void probe_panel_forward(int
       for (int i = 0; i < kLayers; ++i) {
         const int fin = kSizes[i], fout = kSizes[i + 1];
         if (i == kLayers - 1) {
-          rill::linear_panel(cur, mp, n.packed[i].data(), n.bias[i].data(), fin, fout, n.out.data(), fout);
+          rill::linear_panel(cur, mp, n.packed[i].data(), n.bias[i].data(), fin, fout, n.out.data(), false, fout);
         } else {
           float* dst = cur == n.a.data() ? n.b.data() : n.a.data();
-          rill::linear_panel(cur, mp, n.packed[i].data(), n.bias[i].data(), fin, fout, dst, 0);
+          rill::linear_panel(cur, mp, n.packed[i].data(), n.bias[i].data(), fin, fout, dst, true, 0);
           rill::activate_array(rill::simd_best(), rill::Activation::silu, dst, dst, static_cast<long>(mp) * fout);
           cur = dst;
         }
