@@ -126,7 +126,7 @@ test('damaged files: a RillError with the core\'s status and message', () => {
 // rill.wasm's forward pass runs a batch's rows in whole blocks of 8 as row panels (kernels_panel.cpp)
 // and the rest (up to 7 per tile of 64) as rows: every row must give the bits it gives alone, at every
 // count around those edges, for odd widths (strips of 4 columns with a tail), several depths, wide
-// outputs and a guided class model (two evaluations per point).
+// outputs and a guided class model (two evaluations per point); and a bad value in one row reaches no other.
 test('field: each row has its own bits whatever the batch (row panels of 8, the rest as rows)', () => {
   const models = [
     ['2-D, width 13, depth 2', modelFile({ width: 13 })],
@@ -149,6 +149,16 @@ test('field: each row has its own bits whatever the batch (row panels of 8, the 
         const u = m.field(pts.subarray(0, n * d), opts);
         for (let r = 0; r < n; r++)
           assert.equal(firstDiff(u.subarray(r * d, (r + 1) * d), alone[r]), -1, `${name}: row ${r} of ${n} differs from the row alone`);
+      }
+      // A NaN and an infinity in two rows of a panel reach no other row.
+      const bad = pts.slice(0, 16 * d);
+      bad[3 * d] = NaN;
+      bad[9 * d + d - 1] = Infinity;
+      const u = m.field(bad, opts);
+      for (let r = 0; r < 16; r++) {
+        const row = u.subarray(r * d, (r + 1) * d);
+        if (r === 3 || r === 9) assert.ok(row.some((v) => !Number.isFinite(v)), `${name}: row ${r} (a NaN or an infinity in) came out finite`);
+        else assert.equal(firstDiff(row, alone[r]), -1, `${name}: row ${r} changed beside the bad rows`);
       }
     } finally {
       m.free();
