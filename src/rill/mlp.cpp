@@ -2,7 +2,8 @@
 //
 // Forward runs the batch in tiles of kTile rows that pass through all layers
 // while they are in cache, so scratch is independent of the batch size and a
-// large batch does not fall off a memory cliff.
+// large batch does not fall off a memory cliff. In rill.wasm a tile's rows in
+// whole blocks of 8 go as row panels (forward_tile, kernels_panel.cpp).
 #include "rill/mlp.h"
 
 #include <cstring>
@@ -130,8 +131,8 @@ bool use_panels(const Mlp& mlp) {
 }
 
 // One tile of m rows through every layer: in (m × sizes[0], rows) → out (rows out_stride apart); a
-// and b hold the hidden layers in turn. With panels (m a multiple of 8) the input is copied into b
-// as a row panel and every layer but the last writes a panel (SiLU, element by element, does not
+// and b (m × max_size() each, inputs included) hold the hidden layers in turn. With panels (m a
+// multiple of 8) the input is copied into b as a row panel and every layer but the last writes a panel (SiLU, element by element, does not
 // see the layout): the same products, the same bits.
 void forward_tile(const Mlp& mlp, const float* in, int m, bool panels, float* a, float* b, float* out,
                   int out_stride) {

@@ -2,7 +2,8 @@
 // saved file), sampling for every solver (samples and trajectories), the field,
 // the log-density, formula models opened by name, and the same refusal message
 // for each damaged file. The native side is
-// tests/wasm/native_vectors.cpp, run here into a temporary directory.
+// tests/wasm/native_vectors.cpp, run here into a temporary directory. Last,
+// every row of a batch has the bits it has alone (rill.wasm's row panels).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
