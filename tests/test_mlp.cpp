@@ -9,6 +9,7 @@
 
 #include "rill/mlp.h"
 #include "rill/rng.h"
+#include "rill/thread_pool.h"
 
 using namespace rill;
 
@@ -266,6 +267,72 @@ TEST_CASE("backward over two chunks with accumulate gives the bits of one pass")
   REQUIRE(mlp_backward(net.mlp, tape, c.data() + n1 * 2, parts.data(), nullptr, nullptr, arena, nullptr, true) ==
           Status::ok);
   CHECK(std::memcmp(whole.data(), parts.data(), whole.size() * 4) == 0);
+}
+
+TEST_CASE("mlp_train_pass (two joins) gives the tape, dL/dout and gradient bits of mlp_forward_train + mlp_backward") {
+  // Widths that are not whole vectors (37: every layer sums a tail of columns, and the layers' weight
+  // gradients run in one join, so two layers' tails side by side), a wide output (5 of 24: split by j) and
+  // a narrow one (2: split by k), time features, a class condition; row counts that do not split evenly.
+  struct Case {
+    MlpSpec spec;
+    int n;
+  };
+  const Case cases[] = {
+      {MlpSpec::make(2, 37, 3, Activation::silu, TimeEmbedding{3}, ConditionSpec::classes(3)), 101},
+      {MlpSpec::make(5, 24, 1, Activation::gelu), 64},
+      {MlpSpec::make(2, 40, 2, Activation::tanh, TimeEmbedding{}), 7},
+  };
+  for (const Case& k : cases) {
+    const MlpSpec& s = k.spec;
+    const int n = k.n, d = s.dim, cf = s.condition.features(), L = s.n_layers;
+    INFO("width " << s.sizes[1] << ", n " << n);
+    Net net(s, 3);
+    Rng rng(4, 4);
+    std::vector<float> x(size_t(n) * d), t(n), target(x.size()), cond(size_t(n) * (cf > 0 ? cf : 1));
+    for (auto& v : x) v = rng.normal();
+    for (auto& v : t) v = rng.uniform();
+    for (auto& v : target) v = rng.normal();
+    for (auto& v : cond) v = rng.uniform() < 0.5f ? 1.0f : 0.0f;
+    const MlpCondition mc{cf > 0 ? cond.data() : nullptr, cf};
+    const float scale = 2.0f / static_cast<float>(n * d);
+    // the reference: one thread, forward then backward
+    std::vector<unsigned char> mem(tape_bytes(s, n) + mlp_backward_scratch(s, n) + mlp_train_pass_scratch(s, n));
+    Arena arena(mem.data(), mem.size());
+    Tape tape;
+    REQUIRE(tape_init(s, n, arena, &tape) == Status::ok);
+    mlp_forward_train(net.mlp, x.data(), d, t.data(), n, tape, nullptr, mc);
+    std::vector<float> dout(x.size()), grad(net.params.size(), -1.0f);
+    const float* pred = tape.post[L - 1];
+    for (size_t q = 0; q < dout.size(); ++q) dout[q] = scale * (pred[q] - target[q]);
+    REQUIRE(mlp_backward(net.mlp, tape, dout.data(), grad.data(), nullptr, nullptr, arena) == Status::ok);
+    std::vector<std::vector<float>> post(L);
+    for (int i = 0; i < L; ++i) post[i].assign(tape.post[i], tape.post[i] + size_t(n) * s.sizes[i + 1]);
+    for (int threads : {0, 1, 2, 3}) {
+      INFO("threads " << threads);
+      ThreadPool pool(threads > 0 ? threads : 1);
+      Executor* ex = threads > 0 ? &pool : nullptr;
+      for (int i = 0; i < L; ++i) std::fill(tape.post[i], tape.post[i] + size_t(n) * s.sizes[i + 1], -3.0f);
+      std::vector<float> dout2(x.size(), -4.0f), grad2(net.params.size(), -5.0f);
+      REQUIRE(mlp_train_pass(net.mlp, x.data(), d, t.data(), n, tape, mc, target.data(), scale, dout2.data(),
+                             grad2.data(), arena, ex) == Status::ok);
+      for (int i = 0; i < L; ++i)
+        CHECK(std::memcmp(post[i].data(), tape.post[i], post[i].size() * sizeof(float)) == 0);
+      CHECK(std::memcmp(dout.data(), dout2.data(), dout.size() * sizeof(float)) == 0);
+      CHECK(std::memcmp(grad.data(), grad2.data(), grad.size() * sizeof(float)) == 0);
+    }
+  }
+  // short scratch: a clear status, nothing written to the gradient
+  const MlpSpec s = MlpSpec::make(2, 16, 2);
+  Net net(s, 1);
+  std::vector<unsigned char> tape_mem(tape_bytes(s, 8) + Arena::kAlign), mem(mlp_train_pass_scratch(s, 8) / 2);
+  Arena tape_arena(tape_mem.data(), tape_mem.size()), arena(mem.data(), mem.size());
+  Tape tape;
+  REQUIRE(tape_init(s, 8, tape_arena, &tape) == Status::ok);
+  std::vector<float> x(16, 0.5f), t(8, 0.5f), dout(16), grad(s.param_count(), 7.0f);
+  CHECK(mlp_train_pass(net.mlp, x.data(), 2, t.data(), 8, tape, {}, x.data(), 1.0f, dout.data(), grad.data(), arena,
+                       nullptr) == Status::out_of_memory);
+  CHECK(arena.used() == 0);
+  CHECK(grad[0] == 7.0f);
 }
 
 TEST_CASE("conditions: the condition follows the time features; class, vector and none encode as formats.md says") {

@@ -89,6 +89,22 @@ TEST_CASE("training with 1, 2 or 3 threads gives the same bits (one block of row
   }
 }
 
+TEST_CASE("training's two joins (forward and back by rows, then every layer's weight gradient) keep the bits of one thread") {
+  // Batches up to one block go through mlp_train_pass on threads. Width 37: every layer's weight gradient
+  // sums a tail of columns, the layers side by side in one join; time features and a class condition.
+  const MlpSpec spec = MlpSpec::make(2, 37, 3, Activation::silu, TimeEmbedding{4}, ConditionSpec::classes(2));
+  for (int batch : {64, 255}) {
+    INFO("batch " << batch);
+    TrainConfig cfg;
+    cfg.batch = batch;
+    cfg.ema = 0.9f;
+    cfg.cfg_dropout = 0.2f;
+    const std::vector<float> one = trained_params(spec, cfg, Dataset::moons, 1, 5);
+    CHECK(one == trained_params(spec, cfg, Dataset::moons, 2, 5));
+    CHECK(one == trained_params(spec, cfg, Dataset::moons, 3, 5, true));
+  }
+}
+
 TEST_CASE("the update's layer tasks (largest first) give the bits of one thread, more layers than tasks per worker, clipped") {
   // Eight layers (input, six hidden, output) on 2 and 3 threads: several per worker, handed out one at a time;
   // clipping scales each layer's gradient in its task.

@@ -225,6 +225,20 @@ void train_breakdown(rill::Simd level, int batch, int threads, int reps, double 
   }
   out->slowdown = tasks_s / best_turn;
 }
+// `threads` one-thread trainers side by side (one task per worker of a pool of their own, a join per
+// step each) against the first of them alone, in alternation: their throughput over one's.
+double independent_trainers(rill::Simd level, int batch, int threads, int reps, double min_s) {
+  std::vector<std::unique_ptr<BenchTrainer>> t;
+  for (int i = 0; i < threads; ++i) t.emplace_back(new BenchTrainer(level, batch, 1));
+  rill::ThreadPool pool(threads);
+  const std::function<void()> one = [&] { t[0]->trainer.step(); };
+  const std::function<void()> side = [&] {
+    pool.run(threads, [](void* p, int k) { (*static_cast<std::vector<std::unique_ptr<BenchTrainer>>*>(p))[k]->trainer.step(); },
+             &t);
+  };
+  const std::vector<double> s = alternate({one, side}, reps, min_s);
+  return threads * s[0] / s[1];
+}
 }  // namespace
 
 ThreadScaling measure_thread_scaling(const unsigned char* model, std::size_t size, rill::Simd level, int threads,
@@ -284,6 +298,7 @@ ThreadScaling measure_thread_scaling(const unsigned char* model, std::size_t siz
   for (int batch : {256, 4096}) {
     (batch == 256 ? s.serial_256 : s.serial_4096) = serial_share(level, batch, threads);
     train_breakdown(level, batch, threads, reps, min_s, batch == 256 ? &s.why_256 : &s.why_4096);
+    (batch == 256 ? s.independent_256 : s.independent_4096) = independent_trainers(level, batch, threads, reps, min_s);
   }
   return s;
 }
@@ -293,9 +308,11 @@ void print_thread_scaling(const ThreadScaling& s, bool json) {
     std::printf("{\"threads\": %d, \"joins_per_train_step\": {\"256\": %d, \"4096\": %d}, \"empty_run_us\": %.3f, "
                 "\"run_overhead_us\": %.3f, \"serial_share_train\": {\"256\": %.4f, \"4096\": %.4f}, "
                 "\"train_breakdown\": {\"256\": {\"occupancy\": %.4f, \"slowdown\": %.4f}, "
-                "\"4096\": {\"occupancy\": %.4f, \"slowdown\": %.4f}}, \"ratios\": [",
+                "\"4096\": {\"occupancy\": %.4f, \"slowdown\": %.4f}}, "
+                "\"independent_trainers\": {\"256\": %.4f, \"4096\": %.4f}, \"ratios\": [",
                 s.threads, s.joins_256, s.joins_4096, s.empty_run_us, s.run_overhead_us, s.serial_256, s.serial_4096,
-                s.why_256.occupancy, s.why_256.slowdown, s.why_4096.occupancy, s.why_4096.slowdown);
+                s.why_256.occupancy, s.why_256.slowdown, s.why_4096.occupancy, s.why_4096.slowdown, s.independent_256,
+                s.independent_4096);
     for (std::size_t i = 0; i < s.pairs.size(); ++i)
       std::printf("%s{\"what\": \"%s\", \"batch\": %d, \"one\": %.7g, \"many\": %.7g, \"ratio\": %.4f, "
                   "\"machine\": %.4f}",
@@ -323,6 +340,10 @@ void print_thread_scaling(const ThreadScaling& s, bool json) {
               "%.2fx as long side by side as in turn on one thread\n",
               s.threads, 100 * s.why_256.occupancy, 100 * s.why_4096.occupancy, s.why_256.slowdown,
               s.why_4096.slowdown);
+  std::printf("train    %d independent one-thread trainers side by side against one alone (alternated): %.2fx the "
+              "steps at batch 256, %.2fx at 4096 (this machine's ratio for the work itself, memory included: about "
+              "the most %d threads can give one trainer)\n",
+              s.threads, s.independent_256, s.independent_4096, s.threads);
 }
 
 }  // namespace cli

@@ -34,6 +34,11 @@ struct ThreadScaling {
   // 1 / (serial + (1 - serial) / threads).
   double serial_256 = 0, serial_4096 = 0;
   Breakdown why_256, why_4096;
+  // `threads` trainers of one thread each, stepping side by side, against one of them alone (alternated
+  // rounds): their steps per second over one's at batch 256 and 4096. The machine's ratio for this very
+  // work — caches, memory and the other cores' load included, where `machine` has only arithmetic — and
+  // so about the most a split of one trainer over `threads` threads can reach.
+  double independent_256 = 0, independent_4096 = 0;
 };
 
 // A loop of independent multiply-and-add chains (the peak's): returns a value that depends on them.

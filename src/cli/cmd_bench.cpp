@@ -420,7 +420,8 @@ const Command& bench_command() {
       "serial share of a training step (its CPU time outside the joins, the split run in turn on\n"
       "one thread) with the bound it sets on N threads; and where a training step on N threads\n"
       "goes: the workers' share of it in tasks, and how much longer its tasks take side by side\n"
-      "than in turn on one thread.\n",
+      "than in turn on one thread; and N independent one-thread trainers side by side against one\n"
+      "alone (the machine's ratio for the training work itself, caches and memory included).\n",
       {
           {"--model", "MODEL", nullptr, "model file or shipped model name (default: random default-size model)"},
           {"--threads", "N", "2", "largest thread count to measure (1 .. 64)"},

@@ -207,6 +207,16 @@ std::size_t mlp_backward_scratch(const MlpSpec& spec, int n);
 Status mlp_backward(const Mlp& mlp, const Tape& tape, const float* dout, float* grad, float* dx, float* dt,
                     Arena& arena, Executor* ex = nullptr, bool accumulate = false);
 
+// Training's forward and backward in two joins of `ex` (mlp_forward_train and mlp_backward take one
+// per layer), for a loss whose dL/dout is scale·(out − target): the tape's forward values, dout (n × d),
+// and dL/dθ into grad, the bits of mlp_forward_train then mlp_backward(…, dout, grad, no dx, no dt).
+// The tape's slopes are used up (each becomes its layer's dL/dz). tape.n == n.
+// Scratch: mlp_train_pass_scratch(spec, n).
+std::size_t mlp_train_pass_scratch(const MlpSpec& spec, int n);
+Status mlp_train_pass(const Mlp& mlp, const float* x, int x_stride, const float* t, int n, Tape& tape,
+                      MlpCondition cond, const float* target, float scale, float* dout, float* grad, Arena& arena,
+                      Executor* ex);
+
 // Kaiming-uniform initialisation as PyTorch's nn.Linear: U(-1/sqrt(in), 1/sqrt(in)) for W and b.
 class Rng;
 void mlp_init(const MlpSpec& spec, float* block, Rng& rng);

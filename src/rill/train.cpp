@@ -34,9 +34,12 @@ inline bool by_blocks(int batch) { return batch > kGradBlock; }
 // Batches from this size on are drawn side by side when there are workers (draw_batch): at 256 the
 // draws (moons' sin and cos, the normals' log, sin and cos) are about 4% of a one-thread step.
 constexpr int kMinSideBySide = 256;
-inline std::size_t block_scratch_bytes(const MlpSpec& spec) {
-  return Arena::padded(mlp_backward_scratch(spec, kGradBlock));
+// The scratch of block_pass for n rows: mlp_backward's on one thread, mlp_train_pass's on several.
+inline std::size_t pass_scratch(const MlpSpec& spec, int n) {
+  const std::size_t one = mlp_backward_scratch(spec, n), several = mlp_train_pass_scratch(spec, n);
+  return one > several ? one : several;
 }
+inline std::size_t block_scratch_bytes(const MlpSpec& spec) { return Arena::padded(pass_scratch(spec, kGradBlock)); }
 
 // Rows [r0, r0 + m) of a tape, as a tape of m rows.
 Tape tape_rows(const Tape& t, const MlpSpec& s, int r0, int m) {
@@ -89,7 +92,7 @@ std::size_t Trainer::memory_bytes(const MlpSpec& spec, const TrainConfig& cfg) {
     const std::size_t blocks = static_cast<std::size_t>(chunk_blocks(cfg.batch));
     total += blocks * (scratch_floats(P) + Arena::padded(block_scratch_bytes(spec)));
   } else {
-    total += mlp_backward_scratch(spec, train_chunk(cfg.batch));
+    total += pass_scratch(spec, train_chunk(cfg.batch));
   }
   return total;
 }
@@ -392,9 +395,11 @@ Status Trainer::draw_pairs() {
 
 // Forward and backward a chunk of rows at a time, so that the activations
 // kept for the backward pass are bounded. Up to kGradBlock rows the batch is
-// one block: its gradient goes straight into grad_, each layer's work split
-// over the executor's workers. Larger batches go by blocks (see kGradBlock,
-// chunk_by_blocks). Either way the bits do not depend on the workers.
+// one block: its gradient goes straight into grad_, on several workers in
+// two joins (mlp_train_pass: rows forward and back through every layer, then
+// every layer's weight gradient split by columns). Larger batches go by
+// blocks (see kGradBlock, chunk_by_blocks). Either way the bits do not
+// depend on the workers.
 // *loss: the mean over the batch and coordinates, summed in row order.
 Status Trainer::loss_and_gradient(float* loss_out) {
   const int n = cfg_.batch, d = mlp_.spec.dim, chunk = tape_capacity_;
@@ -424,11 +429,13 @@ Status Trainer::block_pass(int r0, int off, int rows, float* grad, Arena& scratc
   const long row = r0 + off;
   Tape view = tape_rows(tape_, mlp_.spec, off, rows);
   const int cf = mlp_.spec.condition.features();
-  mlp_forward_train(mlp_, xt_ + row * d, d, t_ + row, rows, view, ex,
-                    MlpCondition{cond_ != nullptr ? cond_ + row * cf : nullptr, cf});
-  const float* pred = view.post[mlp_.spec.n_layers - 1];
+  const MlpCondition cond{cond_ != nullptr ? cond_ + row * cf : nullptr, cf};
   const float* target = target_ + row * d;
   float* dout = dout_ + static_cast<long>(off) * d;
+  if (workers_of(ex) > 1)  // the same bits in two joins (mlp_train_pass)
+    return mlp_train_pass(mlp_, xt_ + row * d, d, t_ + row, rows, view, cond, target, scale, dout, grad, scratch, ex);
+  mlp_forward_train(mlp_, xt_ + row * d, d, t_ + row, rows, view, ex, cond);
+  const float* pred = view.post[mlp_.spec.n_layers - 1];
   for (long q = 0, md = static_cast<long>(rows) * d; q < md; ++q) dout[q] = scale * (pred[q] - target[q]);
   return mlp_backward(mlp_, view, dout, grad, nullptr, nullptr, scratch, ex, false);
 }
