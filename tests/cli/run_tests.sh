@@ -157,9 +157,10 @@ for p in ts["ratios"]:
     # The machine's own ratio (a multiply-add loop on 2 threads against 1, in the same rounds): the
     # most it could be is 2; a shared core or a busy machine makes it less (never 0).
     assert 0 < p["machine"] < 2.5, p
-# Joins per training step at batch 256: the draw 1 + forward 1 + one per layer backward (4) + the update
-# with the repack (a layer per task, one run) 1; at 4096 the draw, blocks of rows, and the update.
-assert ts["joins_per_train_step"] == {"256": 7, "4096": 10}, ts
+# Joins per training step at batch 256: the draw 1 + rows forward and back 1 + every layer's weight
+# gradient 1 (mlp_train_pass) + the update with the repack (a layer per task, one run) 1; at 4096 the
+# draw, blocks of rows, and the update.
+assert ts["joins_per_train_step"] == {"256": 4, "4096": 10}, ts
 assert ts["empty_run_us"] > 0, ts
 # The serial share (CPU time outside the joins): a fraction, and small at these batches.
 assert set(ts["serial_share_train"]) == {"256", "4096"}, ts
@@ -169,9 +170,12 @@ assert all(0 < v < 0.2 for v in ts["serial_share_train"].values()), ts
 assert set(ts["train_breakdown"]) == {"256", "4096"}, ts
 for v in ts["train_breakdown"].values():
     assert 0 < v["occupancy"] <= 1.001 and v["slowdown"] > 0, ts
+# Two independent one-thread trainers side by side against one alone: a throughput ratio, at most about 2.
+assert set(ts["independent_trainers"]) == {"256", "4096"}, ts
+assert all(0 < v < 2.5 for v in ts["independent_trainers"].values()), ts
 PY
 }
-check "bench --json: every batch and thread count, positive rates, peak fractions below 3, log p against sampling, thread ratios beside the machine's, joins per step and where a step goes" \
+check "bench --json: every batch and thread count, positive rates, peak fractions below 3, log p against sampling, thread ratios beside the machine's, joins per step, where a step goes and independent trainers" \
   bench_sane
 rill bench --simd wide
 check "bench --simd with an unknown level exits 2 and names the levels" \
