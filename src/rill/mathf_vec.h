@@ -70,6 +70,13 @@ RILL_VEC_INLINE F clamp_act(F x) {
   x = x < splat<F>(-87.0f) ? splat<F>(-87.0f) : x;
   return x > splat<F>(88.8f) ? splat<F>(88.8f) : x;
 }
+// −clamp_act(−z), for exp_neg_act: z clamped to [−88.8, 87] by the mirrored selects (z > 87 ? 87 : z,
+// then z < −88.8 ? −88.8 : z): −z < −87 exactly when z > 87, and so on. NaN passes.
+template <class F>
+RILL_VEC_INLINE F clamp_neg_act(F z) {
+  z = z > splat<F>(87.0f) ? splat<F>(87.0f) : z;
+  return z < splat<F>(-88.8f) ? splat<F>(-88.8f) : z;
+}
 #if defined(__wasm_simd128__)
 // WebAssembly: the same two selects written as f32x4.pmax(a, b) = a < b ? b : a and f32x4.pmin(a, b)
 // = b < a ? b : a, which V8 compiles to one maxps / minps. Left to itself, Clang turns the selects
@@ -80,6 +87,11 @@ template <>
 RILL_VEC_INLINE wasm_f32x4 clamp_act(wasm_f32x4 x) {
   x = __builtin_wasm_pmax_f32x4(x, splat<wasm_f32x4>(-87.0f));
   return __builtin_wasm_pmin_f32x4(x, splat<wasm_f32x4>(88.8f));
+}
+template <>
+RILL_VEC_INLINE wasm_f32x4 clamp_neg_act(wasm_f32x4 z) {
+  z = __builtin_wasm_pmin_f32x4(z, splat<wasm_f32x4>(87.0f));  // 87 < z ? 87 : z
+  return __builtin_wasm_pmax_f32x4(z, splat<wasm_f32x4>(-88.8f));  // z < −88.8 ? −88.8 : z
 }
 #endif
 
@@ -101,6 +113,26 @@ __attribute__((target("avx512f"))) inline void clamp_x86(x86_f32x16& x) {
   const __m512 v = reinterpret_cast<__m512>(x);
   const __m512 m = _mm512_mask_max_ps(v, 0xffff, _mm512_set1_ps(-87.0f), v);
   x = reinterpret_cast<x86_f32x16>(_mm512_mask_min_ps(m, 0xffff, _mm512_set1_ps(88.8f), m));
+}
+// The mirrored clamp: vminps(87, z) then vmaxps(−88.8, z) (z whenever the compare is false).
+__attribute__((target("avx"))) inline void clamp_neg_x86(x86_f32x8& z) {
+  const __m256 m = _mm256_min_ps(_mm256_set1_ps(87.0f), reinterpret_cast<__m256>(z));
+  z = reinterpret_cast<x86_f32x8>(_mm256_max_ps(_mm256_set1_ps(-88.8f), m));
+}
+__attribute__((target("avx512f"))) inline void clamp_neg_x86(x86_f32x16& z) {
+  const __m512 v = reinterpret_cast<__m512>(z);
+  const __m512 m = _mm512_mask_min_ps(v, 0xffff, _mm512_set1_ps(87.0f), v);
+  z = reinterpret_cast<x86_f32x16>(_mm512_mask_max_ps(m, 0xffff, _mm512_set1_ps(-88.8f), m));
+}
+template <>
+RILL_VEC_INLINE x86_f32x8 clamp_neg_act(x86_f32x8 z) {
+  clamp_neg_x86(z);
+  return z;
+}
+template <>
+RILL_VEC_INLINE x86_f32x16 clamp_neg_act(x86_f32x16 z) {
+  clamp_neg_x86(z);
+  return z;
 }
 template <>
 RILL_VEC_INLINE x86_f32x8 clamp_act(x86_f32x8 x) {
@@ -126,19 +158,38 @@ RILL_VEC_INLINE F exp_act(F x) {
   return y * scale;
 }
 
+// exp_act(−z), the same bits, with no −z computed (the activations take e^−z; negating a vector is
+// three instructions under V8 — it builds the sign mask each time — and one on x86). Each step of
+// exp_act on x = −z is written on w = −x instead, the sign moved into a constant or into the
+// operation: a·(−b) = −(a·b) and a − b = −(b − a) exactly under round to nearest. So w = −x (the
+// mirrored clamp), t = x·kInvLn2 + kShift, n = kShift − t = −kf, q = (w − n·kLn2Hi) − n·kLn2Lo = −r,
+// p = kA2 − (kA3 − (kA4 − (kA5 − kA6·q)·q)·q)·q (each Horner step A + P·r as A − P·q), and
+// r + r²·p as r²·p − q: every rounding is the one exp_act makes (tests/test_mathf.cpp checks the bits).
+template <class F, class U>
+RILL_VEC_INLINE F exp_neg_act(F z) {
+  const F w = clamp_neg_act(z);
+  const F t = w * -kInvLn2 + kShift;
+  const F n = kShift - t;
+  const F q = (w - n * kLn2Hi) - n * kLn2Lo;
+  const F p = kA2 - (kA3 - (kA4 - (kA5 - kA6 * q) * q) * q) * q;
+  const F y = 1.0f + ((q * q) * p - q);
+  const F scale = from_bits<F>((bits<U>(t) + kScaleBias) << 23);
+  return y * scale;
+}
+
 // The activations built on exp_act (not part of mathf's ≤ 2 ulp contract,
 // but close: one exp_act, one add, one divide). SiLU is the default
 // activation and takes the cheap form z / (1 + e^−z); for z < −88.3,
 // e^−z = +Inf and z / Inf = −0.
 template <class F, class U>
 RILL_VEC_INLINE F silu(F z) {
-  const F e = exp_act<F, U>(-z);
+  const F e = exp_neg_act<F, U>(z);
   return z / (1.0f + e);
 }
 // d/dz silu = s + z·s·(1 − s), s = 1 / (1 + e^−z).
 template <class F, class U>
 RILL_VEC_INLINE F silu_grad(F z) {
-  const F e = exp_act<F, U>(-z);
+  const F e = exp_neg_act<F, U>(z);
   const F s = 1.0f / (1.0f + e);
   return s + z * s * (1.0f - s);
 }
@@ -147,7 +198,7 @@ RILL_VEC_INLINE F silu_grad(F z) {
 // slope for the backward pass, which then needs no exp of its own).
 template <class F, class U>
 RILL_VEC_INLINE F silu_with_slope(F z, F* slope) {
-  const F e = exp_act<F, U>(-z);
+  const F e = exp_neg_act<F, U>(z);
   const F d = 1.0f + e;
   const F s = 1.0f / d;
   *slope = s + z * s * (1.0f - s);

@@ -58,9 +58,13 @@ __attribute__((always_inline)) inline Pack operator-(Pack a) {
   for (auto& x : a.v) x = -x;
   return step(a);
 }
-// Found by argument-dependent lookup from exp_act: mathf_vec.h's SIMD128 clamp on each vector.
+// Found by argument-dependent lookup from exp_act / exp_neg_act: mathf_vec.h's SIMD128 clamps on each vector.
 __attribute__((always_inline)) inline Pack clamp_act(Pack x) {
   for (auto& v : x.v) v = mathf::vec::clamp_act(v);
+  return step(x);
+}
+__attribute__((always_inline)) inline Pack clamp_neg_act(Pack x) {  // and exp_neg_act's mirrored clamp
+  for (auto& v : x.v) v = mathf::vec::clamp_neg_act(v);
   return step(x);
 }
 __attribute__((always_inline)) inline Pack load_pack(const float* p) {
@@ -155,10 +159,15 @@ __attribute__((always_inline)) inline Pack<V, N> operator-(Pack<V, N> a) {
   for (auto& x : a.v) x = -x;
   return step(a);
 }
-// Found by argument-dependent lookup from exp_act (more specialised than mathf_vec.h's template).
+// Found by argument-dependent lookup from exp_act / exp_neg_act (more specialised than mathf_vec.h's templates).
 template <class V, int N>
 __attribute__((always_inline)) inline Pack<V, N> clamp_act(Pack<V, N> x) {
   for (auto& v : x.v) v = mathf::vec::clamp_act(v);
+  return step(x);
+}
+template <class V, int N>
+__attribute__((always_inline)) inline Pack<V, N> clamp_neg_act(Pack<V, N> x) {
+  for (auto& v : x.v) v = mathf::vec::clamp_neg_act(v);
   return step(x);
 }
 template <class V, int N>
