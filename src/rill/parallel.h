@@ -33,7 +33,12 @@ class Executor {
   ~Executor() = default;
 };
 
-// The workers of `ex`: 1 without one (and always 1 under RILL_NO_THREADS).
+// The workers of `ex`: 1 without one (and always 1 under RILL_NO_THREADS). Always inlined: em++ -Os
+// (rill.wasm's trainer, rill-sample.wasm) left it a call returning 1, so every threaded branch behind
+// it — and what they call — stayed in the modules.
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
 inline int workers_of(const Executor* ex) { return RILL_NO_THREADS || ex == nullptr ? 1 : ex->workers(); }
 
 // Ranges of parallel_for per worker: more ranges than workers, handed out one
