@@ -14,7 +14,15 @@
 #                      rill.wasm's kernels piece by piece (layers, SiLU, the forward pass), modules alternating
 #   python3 tools/bench/kernel_ab.py REV [RUNS]: the native kernels (tools/bench/kernel_probe.cpp) at REV and
 #                      at the working tree, alternated, each side's fastest reading and the ratio
-.PHONY: bench bench-fma bench-torch bench-web
+#   make probes        the native probes of tools/bench: $(B)/kernel_probe (the kernels one by one),
+#                      $(B)/thread_probe (a training step on threads, join by join) and $(B)/train_pass_probe
+#                      (training's forward and backward pass, one join a layer against two); `make unit`
+#                      builds them too, so that they keep compiling
+.PHONY: bench bench-fma bench-torch bench-web probes
+PROBES := $(B)/kernel_probe $(B)/thread_probe $(B)/train_pass_probe
+probes: $(PROBES)
+$(PROBES): $(B)/%: tools/bench/%.cpp $(B)/librill.a
+	$(CXX) $(ALL_CXXFLAGS) $< $(B)/librill.a $(LDFLAGS) -o $@
 bench: $(B)/rill wasm
 	$(B)/rill bench
 	node tools/bench/bench_wasm.mjs $(B)/web

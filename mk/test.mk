@@ -26,7 +26,7 @@ $(B)/tests/%.o: tests/%.cpp
 $(B)/unit_tests: $(B)/tests/doctest_main.o $(TEST_OBJS) $(B)/librill.a tests
 	$(CXX) $(ALL_CXXFLAGS) $(filter %.o %.a,$^) $(LDFLAGS) -o $@
 
-unit: $(B)/unit_tests
+unit: $(B)/unit_tests probes
 	cd tests && ../$(B)/unit_tests
 
 # Every suite there is; each ends with its own count line (doctest's, or

@@ -2,6 +2,7 @@
 // central finite differences for every parameter tensor, the input and t.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -267,6 +268,15 @@ TEST_CASE("backward over two chunks with accumulate gives the bits of one pass")
   REQUIRE(mlp_backward(net.mlp, tape, c.data() + n1 * 2, parts.data(), nullptr, nullptr, arena, nullptr, true) ==
           Status::ok);
   CHECK(std::memcmp(whole.data(), parts.data(), whole.size() * 4) == 0);
+}
+
+TEST_CASE("layers_by_params: largest first, equal ones in layer order") {
+  int order[kMaxLayers];
+  MlpSpec::make(2, 24, 7).layers_by_params(order);  // 3 -> 24 (96), six 24 -> 24 (600), 24 -> 2 (50)
+  const int want[] = {1, 2, 3, 4, 5, 6, 0, 7};
+  CHECK(std::equal(want, want + 8, order));
+  MlpSpec::make(40, 8, 1).layers_by_params(order);  // 41 -> 8 (336), 8 -> 40 (360)
+  CHECK((order[0] == 1 && order[1] == 0));
 }
 
 TEST_CASE("mlp_train_pass (two joins) gives the tape, dL/dout and gradient bits of mlp_forward_train + mlp_backward") {

@@ -418,12 +418,8 @@ Status mlp_train_pass(const Mlp& mlp, const float* x, int x_stride, const float*
       dz = dzr;
     }
   });
-  int order[kMaxLayers];  // by weights, largest first (insertion sort: stable)
-  for (int i = 0; i < L; ++i) {
-    int k = i;
-    for (; k > 0 && s.layer_params(order[k - 1]) < s.layer_params(i); --k) order[k] = order[k - 1];
-    order[k] = i;
-  }
+  int order[kMaxLayers];
+  s.layers_by_params(order);
   struct Ctx {
     const Mlp* mlp;
     const Tape* tape;

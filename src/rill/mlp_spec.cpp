@@ -152,6 +152,14 @@ int MlpSpec::max_size() const {
   return m;
 }
 
+void MlpSpec::layers_by_params(int* order) const {
+  for (int i = 0; i < n_layers; ++i) {  // insertion sort: stable
+    int k = i;
+    for (; k > 0 && layer_params(order[k - 1]) < layer_params(i); --k) order[k] = order[k - 1];
+    order[k] = i;
+  }
+}
+
 std::size_t MlpSpec::layer_params(int layer) const {
   return static_cast<std::size_t>(sizes[layer + 1]) * static_cast<std::size_t>(sizes[layer]) +
          static_cast<std::size_t>(sizes[layer + 1]);

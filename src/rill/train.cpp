@@ -503,11 +503,7 @@ void Trainer::update_weights(float clip) {
   const float keep = 1.0f - decay;
   const MlpSpec& s = mlp_.spec;
   int order[kMaxLayers];
-  for (int i = 0; i < s.n_layers; ++i) {  // by parameter count, largest first (insertion sort: stable)
-    int k = i;
-    for (; k > 0 && s.layer_params(order[k - 1]) < s.layer_params(i); --k) order[k] = order[k - 1];
-    order[k] = i;
-  }
+  s.layers_by_params(order);
   auto layer = [&](int i) {
     const long q0 = static_cast<long>(s.weight_offset(i)), q1 = q0 + static_cast<long>(s.layer_params(i));
     if (clip != 1.0f)

@@ -1,7 +1,6 @@
 // kernel_probe: where one thread's time goes, on a shared machine.
 //
-// Build and run (from the repository, after `make lib`):
-//   g++ -std=c++17 -O3 -ffp-contract=off -Isrc tools/bench/kernel_probe.cpp build/librill.a -pthread -o build/kernel_probe
+// Build and run (from the repository): `make probes` (or `make unit`, which builds it too), then
 //   build/kernel_probe [rounds] [train | silu]
 // Each figure is the fastest of `rounds` timings (default 100) of 20 calls in
 // a row, on the thread's CPU clock: other processes only ever add time, and

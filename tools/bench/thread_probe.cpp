@@ -1,7 +1,6 @@
 // thread_probe: where a two-thread training step's time goes, join by join.
 //
-// Build and run (from the repository, after `make lib`):
-//   g++ -std=c++17 -O3 -ffp-contract=off -Isrc tools/bench/thread_probe.cpp build/librill.a -pthread -o build/thread_probe
+// Build and run (from the repository): `make probes` (or `make unit`, which builds it too), then
 //   build/thread_probe [batch] [steps] [threads] [trace]      (defaults 256, 400, 2)
 // Trains the default model on moons at `batch`, in rounds of ten steps on one
 // thread and ten on `threads` (a ThreadPool), each through an Executor that

@@ -1,8 +1,7 @@
 // train_pass_probe: a training step's forward and backward pass on threads, one join a layer against
 // mlp_train_pass's two joins, round by round in alternation (the same bits).
 //
-// Build and run (from the repository, after `make lib`):
-//   g++ -std=c++17 -O3 -ffp-contract=off -Isrc tools/bench/train_pass_probe.cpp build/librill.a -pthread -o build/train_pass_probe
+// Build and run (from the repository): `make probes` (or `make unit`, which builds it too), then
 //   build/train_pass_probe [batch] [rounds] [threads]      (defaults 256, 150, 2)
 // The default model (width 128, depth 3, raw t, random weights) on `batch` random rows; each round
 // times 20 passes of each of: one thread (mlp_forward_train + dL/dout + mlp_backward, no executor),
