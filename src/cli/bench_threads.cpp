@@ -228,13 +228,13 @@ void train_breakdown(rill::Simd level, int batch, int threads, int reps, double 
 // `threads` one-thread trainers side by side (one task per worker of a pool of their own, a join per
 // step each) against the first of them alone, in alternation: their throughput over one's.
 double independent_trainers(rill::Simd level, int batch, int threads, int reps, double min_s) {
-  std::vector<std::unique_ptr<BenchTrainer>> t;
+  using Trainers = std::vector<std::unique_ptr<BenchTrainer>>;
+  Trainers t;
   for (int i = 0; i < threads; ++i) t.emplace_back(new BenchTrainer(level, batch, 1));
   rill::ThreadPool pool(threads);
   const std::function<void()> one = [&] { t[0]->trainer.step(); };
   const std::function<void()> side = [&] {
-    pool.run(threads, [](void* p, int k) { (*static_cast<std::vector<std::unique_ptr<BenchTrainer>>*>(p))[k]->trainer.step(); },
-             &t);
+    pool.run(threads, [](void* p, int k) { (*static_cast<Trainers*>(p))[k]->trainer.step(); }, &t);
   };
   const std::vector<double> s = alternate({one, side}, reps, min_s);
   return threads * s[0] / s[1];
