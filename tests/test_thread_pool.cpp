@@ -191,3 +191,53 @@ TEST_CASE("helpers that come late to every run change no result: each task still
   }
   pool.set_claim_hook(nullptr, nullptr);
 }
+
+TEST_CASE("the caller claims tasks from the front, helpers from the back: each keeps a contiguous share") {
+  // On two threads the caller's tasks are 0 .. k-1 and its helper's k .. tasks-1, run after run (which
+  // rows each core writes, so that it reads them from its own cache in the next join); with more
+  // helpers, theirs are still the tasks after the caller's. Helpers come late in some runs (the caller
+  // then takes more), never changing that.
+  for (int workers : {2, 3}) {
+    LateHelper late;
+    late.go = true;
+    ThreadPool pool(workers);
+    REQUIRE(pool.workers() == workers);
+    int helper_ran = 0;
+    for (int round = 0; round < 300; ++round) {
+      INFO(workers << " workers, round " << round);
+      late.pause_us = round % 3 == 0 ? 100 : 0;
+      pool.set_claim_hook(round % 3 == 0 ? LateHelper::hook : nullptr, &late);
+      const int tasks = 4 + round % 29;
+      std::vector<std::atomic<int>> by(static_cast<std::size_t>(tasks));
+      pool.run_on_workers(tasks, [](void* ctx, int task, int worker) {
+        (*static_cast<std::vector<std::atomic<int>>*>(ctx))[static_cast<std::size_t>(task)] = worker + 1;
+        const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(20);
+        while (std::chrono::steady_clock::now() < until) {
+        }
+      }, &by);
+      int k = 0;  // the caller's share: a prefix
+      while (k < tasks && by[static_cast<std::size_t>(k)].load() == 1) ++k;
+      bool rest_helpers = true;
+      for (int q = k; q < tasks; ++q) rest_helpers = rest_helpers && by[static_cast<std::size_t>(q)].load() > 1;
+      REQUIRE(rest_helpers);
+      if (workers == 2 && k < tasks) REQUIRE(by[static_cast<std::size_t>(tasks - 1)].load() == 2);
+      helper_ran += k < tasks;
+    }
+    pool.set_claim_hook(nullptr, nullptr);
+    CHECK(helper_ran > 0);  // the helpers took part (else the test shows nothing)
+  }
+}
+
+TEST_CASE("deal_to_both_ends: each end of the list holds the items largest first") {
+  int a[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+  deal_to_both_ends(a, 8);
+  CHECK(std::vector<int>(a, a + 8) == std::vector<int>{0, 2, 4, 6, 7, 5, 3, 1});
+  int b[8] = {10, 11, 12, 13, 14, 0, 0, 0};
+  deal_to_both_ends(b, 5);  // only the first n move
+  CHECK(std::vector<int>(b, b + 8) == std::vector<int>{10, 12, 14, 13, 11, 0, 0, 0});
+  int c[2] = {7, 9};
+  deal_to_both_ends(c, 1);
+  CHECK((c[0] == 7 && c[1] == 9));
+  deal_to_both_ends(c, 2);
+  CHECK((c[0] == 7 && c[1] == 9));
+}

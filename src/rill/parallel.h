@@ -21,7 +21,8 @@ class Executor {
  public:
   virtual int workers() const = 0;
   // Runs fn(ctx, task) for task = 0 .. tasks-1 and returns when all are done.
-  // Tasks may run concurrently and in any order.
+  // Tasks may run concurrently and in any order. (The ThreadPool's caller
+  // takes them from the first, its helpers from the last: deal_to_both_ends.)
   virtual void run(int tasks, void (*fn)(void* ctx, int task), void* ctx) = 0;
   // The same, and each task is told which worker runs it: 0 .. workers()-1,
   // one task at a time per worker, so `worker` may index per-worker scratch.
@@ -126,6 +127,19 @@ void parallel_blocks(Executor* ex, long count, long block, F&& fn) {
     const long b = static_cast<long>(task) * c.block;
     (*c.fn)(worker, b, c.count - b < c.block ? c.count : b + c.block);
   }, &ctx);
+}
+
+// Rearranges n items ordered largest first so that each end of the list
+// holds them largest first: [0, 2, 4, ..., 5, 3, 1]. The ThreadPool's caller
+// claims tasks from the front and its helpers from the back, so on two
+// threads the two largest go one to each worker — the same one run after run,
+// their data staying in that core's cache — and the smallest are left for
+// whoever is free at the end.
+template <int N>
+void deal_to_both_ends(int (&items)[N], int n) {
+  int tmp[N];
+  for (int i = 0; i < n; ++i) tmp[i] = items[i];
+  for (int i = 0; i < n; ++i) items[i % 2 == 0 ? i / 2 : n - 1 - i / 2] = tmp[i];
 }
 
 // Rows per block when `count` rows are split over `workers`: about four

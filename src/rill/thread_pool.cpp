@@ -1,5 +1,6 @@
 // ThreadPool: a generation-counted work queue over POSIX threads. The caller
-// takes part in the work and takes whatever a helper has not started.
+// takes part in the work, from the first task on, and takes whatever a
+// helper has not started; helpers take tasks from the last one down.
 // Between runs, helpers spin for a while (a training step hands out pieces of
 // work tens of µs apart, and waking a sleeping thread costs tens of µs on a
 // busy or virtual machine), then sleep on a condition variable. The caller
@@ -53,17 +54,23 @@ bool spin_until(F&& ready, std::chrono::steady_clock::duration limit = kSpinTime
 }  // namespace
 
 // The current run is one 64-bit word, claimed task by task with a
-// compare-and-swap: generation (32 bits) | tasks (16) | next task (16). A
-// worker that claims task i of generation g knows the run is still going (it
-// cannot end before task i is done), so fn and ctx are g's; one that wakes
-// late sees a finished or newer word and claims nothing of the old run. The
-// caller waits for the tasks, never for the helpers: a helper that the OS has
-// not scheduled holds nothing, because the caller takes the tasks it has not
+// compare-and-swap: generation (32 bits) | back (16) | front (16), the tasks
+// not yet claimed being front .. back - 1. The caller claims from the front,
+// helpers from the back: on two threads each takes the same contiguous share
+// run after run (the caller rows 0 .., its helper the rows from the end), so
+// the rows a worker wrote in one run — the tape of a training step, a draw's
+// rows — are in its own cache for the next, not in the other core's; only a
+// share that the other left unstarted changes hands. A worker that claims
+// task i of generation g knows the run is still going (it cannot end before
+// task i is done), so fn, ctx and the task count are g's; one that wakes late
+// sees a finished or newer word and claims nothing of the old run. The caller
+// waits for the tasks, never for the helpers: a helper that the OS has not
+// scheduled holds nothing, because the caller takes the tasks it has not
 // started (a busy machine slows two threads to one, not to a fraction of one).
 constexpr std::uint64_t kMaxTasks = 0xFFFF;
 inline std::uint32_t generation_of(std::uint64_t w) { return static_cast<std::uint32_t>(w >> 32); }
-inline int tasks_of(std::uint64_t w) { return static_cast<int>((w >> 16) & kMaxTasks); }
-inline int next_of(std::uint64_t w) { return static_cast<int>(w & kMaxTasks); }
+inline int back_of(std::uint64_t w) { return static_cast<int>((w >> 16) & kMaxTasks); }
+inline int front_of(std::uint64_t w) { return static_cast<int>(w & kMaxTasks); }
 
 struct ThreadPool::State {
   std::mutex mu;  // guards the sleeps only
@@ -76,6 +83,7 @@ struct ThreadPool::State {
   // only after it has claimed a task of that run (acquire).
   void (*fn)(void*, int, int) = nullptr;
   void* ctx = nullptr;
+  int tasks = 0;
   std::atomic<int> completed{0};  // tasks of the current run done
   std::atomic<int> seats{0};      // helpers that have taken their worker number (1, 2, ...)
   // set_claim_hook's (tests). Atomic: a helper late for a run may read them
@@ -88,12 +96,14 @@ struct ThreadPool::State {
   // on, and counts the tasks it ran in *ran (if given).
   std::uint32_t work(std::uint64_t w, int worker, int* ran = nullptr) {
     const std::uint32_t g = generation_of(w);
-    while (generation_of(w) == g && next_of(w) < tasks_of(w)) {
-      if (!run.compare_exchange_weak(w, w + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
-      fn(ctx, next_of(w), worker);
+    // The caller (worker 0) takes the first task left, a helper the last.
+    const std::uint64_t step = worker == 0 ? 1 : 0 - (std::uint64_t{1} << 16);
+    while (generation_of(w) == g && front_of(w) < back_of(w)) {
+      if (!run.compare_exchange_weak(w, w + step, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+      const int total = tasks;  // read before this task counts as done: then the next run may set it
+      fn(ctx, worker == 0 ? front_of(w) : back_of(w) - 1, worker);
       if (ran != nullptr) ++*ran;
-      const int tasks = tasks_of(w);
-      if (completed.fetch_add(1, std::memory_order_acq_rel) + 1 == tasks && worker != 0) {
+      if (completed.fetch_add(1, std::memory_order_acq_rel) + 1 == total && worker != 0) {
         // The caller may be between its check of `completed` and its sleep:
         // taking the lock orders this notify after that sleep has begun.
         { std::lock_guard<std::mutex> lock(mu); }
@@ -191,9 +201,10 @@ void ThreadPool::run_on_workers(int tasks, void (*fn)(void*, int, int), void* ct
   }
   s->fn = fn;
   s->ctx = ctx;
+  s->tasks = tasks;
   s->completed.store(0, std::memory_order_relaxed);
   const std::uint64_t g = generation_of(s->run.load(std::memory_order_relaxed)) + 1u;
-  const std::uint64_t w = (g << 32) | (static_cast<std::uint64_t>(tasks) << 16);
+  const std::uint64_t w = (g << 32) | (static_cast<std::uint64_t>(tasks) << 16);  // front 0, back tasks
   s->run.store(w, std::memory_order_release);
   // A helper between its check of `run` and its sleep holds the lock: taking
   // it here orders the notify after that sleep has begun.
