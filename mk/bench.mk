@@ -37,6 +37,9 @@ bench-fma:
 	$(MAKE) B=build-fma EXTRA_CXXFLAGS=-DRILL_FMA build-fma/rill
 	build-fma/rill bench
 
+# bench-torch times Debian's PyTorch, which links the generic libblas.so.3: without OpenBLAS behind it that is
+# the reference BLAS (some 16x slower; tools/bench/bench_torch.py refuses to time it). `make deps` installs it.
+DEB_PKGS += libopenblas0-pthread
 TORCH_ENV := OMP_NUM_THREADS=2 GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=17179869184
 bench-torch: $(B)/rill wasm
 	@/usr/bin/python3 -c "import torch" 2>/dev/null || { echo "bench-torch needs PyTorch with OpenBLAS:" \

@@ -9,11 +9,65 @@ Run with /usr/bin/python3 (Debian's python3-torch) and, for batch >= 4096,
 GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=17179869184.
 """
 import json
+import os
+import subprocess
 import sys
 import time
 
-import torch
-from torch import nn
+# OpenBLAS picks its kernels from the CPU model, and 0.3.21 (Debian 12) does not know every model it
+# runs on: on an Intel Xeon of family 6 model 207 (AVX-512) it chose "Prescott", its SSE3 kernels —
+# 394 k evaluations/s at batch 256, where its SkylakeX kernels run the same products 2x as fast
+# (2026-12-07). A competent user would not time that: when OpenBLAS's choice is one of its generic
+# pre-AVX cores and the CPU has AVX-512 or AVX2 + FMA, name the kernels it should take
+# (OPENBLAS_CORETYPE, read when the library loads). A choice the user made is kept.
+CORE_QUERY = """
+import ctypes, torch
+torch.randn(8, 8) @ torch.randn(8, 8)
+paths = sorted({l.split()[-1] for l in open('/proc/self/maps') if 'openblas' in l.lower()})
+for p in paths:
+    try:
+        f = ctypes.CDLL(p).openblas_get_corename
+    except (OSError, AttributeError):
+        continue
+    f.restype = ctypes.c_char_p
+    print(f().decode())
+    break
+"""
+GENERIC_CORES = {"prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "katmai", "coppermine",
+                 "northwood", "banias", "generic"}
+
+
+def openblas_core():
+    try:
+        out = subprocess.run([sys.executable, "-c", CORE_QUERY], capture_output=True, text=True, timeout=120)
+        return out.stdout.strip().lower()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def cpu_flags():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+openblas_note = ""
+if "OPENBLAS_CORETYPE" not in os.environ:
+    core = openblas_core()
+    flags = cpu_flags()
+    want = ("SkylakeX" if {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= flags
+            else "Haswell" if {"avx2", "fma"} <= flags else "")
+    if core in GENERIC_CORES and want:
+        os.environ["OPENBLAS_CORETYPE"] = want
+        openblas_note = f"OpenBLAS chose {core} for this CPU; OPENBLAS_CORETYPE={want} set"
+        print("bench_torch:", openblas_note, file=sys.stderr)
+
+import torch  # noqa: E402  (after OPENBLAS_CORETYPE: OpenBLAS reads it when it loads)
+from torch import nn  # noqa: E402
 
 quick = "--quick" in sys.argv
 max_threads = 2
@@ -133,6 +187,12 @@ rows = []
 threads_list = [1] + ([2] if max_threads >= 2 else [])
 for threads in threads_list:
     torch.set_num_threads(threads)
+    # Debian's torch links the generic libblas.so.3: unless OpenBLAS provides it, that is the reference
+    # BLAS, some 16x slower (65 k evaluations/s at batch 256 on a Xeon, 2026-12-07): no comparison.
+    reference = [p for p in mapped("libblas") if "openblas" not in p]
+    if reference:
+        sys.exit("bench_torch: PyTorch's BLAS is %s, not OpenBLAS: apt-get install -y libopenblas0-pthread "
+                 "(or update-alternatives --auto libblas.so.3-x86_64-linux-gnu)" % reference[0])
     if not blas_threads(threads):
         print("bench_torch: cannot set OpenBLAS's threads; the BLAS may use more than", threads, file=sys.stderr)
     for batch in ([1, 256, 4096] if quick else [1, 16, 256, 4096, 65536]):
@@ -155,4 +215,6 @@ try:
     blas = ", ".join(libs) if libs else "none mapped"
 except Exception:  # noqa: BLE001
     pass
-print(json.dumps({"torch": torch.__version__, "blas": blas, "results": rows}))
+core = os.environ.get("OPENBLAS_CORETYPE", "")
+print(json.dumps({"torch": torch.__version__, "blas": blas + (f"; OPENBLAS_CORETYPE={core}" if core else "")
+                  + (f" ({openblas_note})" if openblas_note else ""), "results": rows}))
