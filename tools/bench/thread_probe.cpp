@@ -11,14 +11,20 @@
 // tenant), its wall time on `threads`, and what the workers spent in it
 // outside any task (waiting for the last task, starting late, the hand-over).
 // Serial: the step's time outside the joins. With a fifth argument, the last
-// step's tasks one by one (worker, start and end). Not a test and not
-// part of the build.
+// step's tasks one by one (worker, start and end). Last, what moving data
+// between two cores costs (cross_core: 128 KB written on CPU 0 and read on
+// CPU 1, against the writer reading it; and written again over the lines CPU 1
+// read, against lines only CPU 0 holds). Not a test and not part of the build.
+#include <pthread.h>
+#include <sched.h>
 #include <time.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "rill/arena.h"
@@ -102,6 +108,70 @@ struct Trainer {
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v[v.size() / 2];
+}
+
+void pin(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+// What a step pays to move data between the cores: `bytes` written by a thread on CPU 0, then read
+// (summed) by a thread on CPU 1 — the way a worker reads the weights the other updated, or the tape
+// rows the other wrote — against the same read by the writer itself. Round by round, each side's
+// fastest and median read, GB/s.
+void cross_core(std::size_t bytes, int rounds) {
+  const std::size_t n = bytes / sizeof(float);
+  std::vector<float> buf(n);
+  std::atomic<int> written{-1}, read{-1};
+  std::vector<double> remote, local;
+  volatile float sink = 0;
+  auto sum = [&] {
+    float a[16] = {};
+    for (std::size_t i = 0; i < n; i += 16)
+      for (int l = 0; l < 16; ++l) a[l] += buf[i + l];
+    float t = 0;
+    for (float v : a) t += v;
+    return t;
+  };
+  std::thread reader([&] {
+    pin(1);
+    for (int r = 0; r < rounds; ++r) {
+      while (written.load(std::memory_order_acquire) != r) {
+      }
+      const double t0 = now_us();
+      sink = sink + sum();
+      remote.push_back(static_cast<double>(bytes) / (1e3 * (now_us() - t0)));
+      read.store(r, std::memory_order_release);
+    }
+  });
+  std::vector<double> write_shared, write_own;  // writing lines the other core has read, or only this one
+  auto fill = [&](int r, int k, std::vector<double>& out) {
+    const double t0 = now_us();
+    const float v = static_cast<float>(r * 8 + k);
+    for (std::size_t i = 0; i < n; ++i) buf[i] = v;
+    out.push_back(static_cast<double>(bytes) / (1e3 * (now_us() - t0)));
+  };
+  pin(0);
+  for (int r = 0; r < rounds; ++r) {
+    fill(r, 7, write_own);  // lines only this core holds (it wrote them last, at the end of the last round)
+    written.store(r, std::memory_order_release);
+    while (read.load(std::memory_order_acquire) != r) {
+    }
+    sink = sink + sum();  // this core's copy again, then a write over lines CPU 1 has read
+    fill(r, 5, write_shared);
+    const double t0 = now_us();
+    sink = sink + sum();
+    local.push_back(static_cast<double>(bytes) / (1e3 * (now_us() - t0)));
+  }
+  reader.join();
+  auto fastest = [](std::vector<double> v) { return *std::max_element(v.begin(), v.end()); };
+  std::printf("cross-core: %zu KB written on CPU 0, read on CPU 1: %.1f GB/s fastest, %.1f median; read by the "
+              "writer: %.1f / %.1f\n", bytes / 1024, fastest(remote), median(remote), fastest(local), median(local));
+  std::printf("cross-core: writing it again on CPU 0 after CPU 1 read it: %.1f / %.1f GB/s; after only CPU 0 "
+              "had it: %.1f / %.1f\n", fastest(write_shared), median(write_shared), fastest(write_own),
+              median(write_own));
 }
 }  // namespace
 
@@ -187,5 +257,6 @@ int main(int argc, char** argv) {
   std::printf("serial: %.1f µs on one thread, %.1f with the pool\n", median(f1.serial), median(fn.serial));
   std::printf("step: %.1f µs on one thread, %.1f on %d: %.2fx (medians)\n", median(f1.step), median(fn.step), threads,
               median(f1.step) / median(fn.step));
+  if (std::thread::hardware_concurrency() >= 2) cross_core(128 * 1024, 400);
   return 0;
 }
