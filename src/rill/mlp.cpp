@@ -390,8 +390,9 @@ std::size_t mlp_train_pass_scratch(const MlpSpec& spec, int n) {
 // needed of the slope, so it takes the slope's place. Then every layer's weight gradient, ranges of all
 // layers handed out in one run, the largest layers at both ends of the list (deal_to_both_ends: on two
 // threads the two largest go one to each worker, as Trainer's update deals them), each layer with its
-// own tail (WeightGradient: a layer's ranges of j share theirs). Each output is the loop mlp_forward_train and mlp_backward run
-// (slope·da here, da·slope there: the same product), so the bits are theirs.
+// own tail (WeightGradient: a layer's ranges of j share theirs). Each output is the loop
+// mlp_forward_train and mlp_backward run (slope·da here, da·slope there: the same product), so the
+// bits are theirs.
 Status mlp_train_pass(const Mlp& mlp, const float* x, int x_stride, const float* t, int n, Tape& tape,
                       MlpCondition cond, const float* target, float scale, float* dout, float* grad, Arena& arena,
                       Executor* ex) {
