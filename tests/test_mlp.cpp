@@ -270,13 +270,17 @@ TEST_CASE("backward over two chunks with accumulate gives the bits of one pass")
   CHECK(std::memcmp(whole.data(), parts.data(), whole.size() * 4) == 0);
 }
 
-TEST_CASE("layers_by_params: largest first, equal ones in layer order") {
+TEST_CASE("layers_for_join: by parameters, largest first from each end, equal ones in layer order") {
   int order[kMaxLayers];
-  MlpSpec::make(2, 24, 7).layers_by_params(order);  // 3 -> 24 (96), six 24 -> 24 (600), 24 -> 2 (50)
-  const int want[] = {1, 2, 3, 4, 5, 6, 0, 7};
+  // 3 -> 24 (96), six 24 -> 24 (600), 24 -> 2 (50): by size 1 2 3 4 5 6 0 7, dealt to both ends
+  MlpSpec::make(2, 24, 7).layers_for_join(order);
+  const int want[] = {1, 3, 5, 0, 7, 6, 4, 2};
   CHECK(std::equal(want, want + 8, order));
-  MlpSpec::make(40, 8, 1).layers_by_params(order);  // 41 -> 8 (336), 8 -> 40 (360)
+  MlpSpec::make(40, 8, 1).layers_for_join(order);  // 41 -> 8 (336), 8 -> 40 (360)
   CHECK((order[0] == 1 && order[1] == 0));
+  MlpSpec::make(2).layers_for_join(order);  // the default: 3 -> 128, 128 -> 128 twice, 128 -> 2
+  const int hidden_at_both_ends[] = {1, 0, 3, 2};
+  CHECK(std::equal(hidden_at_both_ends, hidden_at_both_ends + 4, order));
 }
 
 TEST_CASE("mlp_train_pass (two joins) gives the tape, dL/dout and gradient bits of mlp_forward_train + mlp_backward") {

@@ -421,8 +421,7 @@ Status mlp_train_pass(const Mlp& mlp, const float* x, int x_stride, const float*
     }
   });
   int order[kMaxLayers];
-  s.layers_by_params(order);
-  deal_to_both_ends(order, L);  // the two largest layers' ranges to one worker each
+  s.layers_for_join(order);  // the two largest layers' ranges to one worker each
   struct Ctx {
     const Mlp* mlp;
     const Tape* tape;

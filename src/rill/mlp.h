@@ -111,9 +111,11 @@ struct MlpSpec {
   int max_size() const;                         // widest layer, inputs included
   std::size_t param_count() const;              // all weights and biases
   std::size_t layer_params(int layer) const;    // its weights and biases: (in + 1) · out
-  // order[0 .. n_layers): the layers by layer_params, largest first, equal ones in layer order (dealt
-  // to both ends of a join's list by deal_to_both_ends, so that the large ones start first)
-  void layers_by_params(int* order) const;
+  // order[0 .. n_layers): the order a join of one task (or range) per layer lists them — by
+  // layer_params, largest first, equal ones in layer order, dealt to both ends of the list
+  // (deal_to_both_ends): the large ones start first, and on two threads the two largest go one to each
+  // worker, the same one in every join that uses this order (weight gradients, then the update).
+  void layers_for_join(int (&order)[kMaxLayers]) const;
   std::size_t weight_offset(int layer) const;   // in the canonical block: W0 b0 W1 b1 ...
   std::size_t bias_offset(int layer) const;
   double flops() const;                         // per field evaluation of one point (2·in·out per layer)

@@ -3,6 +3,7 @@
 
 #include "rill/decimal.h"
 #include "rill/mlp.h"
+#include "rill/parallel.h"
 
 namespace rill {
 
@@ -152,12 +153,13 @@ int MlpSpec::max_size() const {
   return m;
 }
 
-void MlpSpec::layers_by_params(int* order) const {
+void MlpSpec::layers_for_join(int (&order)[kMaxLayers]) const {
   for (int i = 0; i < n_layers; ++i) {  // insertion sort: stable
     int k = i;
     for (; k > 0 && layer_params(order[k - 1]) < layer_params(i); --k) order[k] = order[k - 1];
     order[k] = i;
   }
+  deal_to_both_ends(order, n_layers);
 }
 
 std::size_t MlpSpec::layer_params(int layer) const {

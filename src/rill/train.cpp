@@ -485,14 +485,15 @@ float Trainer::clip_gradient() {
 
 // Clipping (the gradient times `clip` unless it is 1), then Adam with bias
 // correction at this step's learning rate, then the EMA, then the layer's
-// packed weights refreshed: a layer per task, in one join, the layers with
-// the most parameters at both ends of the list (deal_to_both_ends; the pool's
-// caller claims from the front, its helpers from the back) — so that on two
-// threads the two large hidden layers go one to each worker, the same one
-// step after step and the one that summed that layer's weight gradient in
-// mlp_train_pass (its gradient and Adam moments stay in that core's cache),
-// and the small first and last layers to whoever is free. Every parameter's arithmetic is its own: the same bits
-// however the layers are shared out. Then the step is counted.
+// packed weights refreshed: a layer per task, in one join, in
+// MlpSpec::layers_for_join's order (the layers with the most parameters at
+// both ends of the list; the pool's caller claims from the front, its helpers
+// from the back) — so that on two threads the two large hidden layers go one
+// to each worker, the same one step after step and the one that summed that
+// layer's weight gradient in mlp_train_pass (its gradient and Adam moments
+// stay in that core's cache), and the small first and last layers to whoever
+// is free. Every parameter's arithmetic is its own: the same bits however the
+// layers are shared out. Then the step is counted.
 void Trainer::update_weights(float clip) {
   const float lr = lr_at(step_);
   const float b1 = cfg_.beta1, b2 = cfg_.beta2;
@@ -505,8 +506,7 @@ void Trainer::update_weights(float clip) {
   const float keep = 1.0f - decay;
   const MlpSpec& s = mlp_.spec;
   int order[kMaxLayers];
-  s.layers_by_params(order);
-  deal_to_both_ends(order, s.n_layers);  // as mlp_train_pass deals the weight gradients
+  s.layers_for_join(order);  // as mlp_train_pass deals the weight gradients
   auto layer = [&](int i) {
     const long q0 = static_cast<long>(s.weight_offset(i)), q1 = q0 + static_cast<long>(s.layer_params(i));
     if (clip != 1.0f)

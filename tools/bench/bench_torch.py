@@ -185,14 +185,14 @@ def blas_threads(n):
 reps, min_s = (8, 0.005) if quick else (20, 0.01)  # as rill bench
 rows = []
 threads_list = [1] + ([2] if max_threads >= 2 else [])
+# Debian's torch links the generic libblas.so.3: unless OpenBLAS provides it, that is the reference
+# BLAS, some 16x slower (65 k evaluations/s at batch 256 on a Xeon, 2026-12-07): no comparison.
+reference = [p for p in mapped("libblas") if "openblas" not in p]
+if reference:
+    sys.exit("bench_torch: PyTorch's BLAS is %s, not OpenBLAS: apt-get install -y libopenblas0-pthread "
+             "(or update-alternatives --auto libblas.so.3-x86_64-linux-gnu)" % reference[0])
 for threads in threads_list:
     torch.set_num_threads(threads)
-    # Debian's torch links the generic libblas.so.3: unless OpenBLAS provides it, that is the reference
-    # BLAS, some 16x slower (65 k evaluations/s at batch 256 on a Xeon, 2026-12-07): no comparison.
-    reference = [p for p in mapped("libblas") if "openblas" not in p]
-    if reference:
-        sys.exit("bench_torch: PyTorch's BLAS is %s, not OpenBLAS: apt-get install -y libopenblas0-pthread "
-                 "(or update-alternatives --auto libblas.so.3-x86_64-linux-gnu)" % reference[0])
     if not blas_threads(threads):
         print("bench_torch: cannot set OpenBLAS's threads; the BLAS may use more than", threads, file=sys.stderr)
     for batch in ([1, 256, 4096] if quick else [1, 16, 256, 4096, 65536]):
