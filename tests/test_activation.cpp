@@ -130,8 +130,12 @@ TEST_CASE("activate_array and activate_array_with_slope equal the scalar bits at
         same = same && same_bits(want, y[i]) && same_bits(want_slope, slope[i]) && same_bits(want, a[i]);
       }
       CHECK(same);
-      // every count, so each vector width's tail is reached
-      for (long count = 0; count <= 40; ++count) {
+      // every count, so each vector width's tail is reached, and around one and two of the
+      // interleaved groups (AVX-512: 128 values, the previous group finished inside the next)
+      std::vector<long> counts;
+      for (long count = 0; count <= 40; ++count) counts.push_back(count);
+      for (long count : {127L, 128L, 129L, 255L, 256L, 257L, 384L, 400L}) counts.push_back(count);
+      for (long count : counts) {
         std::vector<float> part(z.begin(), z.begin() + count), s(static_cast<size_t>(count));
         activate_array_with_slope(simd, act, part.data(), part.data(), s.data(), count);
         bool ok = true;

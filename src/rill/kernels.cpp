@@ -439,15 +439,18 @@ __attribute__((target("avx2"))) long silu_slope_avx2(const float* z, float* a, f
   __builtin_ia32_vzeroupper();
   return done;
 }
+// AVX-512: groups of 8 vectors, the previous group's divides after every third step of the next one's
+// exp (silu_pack.h, silu_pipe). Intel Xeon model 207, alternated with PackN: 0.8x its time.
+constexpr int kPipeN = 8, kPipeE = 3;
 __attribute__((target(RILL_AVX512_TARGET))) long silu_avx512(const float* z, float* a, long count) {
-  const long i = silu_packn<v16, u16, kPackN>(z, a, count);
+  const long i = silu_pipe::silu_run<false, kPipeE, v16, u16, kPipeN>(z, a, nullptr, count);
   const long done = i + silu_vec<v16, u16>(z + i, a + i, count - i);
   __builtin_ia32_vzeroupper();
   return done;
 }
 __attribute__((target(RILL_AVX512_TARGET))) long silu_slope_avx512(const float* z, float* a, float* slope,
                                                                    long count) {
-  const long i = silu_slope_packn<v16, u16, kPackN>(z, a, slope, count);
+  const long i = silu_pipe::silu_run<true, kPipeE, v16, u16, kPipeN>(z, a, slope, count);
   const long done = i + silu_slope_vec<v16, u16>(z + i, a + i, slope + i, count - i);
   __builtin_ia32_vzeroupper();
   return done;
