@@ -3,8 +3,11 @@
 
 #include <cmath>
 #include <cstring>
+#include <string>
 #include <vector>
 
+#include "rill/kernels.h"
+#include "rill/mathf.h"
 #include "rill/rng.h"
 
 using namespace rill;
@@ -70,6 +73,69 @@ TEST_CASE("normal draws: moments of N(0, 1), and fill_normal equals repeated nor
   std::vector<float> v(11);
   a.fill_normal(v.data(), 11);
   for (float x : v) CHECK(x == b.normal());
+}
+
+namespace {
+bool same_bits(float a, float b) { return std::memcmp(&a, &b, 4) == 0; }
+}  // namespace
+
+TEST_CASE("draw_pairs takes the next draws, a pair's two in turn, for any number of pairs") {
+  for (long pairs : {0L, 1L, 2L, 3L, 7L, 64L, 65L}) {
+    Rng r(11, 12), ref(11, 12);
+    std::vector<std::uint32_t> a(static_cast<size_t>(pairs)), b(static_cast<size_t>(pairs));
+    r.draw_pairs(a.data(), b.data(), pairs);
+    bool same = true;
+    for (long p = 0; p < pairs; ++p) same = same && a[size_t(p)] == ref.next_u32() && b[size_t(p)] == ref.next_u32();
+    CHECK(same);
+    CHECK(r.next_u32() == ref.next_u32());
+  }
+}
+
+TEST_CASE("fill_normal (kernels.h) equals repeated normal() at every SIMD level, any n, with or without a kept value") {
+  for (int level = static_cast<int>(simd_best()); level >= 0; --level) {
+    const Simd simd = static_cast<Simd>(level);
+    INFO("simd level " << level << ": " << std::string(gemm_variant(simd)));
+    for (long n : {0L, 1L, 2L, 127L, 128L, 129L, 255L, 256L, 257L, 300L, 1001L})
+      for (bool spare : {false, true}) {
+        INFO("n " << n << (spare ? ", a second value kept" : ""));
+        Rng a(5, 6), b(5, 6);
+        if (spare) CHECK(same_bits(a.normal(), b.normal()));
+        std::vector<float> v(static_cast<size_t>(n));
+        fill_normal(simd, a, v.data(), n);
+        bool same = true;
+        for (float x : v) same = same && same_bits(x, b.normal());
+        CHECK(same);
+        CHECK(a.has_spare() == b.has_spare());
+        CHECK(same_bits(a.normal(), b.normal()));  // and the stream goes on alike
+        CHECK(a.next_u32() == b.next_u32());
+      }
+  }
+}
+
+TEST_CASE("normal_pairs gives Rng::normal's pair for every u1 and every u2, at every level") {
+  // Draw a supplies u1 = ((a >> 8) + 1)·2^-24 and draw b u2 = (b >> 8)·2^-24: all 2^24 values of
+  // each (a's low bits set, which the transform drops), u2 in a scrambled order against u1.
+  const long n = 1L << 24;
+  std::vector<std::uint32_t> a(static_cast<size_t>(n)), b(static_cast<size_t>(n));
+  for (long i = 0; i < n; ++i) {
+    a[size_t(i)] = static_cast<std::uint32_t>(i) << 8 | 0xa5u;
+    b[size_t(i)] = static_cast<std::uint32_t>((i * 40503L) & (n - 1)) << 8;  // odd multiplier: a permutation
+  }
+  // the reference: Rng::box_muller (the test case above holds fill_normal, and so normal_pairs,
+  // to normal() itself on real streams)
+  std::vector<float> c0(static_cast<size_t>(n)), s0(static_cast<size_t>(n));
+  for (long i = 0; i < n; ++i) c0[size_t(i)] = Rng::box_muller(a[size_t(i)], b[size_t(i)], &s0[size_t(i)]);
+  std::vector<float> c(static_cast<size_t>(n)), s(static_cast<size_t>(n));
+  for (int level = static_cast<int>(simd_best()); level > 0; --level) {
+    const Simd simd = static_cast<Simd>(level);
+    INFO("simd level " << level << ": " << std::string(gemm_variant(simd)));
+    const long done = normal_pairs(simd, a.data(), b.data(), c.data(), s.data(), n);
+    CHECK(done == n);
+    long bad = 0;
+    for (long i = 0; i < done; ++i) bad += !same_bits(c[size_t(i)], c0[size_t(i)]) || !same_bits(s[size_t(i)], s0[size_t(i)]);
+    CHECK(bad == 0);
+  }
+  CHECK(normal_pairs(Simd::scalar, a.data(), b.data(), c.data(), s.data(), n) == 0);
 }
 
 TEST_CASE("advance(k) equals k draws, for small and huge k, and copies draw ranges side by side") {

@@ -171,7 +171,8 @@ int sample(const rill_compiled_model* c, int n, int steps, int solver, std::uint
   s.k2 = s.k1 + c->dim;
   s.tmp = s.k2 + c->dim;
   // rill_sample's draws: all of x0 first, from the sampling stream of `seed`.
-  Rng::derive(seed, Purpose::sample_noise).fill_normal(out, static_cast<long>(n) * c->dim);
+  Rng noise = Rng::derive(seed, Purpose::sample_noise);
+  fill_normal(simd_best(), noise, out, static_cast<long>(n) * c->dim);
   for (int p = 0; p < n; ++p) integrate_point<A>(c, s, solver, steps, out + static_cast<std::ptrdiff_t>(p) * c->dim);
   return RILL_OK;
 }

@@ -152,37 +152,12 @@ inline float exp_core(float x, float* lo_out) {
   return (y * s1) * s2;
 }
 
-// ---------------------------------------------------------------- log
+// ---------------------------------------------------------------- log, sin, cos
 
-// log(1+f) = f - hfsq + s*(hfsq + R), s = f/(2+f), R = z*(L1 + L2 z + L3 z^2 + L4 z^3),
-// z = s^2 <= 0.02944; relative error of R 2^-35.
-constexpr float kL1 = 0x1.555556p-1f;
-constexpr float kL2 = 0x1.9998b8p-2f;
-constexpr float kL3 = 0x1.24a360p-2f;
-constexpr float kL4 = 0x1.d40104p-3f;
-constexpr u32 kSqrtHalfBits = 0x3f3504f3u;  // sqrt(2)/2 rounded
-
-// ---------------------------------------------------------------- sin, cos
-
-constexpr float kTwoOverPi = 0x1.45f306p-1f;
-// pi/2 = P1 + P2 + P3 + P4 + T5 (+ 2^-78); P1..P4 have <= 11 significant bits.
-constexpr float kP1 = 0x1.92p+0f;
-constexpr float kP2 = 0x1.fb4p-12f;
-constexpr float kP3 = 0x1.444p-24f;
-constexpr float kP4 = 0x1.68cp-39f;
-constexpr float kT5 = 0x1.1a6264p-54f;
-constexpr float kSinCosFastLimit = 12868.0f;  // round(x*2/pi) <= 8192 below this
-
-// sin(r) = r + r^3*(S1 + S2 z + S3 z^2 + S4 z^3), z = r^2, |r| <= 0.7875;
-// relative error 2^-32.
-constexpr float kS1 = -0x1.555556p-3f;
-constexpr float kS2 = 0x1.11117cp-7f;
-constexpr float kS3 = -0x1.a061b8p-13f;
-constexpr float kS4 = 0x1.7e48fap-19f;
-// cos(r) = 1 - z/2 + z^2*(C1 + C2 z + C3 z^2); relative error 2^-32.
-constexpr float kC1 = 0x1.55554ep-5f;
-constexpr float kC2 = -0x1.6c0e28p-10f;
-constexpr float kC3 = 0x1.9a6472p-16f;
+// The log's constants and steps, sin/cos's fast reduction and kernels: mathf_vec.h
+// (vec::log_normal, reduce_pio2, sin_kernel, cos_kernel), shared with the vector
+// normal draws (kernels_normal.cpp).
+using vec::kSinCosFastLimit;
 
 // Payne-Hanek: 2/pi = 0.a2f9836e 4e441529 ... (bits 1..224 after the point).
 constexpr u32 kTwoOverPiBits[8] = {0u,  // bits at or before the point: zero
@@ -192,14 +167,6 @@ constexpr u32 kTwoOverPiBits[8] = {0u,  // bits at or before the point: zero
 constexpr float kPio2H = 0x1.922p+0f;
 constexpr float kPio2L = -0x1.2aeef4p-18f;
 constexpr float kPio2 = 0x1.921fb6p+0f;
-
-// s = a + b exactly as s + err (Knuth's 2Sum, any magnitudes).
-inline float two_sum(float a, float b, float* err) {
-  const float s = a + b;
-  const float bb = s - a;
-  *err = (a - (s - bb)) + (b - bb);
-  return s;
-}
 
 // |x| > kSinCosFastLimit, finite: x*2/pi = q + f with |f| <= 1/2, computed
 // exactly in fixed point; returns q mod 4 and r = f*pi/2 as hi + lo.
@@ -263,20 +230,7 @@ u32 reduce_large(float ax, float* rhi, float* rlo) {
 // x = q*pi/2 + rhi + rlo (mod 2pi), |rhi| <= ~pi/4. Requires x finite.
 u32 reduce(float x, float* rhi, float* rlo) {
   const float ax = from_bits<float>(bits<u32>(x) & kAbsMask);
-  if (ax <= kSinCosFastLimit) {
-    const float t = x * kTwoOverPi + kShift;
-    const float kf = t - kShift;  // |k| <= 8192
-    float y = x - kf * kP1;         // exact
-    y = y - kf * kP2;               // exact
-    float e1, e2, e3;
-    y = two_sum(y, -(kf * kP3), &e1);
-    y = two_sum(y, -(kf * kP4), &e2);
-    const float tail = (e1 + e2) - kf * kT5;
-    const float h = two_sum(y, tail, &e3);
-    *rhi = h;
-    *rlo = e3;
-    return (bits<u32>(t) - kShiftBits) & 3u;
-  }
+  if (ax <= kSinCosFastLimit) return vec::reduce_pio2<float, u32>(x, rhi, rlo);
   float h, l;
   u32 q = reduce_large(ax, &h, &l);
   if (bits<u32>(x) & kSignMask) {
@@ -289,28 +243,8 @@ u32 reduce(float x, float* rhi, float* rlo) {
   return q;
 }
 
-// sin(h + l), |h| <= ~pi/4, |l| <= ulp(h): sin h + l*(1 - h^2/2).
-inline float sin_kernel(float h, float l) {
-  const float z = h * h;
-  const float p = z * (kS1 + z * (kS2 + z * (kS3 + z * kS4)));
-  return h + (h * p + (l - (0.5f * z) * l));
-}
-
-// cos(h + l) = cos h - l*h, with cos h = 1 - z/2 + z^2 C(z) evaluated as
-// (1 - zh/2) + [rounding error of that] - zl/2 + z^2 C; h = hh + hl with 12-bit
-// halves, so zh = hh^2 and zl = (2hh + hl)*hl are exact products.
-inline float cos_kernel(float h, float l) {
-  const float hh = from_bits<float>(bits<u32>(h) & 0xfffff000u);
-  const float hl = h - hh;
-  const float zh = hh * hh;
-  const float zl = (hh + hh) * hl + hl * hl;
-  const float z = zh + zl;
-  const float c = (z * z) * (kC1 + z * (kC2 + z * kC3));
-  const float hz = 0.5f * zh;
-  const float w = 1.0f - hz;  // |hz| <= 0.31: 1 - hz + err exactly
-  const float werr = (1.0f - w) - hz;
-  return w + (((werr - 0.5f * zl) + c) - h * l);
-}
+inline float sin_kernel(float h, float l) { return vec::sin_kernel(h, l); }
+inline float cos_kernel(float h, float l) { return vec::cos_kernel<float, u32>(h, l); }
 
 // ---------------------------------------------------------------- tanh
 
@@ -461,28 +395,16 @@ float sigmoid(float x) {
 
 float log(float x) {
   u32 ix = bits<u32>(x);
-  int k = 0;
+  float k0 = 0.0f;
   if (ix < 0x00800000u || ix >= 0x7f800000u) {
     if ((ix & kAbsMask) > 0x7f800000u) return x + x;        // NaN
     if ((ix << 1) == 0u) return -from_bits<float>(0x7f800000u);      // +-0 -> -Inf
     if (ix & kSignMask) return from_bits<float>(kQuietNan);          // x < 0
     if (ix == 0x7f800000u) return x;                         // +Inf
     ix = bits<u32>(x * 0x1p25f);                               // subnormal: scale up
-    k = -25;
+    k0 = -25.0f;
   }
-  // m = x * 2^-k in [sqrt(2)/2, sqrt(2)).
-  ix += 0x3f800000u - kSqrtHalfBits;
-  k += static_cast<int>(ix >> 23) - 127;
-  ix = (ix & 0x007fffffu) + kSqrtHalfBits;
-  const float f = from_bits<float>(ix) - 1.0f;  // exact (Sterbenz)
-  const float s = f / (2.0f + f);
-  const float z = s * s;
-  const float w = z * z;
-  const float r = z * (kL1 + w * kL3) + w * (kL2 + w * kL4);
-  const float hfsq = 0.5f * f * f;
-  const float dk = static_cast<float>(k);
-  // k*kLn2Hi is exact (|k| <= 150); f is added last among the small terms.
-  return dk * kLn2Hi - ((hfsq - (s * (hfsq + r) + dk * kLn2Lo)) - f);
+  return vec::log_normal<float, u32>(ix, k0);
 }
 
 // ---------------------------------------------------------------- sin, cos

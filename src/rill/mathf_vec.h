@@ -1,5 +1,5 @@
-// mathf_vec: the activations' exp, SiLU and its derivative, written once for
-// a float or a vector of floats.
+// mathf_vec: the activations' exp, SiLU and its derivative, and the normal
+// draws' log, sin and cos, written once for a float or a vector of floats.
 //
 // Internal to the core. activation.cpp instantiates silu/silu_grad with float
 // (activate(), activate_grad()); the activation kernels (kernels.cpp)
@@ -203,6 +203,109 @@ RILL_VEC_INLINE F silu_with_slope(F z, F* slope) {
   const F s = 1.0f / d;
   *slope = s + z * s * (1.0f - s);
   return z / d;
+}
+
+// ---- log, sin and cos (mathf.cpp's methods; here so that rill::mathf and
+// the vector Box-Muller of kernels_normal.cpp run the same steps) ----------
+
+// log(1+f) = f - hfsq + s*(hfsq + R), s = f/(2+f), R = z*(L1 + L2 z + L3 z^2 + L4 z^3),
+// z = s^2 <= 0.02944; relative error of R 2^-35.
+constexpr float kL1 = 0x1.555556p-1f;
+constexpr float kL2 = 0x1.9998b8p-2f;
+constexpr float kL3 = 0x1.24a360p-2f;
+constexpr float kL4 = 0x1.d40104p-3f;
+constexpr std::uint32_t kSqrtHalfBits = 0x3f3504f3u;  // sqrt(2)/2 rounded
+
+// log of x = 2^k0 · from_bits(ix), for ix the bits of a positive normal float and k0 a small
+// integer (mathf::log passes −25 for a subnormal it scaled up): x = 2^k · m, m in
+// [sqrt(2)/2, sqrt(2)), f = m − 1 (exact), then fdlibm's log(1 + f).
+template <class F, class U>
+RILL_VEC_INLINE F log_normal(U ix, float k0) {
+  ix = ix + (0x3f800000u - kSqrtHalfBits);
+  // k = exponent − 127 + k0 as a float, exactly: the exponent field (< 2^8) read as a float
+  // through the 2^23 bit pattern, then small integers added
+  const F e = from_bits<F>((ix >> 23) | 0x4b000000u) - 8388608.0f;
+  const F dk = (e - 127.0f) + k0;
+  ix = (ix & 0x007fffffu) + kSqrtHalfBits;
+  const F f = from_bits<F>(ix) - 1.0f;  // exact (Sterbenz)
+  const F s = f / (2.0f + f);
+  const F z = s * s;
+  const F w = z * z;
+  const F r = z * (kL1 + w * kL3) + w * (kL2 + w * kL4);
+  const F hfsq = 0.5f * f * f;
+  // k*kLn2Hi is exact (|k| <= 150); f is added last among the small terms.
+  return dk * kLn2Hi - ((hfsq - (s * (hfsq + r) + dk * kLn2Lo)) - f);
+}
+
+constexpr float kTwoOverPi = 0x1.45f306p-1f;
+// pi/2 = P1 + P2 + P3 + P4 + T5 (+ 2^-78); P1..P4 have <= 11 significant bits.
+constexpr float kP1 = 0x1.92p+0f;
+constexpr float kP2 = 0x1.fb4p-12f;
+constexpr float kP3 = 0x1.444p-24f;
+constexpr float kP4 = 0x1.68cp-39f;
+constexpr float kT5 = 0x1.1a6264p-54f;
+constexpr float kSinCosFastLimit = 12868.0f;  // round(x*2/pi) <= 8192 below this
+
+// sin(r) = r + r^3*(S1 + S2 z + S3 z^2 + S4 z^3), z = r^2, |r| <= 0.7875;
+// relative error 2^-32.
+constexpr float kS1 = -0x1.555556p-3f;
+constexpr float kS2 = 0x1.11117cp-7f;
+constexpr float kS3 = -0x1.a061b8p-13f;
+constexpr float kS4 = 0x1.7e48fap-19f;
+// cos(r) = 1 - z/2 + z^2*(C1 + C2 z + C3 z^2); relative error 2^-32.
+constexpr float kC1 = 0x1.55554ep-5f;
+constexpr float kC2 = -0x1.6c0e28p-10f;
+constexpr float kC3 = 0x1.9a6472p-16f;
+
+// s = a + b exactly as s + err (Knuth's 2Sum, any magnitudes).
+template <class F>
+RILL_VEC_INLINE F two_sum(F a, F b, F* err) {
+  const F s = a + b;
+  const F bb = s - a;
+  *err = (a - (s - bb)) + (b - bb);
+  return s;
+}
+
+// |x| <= kSinCosFastLimit: x = q·pi/2 + rhi + rlo (mod 2pi), |rhi| <= ~pi/4; returns q mod 4.
+// Cody-Waite with pi/2 in five parts: the first two subtractions are exact, the next by 2Sum.
+template <class F, class U>
+RILL_VEC_INLINE U reduce_pio2(F x, F* rhi, F* rlo) {
+  const F t = x * kTwoOverPi + kShift;
+  const F kf = t - kShift;  // |k| <= 8192
+  F y = x - kf * kP1;       // exact
+  y = y - kf * kP2;         // exact
+  F e1, e2, e3;
+  y = two_sum(y, -(kf * kP3), &e1);
+  y = two_sum(y, -(kf * kP4), &e2);
+  const F tail = (e1 + e2) - kf * kT5;
+  *rhi = two_sum(y, tail, &e3);
+  *rlo = e3;
+  return (bits<U>(t) - kShiftBits) & 3u;
+}
+
+// sin(h + l), |h| <= ~pi/4, |l| <= ulp(h): sin h + l*(1 - h^2/2).
+template <class F>
+RILL_VEC_INLINE F sin_kernel(F h, F l) {
+  const F z = h * h;
+  const F p = z * (kS1 + z * (kS2 + z * (kS3 + z * kS4)));
+  return h + (h * p + (l - (0.5f * z) * l));
+}
+
+// cos(h + l) = cos h - l*h, with cos h = 1 - z/2 + z^2 C(z) evaluated as
+// (1 - zh/2) + [rounding error of that] - zl/2 + z^2 C; h = hh + hl with 12-bit
+// halves, so zh = hh^2 and zl = (2hh + hl)*hl are exact products.
+template <class F, class U>
+RILL_VEC_INLINE F cos_kernel(F h, F l) {
+  const F hh = from_bits<F>(bits<U>(h) & 0xfffff000u);
+  const F hl = h - hh;
+  const F zh = hh * hh;
+  const F zl = (hh + hh) * hl + hl * hl;
+  const F z = zh + zl;
+  const F c = (z * z) * (kC1 + z * (kC2 + z * kC3));
+  const F hz = 0.5f * zh;
+  const F w = 1.0f - hz;  // |hz| <= 0.31: 1 - hz + err exactly
+  const F werr = (1.0f - w) - hz;
+  return w + (((werr - 0.5f * zl) + c) - h * l);
 }
 
 }  // namespace vec

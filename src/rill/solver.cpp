@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "rill/kernels.h"
 #include "rill/rng.h"
 
 namespace rill {
@@ -156,7 +157,7 @@ Status integrate_batch(const VectorField& field, Solver solver, int steps, float
 
 void sample_noise(std::uint32_t seed, float* out, long count) {
   Rng rng = Rng::derive(seed, Purpose::sample_noise);
-  rng.fill_normal(out, count);
+  fill_normal(simd_best(), rng, out, count);
 }
 
 std::size_t sample_scratch(const VectorField& field, Solver solver, int n) {

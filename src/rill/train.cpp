@@ -260,7 +260,7 @@ void Trainer::draw_batch() {
       a.advance(per * static_cast<std::uint64_t>(r0));
       draw_data(r0, r1, a);
       z.advance(static_cast<std::uint64_t>(r0) * static_cast<std::uint64_t>(d));
-      z.fill_normal(x0_ + r0 * d, (r1 - r0) * d);
+      fill_normal(cfg_.simd, z, x0_ + r0 * d, (r1 - r0) * d);
       z = noise;
       z.advance(static_cast<std::uint64_t>(nd + r0));
       for (long q = r0; q < r1; ++q) t_[q] = z.uniform();
@@ -291,14 +291,14 @@ void Trainer::draw_batch() {
   }
   if (noise_side && nd % 2 == 0) {
     draw_side_by_side(executor_, noise_rng_, nd / 2, 2, [&](Rng& r, long p0, long p1) {
-      r.fill_normal(x0_ + 2 * p0, 2 * (p1 - p0));
+      fill_normal(cfg_.simd, r, x0_ + 2 * p0, 2 * (p1 - p0));
     });
     draw_side_by_side(executor_, noise_rng_, n, 1, [&](Rng& r, long r0, long r1) {
       for (long q = r0; q < r1; ++q) t_[q] = r.uniform();
     });
     return;
   }
-  noise_rng_.fill_normal(x0_, nd);
+  fill_normal(cfg_.simd, noise_rng_, x0_, nd);
   for (int r = 0; r < n; ++r) t_[r] = noise_rng_.uniform();
 }
 
