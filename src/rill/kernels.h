@@ -108,12 +108,12 @@ void activate_array_with_slope(Simd simd, Activation act, const float* z, float*
 // Rng::normal's Box-Muller transform on vectors (kernels_normal.cpp), bit for bit: for i < count,
 // with u1 = ((a[i] >> 8) + 1)·2^-24 and u2 = (b[i] >> 8)·2^-24 (a pair's two draws), r =
 // sqrt(−2·log u1) and θ = 2π·u2: c[i] = r·cos θ (the pair's first normal) and s[i] = r·sin θ.
-// Returns how many pairs it did (the first multiple of the vector width; 0 at Simd::scalar and
-// in builds without vectors, where Rng::normal's own loop runs).
+// Returns how many pairs it did (the first multiple of the vector width; 0 at Simd::scalar, in
+// builds without vectors and in size-optimised ones, where Rng::normal's own loop runs).
 long normal_pairs(Simd simd, const std::uint32_t* a, const std::uint32_t* b, float* c, float* s, long count);
 // rng.fill_normal(out, n), the same values and the same stream after, with the draws taken four
 // chains at a time (Rng::draw_pairs) and the transform on vectors (normal_pairs): about 10x as
-// fast on x86-64 (README). Firmware (no vectors) runs rng.fill_normal itself.
+// fast on x86-64 (README). Firmware (no vectors) and rill-sample.wasm (-Os) run rng.fill_normal.
 void fill_normal(Simd simd, Rng& rng, float* out, long n);
 
 // ---- optimiser loops (the trainer's per-parameter work; elementwise.cpp) ----

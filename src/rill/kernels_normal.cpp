@@ -20,7 +20,9 @@
 
 namespace rill {
 
-#if !defined(RILL_NO_SIMD)
+// Size-optimised builds (rill-sample.wasm, -Os) keep Rng's loop: a page's x0 is a small part of its
+// sampling, and the vector code is 1 KB gzip there.
+#if !defined(RILL_NO_SIMD) && !defined(__OPTIMIZE_SIZE__)
 namespace {
 namespace mv = mathf::vec;
 using simd_vec::u4;
