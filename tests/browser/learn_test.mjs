@@ -278,7 +278,10 @@ await runInBrowser(dir, 'the Learn test', {}, async ({ page, port, errors }) => 
   // Back to the demo by the header link.
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.click('nav.views a[href="#"]');
-  const demoBack = await page.evaluate(() => document.getElementById('learn').hidden && getComputedStyle(document.querySelector('main.layout')).display !== 'none');
+  // the view changes on the hashchange event, after the click returns: wait for it (up to 5 s)
+  const demoBack = await page.waitForFunction(
+    () => document.getElementById('learn').hidden && getComputedStyle(document.querySelector('main.layout')).display !== 'none',
+    null, { timeout: 5000 }).then(() => true, () => false);
   check('the Demo link returns to the demo', demoBack);
   check('no console errors', errors.length === 0, errors.join(' | '));
 });
