@@ -45,7 +45,7 @@ class Rng {
   void fill_normal(float* out, long n);
   // The next 2·pairs draws, a pair's two as normal() takes them: a[p] then b[p], for p < pairs.
   // Four multiply chains a step apart, each four steps at a time: the same draws as
-  // next_u32(), about four times as fast.
+  // next_u32(), with four multiplies in flight instead of one.
   void draw_pairs(std::uint32_t* a, std::uint32_t* b, long pairs);
   // Box-Muller on one pair of draws (a, b): returns normal()'s first value, r·cos θ, and sets
   // *second = r·sin θ, with u1 = ((a >> 8) + 1)·2^-24, u2 = (b >> 8)·2^-24, r = sqrt(−2 log u1),
