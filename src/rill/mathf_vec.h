@@ -165,16 +165,57 @@ RILL_VEC_INLINE F exp_act(F x) {
 // mirrored clamp), t = x·kInvLn2 + kShift, n = kShift − t = −kf, q = (w − n·kLn2Hi) − n·kLn2Lo = −r,
 // p = kA2 − (kA3 − (kA4 − (kA5 − kA6·q)·q)·q)·q (each Horner step A + P·r as A − P·q), and
 // r + r²·p as r²·p − q: every rounding is the one exp_act makes (tests/test_mathf.cpp checks the bits).
+//
+// The steps, one operation each, are ExpNegSteps::step<S>, so that a kernel can put other work
+// between them (silu_pack.h's silu_pipe puts the previous vectors' divides there); exp_neg_act runs
+// them in order. Each returns what it wrote.
+template <class F, class U>
+struct ExpNegSteps {
+  static constexpr int kSteps = 23;
+  F z, w, t, n, q, p, y;  // y: the polynomial's 1 + ..., then e^−z after the last step
+  U s;                    // the scale 2^k's bits
+  template <int S>
+  RILL_VEC_INLINE auto& step() {
+    // clang-format off
+    if constexpr (S == 0) return w = clamp_neg_act(z);
+    else if constexpr (S == 1) return t = w * -kInvLn2;
+    else if constexpr (S == 2) return t = t + kShift;
+    else if constexpr (S == 3) return n = kShift - t;
+    else if constexpr (S == 4) return q = n * kLn2Hi;      // q = (w − n·kLn2Hi) − n·kLn2Lo
+    else if constexpr (S == 5) return q = w - q;
+    else if constexpr (S == 6) return p = n * kLn2Lo;
+    else if constexpr (S == 7) return q = q - p;
+    else if constexpr (S == 8) return p = kA6 * q;          // p = kA2 − (kA3 − (kA4 − (kA5 − kA6·q)·q)·q)·q
+    else if constexpr (S == 9) return p = kA5 - p;
+    else if constexpr (S == 10) return p = p * q;
+    else if constexpr (S == 11) return p = kA4 - p;
+    else if constexpr (S == 12) return p = p * q;
+    else if constexpr (S == 13) return p = kA3 - p;
+    else if constexpr (S == 14) return p = p * q;
+    else if constexpr (S == 15) return p = kA2 - p;
+    else if constexpr (S == 16) return y = q * q;            // y = 1 + ((q·q)·p − q)
+    else if constexpr (S == 17) return y = y * p;
+    else if constexpr (S == 18) return y = y - q;
+    else if constexpr (S == 19) return y = 1.0f + y;
+    else if constexpr (S == 20) return s = bits<U>(t) + kScaleBias;  // 2^k, k in [-126, 128]
+    else if constexpr (S == 21) return s = s << 23;
+    else return y = y * from_bits<F>(s);                     // S == 22: e^−z
+    // clang-format on
+  }
+  template <int S = 0>
+  RILL_VEC_INLINE void run() {
+    if constexpr (S < kSteps) {
+      step<S>();
+      run<S + 1>();
+    }
+  }
+};
 template <class F, class U>
 RILL_VEC_INLINE F exp_neg_act(F z) {
-  const F w = clamp_neg_act(z);
-  const F t = w * -kInvLn2 + kShift;
-  const F n = kShift - t;
-  const F q = (w - n * kLn2Hi) - n * kLn2Lo;
-  const F p = kA2 - (kA3 - (kA4 - (kA5 - kA6 * q) * q) * q) * q;
-  const F y = 1.0f + ((q * q) * p - q);
-  const F scale = from_bits<F>((bits<U>(t) + kScaleBias) << 23);
-  return y * scale;
+  ExpNegSteps<F, U> e;
+  e.z = z;
+  e.run();
+  return e.y;
 }
 
 // The activations built on exp_act (not part of mathf's ≤ 2 ulp contract,

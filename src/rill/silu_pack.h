@@ -214,11 +214,10 @@ __attribute__((always_inline)) inline long silu_slope_packn(const float* z, floa
 // N divides back to back at the end of its chain: they queue on the divider
 // while the next pack's exp waits behind them in program order, and SiLU ran
 // at 17-19 cycles per vector where its other operations need 13 on the two
-// vector ports. Here each group of N vectors runs exp_neg_act's steps
-// (mathf_vec.h: the same operations in the same order, one line per step
-// below; the activations' tests hold every lane to the scalar bits) while the
-// previous group's divides, and silu_with_slope's slope, go in between, one
-// vector of it every E steps: the divider works beside the exp, not after it.
+// vector ports. Here each group of N vectors runs exp_neg_act's own steps
+// (mathf_vec.h's ExpNegSteps, the code exp_neg_act runs) while the previous
+// group's divides, and silu_with_slope's slope, go in between, one vector of
+// it every E steps: the divider works beside the exp, not after it.
 namespace silu_pipe {
 namespace mv = mathf::vec;
 
@@ -231,41 +230,22 @@ __attribute__((always_inline)) inline void bar(V& x) {  // the step is done befo
 #endif
 }
 
-// exp_neg_act on N vectors z, one step at a time; after the last, d = 1 + e^−z.
+// exp_neg_act on N vectors z, step by step across the N (mathf_vec.h's ExpNegSteps, each step's
+// result held by bar), then silu's 1 + e^−z: after the last step, d[j].
 template <class V, class U, int N>
 struct Group {
-  static constexpr int kSteps = 24;
-  V z[N], d[N], t[N], n[N], q[N], p[N];
-  U s[N];
+  static constexpr int kSteps = mv::ExpNegSteps<V, U>::kSteps + 1;
+  mv::ExpNegSteps<V, U> e[N];
+  V d[N];
   template <int S>
   __attribute__((always_inline)) inline void step() {
     for (int j = 0; j < N; ++j) {
-      // clang-format off
-      if constexpr (S == 0) { d[j] = mv::clamp_neg_act(z[j]); bar(d[j]); }  // w (exp_neg_act's names)
-      else if constexpr (S == 1) { t[j] = d[j] * -mv::kInvLn2; bar(t[j]); }
-      else if constexpr (S == 2) { t[j] = t[j] + mv::kShift; bar(t[j]); }
-      else if constexpr (S == 3) { n[j] = mv::kShift - t[j]; bar(n[j]); }
-      else if constexpr (S == 4) { q[j] = n[j] * mv::kLn2Hi; bar(q[j]); }
-      else if constexpr (S == 5) { q[j] = d[j] - q[j]; bar(q[j]); }
-      else if constexpr (S == 6) { p[j] = n[j] * mv::kLn2Lo; bar(p[j]); }
-      else if constexpr (S == 7) { q[j] = q[j] - p[j]; bar(q[j]); }  // q
-      else if constexpr (S == 8) { p[j] = mv::kA6 * q[j]; bar(p[j]); }
-      else if constexpr (S == 9) { p[j] = mv::kA5 - p[j]; bar(p[j]); }
-      else if constexpr (S == 10) { p[j] = p[j] * q[j]; bar(p[j]); }
-      else if constexpr (S == 11) { p[j] = mv::kA4 - p[j]; bar(p[j]); }
-      else if constexpr (S == 12) { p[j] = p[j] * q[j]; bar(p[j]); }
-      else if constexpr (S == 13) { p[j] = mv::kA3 - p[j]; bar(p[j]); }
-      else if constexpr (S == 14) { p[j] = p[j] * q[j]; bar(p[j]); }
-      else if constexpr (S == 15) { p[j] = mv::kA2 - p[j]; bar(p[j]); }  // p
-      else if constexpr (S == 16) { d[j] = q[j] * q[j]; bar(d[j]); }
-      else if constexpr (S == 17) { d[j] = d[j] * p[j]; bar(d[j]); }
-      else if constexpr (S == 18) { d[j] = d[j] - q[j]; bar(d[j]); }
-      else if constexpr (S == 19) { d[j] = 1.0f + d[j]; bar(d[j]); }  // y
-      else if constexpr (S == 20) { s[j] = mv::bits<U>(t[j]) + mv::kScaleBias; bar(s[j]); }
-      else if constexpr (S == 21) { s[j] = s[j] << 23; bar(s[j]); }  // scale
-      else if constexpr (S == 22) { d[j] = d[j] * mv::from_bits<V>(s[j]); bar(d[j]); }  // e
-      else if constexpr (S == 23) { d[j] = 1.0f + d[j]; bar(d[j]); }  // silu's 1 + e
-      // clang-format on
+      if constexpr (S + 1 < kSteps) {
+        bar(e[j].template step<S>());
+      } else {
+        d[j] = 1.0f + e[j].y;
+        bar(d[j]);
+      }
     }
   }
 };
@@ -276,9 +256,9 @@ __attribute__((always_inline)) inline void finish(const Group<V, U, N>& g, int j
   constexpr long L = sizeof(V) / sizeof(float);
   if constexpr (kSlope) {
     const V s = 1.0f / g.d[j];
-    simd_vec::store<V>(slope + j * L, s + g.z[j] * s * (1.0f - s));
+    simd_vec::store<V>(slope + j * L, s + g.e[j].z * s * (1.0f - s));
   }
-  simd_vec::store<V>(a + j * L, g.z[j] / g.d[j]);
+  simd_vec::store<V>(a + j * L, g.e[j].z / g.d[j]);
 }
 
 // Steps S.. of group g, with vector S / E of group `prev` finished after every E-th step.
@@ -300,11 +280,11 @@ __attribute__((always_inline)) inline long silu_run(const float* z, float* a, fl
   constexpr long L = sizeof(V) / sizeof(float), step = N * L;
   if (count < step) return 0;
   Group<V, U, N> prev, g;
-  for (int j = 0; j < N; ++j) prev.z[j] = simd_vec::load<V>(z + j * L);
+  for (int j = 0; j < N; ++j) prev.e[j].z = simd_vec::load<V>(z + j * L);
   run<kSlope, Group<V, U, N>::kSteps + 1, 0>(prev, prev, a, slope);  // no finishing in the first group
   long i = step;
   for (; i + step <= count; i += step) {
-    for (int j = 0; j < N; ++j) g.z[j] = simd_vec::load<V>(z + i + j * L);
+    for (int j = 0; j < N; ++j) g.e[j].z = simd_vec::load<V>(z + i + j * L);
     run<kSlope, E, 0>(g, prev, a + i - step, slope + (kSlope ? i - step : 0));
     prev = g;
   }
