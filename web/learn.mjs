@@ -13,6 +13,7 @@
 import { Rill, EVALUATIONS } from './rill.mjs';
 import { Plot, THEME, HUES } from './plot.mjs';
 import { fieldGrid } from './field.mjs';
+import { LISTED_DATASETS } from './datasets.mjs';
 import {
   SOLVER_NAMES, SOLVER_COLOURS, PRESETS, LIN_EXTENT, MODEL_EXTENT, ARROW_DT, LEAF_T_MAX, FLOW_LINES, FLOW_POINTS, ERROR_NS, EULER_X0, el, fmt, apply, fitSlope, lesson, canvas, slider, button,
   LearnJobs, drawErrorChart,
@@ -215,9 +216,12 @@ class Learn {
     this.fieldRun = { model: exact ? 'exact:8gaussians' : `linear:${this.A.join(',')}`, t, grid: Array.from(grid), u: Array.from(u) };
     p.arrows(grid, u, ARROW_DT, { maxLen: 1.6 * cell });
     p.legend(2 * ARROW_DT, `speed 2 (arrow = motion in Δt = ${ARROW_DT})`);
+    const A = `A = [[${this.A[0]}, ${this.A[1]}], [${this.A[2]}, ${this.A[3]}]]`;
     this.note('learn-field-note', exact
-      ? `u_t at t = ${t.toFixed(2)} from the core's closed-form field of the 8gaussians mixture: move t and the arrows change.`
-      : `A = [[${this.A[0]}, ${this.A[1]}], [${this.A[2]}, ${this.A[3]}]]: autonomous, so t does not change the arrows.`);
+      ? `u_t at t = ${t.toFixed(2)} from the core's closed-form field of the 8gaussians mixture: move t and the arrows change. ` +
+        `Parts 2 and 4 keep the last linear field, ${A} (greyed above): their exact answers need exp(tA). Part 3 shows this ` +
+        'field\'s flow when its Field menu says exact:8gaussians.'
+      : `${A}: autonomous, so t does not change the arrows.`);
   }
 
   // ---- 2. trajectory and ODE ----
@@ -312,7 +316,7 @@ class Learn {
     const last = this.leaves.at(-1);
     if (last) {
       const [x, y] = this.leafAt(last.x0, t);
-      this.note('learn-leaves-note', `${this.leaves.length} leaf${this.leaves.length > 1 ? 'ves' : ''}; the last: x₀ = (${fmt(last.x0[0], 2)}, ${fmt(last.x0[1], 2)}), ` +
+      this.note('learn-leaves-note', `${this.leaves.length} ${this.leaves.length > 1 ? 'leaves' : 'leaf'}; the last: x₀ = (${fmt(last.x0[0], 2)}, ${fmt(last.x0[1], 2)}), ` +
         `X_t = exp(${t.toFixed(2)}·A)·x₀ = (${fmt(x, 4)}, ${fmt(y, 4)}).`);
     }
   }
@@ -423,9 +427,15 @@ class Learn {
   drawEuler() {
     const p = this.plots.euler, n = Number(this.eulerN.input.value);
     this.eulerN.out.textContent = `${n} (h = ${n === 1 ? '1' : `1/${n}`})`;
+    if (!this.errors) { p.clear(); return; }
+    const K = 100, A = this.errors.A, exactPath = Array.from({ length: K + 1 }, (_, k) => apply(this.rill.matrixExp2x2(A, k / K), ...EULER_X0));
+    // The view holds every polyline at this n and the exact path (a coarse Euler step can leave [-2, 2]²).
+    let reach = 2;
+    for (const s of Object.keys(SOLVER_NAMES)) for (const v of this.errors.paths[s][n]) reach = Math.max(reach, 1.1 * Math.abs(v));
+    for (const [x, y] of exactPath) reach = Math.max(reach, 1.1 * Math.abs(x), 1.1 * Math.abs(y));
+    p.extent = Math.min(reach, 50);
     p.clear();
-    if (!this.errors) return;
-    const c = p.ctx, K = 100, A = this.errors.A;
+    const c = p.ctx;
     const exact = this.errors.exact, rows = [['solver', 'NFE', 'end-point error']], now = {};
     for (const s of Object.keys(SOLVER_NAMES)) {
       const trajectory = this.errors.paths[s][n];
@@ -438,10 +448,7 @@ class Learn {
     }
     // The exact path exp(tA)·x₀ last, dashed, so the solvers' lines do not hide it.
     c.strokeStyle = '#ffffff'; c.lineWidth = 2; c.setLineDash([6, 4]); c.beginPath();
-    for (let k = 0; k <= K; k++) {
-      const [x, y] = p.toScreen(...apply(this.rill.matrixExp2x2(A, k / K), ...EULER_X0));
-      if (k) c.lineTo(x, y); else c.moveTo(x, y);
-    }
+    exactPath.forEach(([ex, ey], k) => { const [x, y] = p.toScreen(ex, ey); if (k) c.lineTo(x, y); else c.moveTo(x, y); });
     c.stroke();
     c.setLineDash([]);
     this.errors.now = { n, err: now };
@@ -455,10 +462,18 @@ class Learn {
   }
 
   drawLogLog() {
-    const slopes = drawErrorChart(this.loglog, this.errors);
+    const e = this.errors, slopes = drawErrorChart(this.loglog, e), [a, b, c, d] = e.A;
+    // A² = 0 (shear): exp(tA) = I + tA, a straight path at constant speed, which every solver walks exactly.
+    const nilpotent = a * a + b * c === 0 && a * b + b * d === 0 && c * a + d * c === 0 && c * b + d * d === 0;
+    const exactAll = Object.values(e.err).flat().every((v) => !(v > e.floor));
+    const why = !exactAll ? '' : nilpotent
+      ? ' Every solver lands on exp(A)·x₀ here: this A has A² = 0, so exp(tA) = I + tA and the leaf moves in a straight line at ' +
+        'constant speed, which one Euler step already follows exactly (so the chart has no points). Pick another preset to see the errors.'
+      : ' Every solver lands on exp(A)·x₀ to float rounding here, so the chart has no points.';
     this.note('learn-euler-note', `Global error at t = 1 against h (log–log); fitted slopes: ${slopes} ` +
-      `(expected 1, 2, 2, 4; points below ${this.errors.floor.toExponential(0)}, float rounding, are left out). ` +
-      'Errors: model.integrate on the linear model against exp(A)·x₀.');
+      `(expected 1, 2, 2, 4; points below ${e.floor.toExponential(0)}, float rounding, are left out). ` +
+      'Errors: model.integrate on the linear model against exp(A)·x₀. For a linear field midpoint and Heun take the same step, ' +
+      `x + hAx + (h²/2)A²x, so the amber line lies under the green.${why}`);
   }
 
   // ---- 5. flow model ----
@@ -573,8 +588,12 @@ class Learn {
       const res = await fetch('models/index.json', { cache: 'no-cache' });
       names = res.ok ? await res.json() : [];
     } catch { names = []; }
-    for (const name of names) this.flowSelect.append(new Option(`learned: ${name}`, name));
-    const back = names.filter((nm) => nm !== 'gaussian');
+    // Parts 3 and 6 carry 2-D points from N(0, I) and back: the plain model of each built-in dataset
+    // (models made with a condition, a source, a step input or more dimensions belong to the demo).
+    const plain = LISTED_DATASETS.filter((nm) => names.includes(nm));
+    for (const name of plain) this.flowSelect.append(new Option(`learned: ${name}`, name));
+    this.flowSelect.append(new Option('exact: exact:8gaussians (part 1\'s time-dependent field)', 'exact:8gaussians'));
+    const back = plain.filter((nm) => nm !== 'gaussian');
     for (const name of back) this.backSelect.append(new Option(name, name));
     if (back.length) {
       this.backSelect.value = back.includes('moons') ? 'moons' : back[0];

@@ -43,12 +43,14 @@ serveModel({
   },
   flow(model, msg) {
     const t0 = performance.now(), { e, t1, steps, solver } = msg;
+    if (model.info.dim !== 2) throw new Error(`a ${model.info.dim}-D model: the flow grid is drawn in 2-D`);
     const vertices = gridLineVertices(e, FLOW_LINES, FLOW_POINTS);
     const { trajectory } = model.integrate(vertices, { t0: 0, t1, steps, solver, trajectory: true });
     answer('flow', msg, t0, { vertices, traj: trajectory }, [trajectory.buffer]);
   },
   back(model, msg, rill) {
     const t0 = performance.now(), { name, n, steps } = msg;
+    if (model.info.dim !== 2) throw new Error(`${name} is a ${model.info.dim}-D model: this part draws 2-D points`);
     const data = rill.drawDataset(name, n, 3);
     const down = model.integrate(data, { t0: 1, t1: 0, steps, solver: 'rk4', trajectory: true });
     const up = model.integrate(down.x, { t0: 0, t1: 1, steps, solver: 'rk4' });

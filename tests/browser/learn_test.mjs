@@ -133,8 +133,10 @@ await runInBrowser(dir, 'the Learn test', {}, async ({ page, port, errors }) => 
   const leafRuns = [];
   for (const t of [0, 0.7, 2.5, 6]) leafRuns.push(await worstLeaf(t));
   const clicked = leafRuns[0].clicked;
-  check('a click drops a leaf where it was clicked, and a keyboard Enter on the button drops another',
-    leafRuns[0].n === 2 && Math.abs(clicked[0] - 1.5) < 0.05 && Math.abs(clicked[1] + 1) < 0.05, `x₀ = (${clicked?.map((v) => v.toFixed(3))})`);
+  const leavesNote = await page.evaluate(() => document.getElementById('learn-leaves-note').textContent);
+  check('a click drops a leaf where it was clicked, and a keyboard Enter on the button drops another (the note counts "2 leaves")',
+    leafRuns[0].n === 2 && Math.abs(clicked[0] - 1.5) < 0.05 && Math.abs(clicked[1] + 1) < 0.05 && leavesNote.startsWith('2 leaves;'),
+    `x₀ = (${clicked?.map((v) => v.toFixed(3))}); ${leavesNote.slice(0, 40)}`);
   check('each leaf\'s position is exp(tA)·x₀ (power series) within 1e-5 at t = 0, 0.7, 2.5, 6',
     leafRuns.every((r) => r.worst < 1e-5), leafRuns.map((r) => r.worst.toExponential(1)).join(', '));
   await page.selectOption('#learn-preset', 'rotation');
@@ -160,7 +162,7 @@ await runInBrowser(dir, 'the Learn test', {}, async ({ page, port, errors }) => 
     const mid = await page.evaluate(() => ({ pos: window.rillLearn.flowPositions(), k: window.rillLearn.flow.k }));
     await setT(f.t1);
     const end = await page.evaluate(() => ({ pos: window.rillLearn.flowPositions(), k: window.rillLearn.flow.k }));
-    const model = f.source.startsWith('linear:') ? rill.loadModel(f.source) : rill.loadModel(readFileSync(join(dir, 'models', `${f.source}.safetensors`)));
+    const model = /^(linear|exact):/.test(f.source) ? rill.loadModel(f.source) : rill.loadModel(readFileSync(join(dir, 'models', `${f.source}.safetensors`)));
     const traj = model.integrate(Float32Array.from(verts), { t0: 0, t1: f.t1, steps: f.steps, solver: f.solver, trajectory: true }).trajectory;
     const direct = model.integrate(Float32Array.from(verts), { t0: 0, t1: f.t1, steps: f.steps, solver: f.solver }).x;
     model.free();
@@ -173,6 +175,31 @@ await runInBrowser(dir, 'the Learn test', {}, async ({ page, port, errors }) => 
   check('the flow grid of the linear field deforms with t and equals model.integrate\'s bits', linFlow.ok,
     `${linFlow.f.source}: ${linFlow.n} vertices, ${linFlow.f.solver} ${linFlow.f.steps} steps to t = ${linFlow.f.t1}, moved up to ${linFlow.movement.toFixed(2)}`);
   const learnedFlow = await flowCheck('moons');
+  const exactFlow = await flowCheck('exact:8gaussians');
+  check('the flow grid of exact:8gaussians (part 1\'s time-dependent field) equals model.integrate\'s bits', exactFlow.ok,
+    `${exactFlow.n} vertices, ${exactFlow.f.solver} ${exactFlow.f.steps} steps, moved up to ${exactFlow.movement.toFixed(2)}`);
+  // Every entry of part 3's and part 6's menus computes (they list the models they can carry: 2-D,
+  // from N(0, I), no condition or step input), with no error note.
+  const menus = await page.evaluate(() => ({ flow: Array.from(document.querySelectorAll('#learn-flow-source option'), (o) => o.value),
+    back: Array.from(document.querySelectorAll('#learn-back-source option'), (o) => o.value) }));
+  const failed = [];
+  for (const v of menus.flow) {
+    await page.selectOption('#learn-flow-source', v);
+    const want = v === 'linear' ? null : v;
+    await page.waitForFunction((w) => document.getElementById('learn-flow-note').classList.contains('lesson-error') ||
+      (w === null ? window.rillLearn.flow?.source.startsWith('linear:') : window.rillLearn.flow?.source === w), want, { timeout: 30000 });
+    if (await page.evaluate(() => document.getElementById('learn-flow-note').classList.contains('lesson-error'))) failed.push(`flow ${v}`);
+  }
+  for (const v of menus.back) {
+    await page.selectOption('#learn-back-source', v);
+    await page.waitForFunction((w) => document.getElementById('learn-back-note').classList.contains('lesson-error') || window.rillLearn.back?.model === w, v, { timeout: 60000 });
+    if (await page.evaluate(() => document.getElementById('learn-back-note').classList.contains('lesson-error'))) failed.push(`back ${v}`);
+  }
+  check('every model in the Flow and Backwards menus computes without an error (2-D models from N(0, I) only)',
+    failed.length === 0 && menus.flow.length >= 3 && menus.back.length >= 2 && !menus.back.includes('digits') && !menus.flow.includes('digits'),
+    `flow: ${menus.flow.join(', ')}; back: ${menus.back.join(', ')}${failed.length ? `; failed: ${failed.join(', ')}` : ''}`);
+  await page.selectOption('#learn-back-source', 'moons');
+  await page.waitForFunction(() => window.rillLearn.back?.model === 'moons', null, { timeout: 60000 });
   check('the flow grid of a learned model (moons) deforms with t and equals model.integrate\'s bits', learnedFlow.ok,
     `${learnedFlow.n} vertices, ${learnedFlow.f.solver} ${learnedFlow.f.steps} steps, moved up to ${learnedFlow.movement.toFixed(2)}`);
 
@@ -209,8 +236,9 @@ await runInBrowser(dir, 'the Learn test', {}, async ({ page, port, errors }) => 
   await page.selectOption('#learn-preset', 'shear');
   await sameA([0, 1, 0, 0]);
   const shear = await page.evaluate(() => ({ slopes: window.rillLearn.errors.slopes, note: document.getElementById('learn-euler-note').textContent }));
-  check('a shear (nilpotent A) is solved exactly by every solver, and the page says so instead of a slope',
-    Object.values(shear.slopes).every((v) => v === null) && /exact up to float rounding/.test(shear.note), shear.note.slice(0, 80));
+  check('a shear (nilpotent A) is solved exactly by every solver, and the page says so instead of a slope, and why',
+    Object.values(shear.slopes).every((v) => v === null) && /exact up to float rounding/.test(shear.note) && /A² = 0/.test(shear.note),
+    shear.note.slice(0, 80) + ' … ' + shear.note.slice(-150));
   await page.selectOption('#learn-preset', 'spiral');
 
   // 5. The flow model beside exact:8gaussians, and the heat map of ‖u^θ − u*‖.
