@@ -47,6 +47,10 @@ void hostile_framing(Table& t) {
   add(t, "header length u64 max", with_len(~0ull, kGood), Status::bad_header, "exceeds");
   add(t, "header length 2^64 - 8", with_len(~0ull - 7, kGood), Status::bad_header, "exceeds");
   add(t, "header length just over the limit", with_len(kMaxHeaderBytes + 1, kGood), Status::bad_header, "exceeds");
+  {  // a text file: its first 8 bytes read as a length far past the file, which the message points out
+    const std::string text = "x,y\n0.5,1.25\n-0.75,2\n";
+    add(t, "a text file", Bytes(text.begin(), text.end()), Status::bad_header, "limit (not a safetensors file?)");
+  }
   add(t, "header length cut short", with_len(kGood.size() - 1, kGood), Status::bad_json, "");
 
 }

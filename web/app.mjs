@@ -24,8 +24,8 @@ import { ComparePanel, TEACHER_RUN } from './compare.mjs';
 import { ConditionPanel } from './condition_panel.mjs';
 import { fillModelMenu, addOption } from './model_menu.mjs';
 import { classColour, conditionOf } from './condition.mjs';
-import { DigitGrid, DIM as IMAGE_DIM, loadDigits, nearest, realNearestMedian, imageRows, imagesAt } from './digit_grid.mjs';
-import { runHint, fieldText, densityText, colourNote, imagesText, modelFacts } from './explain.mjs';
+import { DigitGrid, DIM as IMAGE_DIM, loadDigits, nearest, realNearestMedian, imageRows, imagesAt, shownPerRow } from './digit_grid.mjs';
+import { runHint, fieldText, gridText, densityText, colourNote, imagesText, modelFacts } from './explain.mjs';
 
 const $ = (id) => document.getElementById(id);
 const ANIMATION_SECONDS = 2.5;
@@ -104,6 +104,17 @@ async function selectEntry(value, opened = null) {
       $(id).disabled = model.info.dim !== 2;
       $(id).parentElement.title = model.info.dim !== 2 ? 'this overlay needs a 2-D model' : '';
     }
+    $('field-style').disabled = model.info.dim !== 2;
+    // log p needs x0 from N(0, I) and an instantaneous velocity (formats.md: Source; rill_log_prob refuses the rest)
+    const noDensity = model.info.dim !== 2 ? null : model.source !== 'gaussian'
+      ? `no density: this model draws x0 from ${model.source}, which has no density (log p needs the N(0, I) source)`
+      : model.stepEmbedding !== 'none' ? 'no density: a step-conditioned model\'s output is an average velocity over a step, not a field to integrate back' : null;
+    if (noDensity) {
+      $('show-density').disabled = true;
+      $('show-density').parentElement.title = noDensity;
+    }
+    $('density-why').hidden = !noDensity;
+    $('density-why').textContent = noDensity ? `(${noDensity.slice('no density: '.length)})` : '';
     for (const id of ['show-target', 'show-paths']) $(id).disabled = images;
     $('plot').hidden = images;
     if (!images) $('drop-zone').classList.remove('tall');
@@ -319,6 +330,14 @@ function revealPlot() {
   $('drop-zone').scrollIntoView({ block: 'start', behavior: smooth ? 'smooth' : 'auto' });
 }
 
+const compareShown = () => $('compare-toggle').checked && !$('compare-box').hidden;
+
+/** On a phone an overlay's toggle sits far below the plot: turning one on brings the plot back if none of it is in view. */
+function revealHiddenPlot() {
+  const r = $('drop-zone').getBoundingClientRect();
+  if (r.bottom <= 0 || r.top >= window.innerHeight) revealPlot();
+}
+
 /** The read-outs describe the last run: mark them while the form asks for something else. */
 function markStale() {
   const r = state.result;
@@ -330,7 +349,7 @@ function markStale() {
 
 /** The lines under the plot that say what is on it, for the current run, t and overlays (explain.mjs). */
 function explain() {
-  const hint = $('explain-hint'), text = runHint(state.result, state.model), fieldNote = $('explain-field');
+  const hint = $('explain-hint'), text = runHint(state.result, state.model, compareShown() ? TEACHER_RUN : null), fieldNote = $('explain-field');
   hint.hidden = !text;
   if (text) { hint.className = 'hint'; hint.textContent = text; }
   const note = $('explain-density');
@@ -340,6 +359,9 @@ function explain() {
   const field = $('show-field').checked && !$('show-field').disabled;
   fieldNote.hidden = !field;
   if (field) fieldNote.textContent = fieldText(state.t, $('field-style').value === 'streamlines', state.model?.info.metadata.coupling);
+  const grid = $('show-grid').checked && !$('show-grid').disabled && !!state.model, gridNote = $('explain-grid');
+  gridNote.hidden = !grid;
+  if (grid) gridNote.textContent = gridText(state.t, $('solver').value, $('steps').value.trim());
 }
 
 const densityOn = () => $('show-density').checked && !$('show-density').disabled && !!state.model;
@@ -357,7 +379,7 @@ function setTime(t) {
   state.t = Math.max(0, Math.min(1, t));
   $('time').value = state.t.toFixed(2);
   $('time-label').textContent = `t = ${state.t.toFixed(2)}`;
-  if ((state.t >= 0.9) !== before || $('field-style').value === 'streamlines' || densityOn()) explain();
+  if ((state.t >= 0.9) !== before || $('field-style').value === 'streamlines' || densityOn() || $('show-grid').checked) explain();
   draw();
 }
 
@@ -427,7 +449,8 @@ const NOISE_COLOURS = $('explain-colours').innerHTML;  // the page's own words f
 function explainImages() {
   if (!state.result?.images) return;
   const near = $('show-nearest').checked ? state.near : null;
-  $('explain-colours').textContent = imagesText(IMAGES_PER_CLASS, near, state.realNearest);
+  const shown = shownPerRow($('digits').clientWidth, !!(near && state.digitsData), IMAGES_PER_CLASS);
+  $('explain-colours').textContent = imagesText(IMAGES_PER_CLASS, near, state.realNearest, shown);
 }
 
 function draw() {
@@ -515,19 +538,22 @@ async function main() {
   $('sample-form').addEventListener('submit', (e) => { e.preventDefault(); sampleNow({ stop: true, reveal: true }); });
   for (const id of ['solver', 'steps', 'n', 'seed']) $(id).addEventListener('input', markStale);
   $('solver').addEventListener('change', markStale);
-  for (const id of ['solver', 'steps']) $(id).addEventListener('input', () => { if (densityOn()) { explain(); draw(); } });
+  for (const id of ['solver', 'steps']) $(id).addEventListener('input', () => { if (densityOn() || $('show-grid').checked) { explain(); draw(); } });
   $('reseed').addEventListener('click', () => {
     $('seed').value = String(Math.floor(Math.random() * 4294967296));
     sampleNow();
   });
   $('play').addEventListener('click', () => (state.playing ? pause() : play()));
   $('time').addEventListener('input', () => { pause(); setTime(Number($('time').value)); });
-  for (const id of ['show-target', 'show-field', 'show-paths', 'show-density', 'show-grid']) $(id).addEventListener('change', () => { explain(); draw(); });
+  for (const id of ['show-target', 'show-field', 'show-paths', 'show-density', 'show-grid']) {
+    $(id).addEventListener('change', () => { explain(); draw(); if ($(id).checked) revealHiddenPlot(); });
+  }
   $('show-nearest').addEventListener('change', () => updateNearest());
   $('field-style').addEventListener('change', () => {
-    if (!$('show-field').checked) $('show-field').checked = true;  // choosing a style means showing the field
+    if (!$('show-field').checked && !$('show-field').disabled) $('show-field').checked = true;  // choosing a style means showing the field
     explain();
     draw();
+    revealHiddenPlot();
   });
   new ResizeObserver(() => draw()).observe($('drop-zone'));  // the plot or the image grid, whichever is shown
   document.addEventListener('keydown', (e) => {
@@ -561,7 +587,7 @@ async function main() {
   }
   sampler = new Sampler(state.rill.wasm.module, { onRate: showRate, onError: (text) => showMessage(text) });
   compare = new ComparePanel(state.rill.wasm.module, { box: $('compare'), onError: (text) => showMessage(text) });
-  $('compare-toggle').addEventListener('change', () => updateCompare());
+  $('compare-toggle').addEventListener('change', () => { explain(); updateCompare(); });
   density = new DensityView(state.rill.wasm.module, () => draw(), (text) => showMessage(text));
   readout = new ReadOut({ canvas: $('plot'), box: $('density-readout'), plot, model: () => state.model,
     settings: densitySettings, active: densityOn, redraw: () => draw() });

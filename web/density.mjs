@@ -208,13 +208,24 @@ export class ReadOut {
     this.key = '';
     this.last = null;        // { value, text, x, y } of the last read-out
     this.frame = 0;
-    canvas.addEventListener('pointermove', (e) => {
+    const follow = (e) => {
       if (!this.active()) return;
       const hadProbe = !this.cursor && document.activeElement === this.canvas;  // its cross-hair is on the canvas
       this.cursor = this.plot.toWorld(e.offsetX, e.offsetY);
       if (hadProbe) this.redraw(); else this.schedule();
+    };
+    canvas.addEventListener('pointermove', follow);
+    canvas.addEventListener('pointerdown', follow);  // a tap reads the point it touched
+    canvas.addEventListener('pointerleave', (e) => {
+      // A finger or pen leaves when it lifts: the read-out stays where it touched last (the probe moves
+      // there). A mouse leaving the plot hands the read-out back to the probe.
+      if (e.pointerType !== 'mouse' && this.cursor) {
+        const lim = this.plot.extent;
+        this.probe = this.cursor.map((v) => Math.max(-lim, Math.min(lim, v)));
+      }
+      this.cursor = null;
+      if (document.activeElement === this.canvas) this.redraw(); else this.schedule();
     });
-    canvas.addEventListener('pointerleave', () => { this.cursor = null; if (document.activeElement === this.canvas) this.redraw(); else this.schedule(); });
     canvas.addEventListener('focus', () => this.redraw());
     canvas.addEventListener('blur', () => this.redraw());
     canvas.addEventListener('keydown', (e) => {

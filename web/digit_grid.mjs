@@ -99,6 +99,12 @@ export function imagesAt(r, t) {
   return images;
 }
 
+/** How many samples of a row DigitGrid.draw shows on a canvas `width` CSS pixels wide: on a narrow screen the pairs
+ * (sample and nearest image) would be too small to read, so the first 4. */
+export function shownPerRow(width, pair, perRow) {
+  return pair && width < 480 ? Math.min(4, perRow) : perRow;
+}
+
 export class DigitGrid {
   constructor(canvas) {
     this.canvas = canvas;
@@ -121,8 +127,7 @@ export class DigitGrid {
     ctx.fillRect(0, 0, W, H);
     if (!images || !rows.length) return;
     const pair = !!(near && data);
-    // On a narrow screen the pairs would be too small to read: the first 4 samples of each row.
-    const cols = Math.min(pair && W < 480 ? 4 : Infinity, Math.max(...rows.map((r) => r.count)));
+    const cols = shownPerRow(W, pair, Math.max(...rows.map((r) => r.count)));
     const pad = 10, labelW = 30, gap = pair ? 8 : 4, inner = 2, textH = pair ? 13 : 0;
     const perCell = pair ? 2 : 1;
     const sW = (W - 2 * pad - labelW - (cols - 1) * gap - cols * (perCell - 1) * inner) / (cols * perCell);

@@ -8,8 +8,17 @@ import { gridSide } from './density.mjs';
 import { classColour, conditionOf } from './condition.mjs';
 import { median } from './digit_grid.mjs';
 
-/** The hint for a one-Euler-step run (a step-conditioned or reflowed model, or a plain one that collapses), or null. */
-export function runHint(r, model) {
+/**
+ * The hint for a one-Euler-step run (a step-conditioned or reflowed model, or a plain one that collapses), or
+ * null; `teacherRun` ({ solver, steps }): the compare panes (a reflowed model beside its teacher, run so) are shown.
+ */
+export function runHint(r, model, teacherRun = null) {
+  const compareOn = !!teacherRun;
+  const meta = model?.info.metadata ?? {};
+  if (r && compareOn && meta.made_by === 'reflow' && (r.solver !== (meta.sample_solver ?? 'euler') || r.steps !== Number(meta.sample_steps ?? 1))) {
+    return `The two panes run each model at what it is meant for — this one at ${meta.sample_solver ?? 'euler'} × ${meta.sample_steps ?? 1}, ` +
+      `its teacher at ${teacherRun.solver} × ${teacherRun.steps} — while the main plot follows your form (${r.solver} × ${r.steps}).`;
+  }
   if (!r || r.solver !== 'euler' || r.steps !== 1) return null;
   if ((model?.info.stepK ?? -1) >= 0) {
     return 'A step-conditioned model: besides x and t it reads the length h of the step it is asked for (here h = 1) ' +
@@ -19,7 +28,7 @@ export function runHint(r, model) {
   if (model?.info.metadata?.made_by === 'reflow') {
     return 'A one-step model (rill reflow): it was retrained on pairs (x₀, x₁) that its teacher\'s flow joins, ' +
       'so its paths are nearly straight and one Euler step lands on the data — 1 field evaluation a sample instead of ' +
-      'the teacher\'s 40. Tick "compare" to see the two side by side.';
+      `the teacher's 40. ${compareOn ? 'The two panes show them side by side, from the same noise.' : 'Tick "compare" to see the two side by side.'}`;
   }
   return 'One Euler step collapses everything to the mean: it moves each x₀ by u₀(x₀), and at t = 0 the noise ' +
     'tells nothing about which data point it will become, so u₀(x) = E[x₁] − x and every sample lands on E[x₁], the data\'s mean. ' +
@@ -37,13 +46,20 @@ export function fieldText(t, streams, coupling) {
   return text;
 }
 
+/** What the flow grid shows at time t, for the page's solver and steps. */
+export function gridText(t, solver, steps) {
+  return `Flow grid: straight lines over [−3, 3]² at t = 0 (where most of the noise x₀ lies), each point carried by the ` +
+    `model's flow ψ_t to t = ${t.toFixed(2)} (${solver}, ${steps} steps). Where the lines crowd, the flow squeezes space and ` +
+    'probability piles up; where they spread, it thins out.';
+}
+
 /** What the heat map is, and what it costs, for the density view's settings { t, steps, solver }. */
 export function densityText(s) {
   const k = gridSide(s.steps, s.solver), evals = EVALUATIONS[s.solver];
   return `Heat map: log p_t(x) in nats at t = ${s.t.toFixed(2)}, the density of the model's flow, each of ${k} × ${k} grid ` +
     `points integrated back to t = 0 with the exact divergence (${s.solver}, ${s.steps} steps). It costs about 3 field evaluations ` +
     `per grid point per step${evals > 1 ? ` and evaluation (${s.solver} makes ${evals} a step)` : ''}: ${(3 * k * k * s.steps * evals).toLocaleString('en')} here. ` +
-    'Grey: no density (the way back is not finite). Hover, or focus the plot and use the arrow keys, to read log p at a point.';
+    'Grey: no density (the way back is not finite). Hover or tap, or focus the plot and use the arrow keys, to read log p at a point.';
 }
 
 /**
@@ -79,9 +95,10 @@ export function colourNote(note, r, model, noiseHtml) {
  * What the image grid shows (`perRow` samples a row), and with `near` (nearest training images)
  * how far its samples are from the training set beside `realNearest`, real images' own median.
  */
-export function imagesText(perRow, near, realNearest) {
-  let text = 'Each row is a class (or, for one class, 8 of its samples); each picture is a generated 8×8 image x_t at the slider\'s t ' +
-    `(noise at t = 0, digits at t = 1): ${perRow} samples a row, whatever the Samples field says.`;
+export function imagesText(perRow, near, realNearest, shown = perRow) {
+  let text = `Each row is a class (or, for one class, ${perRow} of its samples); each picture is a generated 8×8 image x_t at the slider's t ` +
+    `(noise at t = 0, digits at t = 1): ${perRow} samples a row, whatever the Samples field says` +
+    (shown < perRow ? ` — on this narrow screen the first ${shown} of each row, beside their nearest images.` : '.');
   if (near) {
     text += ` Beside each sample: its nearest training image by L2 distance d (pixels as x = pixel/8 − 1). Median d of these samples: ` +
       `${median(near.dist).toFixed(2)}; real images to their nearest other real image: ${realNearest.toFixed(2)} — ` +
@@ -115,7 +132,7 @@ export function modelFacts(model, label) {
     rows.push(['step input', `step-conditioned (${model.stepEmbedding}): it reads each solver step's length h and gives the average ` +
       'velocity over the step; forwards only, no log-density']);
   }
-  if (meta.dataset) rows.push(['trained on', meta.dataset]);
+  if (meta.dataset) rows.push(['trained on', meta.dataset === 'points' ? 'points given to the trainer (a drawing on this page, or a data file)' : meta.dataset]);
   const cond = conditionOf(model);
   if (cond.kind === 'class') rows.push(['condition', `class: ${cond.width} classes (${cond.names.join(', ')})`]);
   else if (cond.kind === 'vector') rows.push(['condition', `vector of ${cond.width} value${cond.width > 1 ? 's' : ''}${meta.dataset === 'swissroll' ? ' (s, along the roll)' : ''}`]);

@@ -521,7 +521,9 @@ export function readModel(bytes) {
   const view = new DataView(bytes.buffer, bytes.byteOffset, len);
   const n = view.getBigUint64(0, true);
   if (n < 2n) fail('bad_header', `header length ${n} is too small`);
-  if (n > BigInt(MAX_HEADER)) fail('bad_header', `header length ${n} exceeds the ${MAX_HEADER}-byte limit`);
+  if (n > BigInt(MAX_HEADER)) {
+    fail('bad_header', `header length ${n} exceeds the ${MAX_HEADER}-byte limit${n > BigInt(len) ? ' (not a safetensors file?)' : ''}`);
+  }
   if (n > BigInt(len - 8)) fail('truncated', `the header claims ${n} bytes but the file has only ${len - 8} after the length`);
   const headerEnd = 8 + Number(n), tensors = [], metadata = new Map();
   new Parser(bytes.subarray(8, headerEnd)).walk((name, e) => {  // pass 1: syntax, duplicates, the metadata

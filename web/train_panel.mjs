@@ -377,7 +377,7 @@ export class TrainPanel {
     } else if (m.type === 'snapshot') {
       run.snapshot = m;
     } else if (m.type === 'done') {
-      this.finish(run, m.file, m.done, m.seconds);
+      this.finish(run, m.file, m.done, m.seconds, m.done < run.steps ? ` of ${run.steps} (stopped)` : '');
     } else if (m.type === 'error') {
       this.fail(`training: ${m.message}`);
     }

@@ -257,9 +257,9 @@ Status read_header_length(const u8* bytes, std::size_t len, u64* n, Message* msg
   for (int i = 7; i >= 0; --i) *n = (*n << 8) | bytes[i];
   if (*n < 2)
     return fail(msg, Status::bad_header, "header length %llu is too small", static_cast<unsigned long long>(*n));
-  if (*n > kMaxHeaderBytes)
-    return fail(msg, Status::bad_header, "header length %llu exceeds the %zu-byte limit",
-                static_cast<unsigned long long>(*n), kMaxHeaderBytes);
+  if (*n > kMaxHeaderBytes)  // longer than the file too: most likely not a safetensors file at all (text, say)
+    return fail(msg, Status::bad_header, "header length %llu exceeds the %zu-byte limit%s",
+                static_cast<unsigned long long>(*n), kMaxHeaderBytes, *n > len ? " (not a safetensors file?)" : "");
   if (*n > len - 8)
     return fail(msg, Status::truncated, "the header claims %llu bytes but the file has only %zu after the length",
                 static_cast<unsigned long long>(*n), len - 8);

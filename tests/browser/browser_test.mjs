@@ -270,7 +270,10 @@ await runInBrowser(dir, 'the browser test', { acceptDownloads: true }, async ({ 
     const same = at1.flat().every((v, i) => Object.is(Math.fround(v), ref[i]));
     check('flow grid overlay: the straight grid at t = 0 is carried by the model\'s flow (t = 1 equals integrate, bit for bit)',
       straight && moved > 0.5 && same, `${at0.length} lines; largest move ${moved.toFixed(2)}`);
+    const gridNote = await page.evaluate(() => { const p = document.getElementById('explain-grid'); return p.hidden ? '' : p.textContent; });
+    check('the page says what the flow grid is, at the slider\'s t and the form\'s solver', /t = 1\.00/.test(gridNote) && gridNote.includes(`${solver}, ${steps} steps`), gridNote);
     await page.click('#show-grid');
+    check('unticked, the flow grid\'s note goes', await page.isHidden('#explain-grid'));
   }
 
   // 2g. The density view (issue 13): a heat map of log p_t computed in a worker, with a read-out at
@@ -313,8 +316,19 @@ await runInBrowser(dir, 'the browser test', { acceptDownloads: true }, async ({ 
     await page.keyboard.press('ArrowRight');
     const probe = await page.evaluate(() => ({ ...window.rillDemo.densityReadout, shown: document.getElementById('density-readout').textContent }));
     check('keyboard: the read-out follows a probe from the centre, moved with the arrow keys', probe.x === 0.1 && probe.y === 0 && /at \(0\.10, 0\.00\)/.test(probe.shown), probe.shown);
+    // A touch: the read-out follows the finger and stays where it lifted (a finger's pointer leaves on lift).
+    const touched = await page.evaluate(() => {
+      const cv = document.getElementById('plot'), r = cv.getBoundingClientRect();
+      const [sx, sy] = window.rillDemo.toScreen(1.5, -0.5);
+      const at = { clientX: r.left + sx, clientY: r.top + sy, pointerType: 'touch', bubbles: true, isPrimary: true, pointerId: 7 };
+      for (const type of ['pointerdown', 'pointermove', 'pointerup', 'pointerleave']) cv.dispatchEvent(new PointerEvent(type, at));
+      return new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(() => ok({ ...window.rillDemo.densityReadout,
+        shown: document.getElementById('density-readout').textContent, hidden: document.getElementById('density-readout').hidden }))));
+    });
+    check('touch: the read-out stays at the point the finger lifted from (not back at the probe)',
+      !touched.hidden && Math.hypot(touched.x, touched.y) > 0.5 && /^log p = /.test(touched.shown), touched.shown);
     const note = await page.textContent('#explain-density');
-    check('the page says what the heat map is and what it costs', /exact divergence/.test(note) && /3 field evaluations/.test(note), note.slice(0, 80));
+    check('the page says what the heat map is and what it costs', /exact divergence/.test(note) && /3 field evaluations/.test(note) && /tap/.test(note), note.slice(0, 80));
     // The formula model: log p_1 at a mode's centre against the mixture's closed form.
     await page.selectOption('#model', 'formula:exact:8gaussians');
     await page.waitForFunction(() => window.rillDemo.lastRun?.model === 'formula:exact:8gaussians', null, { timeout: 20000 });
@@ -544,6 +558,19 @@ await runInBrowser(dir, 'the browser test', { acceptDownloads: true }, async ({ 
   check('on a phone the solver names fit their box', phoneFit.fits, `${phoneFit.worst} px of text in ${phoneFit.room} px`);
   await page.screenshot({ path: shot.replace(/\.png$/, '-phone.png') });
   await page.screenshot({ path: shot.replace(/\.png$/, '-phone-full.png'), fullPage: true });
+  // On a phone the overlay toggles sit far below the plot: turning one on brings the plot into view.
+  if (!(await page.isDisabled('#show-grid'))) {
+    if (await page.isChecked('#show-grid')) await page.uncheck('#show-grid');
+    await page.evaluate(() => document.getElementById('show-grid').scrollIntoView({ block: 'center' }));
+    const before = await page.evaluate(() => [document.getElementById('drop-zone').getBoundingClientRect().bottom, document.getElementById('show-grid').getBoundingClientRect().top]);
+    const hiddenBefore = before[0] <= 0;
+    await page.check('#show-grid');
+    const shownAfter = await page.waitForFunction(() => { const r = document.getElementById('drop-zone').getBoundingClientRect(); return r.top >= -1 && r.top < innerHeight / 2; },
+      null, { timeout: 5000 }).then(() => true, () => false);
+    check('on a phone, ticking an overlay below the plot scrolls the plot into view', hiddenBefore && shownAfter,
+      `plot off-screen before: ${hiddenBefore} (its bottom at ${before[0].toFixed(0)} px, the toggle at ${before[1].toFixed(0)}); in view after: ${shownAfter}`);
+    await page.uncheck('#show-grid');
+  }
   if (!(await page.isDisabled('#show-density'))) {  // the density view on a phone
     await page.evaluate(() => { for (const id of ['show-field', 'show-paths']) if (document.getElementById(id).checked) document.getElementById(id).click(); });
     await page.check('#show-density');

@@ -195,6 +195,9 @@ await runInBrowser(dir, 'the conditioned page test', {}, async ({ page, port, er
     const info = await page.textContent('#model-info'), note = await page.textContent('#explain-colours');
     check('a source model: the page names its source (model info, the note under the plot) and its samples are model.sample\'s bits',
       /source8gaussians/.test(info) && /source is 8gaussians/.test(note) && sameBits(x, want) && (await page.isHidden('#cond-box')), note.slice(-120));
+    const why = await page.evaluate(() => ({ disabled: document.getElementById('show-density').disabled,
+      text: document.getElementById('density-why').hidden ? '' : document.getElementById('density-why').textContent }));
+    check('a source model offers no density overlay, and says why (log p needs the N(0, I) source)', why.disabled && /8gaussians/.test(why.text) && /N\(0, I\)/.test(why.text), why.text);
   }
 
   // 2c. A step-conditioned model (formats.md, step_embedding) opened as a file: the model card says so,
@@ -209,6 +212,10 @@ await runInBrowser(dir, 'the conditioned page test', {}, async ({ page, port, er
     const info = await page.textContent('#model-info');
     check('a step-conditioned model: the model card says "step-conditioned (sin:2)", 2+4+4 inputs, and its samples are model.sample\'s bits',
       /step inputstep-conditioned \(sin:2\)/.test(info) && /2\+4\+4 →/.test(info) && sameBits(x, want), info.slice(0, 200));
+    const why = await page.evaluate(() => ({ disabled: document.getElementById('show-density').disabled,
+      text: document.getElementById('density-why').hidden ? '' : document.getElementById('density-why').textContent }));
+    check('a step-conditioned model offers no density overlay, and says why (an average velocity over a step)',
+      why.disabled && /average velocity/.test(why.text), why.text);
     // One Euler step: the hint says what such a model does with h = 1 (not the plain model's collapse to the mean).
     const solverWas = await page.inputValue('#solver'), stepsWas = await page.inputValue('#steps');
     await page.selectOption('#solver', 'euler');
@@ -298,6 +305,16 @@ await runInBrowser(dir, 'the conditioned page test', {}, async ({ page, port, er
     check('compare: the one-step model (euler × 1 = 1 NFE) beside its teacher (heun × 20 = 40 NFE), each timed',
       one.nfe === 1 && one.solver === 'euler' && teacher.nfe === 40 && /teacher/.test(teacher.label) && one.ms > 0 && teacher.ms > 0 &&
       /1 NFE/.test(cmp.captions[0]) && /40 NFE/.test(cmp.captions[1]), JSON.stringify(cmp));
+    const oneStepHint = await page.textContent('#explain-hint');
+    check('with compare ticked the hint no longer asks to tick it', !/Tick "compare"/.test(oneStepHint) && /side by side/.test(oneStepHint), oneStepHint.slice(-80));
+    await page.selectOption('#solver', 'heun');
+    await page.fill('#steps', '20');
+    const beforeHeun = (await lastRun()).id;
+    await page.click('#sample');
+    await newRun(beforeHeun);
+    const heunHint = await page.evaluate(() => { const h = document.getElementById('explain-hint'); return h.hidden ? '' : h.textContent; });
+    check('compare with the form at heun × 20: the hint says the panes run each model as it is meant, the main plot the form',
+      /euler × 1/.test(heunHint) && /heun × 20/.test(heunHint) && /main plot/.test(heunHint), heunHint);
     await page.screenshot({ path: shot.replace(/\.png$/, '-compare.png'), fullPage: true });
     await page.uncheck('#compare-toggle');
     const hidden = await page.evaluate(() => getComputedStyle(document.getElementById('compare')).display === 'none');
@@ -334,6 +351,8 @@ await runInBrowser(dir, 'the conditioned page test', {}, async ({ page, port, er
   const phoneGrid = await page.evaluate(() => window.rillDemo.imageGrid);
   check('on a phone the digits grid with nearest images shows 4 pairs a row, large enough to see', phoneGrid.pair && phoneGrid.cols === 4 && phoneGrid.size >= 20,
     `${phoneGrid.cols} pairs a row, ${phoneGrid.size} px images`);
+  const phoneNote = await page.textContent('#explain-colours');
+  check('on a phone the note under the grid says it shows the first 4 of each row\'s 8', /first 4 of each row/.test(phoneNote), phoneNote.slice(0, 200));
   await page.evaluate(() => { window.rillDemo.setTime(1); document.getElementById('drop-zone').scrollIntoView(); });
   await page.screenshot({ path: shot.replace(/\.png$/, '-digits-phone.png') });
   check('no console errors', errors.length === 0, errors.join(' | '));
