@@ -133,7 +133,7 @@ await runInBrowser(dir, 'the sampling test', {}, async ({ page, port, errors }) 
     return { ratio: m1 / m2, text: `${label}: one worker ${m1.toFixed(0)} ms, two ${m2.toFixed(0)} ms (medians of ${t.ms[1].length}; ` +
       `runs ${t.ms[1].map((v) => v.toFixed(0)).join('/')} and ${t.ms[2].map((v) => v.toFixed(0)).join('/')}) = ${(m1 / m2).toFixed(2)}×; ` +
       `read-outs ${Math.round(median(t.rates[1])).toLocaleString('en')} and ${Math.round(median(t.rates[2])).toLocaleString('en')} samples/s; ` +
-      `cores Chromium had: ${median(t.cores[1]).toFixed(2)} and ${median(t.cores[2]).toFixed(2)}` };
+      `cores Chromium had: ${median(t.cores[1]).toFixed(2)} and ${median(t.cores[2]).toFixed(2)} (runs ${t.cores[1].map((v) => v.toFixed(2)).join('/')} and ${t.cores[2].map((v) => v.toFixed(2)).join('/')})` };
   };
   const load = () => `load average ${loadavg().map((v) => v.toFixed(1)).join(' ')} on ${cpus().length} × ${cpus()[0]?.model ?? '?'}`;
   const quick = report('2,000 samples', await timeRuns(2000, 1));
