@@ -81,6 +81,7 @@ const std::string* Args::given(const char* name) const {
 }
 
 bool Args::has(const char* name) const { return given(name) != nullptr; }
+bool Args::accepts(const char* name) const { return find(name) != nullptr; }
 
 std::string Args::text(const char* name) const {
   if (const std::string* v = given(name)) return *v;
@@ -111,7 +112,7 @@ double Args::real(const char* name, double min, double max, bool min_open) const
   if (!parse_decimal(v.data(), v.size(), &x)) fail("%s expects a number, got '%s'", name, v.c_str());
   const bool low = min_open ? !(x > min) : !(x >= min);
   if (low || !(x <= max))
-    fail("%s must be in %s%g, %g], got %s", name, min_open ? "(" : "[", min, max, v.c_str());
+    fail("%s must be in %s%.9g, %.9g], got %s", name, min_open ? "(" : "[", min, max, v.c_str());  // 0.9999999, not 1
   return x;
 }
 

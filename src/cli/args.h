@@ -39,6 +39,7 @@ class Args {
   Args(const Command& cmd, int argc, char** argv);
 
   bool has(const char* name) const;  // given on the command line
+  bool accepts(const char* name) const;  // one of the command's flags
   // The value given, else the flag's fallback; a usage error if neither.
   std::string text(const char* name) const;
   // Strict whole-string numbers, range-checked (usage errors name the flag).
@@ -48,6 +49,9 @@ class Args {
   double real(const char* name, double min, double max, bool min_open = false) const;
   // One of `choices` (shown in the error when it is not).
   std::string choice(const char* name, const std::vector<std::string>& choices) const;
+
+  // Every flag given, in order: (name, value); a switch's value is empty.
+  const std::vector<std::pair<std::string, std::string>>& given_flags() const { return values_; }
 
   // A usage error that ends with " (see rill NAME --help)".
   [[noreturn]] void fail(const char* fmt, ...) const __attribute__((format(printf, 2, 3)));

@@ -68,6 +68,7 @@ rill::WeightDtype dtype_flag(const Args& args) {
 
 int run_convert(const Args& args) {
   const std::string out = args.text("--out");
+  check_output(args, "--out", Kind::model);
   const rill::WeightDtype dtype = dtype_flag(args);
   const auto model = load_model(args.text("--model"));  // narrow weights widened to float32
   if (model->is_formula())
@@ -94,8 +95,9 @@ int run_convert(const Args& args) {
   OutputFile file(out);
   if (std::fwrite(bytes, 1, size, file.file()) != size) runtime_error("cannot write %s", out.c_str());
   file.commit();
-  std::printf("max abs weight error %.3g (%s -> %s), %zu bytes\n", err, rill::weight_dtype_name(m.dtype),
-              rill::weight_dtype_name(dtype), size);
+  // The report goes to stderr when the model itself went to stdout (--out -), so that the bytes stay a model file.
+  std::fprintf(out == "-" ? stderr : stdout, "max abs weight error %.3g (%s -> %s), %zu bytes\n", err,
+               rill::weight_dtype_name(m.dtype), rill::weight_dtype_name(dtype), size);
   return 0;
 }
 

@@ -29,9 +29,9 @@ int run_data_digits(const Args& args) {
     label_format = output_format(args, "--labels-out", false);
     labels_out = args.text("--labels-out");
     if (labels_out == out) args.fail("--labels-out and --out name the same file");
-    check_output_path(labels_out);
+    check_output(args, "--labels-out");
   }
-  check_output_path(out);
+  check_output(args, "--out");
   if (static_cast<double>(n) * kDigitsDim > kMaxFloats)
     runtime_error("%ld points of dimension %d would take %.1f GB; lower --n", n, kDigitsDim,
                   static_cast<double>(n) * kDigitsDim * 4 / 1e9);
@@ -70,9 +70,9 @@ int run_data(const Args& args) {
     label_format = output_format(args, "--labels-out", false);
     labels_out = args.text("--labels-out");
     if (labels_out == out) args.fail("--labels-out and --out name the same file");
-    check_output_path(labels_out);
+    check_output(args, "--labels-out");
   }
-  check_output_path(out);
+  check_output(args, "--out");
   std::vector<float> x(static_cast<std::size_t>(n) * rill::kDatasetDim);
   std::vector<std::int32_t> labels(want_labels && classes > 0 ? static_cast<std::size_t>(n) : 0);
   std::vector<float> s(want_labels && cdim > 0 ? static_cast<std::size_t>(n) * cdim : 0);

@@ -121,7 +121,9 @@ std::vector<float> points_to_judge(const Args& args, const LoadedModel* model, c
     if (p.d != rill::kDatasetDim)
       runtime_error("--samples %s has dimension %d; dataset %s is %d-dimensional", path.c_str(), p.d, name.c_str(),
                     rill::kDatasetDim);
-    if (p.n < n) runtime_error("--samples %s holds %ld points; --n %d needs at least %d", path.c_str(), p.n, n, n);
+    if (p.n < n)
+      runtime_error("--samples %s holds %ld points; --n %d%s needs at least %d: give --n %ld or fewer, or more samples",
+                    path.c_str(), p.n, n, args.has("--n") ? "" : " (the default)", n, p.n);
     p.values.resize(static_cast<std::size_t>(n) * rill::kDatasetDim);
     x.swap(p.values);
     *source = "samples " + path;
@@ -270,7 +272,7 @@ int run_eval(const Args& args) {
   const bool use_model = args.has("--model");
   if (use_model == args.has("--samples")) args.fail("give either --model or --samples");
   if (!use_model)
-    for (const char* f : {"--steps", "--solver", "--seed"})
+    for (const char* f : {"--steps", "--solver", "--seed", "--exact", "--probes"})
       if (args.has(f)) args.fail("%s applies to --model, not to --samples", f);
   const int n = static_cast<int>(args.integer("--n", 2, 10000));
   const bool json = args.has("--json");
@@ -364,7 +366,7 @@ const Command& eval_command() {
             {"--model", "MODEL", nullptr, "sample from this model (a file, shipped name or formula)"},
         };
         for (const Flag& s : sampling_flags()) f.push_back(s);
-        f.push_back({"--samples", "FILE", nullptr, "or evaluate these points (.npy or .csv, n x 2)"});
+        f.push_back({"--samples", "FILE", nullptr, "or evaluate these points (.npy or .csv, n x 2; digits: n x 64)"});
         f.push_back({"--class", "K", nullptr, "compare with class K's fixed-label reference, and add the 5-NN class agreement"});
         f.push_back({"--guidance", "W", "1", "with --class and --model: classifier-free guidance weight"});
         f.push_back({"--seeds", "K", "1", "average K sample seeds from --seed beside K true draws (1 .. 100)"});

@@ -124,7 +124,9 @@ std::vector<float> digits_samples(const Args& args, const LoadedModel* model, co
     Points p = read_points(path, "--samples");
     if (p.d != kDigitsDim)
       runtime_error("--samples %s has dimension %d; dataset digits is %d-dimensional", path.c_str(), p.d, kDigitsDim);
-    if (p.n < n) runtime_error("--samples %s holds %ld points; --n %d needs at least %d", path.c_str(), p.n, n, n);
+    if (p.n < n)
+      runtime_error("--samples %s holds %ld points; --n %d%s needs at least %d: give --n %ld or fewer, or more samples",
+                    path.c_str(), p.n, n, args.has("--n") ? "" : " (the default)", n, p.n);
     p.values.resize(static_cast<std::size_t>(n) * kDigitsDim);
     x.swap(p.values);
     *what = "samples " + path;
@@ -142,6 +144,8 @@ int run_eval_digits(const Args& args) {
   if (!use_model)
     for (const char* f : {"--steps", "--solver", "--seed", "--guidance"})
       if (args.has(f)) args.fail("%s applies to --model, not to --samples", f);
+  for (const char* f : {"--exact", "--probes"})  // the digits comparison has no log-likelihood line
+    if (args.has(f)) args.fail("%s: eval on digits gives distances and class agreement, no nll to estimate", f);
   const int n = args.has("--n") ? static_cast<int>(args.integer("--n", 2, 10000)) : 1000;
   const int threads = parse_threads(args);
   parse_sampling(args);  // its usage errors before any work

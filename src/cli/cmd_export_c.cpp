@@ -25,6 +25,23 @@ bool is_identifier(const std::string& s) {
   return true;
 }
 
+// The keywords of C17 and C++17 (the header is compiled as either): no array may be named so.
+bool is_keyword(const std::string& s) {
+  static const char* const kWords[] = {
+      "_Alignas", "_Alignof", "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary", "_Noreturn", "_Static_assert",
+      "_Thread_local", "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break", "case",
+      "catch", "char", "char16_t", "char32_t", "class", "compl", "const", "const_cast", "constexpr", "continue",
+      "decltype", "default", "delete", "do", "double", "dynamic_cast", "else", "enum", "explicit", "export", "extern",
+      "false", "float", "for", "friend", "goto", "if", "inline", "int", "long", "mutable", "namespace", "new",
+      "noexcept", "not", "not_eq", "nullptr", "operator", "or", "or_eq", "private", "protected", "public", "register",
+      "reinterpret_cast", "restrict", "return", "short", "signed", "sizeof", "static", "static_assert", "static_cast",
+      "struct", "switch", "template", "this", "thread_local", "throw", "true", "try", "typedef", "typeid", "typename",
+      "union", "unsigned", "using", "virtual", "void", "volatile", "wchar_t", "while", "xor", "xor_eq"};
+  for (const char* w : kWords)
+    if (s == w) return true;
+  return false;
+}
+
 std::string default_name(const std::string& path) {
   std::size_t a = path.rfind('/');
   a = a == std::string::npos ? 0 : a + 1;
@@ -44,9 +61,11 @@ std::string upper(const std::string& s) {
 
 int run_export_c(const Args& args) {
   const std::string out = args.text("--out");
+  check_output(args, "--out", Kind::c_header);
   std::string name = args.has("--name") ? args.text("--name") : std::string();
   if (args.has("--name") && !is_identifier(name))
     args.fail("--name '%s' is not a C identifier (letters, digits and _, not starting with a digit)", name.c_str());
+  if (is_keyword(name)) args.fail("--name '%s' is a C or C++ keyword; the array needs another name", name.c_str());
   const auto model = load_model(args.text("--model"), false);  // validates every byte
   if (model->is_formula())
     runtime_error("'%s' is a formula model; formula models have no weights to export", model->path.c_str());

@@ -24,9 +24,10 @@ int run_field(const Args& args) {
   const ConditionedField conditioned(*model, cond, h);
   const Points p = read_points(xpath, "--x");
   if (p.d != model->dim()) runtime_error("--x %s has dimension %d; the model's is %d", xpath.c_str(), p.d, model->dim());
-  check_output_path(out);
+  check_output(args, "--out");
   std::vector<float> u(p.values.size());
   eval_field(*model, t, p.values.data(), p.n, u.data(), conditioned.field(), h);
+  warn_non_finite(u.data(), p.n, p.d, "velocities");
   write_points(out, format, u.data(), p.n, p.d, "");
   return 0;
 }

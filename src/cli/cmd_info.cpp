@@ -13,10 +13,31 @@ namespace cli {
 
 namespace {
 
+// A metadata key or value as printable text: a file's metadata is anyone's bytes, and control characters
+// (ESC sequences, newlines) written raw would drive the terminal or forge lines; they print as \n, \t, \xHH.
+std::string printable(const char* s) {
+  std::string out;
+  for (; *s != '\0'; ++s) {
+    const unsigned char c = static_cast<unsigned char>(*s);
+    if (c >= 0x20 && c != 0x7f) {
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    }
+  }
+  return out;
+}
+
 void print_meta(const char* key, const char* value, void* ctx) {
   int* count = static_cast<int*>(ctx);
   ++*count;
-  std::printf("  %-14s %s\n", key, value);
+  std::printf("  %-14s %s\n", printable(key).c_str(), printable(value).c_str());
 }
 
 std::string decimal(float v) {

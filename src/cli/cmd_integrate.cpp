@@ -43,18 +43,11 @@ int run_integrate(const Args& args) {
     if (floats > kMaxFloats) runtime_error("the trajectory would take %.1f GB; lower --steps", floats * 4 / 1e9);
     traj.resize(static_cast<std::size_t>(floats));
   }
-  check_output_path(out);
+  check_output(args, "--out");
 
   integrate_points(*model, solver, steps, p.values.data(), p.n, t0, t1, want_traj ? traj.data() : nullptr, threads);
 
-  long bad = 0;
-  for (long i = 0; i < p.n; ++i)
-    for (int j = 0; j < d; ++j)
-      if (!std::isfinite(p.values[static_cast<std::size_t>(i) * d + j])) {
-        ++bad;
-        break;
-      }
-  if (bad > 0) std::fprintf(stderr, "rill: warning: %ld of %ld points have NaN or Inf coordinates\n", bad, p.n);
+  warn_non_finite(p.values.data(), p.n, d, "points");
 
   const std::string title = "rill integrate: " + model_label(*model) + ", t " + time_text(t0) + " -> " +
                             time_text(t1) + ", " + rill::solver_name(solver) + ", " + std::to_string(steps) +

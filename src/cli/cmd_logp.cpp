@@ -40,7 +40,7 @@ int run_logp(const Args& args) {
   const Points p = read_points(xpath, "--x");  // NaN and Inf are refused here, with the row
   if (p.d != model->dim())
     runtime_error("--x %s has dimension %d; the model's is %d", xpath.c_str(), p.d, model->dim());
-  check_output_path(out);
+  check_output(args, "--out");
 
   std::vector<float> logp(static_cast<std::size_t>(p.n));
   log_density(*model, solver, steps, t, p.values.data(), p.n, logp.data(), threads, method.probes, method.seed,

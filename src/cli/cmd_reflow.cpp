@@ -159,6 +159,9 @@ int run_reflow(const Args& args) {
 
   const auto teacher = load_model(args.text("--model"));
   const rill::MlpSpec spec = student_spec(args, *teacher, scratch);
+  if (spec.step.on)  // the trainer would refuse the student after the pairs were made (Trainer::check_condition)
+    runtime_error("%s is step-conditioned (step_embedding), and a student started from it would be too: rill "
+                  "trains no step-conditioned model; give --init scratch", teacher->path.c_str());
   const bool conditioned = spec.condition.kind != rill::ConditionSpec::Kind::none;
   if (args.has("--cfg-dropout") && !conditioned)
     args.fail("--cfg-dropout needs a conditioned teacher (its pairs' share with no condition)");
@@ -167,7 +170,7 @@ int run_reflow(const Args& args) {
   PairConditions pc = pair_conditions(args, *teacher, cfg.seed, cfg.cfg_dropout, &pairs);
   const int d = teacher->dim();
   if (static_cast<double>(pairs) * d * 2 > kMaxFloats) runtime_error("%ld pairs would not fit in memory; lower --pairs", pairs);
-  check_output_path(out);
+  check_output(args, "--out", Kind::model);
 
   // The pairs: x0 as `rill sample --seed S` draws it, x1 the teacher's flow of it.
   std::vector<float> x0(static_cast<std::size_t>(pairs) * d);

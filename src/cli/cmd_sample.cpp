@@ -58,19 +58,12 @@ int run_sample(const Args& args) {
       runtime_error("the trajectory would take %.1f GB; lower --n or --steps", floats * 4 / 1e9);
     traj.resize(static_cast<std::size_t>(floats));
   }
-  check_output_path(out);
+  check_output(args, "--out");
 
   integrate_points(*model, opt.solver, opt.steps, x.data(), n, 0.0f, 1.0f, want_traj ? traj.data() : nullptr,
                    threads, conditioned.field());
 
-  long bad = 0;
-  for (long i = 0; i < n; ++i)
-    for (int j = 0; j < d; ++j)
-      if (!std::isfinite(x[static_cast<std::size_t>(i) * d + j])) {
-        ++bad;
-        break;
-      }
-  if (bad > 0) std::fprintf(stderr, "rill: warning: %ld of %ld samples have NaN or Inf coordinates\n", bad, n);
+  warn_non_finite(x.data(), n, d, "samples");
 
   std::string title = "rill sample: " + model_label(*model) + ", n = " + std::to_string(n) + ", " +
                       rill::solver_name(opt.solver) + ", " + std::to_string(opt.steps) + " steps";

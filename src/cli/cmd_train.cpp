@@ -139,8 +139,8 @@ int run_train(const Args& args) {
     builtin = false;
     FILE* probe = data_arg == "-" ? stdin : std::fopen(data_arg.c_str(), "rb");
     if (probe == nullptr)
-      runtime_error("--data '%s' is neither a built-in dataset (%s) nor a readable file", data_arg.c_str(),
-                    dataset_list().c_str());
+      runtime_error("--data '%s' is neither a built-in dataset (%s, %s) nor a readable file", data_arg.c_str(),
+                    dataset_list().c_str(), kDigitsName);
     if (probe != stdin) std::fclose(probe);
     points = read_points(data_arg, "--data");
     dim = points.d;
@@ -162,7 +162,7 @@ int run_train(const Args& args) {
       cfg.source = static_cast<int>(from);
     }
   }
-  check_output_path(out);
+  check_output(args, "--out", Kind::model);
 
   const rill::MlpSpec spec = rill::MlpSpec::make(dim, width, depth, act, time, cond.spec);
   train_and_write(spec, cfg, source, threads, out, data_arg.c_str(), {}, nullptr, "rill train");

@@ -149,7 +149,8 @@ Condition parse_condition(const Args& args, const LoadedModel& m) {
   const bool cls = args.has("--class"), vec = args.has("--cond");
   if (cls && vec) args.fail("--class and --cond exclude each other (a model has one kind of condition)");
   if (args.has("--guidance") && !cls && !vec)
-    args.fail("--guidance needs a condition (--class K or --cond FILE): guidance weighs the conditional field against the unconditional");
+    args.fail("--guidance needs a condition (%s): guidance weighs the conditional field against the unconditional",
+              args.accepts("--cond") ? "--class K or --cond FILE" : "--class K");
   if (!cls && !vec) return c;
   c.guidance = static_cast<float>(args.real("--guidance", -100.0, 100.0));
   if (vec) {

@@ -2,9 +2,12 @@
 // extension (see output.h).
 #include "cli/output.h"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <csignal>
 #include <cstring>
 
@@ -50,7 +53,62 @@ std::string parent_dir(const std::string& path) {
   return path.substr(0, slash);
 }
 
+// The path with its directory resolved (realpath), for comparing paths to files that may not exist yet;
+// the path itself when the directory cannot be resolved.
+std::string resolved(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  char buf[PATH_MAX];
+  if (::realpath(parent_dir(path).c_str(), buf) == nullptr) return path;
+  const std::string dir(buf);
+  return (dir == "/" ? dir : dir + "/") + base;
+}
+
+// Whether two paths name one file: the same device and inode when both exist; when neither does (two
+// outputs not written yet), the same resolved path.
+bool same_file(const std::string& a, const std::string& b, bool b_is_output) {
+  struct stat sa, sb;
+  const bool ea = ::stat(a.c_str(), &sa) == 0, eb = ::stat(b.c_str(), &sb) == 0;
+  if (ea && eb) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  if (ea || eb || !b_is_output) return false;  // an input that is no file is a name (--data moons)
+  return resolved(a) == resolved(b);
+}
+
+// The output flags: --out and --something-out.
+bool is_output_flag(const std::string& name) { return name == "--out" || ends_with(name, "-out"); }
+
 }  // namespace
+
+void check_output(const Args& args, const char* flag, Kind kind) {
+  const std::string path = args.text(flag);
+  if (path != "-") {
+    static const char* const kData[] = {".npy", ".csv", ".svg"};
+    for (const char* ext : kData)
+      if (kind != Kind::any && ends_with(path, ext))
+        args.fail("%s '%s': %s is a data format; this command writes %s", flag, path.c_str(), ext,
+                  kind == Kind::model ? "a model file (name it .safetensors)" : "a C header (name it .h)");
+    if (kind == Kind::c_header && ends_with(path, ".safetensors"))
+      args.fail("%s '%s': this command writes a C header, not a model file (name it .h)", flag, path.c_str());
+    if (kind == Kind::model && (ends_with(path, ".h") || ends_with(path, ".c")))
+      args.fail("%s '%s': this command writes a model file, not C source (name it .safetensors)", flag, path.c_str());
+    for (const auto& [name, value] : args.given_flags())
+      if (name != flag && !value.empty() && value != "-" && same_file(path, value, is_output_flag(name)))
+        args.fail("%s '%s' names the same file as %s '%s': rill does not write over its own input or another output", flag,
+                  path.c_str(), name.c_str(), value.c_str());
+  }
+  check_output_path(path);
+}
+
+void warn_non_finite(const float* v, long n, int d, const char* noun) {
+  long bad = 0;
+  for (long i = 0; i < n; ++i)
+    for (int j = 0; j < d; ++j)
+      if (!std::isfinite(v[static_cast<std::size_t>(i) * d + j])) {
+        ++bad;
+        break;
+      }
+  if (bad > 0) std::fprintf(stderr, "rill: warning: %ld of %ld %s have NaN or Inf coordinates\n", bad, n, noun);
+}
 
 Format output_format(const Args& args, const char* flag, bool svg_allowed) {
   const std::string path = args.text(flag);
@@ -103,6 +161,9 @@ void OutputFile::commit() {
     if (std::fflush(stdout) != 0 || std::ferror(stdout)) runtime_error("cannot write to standard output");
     return;
   }
+  // A file written over keeps its permissions (a chmod 600 sample file stays 600); a new one gets the umask's.
+  struct stat old;
+  if (::stat(path_.c_str(), &old) == 0 && S_ISREG(old.st_mode)) ::chmod(tmp_.path, old.st_mode & 07777);
   rill::Message msg;
   // The signal handler may still remove the temporary file until it is renamed.
   const rill::Status st = rill::temp_file_commit(&tmp_, path_.c_str(), &msg);

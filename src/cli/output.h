@@ -25,6 +25,18 @@ Format output_format(const Args& args, const char* flag, bool svg_allowed);
 // does not exist or cannot be written, or the target is a directory.
 void check_output_path(const std::string& path);
 
+// check_output_path on the value of `flag`, and a usage error when that file is one another flag of the
+// command names: an input (the same file, however the path is written: rill never writes over what it
+// reads) or another output. `kind`: what the file must hold, when the command writes a fixed format —
+// Kind::model (safetensors) or Kind::c_header — so that a name with another format's extension (.npy,
+// .csv, .svg; .safetensors for a header) is refused instead of a file that is not what its name says.
+enum class Kind { any, model, c_header };
+void check_output(const Args& args, const char* flag, Kind kind = Kind::any);
+
+// Warns on stderr ("rill: warning: K of n NOUN have NaN or Inf coordinates") when rows of v (n × d) hold a
+// non-finite value: the file is still written, but a user should not take it for a result unseen.
+void warn_non_finite(const float* v, long n, int d, const char* noun);
+
 class OutputFile {
  public:
   explicit OutputFile(const std::string& path);  // opens the temporary file (runtime error on failure)

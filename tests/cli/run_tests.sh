@@ -783,6 +783,79 @@ check "convert: I8 < F16 < 60% of F32 (headers weigh on this small model)" \
 rill info --model m_i8.safetensors
 check "convert: the I8 file is rill.format 2, made_by convert, training facts kept" \
   test -n "$(grep 'rill.format *2' "$T/out")" -a -n "$(grep 'made_by *convert' "$T/out")" -a -n "$(grep 'dataset *moons' "$T/out")"
+# --out -: the model's bytes alone on stdout (the report goes to stderr), a file rill reads back.
+timeout 120 "$RILL" convert --model m.safetensors --dtype f16 --out - >m_stdout.safetensors 2>convert_err.txt
+rill info --model m_stdout.safetensors
+check "convert --out -: stdout holds the model alone (it loads), the report is on stderr" \
+  test $RC -eq 0 -a "$(size_of m_stdout.safetensors)" = "$(size_of m_f16.safetensors)" -a -n "$(grep '^max abs weight error' convert_err.txt)"
+
+# A point far out: the field there overflows; the file is written, with a warning (as sample and integrate do).
+printf 'x,y\n3.4e38,-3.4e38\n0,0\n' >far.csv
+rill field --model m.safetensors --t 0.5 --x far.csv --out -
+check "field: non-finite velocities are written, with a warning on stderr" \
+  test $RC -eq 0 -a -n "$(grep 'warning: 1 of 2 velocities have NaN or Inf' "$T/err")"
+
+# Metadata is anyone's bytes: rill info prints control characters escaped, never raw (no terminal escapes).
+python3 - m.safetensors meta_esc.safetensors <<'PY'
+import json, struct, sys
+b = open(sys.argv[1], 'rb').read()
+n = struct.unpack('<Q', b[:8])[0]
+h = json.loads(b[8:8 + n])
+h['__metadata__']['note'] = 'red \x1b[31m text\nforged line'
+j = json.dumps(h).encode()
+j += b' ' * (-len(j) % 8)
+open(sys.argv[2], 'wb').write(struct.pack('<Q', len(j)) + j + b[8 + n:])
+PY
+rill info --model meta_esc.safetensors
+check "info: a metadata value's ESC and newline print as \\x1b and \\n" \
+  test $RC -eq 0 -a -z "$(tr -d '\n' <"$T/out" | grep -c "$(printf '\033')" | grep -v '^0$')" -a -n "$(grep -F 'red \x1b[31m text\nforged line' "$T/out")"
+
+# A file written over keeps its permissions (the temporary file takes them before the rename).
+rill sample --model m.safetensors --n 5 --out perm.npy
+chmod 600 perm.npy
+rill sample --model m.safetensors --n 5 --seed 3 --out perm.npy
+check "an output written over keeps the file's permissions (600)" test $RC -eq 0 -a "$(stat -c %a perm.npy)" = 600
+refuse "field --guidance without a condition names only the flags field has" 2 "needs a condition (--class K): guidance" "" \
+  field --model m.safetensors --t 0.5 --x far.csv --out - --guidance 2
+refuse "a range error prints the bound as it is (0.9999999, not 1)" 2 "must be in \[0, 0.9999999\], got 0.99999999" "" \
+  train --data moons --ema 0.99999999 --out "$T/ema.safetensors"
+
+rill sample --model m.safetensors --n 100 --out few.npy
+refuse "eval --samples with fewer points than the default --n says what to give" 1 "holds 100 points; --n 2000 (the default) needs at least 2000: give --n 100 or fewer" "" \
+  eval --data moons --samples few.npy
+refuse "eval --samples refuses --probes (no model, no nll)" 2 "--probes applies to --model, not to --samples" "" \
+  eval --data moons --samples few.npy --n 50 --probes 3
+
+# ---- outputs never write over an input or another output -------------------------
+cp m.safetensors same.bin
+for how in "same.bin" "./same.bin" "$T/same.bin"; do
+  rill convert --model same.bin --dtype f16 --out "$how"
+  check "convert --out $how over its own --model: exit 2, the model unchanged" \
+    test $RC -eq 2 -a -n "$(grep 'names the same file as --model' "$T/err")" -a "$(cmp -s same.bin m.safetensors && echo same)" = same
+done
+rill export-c --model same.bin --out same.bin
+check "export-c over its own --model: exit 2, the model unchanged" \
+  test $RC -eq 2 -a -n "$(grep 'names the same file' "$T/err")" -a "$(cmp -s same.bin m.safetensors && echo same)" = same
+rill sample --model m.safetensors --n 20 --out same_x.npy
+cp same_x.npy same_x_copy.npy
+rill integrate --model m.safetensors --x same_x.npy --t0 0 --t1 0.5 --out ./same_x.npy
+check "integrate --out over its own --x: exit 2, the points unchanged" \
+  test $RC -eq 2 -a -n "$(grep 'names the same file as --x' "$T/err")" -a "$(cmp -s same_x.npy same_x_copy.npy && echo same)" = same
+refuse "data --labels-out ./F with --out F (one file, two paths)" 2 "names the same file as --out" "$T/twice.csv" \
+  data --data moons --n 5 --out "$T/twice.csv" --labels-out ./twice.csv
+refuse "train --out a .npy name (a model is safetensors)" 2 "a data format; this command writes a model file" "$T/a.npy" \
+  train --data moons --steps 2 --out "$T/a.npy"
+rill data --data moons --n 50 --out pts_in.csv
+cp pts_in.csv pts_in_copy.csv
+rill train --data pts_in.csv --steps 2 --out pts_in.csv
+check "train --out its own --data CSV: exit 2, the data unchanged" \
+  test $RC -eq 2 -a "$(cmp -s pts_in.csv pts_in_copy.csv && echo same)" = same
+refuse "export-c --out a .safetensors name (it writes a C header)" 2 "writes a C header, not a model file" "$T/h.safetensors" \
+  export-c --model m.safetensors --out "$T/h.safetensors"
+refuse "export-c --name a C keyword" 2 "is a C or C++ keyword" "$T/kw.h" export-c --model m.safetensors --out "$T/kw.h" --name int
+mkdir -p named
+(cd named && timeout 120 "$RILL" train --data moons --steps 2 --out moons >/dev/null 2>&1)
+check "train --data moons --out moons (a built-in name is no file): allowed" test $? -eq 0 -a -f named/moons
 expect_ok "convert back from I8 to F32" convert --model m_i8.safetensors --dtype f32 --out m_i8_f32.safetensors
 check "convert I8 -> F32 is exact (error 0)" grep -q "^max abs weight error 0 (I8 -> F32)" "$T/out"
 rill sample --model m_i8.safetensors --n 50 --steps 20 --solver heun --seed 7 --out -
@@ -916,7 +989,7 @@ printf '\xff' | dd of=flip.safetensors bs=1 seek=20 conv=notrunc 2>/dev/null
 refuse "damaged (bad JSON) model" 1 "damaged model .*JSON" "$O" sample --model flip.safetensors --out "$O"
 refuse "export-c of a damaged model" 1 "damaged model" "$T/o.h" export-c --model trunc.safetensors --out "$T/o.h"
 refuse "info of a damaged model" 1 "damaged model" "" info --model trunc.safetensors
-refuse "eval --samples with too few points" 1 "holds 50 points; --n 2000 needs at least 2000" "" eval --data moons --samples d.csv
+refuse "eval --samples with too few points" 1 "holds 50 points; --n 2000 (the default) needs at least 2000: give --n 50 or fewer" "" eval --data moons --samples d.csv
 refuse "eval --samples of dimension 3" 1 "has dimension 3" "" eval --data moons --samples p3.txt --n 10
 refuse "output directory missing" 1 "directory .* does not exist" "$T/no/dir/o.npy" sample --model m.safetensors --out "$T/no/dir/o.npy"
 refuse "train into a missing directory fails before training" 1 "does not exist" "$T/no/o.safetensors" \

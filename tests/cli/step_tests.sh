@@ -90,6 +90,9 @@ check "eval: the nll line says a step-conditioned model has no log-density; the 
 expect_ok "eval --json of a step model" eval --data moons --model lin.safetensors --n 200 --steps 2 --json
 check "eval --json: distances, no nll" python3 -c '
 import json, sys; r = json.load(open(sys.argv[1])); sys.exit(0 if "w2" in r and "nll" not in r else 1)' "$T/out"
+refuse "reflow from a step-conditioned teacher with --init teacher: refused before the pairs are made" 1 \
+  "give --init scratch" "$T/rstp_t.safetensors" reflow --model lin.safetensors --out "$T/rstp_t.safetensors" --pairs 64 --teacher-steps 2 --steps 3
+check "... and before any work (no 'integrating' line)" test -z "$(grep integrating "$T/err")"
 expect_ok "reflow with a step-conditioned teacher" reflow --model lin.safetensors --out rstp.safetensors --pairs 64 \
   --teacher-steps 2 --steps 3 --width 8 --init scratch
 rill info --model rstp.safetensors
