@@ -117,7 +117,7 @@ const Command& convert_command() {
       {
           {"--model", "MODEL", nullptr, "model file or shipped model name (required; not a formula)"},
           {"--dtype", "DTYPE", nullptr, "f32, f16, bf16 or i8 (required)"},
-          {"--out", "FILE", nullptr, "the model file to write (required)"},
+          {"--out", "FILE", nullptr, "the model file to write, or - for stdout (the report then goes to stderr) (required)"},
       },
       run_convert};
   return c;

@@ -153,7 +153,7 @@ const Command& export_c_command() {
       "Include rill.h first; compiles as C11 or C++11 and later.\n",
       {
           {"--model", "MODEL", nullptr, "model file or shipped model name (required; not a formula)"},
-          {"--out", "FILE", nullptr, "the header to write (required)"},
+          {"--out", "FILE", nullptr, "the header to write (.h), or - for stdout (required)"},
           {"--name", "NAME", nullptr, "C name of the array (default: the model file's name + _model)"},
           {"--compiled", nullptr, nullptr, "write a rill_compiled_model and weight arrays, not the file's bytes"},
       },

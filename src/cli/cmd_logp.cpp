@@ -37,6 +37,9 @@ int run_logp(const Args& args) {
   const rill::CallDivergenceField conditioned(model->mlp, cond.cls, cond.cls < 0 ? cond.rows.data() : nullptr,
                                               cond.guidance);
   const DensityMethod method = parse_density_method(args, model->dim(), seed);
+  if (method.probes == 0 && args.has("--seed"))
+    args.fail("--seed draws Hutchinson's probes, and the divergence here is exact (d <= %d, or --exact); give --probes K",
+              kExactDimMax);
   const Points p = read_points(xpath, "--x");  // NaN and Inf are refused here, with the row
   if (p.d != model->dim())
     runtime_error("--x %s has dimension %d; the model's is %d", xpath.c_str(), p.d, model->dim());

@@ -29,6 +29,8 @@ rill::TrainConfig parse_train_config(const Args& args) {
   rill::parse_schedule(args.choice("--schedule", {"constant", "cosine"}).c_str(), &cfg.schedule);
   cfg.warmup = static_cast<int>(args.integer("--warmup", 0, 1000000000));
   cfg.lr_floor = static_cast<float>(args.real("--lr-floor", 0.0, 1.0));
+  if (args.has("--lr-floor") && cfg.schedule != rill::Schedule::cosine)
+    args.fail("--lr-floor is where --schedule cosine decays to; the constant schedule has none");
   cfg.clip = static_cast<float>(args.real("--clip", 0.0, 1e30));
   cfg.ema = static_cast<float>(args.real("--ema", 0.0, 0.9999999));
   cfg.seed = args.seed("--seed");

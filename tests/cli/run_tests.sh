@@ -826,6 +826,11 @@ refuse "eval --samples with fewer points than the default --n says what to give"
 refuse "eval --samples refuses --probes (no model, no nll)" 2 "--probes applies to --model, not to --samples" "" \
   eval --data moons --samples few.npy --n 50 --probes 3
 
+refuse "train --lr-floor without the cosine schedule (it would do nothing)" 2 "lr-floor is where --schedule cosine decays to" "$T/lf.safetensors" \
+  train --data moons --steps 2 --lr-floor 0.5 --out "$T/lf.safetensors"
+refuse "logp --seed with the exact divergence (it would do nothing)" 2 "seed draws Hutchinson's probes" "" \
+  logp --model m.safetensors --x far.csv --out - --seed 3
+
 # ---- outputs never write over an input or another output -------------------------
 cp m.safetensors same.bin
 for how in "same.bin" "./same.bin" "$T/same.bin"; do
