@@ -57,6 +57,17 @@ Args::Args(const Command& cmd, int argc, char** argv) : cmd_(cmd) {
     }
     values_.emplace_back(f->name, value);
   }
+  // "-" is standard input for an input flag (standard output for --out and --*-out): one input can read it.
+  const std::pair<std::string, std::string>* first_stdin = nullptr;
+  for (const auto& fv : values_) {
+    const std::string& name = fv.first;
+    const bool output = name == "--out" || (name.size() > 4 && name.compare(name.size() - 4, 4, "-out") == 0);
+    if (output || fv.second != "-") continue;
+    if (first_stdin != nullptr)
+      fail("%s - and %s - cannot both read standard input; give one of them a file", first_stdin->first.c_str(),
+           name.c_str());
+    first_stdin = &fv;
+  }
 }
 
 void Args::fail(const char* fmt, ...) const {

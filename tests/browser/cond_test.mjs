@@ -64,6 +64,15 @@ await runInBrowser(dir, 'the conditioned page test', {}, async ({ page, port, er
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 20000 });
   const lastRun = () => page.evaluate(() => window.rillDemo.lastRun);
+  // Samples at `solver` × `steps` (the form's Sample button) and returns the hint under the plot ('' when hidden).
+  const hintAfterRun = async (solver, steps) => {
+    await page.selectOption('#solver', solver);
+    await page.fill('#steps', steps);
+    const before = (await lastRun()).id;
+    await page.click('#sample');
+    await newRun(before);
+    return page.evaluate(() => { const h = document.getElementById('explain-hint'); return h.hidden ? '' : h.textContent; });
+  };
   const newRun = (before) => page.waitForFunction((id) => window.rillDemo.lastRun && window.rillDemo.lastRun.id !== id && document.getElementById('busy').hidden,
     before, { timeout: 30000 });
   const samples = () => page.evaluate(() => Array.from(window.rillDemo.lastSamples));
@@ -218,12 +227,7 @@ await runInBrowser(dir, 'the conditioned page test', {}, async ({ page, port, er
       why.disabled && /average velocity/.test(why.text), why.text);
     // One Euler step: the hint says what such a model does with h = 1 (not the plain model's collapse to the mean).
     const solverWas = await page.inputValue('#solver'), stepsWas = await page.inputValue('#steps');
-    await page.selectOption('#solver', 'euler');
-    await page.fill('#steps', '1');
-    const before1 = (await lastRun()).id;
-    await page.click('#sample');
-    await newRun(before1);
-    const hint = await page.evaluate(() => { const h = document.getElementById('explain-hint'); return h.hidden ? '' : h.textContent; });
+    const hint = await hintAfterRun('euler', '1');
     check('a step-conditioned model at one Euler step: the hint explains h = 1 and the average velocity, not a collapse to the mean',
       /step-conditioned/.test(hint) && /h = 1/.test(hint) && !/collapses/.test(hint), hint);
     await page.selectOption('#solver', solverWas);  // as the page had them, for the checks below
@@ -307,12 +311,7 @@ await runInBrowser(dir, 'the conditioned page test', {}, async ({ page, port, er
       /1 NFE/.test(cmp.captions[0]) && /40 NFE/.test(cmp.captions[1]), JSON.stringify(cmp));
     const oneStepHint = await page.textContent('#explain-hint');
     check('with compare ticked the hint no longer asks to tick it', !/Tick "compare"/.test(oneStepHint) && /side by side/.test(oneStepHint), oneStepHint.slice(-80));
-    await page.selectOption('#solver', 'heun');
-    await page.fill('#steps', '20');
-    const beforeHeun = (await lastRun()).id;
-    await page.click('#sample');
-    await newRun(beforeHeun);
-    const heunHint = await page.evaluate(() => { const h = document.getElementById('explain-hint'); return h.hidden ? '' : h.textContent; });
+    const heunHint = await hintAfterRun('heun', '20');
     check('compare with the form at heun × 20: the hint says the panes run each model as it is meant, the main plot the form',
       /euler × 1/.test(heunHint) && /heun × 20/.test(heunHint) && /main plot/.test(heunHint), heunHint);
     await page.screenshot({ path: shot.replace(/\.png$/, '-compare.png'), fullPage: true });

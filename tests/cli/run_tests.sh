@@ -831,6 +831,9 @@ refuse "train --lr-floor without the cosine schedule (it would do nothing)" 2 "l
 refuse "logp --seed with the exact divergence (it would do nothing)" 2 "seed draws Hutchinson's probes" "" \
   logp --model m.safetensors --x far.csv --out - --seed 3
 
+refuse "two inputs cannot both read standard input" 2 "--x0 - and --cond - cannot both read standard input" "" \
+  sample --model m.safetensors --x0 - --cond - --out -
+
 # ---- outputs never write over an input or another output -------------------------
 cp m.safetensors same.bin
 for how in "same.bin" "./same.bin" "$T/same.bin"; do
