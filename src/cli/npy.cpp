@@ -106,7 +106,11 @@ bool parse_header(const char* text, std::size_t len, Header* h, std::string* why
         if (!h->shape.empty() && !lx.eat(',')) return refuse(why, "'shape' is malformed");
         if (lx.eat(')')) break;
         long long v = 0;
-        if (!lx.integer(&v)) return refuse(why, "'shape' holds something other than non-negative integers");
+        if (!lx.integer(&v)) {  // stopped on a digit: the guard against huge dimensions, not a bad character
+          const bool digits = lx.p < lx.end && *lx.p >= '0' && *lx.p <= '9';
+          return refuse(why, digits ? "'shape' has a dimension over 2^50 (no array that large can be read)"
+                                    : "'shape' holds something other than non-negative integers");
+        }
         if (h->shape.size() >= 32) return refuse(why, "'shape' has more than 32 dimensions");
         h->shape.push_back(v);
       }

@@ -1022,6 +1022,8 @@ make_npy int.npy "{'descr': '<i4', 'fortran_order': False, 'shape': (2, 2), }" "
 refuse "int32 .npy" 1 "dtype '<i4' is not supported" "$O" sample --model m.safetensors --x0 int.npy --out "$O"
 make_npy rank3.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 2), }" "$ONE$ONE$ONE$ONE"
 refuse "rank-3 .npy" 1 "has rank 3" "$O" sample --model m.safetensors --x0 rank3.npy --out "$O"
+make_npy huge.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (4000000000000000000, 2), }" "$ONE$ONE"
+refuse ".npy with an impossible dimension says so" 1 "'shape' has a dimension over 2^50" "$O" sample --model m.safetensors --x0 huge.npy --out "$O"
 make_npy short.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }" "$ONE$ONE$ONE"
 refuse "truncated .npy data" 1 "truncated: the shape (2, 2) needs 16 bytes of data, the file has 12" "$O" \
   sample --model m.safetensors --x0 short.npy --out "$O"
