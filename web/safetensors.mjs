@@ -517,7 +517,7 @@ function checkValues(name, dtype, v, at, count, scale = false) {
  */
 export function readModel(bytes) {
   const len = bytes.length;
-  if (len < 8) fail('truncated', `the file has ${len} bytes; a safetensors file starts with an 8-byte header length`);
+  if (len < 8) fail('truncated', `the file has ${len} byte${len === 1 ? '' : 's'}; a safetensors file starts with an 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, len);
   const n = view.getBigUint64(0, true);
   if (n < 2n) fail('bad_header', `header length ${n} is too small`);

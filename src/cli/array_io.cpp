@@ -34,6 +34,18 @@ bool named_npy(const std::string& path) {
   return path.size() >= 4 && (path.compare(path.size() - 4, 4, ".npy") == 0 || path.compare(path.size() - 4, 4, ".NPY") == 0);
 }
 
+// CSV through the text parser, unless the bytes are not text at all (a NUL byte: a model file, an image):
+// then say that, rather than "line 2: '…' is not a number".
+bool parse_text(const std::vector<unsigned char>& bytes, Points* p, std::string* why) {
+  if (std::memchr(bytes.data(), 0, bytes.size()) != nullptr) {
+    const bool model = bytes.size() > 9 && bytes[8] == '{';  // safetensors: an 8-byte length, then the JSON header
+    *why = std::string("not a CSV file: it holds binary bytes") +
+           (model ? " (it looks like a .safetensors model file)" : "") + "; points come as CSV text or .npy";
+    return false;
+  }
+  return csv_parse(reinterpret_cast<const char*>(bytes.data()), bytes.size(), p, why);
+}
+
 }  // namespace
 
 Points read_points(const std::string& path, const char* flag) {
@@ -45,7 +57,7 @@ Points read_points(const std::string& path, const char* flag) {
   if (has_npy_magic(bytes.data(), bytes.size()) || named_npy(path)) {
     ok = npy_parse(bytes.data(), bytes.size(), &p, &why);
   } else {
-    ok = csv_parse(reinterpret_cast<const char*>(bytes.data()), bytes.size(), &p, &why);
+    ok = parse_text(bytes, &p, &why);
   }
   if (!ok) runtime_error("%s%s: %s", prefix.c_str(), path.c_str(), why.c_str());
   if (p.n == 0) runtime_error("%s%s holds no points", prefix.c_str(), path.c_str());
@@ -61,7 +73,7 @@ std::vector<std::int32_t> read_labels(const std::string& path, const char* flag,
   if (has_npy_magic(bytes.data(), bytes.size()) || named_npy(path)) {
     ok = npy_parse(bytes.data(), bytes.size(), &p, &why, true);
   } else {
-    ok = csv_parse(reinterpret_cast<const char*>(bytes.data()), bytes.size(), &p, &why);
+    ok = parse_text(bytes, &p, &why);
   }
   if (!ok) runtime_error("%s%s: %s", prefix.c_str(), path.c_str(), why.c_str());
   if (p.n == 0) runtime_error("%s%s holds no labels", prefix.c_str(), path.c_str());

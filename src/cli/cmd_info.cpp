@@ -76,7 +76,7 @@ int run_info(const Args& args) {
   const rill::MlpSpec& s = m.mlp.spec;
   std::printf("model          %s (%zu bytes)\n", model->path.c_str(), model->file.size);
   std::printf("dimension      %d\n", s.dim);
-  std::printf("layers         %s (%d linear layers)\n", layers_text(s).c_str(), s.n_layers);
+  std::printf("layers         %s (%d linear layer%s)\n", layers_text(s).c_str(), s.n_layers, s.n_layers == 1 ? "" : "s");
   std::printf("activation     %s\n", rill::activation_name(s.activation));
   if (s.time.k == 0) {
     std::printf("time           raw (t appended after x)\n");

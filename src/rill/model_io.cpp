@@ -252,7 +252,8 @@ float load_f32(const u8* p, std::size_t i) {
 Status read_header_length(const u8* bytes, std::size_t len, u64* n, Message* msg) {
   if (len < 8)
     return fail(msg, Status::truncated,
-                "the file has %zu bytes; a safetensors file starts with an 8-byte header length", len);
+                "the file has %zu byte%s; a safetensors file starts with an 8-byte header length", len,
+                len == 1 ? "" : "s");
   *n = 0;
   for (int i = 7; i >= 0; --i) *n = (*n << 8) | bytes[i];
   if (*n < 2)

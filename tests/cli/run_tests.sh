@@ -992,6 +992,9 @@ refuse "wrong dimension for --x0" 1 "--x0 p3.txt has dimension 3; the model's is
 refuse "wrong dimension for field --x" 1 "has dimension 3" "$O" field --model m.safetensors --t 0 --x p3.txt --out "$O"
 head -c 5000 m.safetensors >trunc.safetensors
 refuse "damaged (truncated) model" 1 "damaged model .*truncated" "$O" sample --model trunc.safetensors --out "$O"
+printf 'x' >onebyte.safetensors
+refuse "a 1-byte model file: 'the file has 1 byte' (singular)" 1 "the file has 1 byte; a safetensors file starts" "$O" \
+  sample --model onebyte.safetensors --out "$O"
 cp m.safetensors flip.safetensors
 printf '\xff' | dd of=flip.safetensors bs=1 seek=20 conv=notrunc 2>/dev/null
 refuse "damaged (bad JSON) model" 1 "damaged model .*JSON" "$O" sample --model flip.safetensors --out "$O"
@@ -1024,6 +1027,8 @@ make_npy rank3.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 2),
 refuse "rank-3 .npy" 1 "has rank 3" "$O" sample --model m.safetensors --x0 rank3.npy --out "$O"
 make_npy huge.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (4000000000000000000, 2), }" "$ONE$ONE"
 refuse ".npy with an impossible dimension says so" 1 "'shape' has a dimension over 2^50" "$O" sample --model m.safetensors --x0 huge.npy --out "$O"
+refuse "a model file given as points is named as such" 1 "not a CSV file: it holds binary bytes (it looks like a .safetensors model file)" "$O" \
+  sample --model m.safetensors --x0 m.safetensors --out "$O"
 make_npy short.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }" "$ONE$ONE$ONE"
 refuse "truncated .npy data" 1 "truncated: the shape (2, 2) needs 16 bytes of data, the file has 12" "$O" \
   sample --model m.safetensors --x0 short.npy --out "$O"

@@ -13,6 +13,8 @@ python3 "$STEP_PY" stp.safetensors --sizes 8,16,16,2 --time sin:2 --step sin:1 -
 python3 "$STEP_PY" stpc.safetensors --sizes 6,16,2 --step raw --condition class:2 --seed 6
 check "step_model.py writes three step-conditioned models" test -s lin.safetensors -a -s stp.safetensors -a -s stpc.safetensors
 
+rill info --model lin.safetensors
+check "info of a one-layer model: \"(1 linear layer)\", singular" test $RC -eq 0 -a -n "$(grep '(1 linear layer)$' "$T/out")"
 expect_ok "info of a step model" info --model stp.safetensors
 check "info: the step line (sin:1, 2 features, forwards only, no log-density)" \
   grep -q '^step  *sin:1 (the step length h of each solver step, 2 features after the time.s: the output is the average velocity over \[t, t + h\]; forwards only, no log-density)$' "$T/out"
