@@ -104,7 +104,7 @@ const Command& data_command() {
       {
           {"--data", "NAME", nullptr, "the dataset (required)"},
           {"--out", "FILE", nullptr, "where to write: .npy, .csv, .svg or - (required)"},
-          {"--n", "N", "1000", "number of points"},
+          {"--n", "N", "1000", "number of points (1 .. 100000000)"},
           {"--seed", "SEED", "0", "seed (0 .. 4294967295)"},
           {"--class", "K", nullptr, "draw class K only (labelled datasets; datasets.md's fixed-label draw)"},
           {"--labels-out", "FILE", nullptr, "also write each point's label (.npy <i4 or CSV `label`; swissroll: s, <f4 / `s`)"},

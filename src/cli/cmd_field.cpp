@@ -45,7 +45,7 @@ const Command& field_command() {
           {"--t", "T", nullptr, "the time, in [0, 1] (required)"},
           {"--h", "H", "0", "a step-conditioned model's step length h in [0, 1]: its average velocity over [t, t + h]"},
           {"--class", "K", nullptr, "for a class-conditioned model: the field of class K (0-based); none: unconditional"},
-          {"--guidance", "W", "1", "with --class: u0 + W (u_K - u0), classifier-free guidance"},
+          {"--guidance", "W", "1", "with --class: u0 + W (u_K - u0), classifier-free guidance, W in [-100, 100]"},
           {"--x", "FILE", nullptr, "the points (.npy or .csv, n x d; - for stdin) (required)"},
           {"--out", "FILE", nullptr, "where to write: .npy, .csv or - (required)"},
       },

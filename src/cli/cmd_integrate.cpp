@@ -83,7 +83,7 @@ const Command& integrate_command() {
           {"--t0", "T0", nullptr, "the starting time, in [0, 1] (required)"},
           {"--t1", "T1", nullptr, "the final time, in [0, 1] (required; below t0 runs backward)"},
           {"--out", "FILE", nullptr, "where to write: .npy, .csv, .svg or - (required)"},
-          {"--steps", "N", "20", "integration steps from t0 to t1"},
+          {"--steps", "N", "20", "integration steps from t0 to t1 (1 .. 1000000)"},
           {"--solver", "NAME", "heun", "euler, midpoint, heun (trapezoid) or rk4"},
           {"--trajectory", nullptr, nullptr, "write every step, not only the end points"},
           threads_flag(),

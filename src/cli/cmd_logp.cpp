@@ -86,7 +86,7 @@ const Command& logp_command() {
             {"--x", "FILE", nullptr, "the points (.npy or .csv, n x d; - for stdin) (required)"},
             {"--out", "FILE", nullptr, "where to write: .npy, .csv or - (required)"},
             {"--solver", "NAME", "rk4", "euler, midpoint, heun (trapezoid) or rk4"},
-            {"--steps", "N", "32", "integration steps from t back to 0"},
+            {"--steps", "N", "32", "integration steps from t back to 0 (1 .. 1000000)"},
             {"--t", "T", "1", "the time of the density p_t, in [0, 1]"},
         };
         f.push_back({"--class", "K", nullptr, "for a class-conditioned model: the density of class K's flow (0-based)"});

@@ -244,7 +244,7 @@ const Command& reflow_command() {
           {"--init", "FROM", "teacher", "teacher (start from its weights) or scratch (a fresh model)"},
           {"--t0-share", "P", "0", "share of each batch trained at t = 0 (one-step distillation), in [0, 1]"},
           {"--steps", "N", "10000", "optimisation steps"},
-          {"--batch", "N", "256", "minibatch size"},
+          {"--batch", "N", "256", "minibatch size (1 .. 1048576)"},
           {"--lr", "LR", "1e-3", "Adam learning rate"},
           {"--schedule", "NAME", "cosine", "learning-rate schedule: constant or cosine"},
           {"--warmup", "N", "0", "linear warm-up over the first N steps"},

@@ -98,14 +98,14 @@ const Command& sample_command() {
         std::vector<Flag> f = {
             {"--model", "MODEL", nullptr, "model file, shipped model name or formula (required)"},
             {"--out", "FILE", nullptr, "where to write: .npy, .csv, .svg or - (required)"},
-            {"--n", "N", "1000", "number of samples"},
+            {"--n", "N", "1000", "number of samples (1 .. 100000000)"},
         };
         for (const Flag& s : sampling_flags()) f.push_back(s);
         f.push_back({"--x0", "FILE", nullptr, "starting points (.npy or .csv, n x d) instead of drawing them"});
         f.push_back({"--trajectory", nullptr, nullptr, "write every step, not only the samples"});
         f.push_back({"--class", "K", nullptr, "for a class-conditioned model: samples of class K (0-based); none: unconditional"});
         f.push_back({"--cond", "FILE", nullptr, "for a vector:M model: an (n, M) condition per sample (sets n), or (1, M) for all"});
-        f.push_back({"--guidance", "W", "1", "with --class/--cond: u0 + W (u_c - u0), classifier-free guidance (2 evaluations when W != 0, 1)"});
+        f.push_back({"--guidance", "W", "1", "with --class/--cond: u0 + W (u_c - u0), classifier-free guidance, W in [-100, 100] (2 evaluations when W != 0, 1)"});
         f.push_back(threads_flag());
         return f;
       }(),

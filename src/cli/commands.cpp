@@ -16,7 +16,7 @@ const std::vector<const Command*>& all_commands() {
 
 std::vector<Flag> sampling_flags() {
   return {
-      {"--steps", "N", "20", "integration steps from t = 0 to 1"},
+      {"--steps", "N", "20", "integration steps from t = 0 to 1 (1 .. 1000000)"},
       {"--solver", "NAME", "heun", "euler, midpoint, heun (trapezoid) or rk4"},
       {"--seed", "SEED", "0", "seed of the starting noise x0 (0 .. 4294967295)"},
   };

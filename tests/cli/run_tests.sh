@@ -110,6 +110,8 @@ for c in train sample field data integrate logp eval info export-c convert bench
 done
 rill sample --help
 check "sample --help shows defaults" grep -q -- "--n N .*(default 1000)" "$T/out"
+check "sample --help states the limits it enforces (--n, --steps, --guidance)" \
+  test -n "$(grep -- '--n N .*(1 \.\. 100000000)' "$T/out")" -a -n "$(grep -- '--steps N .*(1 \.\. 1000000)' "$T/out")" -a -n "$(grep -- '--guidance W .*\[-100, 100\]' "$T/out")"
 rill logp --help
 check "logp --help: defaults rk4, 32 steps, t 1" \
   test -n "$(grep -- "--solver NAME .*(default rk4)" "$T/out")" -a -n "$(grep -- "--steps N .*(default 32)" "$T/out")" \
