@@ -26,6 +26,7 @@ import { fillModelMenu, addOption } from './model_menu.mjs';
 import { classColour, conditionOf } from './condition.mjs';
 import { DigitGrid, DIM as IMAGE_DIM, loadDigits, nearest, realNearestMedian, imageRows, imagesAt, shownPerRow } from './digit_grid.mjs';
 import { runHint, fieldText, gridText, densityText, colourNote, imagesText, modelFacts } from './explain.mjs';
+import { enableOverlays, wireShowBox, revealPlot } from './show_box.mjs';
 
 const $ = (id) => document.getElementById(id);
 const ANIMATION_SECONDS = 2.5;
@@ -100,22 +101,7 @@ async function selectEntry(value, opened = null) {
     select.value = value;
     if (entry.dataset === undefined) entry.dataset = model.info.metadata?.dataset ?? null;
     const images = isImageModel(model);
-    for (const id of ['show-field', 'show-density', 'show-grid']) {  // the arrows, the heat map and the grid live in the plane
-      $(id).disabled = model.info.dim !== 2;
-      $(id).parentElement.title = model.info.dim !== 2 ? 'this overlay needs a 2-D model' : '';
-    }
-    $('field-style').disabled = model.info.dim !== 2;
-    // log p needs x0 from N(0, I) and an instantaneous velocity (formats.md: Source; rill_log_prob refuses the rest)
-    const noDensity = model.info.dim !== 2 ? null : model.source !== 'gaussian'
-      ? `no density: this model draws x0 from ${model.source}, which has no density (log p needs the N(0, I) source)`
-      : model.stepEmbedding !== 'none' ? 'no density: a step-conditioned model\'s output is an average velocity over a step, not a field to integrate back' : null;
-    if (noDensity) {
-      $('show-density').disabled = true;
-      $('show-density').parentElement.title = noDensity;
-    }
-    $('density-why').hidden = !noDensity;
-    $('density-why').textContent = noDensity ? `(${noDensity.slice('no density: '.length)})` : '';
-    for (const id of ['show-target', 'show-paths']) $(id).disabled = images;
+    enableOverlays(model, images);
     $('plot').hidden = images;
     if (!images) $('drop-zone').classList.remove('tall');
     $('digits').hidden = !images;
@@ -322,21 +308,7 @@ function showRate(m) {
   }
 }
 
-/** On a phone the plot is above the form: bring it into view when the user asks for samples. */
-function revealPlot() {
-  const r = $('drop-zone').getBoundingClientRect();
-  if (r.top >= 0 && r.bottom <= window.innerHeight) return;
-  const smooth = !window.matchMedia('(prefers-reduced-motion: reduce)').matches;
-  $('drop-zone').scrollIntoView({ block: 'start', behavior: smooth ? 'smooth' : 'auto' });
-}
-
 const compareShown = () => $('compare-toggle').checked && !$('compare-box').hidden;
-
-/** On a phone an overlay's toggle sits far below the plot: turning one on brings the plot back if none of it is in view. */
-function revealHiddenPlot() {
-  const r = $('drop-zone').getBoundingClientRect();
-  if (r.bottom <= 0 || r.top >= window.innerHeight) revealPlot();
-}
 
 /** The read-outs describe the last run: mark them while the form asks for something else. */
 function markStale() {
@@ -545,16 +517,8 @@ async function main() {
   });
   $('play').addEventListener('click', () => (state.playing ? pause() : play()));
   $('time').addEventListener('input', () => { pause(); setTime(Number($('time').value)); });
-  for (const id of ['show-target', 'show-field', 'show-paths', 'show-density', 'show-grid']) {
-    $(id).addEventListener('change', () => { explain(); draw(); if ($(id).checked) revealHiddenPlot(); });
-  }
+  wireShowBox(() => { explain(); draw(); });
   $('show-nearest').addEventListener('change', () => updateNearest());
-  $('field-style').addEventListener('change', () => {
-    if (!$('show-field').checked && !$('show-field').disabled) $('show-field').checked = true;  // choosing a style means showing the field
-    explain();
-    draw();
-    revealHiddenPlot();
-  });
   new ResizeObserver(() => draw()).observe($('drop-zone'));  // the plot or the image grid, whichever is shown
   document.addEventListener('keydown', (e) => {
     if (e.key === ' ' && !e.target.closest('input, select, textarea, button, [role=application], [role=alert]')) {

@@ -14,9 +14,10 @@ import { Rill, EVALUATIONS } from './rill.mjs';
 import { Plot, THEME, HUES } from './plot.mjs';
 import { fieldGrid } from './field.mjs';
 import { LISTED_DATASETS } from './datasets.mjs';
+import { loadModelIndex } from './model_menu.mjs';
 import {
   SOLVER_NAMES, SOLVER_COLOURS, PRESETS, LIN_EXTENT, MODEL_EXTENT, ARROW_DT, LEAF_T_MAX, FLOW_LINES, FLOW_POINTS, ERROR_NS, EULER_X0, el, fmt, apply, fitSlope, lesson, canvas, slider, button,
-  LearnJobs, drawErrorChart,
+  LearnJobs, drawErrorChart, eulerNote,
 } from './learn_kit.mjs';
 
 const EULER_MAX_N = 32, HEAT_G = 40;
@@ -462,18 +463,7 @@ class Learn {
   }
 
   drawLogLog() {
-    const e = this.errors, slopes = drawErrorChart(this.loglog, e), [a, b, c, d] = e.A;
-    // A² = 0 (shear): exp(tA) = I + tA, a straight path at constant speed, which every solver walks exactly.
-    const nilpotent = a * a + b * c === 0 && a * b + b * d === 0 && c * a + d * c === 0 && c * b + d * d === 0;
-    const exactAll = Object.values(e.err).flat().every((v) => !(v > e.floor));
-    const why = !exactAll ? '' : nilpotent
-      ? ' Every solver lands on exp(A)·x₀ here: this A has A² = 0, so exp(tA) = I + tA and the leaf moves in a straight line at ' +
-        'constant speed, which one Euler step already follows exactly (so the chart has no points). Pick another preset to see the errors.'
-      : ' Every solver lands on exp(A)·x₀ to float rounding here, so the chart has no points.';
-    this.note('learn-euler-note', `Global error at t = 1 against h (log–log); fitted slopes: ${slopes} ` +
-      `(expected 1, 2, 2, 4; points below ${e.floor.toExponential(0)}, float rounding, are left out). ` +
-      'Errors: model.integrate on the linear model against exp(A)·x₀. For a linear field midpoint and Heun take the same step, ' +
-      `x + hAx + (h²/2)A²x, so the amber line lies under the green.${why}`);
+    this.note('learn-euler-note', eulerNote(this.errors, drawErrorChart(this.loglog, this.errors)));
   }
 
   // ---- 5. flow model ----
@@ -583,11 +573,7 @@ class Learn {
   }
 
   async computeModelParts() {
-    let names = [];
-    try {
-      const res = await fetch('models/index.json', { cache: 'no-cache' });
-      names = res.ok ? await res.json() : [];
-    } catch { names = []; }
+    const names = await loadModelIndex();
     // Parts 3 and 6 carry 2-D points from N(0, I) and back: the plain model of each built-in dataset
     // (models made with a condition, a source, a step input or more dimensions belong to the demo).
     const plain = LISTED_DATASETS.filter((nm) => names.includes(nm));

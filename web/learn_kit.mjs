@@ -139,3 +139,21 @@ const pl = new Plot(cv, 1), c = pl.begin();
   }
   return text.join(', ');
 }
+
+/**
+ * Lesson 4's note under the chart for e (as drawErrorChart) and its fitted slopes' text: what is plotted,
+ * why midpoint hides under Heun, and why the chart is empty when every solver is exact (A² = 0: the shear).
+ */
+export function eulerNote(e, slopes) {
+  const [a, b, c, d] = e.A;
+  const nilpotent = a * a + b * c === 0 && a * b + b * d === 0 && c * a + d * c === 0 && c * b + d * d === 0;
+  const exactAll = Object.values(e.err).flat().every((v) => !(v > e.floor));
+  const why = !exactAll ? '' : nilpotent
+    ? ' Every solver lands on exp(A)·x₀ here: this A has A² = 0, so exp(tA) = I + tA and the leaf moves in a straight line at ' +
+      'constant speed, which one Euler step already follows exactly (so the chart has no points). Pick another preset to see the errors.'
+    : ' Every solver lands on exp(A)·x₀ to float rounding here, so the chart has no points.';
+  return `Global error at t = 1 against h (log–log); fitted slopes: ${slopes} ` +
+    `(expected 1, 2, 2, 4; points below ${e.floor.toExponential(0)}, float rounding, are left out). ` +
+    'Errors: model.integrate on the linear model against exp(A)·x₀. For a linear field midpoint and Heun take the same step, ' +
+    `x + hAx + (h²/2)A²x, so the amber line lies under the green.${why}`;
+}

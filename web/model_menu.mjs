@@ -16,7 +16,8 @@ export function addOption(group, value, label, disabled = false) {
   return o;
 }
 
-async function loadIndex() {
+/** The names of the shipped models this build has (models/index.json, written by make wasm); [] without one. */
+export async function loadModelIndex() {
   try {
     const res = await fetch('models/index.json', { cache: 'no-cache' });
     return res.ok ? await res.json() : [];
@@ -32,7 +33,7 @@ async function loadIndex() {
  * Returns the entry to open first (moons if built), or null.
  */
 export async function fillModelMenu(select, entries, conditioned = CONDITIONED_MODELS) {
-  const shipped = new Set(await loadIndex());
+  const shipped = new Set(await loadModelIndex());
   const group = document.createElement('optgroup');
   group.label = 'Shipped models';
   for (const name of LISTED_DATASETS) {

@@ -33,6 +33,10 @@ void print_command_help(const Command& cmd) {
   std::printf("  %-*s  %s\n", static_cast<int>(width), "--help", "this text");
 }
 
+bool is_output_flag(const std::string& name) {
+  return name == "--out" || (name.size() > 4 && name.compare(name.size() - 4, 4, "-out") == 0);
+}
+
 Args::Args(const Command& cmd, int argc, char** argv) : cmd_(cmd) {
   for (int i = 0; i < argc; ++i) {
     std::string word = argv[i];
@@ -61,8 +65,7 @@ Args::Args(const Command& cmd, int argc, char** argv) : cmd_(cmd) {
   const std::pair<std::string, std::string>* first_stdin = nullptr;
   for (const auto& fv : values_) {
     const std::string& name = fv.first;
-    const bool output = name == "--out" || (name.size() > 4 && name.compare(name.size() - 4, 4, "-out") == 0);
-    if (output || fv.second != "-") continue;
+    if (is_output_flag(name) || fv.second != "-") continue;
     if (first_stdin != nullptr)
       fail("%s - and %s - cannot both read standard input; give one of them a file", first_stdin->first.c_str(),
            name.c_str());

@@ -19,6 +19,9 @@ struct Flag {
 
 class Args;
 
+// An output flag: --out or --NAME-out (their "-" is standard output; any other flag's "-" is standard input).
+bool is_output_flag(const std::string& name);
+
 struct Command {
   const char* name;         // "sample"
   const char* summary;      // one line for `rill --help`

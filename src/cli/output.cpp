@@ -74,8 +74,6 @@ bool same_file(const std::string& a, const std::string& b, bool b_is_output) {
   return resolved(a) == resolved(b);
 }
 
-// The output flags: --out and --something-out.
-bool is_output_flag(const std::string& name) { return name == "--out" || ends_with(name, "-out"); }
 
 }  // namespace
 
@@ -83,10 +81,11 @@ void check_output(const Args& args, const char* flag, Kind kind) {
   const std::string path = args.text(flag);
   if (path != "-") {
     static const char* const kData[] = {".npy", ".csv", ".svg"};
-    for (const char* ext : kData)
-      if (kind != Kind::any && ends_with(path, ext))
-        args.fail("%s '%s': %s is a data format; this command writes %s", flag, path.c_str(), ext,
-                  kind == Kind::model ? "a model file (name it .safetensors)" : "a C header (name it .h)");
+    if (kind != Kind::any)
+      for (const char* ext : kData)
+        if (ends_with(path, ext))
+          args.fail("%s '%s': %s is a data format; this command writes %s", flag, path.c_str(), ext,
+                    kind == Kind::model ? "a model file (name it .safetensors)" : "a C header (name it .h)");
     if (kind == Kind::c_header && ends_with(path, ".safetensors"))
       args.fail("%s '%s': this command writes a C header, not a model file (name it .h)", flag, path.c_str());
     if (kind == Kind::model && (ends_with(path, ".h") || ends_with(path, ".c")))
