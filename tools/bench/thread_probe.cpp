@@ -11,7 +11,8 @@
 // tenant), its wall time on `threads`, and what the workers spent in it
 // outside any task (waiting for the last task, starting late, the hand-over).
 // Serial: the step's time outside the joins. With a fifth argument, the last
-// step's tasks one by one (worker, start and end). Last, what moving data
+// step's tasks one by one (worker, start and end), and each task of a join of
+// up to 8 tasks by its index (medians). Last, what moving data
 // between two cores costs (cross_core: 128 KB written on CPU 0 and read on
 // CPU 1, against the writer reading it; and written again over the lines CPU 1
 // read, against lines only CPU 0 holds). Not a test and not part of the build.
@@ -254,6 +255,22 @@ int main(int argc, char** argv) {
                 w1, median(f1.task[j]), median(fn.task[j]), wn, median(fn.idle[j]), w1 / wn);
   }
   std::printf("%4s %5s %9.1f %9s %9s %9.1f %8s %8.2fx\n", "all", "", s1, "", "", sn, "", s1 / sn);
+  if (trace) {  // each task of a join by its index (up to 8 tasks): its median on one thread and on the pool. The
+    // pool's caller claims tasks from the front, its helper from the back: on two threads, the first and the
+    // last task are each worker's first of the join.
+    for (int j = 0; j < joins; ++j) {
+      const std::size_t nt = tn.joins[j].done.size();
+      if (nt > 8) continue;
+      std::printf("join %d by task, µs on 1 thread / on %d:", j, threads);
+      for (std::size_t k = 0; k < nt; ++k) {
+        std::vector<double> a, b;
+        for (std::size_t q = k; q < f1.task[j].size(); q += nt) a.push_back(f1.task[j][q]);
+        for (std::size_t q = k; q < fn.task[j].size(); q += nt) b.push_back(fn.task[j][q]);
+        std::printf("  %.1f / %.1f", median(a), median(b));
+      }
+      std::printf("\n");
+    }
+  }
   std::printf("serial: %.1f µs on one thread, %.1f with the pool\n", median(f1.serial), median(fn.serial));
   std::printf("step: %.1f µs on one thread, %.1f on %d: %.2fx (medians)\n", median(f1.step), median(fn.step), threads,
               median(f1.step) / median(fn.step));
