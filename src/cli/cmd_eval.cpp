@@ -25,6 +25,29 @@
 
 namespace cli {
 
+Points read_eval_samples(const Args& args, int dim, const char* dataset, int default_n, int* n, std::string* source) {
+  const std::string path = args.text("--samples");
+  Points p = read_points(path, "--samples");
+  if (p.d != dim)
+    runtime_error("--samples %s has dimension %d; dataset %s is %d-dimensional", path.c_str(), p.d, dataset, dim);
+  *source = "samples " + path;
+  if (args.has("--n")) {
+    *n = static_cast<int>(args.integer("--n", 2, 10000));
+    if (p.n < *n)
+      runtime_error("--samples %s holds %ld points; --n %d needs at least %d: give --n %ld or fewer, or more samples",
+                    path.c_str(), p.n, *n, *n, p.n);
+  } else if (p.n < default_n) {  // all of them
+    if (p.n < 2) runtime_error("--samples %s holds 1 point; eval compares at least 2", path.c_str());
+    *n = static_cast<int>(p.n);
+    *source += " (all " + std::to_string(p.n) + " points: fewer than the default --n " + std::to_string(default_n) + ")";
+  } else {
+    *n = default_n;
+  }
+  p.values.resize(static_cast<std::size_t>(*n) * static_cast<std::size_t>(dim));
+  p.n = *n;
+  return p;
+}
+
 namespace {
 
 constexpr std::uint32_t kReferenceSeed = 1000001;
@@ -103,10 +126,9 @@ Density density_figures(const LoadedModel& model, rill::Dataset dataset, const S
   return r;
 }
 
-// Samples of the model for --model, or the first n points of --samples; `source` says which.
-std::vector<float> points_to_judge(const Args& args, const LoadedModel* model, const Sampling& opt, int n,
+// Samples of the model for --model, or the first n points of --samples (`given`); `source` says which.
+std::vector<float> points_to_judge(const LoadedModel* model, const Points* given, const Sampling& opt, int n,
                                    int threads, const Condition& cond, std::uint32_t seed, std::string* source) {
-  const std::string name = rill::dataset_name(dataset_flag(args, "--data"));
   std::vector<float> x;
   if (model != nullptr) {
     x.resize(static_cast<std::size_t>(n) * rill::kDatasetDim);
@@ -116,17 +138,7 @@ std::vector<float> points_to_judge(const Args& args, const LoadedModel* model, c
     *source = "model " + model->path + " (" + rill::solver_name(opt.solver) + ", " + std::to_string(opt.steps) +
               " steps, seed " + std::to_string(seed) + ")";
   } else {
-    const std::string path = args.text("--samples");
-    Points p = read_points(path, "--samples");
-    if (p.d != rill::kDatasetDim)
-      runtime_error("--samples %s has dimension %d; dataset %s is %d-dimensional", path.c_str(), p.d, name.c_str(),
-                    rill::kDatasetDim);
-    if (p.n < n)
-      runtime_error("--samples %s holds %ld points; --n %d%s needs at least %d: give --n %ld or fewer, or more samples",
-                    path.c_str(), p.n, n, args.has("--n") ? "" : " (the default)", n, p.n);
-    p.values.resize(static_cast<std::size_t>(n) * rill::kDatasetDim);
-    x.swap(p.values);
-    *source = "samples " + path;
+    x.assign(given->values.begin(), given->values.begin() + static_cast<std::ptrdiff_t>(n) * rill::kDatasetDim);
   }
   for (float v : x)
     if (!std::isfinite(v)) runtime_error("the samples have NaN or Inf coordinates (the model diverged?)");
@@ -152,7 +164,7 @@ void mean_and_se(const std::vector<double>& v, double* mean, double* se) {
   *se = v.size() > 1 ? std::sqrt(q / (k - 1) / k) : 0.0;
 }
 
-Scores score(const Args& args, const LoadedModel* model, const Sampling& opt, int n, int threads,
+Scores score(const LoadedModel* model, const Points* given, const Sampling& opt, int n, int threads,
              const Condition& cond, rill::Dataset dataset, int cls, int seeds, const std::vector<float>& ref,
              std::string* source) {
   std::vector<std::int32_t> labels;  // the 5-NN classifier of a labelled reference draw (all classes, the reference seed)
@@ -161,8 +173,8 @@ Scores score(const Args& args, const LoadedModel* model, const Sampling& opt, in
   const int d = rill::kDatasetDim;
   std::vector<double> v[7];
   for (int k = 0; k < seeds; ++k) {
-    const std::vector<float> x = points_to_judge(args, model, opt, n, threads, cond, opt.seed + static_cast<std::uint32_t>(k),
-                                                 source);
+    const std::vector<float> x = points_to_judge(model, given, opt, n, threads, cond,
+                                                 opt.seed + static_cast<std::uint32_t>(k), source);
     const std::vector<float> other = reference_draw(dataset, kFloorSeed + static_cast<std::uint32_t>(k), n, cls);
     const double m[6] = {w2(x, ref, n), w2(other, ref, n), rill::mmd2(x.data(), n, ref.data(), n, d),
                          rill::mmd2(other.data(), n, ref.data(), n, d),
@@ -274,7 +286,12 @@ int run_eval(const Args& args) {
   if (!use_model)
     for (const char* f : {"--steps", "--solver", "--seed", "--exact", "--probes"})
       if (args.has(f)) args.fail("%s applies to --model, not to --samples", f);
-  const int n = static_cast<int>(args.integer("--n", 2, 10000));
+  std::string source;
+  int n = 0;
+  Points given;  // --samples: read before n is known, which it may set
+  if (use_model) n = static_cast<int>(args.integer("--n", 2, 10000));
+  else given = read_eval_samples(args, rill::kDatasetDim, name.c_str(), static_cast<int>(args.integer("--n", 2, 10000)), &n,
+                                       &source);
   const bool json = args.has("--json");
   const Sampling opt = parse_sampling(args);
   const int threads = parse_threads(args);
@@ -297,9 +314,8 @@ int run_eval(const Args& args) {
                     model->dim(), name.c_str(), rill::kDatasetDim);
     cond = parse_condition(args, *model);
   }
-  std::string source;
   const std::vector<float> ref = reference_draw(dataset, kReferenceSeed, n, cls);
-  const Scores scores = score(args, model.get(), opt, n, threads, cond, dataset, cls, seeds, ref, &source);
+  const Scores scores = score(model.get(), &given, opt, n, threads, cond, dataset, cls, seeds, ref, &source);
   // nll: of the unconditional model, with a density at t = 0 (a gaussian source), against the whole dataset
   // (cls < 0, so `ref` is that draw); it does not depend on the sample seed (Hutchinson's probes come from
   // --seed's stream).
@@ -324,7 +340,8 @@ const Command& eval_command() {
       "eval",
       "measure how close a model's samples are to a built-in dataset",
       "eval --data NAME (--model MODEL [--steps N --solver NAME --seed SEED --seeds K --threads N] | --samples FILE) [--n N] [--json]",
-      "Compares n samples (drawn from --model, or the first n points of --samples) with a\n"
+      "Compares n samples (drawn from --model, or the first n points of --samples: all of them\n"
+      "when the file holds fewer than the default n and --n is not given) with a\n"
       "reference draw of the dataset (stream eval-reference, seed 1000001): exact W2, unbiased\n"
       "MMD^2 (kernel summed over bandwidths 0.1, 0.2, 0.5, 1, 2) and energy distance. Each is shown\n"
       "beside its floor, the same distance between the reference and an independent draw\n"

@@ -107,32 +107,16 @@ std::string json_list(const std::vector<double>& v) {
   return s + "]";
 }
 
-// n samples of the model (64-D, with its condition and guidance), or the first n points of --samples.
-std::vector<float> digits_samples(const Args& args, const LoadedModel* model, const Condition& cond, int n,
+// n samples of the model (64-D, with its condition and guidance).
+std::vector<float> digits_samples(const Args& args, const LoadedModel& model, const Condition& cond, int n,
                                   int threads, std::string* what) {
-  std::vector<float> x;
-  if (model != nullptr) {
-    const Sampling opt = parse_sampling(args);
-    x.resize(static_cast<std::size_t>(n) * kDigitsDim);
-    draw_x0(*model, opt.seed, x.data(), n);
-    const ConditionedField conditioned(*model, cond, rill::step_length(0.0f, 1.0f, opt.steps));
-    integrate_points(*model, opt.solver, opt.steps, x.data(), n, 0.0f, 1.0f, nullptr, threads, conditioned.field());
-    *what = "model " + model->path + " (" + rill::solver_name(opt.solver) + ", " + std::to_string(opt.steps) +
-            " steps, seed " + std::to_string(opt.seed) + (cond.given() ? ", guidance " + number(cond.guidance, "%g") : "") + ")";
-  } else {
-    const std::string path = args.text("--samples");
-    Points p = read_points(path, "--samples");
-    if (p.d != kDigitsDim)
-      runtime_error("--samples %s has dimension %d; dataset digits is %d-dimensional", path.c_str(), p.d, kDigitsDim);
-    if (p.n < n)
-      runtime_error("--samples %s holds %ld points; --n %d%s needs at least %d: give --n %ld or fewer, or more samples",
-                    path.c_str(), p.n, n, args.has("--n") ? "" : " (the default)", n, p.n);
-    p.values.resize(static_cast<std::size_t>(n) * kDigitsDim);
-    x.swap(p.values);
-    *what = "samples " + path;
-  }
-  for (float v : x)
-    if (!std::isfinite(v)) runtime_error("the samples have NaN or Inf coordinates (the model diverged?)");
+  const Sampling opt = parse_sampling(args);
+  std::vector<float> x(static_cast<std::size_t>(n) * kDigitsDim);
+  draw_x0(model, opt.seed, x.data(), n);
+  const ConditionedField conditioned(model, cond, rill::step_length(0.0f, 1.0f, opt.steps));
+  integrate_points(model, opt.solver, opt.steps, x.data(), n, 0.0f, 1.0f, nullptr, threads, conditioned.field());
+  *what = "model " + model.path + " (" + rill::solver_name(opt.solver) + ", " + std::to_string(opt.steps) +
+          " steps, seed " + std::to_string(opt.seed) + (cond.given() ? ", guidance " + number(cond.guidance, "%g") : "") + ")";
   return x;
 }
 
@@ -146,7 +130,10 @@ int run_eval_digits(const Args& args) {
       if (args.has(f)) args.fail("%s applies to --model, not to --samples", f);
   for (const char* f : {"--exact", "--probes"})  // the digits comparison has no log-likelihood line
     if (args.has(f)) args.fail("%s: eval on digits gives distances and class agreement, no nll to estimate", f);
-  const int n = args.has("--n") ? static_cast<int>(args.integer("--n", 2, 10000)) : 1000;
+  int n = args.has("--n") ? static_cast<int>(args.integer("--n", 2, 10000)) : 1000;
+  std::string what;
+  std::vector<float> x;  // the samples judged
+  if (!use_model) x = read_eval_samples(args, kDigitsDim, kDigitsName, 1000, &n, &what).values;
   const int threads = parse_threads(args);
   parse_sampling(args);  // its usage errors before any work
   const int cls = args.has("--class") ? static_cast<int>(args.integer("--class", 0, kDigitsClasses - 1)) : -1;
@@ -160,8 +147,9 @@ int run_eval_digits(const Args& args) {
     cond = parse_condition(args, *model);
   }
   const std::unique_ptr<Digits> dg = load_digits();
-  std::string what;
-  const std::vector<float> x = digits_samples(args, model.get(), cond, n, threads, &what);
+  if (use_model) x = digits_samples(args, *model, cond, n, threads, &what);
+  for (float v : x)
+    if (!std::isfinite(v)) runtime_error("the samples have NaN or Inf coordinates (the model diverged?)");
   const std::vector<float> ref = reference_rows(*dg, cls);
   const long m = static_cast<long>(ref.size() / kDigitsDim);
   const double mmd = rill::mmd2_bandwidths(x.data(), n, ref.data(), m, kDigitsDim, kBandwidths, 3);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/args.h"
+#include "cli/points.h"
 #include "rill/datasets.h"
 
 namespace cli {
@@ -41,5 +42,10 @@ bool is_digits(const Args& args, const char* name);
 // `rill eval --data digits` (cmd_eval_digits.cpp): MMD² with bandwidths 2, 4, 8
 // beside the two-halves floor, 1-NN class agreement, nearest-image quantiles.
 int run_eval_digits(const Args& args);
+
+// Both evals' --samples (cmd_eval.cpp): the file's first n points, n from --n
+// (the file must hold that many), or without --n the default n or, when the
+// file holds fewer, all of them (then `source` says so). Checks the dimension.
+Points read_eval_samples(const Args& args, int dim, const char* dataset, int default_n, int* n, std::string* source);
 
 }  // namespace cli

@@ -823,8 +823,18 @@ refuse "a range error prints the bound as it is (0.9999999, not 1)" 2 "must be i
   train --data moons --ema 0.99999999 --out "$T/ema.safetensors"
 
 rill sample --model m.safetensors --n 100 --out few.npy
-refuse "eval --samples with fewer points than the default --n says what to give" 1 "holds 100 points; --n 2000 (the default) needs at least 2000: give --n 100 or fewer" "" \
-  eval --data moons --samples few.npy
+rill eval --data moons --samples few.npy --json
+cp "$T/out" "$T/few_all.json"
+check "eval --samples with fewer points than the default --n compares them all" grep -q '"n": 100,' "$T/few_all.json"
+rill eval --data moons --samples few.npy --n 100 --json
+check "eval --samples of 100 points: without --n, as with --n 100" cmp -s "$T/out" "$T/few_all.json"
+rill eval --data moons --samples few.npy
+check "eval --samples: the table says all the file's points were used" \
+  grep -q "n = 100, samples few.npy (all 100 points: fewer than the default --n 2000)" "$T/out"
+refuse "eval --samples with fewer points than --n asks for says what to give" 1 "holds 100 points; --n 200 needs at least 200: give --n 100 or fewer" "" \
+  eval --data moons --samples few.npy --n 200
+printf '0.5,0.25\n' >one.csv
+refuse "eval --samples of one point" 1 "one.csv holds 1 point; eval compares at least 2" "" eval --data moons --samples one.csv
 refuse "eval --samples refuses --probes (no model, no nll)" 2 "--probes applies to --model, not to --samples" "" \
   eval --data moons --samples few.npy --n 50 --probes 3
 
@@ -1002,7 +1012,7 @@ printf '\xff' | dd of=flip.safetensors bs=1 seek=20 conv=notrunc 2>/dev/null
 refuse "damaged (bad JSON) model" 1 "damaged model .*JSON" "$O" sample --model flip.safetensors --out "$O"
 refuse "export-c of a damaged model" 1 "damaged model" "$T/o.h" export-c --model trunc.safetensors --out "$T/o.h"
 refuse "info of a damaged model" 1 "damaged model" "" info --model trunc.safetensors
-refuse "eval --samples with too few points" 1 "holds 50 points; --n 2000 (the default) needs at least 2000: give --n 50 or fewer" "" eval --data moons --samples d.csv
+refuse "eval --samples with too few points" 1 "holds 50 points; --n 51 needs at least 51: give --n 50 or fewer" "" eval --data moons --samples d.csv --n 51
 refuse "eval --samples of dimension 3" 1 "has dimension 3" "" eval --data moons --samples p3.txt --n 10
 refuse "output directory missing" 1 "directory .* does not exist" "$T/no/dir/o.npy" sample --model m.safetensors --out "$T/no/dir/o.npy"
 refuse "train into a missing directory fails before training" 1 "does not exist" "$T/no/o.safetensors" \
@@ -1317,6 +1327,13 @@ sys.exit(0 if ok else 1)' "$T/out"
 rill eval --data digits --samples "$T/dg3.npy" --n 200
 check "eval digits: table with mmd2, agreement, the memorisation quantiles" \
   bash -c 'grep -q "^mmd2 " "$1" && grep -q "^samples " "$1" && grep -q "^real " "$1" && ! grep -q "^agreement" "$1"' _ "$T/out"
+cp "$T/out" "$T/dg3_200.txt"
+rill eval --data digits --samples "$T/dg3.npy"
+check "eval digits --samples of 200 points without --n: all of them, as with --n 200" \
+  bash -c 'grep -q "n = 200 against 1797 real images, samples .*dg3.npy (all 200 points: fewer than the default --n 1000)" "$1" &&
+    diff <(tail -n +2 "$1") <(tail -n +2 "$2")' _ "$T/out" "$T/dg3_200.txt"
+refuse "eval digits --samples with fewer points than --n" 1 "holds 200 points; --n 300 needs at least 300" "" \
+  eval --data digits --samples "$T/dg3.npy" --n 300
 expect_ok "train --data digits --condition class" train --data digits --condition class --steps 40 --width 32 --depth 1 \
   --out "$T/dgm.safetensors"
 rill info --model "$T/dgm.safetensors"
