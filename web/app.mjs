@@ -22,7 +22,7 @@ import { showMessage, clearMessage } from './messages.mjs';
 import { Sampler } from './sampler.mjs';
 import { ComparePanel, TEACHER_RUN } from './compare.mjs';
 import { ConditionPanel } from './condition_panel.mjs';
-import { fillModelMenu, addOption } from './model_menu.mjs';
+import { fillModelMenu, addOption, statParts } from './model_menu.mjs';
 import { classColour, conditionOf } from './condition.mjs';
 import { DigitGrid, DIM as IMAGE_DIM, loadDigits, nearest, realNearestMedian, imageRows, imagesAt, shownPerRow } from './digit_grid.mjs';
 import { runHint, fieldText, gridText, densityText, colourNote, imagesText, modelFacts } from './explain.mjs';
@@ -161,7 +161,10 @@ function showInfo() {
     dd.textContent = v;
     return [dt, dd];
   }));
-  $('stat-model').textContent = e.label;
+  const { name, kind } = statParts(e.label), sub = document.createElement('span');
+  sub.className = 'sub';
+  sub.textContent = kind;
+  $('stat-model').replaceChildren(name, sub);
   $('stat-model').title = e.label;
 }
 

@@ -16,6 +16,22 @@ export function addOption(group, value, label, disabled = false) {
   return o;
 }
 
+/**
+ * The Model stat's two lines for an entry's label (the card is narrow): the model's name, and what kind
+ * of entry it is — an opened file (without .safetensors), a model trained here (with its steps), an exact
+ * formula, or a shipped model. The whole label is the card's tooltip and heads the Model file box.
+ */
+export function statParts(label) {
+  const m = /^(file|trained): (.*)$/.exec(label);
+  if (m) {
+    const steps = / \((\d+ steps?)\)$/.exec(m[2]);
+    if (steps) return { name: m[2].slice(0, steps.index), kind: `${m[1]}, ${steps[1]}` };
+    return { name: m[2].replace(/\.safetensors$/i, ''), kind: m[1] === 'file' ? 'opened file' : m[1] };
+  }
+  if (label.startsWith('exact:')) return { name: label.slice('exact:'.length), kind: 'exact formula' };
+  return { name: label, kind: 'shipped' };
+}
+
 /** The names of the shipped models this build has (models/index.json, written by make wasm); [] without one. */
 export async function loadModelIndex() {
   try {

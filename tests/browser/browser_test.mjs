@@ -42,6 +42,12 @@ await runInBrowser(dir, 'the browser test', { acceptDownloads: true }, async ({ 
   await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 20000 });
   const messageText = () => page.evaluate(() => (document.getElementById('message').hidden ? '' : document.getElementById('message-text').textContent));
   const lastRun = () => page.evaluate(() => window.rillDemo.lastRun);
+  // The Model read-out: its name (the text before the sub line), the sub line, the tooltip, and whether the name fits.
+  const statModel = () => page.evaluate(() => {
+    const el = document.getElementById('stat-model'), sub = el.querySelector('.sub');
+    return { name: el.firstChild?.nodeType === 3 ? el.firstChild.textContent : null, kind: sub?.textContent ?? null, title: el.title,
+      fits: el.scrollWidth <= el.clientWidth };
+  });
   // The message is where the user is looking: inside the viewport, role=alert, with the focus.
   const messageSeen = () => page.evaluate(() => {
     const m = document.getElementById('message'), r = m.getBoundingClientRect();
@@ -89,6 +95,9 @@ await runInBrowser(dir, 'the browser test', { acceptDownloads: true }, async ({ 
     modelBytes = readFileSync(join(dir, 'models', `${name}.safetensors`));
     check('the page sampled the default model on load', run.n === 2000 && run.steps === 20 && run.solver === 'heun',
       `${name}: ${run.n} samples × ${run.steps} ${run.solver} steps in ${run.ms.toFixed(0)} ms = ${Math.round(run.n / run.ms * 1000)} samples/s`);
+    const stat = await statModel();
+    check('the Model read-out names the shipped model, and says it is one', stat.name === name && stat.kind === 'shipped' && stat.title === name,
+      JSON.stringify(stat));
   } else {
     modelBytes = standIn();
     await page.setInputFiles('#file', { name: 'standin.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(modelBytes) });
@@ -467,6 +476,9 @@ await runInBrowser(dir, 'the browser test', { acceptDownloads: true }, async ({ 
   await page.click('#train');
   await page.waitForFunction(() => document.body.dataset.train !== 'running', null, { timeout: 30000 });
   await page.waitForFunction(() => window.rillDemo.lastRun?.model?.startsWith('user:') && /drawing/.test(document.getElementById('stat-model').textContent), null, { timeout: 20000 });
+  const trainedStat = await statModel();
+  check('a model trained here: the Model read-out says "trained" and its steps', trainedStat.name === 'your drawing' && trainedStat.kind === 'trained, 150 steps',
+    JSON.stringify(trainedStat));
   const paintedPoints = await page.evaluate(() => Array.from(window.rillDemo.targetPoints() ?? []));
   const [dl2] = await Promise.all([page.waitForEvent('download'), page.click('#train-download')]);
   const drawnFile = readFileSync(await dl2.path());
@@ -481,7 +493,10 @@ await runInBrowser(dir, 'the browser test', { acceptDownloads: true }, async ({ 
   check('the painted target is shown under the samples and kept in the downloaded model (tensor rill.target)',
     paintedPoints.length >= 80 && sameAs(kept, paintedPoints) && opens, `${paintedPoints.length / 2} points; the file opens in rill with sin:4 and OT coupling: ${opens}`);
   await page.setInputFiles('#file', { name: 'drawing.safetensors', mimeType: 'application/octet-stream', buffer: drawnFile });
-  await page.waitForFunction(() => /file: drawing/.test(document.getElementById('stat-model').textContent), null, { timeout: 20000 });
+  await page.waitForFunction(() => document.getElementById('stat-model').title === 'file: drawing.safetensors', null, { timeout: 20000 });
+  const fileStat = await statModel();
+  check('an opened file\'s Model read-out: its name without .safetensors, "opened file" below, the whole label as its tooltip',
+    fileStat.name === 'drawing' && fileStat.kind === 'opened file' && fileStat.fits, JSON.stringify(fileStat));
   const reopened = await page.evaluate(() => Array.from(window.rillDemo.targetPoints() ?? []));
   check('a reopened painted model shows its painted target again', sameAs(reopened, paintedPoints), `${reopened.length / 2} points`);
 
