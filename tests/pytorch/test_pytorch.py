@@ -31,7 +31,7 @@ except ImportError as e:  # pragma: no cover - depends on the machine
     sys.exit(0)
 
 import one_step  # noqa: E402
-from rill_torch import RillMLP, save_rill  # noqa: E402
+from rill_torch import RillMLP, load_rill, save_rill  # noqa: E402
 
 RILL = sys.argv[1] if len(sys.argv) > 1 else "build/rill"
 TOL = 1e-5
@@ -71,13 +71,50 @@ def train(model, data, steps=300, seed=0):
     return float(loss)
 
 
-def run_layers(model, a):
-    """The network on assembled first-layer rows a (features with some conditions zeroed by hand)."""
-    for i, layer in enumerate(model.layers):
-        a = layer(a)
-        if i < len(model.layers) - 1:
-            a = model.act(a)
-    return a
+def raises(error, fn):
+    try:
+        fn()
+    except error:
+        return True
+    except Exception:  # noqa: BLE001 - another error is a failure too
+        return False
+    return False
+
+
+def check_class_api(tmp, model, x, path):
+    """rill_torch's conditions and facts as a user calls them: class -1 is "none" for its row (as in rill.h),
+    drop= removes a row's condition, out-of-range classes and facts that would overwrite the network's own
+    keys are refused, a DataParallel-wrapped model saves as the model, and one_step.py refuses a
+    conditioned teacher (it would distil the teacher's unconditional field)."""
+    t = torch.full((64,), 0.4)
+    with torch.no_grad():
+        none, minus = model(x, t), model(x, t, cond=torch.full((64,), -1))
+        mixed = model(x, t, cond=torch.tensor([2, -1] * 32))
+        two = model(x, t, cond=2)
+        dropped = model(x, t, cond=2, drop=torch.tensor([False, True] * 32))
+    check(torch.equal(none, minus), "class -1 is no condition, as rill.h's -1 (it was the last class)")
+    check(torch.equal(mixed[0::2], two[0::2]) and torch.equal(mixed[1::2], none[1::2]), "-1 per row mixes with classes")
+    check(torch.equal(dropped[0::2], two[0::2]) and torch.equal(dropped[1::2], none[1::2]), "drop= removes a row's condition")
+    check(raises(ValueError, lambda: model(x, t, cond=3)) and raises(ValueError, lambda: model(x, t, cond=-2)),
+          "class indices outside -1 .. C-1 are refused")
+    for key, value in [("activation", "relu"), ("time_embedding", "raw"), ("condition", "none"), ("dim", 3)]:
+        check(raises(ValueError, lambda: save_rill(model, f"{tmp}/clash.safetensors", **{key: value})),
+              f"save_rill refuses the fact {key}= (the model's own setting)")
+    check(not os.path.exists(f"{tmp}/clash.safetensors"), "a refused save_rill writes no file")
+    save_rill(torch.nn.DataParallel(model), f"{tmp}/wrapped.safetensors", dataset="three blobs",
+              class_names=["left", "right", "top"], cfg_dropout=0.1)
+    with open(path, "rb") as a, open(f"{tmp}/wrapped.safetensors", "rb") as b:
+        check(a.read() == b.read(), "save_rill of a DataParallel-wrapped model writes the model's file")
+    check(raises(TypeError, lambda: save_rill(torch.nn.Linear(2, 2), f"{tmp}/lin.safetensors")),
+          "save_rill refuses a module that is not a RillMLP")
+    check(raises(ValueError, lambda: RillMLP(depth=16)) and len(RillMLP(depth=15, width=4).layers) == 16,
+          "RillMLP allows rill's 16 linear layers and no more")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        refused = raises(SystemExit, lambda: one_step.main(["--rill", RILL, "--teacher", path,
+                                                            "--out", f"{tmp}/student.safetensors"]))
+    check(refused and not os.path.exists(f"{tmp}/student.safetensors"),
+          "one_step.py refuses a conditioned teacher before any work")
 
 
 def check_class_condition(tmp, x):
@@ -94,17 +131,17 @@ def check_class_condition(tmp, x):
         x1, k = data[idx], labels[idx]
         x0, t = torch.randn(x1.shape, generator=g), torch.rand(len(x1), generator=g)
         xt = t[:, None] * x1 + (1 - t[:, None]) * x0
-        keep = torch.rand(len(x1), generator=g) >= 0.1
-        a = model.features(xt, t, cond=k)
-        a[~keep, -3:] = 0.0  # dropped rows: no condition
-        loss = ((run_layers(model, a) - (x1 - x0)) ** 2).mean()
+        dropped = torch.rand(len(x1), generator=g) < 0.1  # condition dropout: these rows have none
+        loss = ((model(xt, t, cond=k, drop=dropped) - (x1 - x0)) ** 2).mean()
         opt.zero_grad()
         loss.backward()
         opt.step()
     path = f"{tmp}/class3.safetensors"
-    save_rill(model, path, dataset="three blobs", class_names="left,right,top", cfg_dropout=0.1)
+    save_rill(model, path, dataset="three blobs", class_names=["left", "right", "top"], cfg_dropout=0.1)
     info = rill("info", "--model", path)
     check("class:3" in info, "rill info shows the class condition")
+    check("classes left,right,top" in info, "class_names given as a list are written comma-separated")
+    check_class_api(tmp, model, x, path)
     worst = 0.0
     with torch.no_grad():
         for k, w in [(0, None), (1, None), (2, None), (None, None), (2, 2.5), (0, 0.0)]:
@@ -199,10 +236,8 @@ def train_step_model(model, data, labels=None, steps=200, seed=0):
         x1 = data[idx]
         x0, t, h = torch.randn(x1.shape, generator=g), torch.rand(128, generator=g), torch.rand(128, generator=g)
         xt = t[:, None] * x1 + (1 - t[:, None]) * x0
-        a = model.features(xt, t, h, None if labels is None else labels[idx])
-        if labels is not None:
-            a[torch.rand(128, generator=g) < 0.1, -model.classes:] = 0.0
-        loss = ((run_layers(model, a) - (x1 - x0)) ** 2).mean()
+        dropped = None if labels is None else torch.rand(128, generator=g) < 0.1
+        loss = ((model(xt, t, h, None if labels is None else labels[idx], drop=dropped) - (x1 - x0)) ** 2).mean()
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -311,6 +346,37 @@ def check_one_step_distillation(tmp):
           + ", ".join(f"{e:.3f}" for e in errs) + " (the teacher's Euler: 0.600, 0.325, 0.161)")
 
 
+def check_load_rill(tmp, x):
+    """rill to PyTorch: load_rill of files rill wrote (trained by `rill train` with sin:K time and a class
+    condition, then converted to F16, BF16 and I8) gives the network `rill field` evaluates, and a
+    save_rill file comes back with the same parameters."""
+    path = f"{tmp}/rill-trained.safetensors"
+    rill("train", "--data", "moons", "--condition", "class", "--steps", "60", "--width", "24", "--depth", "2",
+         "--time", "sin:3", "--out", path)
+    worst = 0.0
+    for dtype in ["f32", "f16", "bf16", "i8"]:
+        f = path if dtype == "f32" else f"{tmp}/rill-{dtype}.safetensors"
+        if dtype != "f32":
+            rill("convert", "--model", path, "--dtype", dtype, "--out", f)
+        model = load_rill(f)
+        check(model.time == "sin:3" and model.classes == 2 and model.rill_metadata.get("dataset") == "moons",
+              f"load_rill ({dtype}) reads the network's settings and the facts")
+        for k in [None, 1]:
+            args = ["field", "--model", f, "--t", "0.7", "--x", f"{tmp}/x.npy", "--out", f"{tmp}/lu.npy"]
+            rill(*(args + (["--class", str(k)] if k is not None else [])))
+            with torch.no_grad():
+                want = model(x, 0.7, cond=k)
+            err = float(((torch.from_numpy(np.load(f"{tmp}/lu.npy")) - want).abs() / want.abs().clamp(min=1.0)).max())
+            worst = max(worst, err)
+            check(err <= TOL, f"load_rill ({dtype}, class {k}): PyTorch differs from rill field by {err:.3g}")
+    mine = RillMLP(dim=2, width=16, depth=3, activation="gelu", time="sin:2", condition="vector:2")
+    save_rill(mine, f"{tmp}/mine.safetensors", dataset="anything")
+    back = load_rill(f"{tmp}/mine.safetensors")
+    same = all(torch.equal(a, b) for a, b in zip(mine.state_dict().values(), back.state_dict().values()))
+    check(same and back.activation == "gelu" and back.cond_dim == 2, "save_rill then load_rill: the same network")
+    print(f"load_rill: rill-trained class:2 model as F32/F16/BF16/I8 in PyTorch, max difference {worst:.2e}")
+
+
 def main():
     torch.manual_seed(0)
     torch.set_num_threads(1)
@@ -339,6 +405,7 @@ def main():
                 print(f"{act:9s} {time:5s}: loss {loss:.3f} after 300 steps; max |u_rill - u_torch| / max(1, |u|) "
                       f"= {worst:.2e}")
         check_class_condition(tmp, x)
+        check_load_rill(tmp, x)
         check_narrow_exports(tmp, x, data)
         check_step_models(tmp, x, data)
         check_one_step_distillation(tmp)

@@ -15,7 +15,7 @@ distil_step_model, and saves it where you say.
 
 Then `rill sample --solver euler --steps N` with N = 1, 2, 4, ... (h = 1/N, the
 same at every stage) follows the teacher's map in N evaluations. The teacher must
-draw x0 from N(0, I) (source gaussian, `rill info`). Costs on one core: the
+draw x0 from N(0, I) (source gaussian, `rill info`) and have no condition. Costs on one core: the
 teacher's trajectories (pairs x S x 4 evaluations in rill) and --steps Adam steps.
 """
 import argparse
@@ -32,12 +32,16 @@ from rill_torch import RillMLP, distil_step_model, save_rill  # noqa: E402
 
 
 def teacher_dim(rill, teacher):
-    """The teacher's dimension from `rill info`; refuses a teacher whose x0 is not N(0, I)."""
+    """The teacher's dimension from `rill info`; refuses a teacher whose x0 is not N(0, I), and one with a
+    condition (this distils one unconditional field: `rill sample` would run the teacher with no condition)."""
     info = subprocess.run([rill, "info", "--model", teacher], capture_output=True, text=True, check=True).stdout
     pairs = (line.split(None, 1) for line in info.splitlines() if not line.startswith(" "))
     fields = dict(p for p in pairs if len(p) == 2)
     if not fields.get("source", "gaussian").startswith("gaussian"):
         sys.exit(f"one_step: the teacher {teacher} draws x0 from {fields['source'].strip()}, not N(0, I)")
+    condition = fields.get("condition", "none").split()[0]
+    if condition != "none":
+        sys.exit(f"one_step: the teacher {teacher} has a condition ({condition}); this distils unconditional teachers")
     return int(fields["dimension"])
 
 

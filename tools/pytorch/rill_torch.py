@@ -16,11 +16,15 @@ not try to be a distributed trainer) is saved with `save_rill` and then used by
     ...train: loss = ((model(x_t, t) - (x1 - x0)) ** 2).mean() ...
     save_rill(model, "mine.safetensors", dataset="moons", steps=20000)
 
+and the other way, `load_rill("moons.safetensors")` gives the RillMLP of a file
+rill wrote (or any file rill reads), float32, its metadata in `.rill_metadata`.
+
 Run with Debian's python3-torch (`/usr/bin/python3`). Only torch is needed:
 the `safetensors` package is used when installed, else the small writer below.
 """
 import json
 import math
+import re
 import struct
 
 import torch
@@ -33,6 +37,27 @@ ACTIVATIONS = {
     "gelu": lambda: nn.GELU(),                       # erf form
     "gelu_tanh": lambda: nn.GELU(approximate="tanh"),
 }
+
+
+# rill reads at most this many linear layers (src/rill/mlp.h kMaxLayers).
+MAX_LAYERS = 16
+# Metadata keys that describe the network itself: RillMLP's settings write them, never a training fact.
+MODEL_KEYS = ("rill.format", "dim", "activation", "time_embedding", "path", "sigma_min", "condition",
+              "step_embedding")
+
+
+def _fact_text(value):
+    """A training fact as metadata text: strings as they are, floats by repr (every digit), lists and
+    tuples comma-separated (class_names), booleans as true/false, anything else by str."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return ",".join(_fact_text(v) for v in value)
+    return str(value)
 
 
 def _encoding_width(name):
@@ -78,6 +103,8 @@ class RillMLP(nn.Module):
         self.cond_dim = int(condition[7:]) if condition.startswith("vector:") else 0
         if condition != "none" and not (self.classes or self.cond_dim):
             raise ValueError("condition must be none, class:C or vector:M")
+        if not 1 <= depth <= MAX_LAYERS - 1:
+            raise ValueError(f"depth must be 1 .. {MAX_LAYERS - 1}: rill reads at most {MAX_LAYERS} linear layers")
         n_in = dim + _encoding_width(time)
         n_in += 0 if step_embedding == "none" else _encoding_width(step_embedding)
         n_in += self.classes + (self.cond_dim + 1 if self.cond_dim else 0)
@@ -85,10 +112,13 @@ class RillMLP(nn.Module):
         self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
         self.act = ACTIVATIONS[activation]()
 
-    def features(self, x, t, h=None, cond=None):
+    def features(self, x, t, h=None, cond=None, drop=None):
         """The first layer's input rows [x | time | step | condition] for n points.
         t (and h): a number or a tensor of n values. cond: None (no condition: all
-        zeros), class indices (n,) for class:C, or an (n, M) / (1, M) tensor for vector:M."""
+        zeros), class indices (a number or n of them; -1 is "none" for that row, as
+        in rill.h) for class:C, or an (n, M) / (1, M) tensor for vector:M.
+        drop: None, or n booleans: the rows given no condition (condition dropout,
+        which guidance needs: formats.md cfg_dropout)."""
         n = x.shape[0]
         t = torch.as_tensor(t, dtype=torch.float32).expand(n) if torch.as_tensor(t).dim() == 0 else t
         parts = [x, encode(self.time, t)]
@@ -100,7 +130,11 @@ class RillMLP(nn.Module):
         if self.classes:
             onehot = torch.zeros(n, self.classes)
             if cond is not None:
-                onehot[torch.arange(n), torch.as_tensor(cond).long().expand(n)] = 1.0
+                k = torch.as_tensor(cond).long().expand(n)
+                if bool(((k < -1) | (k >= self.classes)).any()):
+                    raise ValueError(f"class indices must be 0 .. {self.classes - 1}, or -1 for none")
+                given = k >= 0
+                onehot[torch.arange(n)[given], k[given]] = 1.0
             parts.append(onehot)
         elif self.cond_dim:
             if cond is None:
@@ -108,10 +142,13 @@ class RillMLP(nn.Module):
             else:
                 c = torch.as_tensor(cond, dtype=torch.float32).reshape(-1, self.cond_dim).expand(n, -1)
                 parts.append(torch.cat([c, torch.ones(n, 1)], dim=1))
+        if drop is not None and (self.classes or self.cond_dim):
+            keep = ~torch.as_tensor(drop, dtype=torch.bool).expand(n)
+            parts[-1] = parts[-1] * keep[:, None].to(torch.float32)
         return torch.cat(parts, dim=1)
 
-    def forward(self, x, t, h=None, cond=None):
-        a = self.features(x, t, h, cond)
+    def forward(self, x, t, h=None, cond=None, drop=None):
+        a = self.features(x, t, h, cond, drop)
         for i, layer in enumerate(self.layers):
             a = layer(a)
             if i < len(self.layers) - 1:
@@ -130,7 +167,10 @@ class RillMLP(nn.Module):
             meta["step_embedding"] = self.step_embedding
         meta["made_by"] = "pytorch"
         for key, value in facts.items():
-            meta[key] = value if isinstance(value, str) else repr(value) if isinstance(value, float) else str(value)
+            if key in MODEL_KEYS:
+                raise ValueError(f"{key!r} is the model's own setting ({meta.get(key, 'none')!r} here), not a training "
+                                 f"fact: set it on RillMLP")
+            meta[key] = _fact_text(value)
         return meta
 
 
@@ -218,8 +258,14 @@ def _write_safetensors(tensors, metadata, path):
 
 
 def save_rill(model, path, **facts):
-    """Writes `model` (a RillMLP) to `path` as a rill model file. facts: training
-    facts for the metadata (dataset, steps, batch, lr, seed, ...), written as strings."""
+    """Writes `model` (a RillMLP, or a DataParallel / DistributedDataParallel wrapping
+    one) to `path` as a rill model file. facts: training facts for the metadata
+    (dataset, steps, batch, lr, seed, class_names=[...], ...), written as strings;
+    the network's own keys (activation, time_embedding, condition, ...) come from
+    the model and cannot be given as facts."""
+    model = getattr(model, "module", model)  # torch.nn.DataParallel and DDP hold the model as .module
+    if not isinstance(model, RillMLP):
+        raise TypeError(f"save_rill writes a RillMLP, not {type(model).__name__}")
     tensors = {}
     for i, layer in enumerate(model.layers):
         tensors[f"layers.{i}.weight"] = layer.weight
@@ -236,3 +282,74 @@ def save_rill(model, path, **facts):
         save_file({k: keep(v) for k, v in tensors.items()}, path, metadata=meta)
     except ImportError:
         _write_safetensors(tensors, meta, path)
+
+
+_DTYPES = {"F32": ("<f4", 4), "F16": ("<f2", 2), "BF16": ("<i2", 2), "I8": ("i1", 1)}
+
+
+def _read_safetensors(path):
+    """The header's metadata and tensors (torch, as stored) of a safetensors file."""
+    import numpy as np
+    with open(path, "rb") as f:
+        blob = f.read()
+    if len(blob) < 8:
+        raise ValueError(f"{path}: {len(blob)} bytes, shorter than a safetensors header")
+    (n,) = struct.unpack("<Q", blob[:8])
+    if n > len(blob) - 8:
+        raise ValueError(f"{path}: header length {n} runs past the end of the file (not a safetensors file?)")
+    header = json.loads(blob[8:8 + n].decode("utf-8"))
+    meta, data, tensors = header.pop("__metadata__", {}) or {}, blob[8 + n:], {}
+    for name, e in header.items():
+        if e["dtype"] not in _DTYPES:
+            raise ValueError(f"{path}: tensor {name}: unsupported dtype {e['dtype']} (rill reads F32, F16, BF16, I8)")
+        code, size = _DTYPES[e["dtype"]]
+        begin, end = e["data_offsets"]
+        a = np.frombuffer(data[begin:end], dtype=np.dtype(code)).reshape(e["shape"]).copy()
+        t = torch.from_numpy(a)
+        tensors[name] = t.view(torch.bfloat16) if e["dtype"] == "BF16" else t
+    return meta, tensors
+
+
+def load_rill(path):
+    """The RillMLP of a rill model file, float32 (F16/BF16 weights widened, I8 as q x weight_scale rounded
+    once, as rill does), in eval mode; its metadata in `.rill_metadata`. Tensors are read by formats.md's
+    rule ({prefix}{i}.weight / .bias ordered by i as numbers; rill.* tensors ignored). RillMLP has one
+    hidden width, so a file whose hidden layers differ in width is refused."""
+    meta, tensors = _read_safetensors(path)
+    layers = {}
+    for name, t in tensors.items():
+        if name.startswith("rill."):
+            continue
+        m = re.fullmatch(r"(.*?)(\d+)\.(weight|bias|weight_scale)", name)
+        if m is None:
+            raise ValueError(f"{path}: tensor {name} is not a layer's weight or bias")
+        layers.setdefault(int(m.group(2)), {})[m.group(3)] = t
+    order = sorted(layers)
+    weights, biases = [], []
+    for i in order:
+        w, b = layers[i].get("weight"), layers[i].get("bias")
+        if w is None or b is None:
+            raise ValueError(f"{path}: layer {i} needs both a weight and a bias")
+        if w.dtype == torch.int8:
+            w = w.to(torch.float32) * layers[i]["weight_scale"].to(torch.float32)[:, None]
+        weights.append(w.to(torch.float32))
+        biases.append(b.to(torch.float32))
+    if len(weights) < 2:
+        raise ValueError(f"{path}: {len(weights)} linear layer(s); RillMLP has at least 2")
+    ours = "rill.format" in meta  # without it every key takes its default (formats.md)
+    get = (lambda k, d: meta.get(k, d)) if ours else (lambda k, d: d)
+    widths = {w.shape[0] for w in weights[:-1]}
+    if len(widths) != 1:
+        raise ValueError(f"{path}: hidden widths {sorted(widths)} differ; RillMLP has one width")
+    model = RillMLP(dim=int(get("dim", weights[-1].shape[0])), width=widths.pop(), depth=len(weights) - 1,
+                    activation=get("activation", "silu"), time=get("time_embedding", "raw"),
+                    condition=get("condition", "none"), step_embedding=get("step_embedding", "none"))
+    for layer, w, b in zip(model.layers, weights, biases):
+        if tuple(layer.weight.shape) != tuple(w.shape):
+            raise ValueError(f"{path}: a layer of shape {list(w.shape)} where the metadata's network has "
+                             f"{list(layer.weight.shape)}")
+        with torch.no_grad():
+            layer.weight.copy_(w)
+            layer.bias.copy_(b)
+    model.rill_metadata = dict(meta)
+    return model.eval()
