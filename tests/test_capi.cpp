@@ -149,7 +149,23 @@ TEST_CASE("errors: damaged bytes, bad arguments, readable messages") {
   CHECK(rill_sample(m, 0, 4, RILL_EULER, 1, out.data(), nullptr) == RILL_OK);
   CHECK(std::string(rill_model_error(m)).empty());  // a good call clears the last error
   CHECK(rill_integrate(m, out.data(), 10, 4, RILL_EULER, 0.0f, NAN, nullptr) == RILL_INVALID_ARGUMENT);
-  CHECK(std::string(rill_model_error(m)) == "t0 and t1 must be numbers");
+  CHECK(std::string(rill_model_error(m)) == "t0 and t1 must be in 0..1");
+  // Times outside the model's [0, 1] are refused, as by the command line and rill_log_prob (they returned
+  // RILL_OK with an extrapolated field); a non-finite point gives a non-finite row and leaves the others.
+  CHECK(rill_integrate(m, out.data(), 10, 4, RILL_EULER, 0.0f, 5.0f, nullptr) == RILL_INVALID_ARGUMENT);
+  CHECK(rill_integrate(m, out.data(), 10, 4, RILL_EULER, -0.5f, 1.0f, nullptr) == RILL_INVALID_ARGUMENT);
+  CHECK(rill_field(m, out.data(), 10, 2.0f, out.data()) == RILL_INVALID_ARGUMENT);
+  CHECK(std::string(rill_model_error(m)) == "t must be in 0..1");
+  CHECK(rill_field(m, out.data(), 10, -0.25f, out.data()) == RILL_INVALID_ARGUMENT);
+  std::vector<float> pts(20, 0.5f), u(20), alone(2);
+  pts[13] = NAN;
+  CHECK(rill_field(m, pts.data(), 10, 0.5f, u.data()) == RILL_OK);
+  CHECK(rill_field(m, pts.data(), 1, 0.5f, alone.data()) == RILL_OK);
+  CHECK((std::isnan(u[12]) || std::isnan(u[13])));
+  for (int r = 0; r < 10; ++r)
+    if (r != 6) CHECK((u[2 * r] == alone[0] && u[2 * r + 1] == alone[1]));  // every other row: its own bits
+  CHECK(rill_field(m, pts.data(), 10, 0.0f, u.data()) == RILL_OK);
+  CHECK(rill_field(m, pts.data(), 10, 1.0f, u.data()) == RILL_OK);
   CHECK(rill_integrate(m, nullptr, 10, 4, RILL_EULER, 0.0f, 1.0f, nullptr) == RILL_INVALID_ARGUMENT);
   CHECK(std::string(rill_model_error(m)) == "x must hold n >= 0 points");
   CHECK(rill_sample(m, 10, 4, RILL_RK4 + 1, 1, out.data(), nullptr) == RILL_INVALID_ARGUMENT);

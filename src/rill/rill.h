@@ -197,9 +197,11 @@ int rill_field(rill_model* model, const float* x, int n, float t, float* out);
  * rill_field_with at options->t. The bits of the calls above with the same values. With a
  * condition (options->class_index, condition, condition_rows, guidance) the bits of the CLI's
  * conditioned run. Refused with RILL_INVALID_ARGUMENT and a message naming the value and its
- * limit: a class outside 0..C-1 or on a model without classes, a condition on a model without a
- * vector condition, both at once, condition_rows other than 1 or n, a non-finite condition
- * value, guidance not a number or != 1 without a condition. */
+ * limit: t, t0 or t1 outside 0..1 (the model's times), a class outside 0..C-1 or on a model
+ * without classes, a condition on a model without a vector condition, both at once,
+ * condition_rows other than 1 or n, a non-finite condition value, guidance not a number or != 1
+ * without a condition. A point x that is not finite is not refused: its own row of the result is
+ * NaN or Inf, and no other row changes (check the input if that matters to you). */
 int rill_sample_with(rill_model* model, int n, uint32_t seed, const rill_run_options* options, float* out,
                      float* trajectory);
 int rill_integrate_with(rill_model* model, float* x, int n, const rill_run_options* options, float* trajectory);

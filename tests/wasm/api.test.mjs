@@ -102,6 +102,10 @@ test('bad arguments are refused with a reason, and the model keeps working', () 
     for (const [opts, re] of bad) assert.throws(() => m.sample(opts), (e) => e instanceof RillError && re.test(e.message), JSON.stringify(opts));
     assert.throws(() => m.field([1, 2, 3], 0.5), /n × 2 values/);
     assert.throws(() => m.field([1, 2], NaN), /t must be/);
+    // Times outside the model's [0, 1]: refused as by rill_field / the CLI.
+    assert.throws(() => m.field([1, 2], 2), /t must be a number in \[0, 1\] \(got 2\)/);
+    assert.throws(() => m.integrate([1, 2], { t1: 5 }), /t1 must be a number in \[0, 1\]/);
+    assert.throws(() => m.integrate([1, 2], { t0: -0.5 }), /t0 must be a number in \[0, 1\]/);
     assert.throws(() => rill.trainer({ dataset: 'mooons' }), /unknown dataset "mooons"/);
     assert.throws(() => rill.trainer({ width: 0 }), /width/);
     assert.throws(() => rill.trainer({ lr: -1 }), /lr/);
