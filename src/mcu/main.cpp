@@ -30,9 +30,9 @@
 #endif
 #ifndef DEMO_ARENA_BYTES
 #if defined(__ARM_ARCH_6M__)
-#define DEMO_ARENA_BYTES 4096  // micro:bit (16 KiB of RAM): shipped moons, chunk 1 samples in 2368 bytes
+#define DEMO_ARENA_BYTES 4096  // micro:bit (16 KiB of RAM): shipped moons, chunk 1 samples in 2304 bytes
 #else
-#define DEMO_ARENA_BYTES 8192  // moons, chunk 1, with RILL_DENSITY's scratch: 7936 bytes (`ram arena N`)
+#define DEMO_ARENA_BYTES 8192  // moons, chunk 1, with RILL_DENSITY's scratch: 7872 bytes (`ram arena N`)
 #endif
 #endif
 #define DEMO_MAX_DIM 2
