@@ -42,6 +42,22 @@ bool is_keyword(const std::string& s) {
   return false;
 }
 
+// Names rill.h or the C headers a firmware includes beside the array already use: the array, its
+// _len and the include guard would clash with them (the header compiled, then failed next to rill.h).
+const char* reserved_why(const std::string& s) {
+  static const char* const kTaken[] = {"size_t", "ptrdiff_t", "NULL", "int8_t", "int16_t", "int32_t", "int64_t",
+                                       "uint8_t", "uint16_t", "uint32_t", "uint64_t", "intptr_t", "uintptr_t",
+                                       "offsetof", "main"};
+  for (const char* w : kTaken)
+    if (s == w) return "a name the C headers (or the program) already define";
+  std::string low;
+  for (char c : s) low += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (low.rfind("rill_", 0) == 0) return "in rill.h's namespace (rill_* and RILL_*)";
+  if (s.size() >= 2 && s[0] == '_' && (s[1] == '_' || std::isupper(static_cast<unsigned char>(s[1]))))
+    return "reserved for the C implementation (__x, _X)";
+  return nullptr;
+}
+
 std::string default_name(const std::string& path) {
   std::size_t a = path.rfind('/');
   a = a == std::string::npos ? 0 : a + 1;
@@ -66,10 +82,15 @@ int run_export_c(const Args& args) {
   if (args.has("--name") && !is_identifier(name))
     args.fail("--name '%s' is not a C identifier (letters, digits and _, not starting with a digit)", name.c_str());
   if (is_keyword(name)) args.fail("--name '%s' is a C or C++ keyword; the array needs another name", name.c_str());
+  if (const char* why = reserved_why(name)) args.fail("--name '%s' is %s; the array needs another name", name.c_str(), why);
   const auto model = load_model(args.text("--model"), false);  // validates every byte
   if (model->is_formula())
     runtime_error("'%s' is a formula model; formula models have no weights to export", model->path.c_str());
   if (name.empty()) name = default_name(model->path);
+  // What the header says it came from: the argument, and where a shipped model's name was found
+  // relative to nothing on this machine (its directory differs from checkout to checkout).
+  const std::string given = args.text("--model");
+  const std::string from = given == model->path ? given : "the shipped model " + given;
   const rill::MlpSpec& s = model->mlp.spec;
   const unsigned char* bytes = model->file.bytes;
   const std::size_t size = model->file.size;
@@ -77,7 +98,9 @@ int run_export_c(const Args& args) {
   OutputFile file(out);
   std::FILE* f = file.file();
   if (args.has("--compiled")) {
-    write_compiled_header(f, model->file.model, model->path, name, "RILL_EXPORT_" + upper(name) + "_H");
+    // Each form its own guard, the name's case kept: both headers of one name included together fail
+    // loudly (the array defined twice) rather than one silently skipping the other.
+    write_compiled_header(f, model->file.model, from, name, "RILL_COMPILED_" + name + "_H");
     file.commit();
     return 0;
   }
@@ -94,9 +117,9 @@ int run_export_c(const Args& args) {
                " *   rill_model_init(ram, sizeof ram, %s, %s_len, 1, 0, &m, err, sizeof err);\n"
                " *   rill_sample(m, n, steps, RILL_HEUN, seed, out, NULL);\n"
                " */\n",
-               name.c_str(), model->path.c_str(), size, layers_text(s).c_str(), rill::activation_name(s.activation),
+               name.c_str(), from.c_str(), size, layers_text(s).c_str(), rill::activation_name(s.activation),
                encodings_text(s).c_str(), s.param_count(), name.c_str(), name.c_str(), name.c_str(), name.c_str());
-  const std::string guard = "RILL_EXPORT_" + upper(name) + "_H";
+  const std::string guard = "RILL_EXPORT_" + name + "_H";
   std::fprintf(f, "#ifndef %s\n#define %s\n\n#include <stddef.h>\n", guard.c_str(), guard.c_str());
   std::fprintf(f, "#if !defined(__cplusplus) && (!defined(__STDC_VERSION__) || __STDC_VERSION__ < 202311L)\n"
                   "#include <stdalign.h>\n#endif\n\n");
@@ -154,7 +177,7 @@ const Command& export_c_command() {
       {
           {"--model", "MODEL", nullptr, "model file or shipped model name (required; not a formula)"},
           {"--out", "FILE", nullptr, "the header to write (.h), or - for stdout (required)"},
-          {"--name", "NAME", nullptr, "C name of the array (default: the model file's name + _model)"},
+          {"--name", "NAME", nullptr, "C name of the array (default: file name + _model); no keyword, rill_*, RILL_*, size_t, _X"},
           {"--compiled", nullptr, nullptr, "write a rill_compiled_model and weight arrays, not the file's bytes"},
       },
       run_export_c};

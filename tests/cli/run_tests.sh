@@ -873,6 +873,17 @@ check "train --out its own --data CSV: exit 2, the data unchanged" \
 refuse "export-c --out a .safetensors name (it writes a C header)" 2 "writes a C header, not a model file" "$T/h.safetensors" \
   export-c --model m.safetensors --out "$T/h.safetensors"
 refuse "export-c --name a C keyword" 2 "is a C or C++ keyword" "$T/kw.h" export-c --model m.safetensors --out "$T/kw.h" --name int
+for reserved in rill_model RILL_OK size_t uint32_t NULL __x _Model; do
+  refuse "export-c --name $reserved (taken by rill.h or the C headers)" 2 "--name '$reserved' is .*; the array needs another name" \
+    "$T/kw.h" export-c --model m.safetensors --out "$T/kw.h" --name "$reserved"
+done
+rill export-c --model moons --out "$T/g1.h" --name Moons
+rill export-c --model moons --out "$T/g2.h" --name moons
+rill export-c --model moons --compiled --out "$T/g3.h" --name moons
+check "export-c: each form and each spelling of a name has its own include guard" \
+  test "$(grep -h '^#ifndef RILL_' "$T/g1.h" "$T/g2.h" "$T/g3.h" | grep -v '^#ifndef RILL_H$' | sort -u | wc -l)" -eq 3
+check "export-c of a shipped model by name: the header names it, not this checkout's path" \
+  bash -c 'head -1 "$1" | grep -q "from the shipped model moons\.$" && ! grep -q "web/models" "$1" && head -1 "$2" | grep -q "from the shipped model moons\.$"' _ "$T/g2.h" "$T/g3.h"
 mkdir -p named
 (cd named && timeout 120 "$RILL" train --data moons --steps 2 --out moons >/dev/null 2>&1)
 check "train --data moons --out moons (a built-in name is no file): allowed" test $? -eq 0 -a -f named/moons
