@@ -115,7 +115,7 @@ export class Model {
     if (kind !== 'vector')
       fail(`condition: the model has no vector condition (its condition is ${kind === 'class' ? `class:${width}: give a class index` : 'none'})`);
     if (values.length !== width && values.length !== n * width)
-      fail(`condition holds ${values.length} values; the model's condition is vector:${width} (${width} values, or n × ${width} = ${n * width})`);
+      fail(`condition holds ${values.length} values; the model's condition is vector:${width} (${width} value${width === 1 ? '' : 's'}, or n × ${width} = ${n * width})`);
     const rows = values.length === width ? 1 : n;
     const block = r.alloc(Math.max(4 * values.length, 4));
     r.putFloats(block, values);

@@ -136,7 +136,7 @@ std::vector<float> points_to_judge(const LoadedModel* model, const Points* given
     const ConditionedField conditioned(*model, cond, rill::step_length(0.0f, 1.0f, opt.steps));
     integrate_points(*model, opt.solver, opt.steps, x.data(), n, 0.0f, 1.0f, nullptr, threads, conditioned.field());
     *source = "model " + model->path + " (" + rill::solver_name(opt.solver) + ", " + std::to_string(opt.steps) +
-              " steps, seed " + std::to_string(seed) + ")";
+              (opt.steps == 1 ? " step, seed " : " steps, seed ") + std::to_string(seed) + ")";
   } else {
     x.assign(given->values.begin(), given->values.begin() + static_cast<std::ptrdiff_t>(n) * rill::kDatasetDim);
   }

@@ -116,7 +116,7 @@ std::vector<float> digits_samples(const Args& args, const LoadedModel& model, co
   const ConditionedField conditioned(model, cond, rill::step_length(0.0f, 1.0f, opt.steps));
   integrate_points(model, opt.solver, opt.steps, x.data(), n, 0.0f, 1.0f, nullptr, threads, conditioned.field());
   *what = "model " + model.path + " (" + rill::solver_name(opt.solver) + ", " + std::to_string(opt.steps) +
-          " steps, seed " + std::to_string(opt.seed) + (cond.given() ? ", guidance " + number(cond.guidance, "%g") : "") + ")";
+          (opt.steps == 1 ? " step, seed " : " steps, seed ") + std::to_string(opt.seed) + (cond.given() ? ", guidance " + number(cond.guidance, "%g") : "") + ")";
   return x;
 }
 

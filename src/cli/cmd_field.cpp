@@ -24,6 +24,9 @@ int run_field(const Args& args) {
   const ConditionedField conditioned(*model, cond, h);
   const Points p = read_points(xpath, "--x");
   if (p.d != model->dim()) runtime_error("--x %s has dimension %d; the model's is %d", xpath.c_str(), p.d, model->dim());
+  if (cond.n_rows > 1 && cond.n_rows != p.n)
+    runtime_error("--cond %s holds %ld rows; give 1 (the same condition for every point) or one per row of --x (%ld)",
+                  args.text("--cond").c_str(), static_cast<long>(cond.n_rows), p.n);
   check_output(args, "--out");
   std::vector<float> u(p.values.size());
   eval_field(*model, t, p.values.data(), p.n, u.data(), conditioned.field(), h);
@@ -45,7 +48,8 @@ const Command& field_command() {
           {"--t", "T", nullptr, "the time, in [0, 1] (required)"},
           {"--h", "H", "0", "a step-conditioned model's step length h in [0, 1]: its average velocity over [t, t + h]"},
           {"--class", "K", nullptr, "for a class-conditioned model: the field of class K (0-based); none: unconditional"},
-          {"--guidance", "W", "1", "with --class: u0 + W (u_K - u0), classifier-free guidance, W in [-100, 100]"},
+          {"--cond", "FILE", nullptr, "for a vector:M model: (1, M) values for every point, or one row per row of --x"},
+          {"--guidance", "W", "1", "with --class or --cond: u0 + W (u_c - u0), classifier-free guidance, W in [-100, 100]"},
           {"--x", "FILE", nullptr, "the points (.npy or .csv, n x d; - for stdin) (required)"},
           {"--out", "FILE", nullptr, "where to write: .npy, .csv or - (required)"},
       },

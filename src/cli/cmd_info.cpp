@@ -109,8 +109,8 @@ int run_info(const Args& args) {
     }
     std::printf("condition      %s (one-hot after the %s features; --class K), classes %s\n", cname, after, names);
   } else if (s.condition.kind == rill::ConditionSpec::Kind::vector) {
-    std::printf("condition      %s (%d values and a 1 after the %s features; --cond FILE)\n", cname,
-                s.condition.count, after);
+    std::printf("condition      %s (%d value%s and a 1 after the %s features; --cond FILE)\n", cname,
+                s.condition.count, s.condition.count == 1 ? "" : "s", after);
   } else {
     std::printf("condition      none\n");
   }

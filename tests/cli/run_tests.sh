@@ -334,6 +334,15 @@ expect_ok "reflow of a vector teacher with a (1, 1) --cond" \
   reflow --model tv.safetensors --out rv.safetensors --pairs 50 --teacher-steps 2 --steps 3 --cond "$T/c1.csv"
 refuse "reflow --cond on a class teacher" 1 "draw their classes" "$T/rv2.safetensors" \
   reflow --model tc.safetensors --out "$T/rv2.safetensors" --pairs 10 --steps 2 --cond "$T/c1.csv"
+printf 'x0,x1\n0.5,0.5\n-1,1\n0,0\n' >"$T/fx3.csv"
+printf 's\n0.1\n0.25\n0.9\n' >"$T/c3.csv"
+rill field --model tv.safetensors --t 0.3 --x "$T/fx3.csv" --cond "$T/c3.csv" --out "$T/fc3.csv"
+rill field --model tv.safetensors --t 0.3 --x "$T/fx3.csv" --cond "$T/c1.csv" --out "$T/fc1.csv"
+check "field --cond: one condition row per point; the point given s = 0.25 gets the field of --cond s = 0.25" \
+  test "$(sed -n 3p "$T/fc3.csv")" = "$(sed -n 3p "$T/fc1.csv")" -a "$(sed -n 2p "$T/fc3.csv")" != "$(sed -n 2p "$T/fc1.csv")"
+printf 's\n0.1\n0.25\n' >"$T/c2.csv"
+refuse "field --cond with neither 1 row nor one per point" 1 "holds 2 rows; give 1 (the same condition for every point) or one per row of --x (3)" "" \
+  field --model tv.safetensors --t 0.3 --x "$T/fx3.csv" --cond "$T/c2.csv" --out -
 refuse "reflow --pairs 0" 2 "--pairs" "$T/rb.safetensors" reflow --model m.safetensors --out "$T/rb.safetensors" --pairs 0
 refuse "reflow --pairs above 10000000" 2 "--pairs" "$T/rb.safetensors" reflow --model m.safetensors --out "$T/rb.safetensors" --pairs 10000001
 refuse "reflow --teacher-steps 0" 2 "--teacher-steps" "$T/rb.safetensors" reflow --model m.safetensors --out "$T/rb.safetensors" --teacher-steps 0
@@ -817,7 +826,7 @@ rill sample --model m.safetensors --n 5 --out perm.npy
 chmod 600 perm.npy
 rill sample --model m.safetensors --n 5 --seed 3 --out perm.npy
 check "an output written over keeps the file's permissions (600)" test $RC -eq 0 -a "$(stat -c %a perm.npy)" = 600
-refuse "field --guidance without a condition names only the flags field has" 2 "needs a condition (--class K): guidance" "" \
+refuse "field --guidance without a condition names the flags field has" 2 "needs a condition (--class K or --cond FILE): guidance" "" \
   field --model m.safetensors --t 0.5 --x far.csv --out - --guidance 2
 refuse "a range error prints the bound as it is (0.9999999, not 1)" 2 "must be in \[0, 0.9999999\], got 0.99999999" "" \
   train --data moons --ema 0.99999999 --out "$T/ema.safetensors"
