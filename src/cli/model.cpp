@@ -72,7 +72,14 @@ std::unique_ptr<LoadedModel> load_model(const std::string& name, bool pack) {
   rill::Message msg;
   rill::Status st = rill::model_read_file(m->path.c_str(), &m->file, &msg);
   if (st == rill::Status::io_error) runtime_error("%s", core_reason(st, msg).c_str());
-  if (st != rill::Status::ok) runtime_error("damaged model %s: %s", m->path.c_str(), core_reason(st, msg).c_str());
+  if (st != rill::Status::ok) {
+    // A well-formed file asking for what this rill does not have (a newer format, an unknown activation or
+    // path, a dtype, too many layers) is not damaged: say it cannot be used.
+    const bool unusable = st == rill::Status::bad_metadata || st == rill::Status::unsupported_dtype ||
+                          st == rill::Status::unsupported;
+    runtime_error("%s %s: %s", unusable ? "cannot use the model" : "damaged model", m->path.c_str(),
+                  core_reason(st, msg).c_str());
+  }
   m->mlp = m->file.model.mlp;
   if (!pack) return m;
   m->pack.resize(rill::mlp_pack_bytes(m->mlp));  // narrow weights: widened there too

@@ -1030,6 +1030,19 @@ refuse "a 1-byte model file: 'the file has 1 byte' (singular)" 1 "the file has 1
 cp m.safetensors flip.safetensors
 printf '\xff' | dd of=flip.safetensors bs=1 seek=20 conv=notrunc 2>/dev/null
 refuse "damaged (bad JSON) model" 1 "damaged model .*JSON" "$O" sample --model flip.safetensors --out "$O"
+# A well-formed file asking for more than this rill has is refused as unusable, not as damaged.
+python3 - m.safetensors newer.safetensors <<'PY'
+import json, struct, sys
+b = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+h = json.loads(b[8:8 + n])
+h["__metadata__"]["rill.format"] = "3"
+t = json.dumps(h).encode()
+t += b" " * ((8 - (8 + len(t)) % 8) % 8)
+open(sys.argv[2], "wb").write(struct.pack("<Q", len(t)) + t + b[8 + n:])
+PY
+refuse "a model of a newer format is unusable, not damaged" 1 "cannot use the model newer.safetensors: model format 3 is newer than this rill" "" \
+  info --model newer.safetensors
 refuse "export-c of a damaged model" 1 "damaged model" "$T/o.h" export-c --model trunc.safetensors --out "$T/o.h"
 refuse "info of a damaged model" 1 "damaged model" "" info --model trunc.safetensors
 refuse "eval --samples with too few points" 1 "holds 50 points; --n 51 needs at least 51: give --n 50 or fewer" "" eval --data moons --samples d.csv --n 51
