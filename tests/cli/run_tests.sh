@@ -48,6 +48,19 @@ expect_ok() {
   if [ $RC -eq 0 ]; then ok "$desc"; else bad "$desc (exit $RC: $(head -c 300 "$T/err"))"; fi
 }
 lines() { wc -l <"$1" | tr -d ' '; }
+# with_metadata SRC DST KEY VALUE: a copy of model SRC whose metadata KEY is VALUE (any bytes).
+with_metadata() {
+  python3 - "$@" <<'PY'
+import json, struct, sys
+b = open(sys.argv[1], 'rb').read()
+n = struct.unpack('<Q', b[:8])[0]
+h = json.loads(b[8:8 + n])
+h['__metadata__'][sys.argv[3]] = sys.argv[4]
+j = json.dumps(h).encode()
+j += b' ' * (-len(j) % 8)
+open(sys.argv[2], 'wb').write(struct.pack('<Q', len(j)) + j + b[8 + n:])
+PY
+}
 # No temporary files (*.tmp-*) left in a directory.
 no_tmp() { [ -z "$(find "$1" -maxdepth 1 -name '*.tmp-*' -print -quit 2>/dev/null)" ]; }
 # refuse DESC CODE PATTERN OUT ARGS...: rill ARGS (which write to OUT) must
@@ -807,16 +820,7 @@ check "field: non-finite velocities are written, with a warning on stderr" \
   test $RC -eq 0 -a -n "$(grep 'warning: 1 of 2 velocities have NaN or Inf' "$T/err")"
 
 # Metadata is anyone's bytes: rill info prints control characters escaped, never raw (no terminal escapes).
-python3 - m.safetensors meta_esc.safetensors <<'PY'
-import json, struct, sys
-b = open(sys.argv[1], 'rb').read()
-n = struct.unpack('<Q', b[:8])[0]
-h = json.loads(b[8:8 + n])
-h['__metadata__']['note'] = 'red \x1b[31m text\nforged line'
-j = json.dumps(h).encode()
-j += b' ' * (-len(j) % 8)
-open(sys.argv[2], 'wb').write(struct.pack('<Q', len(j)) + j + b[8 + n:])
-PY
+with_metadata m.safetensors meta_esc.safetensors note "$(printf 'red \033[31m text\nforged line')"
 rill info --model meta_esc.safetensors
 check "info: a metadata value's ESC and newline print as \\x1b and \\n" \
   test $RC -eq 0 -a -z "$(grep "$(printf '\033')" "$T/out")" -a -n "$(grep -F 'red \x1b[31m text\nforged line' "$T/out")"
@@ -1031,16 +1035,7 @@ cp m.safetensors flip.safetensors
 printf '\xff' | dd of=flip.safetensors bs=1 seek=20 conv=notrunc 2>/dev/null
 refuse "damaged (bad JSON) model" 1 "damaged model .*JSON" "$O" sample --model flip.safetensors --out "$O"
 # A well-formed file asking for more than this rill has is refused as unusable, not as damaged.
-python3 - m.safetensors newer.safetensors <<'PY'
-import json, struct, sys
-b = open(sys.argv[1], "rb").read()
-n = struct.unpack("<Q", b[:8])[0]
-h = json.loads(b[8:8 + n])
-h["__metadata__"]["rill.format"] = "3"
-t = json.dumps(h).encode()
-t += b" " * ((8 - (8 + len(t)) % 8) % 8)
-open(sys.argv[2], "wb").write(struct.pack("<Q", len(t)) + t + b[8 + n:])
-PY
+with_metadata m.safetensors newer.safetensors rill.format 3
 refuse "a model of a newer format is unusable, not damaged" 1 "cannot use the model newer.safetensors: model format 3 is newer than this rill" "" \
   info --model newer.safetensors
 refuse "export-c of a damaged model" 1 "damaged model" "$T/o.h" export-c --model trunc.safetensors --out "$T/o.h"
