@@ -157,6 +157,15 @@ TEST_CASE("errors: damaged bytes, bad arguments, readable messages") {
   CHECK(rill_field(m, out.data(), 10, 2.0f, out.data()) == RILL_INVALID_ARGUMENT);
   CHECK(std::string(rill_model_error(m)) == "t must be in 0..1");
   CHECK(rill_field(m, out.data(), 10, -0.25f, out.data()) == RILL_INVALID_ARGUMENT);
+  {  // a linear formula does not depend on t: any finite time (the Learn view runs it to t = 6)
+    rill_model* lin = nullptr;
+    REQUIRE(rill_model_open_name("linear:0,1,-1,0", &lin, err, sizeof err) == RILL_OK);
+    float p[2] = {1.0f, 0.0f}, v[2];
+    CHECK(rill_field(lin, p, 1, 6.0f, v) == RILL_OK);
+    CHECK(rill_integrate(lin, p, 1, 60, RILL_RK4, 0.0f, 6.0f, nullptr) == RILL_OK);
+    CHECK(rill_field(lin, p, 1, NAN, v) == RILL_INVALID_ARGUMENT);
+    rill_model_free(lin);
+  }
   std::vector<float> pts(20, 0.5f), u(20), alone(2);
   pts[13] = NAN;
   CHECK(rill_field(m, pts.data(), 10, 0.5f, u.data()) == RILL_OK);

@@ -214,7 +214,7 @@ export interface IntegrateOptions extends ConditionOptions {
   steps?: number;
   /** The solver (default 'heun'). */
   solver?: Solver | number;
-  /** Start time in [0, 1] (default 0). */
+  /** Start time in [0, 1] (any for a linear: formula; default 0). */
   t0?: number;
   /** End time in [0, 1] (default 1); t1 < t0 runs backwards, data → noise (refused for a step-conditioned model). */
   t1?: number;
@@ -432,7 +432,7 @@ export declare class Model {
   sample(opts?: SampleOptions): SampleResult;
   /** Integrates given points (n×d) from t0 to t1; the input is not modified. A step-conditioned model: t1 >= t0 only. */
   integrate(points: Points, opts?: IntegrateOptions): SampleResult;
-  /** The vector field u_t at n points (n×d values in, n×d floats out), t in [0, 1]; with options, under a condition. */
+  /** The vector field u_t at n points (n×d values in, n×d floats out), t in [0, 1] (any for a linear: formula); with options, under a condition. */
   field(points: Points, t: number | FieldOptions): Float32Array;
   /**
    * log p_t(x) in nats at n points (n×d values): a Float32Array of n, with the exact divergence carried

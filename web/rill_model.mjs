@@ -174,7 +174,7 @@ export class Model {
   }
 
   /**
-   * Integrates given points (n×d) from t0 to t1 in [0, 1] (t1 < t0 runs backwards, data → noise; refused for a
+   * Integrates given points (n×d) from t0 to t1 in [0, 1] (any for a linear: formula; t1 < t0 runs backwards, data → noise; refused for a
    * step-conditioned model, which integrates forwards only). Returns { x, trajectory } like sample();
    * the input is not modified. condition, guidance: as sample(). A step-conditioned model reads
    * h = (t1 - t0) / steps at every step, as in sample().
@@ -184,8 +184,8 @@ export class Model {
     const { x, n } = pointsOf(points, this.info.dim);
     checkInt('steps', steps, 1, INT_MAX);
     const s = pick('solver', solver, SOLVERS);
-    checkNumber('t0', t0, 0, 1);
-    checkNumber('t1', t1, 0, 1);
+    checkNumber('t0', t0, -1e30, 1e30);  // the range is the model's (rill_integrate_with): [0, 1], any for linear:
+    checkNumber('t1', t1, -1e30, 1e30);
     const bytes = floatBytes(x.length, `${n} points`);
     const trajBytes = trajectory ? floatBytes((steps + 1) * x.length, 'the trajectory') : 0;
     const h = this.handle();
@@ -207,7 +207,7 @@ export class Model {
   }
 
   /**
-   * The vector field u_t at n points (n×d floats in, n×d floats out), t in [0, 1]: field(points, t), or
+   * The vector field u_t at n points (n×d floats in, n×d floats out), t in [0, 1] (any for a linear: formula): field(points, t), or
    * field(points, { t, condition, guidance, h }) for a conditioned field (condition, guidance: as
    * sample()) or a step-conditioned model's average velocity over [t, t + h] (h in [0, 1], default 0:
    * the instantaneous velocity; `rill field --h H`; refused for a model without step_embedding).
@@ -217,7 +217,7 @@ export class Model {
     let condition, guidance, h;
     if (typeof t === 'object' && t !== null) ({ t, condition, guidance, h } = t);
     const { x, n } = pointsOf(points, this.info.dim);
-    checkNumber('t', t, 0, 1);
+    checkNumber('t', t, -1e30, 1e30);  // [0, 1] but for a linear formula (rill_field_with says)
     if (h !== undefined) {
       checkNumber('h', h, 0, 1);
       if (this.info.stepK < 0) fail('h: the model is not step-conditioned (it has no step_embedding)');

@@ -7,6 +7,7 @@
 
 #include "rill/capi.h"
 #include "rill/datasets.h"
+#include "rill/formula.h"
 #include "rill/rng.h"
 #include "rill/solver.h"
 
@@ -114,7 +115,12 @@ int check_steps(rill_model* m, const rill_run_options& o) {
   if (!valid_solver(o.solver)) return set_error(m, Status::invalid_argument, "unknown solver");
   return RILL_OK;
 }
-bool in_unit(float t) { return t >= 0.0f && t <= 1.0f; }
+// Whether t is a time of m's field: [0, 1] for a learned or the exact:8gaussians field; any finite t for a
+// linear formula, which does not depend on t (the Learn view runs it to t = 6).
+bool in_time(const rill_model* m, float t) {
+  if (m->formula != nullptr && m->formula->kind() == FormulaModel::Kind::linear) return t - t == 0.0f;
+  return t >= 0.0f && t <= 1.0f;
+}
 // Whether m reads a step length h (formats.md, step_embedding); such a model integrates forwards only.
 bool step_model(const rill_model* m) { return m->formula == nullptr && m->model.mlp.spec.step.on; }
 constexpr const char* kForwardsOnly =
@@ -231,7 +237,8 @@ int rill_integrate_with(rill_model* m, float* x, int n, const rill_run_options* 
   const rill_run_options o = options != nullptr ? *options : defaults();
   if (x == nullptr || n < 0) return set_error(m, Status::invalid_argument, "x must hold n >= 0 points");
   if (const int rc = check_steps(m, o)) return rc;
-  if (!in_unit(o.t0) || !in_unit(o.t1)) return set_error(m, Status::invalid_argument, "t0 and t1 must be in 0..1");
+  if (!in_time(m, o.t0) || !in_time(m, o.t1))
+    return set_error(m, Status::invalid_argument, "t0 and t1 must be in 0..1");
   if (step_model(m) && o.t1 < o.t0) return set_error(m, Status::invalid_argument, kForwardsOnly);
   const RunOptions run = to_run(o, trajectory);
   const float h = step_length(o.t0, o.t1, o.steps);
@@ -280,7 +287,7 @@ int rill_field_with(rill_model* m, const float* x, int n, const rill_run_options
   const rill_run_options o = options != nullptr ? *options : defaults();
   const float t = o.t;
   if (x == nullptr || out == nullptr || n < 0) return set_error(m, Status::invalid_argument, "bad buffers");
-  if (!in_unit(t)) return set_error(m, Status::invalid_argument, "t must be in 0..1");
+  if (!in_time(m, t)) return set_error(m, Status::invalid_argument, "t must be in 0..1");
   if (!(o.h == o.h)) return set_error(m, Status::invalid_argument, "h must be a number");
   return with_call_field(m, o, n, o.h, [&](Runner& r) { return r.field(x, n, t, out, o.h); });
 }

@@ -197,8 +197,9 @@ int rill_field(rill_model* model, const float* x, int n, float t, float* out);
  * rill_field_with at options->t. The bits of the calls above with the same values. With a
  * condition (options->class_index, condition, condition_rows, guidance) the bits of the CLI's
  * conditioned run. Refused with RILL_INVALID_ARGUMENT and a message naming the value and its
- * limit: t, t0 or t1 outside 0..1 (the model's times), a class outside 0..C-1 or on a model
- * without classes, a condition on a model without a vector condition, both at once,
+ * limit: t, t0 or t1 outside 0..1 (the model's times; a linear: formula, which does not depend
+ * on t, takes any finite time), a class outside 0..C-1 or on a model without classes, a
+ * condition on a model without a vector condition, both at once,
  * condition_rows other than 1 or n, a non-finite condition value, guidance not a number or != 1
  * without a condition. A point x that is not finite is not refused: its own row of the result is
  * NaN or Inf, and no other row changes (check the input if that matters to you). */
