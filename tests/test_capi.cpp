@@ -149,13 +149,13 @@ TEST_CASE("errors: damaged bytes, bad arguments, readable messages") {
   CHECK(rill_sample(m, 0, 4, RILL_EULER, 1, out.data(), nullptr) == RILL_OK);
   CHECK(std::string(rill_model_error(m)).empty());  // a good call clears the last error
   CHECK(rill_integrate(m, out.data(), 10, 4, RILL_EULER, 0.0f, NAN, nullptr) == RILL_INVALID_ARGUMENT);
-  CHECK(std::string(rill_model_error(m)) == "t0 and t1 must be in 0..1");
+  CHECK(std::string(rill_model_error(m)) == "t0 and t1 must be in 0..1 (finite for a linear formula)");
   // Times outside the model's [0, 1] are refused, as by the command line and rill_log_prob (they returned
   // RILL_OK with an extrapolated field); a non-finite point gives a non-finite row and leaves the others.
   CHECK(rill_integrate(m, out.data(), 10, 4, RILL_EULER, 0.0f, 5.0f, nullptr) == RILL_INVALID_ARGUMENT);
   CHECK(rill_integrate(m, out.data(), 10, 4, RILL_EULER, -0.5f, 1.0f, nullptr) == RILL_INVALID_ARGUMENT);
   CHECK(rill_field(m, out.data(), 10, 2.0f, out.data()) == RILL_INVALID_ARGUMENT);
-  CHECK(std::string(rill_model_error(m)) == "t must be in 0..1");
+  CHECK(std::string(rill_model_error(m)) == "t must be in 0..1 (finite for a linear formula)");
   CHECK(rill_field(m, out.data(), 10, -0.25f, out.data()) == RILL_INVALID_ARGUMENT);
   {  // a linear formula does not depend on t: any finite time (the Learn view runs it to t = 6)
     rill_model* lin = nullptr;

@@ -216,7 +216,7 @@ export interface IntegrateOptions extends ConditionOptions {
   solver?: Solver | number;
   /** Start time in [0, 1] (any for a linear: formula; default 0). */
   t0?: number;
-  /** End time in [0, 1] (default 1); t1 < t0 runs backwards, data → noise (refused for a step-conditioned model). */
+  /** End time in [0, 1] (any for a linear: formula; default 1); t1 < t0 runs backwards, data → noise (refused for a step-conditioned model). */
   t1?: number;
   /** Also return every step's points (default false). */
   trajectory?: boolean;

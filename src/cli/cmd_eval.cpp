@@ -25,23 +25,20 @@
 
 namespace cli {
 
-Points read_eval_samples(const Args& args, int dim, const char* dataset, int default_n, int* n, std::string* source) {
+Points read_eval_samples(const Args& args, int dim, const char* dataset, int* n, std::string* source) {
   const std::string path = args.text("--samples");
   Points p = read_points(path, "--samples");
   if (p.d != dim)
     runtime_error("--samples %s has dimension %d; dataset %s is %d-dimensional", path.c_str(), p.d, dataset, dim);
   *source = "samples " + path;
   if (args.has("--n")) {
-    *n = static_cast<int>(args.integer("--n", 2, 10000));
     if (p.n < *n)
       runtime_error("--samples %s holds %ld points; --n %d needs at least %d: give --n %ld or fewer, or more samples",
                     path.c_str(), p.n, *n, *n, p.n);
-  } else if (p.n < default_n) {  // all of them
+  } else if (p.n < *n) {  // all of them
     if (p.n < 2) runtime_error("--samples %s holds 1 point; eval compares at least 2", path.c_str());
+    *source += " (all " + std::to_string(p.n) + " points: fewer than the default --n " + std::to_string(*n) + ")";
     *n = static_cast<int>(p.n);
-    *source += " (all " + std::to_string(p.n) + " points: fewer than the default --n " + std::to_string(default_n) + ")";
-  } else {
-    *n = default_n;
   }
   p.values.resize(static_cast<std::size_t>(*n) * static_cast<std::size_t>(dim));
   p.n = *n;
@@ -287,11 +284,9 @@ int run_eval(const Args& args) {
     for (const char* f : {"--steps", "--solver", "--seed", "--exact", "--probes"})
       if (args.has(f)) args.fail("%s applies to --model, not to --samples", f);
   std::string source;
-  int n = 0;
-  Points given;  // --samples: read before n is known, which it may set
-  if (use_model) n = static_cast<int>(args.integer("--n", 2, 10000));
-  else given = read_eval_samples(args, rill::kDatasetDim, name.c_str(), static_cast<int>(args.integer("--n", 2, 10000)), &n,
-                                       &source);
+  int n = static_cast<int>(args.integer("--n", 2, 10000));
+  Points given;  // --samples: read before n is final (a short file sets it)
+  if (!use_model) given = read_eval_samples(args, rill::kDatasetDim, name.c_str(), &n, &source);
   const bool json = args.has("--json");
   const Sampling opt = parse_sampling(args);
   const int threads = parse_threads(args);

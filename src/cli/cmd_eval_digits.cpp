@@ -133,7 +133,7 @@ int run_eval_digits(const Args& args) {
   int n = args.has("--n") ? static_cast<int>(args.integer("--n", 2, 10000)) : 1000;
   std::string what;
   std::vector<float> x;  // the samples judged
-  if (!use_model) x = read_eval_samples(args, kDigitsDim, kDigitsName, 1000, &n, &what).values;
+  if (!use_model) x = read_eval_samples(args, kDigitsDim, kDigitsName, &n, &what).values;
   const int threads = parse_threads(args);
   parse_sampling(args);  // its usage errors before any work
   const int cls = args.has("--class") ? static_cast<int>(args.integer("--class", 0, kDigitsClasses - 1)) : -1;

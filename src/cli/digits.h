@@ -43,9 +43,10 @@ bool is_digits(const Args& args, const char* name);
 // beside the two-halves floor, 1-NN class agreement, nearest-image quantiles.
 int run_eval_digits(const Args& args);
 
-// Both evals' --samples (cmd_eval.cpp): the file's first n points, n from --n
-// (the file must hold that many), or without --n the default n or, when the
-// file holds fewer, all of them (then `source` says so). Checks the dimension.
-Points read_eval_samples(const Args& args, int dim, const char* dataset, int default_n, int* n, std::string* source);
+// Both evals' --samples (cmd_eval.cpp): the file's first *n points (*n: --n's
+// value, or the default when --n is not given). Given --n, the file must hold
+// that many; without it a file holding fewer is used whole (*n becomes its
+// count, and `source` says so). Checks the dimension.
+Points read_eval_samples(const Args& args, int dim, const char* dataset, int* n, std::string* source);
 
 }  // namespace cli

@@ -74,7 +74,7 @@ std::unique_ptr<LoadedModel> load_model(const std::string& name, bool pack) {
   if (st == rill::Status::io_error) runtime_error("%s", core_reason(st, msg).c_str());
   if (st != rill::Status::ok) {
     // A well-formed file asking for what this rill does not have (a newer format, an unknown activation or
-    // path, a dtype, too many layers) is not damaged: say it cannot be used.
+    // path, a dtype) is not damaged: say it cannot be used. (More than 16 layers is the core's bad_tensor.)
     const bool unusable = st == rill::Status::bad_metadata || st == rill::Status::unsupported_dtype ||
                           st == rill::Status::unsupported;
     runtime_error("%s %s: %s", unusable ? "cannot use the model" : "damaged model", m->path.c_str(),

@@ -238,7 +238,7 @@ int rill_integrate_with(rill_model* m, float* x, int n, const rill_run_options* 
   if (x == nullptr || n < 0) return set_error(m, Status::invalid_argument, "x must hold n >= 0 points");
   if (const int rc = check_steps(m, o)) return rc;
   if (!in_time(m, o.t0) || !in_time(m, o.t1))
-    return set_error(m, Status::invalid_argument, "t0 and t1 must be in 0..1");
+    return set_error(m, Status::invalid_argument, "t0 and t1 must be in 0..1 (finite for a linear formula)");
   if (step_model(m) && o.t1 < o.t0) return set_error(m, Status::invalid_argument, kForwardsOnly);
   const RunOptions run = to_run(o, trajectory);
   const float h = step_length(o.t0, o.t1, o.steps);
@@ -287,7 +287,7 @@ int rill_field_with(rill_model* m, const float* x, int n, const rill_run_options
   const rill_run_options o = options != nullptr ? *options : defaults();
   const float t = o.t;
   if (x == nullptr || out == nullptr || n < 0) return set_error(m, Status::invalid_argument, "bad buffers");
-  if (!in_time(m, t)) return set_error(m, Status::invalid_argument, "t must be in 0..1");
+  if (!in_time(m, t)) return set_error(m, Status::invalid_argument, "t must be in 0..1 (finite for a linear formula)");
   if (!(o.h == o.h)) return set_error(m, Status::invalid_argument, "h must be a number");
   return with_call_field(m, o, n, o.h, [&](Runner& r) { return r.field(x, n, t, out, o.h); });
 }

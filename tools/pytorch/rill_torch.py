@@ -284,7 +284,7 @@ def save_rill(model, path, **facts):
         _write_safetensors(tensors, meta, path)
 
 
-_DTYPES = {"F32": ("<f4", 4), "F16": ("<f2", 2), "BF16": ("<i2", 2), "I8": ("i1", 1)}
+_DTYPES = {"F32": "<f4", "F16": "<f2", "BF16": "<i2", "I8": "i1"}  # numpy codes (BF16's bits as int16)
 
 
 def _read_safetensors(path):
@@ -302,9 +302,8 @@ def _read_safetensors(path):
     for name, e in header.items():
         if e["dtype"] not in _DTYPES:
             raise ValueError(f"{path}: tensor {name}: unsupported dtype {e['dtype']} (rill reads F32, F16, BF16, I8)")
-        code, size = _DTYPES[e["dtype"]]
         begin, end = e["data_offsets"]
-        a = np.frombuffer(data[begin:end], dtype=np.dtype(code)).reshape(e["shape"]).copy()
+        a = np.frombuffer(data[begin:end], dtype=np.dtype(_DTYPES[e["dtype"]])).reshape(e["shape"]).copy()
         t = torch.from_numpy(a)
         tensors[name] = t.view(torch.bfloat16) if e["dtype"] == "BF16" else t
     return meta, tensors
@@ -331,6 +330,8 @@ def load_rill(path):
         if w is None or b is None:
             raise ValueError(f"{path}: layer {i} needs both a weight and a bias")
         if w.dtype == torch.int8:
+            if "weight_scale" not in layers[i]:
+                raise ValueError(f"{path}: layer {i} has I8 weights without a weight_scale")
             w = w.to(torch.float32) * layers[i]["weight_scale"].to(torch.float32)[:, None]
         weights.append(w.to(torch.float32))
         biases.append(b.to(torch.float32))
